@@ -1,0 +1,142 @@
+"""JSON-shaped IAM policies (located values) to ``PolicyDocument``.
+
+Every input format ends here: CloudFormation gives the policy as a mapping, Terraform gives it
+as ``jsonencode(...)`` output, heredoc JSON or the JSON of an ``aws_iam_policy_document``.
+Values that could not be resolved stay ``Unknown`` or ``Partial`` inside the statements.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oidclint.model import Condition, PolicyDocument, Statement
+from oidclint.source import Choice, Partial, Span, Str, Text, Unknown, span_of
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM accepts a single value wherever it accepts a list; a ``Choice`` gives all options."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    flat: list[Any] = []
+    for item in items:
+        if isinstance(item, Choice):
+            flat.extend(as_list(list(item.options)))
+        elif item is not None:
+            flat.append(item)
+    return flat
+
+
+def one(value: Any) -> Any:
+    """A single-valued field: a ``Choice`` between different values is not known."""
+    if isinstance(value, Choice):
+        options = {str(o) for o in value.options if o is not None}
+        if len(options) == 1:
+            return next(o for o in value.options if o is not None)
+        return Unknown(value.origin, value.span)
+    return value
+
+
+def _texts(value: Any) -> list[Text]:
+    return [v for v in as_list(value) if isinstance(v, (str, Partial, Unknown))]
+
+
+def _field(mapping: dict, name: str) -> Any:
+    """A statement field; IAM element names are case-sensitive but we forgive case."""
+    if name in mapping:
+        return mapping[name]
+    for key, value in mapping.items():
+        if isinstance(key, str) and key.lower() == name.lower():
+            return value
+    return None
+
+
+def _principals(value: Any, problems: list, span: Span | None) -> dict[str, list[Text]]:
+    if value is None:
+        return {}
+    value = one(value)
+    if isinstance(value, (str, Partial, Unknown)):
+        # "Principal": "*" is the only valid string form.
+        return {"*": [value]}
+    if isinstance(value, dict):
+        return {str(kind): _texts(names) for kind, names in value.items()}
+    problems.append((span_of(value) or span, "Principal is neither \"*\" nor a mapping"))
+    return {}
+
+
+def _conditions(value: Any, problems: list, span: Span | None) -> list[Condition]:
+    if value is None:
+        return []
+    if isinstance(value, Unknown):
+        return [Condition(operator=value, key=value, values=[value], span=value.span or span)]
+    if not isinstance(value, dict):
+        problems.append((span_of(value) or span, "Condition is not a mapping"))
+        return []
+    conditions = []
+    for operator, block in value.items():
+        block = one(block)
+        if isinstance(block, Unknown):
+            conditions.append(Condition(operator, block, [block], block.span or span_of(operator)))
+            continue
+        if not isinstance(block, dict):
+            problems.append((span_of(block) or span_of(operator) or span,
+                             f"condition operator {operator} does not map keys to values"))
+            continue
+        for key, values in block.items():
+            if values is None:
+                continue
+            conditions.append(Condition(
+                operator=operator if isinstance(operator, (str, Partial, Unknown)) else str(operator),
+                key=key if isinstance(key, (str, Partial, Unknown)) else str(key),
+                values=as_list(values),
+                span=span_of(key) or span_of(values) or span_of(block) or span,
+            ))
+    return conditions
+
+
+def statement_from_value(value: Any, index: int, span: Span | None, problems: list) -> Statement | None:
+    if isinstance(value, Unknown):
+        return Statement(effect=value, span=value.span or span, index=index, unknown=value)
+    if not isinstance(value, dict):
+        problems.append((span_of(value) or span, "a Statement entry is not a mapping"))
+        return None
+    own = span_of(value) or span
+    effect = one(_field(value, "Effect"))
+    if effect is None:
+        problems.append((own, "Statement has no Effect"))
+        effect = Str("", own)
+    return Statement(
+        effect=effect,
+        actions=_texts(_field(value, "Action")),
+        not_actions=_texts(_field(value, "NotAction")),
+        principals=_principals(_field(value, "Principal"), problems, own),
+        not_principals=_principals(_field(value, "NotPrincipal"), problems, own),
+        conditions=_conditions(_field(value, "Condition"), problems, own),
+        sid=_field(value, "Sid"),
+        span=own,
+        index=index,
+    )
+
+
+def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
+    """A policy given as a (located) mapping, or Unknown, as a ``PolicyDocument``."""
+    own = span_of(value) or span
+    value = one(value)
+    if isinstance(value, (Unknown, Partial)):
+        unknown = value if isinstance(value, Unknown) else Unknown(str(value), own)
+        return PolicyDocument(span=own, unknown=unknown)
+    problems: list[tuple[Span | None, str]] = []
+    if not isinstance(value, dict):
+        return PolicyDocument(span=own, problems=[(own, "the policy is not a JSON object")])
+    raw = _field(value, "Statement")
+    raw = raw if isinstance(raw, (list, Choice)) else one(raw)
+    if isinstance(raw, Unknown):
+        return PolicyDocument(span=own, unknown=raw)
+    statements = []
+    for index, item in enumerate(as_list(raw)):
+        statement = statement_from_value(item, index, own, problems)
+        if statement is not None:
+            statements.append(statement)
+    if raw is None:
+        problems.append((own, "the policy has no Statement"))
+    return PolicyDocument(statements=statements, span=own, problems=problems)

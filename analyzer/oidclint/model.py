@@ -1,0 +1,269 @@
+"""The objects parsers produce and rules reason about.
+
+Parsers of every input format produce these; rules never see raw HCL, YAML or JSON. A trust
+policy written as ``aws_iam_policy_document``, ``jsonencode``, heredoc JSON or CloudFormation
+becomes the same ``PolicyDocument`` of ``Statement`` and ``Condition`` objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from oidclint.source import Partial, Span, Text, Unknown
+
+
+class Level(str, enum.Enum):
+    """Severity of a finding, named as SARIF names result levels."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+@dataclass(slots=True)
+class Condition:
+    """One operator/key pair of a statement's Condition block and the values it compares."""
+
+    operator: Text
+    key: Text
+    values: list[Any]
+    span: Span | None = None
+    """Where the key is written (the best place to point at the condition)."""
+
+    @property
+    def qualifier(self) -> str | None:
+        """``ForAnyValue`` or ``ForAllValues`` when the operator is a set operator."""
+        op = str(self.operator)
+        head, sep, _ = op.partition(":")
+        return head if sep and head in ("ForAnyValue", "ForAllValues") else None
+
+    @property
+    def base_operator(self) -> str:
+        """The operator without set qualifier or ``IfExists``: ``StringLike``, ``Null`` ..."""
+        op = str(self.operator)
+        if self.qualifier:
+            op = op.split(":", 1)[1]
+        return op[: -len("IfExists")] if op.endswith("IfExists") else op
+
+    @property
+    def if_exists(self) -> bool:
+        return str(self.operator).endswith("IfExists")
+
+    @property
+    def negated(self) -> bool:
+        return "Not" in self.base_operator
+
+    @property
+    def key_known(self) -> bool:
+        return isinstance(self.key, str)
+
+    @property
+    def issuer_prefix(self) -> Text | None:
+        """The part of the key before the claim: ``token.actions.githubusercontent.com``.
+
+        Issuer hosts never contain ``:`` (IAM rejects ports), so the claim starts after the
+        first colon. ``None`` when that part is not known.
+        """
+        key = self.key
+        if isinstance(key, str):
+            return key.split(":", 1)[0] if ":" in key else None
+        if isinstance(key, Partial) and ":" in key.known_prefix:
+            return key.known_prefix.split(":", 1)[0]
+        return None
+
+    @property
+    def claim(self) -> str | None:
+        """The claim named by the key, lower-cased (IAM key names are case-insensitive)."""
+        key = self.key
+        if isinstance(key, str):
+            return key.split(":", 1)[1].lower() if ":" in key else None
+        if isinstance(key, Partial):
+            if ":" in key.known_prefix:
+                text = key.known_prefix.split(":", 1)[1]
+                return text.lower() if text == key.known_suffix or len(key.parts) == 1 else None
+            suffix = key.known_suffix
+            if ":" in suffix:
+                return suffix.rsplit(":", 1)[1].lower() or None
+        return None
+
+
+@dataclass(slots=True)
+class Statement:
+    effect: Text
+    actions: list[Text] = field(default_factory=list)
+    not_actions: list[Text] = field(default_factory=list)
+    principals: dict[str, list[Text]] = field(default_factory=dict)
+    """Principal type (``Federated``, ``AWS``, ``Service``, ``*``) to the values named."""
+    not_principals: dict[str, list[Text]] = field(default_factory=dict)
+    conditions: list[Condition] = field(default_factory=list)
+    sid: Text | None = None
+    span: Span | None = None
+    index: int = 0
+    unknown: Unknown | None = None
+    """Set when part of the statement could not be resolved (a dynamic block, say)."""
+
+    @property
+    def allows(self) -> bool:
+        return isinstance(self.effect, str) and self.effect == "Allow"
+
+    @property
+    def federated(self) -> list[Text]:
+        return self.principals.get("Federated", [])
+
+
+@dataclass(slots=True)
+class PolicyDocument:
+    statements: list[Statement] = field(default_factory=list)
+    span: Span | None = None
+    unknown: Unknown | None = None
+    """Set when the document as a whole could not be resolved."""
+    problems: list[tuple[Span | None, str]] = field(default_factory=list)
+    """Structural problems met while reading it (not JSON, Statement not a list ...)."""
+
+
+@dataclass(slots=True)
+class OidcProvider:
+    """An ``aws_iam_openid_connect_provider``, ``AWS::IAM::OIDCProvider`` or CDK provider."""
+
+    address: str
+    url: Text
+    client_ids: list[Text] | Unknown
+    thumbprints: list[Text] | Unknown = field(default_factory=list)
+    span: Span | None = None
+    scope: str = ""
+    """Resources with the same scope deploy to the same account (a Terraform module folder,
+    a CloudFormation template)."""
+
+    @property
+    def host(self) -> Text:
+        """The issuer without its scheme, as it appears in ARNs and condition keys."""
+        url = self.url
+        if isinstance(url, str):
+            return url[len("https://"):] if url.startswith("https://") else url
+        if isinstance(url, Partial) and url.known_prefix.startswith("https://"):
+            first = url.parts[0][len("https://"):]
+            return Partial(((first,) if first else ()) + url.parts[1:], url.span)
+        return url
+
+
+@dataclass(slots=True)
+class PermissionPolicy:
+    """Permissions granted to roles: attached managed policy ARNs and policy documents."""
+
+    address: str
+    roles: list[Text]
+    """The roles it applies to: names or references (a ``Str`` whose ``ref`` is the role)."""
+    managed_arn: Text | None = None
+    document: PolicyDocument | None = None
+    span: Span | None = None
+
+
+@dataclass(slots=True)
+class Role:
+    address: str
+    name: Text | None
+    trust: PolicyDocument | None
+    span: Span | None = None
+    scope: str = ""
+    max_session_duration: int | Unknown | None = None
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    """A file that could not be read or understood, reported instead of silently skipped."""
+
+    path: str
+    message: str
+    level: Level = Level.WARNING
+    span: Span | None = None
+
+
+@dataclass(slots=True)
+class Inventory:
+    """What the parsers found across every file of a scan."""
+
+    providers: list[OidcProvider] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    policies: list[PermissionPolicy] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def extend(self, other: "Inventory") -> None:
+        self.providers.extend(other.providers)
+        self.roles.extend(other.roles)
+        self.policies.extend(other.policies)
+        self.diagnostics.extend(other.diagnostics)
+        self.files.extend(other.files)
+
+
+@dataclass(slots=True)
+class Related:
+    span: Span
+    label: str
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    level: Level
+    message: str
+    span: Span
+    address: str | None = None
+    """The logical location: resource address or CloudFormation logical id."""
+    related: list[Related] = field(default_factory=list)
+    fix: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reporters need to know of a rule."""
+
+    id: str
+    name: str
+    level: Level
+    summary: str
+    docs: str
+    """The rule's documentation in Markdown (its docstring)."""
+    tags: tuple[str, ...] = ()
+    security_severity: float | None = None
+    """GitHub code scanning's 0-10 score, for the security (2xx) rules."""
+
+    def section(self, title: str) -> str:
+        """The text under ``## <title>`` in the documentation."""
+        lines = self.docs.splitlines()
+        out: list[str] = []
+        inside = False
+        for line in lines:
+            if line.startswith("## "):
+                inside = line[3:].strip().lower() == title.lower()
+                continue
+            if inside:
+                out.append(line)
+        return "\n".join(out).strip()
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one scan produced, as reporters consume it."""
+
+    root: str
+    findings: list[Finding]
+    diagnostics: list[Diagnostic]
+    files_scanned: int
+    rules: list[RuleInfo]
+    version: str
+    duration: float = 0.0
+
+    def rule(self, rule_id: str) -> RuleInfo:
+        return next(r for r in self.rules if r.id == rule_id)

@@ -1,0 +1,152 @@
+"""YAML and JSON loading that keeps the span of every string, mapping and sequence.
+
+CloudFormation short-form tags (``!Ref``, ``!Sub`` ...) are read with cfn-flip's loader, so
+they arrive in their long form (``{"Fn::Sub": ...}``). JSON is read by the same loader: JSON
+is YAML once tabs, which JSON only allows as white space, are made spaces. Aliases are shared,
+not copied, and the total size they expand to is bounded, so an alias bomb is an error and
+not an exhausted machine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from cfn_tools.yaml_loader import CfnYamlLoader
+
+from oidclint.source import LDict, LList, Span, Str
+
+MAX_EXPANDED_NODES = 500_000
+"""How many nodes a document may expand to, aliases counted at every use."""
+
+
+class LoadError(ValueError):
+    """A file that is not valid YAML/JSON; the message says where and why."""
+
+
+class _LocatedLoader(CfnYamlLoader):
+    def __init__(self, stream: str, path: str, json_scalars: bool) -> None:
+        super().__init__(stream)
+        self._path = path
+        self._json_scalars = json_scalars
+        self._located: dict[yaml.Node, Any] = {}
+        self._sizes: dict[yaml.Node, int] = {}
+        self._expanded = 0
+
+    def _spend(self, count: int) -> None:
+        self._expanded += count
+        if self._expanded > MAX_EXPANDED_NODES:
+            raise LoadError(
+                f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)"
+            )
+
+    def _size(self, node: yaml.Node) -> int:
+        size = self._sizes.get(node)
+        if size is None:
+            size = 1
+            if isinstance(node, yaml.SequenceNode):
+                size += sum(self._size(child) for child in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                size += sum(self._size(k) + self._size(v) for k, v in node.value)
+            self._sizes[node] = size
+        return size
+
+    def _span(self, node: yaml.Node) -> Span:
+        start, end = node.start_mark, node.end_mark
+        return Span(self._path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self._located:
+            self._spend(self._size(node))
+            return self._located[node]
+        self._spend(1)
+        data = super().construct_object(node, deep=True)
+        data = self._locate(data, node)
+        self._located[node] = data
+        return data
+
+    def _locate(self, data: Any, node: yaml.Node) -> Any:
+        span = self._span(node)
+        if node.tag.startswith("!") and isinstance(data, dict) and len(data) == 1:
+            # A short-form intrinsic: cfn-flip built {"Fn::Sub": value} without our spans.
+            (name, inner), = data.items()
+            if isinstance(inner, list) and not isinstance(inner, LList):
+                inner = LList([v if hasattr(v, "span") or not isinstance(v, str)
+                               else Str(v, span) for v in inner], span=span)
+            elif isinstance(inner, str) and not isinstance(inner, Str):
+                inner = Str(inner, span)
+            elif isinstance(inner, dict) and not isinstance(inner, LDict):
+                inner = LDict(inner, span=span)
+            return LDict({Str(name, span): inner}, span=span)
+        if isinstance(data, str):
+            if self._json_scalars and isinstance(node, yaml.ScalarNode) and node.style is None:
+                return _json_scalar(data, span)
+            return Str(data, span)
+        if isinstance(data, dict):
+            return LDict(data, span=span)
+        if isinstance(data, list):
+            return LList(data, span=span)
+        return data
+
+
+def _json_scalar(text: str, span: Span) -> Any:
+    """A plain (unquoted) JSON scalar: a number, true, false or null."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return Str(text, span)
+
+
+def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any]:
+    """Every document of a YAML (or JSON) text, located. Raises ``LoadError``."""
+    if json_mode:
+        text = text.replace("\t", " ")
+    loader = _LocatedLoader(text, path, json_mode)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append(loader.construct_document(node))
+        return documents
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise LoadError(f"{where}{exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise LoadError(str(exc)) from None
+    except RecursionError:
+        raise LoadError("nested too deeply to read") from None
+    except (TypeError, ValueError) as exc:  # unhashable keys, bad tag values
+        if isinstance(exc, LoadError):
+            raise
+        raise LoadError(str(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def load_json(text: str, path: str, line_offset: int = 0) -> Any:
+    """One JSON document, located; ``line_offset`` shifts lines (JSON inside a heredoc)."""
+    docs = load_documents(text, path, json_mode=True)
+    if len(docs) != 1:
+        raise LoadError("expected one JSON document")
+    value = docs[0]
+    return shift_lines(value, line_offset) if line_offset else value
+
+
+def shift_lines(value: Any, offset: int) -> Any:
+    """The same value with every span moved down by ``offset`` lines."""
+    def move(span: Span | None) -> Span | None:
+        if span is None:
+            return None
+        return Span(span.path, span.line + offset, span.column, span.end_line + offset,
+                    span.end_column)
+
+    if isinstance(value, Str):
+        return Str(str(value), move(value.span), value.ref)
+    if isinstance(value, dict):
+        return LDict({shift_lines(k, offset): shift_lines(v, offset) for k, v in value.items()},
+                     span=move(getattr(value, "span", None)))
+    if isinstance(value, list):
+        return LList([shift_lines(v, offset) for v in value], span=move(getattr(value, "span", None)))
+    return value

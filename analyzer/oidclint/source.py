@@ -1,0 +1,227 @@
+"""Source files, spans and located values.
+
+Every value a rule can point at knows where it came from. Parsers produce plain Python
+containers whose leaves are located: ``Str`` for strings, ``Unknown`` for what cannot be
+known statically and ``Partial`` for strings only partly known. Containers that came from the
+source carry a span too (``LDict``, ``LList``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A region of a file: 1-based lines and columns, the end column exclusive."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+        if self.end_line == self.line and self.end_column < self.column:
+            object.__setattr__(self, "end_column", self.column)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """A file of the scanned tree: its root-relative path and its decoded text."""
+
+    path: str
+    """Path relative to the scan root, with forward slashes."""
+    absolute: Path
+    text: str
+    kind: str = ""
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        if not self._line_starts:
+            starts = [0]
+            starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span(self.path, line, column, end_line, end_column)
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+class Str(str):
+    """A string that remembers its span and, when it names a resource, that resource."""
+
+    __slots__ = ("span", "ref")
+
+    def __new__(cls, value: str, span: Span | None = None, ref: str | None = None) -> "Str":
+        obj = super().__new__(cls, value)
+        obj.span = span
+        obj.ref = ref
+        return obj
+
+    def __reduce__(self):
+        return (Str, (str(self), self.span, self.ref))
+
+
+class LDict(dict):
+    """A mapping read from a file, with its span."""
+
+    __slots__ = ("span",)
+
+    def __init__(self, *args: Any, span: Span | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.span = span
+
+    def __reduce__(self):
+        return (_rebuild_ldict, (dict(self), self.span))
+
+
+class LList(list):
+    """A sequence read from a file, with its span."""
+
+    __slots__ = ("span",)
+
+    def __init__(self, items: Iterable[Any] = (), span: Span | None = None) -> None:
+        super().__init__(items)
+        self.span = span
+
+    def __reduce__(self):
+        return (_rebuild_llist, (list(self), self.span))
+
+
+def _rebuild_ldict(items: dict, span: Span | None) -> LDict:
+    return LDict(items, span=span)
+
+
+def _rebuild_llist(items: list, span: Span | None) -> LList:
+    return LList(items, span=span)
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be known statically, and why.
+
+    ``origin`` says what it came from in the user's words: ``var.repo (no default)``,
+    ``secrets.ROLE_ARN``, ``data.aws_caller_identity.current.account_id``.
+    """
+
+    origin: str
+    span: Span | None = None
+    ref: str | None = None
+
+    def __str__(self) -> str:
+        return "${" + self.origin + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """A string made of known text and unknown pieces, e.g. ``repo:${var.org}/api:*``."""
+
+    parts: tuple[str | Unknown, ...]
+    span: Span | None = None
+    ref: str | None = None
+
+    def __str__(self) -> str:
+        return "".join(str(p) for p in self.parts)
+
+    @property
+    def known_prefix(self) -> str:
+        prefix = []
+        for part in self.parts:
+            if isinstance(part, Unknown):
+                break
+            prefix.append(part)
+        return "".join(prefix)
+
+    @property
+    def known_suffix(self) -> str:
+        suffix = []
+        for part in reversed(self.parts):
+            if isinstance(part, Unknown):
+                break
+            suffix.append(part)
+        return "".join(reversed(suffix))
+
+    @property
+    def unknowns(self) -> list[Unknown]:
+        return [p for p in self.parts if isinstance(p, Unknown)]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A value that is one of several, chosen at deploy time (CloudFormation ``Fn::If``).
+
+    Where a list is expected the options are all taken (both branches considered); where
+    one value is expected a choice of different values is not known statically.
+    """
+
+    options: tuple[Any, ...]
+    origin: str
+    span: Span | None = None
+
+    def __str__(self) -> str:
+        return "${" + self.origin + "}"
+
+
+Text = str | Partial | Unknown
+"""What a string-valued field of the model holds."""
+
+
+def concat(pieces: Iterable[Any], span: Span | None = None, ref: str | None = None) -> Text:
+    """Join string pieces; the result is ``Str`` when all are known, else ``Partial``."""
+    parts: list[str | Unknown] = []
+    for piece in pieces:
+        items = piece.parts if isinstance(piece, Partial) else (piece,)
+        for item in items:
+            if isinstance(item, Unknown):
+                parts.append(item)
+            elif parts and not isinstance(parts[-1], Unknown):
+                parts[-1] = parts[-1] + str(item)
+            else:
+                parts.append(str(item))
+    if not any(isinstance(p, Unknown) for p in parts):
+        return Str("".join(parts), span, ref)
+    if len(parts) == 1:
+        return parts[0]
+    return Partial(tuple(parts), span, ref)
+
+
+def span_of(value: Any) -> Span | None:
+    """The span a value carries, if any."""
+    return getattr(value, "span", None)
+
+
+def is_known(value: Any) -> bool:
+    """True when the value holds nothing unknown, at any depth."""
+    if isinstance(value, (Unknown, Partial)):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_known(v) for v in value)
+    return True
+
+
+def render(value: Any) -> str:
+    """A value as a person reads it in a message."""
+    if isinstance(value, (Unknown, Partial)):
+        return str(value)
+    if isinstance(value, str):
+        return str(value)
+    return repr(value)

@@ -1,0 +1,1 @@
+"""The oidclint rule pack: one module per rule, registered in ``ALL_RULES``."""
