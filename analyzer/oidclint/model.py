@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from oidclint.source import Partial, Span, Text, Unknown
+from oidclint.source import Partial, Span, Str, Text, Unknown
 
 
 class Level(str, enum.Enum):
@@ -65,32 +65,27 @@ class Condition:
 
     @property
     def issuer_prefix(self) -> Text | None:
-        """The part of the key before the claim: ``token.actions.githubusercontent.com``.
+        """The key without its claim: ``token.actions.githubusercontent.com`` in
+        ``token.actions.githubusercontent.com:sub``; ``aws`` in ``aws:SourceIp``.
 
-        Issuer hosts never contain ``:`` (IAM rejects ports), so the claim starts after the
-        first colon. ``None`` when that part is not known.
+        Claim names never contain ``:``, so the claim starts after the last colon (an issuer
+        prefix may itself hold one, as in a mistaken ``https://...``). ``None`` when unknown.
         """
         key = self.key
         if isinstance(key, str):
-            return key.split(":", 1)[0] if ":" in key else None
-        if isinstance(key, Partial) and ":" in key.known_prefix:
-            return key.known_prefix.split(":", 1)[0]
+            return Str(key.rsplit(":", 1)[0], self.span) if ":" in key else None
+        if isinstance(key, Partial) and ":" in key.known_suffix:
+            tail = key.known_suffix.rsplit(":", 1)[0]
+            head = key.parts[:-1] + ((tail,) if tail else ())
+            return Partial(head, key.span)
         return None
 
     @property
     def claim(self) -> str | None:
         """The claim named by the key, lower-cased (IAM key names are case-insensitive)."""
         key = self.key
-        if isinstance(key, str):
-            return key.split(":", 1)[1].lower() if ":" in key else None
-        if isinstance(key, Partial):
-            if ":" in key.known_prefix:
-                text = key.known_prefix.split(":", 1)[1]
-                return text.lower() if text == key.known_suffix or len(key.parts) == 1 else None
-            suffix = key.known_suffix
-            if ":" in suffix:
-                return suffix.rsplit(":", 1)[1].lower() or None
-        return None
+        text = str(key) if isinstance(key, str) else key.known_suffix if isinstance(key, Partial) else ""
+        return text.rsplit(":", 1)[1].lower() if ":" in text else None
 
 
 @dataclass(slots=True)
@@ -98,6 +93,7 @@ class Statement:
     effect: Text
     actions: list[Text] = field(default_factory=list)
     not_actions: list[Text] = field(default_factory=list)
+    resources: list[Text] = field(default_factory=list)
     principals: dict[str, list[Text]] = field(default_factory=dict)
     """Principal type (``Federated``, ``AWS``, ``Service``, ``*``) to the values named."""
     not_principals: dict[str, list[Text]] = field(default_factory=dict)
@@ -162,6 +158,7 @@ class PermissionPolicy:
     managed_arn: Text | None = None
     document: PolicyDocument | None = None
     span: Span | None = None
+    scope: str = ""
 
 
 @dataclass(slots=True)

@@ -1,1 +1,47 @@
 """The oidclint rule pack: one module per rule, registered in ``ALL_RULES``."""
+
+from oidclint_rules.oidc101_web_identity_action_missing import WebIdentityActionMissing
+from oidclint_rules.oidc102_federated_principal_missing import FederatedPrincipalMissing
+from oidclint_rules.oidc103_unknown_oidc_provider import UnknownOidcProvider
+from oidclint_rules.oidc104_condition_key_issuer_mismatch import ConditionKeyIssuerMismatch
+from oidclint_rules.oidc105_unsupported_claim_key import UnsupportedClaimKey
+from oidclint_rules.oidc106_wildcard_in_exact_match import WildcardInExactMatch
+from oidclint_rules.oidc107_audience_not_registered import AudienceNotRegistered
+from oidclint_rules.oidc201_missing_subject_condition import MissingSubjectCondition
+from oidclint_rules.oidc202_missing_audience_condition import MissingAudienceCondition
+from oidclint_rules.oidc203_wildcard_subject import WildcardSubject
+from oidclint_rules.oidc204_broad_subject import BroadSubject
+from oidclint_rules.oidc205_unbound_custom_subject import UnboundCustomSubject
+from oidclint_rules.oidc206_negated_subject_only import NegatedSubjectOnly
+from oidclint_rules.oidc207_cognito_unauthenticated_access import CognitoUnauthenticatedAccess
+from oidclint_rules.oidc208_wildcard_principal_web_identity import WildcardPrincipalWebIdentity
+from oidclint_rules.oidc209_privileged_role_broad_trust import PrivilegedRoleBroadTrust
+from oidclint_rules.oidc210_vacuous_set_or_ifexists_restriction import VacuousSetOrIfExistsRestriction
+from oidclint_rules.oidc301_duplicate_oidc_provider import DuplicateOidcProvider
+from oidclint_rules.oidc302_invalid_provider_url import InvalidProviderUrl
+from oidclint_rules.oidc303_provider_audience_missing import ProviderAudienceMissing
+from oidclint_rules.oidc304_stringlike_without_wildcard import StringLikeWithoutWildcard
+
+ALL_RULES = [
+    WebIdentityActionMissing,
+    FederatedPrincipalMissing,
+    UnknownOidcProvider,
+    ConditionKeyIssuerMismatch,
+    UnsupportedClaimKey,
+    WildcardInExactMatch,
+    AudienceNotRegistered,
+    MissingSubjectCondition,
+    MissingAudienceCondition,
+    WildcardSubject,
+    BroadSubject,
+    UnboundCustomSubject,
+    NegatedSubjectOnly,
+    CognitoUnauthenticatedAccess,
+    WildcardPrincipalWebIdentity,
+    PrivilegedRoleBroadTrust,
+    VacuousSetOrIfExistsRestriction,
+    DuplicateOidcProvider,
+    InvalidProviderUrl,
+    ProviderAudienceMissing,
+    StringLikeWithoutWildcard,
+]

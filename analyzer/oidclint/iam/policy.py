@@ -21,7 +21,9 @@ def as_list(value: Any) -> list[Any]:
     flat: list[Any] = []
     for item in items:
         if isinstance(item, Choice):
-            flat.extend(as_list(list(item.options)))
+            # An option may itself be a list: !If [Cond, [a, b], [c]].
+            for option in item.options:
+                flat.extend(as_list(option))
         elif item is not None:
             flat.append(item)
     return flat
@@ -109,6 +111,7 @@ def statement_from_value(value: Any, index: int, span: Span | None, problems: li
         effect=effect,
         actions=_texts(_field(value, "Action")),
         not_actions=_texts(_field(value, "NotAction")),
+        resources=_texts(_field(value, "Resource")),
         principals=_principals(_field(value, "Principal"), problems, own),
         not_principals=_principals(_field(value, "NotPrincipal"), problems, own),
         conditions=_conditions(_field(value, "Condition"), problems, own),

@@ -117,10 +117,10 @@ def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any
         raise LoadError(str(exc)) from None
     except RecursionError:
         raise LoadError("nested too deeply to read") from None
-    except (TypeError, ValueError) as exc:  # unhashable keys, bad tag values
-        if isinstance(exc, LoadError):
-            raise
-        raise LoadError(str(exc)) from None
+    except LoadError:
+        raise
+    except Exception as exc:  # unhashable keys, tag values of the wrong shape
+        raise LoadError(f"cannot read the document: {exc}") from None
     finally:
         loader.dispose()
 

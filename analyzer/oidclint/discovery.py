@@ -1,0 +1,146 @@
+"""Find the files of a scan, read them safely, and say why any could not be read.
+
+Nothing is executed and nothing is written. Directories reached through symbolic links are
+not entered (no loops); a file link whose target lies outside the scan root is not read.
+FIFOs, devices and sockets are never opened (reading one could block forever).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oidclint.model import Diagnostic, Level
+from oidclint.source import SourceFile
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform",
+})
+TERRAFORM_SUFFIXES = (".tf",)
+STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def kind_of(name: str) -> str | None:
+    lower = name.lower()
+    if lower.endswith(TERRAFORM_SUFFIXES):
+        return "terraform"
+    if lower.endswith(STRUCTURED_SUFFIXES):
+        return "structured"
+    return None
+
+
+@dataclass(slots=True)
+class Discovery:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def find_root(paths: list[Path]) -> Path:
+    """The folder paths in reports are relative to: the enclosing git work tree when there is
+    one (code scanning wants repository-relative paths), else the scanned folder."""
+    first = paths[0].resolve()
+    start = first if first.is_dir() else first.parent
+    common = Path(os.path.commonpath([str(p.resolve()) for p in paths])) if len(paths) > 1 else start
+    if not common.is_dir():
+        common = common.parent
+    for candidate in (common, *common.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return common
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def decode(data: bytes) -> str:
+    """Text of a file: UTF-8 (BOM allowed) or UTF-16 with a BOM. Raises ``ValueError``."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
+def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None) -> Discovery:
+    root = (root or find_root(paths)).resolve()
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    found = Discovery(root)
+    seen: set[Path] = set()
+    for path in paths:
+        for candidate in _walk(path, found):
+            _read(candidate, root, max_bytes, found, seen)
+    found.files.sort(key=lambda f: f.path)
+    found.diagnostics.sort(key=lambda d: d.path)
+    return found
+
+
+def _walk(path: Path, found: Discovery):
+    if path.is_symlink() or path.is_file():
+        yield path
+        return
+    if not path.exists():
+        found.diagnostics.append(Diagnostic(path.as_posix(), "no such file or directory",
+                                            Level.ERROR))
+        return
+
+    def report(error: OSError) -> None:
+        found.diagnostics.append(Diagnostic(relative(Path(error.filename or path), found.root),
+                                            f"cannot read directory: {error.strerror}"))
+
+    for folder, dirs, names in os.walk(path, onerror=report):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(names):
+            if kind_of(name):
+                yield Path(folder) / name
+
+
+def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Path]) -> None:
+    shown = relative(path.absolute(), root)
+    kind = kind_of(path.name)
+    if kind is None:
+        return
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        found.diagnostics.append(Diagnostic(shown, "broken or looping symbolic link; not read"))
+        return
+    if path.is_symlink() and not target.is_relative_to(root):
+        found.diagnostics.append(Diagnostic(
+            shown, "symbolic link to a file outside the scanned tree; not read"))
+        return
+    if target in seen:
+        return
+    seen.add(target)
+    try:
+        info = target.stat()
+        if not stat.S_ISREG(info.st_mode):
+            found.diagnostics.append(Diagnostic(shown, "not a regular file; not read"))
+            return
+        if info.st_size > max_bytes:
+            found.diagnostics.append(Diagnostic(
+                shown, f"larger than the {max_bytes:,}-byte limit ({info.st_size:,} bytes); "
+                       "not read"))
+            return
+        with open(target, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+        text = decode(data)
+    except OSError as exc:
+        found.diagnostics.append(Diagnostic(shown, f"cannot read: {exc.strerror or exc}"))
+        return
+    except ValueError as exc:
+        found.diagnostics.append(Diagnostic(shown, str(exc)))
+        return
+    found.files.append(SourceFile(path=shown, absolute=target, text=text, kind=kind))

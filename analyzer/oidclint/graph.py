@@ -1,0 +1,261 @@
+"""The trust graph: providers, roles, statements and permissions, linked across files.
+
+Built once per scan from every file together, so a role in one file may trust a provider
+defined in another. Nodes carry the model objects; edges say how they relate:
+
+    statement --member_of--> role        statement --trusts--> provider
+    policy    --grants-->    role
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import networkx as nx
+
+from oidclint.iam.catalog import Issuer, issuer_for
+from oidclint.iam.conditions import action_covers, patterns, restricts
+from oidclint.iam.patterns import Pattern
+from oidclint.iam.principals import FederatedPrincipal, parse_federated
+from oidclint.model import Condition, Inventory, OidcProvider, PermissionPolicy, Role, Statement
+
+WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
+ADMIN_POLICY_SUFFIXES = (":policy/AdministratorAccess",)
+
+
+@dataclass(slots=True)
+class Trust:
+    """One statement of a role's trust policy, with what its principals resolve to."""
+
+    role: Role
+    statement: Statement
+    principals: list[FederatedPrincipal]
+    providers: list[OidcProvider] = field(default_factory=list)
+
+    @property
+    def hosts(self) -> list[str]:
+        """Issuer hosts the statement trusts, from the ARN or else from the linked provider."""
+        hosts = [p.host for p in self.principals if p.web_identity and p.host]
+        for provider in self.providers:
+            if isinstance(provider.host, str) and provider.host not in hosts:
+                hosts.append(str(provider.host))
+        return hosts
+
+    @property
+    def issuers(self) -> list[tuple[str, Issuer]]:
+        return [(host, issuer_for(host)) for host in self.hosts]
+
+    @property
+    def issuer(self) -> Issuer | None:
+        """The issuer kind when the statement trusts exactly one kind."""
+        kinds = {issuer.kind: issuer for _, issuer in self.issuers}
+        return next(iter(kinds.values())) if len(kinds) == 1 else None
+
+    @property
+    def web_identity(self) -> bool:
+        """The statement has a Federated principal other than a SAML provider."""
+        return any(p.kind != "saml" for p in self.principals)
+
+    def covers(self, action: str) -> bool:
+        return any(isinstance(a, str) and action_covers(str(a), action)
+                   for a in self.statement.actions)
+
+    def conditions_on(self, *claims: str) -> list[Condition]:
+        return [c for c in self.statement.conditions if c.claim in claims]
+
+    @property
+    def has_unknown_keys(self) -> bool:
+        """Some condition's claim is not known, so absence of a restriction is not certain."""
+        return self.statement.unknown is not None or any(
+            c.claim is None and not str(c.key).startswith(("aws:", "sts:"))
+            for c in self.statement.conditions)
+
+    def subject_conditions(self) -> list[Condition]:
+        """Conditions on the claims that bind a token to a tenant of the issuer."""
+        issuer = self.issuer
+        keys = issuer.subject_keys if issuer else frozenset({"sub"})
+        return self.conditions_on(*keys)
+
+    def subject_reach(self) -> tuple[str, Condition | None, Pattern | None]:
+        """How far the subject restriction reaches: ``any-tenant`` (any owner, organisation,
+        group or namespace), ``whole-tenant`` (every repository, project ... of one),
+        ``narrow``, ``unknown`` or ``none``; with the condition and pattern that decide it.
+
+        Conditions are AND-ed, so the narrowest decides; values are OR-ed, so the widest
+        value decides a condition's reach.
+        """
+        issuer = self.issuer
+        grammar = issuer.grammar if issuer else None
+        effective = [c for c in self.subject_conditions() if restricts(c)]
+        if not effective:
+            return "none", None, None
+        results = []
+        for condition in effective:
+            if condition.claim != "sub" or grammar is None:
+                results.append(("narrow", condition, None))
+                continue
+            widest = ("narrow", condition, None)
+            for pattern in patterns(condition):
+                reach = _pattern_reach(pattern, grammar)
+                if REACH_ORDER[reach] > REACH_ORDER[widest[0]]:
+                    widest = (reach, condition, pattern)
+            results.append(widest)
+        return min(results, key=lambda r: REACH_ORDER[r[0]])
+
+
+REACH_ORDER = {"narrow": 0, "unknown": 1, "whole-tenant": 2, "any-tenant": 3}
+
+
+def _pattern_reach(pattern: Pattern | None, grammar) -> str:
+    if pattern is None:
+        return "unknown"
+    shape = pattern.shape(grammar)
+    if shape is None:
+        return "narrow"  # another template or a malformed pattern: not a wildcard question
+    if shape.tenant.state == "unknown":
+        return "unknown"
+    if shape.admits_any_tenant:
+        return "any-tenant"
+    if shape.broad_scope:
+        return "whole-tenant"
+    return "narrow"
+
+
+class TrustGraph:
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.graph = nx.MultiDiGraph()
+        self._trusts: list[Trust] = []
+        self._build()
+
+    # -- building --------------------------------------------------------------------------
+
+    @staticmethod
+    def node_id(kind: str, scope: str, address: str) -> str:
+        return f"{kind}:{scope}:{address}"
+
+    def _build(self) -> None:
+        for provider in self.inventory.providers:
+            self.graph.add_node(self.node_id("provider", provider.scope, provider.address),
+                                kind="provider", obj=provider)
+        for role in self.inventory.roles:
+            role_id = self.node_id("role", role.scope, role.address)
+            self.graph.add_node(role_id, kind="role", obj=role)
+            for statement in role.trust.statements if role.trust else []:
+                trust = self._link_statement(role, statement)
+                self._trusts.append(trust)
+                statement_id = f"{role_id}#{statement.index}"
+                self.graph.add_node(statement_id, kind="statement", obj=trust)
+                self.graph.add_edge(statement_id, role_id, key="member_of")
+                for provider in trust.providers:
+                    self.graph.add_edge(
+                        statement_id,
+                        self.node_id("provider", provider.scope, provider.address),
+                        key="trusts",
+                    )
+        for policy in self.inventory.policies:
+            policy_id = self.node_id("policy", policy.scope, policy.address)
+            self.graph.add_node(policy_id, kind="policy", obj=policy)
+            for role in self._roles_named(policy):
+                self.graph.add_edge(policy_id, self.node_id("role", role.scope, role.address),
+                                    key="grants")
+
+    def _link_statement(self, role: Role, statement: Statement) -> Trust:
+        principals = [parse_federated(v) for v in statement.federated]
+        providers: list[OidcProvider] = []
+        for principal in principals:
+            for provider in self._providers_for(principal, role.scope):
+                if provider not in providers:
+                    providers.append(provider)
+        return Trust(role, statement, principals, providers)
+
+    def _providers_for(self, principal: FederatedPrincipal, scope: str) -> list[OidcProvider]:
+        if principal.ref:
+            same = [p for p in self.inventory.providers
+                    if p.address == principal.ref and p.scope == scope]
+            if same:
+                return same
+        if principal.host:
+            by_host = [p for p in self.inventory.providers if p.host == principal.host]
+            local = [p for p in by_host if p.scope == scope]
+            return local or by_host
+        return []
+
+    def _roles_named(self, policy: PermissionPolicy) -> list[Role]:
+        roles = []
+        for value in policy.roles:
+            ref = getattr(value, "ref", None)
+            for role in self.inventory.roles:
+                if (ref and role.address == ref and role.scope == policy.scope) or (
+                    not ref and isinstance(value, str) and isinstance(role.name, str)
+                    and role.name == value
+                ):
+                    roles.append(role)
+        return roles
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @property
+    def providers(self) -> list[OidcProvider]:
+        return list(self.inventory.providers)
+
+    @property
+    def roles(self) -> list[Role]:
+        return list(self.inventory.roles)
+
+    def trusts(self) -> Iterator[Trust]:
+        """Every statement of every trust policy."""
+        return iter(self._trusts)
+
+    def web_identity_trusts(self, *, allowing: bool = True) -> Iterator[Trust]:
+        """Statements that trust a web identity provider (and allow, by default)."""
+        for trust in self._trusts:
+            if trust.web_identity and (trust.statement.allows or not allowing):
+                yield trust
+
+    def grants(self, role: Role) -> list[PermissionPolicy]:
+        """Permission policies attached to a role, by any route."""
+        role_id = self.node_id("role", role.scope, role.address)
+        if role_id not in self.graph:
+            return []
+        return [self.graph.nodes[src]["obj"] for src, _, key in self.graph.in_edges(role_id, keys=True)
+                if key == "grants"]
+
+    def managed_documents(self, policy: PermissionPolicy) -> list[PermissionPolicy]:
+        """The customer managed policy an attachment's ARN refers to, when in the scan."""
+        ref = getattr(policy.managed_arn, "ref", None)
+        if not ref:
+            return []
+        return [p for p in self.inventory.policies
+                if p.address == ref and p.scope == policy.scope and p.document]
+
+    def is_administrator(self, role: Role) -> bool:
+        """The role holds administrator-equivalent permissions."""
+        for policy in self.grants(role):
+            arn = policy.managed_arn
+            if isinstance(arn, str) and arn.endswith(ADMIN_POLICY_SUFFIXES):
+                return True
+            for source in [policy, *self.managed_documents(policy)]:
+                if source.document and _allows_everything(source.document.statements):
+                    return True
+        return False
+
+    def trusts_of_provider(self, provider: OidcProvider) -> list[Trust]:
+        node = self.node_id("provider", provider.scope, provider.address)
+        if node not in self.graph:
+            return []
+        return [self.graph.nodes[src]["obj"] for src, _, key in self.graph.in_edges(node, keys=True)
+                if key == "trusts"]
+
+
+def _allows_everything(statements: list[Statement]) -> bool:
+    for statement in statements:
+        if not statement.allows or statement.conditions:
+            continue
+        actions = {str(a) for a in statement.actions if isinstance(a, str)}
+        resources = {str(r) for r in statement.resources if isinstance(r, str)}
+        if actions & {"*", "*:*"} and "*" in resources:
+            return True
+    return False
+

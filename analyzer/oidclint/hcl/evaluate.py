@@ -1,0 +1,640 @@
+"""Terraform expressions evaluated over the python-hcl2 Lark tree, keeping every span.
+
+What cannot be known statically becomes ``Unknown`` with its origin in the user's words;
+nothing is guessed. Names (``var``, ``local``, resources, ``data`` ...) are resolved by an
+``Environment`` (a module's symbol table, see ``oidclint.hcl.module``); the evaluator only
+walks references through it with ``Reference.attribute``/``Reference.index``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import hcl2
+from lark import Token, Tree
+
+from oidclint.hcl.functions import FUNCTIONS, Call
+from oidclint.hcl.syntax import heredoc_body, is_tree, name_of, span_of_node, subtrees
+from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
+from oidclint.hcl.values import (
+    Encoded, EvalError, TextOrigin, UnknownElements, derived_unknown, extend_origin, has_unknown,
+    is_unknown, same_value, to_bool, to_number, to_text, type_name, with_span,
+)
+from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
+
+MAX_DEPTH = 160
+"""Nested expressions evaluated at once; deeper input is reported instead of crashing."""
+MAX_VALUE_NODES = 200_000
+"""Elements a value may hold, shared ones counted at every use: ``[local.a, local.a]``
+repeated thirty times would otherwise be a billion elements to encode or compare."""
+MAX_STRING_LENGTH = 1_000_000
+MAX_PARTIAL_PARTS = 10_000
+
+
+class Reference:
+    """A name a traversal walks through: ``var``, ``local``, a resource, ``data.TYPE`` ..."""
+
+    address = ""
+    ref: str | None = None
+
+    def attribute(self, name: str, span: Span) -> Any:
+        return Unknown(f"{self.address}.{name}", span, self.ref)
+
+    def index(self, key: Any, span: Span) -> Any:
+        # Instances of a resource with count/for_each share their configuration.
+        return self
+
+    def value(self, span: Span) -> Any:
+        return Unknown(self.address, span, self.ref)
+
+
+class Environment:
+    """What an expression can see. This one sees nothing: every name is unknown."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self._sizes: dict[int, tuple[Any, int]] = {}
+        self.text_origins: dict[Span, TextOrigin] = {}
+        """Span of a heredoc or file value -> where its text is written."""
+
+    def reference(self, name: str, span: Span) -> Any:
+        return Unknown(name, span)
+
+    def measure(self, value: Any) -> int:
+        """How many elements a value holds; raises ``EvalError`` past the limits."""
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_LENGTH:
+                raise EvalError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
+            return 1
+        if isinstance(value, Partial):
+            if len(value.parts) > MAX_PARTIAL_PARTS:
+                raise EvalError(f"a string of more than {MAX_PARTIAL_PARTS:,} unknown pieces")
+            if sum(len(p) for p in value.parts if isinstance(p, str)) > MAX_STRING_LENGTH:
+                raise EvalError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
+            return 1
+        if not isinstance(value, (list, dict)):
+            return 1
+        known = self._sizes.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+        size = 1
+        for key, item in items:
+            size += self.measure(item) + (0 if key is None else 1)
+            if size > MAX_VALUE_NODES:
+                raise EvalError(f"a value with more than {MAX_VALUE_NODES:,} elements")
+        self._sizes[id(value)] = (value, size)  # the value is kept so its id stays its own
+        return size
+
+    def read_file(self, path: Any, span: Span) -> Any:
+        return derived_unknown("function file", [path], span)
+
+    def decode_json(self, value: Any, span: Span) -> Any:
+        return Unknown("function jsondecode", span)
+
+
+class Evaluator:
+    """Evaluates expression trees of one file (``path``) with optional local names."""
+
+    def __init__(self, env: Environment, path: str, bindings: dict[str, Any] | None = None,
+                 isolated: bool = False) -> None:
+        self.env = env
+        self.path = path
+        self.bindings = bindings or {}
+        self.isolated = isolated
+        """True for ``templatefile``: only its variables are in scope."""
+
+    def child(self, bindings: dict[str, Any]) -> "Evaluator":
+        return Evaluator(self.env, self.path, {**self.bindings, **bindings}, self.isolated)
+
+    def span(self, node: Tree | Token) -> Span:
+        return span_of_node(self.path, node)
+
+    # --- entry points ------------------------------------------------------------------
+
+    def evaluate(self, tree: Tree) -> Any:
+        """The value of an expression; references are resolved to values."""
+        value = self._walk(tree)
+        if isinstance(value, Reference):
+            return value.value(self.span(tree))
+        self.env.measure(value)
+        return value
+
+    def _walk(self, tree: Tree | Token) -> Any:
+        env = self.env
+        env.depth += 1
+        try:
+            if env.depth > MAX_DEPTH:
+                raise EvalError("expression nested too deeply to evaluate")
+            if isinstance(tree, Token):
+                raise EvalError(f"unexpected {tree.type}")
+            handler = getattr(self, "_" + tree.data, None)
+            if handler is None:
+                raise EvalError(f"unsupported expression ({tree.data})")
+            return handler(tree)
+        finally:
+            env.depth -= 1
+
+    # --- terms -------------------------------------------------------------------------
+
+    def _expr_term(self, tree: Tree) -> Any:
+        inner = subtrees(tree)
+        if len(inner) != 1:
+            raise EvalError("malformed expression")
+        parenthesized = any(isinstance(c, Token) and c.type == "LPAR" for c in tree.children)
+        return self.evaluate(inner[0]) if parenthesized else self._walk(inner[0])
+
+    def _int_lit(self, tree: Tree) -> Any:
+        return int(str(tree.children[0]))
+
+    def _float_lit(self, tree: Tree) -> Any:
+        number = float(str(tree.children[0]))
+        return int(number) if number.is_integer() and abs(number) < 1e17 else number
+
+    def _literal_value(self, tree: Tree) -> Any:
+        return {"true": True, "false": False, "null": None}[str(tree.children[0])]
+
+    def _identifier(self, tree: Tree) -> Any:
+        name = str(tree.children[0])
+        if name in self.bindings:
+            return self.bindings[name]
+        if self.isolated:
+            raise EvalError(f"{name} is not a variable of the template")
+        return self.env.reference(name, self.span(tree))
+
+    def _string(self, tree: Tree) -> Any:
+        return self.template(pieces_of_string(tree, self.path), self.span(tree))
+
+    def _template_string(self, tree: Tree) -> Any:
+        text = str(tree.children[0])[2:-2]
+        return Str(text, self.span(tree))
+
+    def _heredoc_template(self, tree: Tree) -> Any:
+        token = tree.children[0]
+        text, trimmed = heredoc_body(token)
+        span = self.span(tree)
+        origin = TextOrigin(token.line, trimmed)
+        self.env.text_origins[span] = origin
+        pieces = pieces_of_text(text, self.path, token.line + 1, trimmed)
+        return with_span(self.template(pieces, span, origin.refs), span)
+
+    _heredoc_template_trim = _heredoc_template
+
+    def _tuple(self, tree: Tree) -> Any:
+        return LList([self.evaluate(t) for t in subtrees(tree)], span=self.span(tree))
+
+    def _object(self, tree: Tree) -> Any:
+        result = LDict(span=self.span(tree))
+        for elem in subtrees(tree):
+            key_node, value_node = elem.children[0], elem.children[-1]
+            key = self._object_key(key_node)
+            # A repeated key silently replaces the earlier one, as in Terraform (hclsyntax
+            # ObjectConsExpr): `Condition = { StringEquals = {...}, StringEquals = {...} }`
+            # keeps only the second.
+            result.pop(key, None)
+            result[key] = self.evaluate(value_node)
+        return result
+
+    def _object_key(self, node: Tree) -> Any:
+        inner = subtrees(node)[0]
+        # A bare name is the key itself, not a reference (`{ Version = ... }`).
+        if inner.data == "keyword":
+            return Str(name_of(inner), self.span(inner))
+        if inner.data == "expr_term":
+            parts = subtrees(inner)
+            parenthesized = any(isinstance(c, Token) and c.type == "LPAR" for c in inner.children)
+            if len(parts) == 1 and not parenthesized and parts[0].data in ("identifier", "literal_value"):
+                return Str(name_of(parts[0]), self.span(parts[0]))
+        key = self.evaluate(inner)
+        if isinstance(key, (bool, int, float)):
+            key = to_text(key, self.span(inner))
+        if key is None or isinstance(key, (list, dict)):
+            raise EvalError(f"an object key must be a string, not a {type_name(key)}")
+        return key
+
+    # --- traversals --------------------------------------------------------------------
+
+    def _get_attr_expr_term(self, tree: Tree) -> Any:
+        base, step = tree.children
+        return self.attribute(self._walk(base), name_of(step.children[-1]), self.span(tree))
+
+    def _index_expr_term(self, tree: Tree) -> Any:
+        base, step = tree.children
+        return self.index(self._walk(base), self._index_key(step), self.span(tree))
+
+    def _index_key(self, step: Tree) -> Any:
+        if step.data == "short_index":
+            return int(str(step.children[-1]))
+        return self.evaluate(subtrees(step)[0])
+
+    def _attr_splat_expr_term(self, tree: Tree) -> Any:
+        return self._splat(tree)
+
+    _full_splat_expr_term = _attr_splat_expr_term
+
+    def _splat(self, tree: Tree) -> Any:
+        base, splat = tree.children
+        value = self._walk(base)
+        span = self.span(tree)
+        steps = subtrees(splat)
+        if isinstance(value, Unknown):
+            return extend_origin(value, "[*]", span)
+        if value is None:
+            return LList([], span=span)
+        items = value if isinstance(value, list) else [value]
+        results = []
+        for item in items:
+            if isinstance(item, UnknownElements):
+                results.append(item)
+                continue
+            for step in steps:
+                if step.data == "get_attr":
+                    item = self.attribute(item, name_of(step.children[-1]), span)
+                else:
+                    item = self.index(item, self._index_key(step), span)
+            results.append(item.value(span) if isinstance(item, Reference) else item)
+        return LList(results, span=span)
+
+    def attribute(self, value: Any, name: str, span: Span) -> Any:
+        if isinstance(value, Reference):
+            return value.attribute(name, span)
+        if isinstance(value, Unknown):
+            return extend_origin(value, "." + name, span)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key == name:
+                    return item
+            if any(is_unknown(k) for k in value):
+                return Unknown(f"attribute {name} of an object with unknown keys", span)
+            raise EvalError(f"no attribute {name!r}")
+        if value is None:
+            raise EvalError(f"attribute {name!r} of null")
+        raise EvalError(f"a {type_name(value)} has no attribute {name!r}")
+
+    def index(self, value: Any, key: Any, span: Span) -> Any:
+        if isinstance(value, Reference):
+            return value.index(key, span)
+        if isinstance(value, Unknown):
+            return extend_origin(value, f"[{_key_text(key)}]", span)
+        if value is None:
+            raise EvalError("index of null")
+        if isinstance(value, list):
+            if is_unknown(key):
+                if value and all(same_value(value[0], v) for v in value) and not any(
+                        isinstance(v, UnknownElements) for v in value):
+                    return value[0]
+                return derived_unknown("index", [key], span)
+            number = to_number(key)
+            if not isinstance(number, int) and not (isinstance(number, float) and number.is_integer()):
+                raise EvalError(f"list index {key!r} is not a whole number")
+            position = int(number)
+            for item in value[: position + 1]:
+                if isinstance(item, UnknownElements):
+                    return Unknown(f"element {position} of a list with {item.origin}", span)
+            if not 0 <= position < len(value):
+                raise EvalError(f"index {position} out of range for a list of {len(value)}")
+            return value[position]
+        if isinstance(value, dict):
+            if is_unknown(key):
+                return derived_unknown("index", [key], span)
+            text = str(to_text(key, span))
+            for existing, item in value.items():
+                if isinstance(existing, str) and existing == text:
+                    return item
+            if any(is_unknown(k) for k in value):
+                return Unknown(f"key {text} of a map with unknown keys", span)
+            raise EvalError(f"no key {text!r}")
+        raise EvalError(f"a {type_name(value)} cannot be indexed")
+
+    # --- operators ---------------------------------------------------------------------
+
+    def _conditional(self, tree: Tree) -> Any:
+        condition, yes, no = subtrees(tree)
+        test = self.evaluate(condition)
+        if is_unknown(test):
+            first, second = self.evaluate(yes), self.evaluate(no)
+            if same_value(first, second):
+                return first
+            return derived_unknown("condition", [test], self.span(tree))
+        return self.evaluate(yes if to_bool(test) else no)
+
+    def _unary_op(self, tree: Tree) -> Any:
+        operator, operand = str(tree.children[0]).strip(), self.evaluate(tree.children[1])
+        if is_unknown(operand):
+            return derived_unknown(f"'{operator}'", [operand], self.span(tree))
+        if operator == "!":
+            return not to_bool(operand)
+        return -to_number(operand)
+
+    def _binary_op(self, tree: Tree) -> Any:
+        left_tree, term = tree.children[0], tree.children[1]
+        operator = str(term.children[0].children[0]).strip()
+        right_tree = subtrees(term)[-1]
+        span = self.span(tree)
+        left = self.evaluate(left_tree)
+        if operator in ("&&", "||"):
+            return self._logic(operator, left, right_tree, span)
+        right = self.evaluate(right_tree)
+        if operator in ("==", "!="):
+            if has_unknown(left) or has_unknown(right):
+                return derived_unknown(f"'{operator}'", [left, right] if is_unknown(left) or is_unknown(right)
+                                       else [Unknown("a collection with unknown elements")], span)
+            equal = same_value(left, right)
+            return equal if operator == "==" else not equal
+        if is_unknown(left) or is_unknown(right):
+            return derived_unknown(f"'{operator}'", [left, right], span)
+        a, b = to_number(left), to_number(right)
+        if operator == "+":
+            return a + b
+        if operator == "-":
+            return a - b
+        if operator == "*":
+            return a * b
+        if operator in ("/", "%"):
+            if b == 0:
+                raise EvalError("division by zero")
+            if operator == "%":  # the sign of the dividend, as in Go
+                remainder = math.fmod(a, b) if isinstance(a, float) or isinstance(b, float) \
+                    else abs(a) % abs(b) * (1 if a >= 0 else -1)
+                return remainder
+            result = a / b
+            return int(result) if result.is_integer() and isinstance(a, int) and isinstance(b, int) else result
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[operator]
+
+    def _logic(self, operator: str, left: Any, right_tree: Tree, span: Span) -> Any:
+        right = self.evaluate(right_tree)
+        values = [v if is_unknown(v) else to_bool(v) for v in (left, right)]
+        decisive = operator == "||"  # true decides ||, false decides &&
+        if any(v is decisive for v in values):
+            return decisive
+        if any(is_unknown(v) for v in values):
+            return derived_unknown(f"'{operator}'", values, span)
+        return (values[0] or values[1]) if decisive else (values[0] and values[1])
+
+    # --- for expressions ---------------------------------------------------------------
+
+    def _for_tuple_expr(self, tree: Tree) -> Any:
+        intro, body, condition = self._for_parts(tree)
+        span = self.span(tree)
+        items = self._for_items(intro, span)
+        if isinstance(items, Unknown):
+            return items
+        results = []
+        for scope in items:
+            keep = self._for_keep(scope, condition)
+            if isinstance(keep, Unknown):
+                return keep
+            if keep:
+                results.append(scope.evaluate(body[0]))
+        return LList(results, span=span)
+
+    def _for_object_expr(self, tree: Tree) -> Any:
+        intro, body, condition = self._for_parts(tree)
+        grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in tree.children)
+        span = self.span(tree)
+        items = self._for_items(intro, span)
+        if isinstance(items, Unknown):
+            return items
+        result = LDict(span=span)
+        for scope in items:
+            keep = self._for_keep(scope, condition)
+            if isinstance(keep, Unknown):
+                return keep
+            if not keep:
+                continue
+            key = to_text(scope.evaluate(body[0]), span)
+            value = scope.evaluate(body[1])
+            if grouping:
+                result.setdefault(key, LList([], span=span)).append(value)
+            elif key in result and not is_unknown(key):
+                raise EvalError(f"duplicate key {str(key)!r} in a for expression")
+            else:
+                result[key] = value
+        return result
+
+    def _for_parts(self, tree: Tree) -> tuple[Tree, list[Tree], Tree | None]:
+        parts = subtrees(tree)
+        intro = parts[0]
+        condition = parts[-1] if parts[-1].data == "for_cond" else None
+        body = parts[1:-1] if condition is not None else parts[1:]
+        return intro, body, (subtrees(condition)[-1] if condition is not None else None)
+
+    def _for_items(self, intro: Tree, span: Span) -> Any:
+        parts = subtrees(intro)
+        names = [str(p.children[0]) for p in parts if p.data == "identifier"]
+        collection = self.evaluate(parts[-1])
+        return self.iterate(collection, names, span)
+
+    def iterate(self, collection: Any, names: list[str], span: Span) -> Any:
+        """One child evaluator per element, binding ``value`` or ``key, value``."""
+        if is_unknown(collection):
+            return derived_unknown("for expression", [collection], span)
+        if isinstance(collection, dict):
+            pairs = [(k, collection[k]) for k in sorted(collection, key=str)]
+        elif isinstance(collection, list):
+            if any(isinstance(v, UnknownElements) for v in collection):
+                return derived_unknown("for expression", collection, span)
+            pairs = list(enumerate(collection))
+        else:
+            raise EvalError(f"cannot iterate over a {type_name(collection)}")
+        scopes = []
+        for key, value in pairs:
+            bound = {names[-1]: value}
+            if len(names) == 2:
+                bound[names[0]] = key
+            scopes.append(self.child(bound))
+        return scopes
+
+    def _for_keep(self, scope: "Evaluator", condition: Tree | None) -> bool | Unknown:
+        if condition is None:
+            return True
+        keep = scope.evaluate(condition)
+        if is_unknown(keep):
+            # Which elements remain is not known, so neither is the result.
+            return derived_unknown("for expression", [keep], scope.span(condition))
+        return bool(to_bool(keep))
+
+    # --- templates ---------------------------------------------------------------------
+
+    def template(self, pieces: list[Piece], span: Span, refs: dict[str, str] | None = None) -> Any:
+        """A string template; a lone ``${x}`` keeps the type of ``x`` (HCL's rule).
+
+        ``refs`` collects interpolated values that name a resource, by their text.
+        """
+        pieces = _strip_whitespace(pieces)
+        if len(pieces) == 1 and pieces[0].kind == "interp" and not pieces[0].strip_before:
+            return self.evaluate(pieces[0].expr)
+        nodes = _structure(pieces)
+        out: list[Any] = []
+        self._render(nodes, out, span, {} if refs is None else refs)
+        return concat(out, span)
+
+    def _render(self, nodes: list, out: list[Any], span: Span, refs: dict[str, str]) -> None:
+        for node in nodes:
+            if isinstance(node, Piece):
+                if node.kind == "text":
+                    out.append(node.text)
+                else:
+                    value = self.evaluate(node.expr)
+                    if isinstance(value, Encoded):
+                        value = Str(str(value))
+                    if getattr(value, "ref", None):
+                        refs[str(value)] = value.ref
+                    out.append(to_text(value, node.span))
+                continue
+            kind, piece, *branches = node
+            if kind == "if":
+                self._render_if(piece, branches, out, span, refs)
+            else:
+                self._render_for(piece, branches[0], out, span, refs)
+
+    def _render_if(self, piece: Piece, branches: list, out: list[Any], span: Span,
+                   refs: dict[str, str]) -> None:
+        test = self.evaluate(piece.expr)
+        if is_unknown(test):
+            rendered = []
+            for branch in branches:
+                pieces: list[Any] = []
+                self._render(branch, pieces, span, refs)
+                rendered.append(concat(pieces, span))
+            if same_value(rendered[0], rendered[1]):
+                out.append(rendered[0])
+            else:
+                out.append(derived_unknown("template if", [test], piece.span))
+            return
+        self._render(branches[0] if to_bool(test) else branches[1], out, span, refs)
+
+    def _render_for(self, piece: Piece, body: list, out: list[Any], span: Span,
+                    refs: dict[str, str]) -> None:
+        scopes = self.iterate(self.evaluate(piece.expr), list(piece.names), piece.span)
+        if isinstance(scopes, Unknown):
+            out.append(scopes)
+            return
+        for scope in scopes:
+            scope._render(body, out, span, refs)
+
+    # --- function calls ----------------------------------------------------------------
+
+    def _function_call(self, tree: Tree) -> Any:
+        names = [str(c.children[0]) for c in tree.children if is_tree(c, "identifier")]
+        name = "::".join(names)
+        span = self.span(tree)
+        arguments = next((c for c in tree.children if is_tree(c, "arguments")), None)
+        arg_trees = subtrees(arguments) if arguments is not None else []
+        expand = arguments is not None and any(
+            isinstance(c, Token) and c.type == "ELLIPSIS" for c in arguments.children)
+        if name in ("try", "can"):
+            return self._try(name, arg_trees, span)
+        args = [self.evaluate(t) for t in arg_trees]
+        if expand and args:
+            last = args.pop()
+            if is_unknown(last) or any(isinstance(v, UnknownElements) for v in (last or [])):
+                return derived_unknown(f"{name}()", [last] if is_unknown(last) else last, span)
+            if not isinstance(last, list):
+                raise EvalError("... expects a list")
+            args.extend(last)
+        special = getattr(self, "_call_" + name, None) if "::" not in name else None
+        if special is not None:
+            return special(args, span)
+        function = FUNCTIONS.get(name)
+        if function is None:
+            return Unknown(f"function {name}", span)
+        return function(Call(name, args, span))
+
+    def _try(self, name: str, arg_trees: list[Tree], span: Span) -> Any:
+        if not arg_trees:
+            raise EvalError(f"{name}() needs an argument")
+        for tree in arg_trees:
+            try:
+                value = self.evaluate(tree)
+            except EvalError:
+                if name == "can":
+                    return False
+                continue
+            if name == "can":
+                return True if not has_unknown(value) else derived_unknown("can()", [value], span)
+            return value
+        raise EvalError("try(): no argument could be evaluated")
+
+    def _call_file(self, args: list[Any], span: Span) -> Any:
+        if len(args) != 1:
+            raise EvalError("file() takes 1 argument")
+        return self.env.read_file(args[0], span)
+
+    def _call_templatefile(self, args: list[Any], span: Span) -> Any:
+        if len(args) != 2:
+            raise EvalError("templatefile() takes 2 arguments")
+        content, variables = self.env.read_file(args[0], span), args[1]
+        if is_unknown(content) or is_unknown(variables):
+            return derived_unknown("templatefile()", [content, variables], span)
+        if not isinstance(variables, dict):
+            raise EvalError("templatefile() variables must be a map")
+        file_span = content.span
+        pieces = pieces_of_text(str(content), file_span.path, 1)
+        scope = Evaluator(self.env, file_span.path, {str(k): v for k, v in variables.items()},
+                          isolated=True)
+        origin = TextOrigin(0)
+        self.env.text_origins[file_span] = origin
+        return with_span(scope.template(pieces, file_span, origin.refs), file_span)
+
+    def _call_jsondecode(self, args: list[Any], span: Span) -> Any:
+        if len(args) != 1:
+            raise EvalError("jsondecode() takes 1 argument")
+        return self.env.decode_json(args[0], span)
+
+
+def _key_text(key: Any) -> str:
+    return f'"{key}"' if isinstance(key, str) else str(key)
+
+
+def _strip_whitespace(pieces: list[Piece]) -> list[Piece]:
+    """``~`` in ``${~ x ~}`` or ``%{~ if ~}`` strips the white space next to it."""
+    result = [Piece(p.kind, p.span, p.text, p.expr, p.names, p.strip_before, p.strip_after)
+              for p in pieces]
+    for i, piece in enumerate(result):
+        if piece.strip_before and i > 0 and result[i - 1].kind == "text":
+            result[i - 1].text = result[i - 1].text.rstrip()
+        if piece.strip_after and i + 1 < len(result) and result[i + 1].kind == "text":
+            result[i + 1].text = result[i + 1].text.lstrip()
+    return [p for p in result if p.kind != "text" or p.text]
+
+
+def _structure(pieces: list[Piece]) -> list:
+    """Nest ``if``/``else``/``endif`` and ``for``/``endfor`` directives.
+
+    A node is a ``Piece`` (text or interpolation), ``["if", piece, then, else]`` or
+    ``["for", piece, body]``.
+    """
+    root: list = []
+    stack: list[tuple[list, Any]] = [(root, None)]
+    for piece in pieces:
+        target, frame = stack[-1]
+        if piece.kind in ("text", "interp"):
+            target.append(piece)
+        elif piece.kind == "if":
+            node = ["if", piece, [], []]
+            target.append(node)
+            stack.append((node[2], node))
+        elif piece.kind == "else":
+            if not frame or frame[0] != "if" or target is not frame[2]:
+                raise EvalError("%{else} without %{if}")
+            stack[-1] = (frame[3], frame)
+        elif piece.kind == "for":
+            node = ["for", piece, []]
+            target.append(node)
+            stack.append((node[2], node))
+        elif piece.kind in ("endif", "endfor"):
+            if not frame or frame[0] != piece.kind[3:]:
+                raise EvalError(f"%{{{piece.kind}}} without its opening directive")
+            stack.pop()
+    if len(stack) != 1:
+        raise EvalError("a template directive is not closed")
+    return root
+
+
+def evaluate_source(text: str, env: Environment | None = None, path: str = "expression.tf") -> Any:
+    """The value of ``text``, a single expression (handy in tests and the ``explain`` command)."""
+    tree = hcl2.parses_to_tree(f"value = {text}\n")
+    attribute = next(t for t in tree.iter_subtrees_topdown() if t.data == "attribute")
+    return Evaluator(env or Environment(), path).evaluate(attribute.children[-1])

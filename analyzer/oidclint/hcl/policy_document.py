@@ -1,0 +1,188 @@
+"""``data "aws_iam_policy_document"`` blocks as the JSON-shaped policy they render.
+
+Follows the AWS provider's rendering
+(https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document):
+``effect`` defaults to ``Allow``; ``principals`` blocks of one type merge their identifiers;
+``condition`` blocks with the same test and variable merge their values; a lone
+``principals { type = "*", identifiers = ["*"] }`` renders as ``"Principal": "*"``;
+``source_policy_documents`` come first and ``override_policy_documents`` last, a statement
+with the ``sid`` of an earlier one replacing it. Every value keeps the span of the HCL
+attribute it came from; a statement spans its block.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from oidclint.hcl.syntax import Block
+from oidclint.hcl.values import MISSING, UnknownElements, is_unknown, same_value, with_span
+from oidclint.source import LDict, LList, Span, Str, Unknown
+
+Evaluate = Callable[[Block, str], Any]
+"""The value of a block's attribute, or ``MISSING``."""
+Decode = Callable[[Any], Any]
+"""A policy argument (``Encoded``, JSON text, ``Unknown``) as its located JSON value."""
+
+_FIELDS = (("sid", "Sid"), ("effect", "Effect"), ("actions", "Action"),
+           ("not_actions", "NotAction"), ("resources", "Resource"),
+           ("not_resources", "NotResource"))
+
+
+def policy_document(block: Block, address: str, evaluate: Evaluate, decode: Decode) -> LDict:
+    """The located JSON of one ``aws_iam_policy_document`` data source."""
+    document = LDict(span=block.span)
+    version = evaluate(block, "version")
+    document[Str("Version", block.span)] = (version if version is not MISSING and version is not None
+                                            else Str("2012-10-17", block.span))
+    policy_id = evaluate(block, "policy_id")
+    if policy_id is not MISSING and policy_id is not None:
+        document[Str("Id", _value_span(block, "policy_id"))] = policy_id
+
+    statements: list[Any] = []
+    for name in ("source_policy_documents", "source_json"):
+        _merge(statements, _documents(evaluate(block, name), decode, block.span))
+    own: list[Any] = []
+    for child in block.blocks:
+        if child.type == "statement":
+            own.append(_statement(child, evaluate))
+        elif child.type == "dynamic" and child.labels[:1] == ["statement"]:
+            own.append(Unknown(f"dynamic statement block in {address}", child.span))
+    _merge(statements, own)
+    for name in ("override_policy_documents", "override_json"):
+        _merge(statements, _documents(evaluate(block, name), decode, block.span))
+    document[Str("Statement", block.span)] = LList(statements, span=block.span)
+    return document
+
+
+def _statement(block: Block, evaluate: Evaluate) -> Any:
+    if block.dynamic_blocks("principals") or block.dynamic_blocks("not_principals"):
+        return Unknown("statement with dynamic principals", block.span)
+    statement = LDict(span=block.span)
+    for attribute, key in _FIELDS:
+        value = evaluate(block, attribute)
+        if value is not MISSING and value is not None:
+            statement[Str(key, _name_span(block, attribute))] = value
+    if "Effect" not in statement:
+        statement[Str("Effect", block.span)] = Str("Allow", block.header_span)
+    for kind, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+        principals = _principals(block.blocks_of(kind), evaluate)
+        if principals is not None:
+            statement[Str(key, block.blocks_of(kind)[0].span)] = principals
+    conditions = _conditions(block, evaluate)
+    if conditions is not None:
+        statement[Str("Condition", conditions.span)] = conditions
+    return statement
+
+
+def _principals(blocks: list[Block], evaluate: Evaluate) -> Any:
+    if not blocks:
+        return None
+    merged = LDict(span=blocks[0].span)
+    for block in blocks:
+        kind = evaluate(block, "type")
+        identifiers = evaluate(block, "identifiers")
+        if kind is MISSING or identifiers is MISSING:
+            continue
+        key = _existing_key(merged, kind) if not is_unknown(kind) else None
+        items = merged.setdefault(kind if key is None else key, LList(span=_list_span(identifiers, block)))
+        items.extend(_as_items(identifiers))
+    if len(merged) == 1:
+        (kind, identifiers), = merged.items()
+        if kind == "*" and len(identifiers) == 1 and identifiers[0] == "*":
+            return identifiers[0]
+    return merged
+
+
+def _conditions(statement: Block, evaluate: Evaluate) -> LDict | None:
+    blocks = statement.blocks_of("condition")
+    dynamic = statement.dynamic_blocks("condition")
+    if not blocks and not dynamic:
+        return None
+    merged = LDict(span=(blocks or dynamic)[0].span)
+    for block in blocks:
+        test, variable, values = (evaluate(block, n) for n in ("test", "variable", "values"))
+        if MISSING in (test, variable, values):
+            continue
+        # The key points at the `variable` argument, where a fix goes, even when its value
+        # comes from a local or a variable.
+        test = with_span(test, _value_span(block, "test"))
+        variable = with_span(variable, _value_span(block, "variable"))
+        key = _existing_key(merged, test) if not is_unknown(test) else None
+        keys = merged.setdefault(test if key is None else key, LDict(span=block.span))
+        existing = _existing_key(keys, variable) if not is_unknown(variable) else None
+        items = keys.setdefault(variable if existing is None else existing,
+                                LList(span=_list_span(values, block)))
+        items.extend(_as_items(values))
+    for block in dynamic:
+        unknown = Unknown("dynamic condition block", block.span)
+        merged[unknown] = LDict({unknown: LList([unknown], span=block.span)}, span=block.span)
+    return merged
+
+
+def _documents(value: Any, decode: Decode, span: Span) -> list[Any]:
+    """Statements of the documents a ``source_*``/``override_*`` argument names."""
+    if value is MISSING or value is None:
+        return []
+    documents = value if isinstance(value, list) else [value]
+    statements: list[Any] = []
+    for item in documents:
+        if isinstance(item, Unknown):
+            statements.append(Unknown(f"statements of {item.origin}", item.span or span))
+            continue
+        try:
+            decoded = decode(item)
+        except ValueError:
+            decoded = None
+        raw = decoded.get("Statement") if isinstance(decoded, dict) else None
+        if isinstance(raw, Unknown):
+            statements.append(raw)
+        elif isinstance(raw, list):
+            statements.extend(raw)
+        elif isinstance(raw, dict):
+            statements.append(raw)
+        elif decoded is None or is_unknown(decoded):
+            statements.append(Unknown("statements of a policy document that is not known",
+                                      getattr(item, "span", None) or span))
+    return statements
+
+
+def _merge(statements: list[Any], new: list[Any]) -> None:
+    """Append statements; one with the ``Sid`` of an earlier statement replaces it."""
+    for statement in new:
+        sid = statement.get("Sid") if isinstance(statement, dict) else None
+        if isinstance(sid, str) and sid:
+            for index, existing in enumerate(statements):
+                if isinstance(existing, dict) and same_value(existing.get("Sid"), sid):
+                    statements[index] = statement
+                    break
+            else:
+                statements.append(statement)
+        else:
+            statements.append(statement)
+
+
+def _existing_key(mapping: dict, key: Any) -> Any:
+    for existing in mapping:
+        if same_value(existing, key):
+            return existing
+    return None
+
+
+def _as_items(value: Any) -> list[Any]:
+    if isinstance(value, Unknown) and not isinstance(value, UnknownElements):
+        return [UnknownElements(value.origin, value.span, value.ref)]
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _list_span(value: Any, block: Block) -> Span:
+    return getattr(value, "span", None) or block.span
+
+
+def _name_span(block: Block, attribute: str) -> Span:
+    found = block.attributes.get(attribute)
+    return found.span if found else block.span
+
+
+def _value_span(block: Block, attribute: str) -> Span:
+    found = block.attributes.get(attribute)
+    return found.value_span if found else block.span

@@ -1,0 +1,148 @@
+"""What the attributes of AWS resources evaluate to before anything is deployed.
+
+Arguments set in the configuration read back as written; the attributes the provider
+computes are built here from what is known (a provider's ARN from its URL, a role's ARN from
+its name), with the account, region and generated ids left ``Unknown``. Partition ``aws`` is
+written literally in ARNs: the rules only read the part after it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from oidclint.hcl.values import MISSING, with_ref
+from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
+
+if TYPE_CHECKING:
+    from oidclint.hcl.module import Instance
+
+Computed = Callable[["Instance", str, Span], Any]
+
+
+def computed_attribute(instance: "Instance", name: str, span: Span) -> Any:
+    """The value of a computed attribute, or ``MISSING`` when this module does not know it."""
+    table = _DATA if instance.is_data else _RESOURCES
+    compute = table.get(instance.type, {}).get(name)
+    return MISSING if compute is None else compute(instance, name, span)
+
+
+def _account(instance: "Instance") -> Unknown:
+    return Unknown(f"account id of {instance.address}")
+
+
+def provider_host(instance: "Instance", span: Span) -> Any:
+    """The provider's URL without ``https://``.
+
+    The AWS provider stores ``url`` as IAM returns it, without the scheme
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_openid_connect_provider;
+    its diff suppression re-adds the scheme only to compare with the configuration).
+    """
+    url = instance.argument("url")
+    if url is MISSING or url is None:
+        if instance.is_data and instance.argument("arn") not in (MISSING, None):
+            return Unknown(f"{instance.address}.url", span, instance.address)
+        return Unknown(f"{instance.address}.url (not set)", span, instance.address)
+    if isinstance(url, str) and url.startswith("https://"):
+        return Str(url[len("https://"):], url.span, instance.address)
+    if isinstance(url, Partial) and isinstance(url.parts[0], str) and url.parts[0].startswith("https://"):
+        return concat((url.parts[0][len("https://"):],) + url.parts[1:], url.span, instance.address)
+    return with_ref(url, instance.address)
+
+
+def _provider_url(instance: "Instance", name: str, span: Span) -> Any:
+    return provider_host(instance, span)
+
+
+def _provider_arn(instance: "Instance", name: str, span: Span) -> Any:
+    if instance.is_data:
+        arn = instance.argument("arn")
+        if arn not in (MISSING, None):
+            return with_ref(arn, instance.address)
+    host = provider_host(instance, span)
+    return concat(("arn:aws:iam::", _account(instance), ":oidc-provider/", host), span, instance.address)
+
+
+def _provider_client_ids(instance: "Instance", name: str, span: Span) -> Any:
+    value = instance.argument(name)
+    if value is MISSING:
+        return Unknown(f"{instance.address}.{name}", span, instance.address)
+    return value
+
+
+def _eks_identity(instance: "Instance", name: str, span: Span) -> Any:
+    """``identity[0].oidc[0].issuer``: ``https://oidc.eks.<region>.amazonaws.com/id/<id>``
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster);
+    unlike a provider's ``url`` it carries the scheme."""
+    issuer = Partial(("https://oidc.eks.", Unknown(f"region of {instance.address}"),
+                      ".amazonaws.com/id/", Unknown(f"OIDC id of {instance.address}")),
+                     span, instance.address)
+    oidc = LDict({Str("issuer", span): issuer}, span=span)
+    return LList([LDict({Str("oidc", span): LList([oidc], span=span)}, span=span)], span=span)
+
+
+def role_name(instance: "Instance", span: Span) -> Any:
+    name = instance.argument("name")
+    if name is MISSING or name is None:
+        how = "name_prefix" if instance.argument("name_prefix") not in (MISSING, None) else "not set"
+        return Unknown(f"{instance.address}.name (generated, {how})", span, instance.address)
+    return with_ref(name, instance.address)
+
+
+def _role_name(instance: "Instance", name: str, span: Span) -> Any:
+    return role_name(instance, span)
+
+
+def _iam_path(instance: "Instance") -> Any:
+    path = instance.argument("path")
+    return "/" if path is MISSING or path is None else path
+
+
+def _role_arn(instance: "Instance", name: str, span: Span) -> Any:
+    if instance.is_data and instance.argument("arn") not in (MISSING, None):
+        return with_ref(instance.argument("arn"), instance.address)
+    return concat(("arn:aws:iam::", _account(instance), ":role", _iam_path(instance),
+                   role_name(instance, span)), span, instance.address)
+
+
+def _policy_arn(instance: "Instance", name: str, span: Span) -> Any:
+    if instance.is_data and instance.argument("arn") not in (MISSING, None):
+        return with_ref(instance.argument("arn"), instance.address)
+    return concat(("arn:aws:iam::", _account(instance), ":policy", _iam_path(instance),
+                   role_name(instance, span)), span, instance.address)
+
+
+def _document_json(instance: "Instance", name: str, span: Span) -> Any:
+    return instance.module.policy_document_json(instance, span)
+
+
+def _unknown(instance: "Instance", name: str, span: Span) -> Any:
+    return Unknown(f"{instance.address}.{name}", span, instance.address)
+
+
+_RESOURCES: dict[str, dict[str, Computed]] = {
+    "aws_iam_openid_connect_provider": {
+        "url": _provider_url, "arn": _provider_arn, "id": _provider_arn,
+        "client_id_list": _provider_client_ids,
+    },
+    "aws_eks_cluster": {"identity": _eks_identity},
+    "aws_iam_role": {"name": _role_name, "id": _role_name, "arn": _role_arn,
+                     "unique_id": _unknown, "create_date": _unknown},
+    "aws_iam_policy": {"arn": _policy_arn, "id": _policy_arn, "name": _role_name,
+                       "policy_id": _unknown},
+}
+
+_DATA: dict[str, dict[str, Computed]] = {
+    "aws_iam_policy_document": {"json": _document_json, "minified_json": _document_json},
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/caller_identity
+    "aws_caller_identity": {n: _unknown for n in ("account_id", "arn", "user_id", "id")},
+    "aws_partition": {n: _unknown for n in ("partition", "dns_suffix", "reverse_dns_prefix", "id")},
+    "aws_region": {n: _unknown for n in ("name", "id", "region", "endpoint", "description")},
+    "aws_iam_openid_connect_provider": {
+        "url": _provider_url, "arn": _provider_arn, "id": _provider_arn,
+        "client_id_list": _unknown, "thumbprint_list": _unknown,
+    },
+    "aws_eks_cluster": {"identity": _eks_identity},
+    "aws_iam_role": {"arn": _role_arn, "id": _role_name, "name": _role_name,
+                     "assume_role_policy": _unknown},
+    "aws_iam_policy": {"arn": _policy_arn, "policy": _unknown},
+}

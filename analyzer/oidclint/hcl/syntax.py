@@ -1,0 +1,205 @@
+"""The raw python-hcl2 (Lark) tree, read as blocks and attributes with spans.
+
+``hcl2.parses_to_tree`` keeps every token and position (grammar: hcl2/hcl2.lark). Nested
+blocks are read on demand, so a deeply nested file costs nothing until something asks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import hcl2
+from hcl2.utils import HEREDOC_PATTERN, HEREDOC_TRIM_PATTERN, process_escape_sequences
+from lark import Token, Tree
+
+from oidclint.source import Span
+
+_EXPRESSION_PREFIX = "x = ("
+"""Interpolations in heredocs are parsed as the value of a dummy attribute."""
+
+
+def span_of_node(path: str, node: Tree | Token) -> Span:
+    if isinstance(node, Token):
+        if node.type in ("HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM"):
+            return heredoc_span(path, node)
+        return Span(path, node.line, node.column, node.end_line, node.end_column)
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Span(path, 1, 1)
+    last = _last_token(node)
+    if last is None:
+        return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+    end = span_of_node(path, last)
+    return Span(path, meta.line, meta.column, end.end_line, end.end_column)
+
+
+def _last_token(node: Tree) -> Token | None:
+    """The last token that belongs to the node: Lark's end also covers trailing new lines
+    (``a + b`` followed by a line break) and a heredoc's own final line break."""
+    while True:
+        meaningful = [c for c in node.children
+                      if not (isinstance(c, Tree) and c.data == "new_line_or_comment")
+                      and not (isinstance(c, Token) and c.type == "NL_OR_COMMENT")]
+        if not meaningful:
+            return None
+        last = meaningful[-1]
+        if isinstance(last, Token):
+            return last
+        node = last
+
+
+def heredoc_span(path: str, token: Token) -> Span:
+    """From ``<<EOF`` to the end of the closing marker (the token also holds the newline)."""
+    lines = str(token).rstrip("\r\n").split("\n")
+    end_line = token.line + len(lines) - 1
+    end_column = len(lines[-1].rstrip("\r")) + 1
+    return Span(path, token.line, token.column, end_line, end_column)
+
+
+def is_tree(node: object, *names: str) -> bool:
+    return isinstance(node, Tree) and (not names or node.data in names)
+
+
+def subtrees(tree: Tree) -> list[Tree]:
+    """Child trees that carry meaning (no new lines or comments)."""
+    return [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def name_of(node: Tree | Token) -> str:
+    """The text of an identifier, keyword or literal used as a name or label."""
+    if isinstance(node, Token):
+        return str(node)
+    if node.data == "string":
+        return "".join(process_escape_sequences(str(part.children[0]))
+                       for part in node.children if is_tree(part, "string_part")
+                       and isinstance(part.children[0], Token))
+    return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
+
+
+@dataclass
+class Attribute:
+    name: str
+    value: Tree
+    path: str
+    span: Span
+
+    @property
+    def value_span(self) -> Span:
+        return span_of_node(self.path, self.value)
+
+
+@dataclass
+class Block:
+    """``type "label" "label" { body }``."""
+
+    type: str
+    labels: list[str]
+    path: str
+    span: Span
+    body: Tree = field(repr=False)
+
+    @cached_property
+    def _contents(self) -> tuple[dict[str, Attribute], list["Block"]]:
+        return read_body(self.body, self.path)
+
+    @property
+    def attributes(self) -> dict[str, Attribute]:
+        return self._contents[0]
+
+    @property
+    def blocks(self) -> list["Block"]:
+        return self._contents[1]
+
+    def blocks_of(self, kind: str) -> list["Block"]:
+        return [b for b in self.blocks if b.type == kind]
+
+    def dynamic_blocks(self, kind: str) -> list["Block"]:
+        """``dynamic "kind" { ... }`` blocks generating ``kind`` blocks."""
+        return [b for b in self.blocks if b.type == "dynamic" and b.labels[:1] == [kind]]
+
+    @property
+    def header_span(self) -> Span:
+        return Span(self.path, self.span.line, self.span.column, self.span.line,
+                    self.span.column + len(self.type))
+
+
+def read_body(body: Tree, path: str) -> tuple[dict[str, Attribute], list[Block]]:
+    attributes: dict[str, Attribute] = {}
+    blocks: list[Block] = []
+    for node in subtrees(body):
+        if node.data == "attribute":
+            name_node, value = node.children[0], node.children[-1]
+            name = name_of(name_node)
+            attributes.setdefault(name, Attribute(name, value, path, span_of_node(path, node)))
+        elif node.data == "block":
+            blocks.append(read_block(node, path))
+    return attributes, blocks
+
+
+def read_block(node: Tree, path: str) -> Block:
+    names = [c for c in node.children
+             if isinstance(c, Tree) and c.data in ("identifier", "keyword", "literal_value", "string")]
+    body = next(c for c in node.children if is_tree(c, "body"))
+    return Block(
+        type=name_of(names[0]),
+        labels=[name_of(n) for n in names[1:]],
+        path=path,
+        span=span_of_node(path, node),
+        body=body,
+    )
+
+
+def parse_file(text: str, path: str) -> list[Block]:
+    """The top-level blocks of a Terraform file; raises what the Lark parser raises."""
+    tree = hcl2.parses_to_tree(text)
+    body = next(c for c in tree.children if is_tree(c, "body"))
+    return read_body(body, path)[1]
+
+
+def heredoc_body(token: Token) -> tuple[str, list[int]]:
+    """A heredoc's value and, per line of it, how many columns ``<<-`` trimmed.
+
+    The value keeps the newline before the closing marker, as Terraform does; ``<<-``
+    removes the smallest indentation of the non-blank lines
+    (https://developer.hashicorp.com/terraform/language/expressions/strings#heredoc-strings).
+    """
+    text = str(token)
+    trim = text.startswith("<<-")
+    match = (HEREDOC_TRIM_PATTERN if trim else HEREDOC_PATTERN).match(text)
+    body = match.group(2) if match else ""
+    body = re.sub(r"[ \t]*\Z", "", body)
+    lines = body.split("\n")
+    if not trim:
+        return body, [0] * len(lines)
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    indent = min(widths, default=0)
+    removed = [min(indent, len(line) - len(line.lstrip(" "))) for line in lines]
+    return "\n".join(line[cut:] for line, cut in zip(lines, removed)), removed
+
+
+def parse_expression(text: str, line: int, column: int) -> Tree:
+    """An expression written inside a template (``${ ... }``), positioned where it is written."""
+    tree = hcl2.parses_to_tree(_EXPRESSION_PREFIX + text + ")")
+    attribute = next(n for n in tree.iter_subtrees_topdown() if n.data == "attribute")
+    term = attribute.children[-1]
+    inner = next(c for c in term.children if isinstance(c, Tree) and c.data != "new_line_or_comment")
+    _move(inner, line, column - len(_EXPRESSION_PREFIX) - 1)
+    return inner
+
+
+def _move(tree: Tree, line: int, column_shift: int) -> None:
+    """Positions of a sub-parse (line 1 = ``line``; line 1 columns shifted)."""
+    def line_col(ln: int, col: int) -> tuple[int, int]:
+        return (line, col + column_shift) if ln == 1 else (line + ln - 1, col)
+
+    for sub in tree.iter_subtrees():
+        meta = sub.meta
+        if not getattr(meta, "empty", True):
+            meta.line, meta.column = line_col(meta.line, meta.column)
+            meta.end_line, meta.end_column = line_col(meta.end_line, meta.end_column)
+        for child in sub.children:
+            if isinstance(child, Token) and child.line is not None:
+                child.line, child.column = line_col(child.line, child.column)
+                child.end_line, child.end_column = line_col(child.end_line, child.end_column)

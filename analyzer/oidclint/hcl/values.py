@@ -1,0 +1,228 @@
+"""Terraform values as the evaluator produces them.
+
+Strings are ``Str`` (or ``Partial``/``Unknown``), lists and tuples ``LList``, maps and objects
+``LDict``; numbers, bools and null are plain Python values. ``Encoded`` is the JSON text that
+``jsonencode`` or ``aws_iam_policy_document`` produce, carrying the located value it encodes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from oidclint.source import LDict, LList, Partial, Span, Str, Unknown
+
+_REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
+
+
+class EvalError(Exception):
+    """An expression Terraform itself would reject (missing key, bad index, wrong type)."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+"""An argument that is not set (as opposed to one set to ``null``)."""
+
+
+class Encoded(Str):
+    """JSON text that also remembers the located value it encodes (``decoded``)."""
+
+    def __new__(cls, value: str, span: Span | None = None, ref: str | None = None,
+                decoded: Any = None) -> "Encoded":
+        obj = super().__new__(cls, value, span, ref)
+        obj.decoded = decoded
+        return obj
+
+    def __reduce__(self):
+        return (Encoded, (str(self), self.span, self.ref, self.decoded))
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownElements(Unknown):
+    """Any number of unknown elements inside a list: ``concat(["a"], var.more)`` is
+    ``["a", UnknownElements("var.more ...")]``. Rules see an ``Unknown`` element; list
+    functions know the length is not known."""
+
+
+@dataclass
+class TextOrigin:
+    """Where the text of a heredoc or file value is written, so JSON parsed from it can be
+    located there."""
+
+    line_offset: int
+    """Lines of the file before the text's first line."""
+    trimmed: list[int] = field(default_factory=list)
+    """Columns ``<<-`` removed from each line of the text."""
+    refs: dict[str, str] = field(default_factory=dict)
+    """Interpolated values that named a resource (their text -> the resource address)."""
+
+
+def is_text(value: Any) -> bool:
+    return isinstance(value, (str, Partial, Unknown))
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, (Unknown, Partial))
+
+
+def first_unknown(values: Any) -> Unknown | None:
+    """The first unknown piece among values (not looking inside containers)."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Partial):
+            return value.unknowns[0]
+    return None
+
+
+def derived_unknown(what: str, args: Any, span: Span | None) -> Unknown:
+    """An unknown computed from unknown inputs: ``lower() of var.org (no default)``."""
+    cause = first_unknown(args)
+    return Unknown(f"{what} of {cause.origin}" if cause else what, span)
+
+
+def extend_origin(unknown: Unknown, step: str, span: Span | None) -> Unknown:
+    """``module.iam`` + ``.role_arn`` is ``module.iam.role_arn``; descriptions stay as they are."""
+    if _REFERENCE_PATH.match(unknown.origin):
+        return Unknown(unknown.origin + step, span or unknown.span, unknown.ref)
+    return unknown
+
+
+def with_ref(value: Any, ref: str) -> Any:
+    """The same string value, naming the resource it belongs to."""
+    if isinstance(value, Encoded):
+        return Encoded(str(value), value.span, ref, value.decoded)
+    if isinstance(value, str):
+        return Str(str(value), getattr(value, "span", None), ref)
+    if isinstance(value, Partial):
+        return Partial(value.parts, value.span, ref)
+    if isinstance(value, Unknown):
+        return Unknown(value.origin, value.span, ref)
+    return value
+
+
+def with_span(value: Any, span: Span | None) -> Any:
+    """The same value located elsewhere (computed values carry the computing expression)."""
+    if isinstance(value, Encoded):
+        return Encoded(str(value), span, value.ref, value.decoded)
+    if isinstance(value, str):
+        return Str(str(value), span, getattr(value, "ref", None))
+    if isinstance(value, Partial):
+        return Partial(value.parts, span, value.ref)
+    return value
+
+
+def number_text(value: int | float) -> str:
+    """A number as Terraform renders it in a string (``2500``, not ``2500.0``)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def to_text(value: Any, span: Span | None) -> Any:
+    """Terraform's automatic conversion to string (templates, string arguments)."""
+    if isinstance(value, (str, Partial, Unknown)):
+        return value
+    if isinstance(value, bool):
+        return Str("true" if value else "false", span)
+    if isinstance(value, (int, float)):
+        return Str(number_text(value), span)
+    if value is None:
+        raise EvalError("a null value cannot be used as a string")
+    raise EvalError(f"a {type_name(value)} cannot be used as a string")
+
+
+def to_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise EvalError("a bool cannot be used as a number")
+    if isinstance(value, (int, float)) or isinstance(value, (Unknown, Partial)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise EvalError(f"{value!r} is not a number") from None
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    raise EvalError(f"a {type_name(value)} cannot be used as a number")
+
+
+def to_bool(value: Any) -> Any:
+    if isinstance(value, bool) or isinstance(value, (Unknown, Partial)):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    raise EvalError(f"a {type_name(value)} cannot be used as a bool")
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (str, Partial)):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "map"
+    return type(value).__name__
+
+
+def plain(value: Any) -> Any:
+    """The value as plain JSON-able Python; unknown pieces render as ``${origin}``."""
+    if isinstance(value, (Unknown, Partial)):
+        return str(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(plain(k)): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Terraform's ``jsonencode`` output: compact, keys in lexical order."""
+    return json.dumps(plain(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as Terraform values (spans and refs do not matter)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (Unknown, Partial)) or isinstance(b, (Unknown, Partial)):
+        return type(a) is type(b) and str(a) == str(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return a == b
+
+
+def has_unknown(value: Any) -> bool:
+    """True when the value holds an unknown piece at any depth."""
+    if isinstance(value, (Unknown, Partial)):
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(k) or has_unknown(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+def llist(items: Any, span: Span | None) -> LList:
+    return LList(items, span=span)
+
+
+def ldict(items: Any, span: Span | None) -> LDict:
+    return LDict(items, span=span)

@@ -1,0 +1,299 @@
+"""CloudFormation templates (YAML or JSON, hand-written, CDK or SAM output) to model objects.
+
+A file is a template by its content, not its name: discovery hands over every YAML/JSON file,
+and Kubernetes manifests, workflows or ``package.json`` are simply not templates (``None``).
+Everything a template defines shares one scope, its file: the stack deploys to one account.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from oidclint.iam.policy import as_list, document_from_value
+from oidclint.model import Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role
+from oidclint.parsers.intrinsics import (
+    CDK_OIDC_PROVIDER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, Resolver, intrinsic_name, scalar_text,
+)
+from oidclint.parsers.located import LoadError, load_documents
+from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
+
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
+# AWS::Service::Thing, Alexa::ASK::Skill, registry types Org::Service::Thing (and ::MODULE),
+# Custom::Anything.
+_RESOURCE_TYPE = re.compile(
+    r"^(?:Custom::[\w@.-]+|[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+(?:::MODULE)?)$")
+_SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
+_TEMPLATE_HINTS = ("AWSTemplateFormatVersion", "AWS::")
+
+
+def is_cloudformation(document: object) -> bool:
+    """True when a loaded YAML/JSON document is a CloudFormation template."""
+    if not isinstance(document, dict):
+        return False
+    if "AWSTemplateFormatVersion" in document:
+        return True
+    # SAM and other macros: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/transform-section-structure.html
+    transform = document.get("Transform")
+    transforms = transform if isinstance(transform, list) else [transform]
+    if any(isinstance(t, str) and t.startswith("AWS::") for t in transforms):
+        return True
+    resources = document.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(resource, dict) and isinstance(resource.get("Type"), str)
+        and _RESOURCE_TYPE.match(resource["Type"]) is not None
+        for resource in resources.values())
+
+
+def parse_cloudformation(file: SourceFile) -> Inventory | None:
+    """The providers, roles and policies a template defines; ``None`` when it is no template."""
+    json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
+    try:
+        documents = load_documents(file.text, file.path, json_mode=json_mode)
+    except (LoadError, RecursionError) as exc:
+        return _syntax_error(file, str(exc) or "nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001 - cfn-flip's tag constructors raise bare errors
+        return _syntax_error(file, f"{type(exc).__name__}: {exc}")
+    templates = [document for document in documents if is_cloudformation(document)]
+    if not templates:
+        return None
+    inventory = Inventory(files=[file.path])
+    for template in templates:
+        try:
+            inventory.extend(TemplateReader(file, template).read())
+        except RecursionError:
+            inventory.diagnostics.append(
+                Diagnostic(file.path, "template nested too deeply to analyze"))
+    return inventory
+
+
+def _syntax_error(file: SourceFile, reason: str) -> Inventory | None:
+    if not any(hint in file.text for hint in _TEMPLATE_HINTS):
+        return None
+    position = _SYNTAX_POSITION.match(reason)
+    span = Span(file.path, int(position[1]), int(position[2])) if position else None
+    diagnostic = Diagnostic(file.path, f"YAML/JSON syntax error: {reason}", span=span)
+    return Inventory(diagnostics=[diagnostic], files=[file.path])
+
+
+class TemplateReader:
+    """Reads the IAM resources of one template into an ``Inventory``."""
+
+    def __init__(self, file: SourceFile, template: dict) -> None:
+        self.file = file
+        self.template = template
+        self.resolver = Resolver(template, file)
+        self.inventory = Inventory()
+
+    def read(self) -> Inventory:
+        resources = self.template.get("Resources")
+        if isinstance(resources, dict):
+            for key, resource in resources.items():
+                self._resource(str(key), span_of(key) or span_of(resource), resource)
+        elif resources is not None:
+            self._problem(span_of(resources), "Resources is not a mapping")
+        for span, message in self.resolver.problems:
+            self._problem(span, message)
+        return self.inventory
+
+    def _problem(self, span: Span | None, message: str) -> None:
+        diagnostic = Diagnostic(self.file.path, message, span=span)
+        if diagnostic not in self.inventory.diagnostics:
+            self.inventory.diagnostics.append(diagnostic)
+
+    def _resource(self, logical: str, span: Span | None, resource: Any) -> None:
+        if logical.startswith("Fn::ForEach"):
+            return  # AWS::LanguageExtensions loops; the resources they stamp out are not read
+        if not isinstance(resource, dict):
+            self._problem(span, f"resource {logical} is not a mapping")
+            return
+        kind = resource.get("Type")
+        if not isinstance(kind, str):
+            self._problem(span, f"resource {logical} has no Type")
+            return
+        read = _READERS.get(str(kind))
+        if read is None:
+            return
+        properties = resource.get("Properties")
+        if properties is None:
+            properties = {}
+        elif not isinstance(properties, dict) or intrinsic_name(properties):
+            self._problem(span_of(properties) or span, f"the Properties of {logical} cannot be read")
+            properties = {}
+        read(self, logical, span, properties)
+
+    # -- property values ----------------------------------------------------------------
+
+    def _text(self, properties: dict, key: str, logical: str) -> Text | None:
+        """A string property, ``None`` when absent."""
+        value = _single(self.resolver.resolve(properties.get(key)))
+        if value is None:
+            return None
+        return self._as_text(value, f"{logical}.{key}", span_of(properties.get(key)))
+
+    def _as_text(self, value: Any, label: str, span: Span | None) -> Text:
+        if isinstance(value, (str, Partial, Unknown)):
+            return value
+        text = scalar_text(value)
+        if text is None:
+            self._problem(span_of(value) or span, f"{label} is not a string")
+            return Unknown(label, span_of(value) or span)
+        return Str(text, span)
+
+    def _texts(self, properties: dict, key: str, logical: str) -> list[Text] | Unknown:
+        """A list-of-strings property (both branches of an ``Fn::If`` taken); ``[]`` when absent."""
+        raw = properties.get(key)
+        value = self.resolver.resolve(raw)
+        label = f"{logical}.{key}"
+        if isinstance(value, Unknown):
+            return value
+        if not isinstance(value, (list, Choice)) and value is not None:
+            self._problem(span_of(value) or span_of(raw), f"{label} is not a list")
+            if isinstance(value, dict):
+                return Unknown(label, span_of(value))
+        texts: list[Text] = []
+        for item in as_list(value):
+            if isinstance(item, (dict, list)):
+                self._problem(span_of(item) or span_of(raw), f"an entry of {label} is not a string")
+            else:
+                texts.append(self._as_text(item, label, span_of(raw)))
+        return texts
+
+    def _document(self, raw: Any, span: Span | None) -> PolicyDocument:
+        """A policy given as a mapping, or as JSON text (a string, ``Fn::Sub``, ``Fn::Join``)."""
+        return document_from_value(self.resolver.json_value(raw), span_of(raw) or span)
+
+    def _entries(self, raw: Any) -> list[Any]:
+        """The entries of a list property, unresolved where possible, ``Fn::If`` branches spliced."""
+        if raw is None:
+            return []
+        if intrinsic_name(raw) == "Fn::If":
+            arg = raw[next(iter(raw))]
+            if isinstance(arg, list) and len(arg) == 3:
+                return [e for branch in arg[1:] if not _is_no_value(branch) for e in self._entries(branch)]
+        if isinstance(raw, list):
+            return [e for item in raw if not _is_no_value(item)
+                    for e in (self._entries(item) if intrinsic_name(item) == "Fn::If" else [item])]
+        return as_list(self.resolver.resolve(raw))
+
+    def _max_session_duration(self, properties: dict, logical: str) -> int | Unknown | None:
+        raw = properties.get("MaxSessionDuration")
+        value = _single(self.resolver.resolve(raw))
+        if value is None or isinstance(value, Unknown):
+            return value
+        if isinstance(value, Partial):
+            return Unknown(str(value), value.span)
+        text = scalar_text(value)
+        if text is not None and not isinstance(value, bool) and text.isdigit():
+            return int(text)
+        self._problem(span_of(value) or span_of(raw),
+                      f"{logical}.MaxSessionDuration is not a number of seconds")
+        return None
+
+    # -- resources ----------------------------------------------------------------------
+
+    def _oidc_provider(self, logical: str, span: Span | None, properties: dict) -> None:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-oidcprovider.html
+        self._provider(logical, span, properties, "ClientIdList", "ThumbprintList")
+
+    def _cdk_oidc_provider(self, logical: str, span: Span | None, properties: dict) -> None:
+        # aws-cdk-lib iam.OpenIdConnectProvider: a custom resource with Url, ClientIDList,
+        # ThumbprintList, whose Ref is the provider ARN.
+        self._provider(logical, span, properties, "ClientIDList", "ThumbprintList")
+
+    def _provider(self, logical: str, span: Span | None, properties: dict, clients: str,
+                  thumbprints: str) -> None:
+        url = self._text(properties, "Url", logical)
+        self.inventory.providers.append(OidcProvider(
+            address=logical,
+            url=url if url is not None else Unknown(f"{logical}.Url (not set)", span, ref=logical),
+            client_ids=self._texts(properties, clients, logical),
+            thumbprints=self._texts(properties, thumbprints, logical),
+            span=span,
+            scope=self.file.path,
+        ))
+
+    def _role(self, logical: str, span: Span | None, properties: dict) -> None:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
+        trust = properties.get("AssumeRolePolicyDocument")
+        self.inventory.roles.append(Role(
+            address=logical,
+            name=self._text(properties, "RoleName", logical),
+            trust=self._document(trust, span) if trust is not None else None,
+            span=span,
+            scope=self.file.path,
+            max_session_duration=self._max_session_duration(properties, logical),
+        ))
+        role = Str(logical, span, ref=logical)
+        arns = self._texts(properties, "ManagedPolicyArns", logical)
+        if isinstance(arns, Unknown):
+            self.inventory.policies.append(PermissionPolicy(
+                address=f"{logical}.ManagedPolicyArns", roles=[role], managed_arn=arns,
+                span=arns.span or span))
+        else:
+            for index, arn in enumerate(arns):
+                self.inventory.policies.append(PermissionPolicy(
+                    address=f"{logical}.ManagedPolicyArns[{index}]", roles=[role],
+                    managed_arn=arn, span=span_of(arn) or span))
+        for index, entry in enumerate(self._entries(properties.get("Policies"))):
+            address = f"{logical}.Policies[{index}]"
+            if isinstance(entry, dict) and not intrinsic_name(entry) and "PolicyDocument" in entry:
+                document = self._document(entry["PolicyDocument"], span_of(entry) or span)
+            elif isinstance(entry, Unknown):
+                document = document_from_value(entry, span)
+            else:
+                self._problem(span_of(entry) or span, f"{address} has no PolicyDocument")
+                continue
+            self.inventory.policies.append(PermissionPolicy(
+                address=address, roles=[role], document=document, span=span_of(entry) or span))
+
+    def _policy(self, logical: str, span: Span | None, properties: dict,
+                managed_arn: Text | None = None) -> None:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html
+        roles = self._texts(properties, "Roles", logical)
+        raw = properties.get("PolicyDocument")
+        self.inventory.policies.append(PermissionPolicy(
+            address=logical,
+            roles=[roles] if isinstance(roles, Unknown) else roles,
+            managed_arn=managed_arn,
+            document=self._document(raw, span) if raw is not None else None,
+            span=span,
+        ))
+
+    def _managed_policy(self, logical: str, span: Span | None, properties: dict) -> None:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html
+        self._policy(logical, span, properties, managed_arn=self.resolver.ref(logical, span))
+
+    def _role_policy(self, logical: str, span: Span | None, properties: dict) -> None:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-rolepolicy.html
+        role = self._text(properties, "RoleName", logical)
+        raw = properties.get("PolicyDocument")
+        self.inventory.policies.append(PermissionPolicy(
+            address=logical,
+            roles=[role] if role is not None else [],
+            document=self._document(raw, span) if raw is not None else None,
+            span=span,
+        ))
+
+
+def _single(value: Any) -> Any:
+    """A single-valued property: an ``Fn::If`` between different values is not known."""
+    if not isinstance(value, Choice):
+        return value
+    if len({str(o) for o in value.options}) == 1 and value.options[0] is not None:
+        return _single(value.options[0])
+    return Unknown(value.origin, value.span)
+
+
+def _is_no_value(value: Any) -> bool:
+    return intrinsic_name(value) == "Ref" and value[next(iter(value))] == "AWS::NoValue"
+
+
+_READERS = {
+    OIDC_PROVIDER: TemplateReader._oidc_provider,
+    CDK_OIDC_PROVIDER: TemplateReader._cdk_oidc_provider,
+    ROLE: TemplateReader._role,
+    "AWS::IAM::Policy": TemplateReader._policy,
+    MANAGED_POLICY: TemplateReader._managed_policy,
+    "AWS::IAM::RolePolicy": TemplateReader._role_policy,
+}

@@ -1,0 +1,260 @@
+"""Terraform (``.tf``) files to OIDC providers, roles and permission policies.
+
+Each folder is one module (``scope`` is its path, ``"."`` for the scan root). Expressions are
+evaluated by ``oidclint.hcl``; whatever cannot be known stays ``Unknown``. A file that does
+not parse becomes a ``Diagnostic`` and the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from oidclint.hcl.module import Instance, Module
+from oidclint.hcl.policy_text import PolicyTextError
+from oidclint.hcl.resources import role_name
+from oidclint.hcl.syntax import Block, parse_file
+from oidclint.hcl.values import MISSING, EvalError, to_number, with_span
+from oidclint.iam.policy import document_from_value
+from oidclint.model import Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role
+from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
+
+
+def parse_terraform(files: list[SourceFile]) -> Inventory:
+    """Providers, roles and policies of every module folder among ``files``."""
+    inventory = Inventory()
+    folders: dict[str, list[SourceFile]] = {}
+    for file in sorted(files, key=lambda f: f.path):
+        folder = posixpath.dirname(file.path) or "."
+        folders.setdefault(folder, []).append(file)
+    for folder, members in folders.items():
+        blocks: list[Block] = []
+        for file in members:
+            inventory.files.append(file.path)
+            try:
+                blocks.extend(parse_file(file.text, file.path))
+            except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
+                inventory.diagnostics.append(syntax_error(file, exc))
+        module = Module(folder, blocks, _scan_root(members[0]))
+        _collect(module, inventory)
+    return inventory
+
+
+def syntax_error(file: SourceFile, exc: BaseException) -> Diagnostic:
+    """``HCL syntax error: line L, column C: <reason>`` for a file that does not parse."""
+    line, column = 1, 1
+    if isinstance(exc, UnexpectedInput):
+        if isinstance(exc.line, int) and exc.line > 0:
+            line, column = exc.line, max(exc.column, 1)
+        else:  # the end of the file
+            line = file.text.count("\n") + 1
+            column = len(file.text.rsplit("\n", 1)[-1]) + 1
+    if isinstance(exc, UnexpectedToken):
+        reason = ("unexpected end of file" if exc.token.type == "$END"
+                  else f"unexpected {_token_text(exc.token)}")
+    elif isinstance(exc, UnexpectedCharacters):
+        reason = f"unexpected character {exc.char!r}"
+    elif isinstance(exc, UnexpectedEOF):
+        reason = "unexpected end of file"
+    elif isinstance(exc, RecursionError):
+        reason = "nested too deeply to parse"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return Diagnostic(file.path, f"HCL syntax error: line {line}, column {column}: {reason}",
+                      span=Span(file.path, line, column))
+
+
+def _token_text(token: Any) -> str:
+    text = str(token).strip()
+    if not text:
+        return "new line" if "\n" in str(token) else token.type
+    return repr(text[:40])
+
+
+def _scan_root(file: SourceFile) -> Path | None:
+    """The directory the scan's relative paths start from, for ``file()``."""
+    try:
+        parts = PurePosixPath(file.path).parts
+        absolute = Path(file.absolute)
+        if not absolute.is_absolute() or tuple(absolute.parts[-len(parts):]) != parts:
+            return None
+        return Path(*absolute.parts[: -len(parts)])
+    except (TypeError, ValueError):
+        return None
+
+
+_COLLECTORS = {}
+
+
+def _collect(module: Module, inventory: Inventory) -> None:
+    for address, block in module.resources.items():
+        collect = _COLLECTORS.get((block.type, block.labels[0]))
+        if collect is None:
+            continue
+        try:
+            collect(module, Instance(module, address, block), inventory)
+        except Exception as exc:  # noqa: BLE001 - one odd resource must not end the scan
+            inventory.diagnostics.append(Diagnostic(
+                block.path, f"could not evaluate {address}: {type(exc).__name__}: {exc}",
+                span=block.span))
+
+
+def _collector(kind: str):
+    def register(fn):
+        _COLLECTORS[("resource", kind)] = fn
+        return fn
+    return register
+
+
+@_collector("aws_iam_openid_connect_provider")
+def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
+    block = instance.block
+    url_attribute = block.attributes.get("url")
+    url: Any = Unknown(f"{instance.address}.url (not set)", block.span, instance.address)
+    if url_attribute is not None:
+        url = with_span(module.value(url_attribute), url_attribute.value_span)
+    inventory.providers.append(OidcProvider(
+        address=instance.address,
+        url=url,
+        client_ids=_list_argument(instance, "client_id_list"),
+        thumbprints=_list_argument(instance, "thumbprint_list"),
+        span=block.span,
+        scope=module.folder,
+    ))
+
+
+@_collector("aws_iam_role")
+def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
+    block = instance.block
+    inventory.roles.append(Role(
+        address=instance.address,
+        name=role_name(instance, block.span),
+        trust=_document(module, block, "assume_role_policy"),
+        span=block.span,
+        scope=module.folder,
+        max_session_duration=_whole_number(instance.argument("max_session_duration")),
+    ))
+    role = Str(instance.address, block.span, instance.address)
+    arns = instance.argument("managed_policy_arns")
+    if arns is not MISSING and arns is not None:
+        for index, arn in enumerate(arns if isinstance(arns, list) else [arns]):
+            inventory.policies.append(PermissionPolicy(
+                address=f"{instance.address}.managed_policy_arns[{index}]",
+                roles=[role], managed_arn=arn,
+                span=getattr(arn, "span", None) or block.attributes["managed_policy_arns"].value_span,
+                scope=module.folder,
+            ))
+    for index, inline in enumerate(block.blocks_of("inline_policy")):
+        if "policy" not in inline.attributes:
+            continue  # an empty inline_policy block removes inline policies
+        inventory.policies.append(PermissionPolicy(
+            address=f"{instance.address}.inline_policy[{index}]",
+            roles=[role], document=_document(module, inline, "policy"), span=inline.span,
+            scope=module.folder,
+        ))
+
+
+@_collector("aws_iam_role_policy_attachment")
+def _role_policy_attachment(module: Module, instance: Instance, inventory: Inventory) -> None:
+    inventory.policies.append(PermissionPolicy(
+        address=instance.address,
+        roles=_roles(instance.argument("role")),
+        managed_arn=_optional(instance.argument("policy_arn")),
+        span=instance.block.span,
+        scope=module.folder,
+    ))
+
+
+@_collector("aws_iam_role_policy")
+def _role_policy(module: Module, instance: Instance, inventory: Inventory) -> None:
+    inventory.policies.append(PermissionPolicy(
+        address=instance.address,
+        roles=_roles(instance.argument("role")),
+        document=_document(module, instance.block, "policy"),
+        span=instance.block.span,
+        scope=module.folder,
+    ))
+
+
+@_collector("aws_iam_policy")
+def _policy(module: Module, instance: Instance, inventory: Inventory) -> None:
+    inventory.policies.append(PermissionPolicy(
+        address=instance.address,
+        roles=[],
+        document=_document(module, instance.block, "policy"),
+        span=instance.block.span,
+        scope=module.folder,
+    ))
+
+
+@_collector("aws_iam_policy_attachment")
+def _policy_attachment(module: Module, instance: Instance, inventory: Inventory) -> None:
+    roles = instance.argument("roles")
+    inventory.policies.append(PermissionPolicy(
+        address=instance.address,
+        roles=[] if roles is MISSING or roles is None else _roles_list(roles),
+        managed_arn=_optional(instance.argument("policy_arn")),
+        span=instance.block.span,
+        scope=module.folder,
+    ))
+
+
+def _document(module: Module, block: Block, name: str) -> PolicyDocument | None:
+    """The policy an argument holds (``jsonencode``, policy document data source, JSON text)."""
+    attribute = block.attributes.get(name)
+    if attribute is None:
+        return None
+    span = attribute.value_span
+    value = module.value(attribute)
+    try:
+        located = module.located_policy(value)
+    except PolicyTextError as exc:
+        return PolicyDocument(span=span, problems=[(exc.span or span, str(exc))])
+    except RecursionError:
+        return PolicyDocument(span=span, problems=[(span, "the policy is nested too deeply")])
+    return document_from_value(located, span)
+
+
+def _list_argument(instance: Instance, name: str) -> Any:
+    value = instance.argument(name)
+    if value is MISSING or value is None:
+        return LList([], span=instance.block.span)
+    if isinstance(value, (Unknown, list)):
+        return value
+    return LList([value], span=getattr(value, "span", None))
+
+
+def _roles(value: Any) -> list[Any]:
+    if value is MISSING or value is None:
+        return []
+    return [value]
+
+
+def _roles_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return list(value)
+    return [value]
+
+
+def _optional(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+def _whole_number(value: Any) -> int | Unknown | None:
+    if value is MISSING or value is None:
+        return None
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, Partial):
+        return Unknown(str(value), value.span)
+    try:
+        number = to_number(value)
+    except EvalError:
+        return Unknown(f"max_session_duration {value!r} is not a number", getattr(value, "span", None))
+    if isinstance(number, float) and not number.is_integer():
+        return Unknown(f"max_session_duration {value!r} is not a whole number", None)
+    return int(number)
+

@@ -1,0 +1,83 @@
+"""The base of every rule: metadata beside the logic, documentation in the docstring."""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
+
+from oidclint.model import Finding, Level, Related, RuleInfo
+from oidclint.source import Span, span_of
+
+if TYPE_CHECKING:
+    from oidclint.graph import Trust, TrustGraph
+
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix", "References")
+
+
+class Rule:
+    """Subclasses set the class attributes, write their documentation as the docstring
+    (sections ``## What it does``, ``## Why it matters``, ``## Example``, ``## Fix``,
+    ``## References``) and implement ``check``."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    level: ClassVar[Level]
+    summary: ClassVar[str]
+    tags: ClassVar[tuple[str, ...]] = ()
+    security_severity: ClassVar[float | None] = None
+
+    def check(self, graph: "TrustGraph") -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        return RuleInfo(
+            id=cls.id,
+            name=cls.name,
+            level=cls.level,
+            summary=cls.summary,
+            docs=inspect.cleandoc(cls.__doc__ or ""),
+            tags=cls.tags,
+            security_severity=cls.security_severity,
+        )
+
+    def finding(
+        self,
+        where: Any,
+        message: str,
+        *,
+        trust: "Trust | None" = None,
+        address: str | None = None,
+        fallback: Iterable[Any] = (),
+        related: Iterable[Related] = (),
+        fix: str | None = None,
+        level: Level | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding at the span of ``where`` (a located value or a span), or at the first of
+        ``fallback`` (or of the trust's statement and role) that has one."""
+        candidates: list[Any] = [where, *fallback]
+        if trust is not None:
+            candidates += [trust.statement, trust.role]
+            address = address or trust.role.address
+        span = next((s for s in (c if isinstance(c, Span) else span_of(c) for c in candidates)
+                     if s is not None), None)
+        if span is None:
+            raise ValueError(f"{self.id}: nothing to point at for {message!r}")
+        related = list(related)
+        if trust is not None:
+            for provider in trust.providers:
+                if provider.span and provider.span.path != span.path or (
+                    provider.span and provider.span.line != span.line
+                ):
+                    related.append(Related(provider.span, f"OIDC provider {provider.address}"))
+        return Finding(
+            rule_id=self.id,
+            level=level or self.level,
+            message=message,
+            span=span,
+            address=address,
+            related=related,
+            fix=fix,
+            evidence=evidence or {},
+        )

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from oidclint.iam.conditions import negated, restricts, vacuous
+from oidclint.model import Level
+from oidclint.rule import Rule
+
+
+class MissingSubjectCondition(Rule):
+    """
+    ## What it does
+    Flags an allowing trust statement for a shared issuer (GitHub Actions, gitlab.com, HCP
+    Terraform, Buildkite, Google) that has no condition at all on a claim that binds the token
+    to you: `sub` (and, for GitHub, `repository`, `repository_id`, `repository_owner_id`,
+    `job_workflow_ref`; for gitlab.com, `project_id`, `namespace_id`).
+
+    ## Why it matters
+    Anyone can obtain a token from a shared issuer: every GitHub repository in the world gets
+    one from `token.actions.githubusercontent.com`. Without a subject restriction, any of them
+    can assume the role. Since June 2025 IAM refuses to create or update such a trust
+    (`MalformedPolicyDocument`), but roles created before were not re-checked.
+
+    ## Example
+    ```json
+    "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}
+    ```
+
+    ## Fix
+    Add `StringEquals` (or a narrow `StringLike`) on `<issuer>:sub` naming your repository and
+    branch or environment, e.g. `repo:acme/api:environment:production`.
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub
+    - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+    """
+
+    id = "OIDC201"
+    name = "missing-subject-condition"
+    level = Level.ERROR
+    summary = "A shared issuer is trusted without any subject restriction"
+    tags = ("security", "oidc")
+    security_severity = 9.1
+
+    def check(self, graph):
+        for trust in graph.web_identity_trusts():
+            issuer = trust.issuer
+            if issuer is None or not issuer.requires_subject or trust.has_unknown_keys:
+                continue
+            conditions = trust.subject_conditions()
+            if any(restricts(c) or negated(c) or vacuous(c) for c in conditions):
+                continue
+            keys = ", ".join(f"`{k}`" for k in sorted(issuer.subject_keys))
+            yield self.finding(
+                trust.statement,
+                f"The statement trusts {issuer.title} (`{trust.hosts[0]}`) without restricting "
+                f"{keys}: any {issuer.title} user or project anywhere can assume "
+                f"{trust.role.address}.",
+                trust=trust,
+                fix="Add a `StringEquals` condition on `<issuer>:sub` naming your own "
+                "repository/project and branch or environment.",
+            )

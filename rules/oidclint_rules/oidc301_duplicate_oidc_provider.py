@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from oidclint.model import Level, Related
+from oidclint.rule import Rule
+
+
+class DuplicateOidcProvider(Rule):
+    """
+    ## What it does
+    Flags a second IAM OIDC provider with the same URL in the same deployment scope (one
+    Terraform folder, one CloudFormation template).
+
+    ## Why it matters
+    An account holds one provider per issuer URL: creating the second fails with
+    `EntityAlreadyExists`, and the deployment stops.
+
+    ## Example
+    ```hcl
+    resource "aws_iam_openid_connect_provider" "github" { url = "https://token.actions.githubusercontent.com" }
+    resource "aws_iam_openid_connect_provider" "gha"    { url = "https://token.actions.githubusercontent.com" }
+    ```
+
+    ## Fix
+    Keep one provider and refer to it from every role (or look it up with a data source where
+    another stack owns it).
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html
+    """
+
+    id = "OIDC301"
+    name = "duplicate-oidc-provider"
+    level = Level.ERROR
+    summary = "Two providers with the same URL in one account scope"
+    tags = ("correctness", "oidc")
+
+    def check(self, graph):
+        first: dict[tuple[str, str], object] = {}
+        ordered = sorted((p for p in graph.providers if isinstance(p.url, str) and p.span),
+                         key=lambda p: (p.span.path, p.span.line))
+        for provider in ordered:
+            key = (provider.scope, str(provider.url))
+            if key not in first:
+                first[key] = provider
+                continue
+            original = first[key]
+            yield self.finding(
+                provider.url,
+                f"{provider.address} repeats the URL `{provider.url}` of {original.address}: an "
+                "account holds one provider per URL, so creating this one fails with "
+                "`EntityAlreadyExists`.",
+                address=provider.address,
+                fallback=[provider],
+                related=[Related(original.span, f"first provider {original.address}")],
+                fix=f"Remove {provider.address} and refer to {original.address}.",
+            )

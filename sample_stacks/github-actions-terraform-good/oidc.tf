@@ -1,0 +1,6 @@
+# One GitHub Actions identity provider per account. AWS verifies GitHub's signing keys
+# itself, so no thumbprint is needed.
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}

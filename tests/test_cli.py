@@ -1,0 +1,110 @@
+"""The command-line contract: formats, output file, exit codes, the rules command."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import REPO
+from oidclint.cli import app
+from oidclint.engine import all_rules
+
+OPEN_TRUST = '''
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
+      }
+    }]
+  })
+}
+'''
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    (tmp_path / "main.tf").write_text(OPEN_TRUST)
+    return tmp_path
+
+
+@pytest.mark.parametrize("fail_on, code", [("warning", 1), ("error", 0), ("note", 1), ("never", 0)])
+def test_exit_code_follows_fail_on(stack, fail_on, code):
+    # repo:acme/* is OIDC204, a warning
+    result = runner.invoke(app, ["scan", str(stack), "--fail-on", fail_on])
+    assert result.exit_code == code, result.output
+    assert "OIDC204" in result.output
+
+
+def test_clean_tree_exits_zero(tmp_path):
+    result = runner.invoke(app, ["scan", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "No problems found" in result.output
+
+
+def test_sarif_to_an_output_file(stack, tmp_path):
+    out = tmp_path / "out" / "oidclint.sarif"
+    result = runner.invoke(app, ["scan", str(stack), "--format", "sarif", "--output", str(out)])
+    assert result.exit_code == 1
+    log = json.loads(out.read_text())
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["OIDC204"]
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_json_and_github_formats(stack):
+    data = json.loads(runner.invoke(app, ["scan", str(stack), "--format", "json"]).stdout)
+    assert [f["rule_id"] for f in data["findings"]] == ["OIDC204"]
+    github = runner.invoke(app, ["scan", str(stack), "--format", "github"]).stdout
+    assert re.search(r"^::warning file=main\.tf,line=\d+", github, re.M)
+
+
+def test_usage_errors_exit_two(stack):
+    assert runner.invoke(app, ["scan", str(stack), "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["rules", "OIDC999"]).exit_code == 2
+
+
+def test_unreadable_files_go_to_stderr_and_the_scan_goes_on(stack):
+    (stack / "broken.tf").write_text('resource "x" {\n')
+    result = runner.invoke(app, ["scan", str(stack)])
+    assert result.exit_code == 1
+    assert "broken.tf" in result.stderr
+    assert "OIDC204" in result.stdout
+
+
+def test_rules_lists_the_catalog_and_shows_one_rule():
+    listing = runner.invoke(app, ["rules"]).stdout
+    for rule in all_rules():
+        assert rule.id in listing
+    one = runner.invoke(app, ["rules", "OIDC203"]).stdout
+    assert "wildcard-subject" in one and "Why it matters" in one
+
+
+def test_every_rule_documents_every_section():
+    for rule in all_rules():
+        info = rule.info()
+        for section in ("What it does", "Why it matters", "Example", "Fix", "References"):
+            assert info.section(section), f"{rule.id} lacks '{section}'"
+        assert re.fullmatch(r"OIDC[123]\d\d", info.id) and re.fullmatch(r"[a-z0-9-]+", info.name)
+
+
+def test_readme_rule_table_matches_the_catalog():
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("<!-- rules-table:start -->")[1].split("<!-- rules-table:end -->")[0]
+    rows = re.findall(r"^\| (OIDC\d+) \| `([a-z0-9-]+)` \| (\w+) \| (.+) \|$", table, re.M)
+    expected = [(r.id, r.name, r.level.value, r.summary) for r in (x.info() for x in all_rules())]
+    assert rows == expected

@@ -1,0 +1,560 @@
+"""Terraform expressions: values, unknowns and the spans they keep."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oidclint.hcl.evaluate import Environment, evaluate_source
+from oidclint.hcl.functions import FUNCTIONS, Call
+from oidclint.hcl.module import Module
+from oidclint.hcl.regex import InvalidPattern, Unsupported, compile_re2, expand_template
+from oidclint.hcl.syntax import parse_file
+from oidclint.hcl.values import Encoded, UnknownElements
+from oidclint.source import LDict, LList, Partial, Span, Str, Unknown
+
+
+def module(text: str, path: str = "main.tf", folder: str = ".") -> Module:
+    return Module(folder, parse_file(text, path))
+
+
+def local(expression: str, declarations: str = "") -> object:
+    """The value of ``local.x = <expression>`` next to ``declarations``."""
+    mod = module(f"{declarations}\nlocals {{\n  x = {expression}\n}}\n")
+    return mod.local("x", Span("main.tf", 1))
+
+
+def call(name: str, *args: object) -> object:
+    return FUNCTIONS[name](Call(name, list(args), Span("main.tf", 1)))
+
+
+UNKNOWN = Unknown("var.org (no default)")
+
+
+def partial(*parts: object) -> Partial:
+    return Partial(tuple(parts))
+
+
+# --- literals and structure ---------------------------------------------------------------
+
+
+def test_literals():
+    assert local("42") == 42
+    assert local("2.5e3") == 2500
+    assert local("-1.5") == -1.5
+    assert local("true") is True
+    assert local("null") is None
+    assert local('"a\\tb\\"c\\u00e9"') == 'a\tb"c\u00e9'
+    assert local('"$${literal} %%{x}"') == "${literal} %{x}"
+
+
+def test_literal_string_keeps_its_span():
+    mod = module('locals {\n  greeting = "hello"\n}\n')
+    value = mod.local("greeting", Span("main.tf", 9))
+    assert isinstance(value, Str)
+    assert value.span == Span("main.tf", 2, 14, 2, 21)
+
+
+def test_tuple_and_object_are_located():
+    value = local('["a", { Version = "2012-10-17", "Sid" : "x", (local.k) = 1 }]',
+                  'locals {\n  k = "Dynamic"\n}')
+    assert isinstance(value, LList) and value.span is not None
+    obj = value[1]
+    assert isinstance(obj, LDict)
+    assert obj == {"Version": "2012-10-17", "Sid": "x", "Dynamic": 1}
+    key = next(k for k in obj if k == "Version")
+    assert key.span.line == value.span.line  # a bare name is the key itself
+
+
+def test_heredoc_values():
+    text = 'locals {\n  plain = <<EOT\nline one\n  line two\nEOT\n  trimmed = <<-EOT\n    a\n      b\n    EOT\n}\n'
+    mod = module(text)
+    assert mod.local("plain", Span("main.tf", 1)) == "line one\n  line two\n"
+    trimmed = mod.local("trimmed", Span("main.tf", 1))
+    assert trimmed == "a\n  b\n"
+    assert trimmed.span == Span("main.tf", 6, 13, 9, 8)
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def test_template_with_known_parts_is_a_str_spanning_the_template():
+    value = local('"repo:${var.org}/api:*"', 'variable "org" {\n  default = "acme"\n}')
+    assert value == "repo:acme/api:*"
+    assert isinstance(value, Str)
+    assert value.span == Span("main.tf", 5, 7, 5, 30)
+
+
+def test_template_with_unknown_part_is_partial():
+    value = local('"repo:${var.org}/api:*"', 'variable "org" {}')
+    assert isinstance(value, Partial)
+    assert value.parts[0] == "repo:" and value.parts[2] == "/api:*"
+    assert value.parts[1].origin == "var.org (no default)"
+    assert value.known_prefix == "repo:"
+
+
+def test_single_interpolation_keeps_the_value_type():
+    assert local('"${[1, 2]}"') == [1, 2]
+    assert local('"${3}"') == 3
+    assert local('"n=${3}"') == "n=3"
+    assert local('"${true}!"') == "true!"
+
+
+def test_template_directives():
+    assert local('"%{ if true }yes%{ else }no%{ endif }"') == "yes"
+    assert local('"%{ for i, v in ["a", "b"] }${i}=${v};%{ endfor }"') == "0=a;1=b;"
+    assert local('"a  %{~ if false }x%{ endif ~}  b"') == "ab"
+
+
+def test_template_directive_on_unknown_condition():
+    value = local('"x-%{ if var.c }a%{ else }b%{ endif }"', 'variable "c" {}')
+    assert isinstance(value, Partial) and value.known_prefix == "x-"
+    same = local('"x-%{ if var.c }a%{ else }a%{ endif }"', 'variable "c" {}')
+    assert same == "x-a"
+
+
+def test_heredoc_interpolation_and_directives():
+    text = ('variable "org" {}\nlocals {\n  doc = <<-EOT\n    org: ${var.org}\n'
+            '    %{ for r in ["api", "web"] ~}\n    - ${r}\n    %{ endfor ~}\n    EOT\n}\n')
+    value = module(text).local("doc", Span("main.tf", 1))
+    assert isinstance(value, Partial)
+    assert value.parts[0] == "org: "
+    unknown = value.parts[1]
+    assert unknown.origin == "var.org (no default)"
+    assert unknown.span.line == 4
+    assert value.parts[2] == "\n- api\n- web\n"
+
+
+def test_unterminated_heredoc_interpolation_is_unknown_not_an_error():
+    value = module('locals {\n  x = <<EOT\n${oops\nEOT\n}\n').local("x", Span("main.tf", 1))
+    assert isinstance(value, Unknown) and "unterminated" in value.origin
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def test_variables():
+    declarations = 'variable "with" {\n  default = "d"\n}\nvariable "without" {\n  type = string\n}'
+    assert local("var.with", declarations) == "d"
+    missing = local("var.without", declarations)
+    assert missing == Unknown("var.without (no default)", missing.span)
+    assert missing.span.line == 8  # where it is used
+    undeclared = local("var.nope", declarations)
+    assert undeclared.origin == "undeclared var.nope"
+    assert undeclared.ref == "var.nope"
+
+
+def test_locals_chain_and_cycles():
+    declarations = 'locals {\n  a = "${local.b}-a"\n  b = upper(local.c)\n  c = "c"\n  loop = local.loop\n}'
+    assert local("local.a", declarations) == "C-a"
+    cycle = local("local.loop", declarations)
+    assert isinstance(cycle, Unknown) and "refers to itself" in cycle.origin
+    assert local("local.nope", declarations).origin == "undeclared local.nope"
+
+
+def test_reference_keeps_the_span_of_the_literal_it_resolves_to():
+    value = local("local.c", 'locals {\n  c = "value"\n}')
+    assert value.span == Span("main.tf", 2, 7, 2, 14)
+
+
+def test_opaque_names_are_unknown():
+    assert local("count.index").origin == "count.index"
+    assert local("each.value.name").origin == "each.value.name"
+    assert local("terraform.workspace").origin == "terraform.workspace"
+    assert local("path.module") == "."
+
+
+def test_module_outputs_are_unknown():
+    declarations = 'module "iam" {\n  source = "./iam"\n}'
+    value = local("module.iam.role_arn", declarations)
+    assert value.origin == "module.iam.role_arn"
+    assert local("module.other.x", declarations).origin.startswith("undeclared module.other")
+
+
+def test_caller_identity_partition_and_region_are_unknown():
+    declarations = ('data "aws_caller_identity" "current" {}\ndata "aws_partition" "p" {}\n'
+                    'data "aws_region" "r" {}')
+    account = local("data.aws_caller_identity.current.account_id", declarations)
+    assert account.origin == "data.aws_caller_identity.current.account_id"
+    assert local("data.aws_partition.p.partition", declarations).origin == "data.aws_partition.p.partition"
+    assert local("data.aws_region.r.name", declarations).origin == "data.aws_region.r.name"
+    arn = local('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/x"', declarations)
+    assert isinstance(arn, Partial) and arn.known_suffix == ":role/x"
+
+
+PROVIDER = '''resource "aws_iam_openid_connect_provider" "gh" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}'''
+
+
+def test_provider_url_is_scheme_less_and_names_the_provider():
+    url = local("aws_iam_openid_connect_provider.gh.url", PROVIDER)
+    assert url == "token.actions.githubusercontent.com"
+    assert isinstance(url, Str) and url.ref == "aws_iam_openid_connect_provider.gh"
+    assert url.span == Span("main.tf", 2, 20, 2, 65)
+    key = local('"${aws_iam_openid_connect_provider.gh.url}:sub"', PROVIDER)
+    assert key == "token.actions.githubusercontent.com:sub"
+    stripped = local('replace(aws_iam_openid_connect_provider.gh.url, "https://", "")', PROVIDER)
+    assert stripped == "token.actions.githubusercontent.com"
+
+
+def test_provider_arn():
+    arn = local("aws_iam_openid_connect_provider.gh.arn", PROVIDER)
+    assert isinstance(arn, Partial)
+    assert arn.ref == "aws_iam_openid_connect_provider.gh"
+    assert arn.parts == ("arn:aws:iam::", Unknown("account id of aws_iam_openid_connect_provider.gh"),
+                         ":oidc-provider/token.actions.githubusercontent.com")
+    assert local("aws_iam_openid_connect_provider.gh.client_id_list", PROVIDER) == ["sts.amazonaws.com"]
+
+
+def test_provider_with_unknown_url():
+    declarations = 'variable "issuer" {}\nresource "aws_iam_openid_connect_provider" "x" {\n  url = var.issuer\n}'
+    arn = local("aws_iam_openid_connect_provider.x.arn", declarations)
+    assert isinstance(arn, Partial) and arn.known_prefix == "arn:aws:iam::"
+    assert arn.parts[-1].origin == "var.issuer (no default)"
+    url = local("aws_iam_openid_connect_provider.x.url", declarations)
+    assert url.ref == "aws_iam_openid_connect_provider.x"
+
+
+def test_undeclared_resource():
+    value = local("aws_iam_openid_connect_provider.gh.arn")
+    assert isinstance(value, Unknown)
+    assert value.origin.startswith("undeclared aws_iam_openid_connect_provider.gh")
+    assert value.ref == "aws_iam_openid_connect_provider.gh"
+
+
+def test_eks_issuer_carries_the_scheme():
+    declarations = 'resource "aws_eks_cluster" "main" {\n  name = "main"\n}'
+    issuer = local("aws_eks_cluster.main.identity[0].oidc[0].issuer", declarations)
+    assert isinstance(issuer, Partial) and issuer.ref == "aws_eks_cluster.main"
+    assert issuer.parts == ("https://oidc.eks.", Unknown("region of aws_eks_cluster.main"),
+                            ".amazonaws.com/id/", Unknown("OIDC id of aws_eks_cluster.main"))
+    host = local('replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")', declarations)
+    assert host.known_prefix == "oidc.eks."
+    trimmed = local('trimprefix(aws_eks_cluster.main.identity.0.oidc.0.issuer, "https://")', declarations)
+    assert str(trimmed) == str(host)
+    assert local("aws_eks_cluster.main.name", declarations) == "main"
+
+
+def test_role_name_and_arn():
+    declarations = ('resource "aws_iam_role" "ci" {\n  name = "ci"\n  path = "/deploy/"\n}\n'
+                    'resource "aws_iam_role" "gen" {\n  name_prefix = "ci-"\n}')
+    name = local("aws_iam_role.ci.name", declarations)
+    assert name == "ci" and name.ref == "aws_iam_role.ci"
+    assert local("aws_iam_role.ci.id", declarations).ref == "aws_iam_role.ci"
+    arn = local("aws_iam_role.ci.arn", declarations)
+    assert arn.parts == ("arn:aws:iam::", Unknown("account id of aws_iam_role.ci"), ":role/deploy/ci")
+    assert arn.ref == "aws_iam_role.ci"
+    generated = local("aws_iam_role.gen.name", declarations)
+    assert isinstance(generated, Unknown) and generated.ref == "aws_iam_role.gen"
+
+
+def test_policy_arn_and_other_attributes():
+    declarations = 'resource "aws_iam_policy" "p" {\n  name = "deploy"\n  policy = "{}"\n}'
+    arn = local("aws_iam_policy.p.arn", declarations)
+    assert str(arn) == "arn:aws:iam::${account id of aws_iam_policy.p}:policy/deploy"
+    assert arn.ref == "aws_iam_policy.p"
+    assert local("aws_iam_policy.p.policy", declarations) == "{}"
+    other = local("aws_iam_policy.p.tags_all", declarations)
+    assert other.origin == "aws_iam_policy.p.tags_all" and other.ref == "aws_iam_policy.p"
+
+
+def test_resource_with_count_is_indexable_and_splattable():
+    declarations = 'resource "aws_iam_role" "r" {\n  count = 2\n  name = "r-${count.index}"\n}'
+    name = local("aws_iam_role.r[0].name", declarations)
+    assert isinstance(name, Partial) and name.known_prefix == "r-"
+    names = local("aws_iam_role.r[*].name", declarations)
+    assert isinstance(names, LList) and len(names) == 1
+
+
+# --- traversal, operators, for ----------------------------------------------------------
+
+
+def test_index_attribute_and_splat():
+    assert local('{ a = [{ b = "x" }, { b = "y" }] }.a[1].b') == "y"
+    assert local('{ a = { "k.x" = 1 } }.a["k.x"]') == 1
+    assert local('[{ b = 1 }, { b = 2 }][*].b') == [1, 2]
+    assert local('[{ b = 1 }, { b = 2 }].*.b') == [1, 2]
+    bad = local('[1][3]')
+    assert isinstance(bad, Unknown) and "out of range" in bad.origin
+
+
+def test_unknown_traversal_extends_its_origin():
+    value = local("var.cfg.repos[0]", 'variable "cfg" {}')
+    assert value.origin == "var.cfg (no default)"
+    value = local("module.m.out.inner", 'module "m" {\n  source = "./m"\n}')
+    assert value.origin == "module.m.out.inner"
+
+
+def test_arithmetic_comparison_logic():
+    assert local("1 + 2 * 3") == 7
+    assert local("7 / 2") == 3.5
+    assert local("(7 - 1) / 2") == 3
+    assert local("7 % 4") == 3
+    assert local('"5" + 1') == 6
+    assert local('2 >= 2 && !(1 > 2)') is True
+    assert local('"a" == "a" ? "y" : "n"') == "y"
+    assert local('[1, "a"] == [1, "a"]') is True
+    assert local("1 +\n  2") == 3
+
+
+def test_unknown_operands():
+    declarations = 'variable "n" {}'
+    assert isinstance(local("var.n + 1", declarations), Unknown)
+    assert local("false && var.n", declarations) is False
+    assert local("true || var.n", declarations) is True
+    assert isinstance(local("true && var.n", declarations), Unknown)
+
+
+def test_conditional_on_unknown():
+    declarations = 'variable "prod" {}'
+    assert local('var.prod ? "x" : "x"', declarations) == "x"
+    value = local('var.prod ? "a" : "b"', declarations)
+    assert isinstance(value, Unknown) and "var.prod (no default)" in value.origin
+
+
+def test_for_expressions():
+    assert local('[for s in ["a", "b", "c"] : upper(s) if s != "b"]') == ["A", "C"]
+    assert local('{ for k, v in { b = 1, a = 2 } : v => k }') == {"2": "a", "1": "b"}
+    assert local('{ for s in ["x", "y", "x"] : s => s... }') == {"x": ["x", "x"], "y": ["y"]}
+    assert local('[for i, v in ["a"] : "${i}:${v}"]') == ["0:a"]
+    unknown = local("[for s in var.l : s]", 'variable "l" {}')
+    assert isinstance(unknown, Unknown)
+
+
+# --- functions ----------------------------------------------------------------------------
+
+
+def test_string_functions():
+    assert local('lower("AbC")') == "abc"
+    assert local('upper("abc")') == "ABC"
+    assert local('trimspace("  x \\n")') == "x"
+    assert local('trimprefix("https://h", "https://")') == "h"
+    assert local('trimsuffix("a.json", ".json")') == "a"
+    assert local('startswith("repo:x", "repo:")') is True
+    assert local('endswith("repo:x", ":y")') is False
+    assert local('substr("hello", 1, 3)') == "ell"
+    assert local('substr("hello", -3, -1)') == "llo"
+    assert local('split(",", "a,b")') == ["a", "b"]
+    assert local('join("/", ["a", "b"], ["c"])') == "a/b/c"
+    assert local('tostring(12)') == "12"
+    assert local('tonumber("12")') == 12
+    assert local('title("hello world")') == "Hello World"
+
+
+def test_replace_plain_and_regex():
+    assert local('replace("a-b-c", "-", "+")') == "a+b+c"
+    assert local('replace("https://h/x", "/^https:\\\\/\\\\//", "")') == "h/x"
+    assert local('replace("v1.2", "/(\\\\d+)\\\\.(\\\\d+)/", "$2.$1")') == "v2.1"
+    assert local('replace("ab", "/(?P<x>a)/", "[$${x}]")') == "[a]b"
+    assert local('replace("a\\nb", "/b$/", "c")') == "a\nc"
+
+
+def test_format_and_formatlist():
+    assert local('format("%s:%s", "repo", "acme/*")') == "repo:acme/*"
+    assert local('format("%05d|%-4s|%.2f|%t|%q|%%", 42, "ab", 3.14159, true, "q")') == \
+        '00042|ab  |3.14|true|"q"|%'
+    assert local('format("%[2]s-%[1]s", "a", "b")') == "b-a"
+    assert local('format("%v", [1, "a"])') == '[1,"a"]'
+    assert local('formatlist("repo:%s:*", ["a", "b"])') == ["repo:a:*", "repo:b:*"]
+    value = local('format("repo:%s/%s:*", var.org, "api")', 'variable "org" {}')
+    assert isinstance(value, Partial)
+    assert value.parts[0] == "repo:" and value.parts[2] == "/api:*"
+    bad = local('format("%s %s", "a")')
+    assert isinstance(bad, Unknown) and "not enough arguments" in bad.origin
+
+
+def test_collection_functions():
+    assert local('concat(["a"], ["b", "c"])') == ["a", "b", "c"]
+    assert local('element(["a", "b"], 3)') == "b"
+    assert local('one(["x"])') == "x"
+    assert local("one([])") is None
+    assert local('tolist(["a"])') == ["a"]
+    assert local('toset(["b", "a", "b"])') == ["b", "a"]
+    assert local('merge({ a = 1, b = 1 }, { b = 2 })') == {"a": 1, "b": 2}
+    assert local('coalesce("", null, "x")') == "x"
+    assert local('length(["a", "b"])') == 2
+    assert local('length("abc")') == 3
+    assert local('contains(["a", "b"], "b")') is True
+    assert local('distinct(["a", "a", "b"])') == ["a", "b"]
+    assert local('flatten([["a"], [["b"]], "c"])') == ["a", "b", "c"]
+    assert local('keys({ b = 1, a = 2 })') == ["a", "b"]
+    assert local('values({ b = 1, a = 2 })') == [2, 1]
+    assert local('lookup({ a = "x" }, "a", "d")') == "x"
+    assert local('lookup({ a = "x" }, "b", "d")') == "d"
+    assert local('compact(["a", "", null])') == ["a"]
+    assert local('concat([["a"], ["b"]]...)') == ["a", "b"]
+
+
+def test_try_and_can():
+    assert local('try({ a = 1 }.b, "fallback")') == "fallback"
+    assert local('try({ a = 1 }.a, "fallback")') == 1
+    assert local("can([][0])") is False
+    assert local('can("x")') is True
+
+
+def test_functions_keep_what_is_exactly_known():
+    declarations = 'variable "more" {}\nvariable "org" {}'
+    listed = local('concat(["a"], var.more)', declarations)
+    assert listed[0] == "a" and isinstance(listed[1], UnknownElements)
+    assert isinstance(local('length(concat(["a"], var.more))', declarations), Unknown)
+    assert local('contains(concat(["a"], var.more), "a")', declarations) is True
+    lowered = local('lower("REPO:${var.org}")', declarations)
+    assert isinstance(lowered, Partial) and lowered.parts[0] == "repo:"
+    assert lowered.parts[1].origin == "lower() of var.org (no default)"
+    assert isinstance(local("split(\",\", var.org)", declarations), Unknown)
+    assert isinstance(local("merge({ a = 1 }, var.more)", declarations), Unknown)
+    joined = local('join(":", ["repo", var.org])', declarations)
+    assert isinstance(joined, Partial) and joined.known_prefix == "repo:"
+
+
+def test_unknown_functions_are_named():
+    value = local('sha256("x")')
+    assert value == Unknown("function sha256", value.span)
+    provider = local('provider::aws::arn_parse("x")')
+    assert provider.origin == "function provider::aws::arn_parse"
+
+
+def test_trimprefix_on_partial():
+    assert call("trimprefix", partial("https://h/", UNKNOWN), "https://").parts == ("h/", UNKNOWN)
+    assert isinstance(call("trimprefix", partial("ht", UNKNOWN), "https://"), Unknown)
+    unchanged = call("trimprefix", partial("oidc.", UNKNOWN), "https://")
+    assert unchanged.parts == ("oidc.", UNKNOWN)
+    assert isinstance(call("trimprefix", partial(UNKNOWN, "x"), "https://"), Unknown)
+
+
+def test_startswith_on_partial():
+    assert call("startswith", partial("repo:acme/", UNKNOWN), "repo:") is True
+    assert call("startswith", partial("repo:acme/", UNKNOWN), "project:") is False
+    assert isinstance(call("startswith", partial("re", UNKNOWN), "repo:"), Unknown)
+
+
+def test_replace_on_partial_refuses_straddling_matches():
+    assert isinstance(call("replace", partial("https:/", UNKNOWN), "https://", ""), Unknown)
+    assert isinstance(call("replace", partial(UNKNOWN, "/x"), "//", "/"), Unknown)
+    assert isinstance(call("replace", partial("a", UNKNOWN), "/a/", ""), Unknown)
+
+
+@given(
+    before=st.text(alphabet="ab:/", max_size=6),
+    after=st.text(alphabet="ab:/", max_size=6),
+    filler=st.text(alphabet="xy", max_size=4),
+    search=st.text(alphabet="ab:/", min_size=1, max_size=3),
+    replacement=st.text(alphabet="cd", max_size=2),
+)
+def test_replace_on_partial_is_exact(before, after, filler, search, replacement):
+    # Whatever the unknown turns out to be (here: text without the searched string),
+    # a known result equals replacing in the whole string.
+    value = Partial(tuple(p for p in (before, UNKNOWN, after) if p != ""))
+    result = call("replace", value, search, replacement)
+    if isinstance(result, Unknown):
+        return
+    rendered = str(result).replace(str(UNKNOWN), filler)
+    assert rendered == str(value).replace(str(UNKNOWN), filler).replace(search, replacement)
+
+
+# --- jsonencode ---------------------------------------------------------------------------
+
+
+def test_jsonencode_keeps_the_located_value():
+    value = local('jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow" }] })')
+    assert isinstance(value, Encoded)
+    assert value == '{"Statement":[{"Effect":"Allow"}],"Version":"2012-10-17"}'
+    assert isinstance(value.decoded, LDict)
+    assert value.decoded["Statement"][0]["Effect"].span.line == 3
+
+
+def test_jsonencode_renders_unknowns():
+    value = local('jsonencode({ sub = "repo:${var.org}/*" })', 'variable "org" {}')
+    assert value == '{"sub":"repo:${var.org (no default)}/*"}'
+    assert isinstance(value.decoded["sub"], Partial)
+
+
+def test_jsondecode_of_heredoc():
+    value = local('jsondecode(<<EOT\n{"a": ["b"]}\nEOT\n)')
+    assert value == {"a": ["b"]}
+
+
+# --- robustness ----------------------------------------------------------------------------
+
+
+def test_deep_nesting_is_unknown_not_a_crash():
+    value = local("[" * 400 + "]" * 400)
+    assert isinstance(value, Unknown) and "nested too deeply" in value.origin
+
+
+def test_long_chain_of_locals_is_unknown_not_a_crash():
+    chain = "\n".join(f"  l{i} = local.l{i + 1}" for i in range(600)) + '\n  l600 = "end"'
+    value = local("local.l0", f"locals {{\n{chain}\n}}")
+    assert isinstance(value, Unknown)
+    assert local("local.l590", f"locals {{\n{chain}\n}}") == "end"
+
+
+def test_evaluate_source_without_module():
+    assert evaluate_source('upper("x")') == "X"
+    assert isinstance(evaluate_source("var.x", Environment()), Unknown)
+
+
+# --- RE2 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern, text, expected", [
+    (r"^https://", "https://x", True),
+    (r"x$", "x\n", False),            # RE2 $ is the end of the text
+    (r"(?m)x$", "x\ny", True),
+    (r"[[:digit:]]+\z", "ab12", True),
+    (r"\Qa.b\E", "aXb", False),
+    (r"\x{41}", "A", True),
+    (r"(?<name>a)", "a", True),
+    (r"a{,2}", "a{,2}", True),       # not a repetition in RE2
+    (r"\d", "\u0663", False),         # Perl classes are ASCII
+])
+def test_re2_translation(pattern, text, expected):
+    assert bool(compile_re2(pattern).search(text)) is expected
+
+
+@pytest.mark.parametrize("pattern, error", [
+    (r"(a)\1", InvalidPattern), (r"(?=a)", InvalidPattern), (r"\pL", Unsupported),
+    (r"(?U)a+", Unsupported), (r"a(?i)b", Unsupported),
+])
+def test_re2_rejections(pattern, error):
+    with pytest.raises(error):
+        compile_re2(pattern)
+
+
+def test_go_replacement_templates():
+    match = re.search(r"(?P<host>[a-z]+)/(\d+)", "abc/12")
+    assert expand_template("${host}-$2-$$-$2x-${9}-$", match) == "abc-12-$--" + "-$"
+
+
+def test_module_reads_files_beside_it(tmp_path: Path):
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "trust.json").write_text('{"a": 1}\n')
+    mod = Module("infra", parse_file('locals {\n  t = file("${path.module}/trust.json")\n}\n',
+                                     "infra/main.tf"), tmp_path)
+    value = mod.local("t", Span("infra/main.tf", 1))
+    assert value == '{"a": 1}\n'
+    assert value.span.path == "infra/trust.json"
+    outside = Module("infra", parse_file('locals {\n  t = file("../../etc/passwd")\n}\n',
+                                         "infra/main.tf"), tmp_path)
+    assert isinstance(outside.local("t", Span("infra/main.tf", 1)), Unknown)
+
+
+def test_values_that_double_at_every_step_are_refused():
+    doubling = "\n".join(f"  l{i + 1} = [local.l{i}, local.l{i}]" for i in range(40))
+    value = local("jsonencode(local.l40)", f'locals {{\n  l0 = ["x"]\n{doubling}\n}}')
+    assert "a value with more than 200,000 elements" in str(value)  # an inner local gave up
+    strings = "\n".join(f'  s{i + 1} = "${{local.s{i}}}${{local.s{i}}}"' for i in range(40))
+    value = local("local.s40", f'locals {{\n  s0 = "ab"\n{strings}\n}}')
+    assert isinstance(value, (Unknown, Partial)) and "10,000 unknown pieces" in str(value)
+    value = local("local.s19", f'locals {{\n  s0 = "ab"\n{strings}\n}}')
+    assert isinstance(value, Unknown) and "longer than" in value.origin
+
+
+def test_infinite_numbers_are_unknown():
+    assert isinstance(local('format("%d", 1e400)'), Unknown)

@@ -1,0 +1,48 @@
+"""Every rule over every fixture: the exact set of (rule, file, resource) each scan reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURES
+from oidclint.engine import all_rules, scan
+
+CASES = sorted(p.parent for p in FIXTURES.glob("*/*/expected.yaml"))
+
+
+def findings_of(folder: Path) -> set[tuple[str, str, str | None]]:
+    report = scan([folder], root=folder)
+    assert not [d for d in report.diagnostics], report.diagnostics
+    return {(f.rule_id, f.span.path, f.address) for f in report.findings}
+
+
+def expected_of(folder: Path) -> set[tuple[str, str, str | None]]:
+    data = yaml.safe_load((folder / "expected.yaml").read_text()) or {}
+    return {(e["rule"], e["path"], e.get("address")) for e in data.get("findings") or []}
+
+
+@pytest.mark.parametrize("folder", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
+def test_fixture(folder):
+    assert findings_of(folder) == expected_of(folder)
+
+
+def test_every_rule_has_positive_and_negative_fixtures():
+    for rule in all_rules():
+        cases = [p.name for p in CASES if p.parent.name == rule.id]
+        assert any(c.startswith("positive") for c in cases), f"{rule.id} has no positive fixture"
+        assert any(c.startswith("negative") for c in cases), f"{rule.id} has no negative fixture"
+        positives = [p for p in CASES if p.parent.name == rule.id and p.name.startswith("positive")]
+        assert all(rule.id in {e[0] for e in expected_of(p)} for p in positives), rule.id
+
+
+def test_a_trust_written_four_ways_gives_the_same_findings():
+    ways = sorted((FIXTURES / "four-ways").iterdir())
+    assert len(ways) == 4
+    results = {way.name: sorted({(f.rule_id, f.level.value) for f in scan([way], root=way).findings})
+               for way in ways}
+    first = next(iter(results.values()))
+    assert first, "the four-ways trust is meant to be flawed"
+    assert all(r == first for r in results.values()), results
