@@ -1,0 +1,67 @@
+"""The sample stacks: each README's findings table is exactly what a scan reports, and the
+rendered text and SARIF of all of them are snapshots, so a change in output shows in review.
+
+Refresh the snapshots with OIDCLINT_UPDATE_SNAPSHOTS=1 after an intended change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SAMPLES
+from oidclint.engine import scan
+from oidclint.reporters import FORMATS
+
+STACKS = sorted(p for p in SAMPLES.iterdir() if p.is_dir())
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+ROW = re.compile(
+    r"^\| (OIDC\d{3}) [a-z0-9-]+ \((?:error|warning|note)\)[^|]* \| `([^`]+)` \| `([^`]+)` \|$", re.M
+)
+
+
+def readme_findings(stack: Path) -> Counter:
+    text = (stack / "README.md").read_text()
+    section = text.split("**Findings oidclint reports.**", 1)[1]
+    return Counter(ROW.findall(section))
+
+
+@pytest.mark.parametrize("stack", STACKS, ids=[s.name for s in STACKS])
+def test_readme_states_exactly_what_the_scan_reports(stack):
+    report = scan([stack], root=stack)
+    assert report.diagnostics == []
+    found = Counter((f.rule_id, f.span.path, f.address) for f in report.findings)
+    assert found == readme_findings(stack)
+
+
+def test_there_are_good_and_broken_stacks_of_both_formats():
+    assert len(STACKS) >= 8
+    clean = [s for s in STACKS if not readme_findings(s)]
+    assert clean, "at least one stack is done right"
+    assert any(list(s.glob("*.tf")) for s in STACKS) and any(list(s.glob("*.yaml")) for s in STACKS)
+
+
+def rendered(fmt: str) -> str:
+    report = scan([SAMPLES], root=REPO)
+    text = FORMATS[fmt](report, color=False)
+    if fmt == "sarif":
+        log = json.loads(text)
+        log["runs"][0].pop("originalUriBaseIds", None)  # the machine's own path
+        text = json.dumps(log, indent=2, sort_keys=True) + "\n"
+    return text
+
+
+@pytest.mark.parametrize("fmt, name", [("text", "sample_stacks.txt"), ("sarif", "sample_stacks.sarif")])
+def test_output_snapshots(fmt, name):
+    snapshot = SNAPSHOTS / name
+    current = rendered(fmt)
+    if os.environ.get("OIDCLINT_UPDATE_SNAPSHOTS"):
+        snapshot.parent.mkdir(exist_ok=True)
+        snapshot.write_text(current)
+    assert snapshot.exists(), "run with OIDCLINT_UPDATE_SNAPSHOTS=1 to create the snapshot"
+    assert current == snapshot.read_text()
