@@ -287,7 +287,7 @@ def test_policy_that_is_not_json_is_a_problem(tmp_path):
     trust = role(inventory, "aws_iam_role.r").trust
     (span, message), = trust.problems
     assert "not valid JSON" in message
-    assert span.path == "main.tf" and 4 <= span.line <= 8
+    assert span == Span("main.tf", 6, 1)  # the line with the trailing comma
     assert trust.statements == []
 
 
@@ -493,3 +493,11 @@ def test_source_files_without_a_real_folder(tmp_path):
                         'resource "aws_iam_role" "r" {\n  name = local.x\n  assume_role_policy = "{}"\n}\n')
     r, = parse_terraform([source]).roles
     assert isinstance(r.name, Unknown) and r.name.origin == "file a.json"
+
+
+def test_yaml_is_not_a_json_policy(tmp_path):
+    text = ('resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = <<EOF\n'
+            'Version: "2012-10-17"\nStatement: []\nEOF\n}\n')
+    (span, message), = role(scan(tmp_path, {"main.tf": text}), "aws_iam_role.r").trust.problems
+    assert message.startswith("the policy is not valid JSON: line 1")
+    assert span == Span("main.tf", 4, 1)

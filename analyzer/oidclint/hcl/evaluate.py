@@ -204,7 +204,8 @@ class Evaluator:
         if inner.data == "expr_term":
             parts = subtrees(inner)
             parenthesized = any(isinstance(c, Token) and c.type == "LPAR" for c in inner.children)
-            if len(parts) == 1 and not parenthesized and parts[0].data in ("identifier", "literal_value"):
+            bare = parts[0].data in ("identifier", "literal_value")
+            if len(parts) == 1 and not parenthesized and bare:
                 return Str(name_of(parts[0]), self.span(parts[0]))
         key = self.evaluate(inner)
         if isinstance(key, (bool, int, float)):
@@ -286,7 +287,7 @@ class Evaluator:
                     return value[0]
                 return derived_unknown("index", [key], span)
             number = to_number(key)
-            if not isinstance(number, int) and not (isinstance(number, float) and number.is_integer()):
+            if isinstance(number, float) and not number.is_integer():
                 raise EvalError(f"list index {key!r} is not a whole number")
             position = int(number)
             for item in value[: position + 1]:
@@ -338,8 +339,9 @@ class Evaluator:
         right = self.evaluate(right_tree)
         if operator in ("==", "!="):
             if has_unknown(left) or has_unknown(right):
-                return derived_unknown(f"'{operator}'", [left, right] if is_unknown(left) or is_unknown(right)
-                                       else [Unknown("a collection with unknown elements")], span)
+                causes = [left, right] if is_unknown(left) or is_unknown(right) else [
+                    Unknown("a collection with unknown elements")]
+                return derived_unknown(f"'{operator}'", causes, span)
             equal = same_value(left, right)
             return equal if operator == "==" else not equal
         if is_unknown(left) or is_unknown(right):
@@ -359,7 +361,8 @@ class Evaluator:
                     else abs(a) % abs(b) * (1 if a >= 0 else -1)
                 return remainder
             result = a / b
-            return int(result) if result.is_integer() and isinstance(a, int) and isinstance(b, int) else result
+            whole = result.is_integer() and isinstance(a, int) and isinstance(b, int)
+            return int(result) if whole else result
         return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[operator]
 
     def _logic(self, operator: str, left: Any, right_tree: Tree, span: Span) -> Any:

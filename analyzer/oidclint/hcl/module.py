@@ -25,8 +25,6 @@ from oidclint.source import Span, Str, Unknown
 MAX_FILE_BYTES = 1_000_000
 """``file()`` reads at most this much; larger files evaluate to ``Unknown``."""
 
-_NAMESPACES = {"var", "local", "data", "module", "path", "count", "each", "self", "terraform"}
-
 
 class Module(Environment):
     """The symbol table of one module folder (``"."`` for the scan root)."""
@@ -68,7 +66,7 @@ class Module(Environment):
         if key in self._values:
             return self._values[key]
         if key in self._busy:
-            return Unknown(f"{attribute.name} (refers to itself)", attribute.value_span)
+            return Unknown(f"{attribute.name} refers to itself", attribute.value_span)
         self._busy.add(key)
         try:
             value = Evaluator(self, attribute.path).evaluate(attribute.value)

@@ -1,7 +1,7 @@
 """``data "aws_iam_policy_document"`` blocks as the JSON-shaped policy they render.
 
-Follows the AWS provider's rendering
-(https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document):
+Follows the AWS provider's rendering (https://registry.terraform.io/providers/hashicorp/aws/
+latest/docs/data-sources/iam_policy_document, and its iam_policy_model.go):
 ``effect`` defaults to ``Allow``; ``principals`` blocks of one type merge their identifiers;
 ``condition`` blocks with the same test and variable merge their values; a lone
 ``principals { type = "*", identifiers = ["*"] }`` renders as ``"Principal": "*"``;
@@ -32,8 +32,9 @@ def policy_document(block: Block, address: str, evaluate: Evaluate, decode: Deco
     """The located JSON of one ``aws_iam_policy_document`` data source."""
     document = LDict(span=block.span)
     version = evaluate(block, "version")
-    document[Str("Version", block.span)] = (version if version is not MISSING and version is not None
-                                            else Str("2012-10-17", block.span))
+    if version is MISSING or version is None:
+        version = Str("2012-10-17", block.span)
+    document[Str("Version", block.span)] = version
     policy_id = evaluate(block, "policy_id")
     if policy_id is not MISSING and policy_id is not None:
         document[Str("Id", _value_span(block, "policy_id"))] = policy_id
@@ -84,7 +85,8 @@ def _principals(blocks: list[Block], evaluate: Evaluate) -> Any:
         if kind is MISSING or identifiers is MISSING:
             continue
         key = _existing_key(merged, kind) if not is_unknown(kind) else None
-        items = merged.setdefault(kind if key is None else key, LList(span=_list_span(identifiers, block)))
+        items = merged.setdefault(kind if key is None else key,
+                                  LList(span=_list_span(identifiers, block)))
         items.extend(_as_items(identifiers))
     if len(merged) == 1:
         (kind, identifiers), = merged.items()

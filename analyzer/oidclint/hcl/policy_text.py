@@ -8,6 +8,7 @@ parsing and swapped back after, so ``"${var.org}"`` inside the JSON stays ``Unkn
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -48,6 +49,15 @@ def located_json(value: Any, text_origins: dict[Span, TextOrigin]) -> Any:
     path = span.path if span is not None else ""
     if _nesting(text) > MAX_NESTING:
         raise PolicyTextError("the policy JSON is nested too deeply", span)
+    try:
+        # Strict JSON first: the located loader reads YAML too, which IAM would not accept.
+        json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        where = Span(path, origin.line_offset + line, 1) if origin and line else span
+        reason = getattr(exc, "msg", str(exc))
+        raise PolicyTextError(f"the policy is not valid JSON: line {line}: {reason}"
+                              if line else f"the policy is not valid JSON: {reason}", where) from None
     try:
         parsed = load_json(text, path, origin.line_offset if origin else 0)
     except LoadError as exc:

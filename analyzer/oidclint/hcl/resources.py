@@ -34,8 +34,9 @@ def provider_host(instance: "Instance", span: Span) -> Any:
     """The provider's URL without ``https://``.
 
     The AWS provider stores ``url`` as IAM returns it, without the scheme
-    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_openid_connect_provider;
-    its diff suppression re-adds the scheme only to compare with the configuration).
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/
+    iam_openid_connect_provider; its diff suppression re-adds the scheme only to compare with
+    the configuration).
     """
     url = instance.argument("url")
     if url is MISSING or url is None:
@@ -44,7 +45,8 @@ def provider_host(instance: "Instance", span: Span) -> Any:
         return Unknown(f"{instance.address}.url (not set)", span, instance.address)
     if isinstance(url, str) and url.startswith("https://"):
         return Str(url[len("https://"):], url.span, instance.address)
-    if isinstance(url, Partial) and isinstance(url.parts[0], str) and url.parts[0].startswith("https://"):
+    head = url.parts[0] if isinstance(url, Partial) else None
+    if isinstance(head, str) and head.startswith("https://"):
         return concat((url.parts[0][len("https://"):],) + url.parts[1:], url.span, instance.address)
     return with_ref(url, instance.address)
 
@@ -59,7 +61,8 @@ def _provider_arn(instance: "Instance", name: str, span: Span) -> Any:
         if arn not in (MISSING, None):
             return with_ref(arn, instance.address)
     host = provider_host(instance, span)
-    return concat(("arn:aws:iam::", _account(instance), ":oidc-provider/", host), span, instance.address)
+    return concat(("arn:aws:iam::", _account(instance), ":oidc-provider/", host), span,
+                  instance.address)
 
 
 def _provider_client_ids(instance: "Instance", name: str, span: Span) -> Any:
@@ -83,7 +86,8 @@ def _eks_identity(instance: "Instance", name: str, span: Span) -> Any:
 def role_name(instance: "Instance", span: Span) -> Any:
     name = instance.argument("name")
     if name is MISSING or name is None:
-        how = "name_prefix" if instance.argument("name_prefix") not in (MISSING, None) else "not set"
+        prefixed = instance.argument("name_prefix") not in (MISSING, None)
+        how = "name_prefix" if prefixed else "not set"
         return Unknown(f"{instance.address}.name (generated, {how})", span, instance.address)
     return with_ref(name, instance.address)
 

@@ -139,8 +139,8 @@ def read_body(body: Tree, path: str) -> tuple[dict[str, Attribute], list[Block]]
 
 
 def read_block(node: Tree, path: str) -> Block:
-    names = [c for c in node.children
-             if isinstance(c, Tree) and c.data in ("identifier", "keyword", "literal_value", "string")]
+    kinds = ("identifier", "keyword", "literal_value", "string")
+    names = [c for c in node.children if isinstance(c, Tree) and c.data in kinds]
     body = next(c for c in node.children if is_tree(c, "body"))
     return Block(
         type=name_of(names[0]),
@@ -184,7 +184,7 @@ def parse_expression(text: str, line: int, column: int) -> Tree:
     tree = hcl2.parses_to_tree(_EXPRESSION_PREFIX + text + ")")
     attribute = next(n for n in tree.iter_subtrees_topdown() if n.data == "attribute")
     term = attribute.children[-1]
-    inner = next(c for c in term.children if isinstance(c, Tree) and c.data != "new_line_or_comment")
+    inner = subtrees(term)[0]
     _move(inner, line, column - len(_EXPRESSION_PREFIX) - 1)
     return inner
 

@@ -74,7 +74,8 @@ def _piece_of_tree(tree: Tree, span: Span) -> Piece:
                  strip_before=strip_before, strip_after=strip_after)
 
 
-def pieces_of_text(text: str, path: str, line: int, trimmed: list[int] | None = None) -> list[Piece]:
+def pieces_of_text(text: str, path: str, line: int,
+                   trimmed: list[int] | None = None) -> list[Piece]:
     """The pieces of template text whose first character is at column 1 of ``line``.
 
     ``trimmed[i]`` is how many columns were removed from line ``i`` (``<<-`` heredocs).

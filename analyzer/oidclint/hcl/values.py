@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oidclint.source import LDict, LList, Partial, Span, Str, Unknown
+from oidclint.source import Partial, Span, Str, Unknown
 
 _REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
 
@@ -61,10 +61,6 @@ class TextOrigin:
     """Columns ``<<-`` removed from each line of the text."""
     refs: dict[str, str] = field(default_factory=dict)
     """Interpolated values that named a resource (their text -> the resource address)."""
-
-
-def is_text(value: Any) -> bool:
-    return isinstance(value, (str, Partial, Unknown))
 
 
 def is_unknown(value: Any) -> bool:
@@ -148,7 +144,8 @@ def to_number(value: Any) -> Any:
             number = float(value)
         except ValueError:
             raise EvalError(f"{value!r} is not a number") from None
-        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+        whole = number.is_integer() and "." not in value and "e" not in value.lower()
+        return int(number) if whole else number
     raise EvalError(f"a {type_name(value)} cannot be used as a number")
 
 
@@ -218,11 +215,3 @@ def has_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_unknown(v) for v in value)
     return False
-
-
-def llist(items: Any, span: Span | None) -> LList:
-    return LList(items, span=span)
-
-
-def ldict(items: Any, span: Span | None) -> LDict:
-    return LDict(items, span=span)

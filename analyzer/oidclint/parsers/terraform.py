@@ -19,7 +19,9 @@ from oidclint.hcl.resources import role_name
 from oidclint.hcl.syntax import Block, parse_file
 from oidclint.hcl.values import MISSING, EvalError, to_number, with_span
 from oidclint.iam.policy import document_from_value
-from oidclint.model import Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role
+from oidclint.model import (
+    Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
+)
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
 
 
@@ -47,8 +49,9 @@ def syntax_error(file: SourceFile, exc: BaseException) -> Diagnostic:
     """``HCL syntax error: line L, column C: <reason>`` for a file that does not parse."""
     line, column = 1, 1
     if isinstance(exc, UnexpectedInput):
-        if isinstance(exc.line, int) and exc.line > 0:
-            line, column = exc.line, max(exc.column, 1)
+        where = getattr(exc, "line", -1), getattr(exc, "column", -1)
+        if isinstance(where[0], int) and where[0] > 0:
+            line, column = where[0], max(where[1], 1)
         else:  # the end of the file
             line = file.text.count("\n") + 1
             column = len(file.text.rsplit("\n", 1)[-1]) + 1
@@ -62,7 +65,7 @@ def syntax_error(file: SourceFile, exc: BaseException) -> Diagnostic:
     elif isinstance(exc, RecursionError):
         reason = "nested too deeply to parse"
     else:
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
     return Diagnostic(file.path, f"HCL syntax error: line {line}, column {column}: {reason}",
                       span=Span(file.path, line, column))
 
@@ -86,12 +89,9 @@ def _scan_root(file: SourceFile) -> Path | None:
         return None
 
 
-_COLLECTORS = {}
-
-
 def _collect(module: Module, inventory: Inventory) -> None:
     for address, block in module.resources.items():
-        collect = _COLLECTORS.get((block.type, block.labels[0]))
+        collect = _COLLECTORS.get(block.labels[0]) if block.type == "resource" else None
         if collect is None:
             continue
         try:
@@ -102,14 +102,6 @@ def _collect(module: Module, inventory: Inventory) -> None:
                 span=block.span))
 
 
-def _collector(kind: str):
-    def register(fn):
-        _COLLECTORS[("resource", kind)] = fn
-        return fn
-    return register
-
-
-@_collector("aws_iam_openid_connect_provider")
 def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
     block = instance.block
     url_attribute = block.attributes.get("url")
@@ -126,7 +118,6 @@ def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
     ))
 
 
-@_collector("aws_iam_role")
 def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
     block = instance.block
     inventory.roles.append(Role(
@@ -144,7 +135,7 @@ def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
             inventory.policies.append(PermissionPolicy(
                 address=f"{instance.address}.managed_policy_arns[{index}]",
                 roles=[role], managed_arn=arn,
-                span=getattr(arn, "span", None) or block.attributes["managed_policy_arns"].value_span,
+                span=getattr(arn, "span", None) or getattr(arns, "span", None) or block.span,
                 scope=module.folder,
             ))
     for index, inline in enumerate(block.blocks_of("inline_policy")):
@@ -157,7 +148,6 @@ def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
         ))
 
 
-@_collector("aws_iam_role_policy_attachment")
 def _role_policy_attachment(module: Module, instance: Instance, inventory: Inventory) -> None:
     inventory.policies.append(PermissionPolicy(
         address=instance.address,
@@ -168,7 +158,6 @@ def _role_policy_attachment(module: Module, instance: Instance, inventory: Inven
     ))
 
 
-@_collector("aws_iam_role_policy")
 def _role_policy(module: Module, instance: Instance, inventory: Inventory) -> None:
     inventory.policies.append(PermissionPolicy(
         address=instance.address,
@@ -179,7 +168,6 @@ def _role_policy(module: Module, instance: Instance, inventory: Inventory) -> No
     ))
 
 
-@_collector("aws_iam_policy")
 def _policy(module: Module, instance: Instance, inventory: Inventory) -> None:
     inventory.policies.append(PermissionPolicy(
         address=instance.address,
@@ -190,7 +178,6 @@ def _policy(module: Module, instance: Instance, inventory: Inventory) -> None:
     ))
 
 
-@_collector("aws_iam_policy_attachment")
 def _policy_attachment(module: Module, instance: Instance, inventory: Inventory) -> None:
     roles = instance.argument("roles")
     inventory.policies.append(PermissionPolicy(
@@ -200,6 +187,17 @@ def _policy_attachment(module: Module, instance: Instance, inventory: Inventory)
         span=instance.block.span,
         scope=module.folder,
     ))
+
+
+_COLLECTORS = {
+    "aws_iam_openid_connect_provider": _provider,
+    "aws_iam_role": _role,
+    "aws_iam_role_policy_attachment": _role_policy_attachment,
+    "aws_iam_role_policy": _role_policy,
+    "aws_iam_policy": _policy,
+    "aws_iam_policy_attachment": _policy_attachment,
+}
+"""Resource types read, and what each becomes."""
 
 
 def _document(module: Module, block: Block, name: str) -> PolicyDocument | None:
@@ -253,7 +251,8 @@ def _whole_number(value: Any) -> int | Unknown | None:
     try:
         number = to_number(value)
     except EvalError:
-        return Unknown(f"max_session_duration {value!r} is not a number", getattr(value, "span", None))
+        return Unknown(f"max_session_duration {value!r} is not a number",
+                       getattr(value, "span", None))
     if isinstance(number, float) and not number.is_integer():
         return Unknown(f"max_session_duration {value!r} is not a whole number", None)
     return int(number)

@@ -1,0 +1,298 @@
+"""Terraform's collection, type conversion and encoding functions
+(https://developer.hashicorp.com/terraform/language/functions).
+
+A list may hold ``UnknownElements`` (an unknown list concatenated in): its length is then not
+known, but its known elements still are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oidclint.hcl.calls import (
+    Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry,
+    unknown_result, whole_number,
+)
+from oidclint.hcl.values import (
+    Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, same_value,
+    to_number, to_text, type_name,
+)
+from oidclint.source import LDict, LList, Unknown
+
+COLLECTION_FUNCTIONS: dict[str, Function] = {}
+_function = registry(COLLECTION_FUNCTIONS)
+
+
+@_function("length", 1, 1)
+def _length(call: Call) -> Any:
+    value = call.args[0]
+    if is_unknown(value):
+        return unknown_result(call)
+    if isinstance(value, list):
+        return len(value) if length_known(value) else unknown_result(call, value)
+    if isinstance(value, (dict, str)):
+        return len(value)
+    raise EvalError(f"length() of a {type_name(value)}")
+
+
+@_function("concat", 1)
+def _concat(call: Call) -> Any:
+    items: list[Any] = []
+    for arg in call.args:
+        if isinstance(arg, Unknown):
+            items.append(UnknownElements(arg.origin, arg.span, arg.ref))
+        else:
+            items.extend(list_arg(arg, call))
+    return new_list(items, call)
+
+
+@_function("flatten", 1, 1)
+def _flatten(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    items: list[Any] = []
+    stack = [iter(list_arg(value, call))]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        elif isinstance(item, Unknown) and not isinstance(item, UnknownElements):
+            # An unknown element may be a list itself: its elements are unknown in number.
+            items.append(UnknownElements(item.origin, item.span, item.ref))
+        else:
+            items.append(item)
+    return new_list(items, call)
+
+
+_END = object()
+
+
+@_function("distinct", 1, 1)
+def _distinct(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    return new_list(_deduplicate(list_arg(value, call)), call)
+
+
+def _deduplicate(items: list) -> list:
+    result: list[Any] = []
+    for item in items:
+        if not any(same_value(item, seen) for seen in result) or is_unknown(item):
+            result.append(item)
+    return result
+
+
+@_function("toset", 1, 1)
+def _toset(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown) or value is None:
+        return value
+    return new_list(_deduplicate(list_arg(value, call)), call)
+
+
+@_function("tolist", 1, 1)
+def _tolist(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown) or value is None:
+        return value
+    return value if isinstance(value, LList) else new_list(list_arg(value, call), call)
+
+
+@_function("tomap", 1, 1)
+def _tomap(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown) or value is None:
+        return value
+    return map_arg(value, call)
+
+
+@_function("contains", 2, 2)
+def _contains(call: Call) -> Any:
+    items, wanted = call.args
+    if isinstance(items, Unknown) or has_unknown(wanted):
+        return unknown_result(call)
+    items = list_arg(items, call)
+    if any(same_value(item, wanted) for item in items):
+        return True
+    return unknown_result(call, items) if has_unknown(items) else False
+
+
+@_function("element", 2, 2)
+def _element(call: Call) -> Any:
+    items, index = call.args
+    if isinstance(items, Unknown):
+        return unknown_result(call)
+    items = list_arg(items, call)
+    if not items:
+        raise EvalError("element() of an empty list")
+    if is_unknown(index):
+        if length_known(items) and all(same_value(items[0], i) for i in items):
+            return items[0]
+        return unknown_result(call, [index])
+    position = whole_number(index, call)
+    if not length_known(items):
+        known = next(i for i, v in enumerate(items) if isinstance(v, UnknownElements))
+        return items[position] if 0 <= position < known else unknown_result(call, items)
+    return items[position % len(items)]
+
+
+@_function("one", 1, 1)
+def _one(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    items = list_arg(value, call)
+    if not length_known(items):
+        return unknown_result(call, items)
+    if len(items) > 1:
+        raise EvalError("one() of a list with more than one element")
+    return items[0] if items else None
+
+
+@_function("coalesce", 1)
+def _coalesce(call: Call) -> Any:
+    for arg in call.args:
+        if is_unknown(arg):
+            return unknown_result(call, [arg])
+        if arg is None or (isinstance(arg, str) and arg == ""):
+            continue
+        return arg
+    raise EvalError("coalesce(): no non-null, non-empty argument")
+
+
+@_function("coalescelist", 1)
+def _coalescelist(call: Call) -> Any:
+    for arg in call.args:
+        if isinstance(arg, Unknown):
+            return unknown_result(call, [arg])
+        if list_arg(arg, call):
+            return arg
+    raise EvalError("coalescelist(): no non-empty list")
+
+
+@_function("compact", 1, 1)
+def _compact(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    items = list_arg(value, call)
+    return new_list([v for v in items if v is not None and not (isinstance(v, str) and v == "")], call)
+
+
+@_function("reverse", 1, 1)
+def _reverse(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    items = list_arg(value, call)
+    return new_list(list(reversed(items)), call) if length_known(items) else unknown_result(call, items)
+
+
+@_function("sort", 1, 1)
+def _sort(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown) or has_unknown(value):
+        return unknown_result(call)
+    return new_list(sorted((to_text(v, call.span) for v in list_arg(value, call)), key=str), call)
+
+
+@_function("slice", 3, 3)
+def _slice(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown) or any_unknown(call.args[1:]):
+        return unknown_result(call)
+    items = list_arg(value, call)
+    start, end = whole_number(call.args[1], call), whole_number(call.args[2], call)
+    if not length_known(items[:end]):
+        return unknown_result(call, items)
+    if not 0 <= start <= end <= len(items):
+        raise EvalError("slice() indexes out of range")
+    return new_list(items[start:end], call)
+
+
+@_function("keys", 1, 1)
+def _keys(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    return new_list(sorted(map_arg(value, call), key=str), call)
+
+
+@_function("values", 1, 1)
+def _values(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    mapping = map_arg(value, call)
+    return new_list([mapping[k] for k in sorted(mapping, key=str)], call)
+
+
+@_function("lookup", 2, 3)
+def _lookup(call: Call) -> Any:
+    mapping, key = call.args[0], call.args[1]
+    if isinstance(mapping, Unknown) or is_unknown(key):
+        return unknown_result(call)
+    mapping = map_arg(mapping, call)
+    for existing, value in mapping.items():
+        if same_value(existing, key):
+            return value
+    if any(is_unknown(k) for k in mapping):
+        return unknown_result(call, list(mapping))
+    if len(call.args) == 3:
+        return call.args[2]
+    raise EvalError(f"lookup(): no key {str(key)!r}")
+
+
+@_function("merge", 0)
+def _merge(call: Call) -> Any:
+    result = LDict(span=call.span)
+    for arg in call.args:
+        if arg is None:
+            continue
+        if isinstance(arg, Unknown):
+            return unknown_result(call, [arg])  # it may set any key
+        result.update(map_arg(arg, call))
+    return result
+
+
+@_function("zipmap", 2, 2)
+def _zipmap(call: Call) -> Any:
+    keys, values = call.args
+    if isinstance(keys, Unknown) or isinstance(values, Unknown) or has_unknown(keys):
+        return unknown_result(call)
+    keys, values = list_arg(keys, call), list_arg(values, call)
+    if len(keys) != len(values):
+        raise EvalError("zipmap(): lists of different lengths")
+    return LDict(zip(keys, values), span=call.span)
+
+
+@_function("max", 1)
+def _max(call: Call) -> Any:
+    if any_unknown(call.args):
+        return unknown_result(call)
+    return max(to_number(a) for a in call.args)
+
+
+@_function("min", 1)
+def _min(call: Call) -> Any:
+    if any_unknown(call.args):
+        return unknown_result(call)
+    return min(to_number(a) for a in call.args)
+
+
+
+
+@_function("jsonencode", 1, 1)
+def _jsonencode(call: Call) -> Any:
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    try:
+        text = json_text(value)
+    except (TypeError, ValueError) as exc:
+        raise EvalError(f"jsonencode(): {exc}") from None
+    return Encoded(text, call.span, decoded=value)

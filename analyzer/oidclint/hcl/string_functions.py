@@ -1,0 +1,409 @@
+"""Terraform's string functions (https://developer.hashicorp.com/terraform/language/functions).
+
+Where a ``Partial`` string still gives an exact answer it is used: ``lower`` keeps the known
+parts, ``trimprefix``/``startswith`` read the known beginning, ``replace`` works on the known
+text when no match can straddle an unknown part.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from oidclint.hcl import regex
+from oidclint.hcl.calls import (
+    Call, Function, any_unknown, length_known, list_arg, new_list, registry, text_arg,
+    unknown_result, whole_number,
+)
+from oidclint.hcl.values import (
+    EvalError, UnknownElements, derived_unknown, has_unknown, is_unknown, json_text, to_bool,
+    to_number, to_text, type_name, with_span,
+)
+from oidclint.source import LDict, Partial, Str, Unknown, concat
+
+STRING_FUNCTIONS: dict[str, Function] = {}
+_function = registry(STRING_FUNCTIONS)
+
+
+def _each_known_part(call: Call, transform: Callable[[str], str]) -> Any:
+    """Apply a character-wise transform to every known part; unknown parts stay unknown."""
+    value = text_arg(call.args[0], call)
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    if isinstance(value, Partial):
+        parts = [transform(p) if isinstance(p, str)
+                 else Unknown(f"{call.name}() of {p.origin}", p.span) for p in value.parts]
+        return concat(parts, call.span)
+    return Str(transform(str(value)), call.span)
+
+
+@_function("lower", 1, 1)
+def _lower(call: Call) -> Any:
+    return _each_known_part(call, str.lower)
+
+
+@_function("upper", 1, 1)
+def _upper(call: Call) -> Any:
+    return _each_known_part(call, str.upper)
+
+
+@_function("title", 1, 1)
+def _title(call: Call) -> Any:
+    value = text_arg(call.args[0], call)
+    if is_unknown(value):
+        return unknown_result(call)
+    return Str(re.sub(r"\b[a-z]", lambda m: m.group().upper(), str(value)), call.span)
+
+
+@_function("trimspace", 1, 1)
+def _trimspace(call: Call) -> Any:
+    value = text_arg(call.args[0], call)
+    if isinstance(value, Partial):
+        first, last = value.parts[0], value.parts[-1]
+        # Exact only when the stripping stops inside known text at both ends.
+        if isinstance(first, str) and first.strip() and isinstance(last, str) and last.strip():
+            parts = list(value.parts)
+            parts[0], parts[-1] = first.lstrip(), last.rstrip()
+            return concat(parts, call.span)
+        return unknown_result(call)
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    return Str(str(value).strip(), call.span)
+
+
+@_function("trim", 2, 2)
+def _trim(call: Call) -> Any:
+    value, chars = (text_arg(a, call) for a in call.args)
+    if is_unknown(value) or is_unknown(chars):
+        return unknown_result(call)
+    return Str(str(value).strip(str(chars)), call.span)
+
+
+@_function("trimprefix", 2, 2)
+def _trimprefix(call: Call) -> Any:
+    value, prefix = (text_arg(a, call) for a in call.args)
+    if is_unknown(prefix) or isinstance(value, Unknown):
+        return unknown_result(call)
+    prefix = str(prefix)
+    if isinstance(value, Partial):
+        head = value.parts[0]
+        if not isinstance(head, str):
+            return unknown_result(call)
+        if head.startswith(prefix):
+            return concat((head[len(prefix):],) + value.parts[1:], call.span, value.ref)
+        if prefix.startswith(head):
+            return unknown_result(call)  # whether it matches depends on the unknown part
+        return with_span(value, call.span)
+    text = str(value)
+    return Str(text[len(prefix):] if text.startswith(prefix) else text, call.span,
+               getattr(value, "ref", None))
+
+
+@_function("trimsuffix", 2, 2)
+def _trimsuffix(call: Call) -> Any:
+    value, suffix = (text_arg(a, call) for a in call.args)
+    if is_unknown(suffix) or isinstance(value, Unknown):
+        return unknown_result(call)
+    suffix = str(suffix)
+    if isinstance(value, Partial):
+        tail = value.parts[-1]
+        if not isinstance(tail, str):
+            return unknown_result(call)
+        if suffix and tail.endswith(suffix):
+            return concat(value.parts[:-1] + (tail[: -len(suffix)],), call.span, value.ref)
+        if suffix.endswith(tail):
+            return unknown_result(call)
+        return with_span(value, call.span)
+    text = str(value)
+    return Str(text[: -len(suffix)] if suffix and text.endswith(suffix) else text, call.span,
+               getattr(value, "ref", None))
+
+
+@_function("startswith", 2, 2)
+def _startswith(call: Call) -> Any:
+    value, prefix = (text_arg(a, call) for a in call.args)
+    if is_unknown(prefix) or isinstance(value, Unknown):
+        return unknown_result(call)
+    known = value.known_prefix if isinstance(value, Partial) else str(value)
+    if known.startswith(prefix):
+        return True
+    if isinstance(value, Partial) and str(prefix).startswith(known):
+        return unknown_result(call)
+    return False
+
+
+@_function("endswith", 2, 2)
+def _endswith(call: Call) -> Any:
+    value, suffix = (text_arg(a, call) for a in call.args)
+    if is_unknown(suffix) or isinstance(value, Unknown):
+        return unknown_result(call)
+    known = value.known_suffix if isinstance(value, Partial) else str(value)
+    if known.endswith(suffix):
+        return True
+    if isinstance(value, Partial) and str(suffix).endswith(known):
+        return unknown_result(call)
+    return False
+
+
+@_function("substr", 3, 3)
+def _substr(call: Call) -> Any:
+    value = text_arg(call.args[0], call)
+    offset, length = whole_number(call.args[1], call), whole_number(call.args[2], call)
+    if isinstance(value, Partial) and offset >= 0 and length >= 0 \
+            and offset + length <= len(value.known_prefix):
+        return Str(value.known_prefix[offset:offset + length], call.span)
+    if is_unknown(value):
+        return unknown_result(call)
+    text = str(value)
+    if offset < 0:
+        offset += len(text)
+    if offset < 0 or offset > len(text):
+        raise EvalError("substr() offset out of range")
+    end = len(text) if length < 0 else offset + length
+    return Str(text[offset:end], call.span)
+
+
+@_function("replace", 3, 3)
+def _replace(call: Call) -> Any:
+    value, search, replacement = (text_arg(a, call) for a in call.args)
+    if is_unknown(search) or is_unknown(replacement) or isinstance(value, Unknown):
+        return unknown_result(call)
+    search, replacement = str(search), str(replacement)
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        if is_unknown(value):
+            return unknown_result(call)
+        try:
+            pattern = regex.compile_re2(search[1:-1])
+        except regex.Unsupported:
+            return unknown_result(call)
+        except regex.InvalidPattern as exc:
+            raise EvalError(f"replace(): invalid regular expression: {exc}") from None
+        text = pattern.sub(lambda m: regex.expand_template(replacement, m), str(value))
+        return Str(text, call.span)
+    if isinstance(value, Partial):
+        return _replace_in_partial(value, search, replacement, call)
+    return Str(str(value).replace(search, replacement) if search else str(value), call.span)
+
+
+def _replace_in_partial(value: Partial, search: str, replacement: str, call: Call) -> Any:
+    """Replace in the known parts when no occurrence can straddle an unknown part.
+
+    Text inside an unknown part is taken not to contain ``search``: the idiomatic case,
+    ``replace(<EKS issuer>, "https://", "")``, strips a scheme that region and cluster ids
+    never contain.
+    """
+    if not search:
+        return with_span(value, call.span)
+    parts = value.parts
+    for index, part in enumerate(parts):
+        if not isinstance(part, str):
+            continue
+        before_unknown = index + 1 < len(parts)
+        after_unknown = index > 0
+        for k in range(1, len(search)):
+            if before_unknown and part.endswith(search[:k]):
+                return unknown_result(call)
+            if after_unknown and part.startswith(search[-k:]):
+                return unknown_result(call)
+    replaced = [p.replace(search, replacement) if isinstance(p, str) else p for p in parts]
+    return concat(replaced, call.span, value.ref)
+
+
+@_function("regex", 2, 2)
+def _regex(call: Call) -> Any:
+    matches = _regex_matches(call)
+    if isinstance(matches, Unknown):
+        return matches
+    if not matches:
+        raise EvalError("regex(): the pattern did not match")
+    return matches[0]
+
+
+@_function("regexall", 2, 2)
+def _regexall(call: Call) -> Any:
+    matches = _regex_matches(call)
+    return matches if isinstance(matches, Unknown) else new_list(matches, call)
+
+
+def _regex_matches(call: Call) -> Any:
+    pattern_text, value = (text_arg(a, call) for a in call.args)
+    if is_unknown(pattern_text) or is_unknown(value):
+        return unknown_result(call)
+    try:
+        pattern = regex.compile_re2(str(pattern_text))
+    except regex.Unsupported:
+        return unknown_result(call)
+    except regex.InvalidPattern as exc:
+        raise EvalError(f"{call.name}(): invalid regular expression: {exc}") from None
+    results = []
+    for match in pattern.finditer(str(value)):
+        if pattern.groupindex:
+            results.append(LDict({Str(k): Str(match.group(k) or "", call.span)
+                                  for k in pattern.groupindex}, span=call.span))
+        elif pattern.groups:
+            results.append(new_list([Str(g or "", call.span) for g in match.groups()], call))
+        else:
+            results.append(Str(match.group(), call.span))
+    return results
+
+
+@_function("split", 2, 2)
+def _split(call: Call) -> Any:
+    separator, value = (text_arg(a, call) for a in call.args)
+    if is_unknown(separator) or is_unknown(value):
+        return unknown_result(call)
+    if not separator:
+        return new_list([Str(ch, call.span) for ch in str(value)], call)
+    return new_list([Str(piece, call.span) for piece in str(value).split(str(separator))], call)
+
+
+@_function("join", 2)
+def _join(call: Call) -> Any:
+    separator = text_arg(call.args[0], call)
+    if is_unknown(separator):
+        return unknown_result(call)
+    pieces: list[Any] = []
+    for items in call.args[1:]:
+        if isinstance(items, Unknown):
+            return unknown_result(call)
+        for item in list_arg(items, call):
+            if isinstance(item, UnknownElements):
+                return unknown_result(call, [item])
+            if pieces:
+                pieces.append(str(separator))
+            pieces.append(text_arg(item, call))
+    return concat(pieces, call.span)
+
+
+@_function("format", 1)
+def _format(call: Call) -> Any:
+    spec = text_arg(call.args[0], call)
+    if is_unknown(spec):
+        return unknown_result(call)
+    return concat(_format_pieces(str(spec), call.args[1:], call), call.span)
+
+
+@_function("formatlist", 1)
+def _formatlist(call: Call) -> Any:
+    spec = text_arg(call.args[0], call)
+    if is_unknown(spec) or any_unknown(call.args[1:]):
+        return unknown_result(call)
+    lengths = {len(a) for a in call.args[1:] if isinstance(a, list)}
+    if len(lengths) > 1:
+        raise EvalError("formatlist(): lists of different lengths")
+    if any(not length_known(a) for a in call.args[1:] if isinstance(a, list)):
+        return unknown_result(call)
+    count = lengths.pop() if lengths else 1
+    rows = []
+    for i in range(count):
+        args = [a[i] if isinstance(a, list) else a for a in call.args[1:]]
+        rows.append(concat(_format_pieces(str(spec), args, call), call.span))
+    return new_list(rows, call)
+
+
+_VERB = re.compile(r"%([+\- #0]*)(?:\[(\d+)\])?(\d+)?(?:\.(\d*))?([a-zA-Z%])")
+
+
+def _format_pieces(spec: str, args: list[Any], call: Call) -> list[Any]:
+    """Terraform's ``format`` verbs (%s %v %q %d %t %f %e %g %x %X %o %b, flags, width,
+    precision, ``%[n]``)."""
+    pieces: list[Any] = []
+    position, used = 0, set()
+    last = 0
+    for match in _VERB.finditer(spec):
+        pieces.append(spec[last:match.start()])
+        last = match.end()
+        flags, index, width, precision, verb = match.groups()
+        if verb == "%":
+            pieces.append("%")
+            continue
+        if index:
+            position = int(index) - 1
+        if position >= len(args) or position < 0:
+            raise EvalError("format(): not enough arguments for the format string")
+        arg = args[position]
+        used.add(position)
+        position += 1
+        pieces.append(_format_one(arg, flags, width, precision, verb, call))
+    pieces.append(spec[last:])
+    if len(used) < len(args) and not any(m.group(2) for m in _VERB.finditer(spec)):
+        raise EvalError(f"format(): too many arguments; only {len(used)} used by the format string")
+    return pieces
+
+
+def _format_one(arg: Any, flags: str, width: str | None, precision: str | None, verb: str,
+                call: Call) -> Any:
+    if isinstance(arg, (Unknown, Partial)):
+        if verb in "sv" and not width and precision is None:
+            return arg
+        return derived_unknown("format()", [arg], call.span)
+    if isinstance(arg, (list, dict)) and has_unknown(arg):
+        return Unknown(f"format() of a {type_name(arg)} with unknown elements", call.span)
+    if verb in "sv":
+        if verb == "v" and isinstance(arg, (list, dict)):
+            text = json_text(arg)
+        elif verb == "v" and "#" in flags:
+            text = json_text(arg)
+        else:
+            if isinstance(arg, (list, dict)):
+                raise EvalError("format(): %s needs a string")
+            text = str(to_text(arg, call.span))
+        if precision:
+            text = text[: int(precision)]
+    elif verb == "q":
+        text = json_text(str(to_text(arg, call.span)))
+    elif verb == "t":
+        value = to_bool(arg)
+        text = "true" if value else "false"
+    elif verb in "dboxXeEfgG":
+        number = to_number(arg)
+        if verb in "dboxX":
+            if float(number) != int(number):
+                raise EvalError(f"format(): %{verb} needs a whole number")
+            python = {"d": "d", "b": "b", "o": "o", "x": "x", "X": "X"}[verb]
+            text = format(int(number), ("+" if "+" in flags else "") + python)
+        else:
+            default = ".6" if verb in "eEf" else ""
+            digits = f".{precision or 0}" if precision is not None else default
+            text = format(float(number), ("+" if "+" in flags else "") + digits + verb)
+    else:
+        raise EvalError(f"format(): unsupported verb %{verb}")
+    if width:
+        if "-" in flags:
+            text = text.ljust(int(width))
+        elif "0" in flags and verb in "dboxXeEfgG":
+            sign = text[0] if text[:1] in "+-" else ""
+            text = sign + text[len(sign):].rjust(int(width) - len(sign), "0")
+        else:
+            text = text.rjust(int(width))
+    return text
+
+
+@_function("tostring", 1, 1)
+def _tostring(call: Call) -> Any:
+    value = call.args[0]
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, str):
+        return value
+    return to_text(value, call.span)
+
+
+@_function("tonumber", 1, 1)
+def _tonumber(call: Call) -> Any:
+    value = call.args[0]
+    if value is None:
+        return None
+    if is_unknown(value):
+        return unknown_result(call)
+    return to_number(value)
+
+
+@_function("tobool", 1, 1)
+def _tobool(call: Call) -> Any:
+    value = call.args[0]
+    if value is None:
+        return None
+    if is_unknown(value):
+        return unknown_result(call)
+    return to_bool(value)
