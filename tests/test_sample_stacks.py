@@ -65,3 +65,14 @@ def test_output_snapshots(fmt, name):
         snapshot.write_text(current)
     assert snapshot.exists(), "run with OIDCLINT_UPDATE_SNAPSHOTS=1 to create the snapshot"
     assert current == snapshot.read_text()
+
+
+def test_sample_stacks_sarif_is_valid_against_the_sarif_schema():
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.schema.json").read_text())
+    log = json.loads(FORMATS["sarif"](scan([SAMPLES], root=REPO)))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    assert log["runs"][0]["results"], "the sample stacks have findings"

@@ -72,8 +72,13 @@ def scan(
     except Exception as exc:  # an internal error is exit 2, never a silent pass
         typer.echo(f"oidclint: internal error: {exc!r}", err=True)
         raise typer.Exit(2)
+    from oidclint.reporters import printable
+
     for diagnostic in report.diagnostics:
-        typer.echo(f"oidclint: {diagnostic.path or '<scan>'}: {diagnostic.message}", err=True)
+        where = diagnostic.path or "<scan>"
+        if diagnostic.span is not None:
+            where += f":{diagnostic.span.line}"
+        typer.echo(printable(f"oidclint: {where}: {diagnostic.message}", newlines=False), err=True)
     if output:
         _write_atomically(output, rendered)
     else:

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
 
-from oidclint.model import Diagnostic, Finding, Level, Report
-from oidclint.reporters import printable, sorted_diagnostics, sorted_findings
+from oidclint.model import Finding, Level, Report
+from oidclint.reporters import printable, sorted_findings
 
 _STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}
 _INDENT = 4
@@ -84,22 +84,13 @@ def _print_summary(console: Console, report: Report, findings: list[Finding]) ->
             f"({', '.join(counts)}) in {files}."
         )
     if report.diagnostics:
+        # The messages themselves go to stderr (the CLI prints them); the report counts them.
         unread = len({d.path for d in report.diagnostics if d.path})
         if unread:
             verb = "file could" if unread == 1 else "files could"
-            console.print(f"[yellow]{unread} {verb} not be read:[/]")
-        else:
-            console.print("[yellow]The scan reported:[/]")
-        for diagnostic in sorted_diagnostics(report):
-            console.print(Padding(_diagnostic_line(diagnostic), (0, 0, 0, 2), expand=False))
-
-
-def _diagnostic_line(diagnostic: Diagnostic) -> str:
-    where = diagnostic.path
-    if diagnostic.span is not None:
-        where = f"{where}:{diagnostic.span.line}"
-    message = _safe(diagnostic.message)
-    return f"{_safe(where, newlines=False)}: {message}" if where else message
+            console.print(f"[yellow]{unread} {verb} not be read (reasons on stderr).[/]")
+        if len(report.diagnostics) > sum(1 for d in report.diagnostics if d.path):
+            console.print("[yellow]The scan reported problems of its own (on stderr).[/]")
 
 
 def _indented(markup: str) -> Padding:
