@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Callable, Iterable
 
-from oidclint.parsers.located import load_json
+from oidclint.parsers.json_text import Hole, Piece, located_value
 from oidclint.source import (
     Choice, LDict, LList, Partial, SourceFile, Span, Str, Unknown, concat, render, span_of,
 )
@@ -52,7 +52,6 @@ MAX_OPTIONS = 16
 """Combinations of ``Fn::If`` branches spelled out in one string before it becomes unknown."""
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_HOLE = re.compile(r"__oidclint_hole_(\d+)__")
 _JSON_SYNTAX = re.compile(r'["\\\x00-\x1f]')
 # A YAML literal block (``|``, ``|-``, ``|2+`` ...) keeps lines as written, so spans inside JSON
 # text can be mapped back to the file; folded and quoted strings cannot.
@@ -67,15 +66,6 @@ class _NoValue:
 
 
 NO_VALUE = _NoValue()
-
-
-class _Hole:
-    """A computed piece of JSON text, kept aside so its value (and ``ref``) survives parsing."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
 
 
 def intrinsic_name(value: Any) -> str | None:
@@ -401,10 +391,10 @@ class Resolver:
         return None
 
     def _sub_pieces(self, template: str, variables: dict[str, Any],
-                    span: Span | None) -> list[str | _Hole]:
+                    span: Span | None) -> list[Piece]:
         """The literal text of a ``Fn::Sub`` template and the values of its variables."""
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-sub.html
-        pieces: list[str | _Hole] = []
+        pieces: list[Piece] = []
         position = 0
         for match in _SUB_VARIABLE.finditer(template):
             if match.start() > position:
@@ -413,7 +403,7 @@ class Resolver:
             if name.startswith("!"):  # ${!Literal} writes ${Literal}
                 pieces.append("${" + name[1:] + "}")
             else:
-                pieces.append(_Hole(self._sub_variable(name.strip(), variables, span)))
+                pieces.append(Hole(self._sub_variable(name.strip(), variables, span)))
             position = match.end()
         if position < len(template):
             pieces.append(template[position:])
@@ -437,11 +427,11 @@ class Resolver:
         if arguments is None:
             return self._bad("Fn::Sub", span, "a string, or [string, {variables}]")
         pieces = self._sub_pieces(*arguments, span)
-        if len(pieces) == 1 and isinstance(pieces[0], _Hole) and isinstance(
+        if len(pieces) == 1 and isinstance(pieces[0], Hole) and isinstance(
                 pieces[0].value, (str, Partial, Unknown, Choice)):
             # "${Provider}" alone: the value itself, keeping the resource it names.
             return relocate(pieces[0].value, span)
-        values = [p.value if isinstance(p, _Hole) else p for p in pieces]
+        values = [p.value if isinstance(p, Hole) else p for p in pieces]
         return self.concat(values, span, what="Fn::Sub")
 
     def _fn_join(self, arg: Any, span: Span | None) -> Any:
@@ -624,11 +614,11 @@ class Resolver:
         if isinstance(value, str):
             return self._parse_json([str(value)], None, span_of(value) or span)
         if isinstance(value, Partial):
-            pieces = [p if isinstance(p, str) else _Hole(p) for p in value.parts]
+            pieces = [p if isinstance(p, str) else Hole(p) for p in value.parts]
             return self._parse_json(pieces, None, value.span or span)
         return value
 
-    def _json_text(self, expr: Any) -> tuple[list[str | _Hole], Span | None] | None:
+    def _json_text(self, expr: Any) -> tuple[list[Piece], Span | None] | None:
         """The pieces of JSON text written as a string, ``Fn::Sub`` or ``Fn::Join``."""
         if isinstance(expr, str):
             return [str(expr)], span_of(expr)
@@ -641,7 +631,7 @@ class Resolver:
             return self._sub_pieces(*arguments, span_of(expr)), span_of(arguments[0])
         if (name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2
                 and isinstance(arg[0], str) and isinstance(arg[1], list)):
-            items: list[list[str | _Hole]] = []
+            items: list[list[Piece]] = []
             for item in arg[1]:
                 if isinstance(item, str) or intrinsic_name(item) in ("Fn::Sub", "Fn::Join"):
                     built = self._json_text(item)
@@ -650,35 +640,25 @@ class Resolver:
                         continue
                 value = self._resolve(item)
                 if value is not NO_VALUE:
-                    items.append([_Hole(value)])
-            pieces: list[str | _Hole] = []
+                    items.append([Hole(value)])
+            pieces: list[Piece] = []
             for index, item_pieces in enumerate(items):
                 pieces.extend(([str(arg[0])] if index else []) + item_pieces)
             return pieces, None
         return None
 
-    def _parse_json(self, pieces: list[str | _Hole], template: Span | None,
+    def _parse_json(self, pieces: list[Piece], template: Span | None,
                     span: Span | None) -> Any:
-        holes: list[Any] = []
-        text: list[str] = []
-        for piece in pieces:
-            if not isinstance(piece, _Hole):
-                text.append(str(piece))
-                continue
-            value = piece.value
-            if isinstance(value, (int, float)) or (
-                    isinstance(value, str) and _JSON_SYNTAX.search(value)):
-                # Numbers, and strings carrying JSON syntax, are spliced in as CloudFormation does.
-                text.append(scalar_text(value))
-                continue
-            text.append(f"__oidclint_hole_{len(holes)}__")
-            holes.append(value)
+        # Numbers, and strings carrying JSON syntax, are spliced in as CloudFormation does.
+        spliced = [scalar_text(p.value) if isinstance(p, Hole) and _spliced(p.value) else p
+                   for p in pieces]
         try:
-            parsed = load_json("".join(text), self.path)
+            return located_value(spliced, self.path,
+                                 relocate_span=self._span_mapper(template, span),
+                                 string=self._json_string)
         except Exception as exc:  # noqa: BLE001 - cfn-flip's constructors raise more than LoadError
             self.problem(span, f"the JSON text is not valid JSON: {exc}")
             return Unknown("invalid JSON text", span)
-        return self._fill(parsed, holes, self._span_mapper(template, span))
 
     def _span_mapper(self, template: Span | None, fallback: Span | None) -> Callable[[Any], Span | None]:
         """Maps spans inside parsed JSON text to the file: exact for a YAML literal block,
@@ -703,39 +683,19 @@ class Resolver:
                         span.end_line + offset, span.end_column + indent)
         return move
 
-    def _fill(self, value: Any, holes: list[Any], where: Callable[[Any], Span | None]) -> Any:
-        """Parsed JSON with placeholders replaced by the computed values they stand for."""
-        if isinstance(value, str):
-            span = where(span_of(value))
-            parts = _HOLE.split(value)
-            if len(parts) == 1:
-                return Str(value, span)
-            pieces: list[Any] = []
-            for index, part in enumerate(parts):
-                if index % 2 == 0:
-                    if part:
-                        pieces.append(part)
-                else:
-                    # Text that merely looks like a placeholder stays as written.
-                    pieces.append(holes[int(part)] if int(part) < len(holes)
-                                  else f"__oidclint_hole_{part}__")
-            if len(parts) == 3 and not parts[0] and not parts[2]:
-                return relocate(pieces[0], span)
-            return self.concat(pieces, span, what="JSON text")
-        if isinstance(value, dict):
-            filled = LDict(span=where(span_of(value)))
-            for key, item in value.items():
-                key = self._fill(key, holes, where)
-                try:
-                    hash(key)
-                except TypeError:
-                    key = Unknown(str(key), span_of(key))
-                filled[key] = self._fill(item, holes, where)
-            return filled
-        if isinstance(value, list):
-            return LList([self._fill(item, holes, where) for item in value],
-                         span=where(span_of(value)))
-        return value
+    def _json_string(self, pieces: list[Piece], span: Span | None, _key: bool) -> Any:
+        """A string of parsed JSON text: one computed piece alone keeps its ``ref`` and moves
+        to the string's span; a mix is joined, ``Fn::If`` pieces giving a ``Choice``."""
+        if len(pieces) == 1 and isinstance(pieces[0], Hole):
+            return relocate(pieces[0].value, span)
+        return self.concat([p.value if isinstance(p, Hole) else p for p in pieces], span,
+                           what="JSON text")
+
+
+def _spliced(value: Any) -> bool:
+    """Whether a computed piece goes into JSON text as text rather than a placeholder."""
+    return isinstance(value, (int, float)) or (
+        isinstance(value, str) and _JSON_SYNTAX.search(value) is not None)
 
 
 def _without_scheme(url: Any) -> Any:
