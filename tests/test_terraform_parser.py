@@ -501,3 +501,123 @@ def test_yaml_is_not_a_json_policy(tmp_path):
     (span, message), = role(scan(tmp_path, {"main.tf": text}), "aws_iam_role.r").trust.problems
     assert message.startswith("the policy is not valid JSON: line 1")
     assert span == Span("main.tf", 4, 1)
+
+
+# -- EKS clusters and the ServiceAccounts that assume roles -------------------------------
+
+EKS_TF = '''\
+resource "aws_eks_cluster" "main" {
+  name     = var.cluster
+  role_arn = "arn:aws:iam::123456789012:role/eks"
+}
+
+variable "cluster" {
+  default = "prod"
+}
+
+resource "aws_iam_role" "api" {
+  name = "payments-api"
+}
+
+resource "kubernetes_service_account_v1" "api" {
+  metadata {
+    name      = "api"
+    namespace = "payments"
+    annotations = {
+      "eks.amazonaws.com/role-arn" = aws_iam_role.api.arn
+      "eks.amazonaws.com/audience" = "sts.amazonaws.com"
+    }
+  }
+}
+
+resource "kubernetes_service_account" "worker" {
+  metadata {
+    name = "worker"
+    annotations = {
+      "eks.amazonaws.com/role-arn" = "arn:aws:iam::123456789012:role/worker"
+    }
+  }
+}
+
+resource "kubernetes_service_account" "plain" {
+  metadata {
+    name = "plain"
+  }
+}
+'''
+
+
+def test_eks_cluster_with_the_issuer_the_evaluator_gives(tmp_path):
+    text = EKS_TF + 'locals {\n  issuer = aws_eks_cluster.main.identity[0].oidc[0].issuer\n}\n'
+    inventory = scan(tmp_path, {"eks/main.tf": text})
+    cluster, = inventory.clusters
+    assert cluster.address == "aws_eks_cluster.main" and cluster.scope == "eks"
+    assert cluster.name == "prod" and cluster.name.ref == "aws_eks_cluster.main"
+    assert cluster.span == Span("eks/main.tf", 1, 1, 4, 2)
+    assert isinstance(cluster.issuer, Partial) and cluster.issuer.ref == "aws_eks_cluster.main"
+    from oidclint.hcl.module import Module
+    from oidclint.hcl.syntax import parse_file
+    evaluated = Module("eks", parse_file(text, "eks/main.tf")).local("issuer", cluster.span)
+    assert evaluated.parts == cluster.issuer.parts
+    assert str(cluster.issuer) == ("https://oidc.eks.${region of aws_eks_cluster.main}"
+                                   ".amazonaws.com/id/${OIDC id of aws_eks_cluster.main}")
+
+
+def test_eks_cluster_without_a_name(tmp_path):
+    cluster, = scan(tmp_path, {"main.tf": 'resource "aws_eks_cluster" "c" {}\n'}).clusters
+    assert isinstance(cluster.name, Unknown) and cluster.name.origin == "aws_eks_cluster.c.name (not set)"
+
+
+def test_kubernetes_service_accounts_with_role_annotations(tmp_path):
+    inventory = scan(tmp_path, {"main.tf": EKS_TF})
+    workloads = {w.name: w for w in inventory.workloads}
+    assert set(workloads) == {"ServiceAccount payments/api", "ServiceAccount default/worker"}
+    api = workloads["ServiceAccount payments/api"]
+    assert api.kind == "kubernetes" and api.cluster == "aws_eks_cluster.main"
+    assert api.span == Span("main.tf", 16, 17, 16, 22)
+    assert isinstance(api.role, Partial) and api.role.ref == "aws_iam_role.api"
+    assert str(api.role) == "arn:aws:iam::${account id of aws_iam_role.api}:role/payments-api"
+    assert api.role_span == Span("main.tf", 19, 38, 19, 58)
+    assert api.audience == "sts.amazonaws.com"
+    context, = api.contexts
+    assert context.label == "ServiceAccount payments/api"
+    assert context.subject == "system:serviceaccount:payments:api" and not context.pattern
+    worker = workloads["ServiceAccount default/worker"]  # the provider's default namespace
+    assert worker.role == "arn:aws:iam::123456789012:role/worker"
+    assert worker.contexts[0].subject == "system:serviceaccount:default:worker"
+
+
+def test_service_account_cluster_only_when_the_folder_has_exactly_one(tmp_path):
+    two = EKS_TF + 'resource "aws_eks_cluster" "other" {\n  name = "other"\n}\n'
+    assert {w.cluster for w in scan(tmp_path, {"main.tf": two}).workloads} == {None}
+    alone = EKS_TF.split('resource "aws_iam_role"')[0].replace("aws_eks_cluster", "aws_eks_addon")
+    inventory = scan(tmp_path, {"a/main.tf": alone, "b/sa.tf": EKS_TF[EKS_TF.index('resource "kubernetes'):]})
+    assert inventory.clusters == [] and {w.cluster for w in inventory.workloads} == {None}
+
+
+def test_service_accounts_with_unknown_or_odd_values(tmp_path):
+    text = '''\
+variable "namespace" {}
+resource "kubernetes_service_account" "a" {
+  metadata {
+    generate_name = "a-"
+    namespace     = var.namespace
+    annotations   = { "eks.amazonaws.com/role-arn" = var.role }
+  }
+}
+resource "kubernetes_service_account" "b" {
+  metadata {
+    name        = 7
+    annotations = var.annotations
+  }
+}
+resource "kubernetes_service_account" "c" {}
+'''
+    inventory = scan(tmp_path, {"main.tf": text})
+    workload, = inventory.workloads
+    subject = workload.contexts[0].subject
+    assert isinstance(subject, Partial)
+    assert [u.origin for u in subject.unknowns] == [
+        "var.namespace (no default)", "kubernetes_service_account.a.metadata.name (generated)"]
+    assert isinstance(workload.role, Unknown) and workload.role.origin == "undeclared var.role"
+    assert not [d for d in inventory.diagnostics if "could not evaluate" in d.message]

@@ -49,6 +49,17 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _print_diagnostics(diagnostics) -> None:
+    """Files that could not be read, and why: always on stderr, never lost."""
+    from oidclint.reporters import printable
+
+    for diagnostic in diagnostics:
+        where = diagnostic.path or "<scan>"
+        if diagnostic.span is not None:
+            where += f":{diagnostic.span.line}"
+        typer.echo(printable(f"oidclint: {where}: {diagnostic.message}", newlines=False), err=True)
+
+
 def _use_color(output: Optional[Path]) -> bool:
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
@@ -61,24 +72,26 @@ def scan(
     fail_on: FailOn = typer.Option(
         FailOn.warning, "--fail-on", help="Exit 1 when a finding is at or above this level."
     ),
+    repository: Optional[str] = typer.Option(
+        None, "--repository", metavar="OWNER/NAME",
+        help="Repository of CI workflows (default: git remote origin, else GITHUB_REPOSITORY).",
+    ),
+    default_branch: Optional[str] = typer.Option(
+        None, "--default-branch", help="Branch that scheduled workflows run on."
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.engine import scan as run_scan
     from oidclint.reporters import FORMATS
 
     try:
-        report = run_scan(paths or [Path(".")])
+        report = run_scan(paths or [Path(".")], repository=repository,
+                          default_branch=default_branch)
         rendered = FORMATS[format.value](report, color=_use_color(output) and format == Format.text)
     except Exception as exc:  # an internal error is exit 2, never a silent pass
         typer.echo(f"oidclint: internal error: {exc!r}", err=True)
         raise typer.Exit(2)
-    from oidclint.reporters import printable
-
-    for diagnostic in report.diagnostics:
-        where = diagnostic.path or "<scan>"
-        if diagnostic.span is not None:
-            where += f":{diagnostic.span.line}"
-        typer.echo(printable(f"oidclint: {where}: {diagnostic.message}", newlines=False), err=True)
+    _print_diagnostics(report.diagnostics)
     if output:
         _write_atomically(output, rendered)
     else:
@@ -90,6 +103,86 @@ def scan(
         threshold = Level(fail_on.value).rank
         if any(f.level.rank >= threshold for f in report.findings):
             raise typer.Exit(1)
+
+
+class GraphFormat(str, enum.Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    json = "json"
+
+
+@app.command()
+def graph(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: .)."),
+    format: GraphFormat = typer.Option(GraphFormat.mermaid, "--format", "-f"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE."),
+    repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
+) -> None:
+    """Print the linked graph: providers, roles, workloads and what links them."""
+    from oidclint import graph as trust_graph
+    from oidclint.discovery import discover
+    from oidclint.engine import parse
+    from oidclint.repository import detect_repository
+
+    found = discover(paths or [Path(".")])
+    inventory = parse(found.files)
+    _print_diagnostics(found.diagnostics + inventory.diagnostics)
+    built = trust_graph.TrustGraph(inventory, detect_repository(found.root, repository))
+    view = trust_graph.linked_view(built)
+    render = {"mermaid": trust_graph.to_mermaid, "dot": trust_graph.to_dot,
+              "json": trust_graph.to_json}[format.value]
+    text = render(view)
+    if output:
+        _write_atomically(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def explain(
+    role: Optional[str] = typer.Argument(None, help="Role address, name or ARN."),
+    claim: Optional[List[str]] = typer.Option(
+        None, "--claim", metavar="KEY=VALUE", help="A token claim, e.g. sub=repo:acme/api:pull_request."
+    ),
+    workload: Optional[str] = typer.Option(
+        None, "--workload", metavar="PATH:JOB", help="Explain for what a workload presents."
+    ),
+    path: List[Path] = typer.Option([Path(".")], "--path", help="What to scan (default: .)."),
+    repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
+) -> None:
+    """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
+    from oidclint.discovery import discover
+    from oidclint.engine import parse
+    from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
+    from oidclint.graph import TrustGraph
+    from oidclint.repository import detect_repository
+
+    if not role and not workload:
+        typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)
+        raise typer.Exit(2)
+    found = discover(path)
+    inventory = parse(found.files)
+    _print_diagnostics(found.diagnostics + inventory.diagnostics)
+    built = TrustGraph(inventory, detect_repository(found.root, repository))
+    if workload:
+        matches = find_workloads(built, workload)
+        if not matches:
+            typer.echo(f"oidclint: no workload {workload!r} in the scan", err=True)
+            raise typer.Exit(2)
+        sys.stdout.write("".join(explain_workload(built, w) for w in matches))
+        return
+    claims = {}
+    for item in claim or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            typer.echo(f"oidclint: --claim takes KEY=VALUE, got {item!r}", err=True)
+            raise typer.Exit(2)
+        claims[key] = value
+    roles = find_roles(built, role)
+    if not roles:
+        typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
+        raise typer.Exit(2)
+    sys.stdout.write("".join(explain_role(built, r, Request(claims)) for r in roles))
 
 
 @app.command()

@@ -11,7 +11,12 @@ from oidclint.discovery import discover
 from oidclint.graph import TrustGraph
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report
 from oidclint.parsers.cloudformation import parse_cloudformation
+from oidclint.parsers.github_actions import parse_workflows
+from oidclint.parsers.gitlab_ci import parse_gitlab_ci
+from oidclint.parsers.kubernetes import parse_kubernetes
+from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.terraform import parse_terraform
+from oidclint.repository import detect_repository
 from oidclint.rule import Rule
 
 
@@ -21,21 +26,61 @@ def all_rules() -> list[Rule]:
     return [rule() for rule in ALL_RULES]
 
 
-def parse(files) -> Inventory:
+def is_workflow(path: str) -> bool:
+    folder, _, name = path.rpartition("/")
+    return (folder == ".github/workflows" or folder.endswith("/.github/workflows")) and \
+        name.endswith((".yml", ".yaml"))
+
+
+def is_gitlab_ci(path: str) -> bool:
+    return path.rpartition("/")[2] == ".gitlab-ci.yml"
+
+
+def parse(files, *, default_branch: str | None = None) -> Inventory:
+    """Every file through the parser for its kind; the results as one inventory."""
     inventory = Inventory()
     terraform = [f for f in files if f.kind == "terraform"]
     found = parse_terraform(terraform)
     _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
     inventory.extend(found)
-    for file in files:
-        if file.kind != "structured" or "Resources" not in file.text:
+    structured = [f for f in files if f.kind == "structured"]
+    inventory.extend(parse_workflows([f for f in structured if is_workflow(f.path)],
+                                     default_branch=default_branch))
+    by_path = {f.path: f for f in structured}
+    namespaces = kustomize_namespaces(structured)
+    for file in structured:
+        if is_workflow(file.path):
             continue
-        template = parse_cloudformation(file)
+        if is_gitlab_ci(file.path):
+            inventory.extend(parse_gitlab_ci(file, by_path))
+            continue
+        template = parse_cloudformation(file) if "Resources" in file.text else None
         if template is not None:
             _default_scope(template, lambda path: path)
             inventory.extend(template)
-    inventory.files.extend(f.path for f in files)
+        elif "ServiceAccount" in file.text or "ClusterConfig" in file.text:
+            folder = file.path.rpartition("/")[0]
+            manifests = parse_kubernetes(file, kustomize_namespace=namespaces.get(folder))
+            if manifests is not None:
+                inventory.extend(manifests)
     return inventory
+
+
+def kustomize_namespaces(files) -> dict[str, str]:
+    """Folder to the ``namespace`` its kustomization.yaml sets for the manifests in it."""
+    found = {}
+    for file in files:
+        folder, _, name = file.path.rpartition("/")
+        if name not in ("kustomization.yaml", "kustomization.yml"):
+            continue
+        try:
+            documents = load_documents(file.text, file.path)
+        except LoadError:
+            continue
+        document = documents[0] if documents else None
+        if isinstance(document, dict) and isinstance(document.get("namespace"), str):
+            found[folder] = str(document["namespace"])
+    return found
 
 
 def _default_scope(inventory: Inventory, scope_of) -> None:
@@ -57,13 +102,21 @@ def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], 
 
 
 def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
-         rules: Sequence[Rule] | None = None) -> Report:
+         rules: Sequence[Rule] | None = None, repository: str | None = None,
+         default_branch: str | None = None) -> Report:
     """Scan files and folders; the public entry point behind ``oidclint scan``."""
     started = time.perf_counter()
     found = discover([Path(p) for p in paths], Path(root) if root else None)
-    inventory = parse(found.files)
+    inventory = parse(found.files, default_branch=default_branch)
     inventory.diagnostics[:0] = found.diagnostics
-    graph = TrustGraph(inventory)
+    repository = detect_repository(found.root, repository)
+    if repository is None and any(w.kind in ("github-actions", "gitlab-ci")
+                                  for w in inventory.workloads):
+        inventory.diagnostics.append(Diagnostic(
+            "", "the repository is unknown (no --repository, no git remote `origin`, no "
+            "GITHUB_REPOSITORY): CI job subjects cannot be checked against trusts",
+            Level.NOTE))
+    graph = TrustGraph(inventory, repository)
     rules = list(rules) if rules is not None else all_rules()
     findings, problems = run_rules(graph, rules)
     inventory.diagnostics.extend(problems)

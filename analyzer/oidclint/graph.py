@@ -15,10 +15,20 @@ from typing import Iterator
 import networkx as nx
 
 from oidclint.iam.catalog import Issuer, issuer_for
+from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
-from oidclint.model import Condition, Inventory, OidcProvider, PermissionPolicy, Role, Statement
+from oidclint.model import (
+    Condition,
+    Inventory,
+    OidcProvider,
+    PermissionPolicy,
+    Role,
+    Statement,
+    Workload,
+)
+from oidclint.source import Partial, Unknown
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 ADMIN_POLICY_SUFFIXES = (":policy/AdministratorAccess",)
@@ -44,7 +54,16 @@ class Trust:
 
     @property
     def issuers(self) -> list[tuple[str, Issuer]]:
-        return [(host, issuer_for(host)) for host in self.hosts]
+        found = [(host, issuer_for(host)) for host in self.hosts]
+        for provider in self.providers:
+            host = provider.host
+            if isinstance(host, Partial):
+                # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
+                sample = "".join("x0" if isinstance(p, Unknown) else p for p in host.parts)
+                issuer = issuer_for(sample)
+                if issuer.kind != "generic":
+                    found.append((str(host), issuer))
+        return found
 
     @property
     def issuer(self) -> Issuer | None:
@@ -123,10 +142,13 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
 
 
 class TrustGraph:
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, repository: str | None = None) -> None:
         self.inventory = inventory
+        self.repository = repository
+        """``owner/name`` of the scanned repository, for GitHub and GitLab subjects."""
         self.graph = nx.MultiDiGraph()
         self._trusts: list[Trust] = []
+        self._assumed: dict[int, list[Role]] = {}
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -154,6 +176,21 @@ class TrustGraph:
                         self.node_id("provider", provider.scope, provider.address),
                         key="trusts",
                     )
+        for cluster in self.inventory.clusters:
+            self.graph.add_node(self.node_id("cluster", cluster.scope, cluster.address),
+                                kind="cluster", obj=cluster)
+        for index, workload in enumerate(self.inventory.workloads):
+            workload_id = f"workload:{index}:{workload.name}"
+            self.graph.add_node(workload_id, kind="workload", obj=workload)
+            self._assumed[id(workload)] = self._roles_requested(workload.role)
+            for role in self._assumed[id(workload)]:
+                self.graph.add_edge(workload_id, self.node_id("role", role.scope, role.address),
+                                    key="assumes")
+            for cluster in self.inventory.clusters:
+                if workload.cluster and cluster.address == workload.cluster:
+                    self.graph.add_edge(workload_id,
+                                        self.node_id("cluster", cluster.scope, cluster.address),
+                                        key="runs_in")
         for policy in self.inventory.policies:
             policy_id = self.node_id("policy", policy.scope, policy.address)
             self.graph.add_node(policy_id, kind="policy", obj=policy)
@@ -181,6 +218,18 @@ class TrustGraph:
             local = [p for p in by_host if p.scope == scope]
             return local or by_host
         return []
+
+    def _roles_requested(self, value: object) -> list[Role]:
+        """Roles a workload's role value names: by reference, by ARN or by name."""
+        if value is None:
+            return []
+        ref = getattr(value, "ref", None)
+        if ref:
+            return [r for r in self.inventory.roles if r.address == ref]
+        name = role_name_in(value)
+        if not name:
+            return []
+        return [r for r in self.inventory.roles if isinstance(r.name, str) and r.name == name]
 
     def _roles_named(self, policy: PermissionPolicy) -> list[Role]:
         roles = []
@@ -241,12 +290,53 @@ class TrustGraph:
                     return True
         return False
 
+    @property
+    def workloads(self) -> list[Workload]:
+        return list(self.inventory.workloads)
+
+    def assumed_roles(self, workload: Workload) -> list[Role]:
+        """The roles in the scan that a workload asks for."""
+        return list(self._assumed.get(id(workload), []))
+
+    def trusts_of_role(self, role: Role) -> list[Trust]:
+        return [t for t in self._trusts if t.role is role]
+
+    def trusts_for(self, workload: Workload, role: Role) -> list[Trust]:
+        """The allowing web identity statements of a role that could admit the workload's
+        token: those trusting an issuer of the workload's kind."""
+        return [t for t in self.trusts_of_role(role)
+                if t.statement.allows and t.web_identity and issuer_fits(workload, t.issuer)]
+
+    def links(self) -> Iterator[tuple[Workload, Role]]:
+        """Every workload with every role of the scan it asks for."""
+        for workload in self.inventory.workloads:
+            for role in self.assumed_roles(workload):
+                yield workload, role
+
+    def cluster_of_provider(self, provider: OidcProvider) -> str | None:
+        """The EKS cluster whose issuer the provider was built from, when the code says so."""
+        ref = getattr(provider.url, "ref", None)
+        return ref if ref and any(c.address == ref for c in self.inventory.clusters) else None
+
     def trusts_of_provider(self, provider: OidcProvider) -> list[Trust]:
         node = self.node_id("provider", provider.scope, provider.address)
         if node not in self.graph:
             return []
         return [self.graph.nodes[src]["obj"] for src, _, key in self.graph.in_edges(node, keys=True)
                 if key == "trusts"]
+
+
+def role_name_in(value: object) -> str | None:
+    """The role name in an ARN (``arn:aws:iam::<account>:role/<path>/<name>``) or a bare name."""
+    text = value.known_suffix if isinstance(value, Partial) else value if isinstance(value, str) else None
+    if not text:
+        return None
+    text = str(text)
+    if ":role/" in text:
+        return text.rsplit("/", 1)[-1] or None
+    if text.startswith("arn:") or isinstance(value, Partial) or "/" in text or ":" in text:
+        return None
+    return text
 
 
 def _allows_everything(statements: list[Statement]) -> bool:
@@ -259,3 +349,85 @@ def _allows_everything(statements: list[Statement]) -> bool:
             return True
     return False
 
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
+    """The graph as a person reads it: providers, roles, workloads and clusters, with edges
+    labelled by the claim that links them (statements folded into their role)."""
+    view = nx.DiGraph()
+    for node, data in trust_graph.graph.nodes(data=True):
+        kind, obj = data["kind"], data["obj"]
+        if kind == "provider":
+            view.add_node(node, kind=kind, label=f"{obj.address}\n{obj.host}")
+        elif kind == "role":
+            view.add_node(node, kind=kind, label=obj.address)
+        elif kind == "workload":
+            view.add_node(node, kind=kind, label=obj.name)
+        elif kind == "cluster":
+            view.add_node(node, kind=kind, label=obj.address)
+    for source, target, key in trust_graph.graph.edges(keys=True):
+        if key == "trusts":
+            trust = trust_graph.graph.nodes[source]["obj"]
+            role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
+            subjects = [str(v) for c in trust.conditions_on("sub") for v in c.values]
+            view.add_edge(role, target, label="trusts " + (", ".join(subjects) or "any subject"))
+        elif key == "assumes":
+            workload = trust_graph.graph.nodes[source]["obj"]
+            contexts = ", ".join(c.label for c in workload.contexts) or "assumes"
+            view.add_edge(source, target, label=contexts)
+        elif key == "runs_in":
+            view.add_edge(source, target, label="runs in")
+    for provider in trust_graph.providers:
+        cluster = trust_graph.cluster_of_provider(provider)
+        if cluster:
+            for node, data in view.nodes(data=True):
+                if data["kind"] == "cluster" and node.endswith(":" + cluster):
+                    view.add_edge(trust_graph.node_id("provider", provider.scope, provider.address),
+                                  node, label="issuer of")
+    return view
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(view: nx.DiGraph) -> str:
+    shapes = {"provider": "hexagon", "role": "box", "workload": "ellipse", "cluster": "cylinder"}
+    lines = ["digraph oidclint {", "  rankdir=LR;"]
+    for node, data in sorted(view.nodes(data=True)):
+        lines.append(f"  {_quoted(node)} [label={_quoted(data['label'])}, "
+                     f"shape={shapes.get(data['kind'], 'box')}];")
+    for source, target, data in sorted(view.edges(data=True)):
+        lines.append(f"  {_quoted(source)} -> {_quoted(target)} [label={_quoted(data['label'])}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(view: nx.DiGraph) -> str:
+    ids = {node: f"n{i}" for i, node in enumerate(sorted(view.nodes))}
+    shapes = {"provider": ("{{", "}}"), "role": ("[", "]"), "workload": ("([", "])"),
+              "cluster": ("[(", ")]")}
+
+    def text(value: str) -> str:
+        return '"' + value.replace('"', "#quot;").replace("\n", "<br/>") + '"'
+
+    lines = ["flowchart LR"]
+    for node in sorted(view.nodes):
+        data = view.nodes[node]
+        left, right = shapes.get(data["kind"], ("[", "]"))
+        lines.append(f"  {ids[node]}{left}{text(data['label'])}{right}")
+    for source, target, data in sorted(view.edges(data=True)):
+        lines.append(f"  {ids[source]} -->|{text(data['label'])}| {ids[target]}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(view: nx.DiGraph) -> str:
+    import json
+
+    data = nx.node_link_data(view, edges="edges")
+    data["nodes"] = sorted(data["nodes"], key=lambda n: n["id"])
+    data["edges"] = sorted(data["edges"], key=lambda e: (e["source"], e["target"]))
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"

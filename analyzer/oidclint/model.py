@@ -172,6 +172,70 @@ class Role:
 
 
 @dataclass(slots=True)
+class TokenContext:
+    """One way a workload runs, and what its token says then.
+
+    GitHub: one per trigger/ref the job can run for (``push to main``, ``pull_request``,
+    ``workflow_dispatch on any branch``); Kubernetes: the one ServiceAccount identity.
+    ``subject`` is the subject the token carries, or a glob when the workload can run for many
+    refs (``workflow_dispatch`` on any branch); repository-relative subjects (GitHub, GitLab)
+    are completed with the repository by claim synthesis.
+    """
+
+    label: str
+    subject: Text
+    """``ref:refs/heads/main`` / ``environment:production`` / ``pull_request`` for GitHub
+    (the part after ``repo:<owner>/<repo>:``); ``ref_type:branch:ref:main`` for GitLab (after
+    ``project_path:<group>/<project>:``); the whole ``system:serviceaccount:<ns>:<name>`` for
+    Kubernetes."""
+    pattern: bool = False
+    """True when ``subject`` is a glob standing for many possible subjects."""
+    span: Span | None = None
+    """Where the trigger, branch filter or environment is written."""
+    claims: dict[str, Text] = field(default_factory=dict)
+    """Other claims the token carries in this context: ``ref``, ``environment`` ..."""
+
+
+@dataclass(slots=True)
+class Workload:
+    """Something that presents an OIDC token to assume a role: a GitHub Actions job, a GitLab CI
+    job, a Kubernetes ServiceAccount."""
+
+    kind: str
+    """``github-actions``, ``gitlab-ci``, ``kubernetes`` or ``eksctl``."""
+    name: str
+    """How a person names it: ``deploy.yml: job deploy``, ``ServiceAccount payments/api``."""
+    span: Span
+    role: Text | None = None
+    """The role it asks for (ARN or name); ``Unknown`` for ``secrets.*``, CI variables ..."""
+    role_span: Span | None = None
+    audience: Text | None = None
+    """The audience it requests; ``None`` when it uses the issuer's default."""
+    session_name: Text | None = None
+    duration: int | Unknown | None = None
+    contexts: list[TokenContext] = field(default_factory=list)
+    issuer: Text | None = None
+    """The issuer host, when the workload's side says it (GitHub, a GitLab instance)."""
+    cluster: str | None = None
+    """For a ServiceAccount: the EKS cluster (resource address) it runs in, when known."""
+    id_token_permission: bool | None = None
+    """GitHub: whether the job's effective permissions include ``id-token: write``."""
+    permission_span: Span | None = None
+    role_chaining: bool = False
+
+
+@dataclass(slots=True)
+class Cluster:
+    """An EKS cluster, whose issuer a ServiceAccount's token comes from."""
+
+    address: str
+    name: Text | None
+    issuer: Text
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
 class Diagnostic:
     """A file that could not be read or understood, reported instead of silently skipped."""
 
@@ -188,6 +252,8 @@ class Inventory:
     providers: list[OidcProvider] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
     policies: list[PermissionPolicy] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -195,6 +261,8 @@ class Inventory:
         self.providers.extend(other.providers)
         self.roles.extend(other.roles)
         self.policies.extend(other.policies)
+        self.workloads.extend(other.workloads)
+        self.clusters.extend(other.clusters)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
 

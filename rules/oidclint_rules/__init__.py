@@ -7,6 +7,12 @@ from oidclint_rules.oidc104_condition_key_issuer_mismatch import ConditionKeyIss
 from oidclint_rules.oidc105_unsupported_claim_key import UnsupportedClaimKey
 from oidclint_rules.oidc106_wildcard_in_exact_match import WildcardInExactMatch
 from oidclint_rules.oidc107_audience_not_registered import AudienceNotRegistered
+from oidclint_rules.oidc108_workload_subject_not_admitted import WorkloadSubjectNotAdmitted
+from oidclint_rules.oidc109_workload_issuer_not_trusted import WorkloadIssuerNotTrusted
+from oidclint_rules.oidc110_workload_audience_not_admitted import WorkloadAudienceNotAdmitted
+from oidclint_rules.oidc111_session_duration_exceeds_max import SessionDurationExceedsMax
+from oidclint_rules.oidc112_missing_id_token_permission import MissingIdTokenPermission
+from oidclint_rules.oidc113_session_condition_unsatisfiable import SessionConditionUnsatisfiable
 from oidclint_rules.oidc201_missing_subject_condition import MissingSubjectCondition
 from oidclint_rules.oidc202_missing_audience_condition import MissingAudienceCondition
 from oidclint_rules.oidc203_wildcard_subject import WildcardSubject
@@ -21,6 +27,7 @@ from oidclint_rules.oidc301_duplicate_oidc_provider import DuplicateOidcProvider
 from oidclint_rules.oidc302_invalid_provider_url import InvalidProviderUrl
 from oidclint_rules.oidc303_provider_audience_missing import ProviderAudienceMissing
 from oidclint_rules.oidc304_stringlike_without_wildcard import StringLikeWithoutWildcard
+from oidclint_rules.oidc305_workload_role_not_found import WorkloadRoleNotFound
 
 ALL_RULES = [
     WebIdentityActionMissing,
@@ -30,6 +37,12 @@ ALL_RULES = [
     UnsupportedClaimKey,
     WildcardInExactMatch,
     AudienceNotRegistered,
+    WorkloadSubjectNotAdmitted,
+    WorkloadIssuerNotTrusted,
+    WorkloadAudienceNotAdmitted,
+    SessionDurationExceedsMax,
+    MissingIdTokenPermission,
+    SessionConditionUnsatisfiable,
     MissingSubjectCondition,
     MissingAudienceCondition,
     WildcardSubject,
@@ -44,4 +57,5 @@ ALL_RULES = [
     InvalidProviderUrl,
     ProviderAudienceMissing,
     StringLikeWithoutWildcard,
+    WorkloadRoleNotFound,
 ]

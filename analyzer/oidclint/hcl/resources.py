@@ -72,14 +72,17 @@ def _provider_client_ids(instance: "Instance", name: str, span: Span) -> Any:
     return value
 
 
-def _eks_identity(instance: "Instance", name: str, span: Span) -> Any:
+def eks_issuer(instance: "Instance", span: Span) -> Partial:
     """``identity[0].oidc[0].issuer``: ``https://oidc.eks.<region>.amazonaws.com/id/<id>``
     (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster);
     unlike a provider's ``url`` it carries the scheme."""
-    issuer = Partial(("https://oidc.eks.", Unknown(f"region of {instance.address}"),
-                      ".amazonaws.com/id/", Unknown(f"OIDC id of {instance.address}")),
-                     span, instance.address)
-    oidc = LDict({Str("issuer", span): issuer}, span=span)
+    return Partial(("https://oidc.eks.", Unknown(f"region of {instance.address}"),
+                    ".amazonaws.com/id/", Unknown(f"OIDC id of {instance.address}")),
+                   span, instance.address)
+
+
+def _eks_identity(instance: "Instance", name: str, span: Span) -> Any:
+    oidc = LDict({Str("issuer", span): eks_issuer(instance, span)}, span=span)
     return LList([LDict({Str("oidc", span): LList([oidc], span=span)}, span=span)], span=span)
 
 

@@ -1,4 +1,5 @@
-"""Terraform (``.tf``) files to OIDC providers, roles and permission policies.
+"""Terraform (``.tf``) files to OIDC providers, roles, permission policies, EKS clusters and
+the Kubernetes ServiceAccounts that assume roles.
 
 Each folder is one module (``scope`` is its path, ``"."`` for the scan root). Expressions are
 evaluated by ``oidclint.hcl``; whatever cannot be known stays ``Unknown``. A file that does
@@ -15,13 +16,14 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
-from oidclint.hcl.resources import role_name
+from oidclint.hcl.resources import eks_issuer, role_name
 from oidclint.hcl.syntax import Block, parse_file
-from oidclint.hcl.values import MISSING, EvalError, to_number, with_span
+from oidclint.hcl.values import MISSING, EvalError, to_number, to_text, with_ref, with_span
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
-    Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
+    Cluster, Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
 )
+from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
 
 
@@ -189,6 +191,48 @@ def _policy_attachment(module: Module, instance: Instance, inventory: Inventory)
     ))
 
 
+def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> None:
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster
+    block = instance.block
+    name = instance.argument("name")
+    inventory.clusters.append(Cluster(
+        address=instance.address,
+        name=(Unknown(f"{instance.address}.name (not set)", block.span, instance.address)
+              if name is MISSING or name is None
+              else with_ref(_text(name, block.span), instance.address)),
+        issuer=eks_issuer(instance, block.span),
+        span=block.span,
+        scope=module.folder,
+    ))
+
+
+def _service_account(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA).
+
+    The provider defaults ``metadata.namespace`` to ``default`` (https://registry.terraform.io/
+    providers/hashicorp/kubernetes/latest/docs/resources/service_account_v1).
+    """
+    metadata = next(iter(instance.block.blocks_of("metadata")), None)
+    if metadata is None:
+        return
+    role, audience = irsa_annotations(module.argument(metadata, "annotations"))
+    if role is None:
+        return
+    name_attribute = metadata.attributes.get("name")
+    span = name_attribute.value_span if name_attribute is not None else metadata.span
+    name = module.argument(metadata, "name")
+    if name is MISSING or name is None:
+        name = Unknown(f"{instance.address}.metadata.name (generated)", span, instance.address)
+    namespace = module.argument(metadata, "namespace")
+    if namespace is MISSING or namespace is None:
+        namespace = Str("default", metadata.span)
+    clusters = [address for address, block in module.resources.items()
+                if block.type == "resource" and block.labels[0] == "aws_eks_cluster"]
+    inventory.workloads.append(service_account_workload(
+        _text(name, span), _text(namespace, span), span, role, audience=audience,
+        cluster=clusters[0] if len(clusters) == 1 else None))
+
+
 _COLLECTORS = {
     "aws_iam_openid_connect_provider": _provider,
     "aws_iam_role": _role,
@@ -196,6 +240,9 @@ _COLLECTORS = {
     "aws_iam_role_policy": _role_policy,
     "aws_iam_policy": _policy,
     "aws_iam_policy_attachment": _policy_attachment,
+    "aws_eks_cluster": _eks_cluster,
+    "kubernetes_service_account": _service_account,
+    "kubernetes_service_account_v1": _service_account,
 }
 """Resource types read, and what each becomes."""
 
@@ -235,6 +282,14 @@ def _roles_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return list(value)
     return [value]
+
+
+def _text(value: Any, span: Span) -> Any:
+    """A string argument: numbers and booleans as Terraform converts them, others unknown."""
+    try:
+        return to_text(value, span)
+    except EvalError as exc:
+        return Unknown(f"not a string: {exc}", span)
 
 
 def _optional(value: Any) -> Any:

@@ -1,0 +1,157 @@
+"""Why AWS would admit or refuse a token: a role's trust evaluated statement by statement,
+condition by condition, for claims a person gives or a workload presents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
+from oidclint.iam.claims import tokens_for
+from oidclint.iam.conditions import condition_holds
+from oidclint.model import Condition, Role, Workload
+
+NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The claims of a token: claim name (``sub``) or full key (``host:sub``) to its value."""
+
+    claims: dict[str, str]
+    issuer: str | None = None
+
+    def for_statement(self, hosts: list[str]) -> dict[str, list[str]]:
+        """The request context STS builds: ``<issuer host>:<claim>`` keys."""
+        context: dict[str, list[str]] = {}
+        issuers = [self.issuer] if self.issuer else hosts
+        for name, value in self.claims.items():
+            if ":" in name:
+                context[name.lower()] = [value]
+                continue
+            for host in issuers:
+                context[f"{host}:{name}".lower()] = [value]
+        return context
+
+
+def find_roles(graph: TrustGraph, wanted: str) -> list[Role]:
+    """Roles by address, name or ARN."""
+    name = role_name_in(wanted)
+    return [r for r in graph.roles
+            if r.address == wanted or (isinstance(r.name, str) and r.name in (wanted, name))]
+
+
+def find_workloads(graph: TrustGraph, wanted: str) -> list[Workload]:
+    """Workloads by ``PATH:JOB`` (``.github/workflows/deploy.yml:deploy``) or by name."""
+    path, _, job = wanted.rpartition(":")
+    found = []
+    for workload in graph.workloads:
+        if wanted == workload.name:
+            found.append(workload)
+        elif path and _same_file(workload.span.path, path) and (
+            workload.name.endswith(f" {job}") or f" {job} " in workload.name
+            or workload.name.endswith(f"/{job}")
+        ):
+            found.append(workload)
+    return found
+
+
+def _same_file(scanned: str, given: str) -> bool:
+    """A path as reported (root-relative) against one a person typed (maybe cwd-relative)."""
+    given = given.removeprefix("./")
+    return scanned == given or scanned.endswith("/" + given)
+
+
+def _verdict(result: bool | None) -> str:
+    return {True: "holds", False: "FAILS", None: "unknown"}[result]
+
+
+def _condition_line(condition: Condition, context: dict[str, list[str]],
+                    request: Request) -> tuple[str, bool | None]:
+    key = str(condition.key).lower() if isinstance(condition.key, str) else None
+    claim = condition.claim
+    if key is None and claim in request.claims:
+        # The issuer part of the key is computed (an EKS cluster's issuer): judge by the claim.
+        key = claim
+        context = {claim: [request.claims[claim]]}
+        condition = Condition(condition.operator, claim, condition.values, condition.span)
+    result = condition_holds(condition, context)
+    present = context.get(key) if key else None
+    values = ", ".join(f"`{v}`" for v in condition.values)
+    if key is None:
+        seen = "the key is not known statically"
+    elif present is None:
+        seen = "the token has no such key"
+    else:
+        seen = "the token has " + ", ".join(f"`{v}`" for v in present)
+    where = f" ({condition.span})" if condition.span else ""
+    return (f"    {_verdict(result):7} {condition.operator} {condition.key} {values}: {seen}{where}",
+            result)
+
+
+def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
+    lines: list[str] = []
+    verdicts: list[bool | None] = []
+    for trust in trusts:
+        statement = trust.statement
+        hosts = trust.hosts
+        label = f"  Statement {statement.index + 1}"
+        if statement.sid:
+            label += f" ({statement.sid})"
+        lines.append(f"{label} at {statement.span}: {statement.effect}, trusts "
+                     + (", ".join(f"`{h}`" for h in hosts) or "no known OIDC issuer"))
+        verdict: bool | None = True
+        if not statement.allows:
+            lines.append("    skipped: not an Allow statement")
+            continue
+        if not trust.covers(WEB_IDENTITY_ACTION):
+            lines.append(f"    FAILS   the actions do not include {WEB_IDENTITY_ACTION}")
+            verdict = False
+        if request.issuer and hosts and request.issuer not in hosts:
+            lines.append(f"    FAILS   the token's issuer `{request.issuer}` is not this statement's")
+            verdict = False
+        context = request.for_statement(hosts)
+        for condition in statement.conditions:
+            line, result = _condition_line(condition, context, request)
+            lines.append(line)
+            if result is False:
+                verdict = False
+            elif result is None and verdict:
+                verdict = None
+        lines.append(f"    => statement {_verdict(verdict)}")
+        verdicts.append(verdict)
+    if True in verdicts:
+        lines.append("AWS would admit this token.")
+    elif None not in verdicts:
+        lines.append(f"AWS would answer: {NOT_AUTHORIZED} (no statement admits the token).")
+    else:
+        lines.append("The answer depends on values not known statically (marked unknown).")
+    return lines
+
+
+def explain_role(graph: TrustGraph, role: Role, request: Request) -> str:
+    trusts = graph.trusts_of_role(role)
+    header = f"Trust of {role.address} ({role.span}) for " + ", ".join(
+        f"{k}={v}" for k, v in request.claims.items())
+    if not trusts:
+        return header + "\n  the role has no trust policy statements the scan could read\n"
+    return "\n".join([header, *explain_trust(trusts, request)]) + "\n"
+
+
+def explain_workload(graph: TrustGraph, workload: Workload) -> str:
+    roles = graph.assumed_roles(workload)
+    if not roles:
+        return f"{workload.name}: assumes `{workload.role}`, which the scan does not define.\n"
+    out = []
+    for role in roles:
+        for token in tokens_for(workload, graph.repository):
+            subject = token.example_subject
+            if subject is None:
+                out.append(f"{workload.name} ({token.context.label}): subject unknown "
+                           "(pass --repository)")
+                continue
+            claims = {"sub": subject, **token.claims}
+            if token.audience:
+                claims["aud"] = token.audience
+            out.append(f"{workload.name} ({token.context.label}) presents:")
+            out.append(explain_role(graph, role, Request(claims)).rstrip("\n"))
+    return "\n".join(out) + "\n"

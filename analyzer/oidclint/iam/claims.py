@@ -1,0 +1,144 @@
+"""Claim synthesis: the tokens a workload presents, and whether a trust statement admits them.
+
+GitHub and GitLab subjects are repository-relative (``repo:<owner>/<repo>:<context>``,
+``project_path:<group>/<project>:<context>``), so they need the repository; Kubernetes
+ServiceAccount subjects are complete on their own.
+https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+https://docs.gitlab.com/ci/secrets/id_token_authentication/#token-payload
+https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer
+from oidclint.iam.conditions import condition_holds, patterns, restricts
+from oidclint.iam.patterns import Pattern
+from oidclint.model import Condition, Statement, TokenContext, Workload
+
+GITHUB_HOST = "token.actions.githubusercontent.com"
+DEFAULT_AUDIENCE = {
+    # configure-aws-credentials asks for sts.amazonaws.com unless `audience` says otherwise.
+    # https://github.com/aws-actions/configure-aws-credentials#inputs
+    "github-actions": "sts.amazonaws.com",
+    # The EKS pod identity webhook projects a token for sts.amazonaws.com by default.
+    # https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+    "kubernetes": "sts.amazonaws.com",
+    "eksctl": "sts.amazonaws.com",
+}
+DEFAULT_SESSION_NAME = {"github-actions": "GitHubActions"}
+PROBE = "oidclint-probe"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """What a workload's token says in one context."""
+
+    context: TokenContext
+    subject: Pattern | None
+    """The full subject (a glob when the context stands for many refs); None when unknown."""
+    audience: str | None
+    claims: dict[str, str]
+    """Other claims by name: ``ref``, ``environment``, ``repository`` ..."""
+
+    @property
+    def example_subject(self) -> str | None:
+        """A concrete subject of this context (a glob's wildcards filled with a probe name)."""
+        if self.subject is None or not self.subject.known:
+            return None
+        return self.subject.text.replace("*", PROBE).replace("?", "x") if self.subject.glob \
+            else self.subject.text
+
+
+def repository_prefix(workload: Workload, repository: str | None) -> str | None:
+    if workload.kind == "github-actions":
+        return f"repo:{repository}:" if repository else None
+    if workload.kind == "gitlab-ci":
+        return f"project_path:{repository}:" if repository else None
+    return ""
+
+
+def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
+    """Every token the workload can present, one per context."""
+    prefix = repository_prefix(workload, repository)
+    audience = workload.audience if isinstance(workload.audience, str) else (
+        None if workload.audience is not None else DEFAULT_AUDIENCE.get(workload.kind))
+    tokens = []
+    for context in workload.contexts:
+        subject = None
+        if prefix is not None and isinstance(context.subject, str):
+            subject = Pattern(prefix + str(context.subject), glob=context.pattern)
+        claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
+        if workload.kind == "github-actions" and repository:
+            claims.setdefault("repository", repository)
+        tokens.append(Token(context, subject, str(audience) if audience else None, claims))
+    return tokens
+
+
+def claim_values(token: Token, claim: str, subject: str) -> list[str] | None:
+    """What the token carries for a claim; None when it does not carry it."""
+    if claim == "sub":
+        return [subject]
+    if claim == "aud":
+        return [token.audience] if token.audience else None
+    value = token.claims.get(claim)
+    return [value] if value is not None else None
+
+
+def admits(statement: Statement, token: Token, issuer: Issuer | None, subject: str, *,
+           check_audience: bool = True) -> bool | None:
+    """Whether every condition of the statement holds for the token with this subject.
+
+    Each condition is judged by its claim, whatever issuer its key names (a key for another
+    issuer is OIDC104's finding). Conditions on claims the synthesis does not know
+    (``actor``, ``job_workflow_ref``) and on global keys leave the answer open or to other
+    rules rather than failing it.
+    """
+    verdict: bool | None = True
+    for condition in statement.conditions:
+        claim = condition.claim
+        prefix = condition.issuer_prefix
+        if isinstance(prefix, str) and str(prefix).lower() in GLOBAL_KEY_PREFIXES:
+            continue  # session name and tags: OIDC113
+        if claim is None:
+            verdict = None
+            continue
+        if claim == "aud" and not check_audience:
+            continue
+        values = claim_values(token, claim, subject)
+        if values is None and claim not in ("sub", "aud") and (issuer is None or claim in issuer.keys):
+            verdict = None  # a real claim whose value the synthesis cannot know
+            continue
+        result = condition_holds(Condition(condition.operator, claim, condition.values),
+                                 {claim: values} if values else {})
+        if result is False:
+            return False
+        if result is None:
+            verdict = None
+    return verdict
+
+
+def subject_overlaps(statement: Statement, token: Token) -> bool:
+    """Whether some subject of a glob context passes the statement's positive sub tests."""
+    if token.subject is None:
+        return False
+    for condition in statement.conditions:
+        if condition.claim != "sub" or not restricts(condition):
+            continue
+        if not any(p is not None and p.intersects(token.subject) for p in patterns(condition)):
+            return False
+    return True
+
+
+ISSUER_KINDS = {
+    "github-actions": ("github",),
+    "gitlab-ci": ("gitlab.com", "generic"),
+    "kubernetes": ("eks", "generic"),
+    "eksctl": ("eks",),
+}
+
+
+def issuer_fits(workload: Workload, issuer: Issuer | None) -> bool:
+    """Whether a statement trusting this issuer kind could be meant for the workload."""
+    return issuer is not None and issuer.kind in ISSUER_KINDS.get(workload.kind, ())

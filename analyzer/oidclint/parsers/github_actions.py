@@ -1,0 +1,696 @@
+"""GitHub Actions workflows to workloads: the jobs that assume an AWS role with OIDC.
+
+A workload is one step of ``aws-actions/configure-aws-credentials`` (any ref, or a fork of
+it) that asks for ``role-to-assume`` with GitHub's OIDC token. Its contexts are the subjects
+the job's token can carry, one per way the job runs, following GitHub's subject rules:
+https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+
+All workflows of a repository are read together, so a job reached through a local reusable
+workflow (job-level ``uses: ./.github/workflows/x.yml``) runs with its caller's triggers,
+permissions and inputs:
+https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows
+
+Workflow syntax: https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax
+Action inputs: https://github.com/aws-actions/configure-aws-credentials#readme
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.parsers.located import LoadError, load_documents
+from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, render, span_of
+
+KIND = "github-actions"
+ISSUER = "token.actions.githubusercontent.com"
+ACTION = re.compile(r"^[\w.-]+/configure-aws-credentials(?:/[^@]*)?@\S+$", re.IGNORECASE)
+"""``aws-actions/configure-aws-credentials@<tag, branch or SHA>``, or a fork of it."""
+MAX_NESTING = 10
+"""Reusable workflows nest at most a few levels deep on GitHub; deeper is a loop or an error."""
+
+_SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
+_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_REFERENCE = re.compile(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$")
+_QUOTED = re.compile(r"^'((?:[^']|'')*)'$")
+_DIGITS = re.compile(r"^\s*([0-9]{1,9})\s*$")
+
+# Events whose runs check out the default branch (GITHUB_REF is the default branch):
+# https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows
+DEFAULT_BRANCH_EVENTS = frozenset({
+    "branch_protection_rule", "check_run", "check_suite", "delete", "discussion",
+    "discussion_comment", "fork", "gollum", "issue_comment", "issues", "label", "milestone",
+    "project", "project_card", "project_column", "public", "repository_dispatch", "schedule",
+    "status", "watch", "workflow_run",
+})
+
+Note = Callable[[str, Span | None], None]
+
+
+def parse_workflows(files: list[SourceFile], default_branch: str | None = None) -> Inventory:
+    """The workloads of every workflow among ``files`` (all of ``.github/workflows/``)."""
+    return WorkflowSet(files, default_branch).read()
+
+
+@dataclass(slots=True)
+class Workflow:
+    path: str
+    document: dict
+
+    @property
+    def file_name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def triggers(self) -> Any:
+        # PyYAML follows YAML 1.1, where the bare key `on` is the boolean true.
+        return self.document.get("on", self.document.get(True))
+
+
+@dataclass(frozen=True, slots=True)
+class IdTokenGrant:
+    """Whether a job's GITHUB_TOKEN may request an OIDC token, and the block that decided it."""
+
+    granted: bool | None
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What a job reached through a reusable workflow inherits from the job that called it."""
+
+    name: str
+    contexts: tuple[TokenContext, ...]
+    grant: IdTokenGrant
+    inputs: dict[str, Any]
+    """Input name (lower case) to the value the caller passes, resolved in the caller."""
+    chain: tuple[str, ...]
+    """Paths of the workflows on the call stack, the outermost first."""
+
+
+class WorkflowSet:
+    """Every workflow of one repository, read into workloads."""
+
+    def __init__(self, files: list[SourceFile], default_branch: str | None) -> None:
+        self.default_branch = default_branch
+        self.inventory = Inventory()
+        self.workflows: dict[str, Workflow] = {}
+        self.unreadable: set[str] = set()
+        for file in files:
+            self._load(file)
+
+    def _load(self, file: SourceFile) -> None:
+        self.inventory.files.append(file.path)
+        try:
+            documents = load_documents(file.text, file.path)
+        except LoadError as exc:
+            self.unreadable.add(file.path)
+            reason = str(exc)
+            position = _SYNTAX_POSITION.match(reason)
+            span = Span(file.path, int(position[1]), int(position[2])) if position else None
+            self.inventory.diagnostics.append(
+                Diagnostic(file.path, f"YAML syntax error: {reason}", span=span))
+            return
+        document = documents[0] if documents else None
+        if document is None:
+            return
+        if not isinstance(document, dict):
+            self.unreadable.add(file.path)
+            self._note(file.path, "not a workflow: the top level is not a mapping",
+                       span_of(document))
+            return
+        self.workflows[file.path] = Workflow(file.path, document)
+
+    def read(self) -> Inventory:
+        for workflow in self.workflows.values():
+            events = event_names(workflow.triggers)
+            if events == ["workflow_call"]:
+                continue  # runs only through its callers
+            self._jobs(workflow, None)
+        return self.inventory
+
+    def _note(self, path: str, message: str, span: Span | None) -> None:
+        diagnostic = Diagnostic(path, message, Level.NOTE, span)
+        if diagnostic not in self.inventory.diagnostics:
+            self.inventory.diagnostics.append(diagnostic)
+
+    def _noter(self, workflow: Workflow) -> Note:
+        return lambda message, span: self._note(workflow.path, message, span)
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _jobs(self, workflow: Workflow, caller: Caller | None) -> None:
+        jobs = workflow.document.get("jobs")
+        if jobs is None:
+            return
+        if not isinstance(jobs, dict):
+            self._note(workflow.path, "`jobs` is not a mapping", span_of(jobs))
+            return
+        for job_id, job in jobs.items():
+            if not isinstance(job_id, str):
+                self._note(workflow.path, f"job id {job_id!r} is not a string", span_of(job))
+                continue
+            if not isinstance(job, dict):
+                self._note(workflow.path, f"job {job_id} is not a mapping",
+                           span_of(job) or span_of(job_id))
+                continue
+            key_span = span_of(job_id) or span_of(job) or Span(workflow.path, 1)
+            if job.get("uses") is not None:
+                self._call(workflow, str(job_id), job, key_span, caller)
+            else:
+                self._steps(workflow, str(job_id), job, key_span, caller)
+
+    def _steps(self, workflow: Workflow, job_id: str, job: dict, key_span: Span,
+               caller: Caller | None) -> None:
+        steps = job.get("steps")
+        if steps is None:
+            return
+        if not isinstance(steps, list):
+            self._note(workflow.path, f"`steps` of job {job_id} is not a list", span_of(steps))
+            return
+        note = self._noter(workflow)
+        found = list(credential_steps(steps, note))
+        if not found:
+            return
+        contexts = self._contexts(workflow, job, caller)
+        grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
+        name = f"{workflow.file_name} job {job_id}"
+        if caller is not None:
+            name = f"{caller.name} → {name}"
+        workloads = []
+        for number, step, inputs in found:
+            scope = Scope((step.get("env"), job.get("env"), workflow.document.get("env")),
+                          caller.inputs if caller else None)
+            workload = assume_role_step(inputs, scope, note, name, key_span)
+            if workload is not None:
+                workload.contexts = list(contexts)
+                workload.id_token_permission = grant.granted
+                workload.permission_span = grant.span
+                workloads.append((number, workload))
+        for number, workload in workloads:
+            if len(workloads) > 1:
+                workload.name = f"{name} step {number}"
+            self.inventory.workloads.append(workload)
+
+    def _contexts(self, workflow: Workflow, job: dict,
+                  caller: Caller | None) -> list[TokenContext]:
+        note = self._noter(workflow)
+        scope = Scope((), caller.inputs if caller else None)
+        environments = environment_contexts(job, scope, note)
+        if environments is not None:
+            return environments
+        if caller is not None:
+            return list(caller.contexts)
+        return trigger_contexts(workflow.triggers, self.default_branch, note)
+
+    # -- reusable workflows ------------------------------------------------------------------
+
+    def _call(self, workflow: Workflow, job_id: str, job: dict, key_span: Span,
+              caller: Caller | None) -> None:
+        uses = job.get("uses")
+        if not isinstance(uses, str):
+            self._note(workflow.path, f"`uses` of job {job_id} is not a string", span_of(uses))
+            return
+        if not uses.strip().startswith("./"):
+            return  # a remote reusable workflow (owner/repo/...@ref): out of scope
+        target = self._callee(workflow.path, uses.strip())
+        if target is None:
+            return
+        chain = caller.chain if caller else (workflow.path,)
+        if target.path in chain or len(chain) >= MAX_NESTING:
+            self._note(workflow.path, f"reusable workflow {uses} calls itself (a loop) or nests "
+                       "too deeply: not followed", span_of(uses))
+            return
+        if "workflow_call" not in event_names(target.triggers):
+            self._note(workflow.path, f"{uses} is not a reusable workflow (no `on: "
+                       "workflow_call`)", span_of(uses))
+        note = self._noter(workflow)
+        name = f"{workflow.file_name} job {job_id}"
+        contexts = (list(caller.contexts) if caller
+                    else trigger_contexts(workflow.triggers, self.default_branch, note))
+        grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
+        inputs = input_defaults(target)
+        passed = job.get("with")
+        if isinstance(passed, dict):
+            # The `env` context is not available in jobs.<id>.with.
+            scope = Scope((), caller.inputs if caller else None)
+            inputs.update({k.lower(): scope.resolve(v) for k, v in passed.items()
+                           if isinstance(k, str)})
+        elif passed is not None:
+            note(f"`with` of job {job_id} is not a mapping", span_of(passed))
+        self._jobs(target, Caller(
+            name=f"{caller.name} → {name}" if caller else name,
+            contexts=tuple(contexts), grant=grant, inputs=inputs,
+            chain=chain + (target.path,)))
+
+    def _callee(self, caller_path: str, uses: str) -> Workflow | None:
+        # Local paths are relative to the repository root, where .github/workflows lives.
+        marker = caller_path.rfind(".github/workflows/")
+        root = caller_path[:marker] if marker > 0 else ""
+        path = posixpath.normpath(root + uses)
+        target = self.workflows.get(path)
+        if target is None and path not in self.unreadable:
+            self._note(caller_path, f"reusable workflow {uses} is not among the scanned "
+                       "workflows", span_of(uses))
+        return target
+
+
+# -- steps ------------------------------------------------------------------------------------
+
+def credential_steps(steps: list, note: Note) -> Iterator[tuple[int, dict, dict]]:
+    """(1-based position, step, inputs with lower-case names) of each configure-aws-credentials
+    step; action input names are case-insensitive."""
+    for number, step in enumerate(steps, start=1):
+        if not isinstance(step, dict):
+            continue
+        uses = step.get("uses")
+        if not isinstance(uses, str) or not ACTION.match(uses.strip()):
+            continue
+        inputs = step.get("with")
+        if inputs is None:
+            continue
+        if not isinstance(inputs, dict):
+            note("`with` of configure-aws-credentials is not a mapping", span_of(inputs))
+            continue
+        yield number, step, {k.lower(): v for k, v in inputs.items() if isinstance(k, str)}
+
+
+def assume_role_step(inputs: dict, scope: Scope, note: Note, name: str,
+                     span: Span) -> Workload | None:
+    """The workload of one configure-aws-credentials step; ``None`` when it does not use
+    GitHub's OIDC token (no role, access keys, or a token file).
+
+    https://github.com/aws-actions/configure-aws-credentials#credential-lookup-order
+    """
+    if _given(inputs.get("aws-access-key-id")) or _given(inputs.get("web-identity-token-file")):
+        return None
+    raw = inputs.get("role-to-assume")
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        note("`role-to-assume` is not a string", span_of(raw))
+        return None
+    role = _text(scope.resolve(raw))
+    if role is None or role == "":
+        return None
+    return Workload(
+        kind=KIND, name=name, span=span,
+        role=role, role_span=span_of(raw),
+        audience=_text_input(inputs, "audience", scope, note),
+        session_name=_text_input(inputs, "role-session-name", scope, note),
+        duration=_duration(inputs.get("role-duration-seconds"), scope, note),
+        issuer=Str(ISSUER),
+        # With role-chaining the step assumes the role with the credentials already in the
+        # environment (sts:AssumeRole), not with an OIDC token.
+        role_chaining=_flag(inputs.get("role-chaining"), scope),
+    )
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _text(value: Any) -> Text | None:
+    if isinstance(value, (str, Partial, Unknown)):
+        return value
+    return None
+
+
+def _text_input(inputs: dict, name: str, scope: Scope, note: Note) -> Text | None:
+    raw = inputs.get(name)
+    if raw is None or raw == "":
+        return None  # the action's default applies
+    if not isinstance(raw, str):
+        note(f"`{name}` is not a string", span_of(raw))
+        return None
+    return _text(scope.resolve(raw))
+
+
+def _duration(raw: Any, scope: Scope, note: Note) -> int | Unknown | None:
+    if raw is None or raw == "":
+        return None
+    value = scope.resolve(raw)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, Partial):
+        return Unknown(str(value), span_of(raw))
+    if isinstance(value, str) and _DIGITS.match(value):
+        return int(_DIGITS.match(value)[1])
+    note("`role-duration-seconds` is not a whole number of seconds", span_of(raw))
+    return None
+
+
+def _flag(raw: Any, scope: Scope) -> bool:
+    value = scope.resolve(raw)
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+# -- expressions ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What ``${{ env.X }}`` and ``${{ inputs.X }}`` mean where a value is written.
+
+    Expressions: https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
+    Context names are case-insensitive there, as are input names.
+    """
+
+    env: tuple[Any, ...]
+    """``env`` blocks from the innermost (step) to the outermost (workflow)."""
+    inputs: dict[str, Any] | None
+    """Inputs passed by a caller; ``None`` for a workflow that runs on its own."""
+
+    def resolve(self, value: Any) -> Any:
+        """The value with its expressions resolved: a literal, ``Unknown`` or ``Partial``."""
+        if not isinstance(value, str) or "${{" not in value:
+            return value
+        span = span_of(value)
+        matches = list(_EXPRESSION.finditer(value))
+        if not matches:
+            return value
+        if len(matches) == 1 and matches[0].span() == (0, len(value)):
+            return self._expression(matches[0][1], span)
+        pieces: list[Any] = []
+        end = 0
+        for match in matches:
+            pieces.append(value[end:match.start()])
+            piece = self._expression(match[1], span)
+            if isinstance(piece, (str, Partial, Unknown)):
+                pieces.append(piece)
+            elif piece is None:
+                pieces.append("")
+            elif isinstance(piece, bool):
+                pieces.append("true" if piece else "false")
+            elif isinstance(piece, (int, float)):
+                pieces.append(str(piece))
+            else:
+                pieces.append(Unknown(_origin(match[1]), span))
+            end = match.end()
+        pieces.append(value[end:])
+        return concat(pieces, span)
+
+    def _expression(self, text: str, span: Span | None) -> Any:
+        origin = _origin(text)
+        quoted = _QUOTED.match(origin)
+        if quoted:
+            return Str(quoted[1].replace("''", "'"), span)
+        reference = _REFERENCE.match(origin)
+        if reference is None:
+            return Unknown(origin, span)
+        context, name = reference[1].lower(), reference[2]
+        if context == "env":
+            return self._env(name, origin, span)
+        if context == "inputs" and self.inputs is not None:
+            value = self.inputs.get(name.lower())
+            if value is not None and not isinstance(value, (dict, list)):
+                return value
+        return Unknown(origin, span)
+
+    def _env(self, name: str, origin: str, span: Span | None) -> Any:
+        for depth, block in enumerate(self.env):
+            if not isinstance(block, dict):
+                continue
+            key = _lookup(block, name)
+            if key is None:
+                continue
+            value = block[key]
+            if value is None or isinstance(value, (dict, list)):
+                break
+            # An env value can refer to the levels outside its own.
+            return Scope(self.env[depth + 1:], self.inputs).resolve(value)
+        return Unknown(origin, span)
+
+
+def _origin(expression: str) -> str:
+    return " ".join(expression.split())
+
+
+def _lookup(block: dict, name: str) -> Any:
+    if name in block:
+        return name
+    folded = name.casefold()
+    return next((k for k in block if isinstance(k, str) and k.casefold() == folded), None)
+
+
+def input_defaults(workflow: Workflow) -> dict[str, Any]:
+    """The defaults of a reusable workflow's ``on.workflow_call.inputs``."""
+    triggers = workflow.triggers
+    call = triggers.get("workflow_call") if isinstance(triggers, dict) else None
+    declared = call.get("inputs") if isinstance(call, dict) else None
+    if not isinstance(declared, dict):
+        return {}
+    plain = Scope((), None)
+    return {name.lower(): plain.resolve(spec["default"]) for name, spec in declared.items()
+            if isinstance(name, str) and isinstance(spec, dict) and spec.get("default") is not None}
+
+
+# -- permissions -----------------------------------------------------------------------------
+
+def job_grant(workflow: Workflow, job: dict, key_span: Span, cap: IdTokenGrant | None,
+              note: Note) -> IdTokenGrant:
+    """Whether the job's token may request an OIDC token.
+
+    Job-level ``permissions`` replace workflow-level ones; naming any scope sets the others
+    to none, and neither default (permissive or restricted) includes ``id-token``:
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions
+    https://docs.github.com/en/actions/reference/github_token-reference
+    A reusable workflow's permissions can only lower its caller's:
+    https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows
+    """
+    own = None
+    for holder in (job, workflow.document):
+        block = holder.get("permissions")
+        if block is not None:
+            own = permission_block(block, _key_span(holder, "permissions"), note)
+            break
+    if own is None:
+        return cap if cap is not None else IdTokenGrant(False, key_span)
+    if cap is None:
+        return own
+    if own.granted is False:
+        return own
+    if cap.granted is False:
+        return cap
+    if own.granted and cap.granted:
+        return own
+    return IdTokenGrant(None, own.span)
+
+
+def permission_block(block: Any, key_span: Span | None, note: Note) -> IdTokenGrant:
+    """What one ``permissions`` block says of ``id-token``; the span is its key's."""
+    span = key_span or span_of(block)
+    if isinstance(block, str):
+        if block.strip() == "write-all":
+            return IdTokenGrant(True, span)
+        if block.strip() == "read-all":  # id-token has no read level that issues tokens
+            return IdTokenGrant(False, span)
+        note(f"`permissions: {block}` is neither read-all, write-all nor a mapping", span)
+        return IdTokenGrant(None, span)
+    if isinstance(block, dict):
+        key = _lookup(block, "id-token")
+        value = block.get(key) if key is not None else None
+        return IdTokenGrant(isinstance(value, str) and value.strip() == "write", span)
+    note("`permissions` is neither read-all, write-all nor a mapping", span)
+    return IdTokenGrant(None, span)
+
+
+def _key_span(mapping: dict, name: str) -> Span | None:
+    return next((span_of(k) for k in mapping if isinstance(k, str) and k == name), None)
+
+
+# -- token contexts --------------------------------------------------------------------------
+
+def environment_contexts(job: dict, scope: Scope, note: Note) -> list[TokenContext] | None:
+    """The context of a job that names an environment (it decides the subject, whatever the
+    trigger); ``None`` when the job names none."""
+    value = job.get("environment")
+    if isinstance(value, dict):
+        value = value.get("name")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        note("`environment` is neither a name nor a mapping with a name", span_of(value))
+        return None
+    names = matrix_values(job, value)
+    if names is None:
+        names = [scope.resolve(value)]
+    contexts = []
+    for name in names:
+        span = span_of(value)
+        if isinstance(name, str):
+            subject: Text = Str(f"environment:{_encode(name)}", span)
+        else:
+            unknown = name if isinstance(name, Unknown) else Unknown(render(name), span)
+            subject = Unknown(unknown.origin, span)
+        contexts.append(TokenContext(label=f"environment {render(name)}", subject=subject,
+                                     span=span, claims={"environment": name}))
+    return contexts
+
+
+def matrix_values(job: dict, value: str) -> list[Str] | None:
+    """The environments of ``environment: ${{ matrix.X }}`` when the matrix lists them."""
+    match = _EXPRESSION.fullmatch(value.strip())
+    reference = _REFERENCE.match(_origin(match[1])) if match else None
+    if reference is None or reference[1].lower() != "matrix":
+        return None
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict):
+        return None
+    key = _lookup(matrix, reference[2])
+    listed = matrix.get(key) if key is not None else None
+    found = [v for v in listed if isinstance(v, str)] if isinstance(listed, list) else []
+    extra = matrix.get("include")
+    for entry in extra if isinstance(extra, list) else []:
+        if isinstance(entry, dict):
+            key = _lookup(entry, reference[2])
+            if key is not None and isinstance(entry[key], str):
+                found.append(entry[key])
+    if not found or any("${{" in v for v in found):
+        return None
+    return list(dict.fromkeys(found))
+
+
+def event_names(triggers: Any) -> list[str]:
+    return [str(name) for name, _, _ in _events(triggers)]
+
+
+def _events(triggers: Any) -> list[tuple[str, Any, Span | None]]:
+    """(event, its configuration, where it is written) of a workflow's ``on``."""
+    if isinstance(triggers, str):
+        return [(triggers, None, span_of(triggers))]
+    if isinstance(triggers, list):
+        return [(e, None, span_of(e)) for e in triggers if isinstance(e, str)]
+    if isinstance(triggers, dict):
+        return [(e, config, span_of(e)) for e, config in triggers.items() if isinstance(e, str)]
+    return []
+
+
+def trigger_contexts(triggers: Any, default_branch: str | None,
+                     note: Note) -> list[TokenContext]:
+    """One context per ref (or pull request) each trigger of ``on`` runs the job for."""
+    if not isinstance(triggers, (str, list, dict)):
+        note("`on` is missing or is neither an event, a list nor a mapping", span_of(triggers))
+        return []
+    contexts: dict[tuple[str, str], TokenContext] = {}
+    for event, config, span in _events(triggers):
+        span = span or span_of(triggers)
+        for context in _event_contexts(str(event), config, span, default_branch):
+            contexts.setdefault((context.label, str(context.subject)), context)
+    return list(contexts.values())
+
+
+def _event_contexts(event: str, config: Any, span: Span | None,
+                    default_branch: str | None) -> list[TokenContext]:
+    config = config if isinstance(config, dict) else {}
+    if event == "workflow_call":
+        return []  # the caller's contexts apply
+    if event == "pull_request":
+        # Whatever the branch filters:
+        # https://docs.github.com/en/actions/reference/security/oidc#filtering-for-pull_request-events
+        return [TokenContext("pull_request", "pull_request", span=span,
+                             claims={"ref": "refs/pull/*/merge"})]
+    if event == "push":
+        return _push_contexts(config, span)
+    if event == "pull_request_target":
+        # Runs on the pull request's base branch, so the subject names that branch.
+        if "branches" in config:
+            return [_ref_context(f"pull_request_target into {f}", "refs/heads/", f, span)
+                    for f in _positive_filters(config["branches"])]
+        return [_ref_context("pull_request_target into any branch", "refs/heads/", "*", span,
+                             pattern=True)]
+    if event == "workflow_dispatch":
+        return [_ref_context("workflow_dispatch on any branch", "refs/heads/", "*", span,
+                             pattern=True)]
+    if event == "release":
+        return [_ref_context("release (any tag)", "refs/tags/", "*", span, pattern=True)]
+    if event == "merge_group":
+        return [_ref_context("merge_group", "refs/heads/", "gh-readonly-queue/*", span,
+                             pattern=True)]
+    if event in DEFAULT_BRANCH_EVENTS:
+        if default_branch:
+            return [_ref_context(f"{event} on {default_branch} (default branch)",
+                                 "refs/heads/", default_branch, span)]
+        return [_ref_context(f"{event} (default branch unknown)", "refs/heads/", "*", span,
+                             pattern=True)]
+    return [_ref_context(event, "refs/", "*", span, pattern=True)]
+
+
+def _push_contexts(config: dict, span: Span | None) -> list[TokenContext]:
+    # Filtering only branches (or only tags) leaves the other kind of ref out:
+    # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onpushbranchestagsbranches-ignoretags-ignore
+    on_branches = "branches" in config or "branches-ignore" in config
+    on_tags = "tags" in config or "tags-ignore" in config
+    if not on_branches and not on_tags:
+        return [_ref_context("push to any branch or tag", "refs/", "*", span, pattern=True)]
+    contexts = []
+    for kind, prefix, label in (("branches", "refs/heads/", "push to"),
+                                ("tags", "refs/tags/", "push of tag")):
+        if kind in config:
+            contexts += [_ref_context(f"{label} {f}", prefix, f, span)
+                         for f in _positive_filters(config[kind])]
+        elif f"{kind}-ignore" in config:
+            anything = "any branch" if kind == "branches" else "any tag"
+            contexts.append(_ref_context(f"{label} {anything}", prefix, "*", span, pattern=True))
+    return contexts
+
+
+def _positive_filters(filters: Any) -> list[Str]:
+    """Branch or tag filters that admit refs; ``!`` ones only exclude (over-approximated)."""
+    if isinstance(filters, str):
+        filters = [filters]
+    if not isinstance(filters, list):
+        return []
+    return [f for f in filters if isinstance(f, str) and f and not f.startswith("!")]
+
+
+def _ref_context(label: str, prefix: str, ref_filter: str, span: Span | None, *,
+                 pattern: bool = False) -> TokenContext:
+    glob, is_glob = (ref_filter, True) if pattern else filter_glob(ref_filter)
+    ref = prefix + glob
+    return TokenContext(label=label, subject=f"ref:{_encode(ref)}", pattern=is_glob,
+                        span=span_of(ref_filter) or span, claims={"ref": ref})
+
+
+def filter_glob(ref_filter: str) -> tuple[str, bool]:
+    """A branch or tag filter as an IAM glob, and whether it is one.
+
+    GitHub's ``*`` stops at ``/`` and ``**`` does not; IAM's ``*`` crosses ``/``, so both
+    become ``*``. ``x?`` and ``x+`` (zero-or-one, one-or-more of ``x``) and ``[...]``
+    classes are widened to ``*`` and ``?``: the glob admits at least what the filter does.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet
+    """
+    out: list[str] = []
+    is_glob = False
+    index = 0
+    while index < len(ref_filter):
+        char = ref_filter[index]
+        index += 1
+        if char == "\\" and index < len(ref_filter):
+            out.append(ref_filter[index])
+            index += 1
+            continue
+        if char in "*?+":
+            if char == "?" and out:
+                out.pop()
+            if not out or out[-1] != "*":
+                out.append("*")
+            is_glob = True
+        elif char == "[" and "]" in ref_filter[index:]:
+            index = ref_filter.index("]", index) + 1
+            out.append("?")
+            is_glob = True
+        else:
+            out.append(char)
+    return "".join(out), is_glob
+
+
+def _encode(value: str) -> str:
+    # A `:` inside a subject value is written %3A:
+    # https://docs.github.com/en/actions/reference/security/oidc
+    return value.replace(":", "%3A")

@@ -1,0 +1,233 @@
+"""Kubernetes manifests and eksctl cluster configs to workloads and clusters.
+
+IAM roles for service accounts (IRSA): the pod identity webhook gives every pod of a
+ServiceAccount annotated ``eks.amazonaws.com/role-arn`` a projected token for that role; the
+audience is ``sts.amazonaws.com`` unless ``eks.amazonaws.com/audience`` names another, and the
+token's ``sub`` is ``system:serviceaccount:<namespace>:<name>``.
+https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+https://github.com/aws/amazon-eks-pod-identity-webhook (annotations, ``--token-audience``)
+
+``eks.amazonaws.com/token-expiration`` is deliberately not read as the workload's session
+duration: it sets the projected token's ``expirationSeconds`` (default 86400, at least 600),
+not the ``DurationSeconds`` the SDK asks STS for, so comparing it with the role's maximum
+session duration would report failures that do not happen.
+
+A file is read by its content, whatever its name: files without a ServiceAccount or an eksctl
+``ClusterConfig`` are not manifests of interest (``None``), so ordinary YAML is no error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
+from oidclint.parsers.located import LoadError, load_documents
+from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
+
+ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
+EKSCTL_API_PREFIX = "eksctl.io/"
+MAX_LIST_DEPTH = 8
+"""``kind: List`` inside ``kind: List`` is followed this deep (far beyond real manifests)."""
+
+_HELM_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
+
+
+def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
+                     ) -> Inventory | None:
+    """ServiceAccount workloads and eksctl clusters of a manifest; ``None`` when it has none.
+
+    ``kustomize_namespace`` is the ``namespace:`` of a ``kustomization.yaml`` that lists this
+    file: kustomize sets it on every namespaced object, replacing the one written there
+    (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/namespace/).
+    """
+    json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
+    try:
+        documents = load_documents(file.text, file.path, json_mode=json_mode)
+    except LoadError as exc:
+        return _syntax_error(file, str(exc))
+    reader = _ManifestReader(file, kustomize_namespace)
+    for document in documents:
+        for obj in _objects(document, 0):
+            reader.read(obj)
+    if not reader.relevant:
+        return None
+    return reader.inventory
+
+
+def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
+    """The role and audience a ServiceAccount's annotations ask for (``None`` when absent)."""
+    if not isinstance(annotations, Mapping):
+        return None, None
+    role = as_text(annotations.get(ROLE_ANNOTATION), span_of(annotations))
+    audience = as_text(annotations.get(AUDIENCE_ANNOTATION), span_of(annotations))
+    # The webhook leaves pods of a ServiceAccount with an empty role annotation alone.
+    if isinstance(role, str) and not role.strip():
+        role = None
+    return role, audience
+
+
+def service_account_workload(name: Text, namespace: Text, span: Span, role: Text,
+                             role_span: Span | None = None, audience: Text | None = None, *,
+                             kind: str = "kubernetes", title: str = "ServiceAccount",
+                             cluster: str | None = None) -> Workload:
+    """The workload of a ServiceAccount: one identity, ``system:serviceaccount:<ns>:<name>``.
+
+    https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+    """
+    # What is unknown shows as ``${origin}``, as everywhere in messages.
+    label = f"ServiceAccount {namespace}/{name}"
+    subject = concat(("system:serviceaccount:", namespace, ":", name), span)
+    return Workload(
+        kind=kind,
+        name=f"{title} {namespace}/{name}",
+        span=span,
+        role=role,
+        role_span=role_span or span_of(role) or span,
+        audience=audience,
+        contexts=[TokenContext(label=label, subject=subject, span=span)],
+        cluster=cluster,
+    )
+
+
+def apply_time_namespace(span: Span | None = None) -> Unknown:
+    """The namespace of an object that does not set one: ``kubectl -n`` decides."""
+    return Unknown("namespace chosen at apply time (metadata.namespace is not set)", span)
+
+
+def as_text(value: Any, span: Span | None = None) -> Text | None:
+    """A string-valued manifest field; Helm ``{{ ... }}`` expressions become ``Unknown``."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return Str("true" if value else "false", span)
+    if isinstance(value, (int, float)):
+        return Str(str(value), span)
+    if isinstance(value, Str):
+        return _helm_text(value)
+    if isinstance(value, str):
+        return _helm_text(Str(value, span))
+    return value if isinstance(value, (Unknown, Partial)) else None
+
+
+def _helm_text(value: Str) -> Text:
+    if "{{" not in value:
+        return value
+    pieces: list[Any] = []
+    position = 0
+    for match in _HELM_EXPRESSION.finditer(value):
+        pieces.append(value[position:match.start()])
+        pieces.append(Unknown(f"Helm template {{{{{match[1]}}}}}", value.span))
+        position = match.end()
+    pieces.append(value[position:])
+    return concat([p for p in pieces if p != ""], value.span)
+
+
+def _objects(document: Any, depth: int) -> Iterator[dict]:
+    """The objects of a document: itself, or the items of a ``kind: List``."""
+    if not isinstance(document, dict):
+        return
+    kind = document.get("kind")
+    items = document.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        if depth < MAX_LIST_DEPTH:
+            for item in items:
+                yield from _objects(item, depth + 1)
+        return
+    yield document
+
+
+def _syntax_error(file: SourceFile, reason: str) -> Inventory | None:
+    if "{{" in file.text:
+        return None  # a Helm template: not a manifest until rendered
+    if "apiVersion:" not in file.text or "kind:" not in file.text:
+        return None
+    position = _SYNTAX_POSITION.match(reason)
+    span = Span(file.path, int(position[1]), int(position[2])) if position else None
+    diagnostic = Diagnostic(file.path, f"YAML syntax error: {reason}", span=span)
+    return Inventory(diagnostics=[diagnostic], files=[file.path])
+
+
+class _ManifestReader:
+    """Reads the objects of one file into an ``Inventory``."""
+
+    def __init__(self, file: SourceFile, kustomize_namespace: str | None) -> None:
+        self.file = file
+        self.kustomize_namespace = kustomize_namespace
+        self.inventory = Inventory(files=[file.path])
+        self.relevant = False
+
+    def read(self, obj: dict) -> None:
+        api, kind = obj.get("apiVersion"), obj.get("kind")
+        if api == "v1" and kind == "ServiceAccount":
+            self.relevant = True
+            self._service_account(obj)
+        elif isinstance(api, str) and api.startswith(EKSCTL_API_PREFIX) and kind == "ClusterConfig":
+            self.relevant = True
+            self._cluster_config(obj)
+
+    def _problem(self, span: Span | None, message: str) -> None:
+        self.inventory.diagnostics.append(Diagnostic(self.file.path, message, span=span))
+
+    def _service_account(self, obj: dict) -> None:
+        metadata = obj.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        role, audience = irsa_annotations(metadata.get("annotations"))
+        if role is None:
+            return
+        where = span_of(metadata) or span_of(obj) or Span(self.file.path, 1)
+        name = as_text(metadata.get("name"), where)
+        if name is None:
+            self._problem(where, "ServiceAccount with an IAM role annotation but no metadata.name")
+            return
+        span = span_of(metadata.get("name")) or where
+        namespace: Text | None
+        if self.kustomize_namespace is not None:
+            namespace = Str(self.kustomize_namespace)
+        else:
+            namespace = as_text(metadata.get("namespace"), where) or apply_time_namespace(span)
+        self.inventory.workloads.append(service_account_workload(
+            name, namespace, span, role, audience=audience))
+
+    def _cluster_config(self, obj: dict) -> None:
+        # https://eksctl.io/usage/iamserviceaccounts/ and https://eksctl.io/usage/schema/
+        metadata = obj.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        where = span_of(metadata.get("name")) or span_of(obj) or Span(self.file.path, 1)
+        name = (as_text(metadata.get("name"), where)
+                or Unknown("eksctl cluster name (not set)", where))
+        address = f"eksctl:{name}"
+        region = as_text(metadata.get("region"), where)
+        oidc_id = Unknown(f"OIDC id of eksctl cluster {name}", where)
+        issuer = (Unknown(f"issuer of eksctl cluster {name}", where) if region is None
+                  else concat(("https://oidc.eks.", region, ".amazonaws.com/id/", oidc_id), where))
+        self.inventory.clusters.append(Cluster(
+            address=address, name=name, issuer=issuer, span=where, scope=self.file.path))
+        iam = obj.get("iam")
+        accounts = iam.get("serviceAccounts") if isinstance(iam, dict) else None
+        for account in accounts if isinstance(accounts, list) else []:
+            if isinstance(account, dict):
+                self._eksctl_service_account(account, address, where)
+
+    def _eksctl_service_account(self, account: dict, cluster: str, where: Span) -> None:
+        metadata = account.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        place = span_of(account) or where
+        name = as_text(metadata.get("name"), place)
+        if name is None:
+            self._problem(place, "eksctl iam.serviceAccounts entry without metadata.name")
+            return
+        span = span_of(metadata.get("name")) or place
+        # eksctl's default namespace for an iamserviceaccount is "default".
+        namespace = as_text(metadata.get("namespace"), place) or Str("default", span)
+        _, audience = irsa_annotations(metadata.get("annotations"))
+        # attachRoleARN names an existing role whose trust eksctl does not write; otherwise
+        # eksctl creates the role with a trust for exactly this ServiceAccount and cluster.
+        role = (as_text(account.get("attachRoleARN"), place)
+                or as_text(account.get("roleName"), place)
+                or Unknown("role created by eksctl", span))
+        self.inventory.workloads.append(service_account_workload(
+            name, namespace, span, role, audience=audience, kind="eksctl",
+            title="eksctl ServiceAccount", cluster=cluster))

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from oidclint.iam.claims import admits, subject_overlaps, tokens_for
+from oidclint.iam.conditions import patterns, restricts
+from oidclint.model import Level, Related
+from oidclint.rule import Rule
+
+
+class WorkloadSubjectNotAdmitted(Rule):
+    """
+    ## What it does
+    Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount) to the
+    role it assumes, works out the subject its token carries in every way it runs (a push to
+    each branch, a tag, a pull request, an environment, a namespace and service account), and
+    flags the runs whose subject no statement of the role's trust admits.
+
+    ## Why it matters
+    This is the most common cause of `Not authorized to perform
+    sts:AssumeRoleWithWebIdentity`: a job that gained `environment: production` (its subject
+    becomes `repo:<repo>:environment:production`), a push to `release` against a `main`-only
+    trust, a `pull_request` job, a ServiceAccount in namespace `payment` against a trust for
+    `payments`. The failure only shows when the workflow runs.
+
+    ## Example
+    ```yaml
+    # .github/workflows/deploy.yml
+    on: {push: {branches: [release]}}
+    # trust: StringEquals sub = repo:acme/api:ref:refs/heads/main
+    ```
+
+    ## Fix
+    Make the trust admit the subject the workload presents (add the branch, environment or
+    service account), or run the workload in the context the trust was written for.
+
+    ## References
+    - https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+    - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+    - https://docs.gitlab.com/ci/secrets/id_token_authentication/
+    """
+
+    id = "OIDC108"
+    name = "workload-subject-not-admitted"
+    level = Level.ERROR
+    summary = "A linked workload's token subject is not admitted by the role's trust"
+    tags = ("correctness", "oidc", "workload")
+
+    def check(self, graph):
+        for workload, role in graph.links():
+            trusts = graph.trusts_for(workload, role)
+            tokens = tokens_for(workload, graph.repository)
+            if not trusts or not tokens:
+                continue
+            failing, partly = [], []
+            for token in tokens:
+                subject = token.example_subject
+                if subject is None:
+                    continue
+                verdicts = [admits(t.statement, token, t.issuer, subject, check_audience=False)
+                            for t in trusts]
+                if any(v is not False for v in verdicts):
+                    continue
+                if token.subject.glob and any(subject_overlaps(t.statement, token) for t in trusts):
+                    partly.append(token)
+                else:
+                    failing.append(token)
+            if not failing and not partly:
+                continue
+            admitted = _admitted(trusts)
+            every = len(failing) == len(tokens)
+            for token in failing + partly:
+                whole = token in failing
+                level = Level.ERROR if every else Level.WARNING if whole else Level.NOTE
+                presents = f"`{token.subject}`"
+                if token.subject.glob:
+                    presents = f"subjects like {presents}"
+                what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
+                where = _trust_subject_span(trusts) if every else token.context.span
+                yield self.finding(
+                    where,
+                    f"{workload.name} ({token.context.label}) presents {presents}; the trust of "
+                    f"{role.address} admits {admitted}: this run {what} with `Not authorized to "
+                    "perform sts:AssumeRoleWithWebIdentity`.",
+                    address=role.address if every else None,
+                    fallback=[token.context.span, workload.span, trusts[0].statement, role],
+                    related=_related(workload, token, role, trusts, every),
+                    level=level,
+                    fix="Admit this subject in the trust, or run the workload where the trust expects.",
+                    evidence={"fingerprint": f"{workload.name}|{token.context.label}",
+                              "subject": str(token.subject), "admitted": admitted},
+                )
+
+
+def _admitted(trusts) -> str:
+    values = []
+    for trust in trusts:
+        for condition in trust.statement.conditions:
+            if condition.claim == "sub" and restricts(condition):
+                values += [f"`{p}`" for p in patterns(condition) if p is not None]
+    return ", ".join(dict.fromkeys(values)) or "no subject it can present"
+
+
+def _trust_subject_span(trusts):
+    for trust in trusts:
+        for condition in trust.statement.conditions:
+            if condition.claim == "sub":
+                return condition.span
+    return trusts[0].statement.span
+
+
+def _related(workload, token, role, trusts, every):
+    related = []
+    if every:
+        span = token.context.span or workload.span
+        related.append(Related(span, f"{workload.name}: {token.context.label}"))
+    else:
+        span = _trust_subject_span(trusts)
+        if span:
+            related.append(Related(span, f"subject condition of {role.address}"))
+    return related

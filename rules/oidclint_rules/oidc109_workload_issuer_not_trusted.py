@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from oidclint.model import Level, Related
+from oidclint.rule import Rule
+
+KIND_NAMES = {"github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI",
+              "kubernetes": "Kubernetes", "eksctl": "Kubernetes"}
+
+
+class WorkloadIssuerNotTrusted(Rule):
+    """
+    ## What it does
+    Flags a workload whose token issuer is not a Federated principal of the role it assumes:
+    a GitHub Actions job assuming a role that trusts only an EKS cluster, a ServiceAccount in
+    one cluster assuming a role that trusts another cluster's OIDC provider.
+
+    ## Why it matters
+    STS only evaluates statements whose Federated principal is the token's issuer. With none,
+    every attempt fails with `Not authorized to perform sts:AssumeRoleWithWebIdentity`, however
+    right the conditions look. Copying an IRSA role between clusters without changing the
+    provider is a classic.
+
+    ## Example
+    ```hcl
+    # the ServiceAccount runs in aws_eks_cluster.blue
+    identifiers = [aws_iam_openid_connect_provider.green.arn]
+    ```
+
+    ## Fix
+    Trust the provider of the issuer the workload really uses (its cluster's provider, the
+    GitHub Actions provider), or point the workload at the role meant for it.
+
+    ## References
+    - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+    """
+
+    id = "OIDC109"
+    name = "workload-issuer-not-trusted"
+    level = Level.ERROR
+    summary = "A linked workload's issuer is not the role's Federated principal"
+    tags = ("correctness", "oidc", "workload")
+
+    def check(self, graph):
+        for workload, role in graph.links():
+            trusts = [t for t in graph.trusts_of_role(role) if t.statement.allows]
+            if any(p.kind in ("unknown", "undeclared") for t in trusts for p in t.principals):
+                continue
+            fitting = graph.trusts_for(workload, role)
+            kind = KIND_NAMES.get(workload.kind, workload.kind)
+            if not fitting:
+                trusted = sorted({h for t in trusts for h in t.hosts}) or ["no OIDC issuer"]
+                yield self.finding(
+                    workload.role_span or workload.span,
+                    f"{workload.name} presents a {kind} token, but {role.address} trusts only "
+                    + ", ".join(f"`{h}`" for h in trusted)
+                    + ": STS finds no statement for its issuer and denies it.",
+                    address=None,
+                    fallback=[workload.span],
+                    related=[Related(role.span, f"role {role.address}")] if role.span else [],
+                    fix=f"Add a statement trusting the {kind} issuer, or assume another role.",
+                )
+                continue
+            if workload.cluster is None:
+                continue
+            clusters = {graph.cluster_of_provider(p) for t in fitting for p in t.providers}
+            if None in clusters or not clusters or workload.cluster in clusters:
+                continue
+            yield self.finding(
+                workload.role_span or workload.span,
+                f"{workload.name} runs in {workload.cluster}, but {role.address} trusts the OIDC "
+                "provider of " + ", ".join(sorted(clusters)) + ": tokens from this cluster's "
+                "issuer are denied.",
+                fallback=[workload.span],
+                related=[Related(role.span, f"role {role.address}")] if role.span else [],
+                fix=f"Trust the OIDC provider of {workload.cluster}.",
+            )

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from oidclint.iam.claims import tokens_for
+from oidclint.iam.conditions import patterns, restricts
+from oidclint.model import Level, Related
+from oidclint.rule import Rule
+
+
+class WorkloadAudienceNotAdmitted(Rule):
+    """
+    ## What it does
+    Flags a workload whose token audience (the `audience` input of configure-aws-credentials,
+    default `sts.amazonaws.com`; a GitLab `id_tokens` `aud`; a ServiceAccount's
+    `eks.amazonaws.com/audience`) is not admitted by the role's `aud` condition or not in the
+    provider's client id list.
+
+    ## Why it matters
+    STS rejects a token whose audience the provider does not list with `InvalidIdentityToken:
+    Incorrect token audience`; a trust whose `aud` condition differs denies it with `Not
+    authorized to perform sts:AssumeRoleWithWebIdentity`.
+
+    ## Example
+    ```yaml
+    - uses: aws-actions/configure-aws-credentials@v4
+      with:
+        role-to-assume: arn:aws:iam::123456789012:role/deploy
+        audience: https://github.com/acme   # the trust requires sts.amazonaws.com
+    ```
+
+    ## Fix
+    Request the audience the provider and trust expect, or add the workload's audience to both.
+
+    ## References
+    - https://github.com/aws-actions/configure-aws-credentials#inputs
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
+    """
+
+    id = "OIDC110"
+    name = "workload-audience-not-admitted"
+    level = Level.ERROR
+    summary = "The audience a workload requests is not admitted by the trust or not registered"
+    tags = ("correctness", "oidc", "workload")
+
+    def check(self, graph):
+        for workload, role in graph.links():
+            tokens = tokens_for(workload, graph.repository)
+            audience = tokens[0].audience if tokens else None
+            if not audience:
+                continue
+            for trust in graph.trusts_for(workload, role):
+                wanted = [p for c in trust.conditions_on("aud") if restricts(c) for p in patterns(c)]
+                if wanted and all(p is not None and p.known for p in wanted) and \
+                        not any(p.matches(audience) for p in wanted):
+                    yield self.finding(
+                        workload.span,
+                        f"{workload.name} requests audience `{audience}`, but the trust of "
+                        f"{role.address} requires " + ", ".join(f"`{p}`" for p in wanted)
+                        + ": STS denies the token.",
+                        related=[Related(trust.statement.span, f"trust of {role.address}")]
+                        if trust.statement.span else [],
+                        fix="Request the audience the trust requires (configure-aws-credentials "
+                        "`audience`, the `id_tokens` `aud`, the ServiceAccount annotation).",
+                    )
+                    break
+                for provider in trust.providers:
+                    ids = provider.client_ids
+                    if isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids) \
+                            and audience not in ids:
+                        yield self.finding(
+                            workload.span,
+                            f"{workload.name} requests audience `{audience}`, which provider "
+                            f"{provider.address} does not list: STS answers `Incorrect token "
+                            "audience`.",
+                            related=[Related(provider.span, f"provider {provider.address}")]
+                            if provider.span else [],
+                            fix=f"Add `{audience}` to the client id list of {provider.address}.",
+                        )

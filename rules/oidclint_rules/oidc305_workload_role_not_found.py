@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from oidclint.graph import role_name_in
+from oidclint.model import Level
+from oidclint.rule import Rule
+
+
+class WorkloadRoleNotFound(Rule):
+    """
+    ## What it does
+    Notes a workload that names a role (an ARN or a name) that the scanned code does not
+    define, so its trust cannot be checked against the workload.
+
+    ## Why it matters
+    The role may live in another repository (fine), or the name may be misspelt, the account
+    wrong, or the role not yet created, in which case the workload fails at run time.
+
+    ## Example
+    ```yaml
+    role-to-assume: arn:aws:iam::123456789012:role/deploy-prod   # defined nowhere in the scan
+    ```
+
+    ## Fix
+    Check the ARN; scan the repository that defines the role together with this one to have
+    the link checked.
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+    """
+
+    id = "OIDC305"
+    name = "workload-role-not-found"
+    level = Level.NOTE
+    summary = "A workload names a role that the scanned code does not define"
+    tags = ("workload",)
+
+    def check(self, graph):
+        for workload in graph.workloads:
+            if workload.kind == "eksctl" or graph.assumed_roles(workload):
+                continue
+            name = role_name_in(workload.role)
+            if not name or getattr(workload.role, "ref", None):
+                continue
+            yield self.finding(
+                workload.role_span or workload.span,
+                f"{workload.name} assumes `{workload.role}`, which the scanned code does not "
+                f"define; its trust cannot be checked.",
+                fallback=[workload.span],
+                fix="Scan the code that defines the role together with this one, or check the ARN.",
+            )

@@ -1,0 +1,646 @@
+"""GitHub Actions workflows to located workloads: contexts, permissions, roles, reusable calls."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from oidclint.model import Inventory, Level, Workload
+from oidclint.parsers.github_actions import filter_glob, parse_workflows
+from oidclint.source import Partial, SourceFile, Span, Str, Unknown
+
+WORKFLOWS = ".github/workflows"
+ROLE = "arn:aws:iam::123456789012:role/deploy"
+ACTION = "aws-actions/configure-aws-credentials@v4"
+
+
+def parse(files: dict[str, str], default_branch: str | None = None) -> Inventory:
+    """Workflows given as {file name: YAML}, parsed together."""
+    sources = [SourceFile(f"{WORKFLOWS}/{name}", Path(name), textwrap.dedent(text))
+               for name, text in files.items()]
+    return parse_workflows(sources, default_branch=default_branch)
+
+
+def only(files: dict[str, str] | str, default_branch: str | None = None) -> Workload:
+    if isinstance(files, str):
+        files = {"deploy.yml": files}
+    workloads = parse(files, default_branch).workloads
+    assert len(workloads) == 1, [w.name for w in workloads]
+    return workloads[0]
+
+
+def subjects(workload: Workload) -> list[tuple[str, str, bool]]:
+    return [(c.label, str(c.subject), c.pattern) for c in workload.contexts]
+
+
+def job(on: str, body: str = "", permissions: str = "permissions:\n  id-token: write\n",
+        role: str = ROLE) -> str:
+    """A workflow of one job `deploy` with one configure-aws-credentials step."""
+    body = textwrap.indent(textwrap.dedent(body), "    ")
+    return (f"{textwrap.dedent(on)}{permissions}jobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+            f"{body}    steps:\n      - uses: {ACTION}\n        with:\n"
+            f"          role-to-assume: {role}\n")
+
+
+# -- token contexts ----------------------------------------------------------------------------
+
+def test_environment_decides_the_subject_over_pull_request_and_push():
+    workload = only(job("on:\n  push:\n    branches: [main]\n  pull_request:\n",
+                        body="environment: production\n"))
+    assert subjects(workload) == [("environment production", "environment:production", False)]
+    context = workload.contexts[0]
+    assert context.claims == {"environment": "production"}
+    assert context.span == Span(f"{WORKFLOWS}/deploy.yml", 10, 18, 10, 28)
+
+
+def test_environment_as_mapping_and_colon_encoded():
+    workload = only(job("on: push\n", body="environment:\n  name: prod:eu\n  url: https://x\n"))
+    assert subjects(workload) == [("environment prod:eu", "environment:prod%3Aeu", False)]
+    assert workload.contexts[0].claims["environment"] == "prod:eu"
+
+
+def test_environment_expression_is_unknown():
+    workload = only(job("on: push\n", body="environment: ${{ github.event.inputs.env }}\n"))
+    (context,) = workload.contexts
+    assert isinstance(context.subject, Unknown)
+    assert context.subject.origin == "github.event.inputs.env"
+    assert context.span.line == 7
+
+
+def test_environment_from_a_matrix_gives_one_context_each():
+    workload = only(job("on: push\n", body="""\
+        strategy:
+          matrix:
+            stage: [staging, production]
+        environment: ${{ matrix.stage }}
+        """))
+    assert [str(c.subject) for c in workload.contexts] == [
+        "environment:staging", "environment:production"]
+
+
+def test_environment_matrix_include_entries_count_too():
+    workload = only(job("on: push\n", body="""\
+        strategy:
+          matrix:
+            region: [eu, us]
+            include:
+              - {env: sandbox}
+              - {env: live, region: eu}
+        environment: ${{ matrix.env }}
+        """))
+    assert [str(c.subject) for c in workload.contexts] == [
+        "environment:sandbox", "environment:live"]
+    assert workload.contexts[0].span.line == 13  # where the environment is named
+
+
+def test_a_single_branch_filter_may_be_a_string():
+    workload = only(job("on:\n  push:\n    branches: main\n"))
+    assert subjects(workload) == [("push to main", "ref:refs/heads/main", False)]
+    assert workload.contexts[0].span.line == 3
+
+
+def test_missing_on_gives_no_context_and_a_note():
+    inventory = parse({"deploy.yml": job("name: no trigger\n")})
+    (workload,) = inventory.workloads
+    assert workload.contexts == []
+    assert [(d.level, d.message) for d in inventory.diagnostics] == [
+        (Level.NOTE, "`on` is missing or is neither an event, a list nor a mapping")]
+
+
+def test_push_branch_and_tag_filters():
+    workload = only(job("""\
+        on:
+          push:
+            branches: [main, develop]
+            tags: [v1.0.0]
+            paths: ['src/**']
+        """))
+    assert subjects(workload) == [
+        ("push to main", "ref:refs/heads/main", False),
+        ("push to develop", "ref:refs/heads/develop", False),
+        ("push of tag v1.0.0", "ref:refs/tags/v1.0.0", False),
+    ]
+    assert workload.contexts[0].claims == {"ref": "refs/heads/main"}
+    assert workload.contexts[1].span.line == 3
+
+
+def test_glob_filters_become_patterns_and_negations_only_exclude():
+    workload = only(job("""\
+        on:
+          push:
+            branches: ['release/**', '!release/**-alpha', 'feature/*']
+            tags: ['v[0-9]+.*']
+        """))
+    assert subjects(workload) == [
+        ("push to release/**", "ref:refs/heads/release/*", True),
+        ("push to feature/*", "ref:refs/heads/feature/*", True),
+        ("push of tag v[0-9]+.*", "ref:refs/tags/v?*.*", True),
+    ]
+
+
+@pytest.mark.parametrize(("written", "glob", "is_glob"), [
+    ("main", "main", False),
+    ("releases/**", "releases/*", True),
+    ("v*.*", "v*.*", True),
+    ("v2?", "v*", True),
+    ("v[12].x", "v?.x", True),
+    (r"weird\*name", "weird*name", False),
+])
+def test_filter_glob(written, glob, is_glob):
+    assert filter_glob(written) == (glob, is_glob)
+
+
+@pytest.mark.parametrize(("on", "expected"), [
+    ("on: push\n", [("push to any branch or tag", "ref:refs/*", True)]),
+    ("on:\n  push:\n    branches-ignore: [wip]\n",
+     [("push to any branch", "ref:refs/heads/*", True)]),
+    ("on:\n  push:\n    tags-ignore: [old]\n", [("push of tag any tag", "ref:refs/tags/*", True)]),
+    ("on:\n  push:\n    paths: [src]\n", [("push to any branch or tag", "ref:refs/*", True)]),
+])
+def test_push_without_positive_filters_is_a_pattern(on, expected):
+    assert subjects(only(job(on))) == expected
+
+
+def test_schedule_runs_on_the_default_branch():
+    on = "on:\n  schedule:\n    - cron: '0 3 * * *'\n"
+    assert subjects(only(job(on), default_branch="trunk")) == [
+        ("schedule on trunk (default branch)", "ref:refs/heads/trunk", False)]
+    assert subjects(only(job(on))) == [
+        ("schedule (default branch unknown)", "ref:refs/heads/*", True)]
+
+
+def test_workflow_dispatch_runs_on_any_branch():
+    workload = only(job("on:\n  workflow_dispatch:\n    inputs:\n      x: {type: string}\n"))
+    assert subjects(workload) == [("workflow_dispatch on any branch", "ref:refs/heads/*", True)]
+    assert workload.contexts[0].claims == {"ref": "refs/heads/*"}
+
+
+@pytest.mark.parametrize(("on", "expected"), [
+    ("on: [pull_request]\n", [("pull_request", "pull_request", False)]),
+    ("on:\n  pull_request:\n    branches: [main]\n", [("pull_request", "pull_request", False)]),
+    ("on:\n  pull_request_target:\n    branches: [main]\n",
+     [("pull_request_target into main", "ref:refs/heads/main", False)]),
+    ("on: pull_request_target\n",
+     [("pull_request_target into any branch", "ref:refs/heads/*", True)]),
+    ("on: release\n", [("release (any tag)", "ref:refs/tags/*", True)]),
+    ("on: merge_group\n", [("merge_group", "ref:refs/heads/gh-readonly-queue/*", True)]),
+    ("on: [workflow_run, repository_dispatch]\n", [
+        ("workflow_run on main (default branch)", "ref:refs/heads/main", False),
+        ("repository_dispatch on main (default branch)", "ref:refs/heads/main", False)]),
+    ("on: create\n", [("create", "ref:refs/*", True)]),
+    ("'on': push\n", [("push to any branch or tag", "ref:refs/*", True)]),
+])
+def test_other_triggers(on, expected):
+    assert subjects(only(job(on), default_branch="main")) == expected
+
+
+def test_on_is_read_as_true_by_yaml_1_1():
+    text = job("on:\n  push:\n    branches: [main]\n")
+    assert True in yaml.safe_load(text)
+    assert subjects(only(text)) == [("push to main", "ref:refs/heads/main", False)]
+
+
+# -- permissions -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("workflow_level", "job_level", "granted", "line"), [
+    ("permissions:\n  id-token: write\n", "", True, 2),
+    ("permissions:\n  id-token: write\n", "permissions:\n  contents: read\n", False, 7),
+    ("permissions:\n  contents: read\n", "permissions:\n  id-token: write\n", True, 7),
+    ("permissions: write-all\n", "", True, 2),
+    ("permissions: read-all\n", "", False, 2),
+    ("permissions: {}\n", "", False, 2),
+    ("", "permissions: {}\n", False, 5),
+    ("", "", False, 3),  # absent everywhere: the defaults never include id-token
+    ("permissions:\n  id-token: read\n", "", False, 2),
+])
+def test_effective_id_token_permission(workflow_level, job_level, granted, line):
+    text = job("on: push\n", body=job_level, permissions=workflow_level)
+    workload = only(text)
+    assert workload.id_token_permission is granted
+    assert workload.permission_span.line == line
+    assert text.splitlines()[line - 1].strip().startswith(("permissions", "deploy"))
+
+
+# -- the action and its inputs -------------------------------------------------------------------
+
+@pytest.mark.parametrize("uses", [
+    "aws-actions/configure-aws-credentials@v4",
+    "aws-actions/configure-aws-credentials@v4.1.0",
+    "aws-actions/configure-aws-credentials@e3dd6a429d7300a6a4c196c26e071d42e0343502",
+    "aws-actions/configure-aws-credentials@main",
+    "AWS-Actions/configure-aws-credentials@v3",
+    "acme/configure-aws-credentials@v4",
+])
+def test_any_ref_of_the_action(uses):
+    workload = only(job("on: push\n").replace(ACTION, uses))
+    assert workload.role == ROLE
+    assert workload.kind == "github-actions"
+    assert workload.issuer == "token.actions.githubusercontent.com"
+
+
+def test_role_literal_with_exact_span():
+    workload = only(job("on: push\n", body="environment: production\n"))
+    path = f"{WORKFLOWS}/deploy.yml"
+    assert isinstance(workload.role, Str)
+    assert workload.role.span == Span(path, 11, 27, 11, 27 + len(ROLE))
+    assert workload.role_span == workload.role.span
+    assert workload.span == Span(path, 5, 3, 5, 9)
+    assert workload.name == "deploy.yml job deploy"
+    assert (workload.audience, workload.session_name, workload.duration) == (None, None, None)
+
+
+@pytest.mark.parametrize(("role", "origin"), [
+    ("${{ secrets.ROLE_ARN }}", "secrets.ROLE_ARN"),
+    ("${{ vars.DEPLOY_ROLE }}", "vars.DEPLOY_ROLE"),
+    ("${{ env.NOT_DEFINED }}", "env.NOT_DEFINED"),
+    ("${{ steps.lookup.outputs.arn }}", "steps.lookup.outputs.arn"),
+    ("${{ inputs.role }}", "inputs.role"),
+    ("${{ github.ref == 'refs/heads/main' && vars.A || vars.B }}",
+     "github.ref == 'refs/heads/main' && vars.A || vars.B"),
+])
+def test_role_from_expressions_is_unknown(role, origin):
+    workload = only(job("on: push\n", role=role))
+    assert workload.role == Unknown(origin, workload.role_span)
+    assert workload.role_span.line == 10
+
+
+def test_quoted_literal_expression_is_known():
+    workload = only(job("on: push\n", role="${{ 'arn:aws:iam::1:role/it''s' }}"))
+    assert workload.role == "arn:aws:iam::1:role/it's"
+
+
+def test_role_mixing_text_and_expressions_is_partial():
+    workload = only(job("on: push\n",
+                        role="arn:aws:iam::${{ vars.ACCOUNT_ID }}:role/deploy"))
+    assert isinstance(workload.role, Partial)
+    assert workload.role.parts == ("arn:aws:iam::", Unknown("vars.ACCOUNT_ID", workload.role_span),
+                                   ":role/deploy")
+
+
+def test_role_from_env_resolves_innermost_first():
+    text = """\
+        on: push
+        permissions: {id-token: write}
+        env:
+          ROLE: arn:aws:iam::1:role/workflow
+          ACCOUNT: "123456789012"
+        jobs:
+          deploy:
+            env:
+              ROLE: arn:aws:iam::1:role/job
+              OTHER: arn:aws:iam::${{ env.ACCOUNT }}:role/other
+              SECRET: ${{ secrets.ROLE }}
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                env: {ROLE: arn:aws:iam::1:role/step}
+                with: {role-to-assume: "${{ env.ROLE }}"}
+              - uses: aws-actions/configure-aws-credentials@v4
+                with: {role-to-assume: "${{ env.role }}"}
+              - uses: aws-actions/configure-aws-credentials@v4
+                with: {role-to-assume: "${{ env.OTHER }}"}
+              - uses: aws-actions/configure-aws-credentials@v4
+                with: {role-to-assume: "${{ env.SECRET }}"}
+        """
+    workloads = parse({"deploy.yml": text}).workloads
+    assert [str(w.role) for w in workloads] == [
+        "arn:aws:iam::1:role/step", "arn:aws:iam::1:role/job",
+        "arn:aws:iam::123456789012:role/other", "${secrets.ROLE}"]
+    assert [w.name for w in workloads] == [f"deploy.yml job deploy step {n}" for n in (1, 2, 3, 4)]
+    assert workloads[0].role.span.line == 14  # where the value is written
+    assert workloads[0].role_span.line == 15  # where role-to-assume refers to it
+
+
+def test_other_inputs():
+    workload = only(job("on: push\n").replace(
+        f"role-to-assume: {ROLE}\n",
+        f"Role-To-Assume: {ROLE}\n          audience: sts.amazonaws.com.cn\n"
+        "          role-session-name: deploy-${{ github.run_id }}\n"
+        "          role-duration-seconds: '900'\n"))
+    assert workload.role == ROLE
+    assert workload.audience == "sts.amazonaws.com.cn"
+    assert isinstance(workload.session_name, Partial)
+    assert workload.session_name.known_prefix == "deploy-"
+    assert workload.duration == 900
+
+
+@pytest.mark.parametrize(("written", "duration"), [
+    ("3600", 3600), ("'7200'", 7200), ("${{ vars.SECONDS }}", Unknown("vars.SECONDS")),
+    ("one hour", None), ("1.5", None), ("[900]", None), ("~", None),
+])
+def test_role_duration_seconds(written, duration):
+    workload = only(job("on: push\n").replace(
+        f"role-to-assume: {ROLE}\n",
+        f"role-to-assume: {ROLE}\n          role-duration-seconds: {written}\n"))
+    if isinstance(duration, Unknown):
+        assert isinstance(workload.duration, Unknown)
+        assert workload.duration.origin == duration.origin
+    else:
+        assert workload.duration == duration
+
+
+@pytest.mark.parametrize("flag", ["true", "'true'", "True"])
+def test_role_chaining_is_marked(flag):
+    workload = only(job("on: push\n").replace(
+        f"role-to-assume: {ROLE}\n",
+        f"role-to-assume: {ROLE}\n          role-chaining: {flag}\n"))
+    assert workload.role_chaining is True
+
+
+def test_steps_that_do_not_use_the_oidc_token_are_skipped():
+    text = job("on: push\n").replace(
+        f"role-to-assume: {ROLE}\n",
+        f"role-to-assume: {ROLE}\n          aws-access-key-id: ${{{{ secrets.KEY }}}}\n")
+    assert parse({"keys.yml": text}).workloads == []
+    text = job("on: push\n").replace(
+        f"role-to-assume: {ROLE}\n",
+        f"role-to-assume: {ROLE}\n          web-identity-token-file: /tmp/token\n")
+    assert parse({"file.yml": text}).workloads == []
+
+
+def test_jobs_without_the_action_or_a_role_give_no_workload():
+    text = """\
+        on: push
+        jobs:
+          build:
+            steps:
+              - uses: actions/checkout@v4
+              - uses: aws-actions/amazon-ecr-login@v2
+              - uses: aws-actions/configure-aws-credentials@v4
+                with: {aws-region: eu-west-1}
+              - run: echo done
+        """
+    inventory = parse({"build.yml": text})
+    assert inventory.workloads == []
+    assert inventory.diagnostics == []
+
+
+# -- reusable workflows ------------------------------------------------------------------------
+
+CALLEE = textwrap.dedent("""\
+    on:
+      workflow_call:
+        inputs:
+          role: {type: string, required: true}
+          region: {type: string, default: eu-west-1}
+    jobs:
+      publish:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: aws-actions/configure-aws-credentials@v4
+            with:
+              role-to-assume: ${{ inputs.role }}
+              aws-region: ${{ inputs.region }}
+    """)
+
+
+def caller(role_line: str, permissions: str = "permissions:\n  id-token: write\n") -> str:
+    return (f"on:\n  push:\n    branches: [main]\n{permissions}jobs:\n  release:\n"
+            f"    uses: ./.github/workflows/build.yml\n    with:\n      {role_line}\n")
+
+
+def test_inputs_flow_from_the_caller_into_a_local_reusable_workflow():
+    workload = only({"deploy.yml": caller(f"role: {ROLE}"), "build.yml": CALLEE})
+    assert workload.name == "deploy.yml job release → build.yml job publish"
+    assert workload.role == ROLE
+    assert workload.role.span.path == f"{WORKFLOWS}/deploy.yml"  # the literal is in the caller
+    assert workload.role.span.line == 10
+    assert workload.role_span.path == f"{WORKFLOWS}/build.yml"
+    assert workload.span == Span(f"{WORKFLOWS}/build.yml", 7, 3, 7, 10)
+    assert subjects(workload) == [("push to main", "ref:refs/heads/main", False)]
+    assert workload.id_token_permission is True
+
+
+def test_caller_inputs_of_other_types_fill_text():
+    callee = CALLEE.replace(
+        "aws-region: ${{ inputs.region }}",
+        "role-session-name: run-${{ inputs.attempt }}-${{ inputs.debug }}\n"
+        "          role-duration-seconds: ${{ inputs.seconds }}")
+    text = caller(f"role: {ROLE}\n      attempt: 3\n      debug: false\n      seconds: 1800")
+    workload = only({"deploy.yml": text, "build.yml": callee})
+    assert workload.session_name == "run-3-false"
+    assert workload.duration == 1800
+
+
+def test_caller_input_that_is_a_secret_stays_unknown():
+    workload = only({"deploy.yml": caller("role: ${{ secrets.ROLE }}"), "build.yml": CALLEE})
+    assert workload.role == Unknown("secrets.ROLE", workload.role.span)
+    assert workload.role.span.path == f"{WORKFLOWS}/deploy.yml"
+
+
+def test_a_reusable_workflow_alone_gives_no_workload():
+    assert parse({"build.yml": CALLEE}).workloads == []
+
+
+def test_callee_environment_and_input_defaults():
+    callee = CALLEE.replace("runs-on: ubuntu-latest", "environment: ${{ inputs.stage }}").replace(
+        "region: {type: string, default: eu-west-1}", "stage: {type: string, default: staging}")
+    workload = only({"deploy.yml": caller(f"role: {ROLE}"), "build.yml": callee})
+    assert subjects(workload) == [("environment staging", "environment:staging", False)]
+
+
+@pytest.mark.parametrize(("caller_permissions", "callee_permissions", "granted", "where"), [
+    ("permissions:\n  id-token: write\n", "", True, "deploy.yml"),
+    ("", "permissions:\n  id-token: write\n", False, "deploy.yml"),  # cannot elevate
+    ("permissions:\n  id-token: write\n", "permissions:\n  contents: read\n", False, "build.yml"),
+    ("permissions: write-all\n", "permissions:\n  id-token: write\n", True, "build.yml"),
+])
+def test_caller_permissions_cap_the_callee(caller_permissions, callee_permissions, granted,
+                                           where):
+    workload = only({"deploy.yml": caller(f"role: {ROLE}", caller_permissions),
+                     "build.yml": callee_permissions + CALLEE})
+    assert workload.id_token_permission is granted
+    assert workload.permission_span.path == f"{WORKFLOWS}/{where}"
+
+
+def test_nested_reusable_workflows_and_loops():
+    middle = """\
+        on: workflow_call
+        jobs:
+          inner:
+            uses: ./.github/workflows/build.yml
+            with: {role: "${{ inputs.role }}"}
+          again:
+            uses: ./.github/workflows/middle.yml
+        """
+    first = caller(f"role: {ROLE}").replace("build.yml", "middle.yml")
+    inventory = parse({"deploy.yml": first, "middle.yml": middle, "build.yml": CALLEE})
+    assert [w.name for w in inventory.workloads] == [
+        "deploy.yml job release → middle.yml job inner → build.yml job publish"]
+    assert inventory.workloads[0].role == ROLE
+    assert any("loop" in d.message and d.level is Level.NOTE for d in inventory.diagnostics)
+
+
+def test_calling_a_workflow_that_is_not_reusable_is_a_note_but_followed():
+    callee = CALLEE.replace("workflow_call:", "workflow_dispatch:")
+    inventory = parse({"deploy.yml": caller(f"role: {ROLE}"), "build.yml": callee})
+    assert [w.name for w in inventory.workloads] == [
+        "deploy.yml job release → build.yml job publish", "build.yml job publish"]
+    assert [d.message for d in inventory.diagnostics] == [
+        "./.github/workflows/build.yml is not a reusable workflow (no `on: workflow_call`)"]
+
+
+def test_remote_and_missing_reusable_workflows():
+    text = """\
+        on: push
+        jobs:
+          remote:
+            uses: acme/shared/.github/workflows/deploy.yml@v1
+          missing:
+            uses: ./.github/workflows/nowhere.yml
+        """
+    inventory = parse({"deploy.yml": text})
+    assert inventory.workloads == []
+    assert [d.message for d in inventory.diagnostics] == [
+        "reusable workflow ./.github/workflows/nowhere.yml is not among the scanned workflows"]
+
+
+def test_workflow_both_reusable_and_triggered_runs_both_ways():
+    callee = CALLEE.replace("  workflow_call:\n", "  workflow_dispatch:\n  workflow_call:\n")
+    inventory = parse({"deploy.yml": caller(f"role: {ROLE}"),
+                       "build.yml": "permissions: {id-token: write}\n" + callee})
+    by_name = {w.name: w for w in inventory.workloads}
+    assert by_name["build.yml job publish"].role == Unknown(
+        "inputs.role", by_name["build.yml job publish"].role_span)
+    assert subjects(by_name["build.yml job publish"]) == [
+        ("workflow_dispatch on any branch", "ref:refs/heads/*", True)]
+    assert by_name["deploy.yml job release → build.yml job publish"].role == ROLE
+
+
+# -- broken input ------------------------------------------------------------------------------
+
+def test_broken_yaml_is_a_diagnostic_and_the_rest_goes_on():
+    inventory = parse({"broken.yml": "on: push\njobs: [\n", "deploy.yml": job("on: push\n")})
+    assert len(inventory.workloads) == 1
+    (diagnostic,) = inventory.diagnostics
+    assert diagnostic.path == f"{WORKFLOWS}/broken.yml"
+    assert diagnostic.message.startswith("YAML syntax error: ")
+
+
+def test_wrong_types_are_notes():
+    text = job("on: push\n", role="[a, b]")
+    inventory = parse({"deploy.yml": text})
+    assert inventory.workloads == []
+    assert [(d.level, d.message) for d in inventory.diagnostics] == [
+        (Level.NOTE, "`role-to-assume` is not a string")]
+
+
+TEMPLATE = {
+    "on": {"push": {"branches": ["main"], "tags": ["v*"]}, "schedule": [{"cron": "0 0 * * *"}],
+           "workflow_call": {"inputs": {"role": {"default": ROLE}}}},
+    "permissions": {"id-token": "write"},
+    "env": {"ROLE": ROLE},
+    "jobs": {
+        "deploy": {
+            "environment": {"name": "production"},
+            "permissions": "write-all",
+            "strategy": {"matrix": {"stage": ["a", "b"], "include": [{"stage": "c"}]}},
+            "env": {"X": "${{ env.ROLE }}"},
+            "steps": [{"uses": ACTION, "env": {"Y": "1"},
+                       "with": {"role-to-assume": "${{ env.ROLE }}", "audience": "sts",
+                                "role-session-name": "s", "role-duration-seconds": "900",
+                                "role-chaining": True, "aws-access-key-id": ""}}],
+        },
+        "call": {"uses": "./.github/workflows/deploy.yml", "with": {"role": ROLE},
+                 "permissions": {"id-token": "write"}},
+    },
+}
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, prefix + (index,))
+
+
+def _replaced(document, path, new):
+    if not path:
+        return new
+    copy = dict(document) if isinstance(document, dict) else list(document)
+    copy[path[0]] = _replaced(copy[path[0]], path[1:], new)
+    return copy
+
+
+@pytest.mark.parametrize("path", list(_paths(TEMPLATE)), ids=lambda p: ".".join(map(str, p)))
+@pytest.mark.parametrize("junk", [None, [], ["x", 1], 42, 1.5, True, {}, {"a": None}, "",
+                                  "${{ }}", "${{ env.X }}", "./.github/workflows/deploy.yml"])
+def test_junk_in_any_field_does_not_crash(path, junk):
+    document = _replaced(TEMPLATE, path, junk)
+    text = yaml.safe_dump(document, sort_keys=False)
+    inventory = parse({"deploy.yml": text})
+    assert isinstance(inventory, Inventory)
+
+
+# Random JSON-ish workflows (shaped like real ones, with junk anywhere) must never raise.
+
+_WORDS = st.sampled_from([
+    "on", "jobs", "steps", "uses", "with", "env", "permissions", "environment", "name",
+    "push", "pull_request", "pull_request_target", "schedule", "workflow_dispatch",
+    "workflow_call", "release", "branches", "tags", "branches-ignore", "inputs", "default",
+    "strategy", "matrix", "include", "id-token", "write", "write-all", "read-all",
+    "role-to-assume", "role-duration-seconds", "role-chaining", "audience", ACTION,
+    "./.github/workflows/a.yml", "./.github/workflows/b.yml", "${{ inputs.role }}",
+    "${{ env.ROLE }}", "${{ matrix.env }}", "${{ secrets.X }}", "x${{ vars.Y }}y", "ROLE",
+    "release/**", "!main", "v[0-9]+", "\\", "[", "${{", "}}",
+])
+_SCALARS = (st.none() | st.booleans() | st.integers() | _WORDS
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
+_KEYS = st.none() | st.booleans() | st.integers() | _WORDS
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12)
+
+
+def _mostly(good, junk=_VALUES):
+    """Well-formed nine times out of ten, junk otherwise."""
+    return st.integers(0, 9).flatmap(lambda n: junk if n == 0 else good)
+
+
+_TEXT = _mostly(_WORDS, _SCALARS)
+_EVENT = st.sampled_from(["push", "pull_request", "pull_request_target", "schedule",
+                          "workflow_dispatch", "workflow_call", "release", "issues"])
+_ON = _mostly(_EVENT | st.lists(_EVENT, max_size=3) | st.dictionaries(_EVENT, _mostly(
+    st.dictionaries(st.sampled_from(["branches", "tags", "branches-ignore", "inputs"]),
+                    _mostly(st.lists(_TEXT, max_size=3)), max_size=2)), max_size=3))
+_PERMISSIONS = _mostly(st.sampled_from(["write-all", "read-all"]) | st.dictionaries(
+    st.sampled_from(["id-token", "contents"]), st.sampled_from(["write", "read", "none"])))
+_ENV = _mostly(st.dictionaries(_WORDS, _TEXT, max_size=3))
+_WITH = st.fixed_dictionaries({"role-to-assume": _TEXT}, optional=dict.fromkeys(
+    ["role-duration-seconds", "audience", "role-chaining", "role", "aws-access-key-id"], _TEXT))
+_STEP = st.fixed_dictionaries({"uses": _mostly(st.just(ACTION)), "with": _mostly(_WITH)},
+                              optional={"env": _ENV})
+_CALL = st.sampled_from(["./.github/workflows/a.yml", "./.github/workflows/b.yml"])
+_STRATEGY = st.fixed_dictionaries({"matrix": st.dictionaries(
+    _WORDS, _mostly(st.lists(_TEXT, max_size=3)), max_size=3)})
+_JOB = st.fixed_dictionaries(
+    {"steps": _mostly(st.lists(_mostly(_STEP), min_size=1, max_size=3))},
+    optional={"uses": _mostly(_CALL), "with": _mostly(_WITH), "permissions": _PERMISSIONS,
+              "environment": _mostly(_TEXT | st.fixed_dictionaries({"name": _TEXT})),
+              "env": _ENV, "strategy": _mostly(_STRATEGY)})
+_JOB_IDS = _mostly(st.sampled_from(["deploy", "build"]), _KEYS)
+_WORKFLOW = st.fixed_dictionaries(
+    {True: _ON, "jobs": _mostly(st.dictionaries(_JOB_IDS, _mostly(_JOB), min_size=1, max_size=3))},
+    optional={"on": _ON, "permissions": _PERMISSIONS, "env": _ENV})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_mostly(_WORKFLOW), min_size=2, max_size=2), st.none() | st.just("main"))
+def test_random_workflows_never_raise(documents, default_branch):
+    files = {name: yaml.safe_dump(document, sort_keys=False)
+             for name, document in zip(("a.yml", "b.yml"), documents)}
+    inventory = parse(files, default_branch)
+    for workload in inventory.workloads:
+        assert workload.span.path in (f"{WORKFLOWS}/a.yml", f"{WORKFLOWS}/b.yml")
+        assert isinstance(workload.role, (str, Partial, Unknown))
+        assert workload.duration is None or isinstance(workload.duration, (int, Unknown))
+        assert workload.id_token_permission in (True, False, None)
+        assert all(isinstance(c.label, str) and c.subject for c in workload.contexts)
+    assert all(d.path.startswith(WORKFLOWS) for d in inventory.diagnostics)

@@ -1,0 +1,78 @@
+"""`oidclint explain` and `oidclint graph` over workloads linked to roles across folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES
+from oidclint.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def linked_tree(tmp_path):
+    """A workflow, a ServiceAccount manifest and the Terraform roles, each in its own folder."""
+    github = FIXTURES / "OIDC108" / "positive-job-gained-environment"
+    eks = FIXTURES / "OIDC108" / "positive-service-account-namespace"
+    shutil.copytree(github, tmp_path, dirs_exist_ok=True)
+    shutil.copytree(eks, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "expected.yaml").unlink()
+    return tmp_path
+
+
+def test_graph_links_workflow_manifest_and_terraform_in_one_scan(linked_tree):
+    result = runner.invoke(app, ["graph", str(linked_tree), "--format", "json",
+                                 "--repository", "acme/api"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    labels = {n["id"]: n["label"] for n in data["nodes"]}
+    edges = {(labels[e["source"]], labels[e["target"]], e["label"]) for e in data["edges"]}
+    assert ("deploy.yml job deploy", "aws_iam_role.deploy", "environment production") in edges
+    assert ("ServiceAccount payment/api", "aws_iam_role.api", "ServiceAccount payment/api") in edges
+    assert any(s == "aws_iam_role.api" and "system:serviceaccount:payments:api" in l
+               for s, _, l in edges)
+
+
+@pytest.mark.parametrize("fmt, marker", [("mermaid", "flowchart LR"), ("dot", "digraph oidclint")])
+def test_graph_text_formats(linked_tree, fmt, marker):
+    result = runner.invoke(app, ["graph", str(linked_tree), "--format", fmt, "--repository", "acme/api"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(marker)
+    assert "aws_iam_role.api" in result.stdout and "ServiceAccount payment/api" in result.stdout
+
+
+def test_explain_role_says_why_aws_refuses(linked_tree):
+    result = runner.invoke(app, ["explain", "aws_iam_role.api", "--path", str(linked_tree),
+                                 "--claim", "sub=system:serviceaccount:payment:api",
+                                 "--claim", "aud=sts.amazonaws.com"])
+    assert result.exit_code == 0, result.output
+    assert "Not authorized to perform sts:AssumeRoleWithWebIdentity" in result.stdout
+    assert "the token has `system:serviceaccount:payment:api`" in result.stdout
+
+
+def test_explain_role_admits_the_right_claims(linked_tree):
+    result = runner.invoke(app, ["explain", "payments-api", "--path", str(linked_tree),
+                                 "--claim", "sub=system:serviceaccount:payments:api",
+                                 "--claim", "aud=sts.amazonaws.com"])
+    assert result.stdout.rstrip().endswith("AWS would admit this token.")
+
+
+def test_explain_workload_reproduces_the_error(linked_tree):
+    result = runner.invoke(app, ["explain", "--path", str(linked_tree), "--repository", "acme/api",
+                                 "--workload", ".github/workflows/deploy.yml:deploy"])
+    assert result.exit_code == 0, result.output
+    assert "presents" in result.stdout
+    assert "FAILS   StringEquals token.actions.githubusercontent.com:sub" in result.stdout
+    assert "AWS would answer: Not authorized" in result.stdout
+
+
+def test_explain_usage_errors(linked_tree):
+    assert runner.invoke(app, ["explain", "--path", str(linked_tree)]).exit_code == 2
+    assert runner.invoke(app, ["explain", "nope", "--path", str(linked_tree)]).exit_code == 2
+    assert runner.invoke(app, ["explain", "aws_iam_role.api", "--claim", "sub",
+                               "--path", str(linked_tree)]).exit_code == 2
