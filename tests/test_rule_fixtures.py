@@ -15,7 +15,8 @@ CASES = sorted(p.parent for p in FIXTURES.glob("*/*/expected.yaml"))
 
 def findings_of(folder: Path) -> set[tuple[str, str, str | None]]:
     options = yaml.safe_load((folder / "expected.yaml").read_text()) or {}
-    report = scan([folder], root=folder, repository=options.get("repository"))
+    report = scan([folder], root=folder, repository=options.get("repository"),
+                  immutable_repositories=options.get("immutable_subjects", ()))
     assert not [d for d in report.diagnostics], report.diagnostics
     return {(f.rule_id, f.span.path, f.address) for f in report.findings}
 

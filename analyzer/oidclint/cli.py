@@ -79,6 +79,10 @@ def scan(
     default_branch: Optional[str] = typer.Option(
         None, "--default-branch", help="Branch that scheduled workflows run on."
     ),
+    immutable_subjects: Optional[List[str]] = typer.Option(
+        None, "--immutable-subjects", metavar="OWNER/NAME",
+        help="A GitHub repository that issues immutable owner@id/name@id subjects (repeatable).",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.engine import scan as run_scan
@@ -86,7 +90,8 @@ def scan(
 
     try:
         report = run_scan(paths or [Path(".")], repository=repository,
-                          default_branch=default_branch)
+                          default_branch=default_branch,
+                          immutable_repositories=immutable_subjects or ())
         rendered = FORMATS[format.value](report, color=_use_color(output) and format == Format.text)
     except Exception as exc:  # an internal error is exit 2, never a silent pass
         typer.echo(f"oidclint: internal error: {exc!r}", err=True)

@@ -103,7 +103,8 @@ def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], 
 
 def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
          rules: Sequence[Rule] | None = None, repository: str | None = None,
-         default_branch: str | None = None) -> Report:
+         default_branch: str | None = None,
+         immutable_repositories: Sequence[str] = ()) -> Report:
     """Scan files and folders; the public entry point behind ``oidclint scan``."""
     started = time.perf_counter()
     found = discover([Path(p) for p in paths], Path(root) if root else None)
@@ -116,7 +117,7 @@ def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
             "", "the repository is unknown (no --repository, no git remote `origin`, no "
             "GITHUB_REPOSITORY): CI job subjects cannot be checked against trusts",
             Level.NOTE))
-    graph = TrustGraph(inventory, repository)
+    graph = TrustGraph(inventory, repository, frozenset(immutable_repositories))
     rules = list(rules) if rules is not None else all_rules()
     findings, problems = run_rules(graph, rules)
     inventory.diagnostics.extend(problems)
@@ -128,4 +129,5 @@ def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
         rules=[rule.info() for rule in rules],
         version=__version__,
         duration=time.perf_counter() - started,
+        unresolved=[f"{w.name}: {w.role}" for w in graph.unresolved_links()],
     )

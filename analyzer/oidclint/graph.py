@@ -142,10 +142,13 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
 
 
 class TrustGraph:
-    def __init__(self, inventory: Inventory, repository: str | None = None) -> None:
+    def __init__(self, inventory: Inventory, repository: str | None = None,
+                 immutable_repositories: frozenset[str] = frozenset()) -> None:
         self.inventory = inventory
         self.repository = repository
         """``owner/name`` of the scanned repository, for GitHub and GitLab subjects."""
+        self.immutable_repositories = immutable_repositories
+        """GitHub repositories configured as issuing ``owner@id/name@id`` subjects."""
         self.graph = nx.MultiDiGraph()
         self._trusts: list[Trust] = []
         self._assumed: dict[int, list[Role]] = {}
@@ -306,6 +309,12 @@ class TrustGraph:
         token: those trusting an issuer of the workload's kind."""
         return [t for t in self.trusts_of_role(role)
                 if t.statement.allows and t.web_identity and issuer_fits(workload, t.issuer)]
+
+    def unresolved_links(self) -> list[Workload]:
+        """Workloads whose role cannot be known statically (a secret, a CI variable)."""
+        return [w for w in self.inventory.workloads
+                if w.kind != "eksctl" and isinstance(w.role, (Unknown, Partial))
+                and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
     def links(self) -> Iterator[tuple[Workload, Role]]:
         """Every workload with every role of the scan it asks for."""

@@ -329,6 +329,8 @@ class Report:
     rules: list[RuleInfo]
     version: str
     duration: float = 0.0
+    unresolved: list[str] = field(default_factory=list)
+    """Workloads whose role cannot be known statically (``secrets.*``, CI variables)."""
 
     def rule(self, rule_id: str) -> RuleInfo:
         return next(r for r in self.rules if r.id == rule_id)

@@ -116,4 +116,7 @@ def _related(workload, token, role, trusts, every):
         span = _trust_subject_span(trusts)
         if span:
             related.append(Related(span, f"subject condition of {role.address}"))
+    for span, address in dict.fromkeys((p.span, p.address) for t in trusts for p in t.providers
+                                       if p.span):
+        related.append(Related(span, f"OIDC provider {address}"))
     return related

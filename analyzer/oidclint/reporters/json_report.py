@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from oidclint.model import Diagnostic, Finding, Level, Report
-from oidclint.reporters import fingerprint, sorted_diagnostics, sorted_findings
+from oidclint.reporters import fingerprint, printable, sorted_diagnostics, sorted_findings
 from oidclint.source import Choice, Partial, Span, Unknown
 
 
@@ -31,6 +31,7 @@ def document(report: Report) -> dict[str, Any]:
         "findings": [_finding(f, report) for f in findings],
         "diagnostics": [_diagnostic(d) for d in sorted_diagnostics(report)],
         "summary": {level.value: sum(f.level == level for f in findings) for level in Level},
+        "unresolved_links": sorted(printable(u) for u in report.unresolved),
     }
     if report.root:
         doc["root"] = report.root

@@ -83,6 +83,14 @@ def _print_summary(console: Console, report: Report, findings: list[Finding]) ->
             f"[{_STYLE[worst]}]{_plural(len(findings), 'problem')}[/] "
             f"({', '.join(counts)}) in {files}."
         )
+    if report.unresolved:
+        console.print(
+            f"[yellow]{_plural(len(report.unresolved), 'workload')} "
+            f"{'names' if len(report.unresolved) == 1 else 'name'} a role that cannot be "
+            "resolved statically (a secret or CI variable):[/]"
+        )
+        for link in sorted(report.unresolved):
+            console.print(_indented(_safe(link)))
     if report.diagnostics:
         # The messages themselves go to stderr (the CLI prints them); the report counts them.
         unread = len({d.path for d in report.diagnostics if d.path})
