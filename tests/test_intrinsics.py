@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oidclint.graph import TrustGraph
+from oidclint.parsers.cloudformation import parse_cloudformation
 from oidclint.parsers.intrinsics import PSEUDO_PARAMETERS, Resolver
 from oidclint.parsers.located import load_documents
 from oidclint.source import Choice, LDict, LList, Partial, SourceFile, Str, Unknown
@@ -202,6 +204,38 @@ def test_other_attributes_are_unknown_naming_the_resource(expression, origin):
 def test_get_att_of_an_undeclared_resource():
     value, _ = resolve("!GetAtt Nope.Arn")
     assert value.origin == "undeclared Nope" and value.ref == "Nope"
+
+
+EKS_TEMPLATE = TEMPLATE + """\
+  Eks:
+    Type: AWS::EKS::Cluster
+    Properties: {RoleArn: x, ResourcesVpcConfig: {SubnetIds: [s]}}
+  EksProvider:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: !GetAtt Eks.OpenIdConnectIssuerUrl
+      ClientIdList: [sts.amazonaws.com]
+"""
+
+
+def test_eks_issuer_attribute_is_the_cluster_issuer_and_ties_a_provider_to_it():
+    resolver, test = resolver_for("X: !GetAtt Eks.OpenIdConnectIssuerUrl\n"
+                                  "Y: !GetAtt [Eks, Arn]\nZ: !Ref EksProvider\n",
+                                  EKS_TEMPLATE)
+    value = resolver.resolve(test["X"])
+    inventory = parse_cloudformation(SourceFile("stack.yaml", Path("stack.yaml"), EKS_TEMPLATE))
+    (cluster,) = inventory.clusters
+    assert isinstance(value, Partial) and value.ref == "Eks"
+    assert value.parts == cluster.issuer.parts and cluster.issuer.ref == "Eks"
+    assert str(value) == "https://oidc.eks.${region of Eks}.amazonaws.com/id/${OIDC id of Eks}"
+    assert value.span == test["X"].span  # located at the GetAtt, like every resolved value
+    assert resolver.resolve(test["Y"]) == Unknown("Eks.Arn", test["Y"].span, "Eks")
+    provider = next(p for p in inventory.providers if p.address == "EksProvider")
+    assert provider.url.ref == "Eks" and provider.url.parts == cluster.issuer.parts
+    assert TrustGraph(inventory).cluster_of_provider(provider).address == "Eks"
+    assert str(resolver.resolve(test["Z"])) == ("arn:aws:iam::${account id}:oidc-provider/"
+                                               "oidc.eks.${region of Eks}.amazonaws.com/id/"
+                                               "${OIDC id of Eks}")
 
 
 # -- Fn::Sub ------------------------------------------------------------------------------

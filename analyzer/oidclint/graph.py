@@ -20,6 +20,7 @@ from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.model import (
+    Cluster,
     Condition,
     Inventory,
     OidcProvider,
@@ -189,11 +190,11 @@ class TrustGraph:
             for role in self._assumed[id(workload)]:
                 self.graph.add_edge(workload_id, self.node_id("role", role.scope, role.address),
                                     key="assumes")
-            for cluster in self.inventory.clusters:
-                if workload.cluster and cluster.address == workload.cluster:
-                    self.graph.add_edge(workload_id,
-                                        self.node_id("cluster", cluster.scope, cluster.address),
-                                        key="runs_in")
+            cluster = self.cluster_of(workload)
+            if cluster is not None:
+                self.graph.add_edge(workload_id,
+                                    self.node_id("cluster", cluster.scope, cluster.address),
+                                    key="runs_in")
         for policy in self.inventory.policies:
             policy_id = self.node_id("policy", policy.scope, policy.address)
             self.graph.add_node(policy_id, kind="policy", obj=policy)
@@ -322,10 +323,25 @@ class TrustGraph:
             for role in self.assumed_roles(workload):
                 yield workload, role
 
-    def cluster_of_provider(self, provider: OidcProvider) -> str | None:
+    def _cluster(self, address: str | None, path: str) -> Cluster | None:
+        """The cluster an address names from a file: the one in the same folder or template
+        when several folders use the same address (one root module per cluster)."""
+        if not address:
+            return None
+        named = [c for c in self.inventory.clusters if c.address == address]
+        folder = path.rpartition("/")[0] or "."
+        local = [c for c in named if c.scope in (folder, path)]
+        found = local or named
+        return found[0] if len(found) == 1 else None
+
+    def cluster_of(self, workload: Workload) -> Cluster | None:
+        """The EKS cluster a ServiceAccount runs in, when the code says so."""
+        return self._cluster(workload.cluster, workload.span.path)
+
+    def cluster_of_provider(self, provider: OidcProvider) -> Cluster | None:
         """The EKS cluster whose issuer the provider was built from, when the code says so."""
-        ref = getattr(provider.url, "ref", None)
-        return ref if ref and any(c.address == ref for c in self.inventory.clusters) else None
+        path = provider.span.path if provider.span else ""
+        return self._cluster(getattr(provider.url, "ref", None), path)
 
     def trusts_of_provider(self, provider: OidcProvider) -> list[Trust]:
         node = self.node_id("provider", provider.scope, provider.address)
@@ -392,10 +408,9 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
     for provider in trust_graph.providers:
         cluster = trust_graph.cluster_of_provider(provider)
         if cluster:
-            for node, data in view.nodes(data=True):
-                if data["kind"] == "cluster" and node.endswith(":" + cluster):
-                    view.add_edge(trust_graph.node_id("provider", provider.scope, provider.address),
-                                  node, label="issuer of")
+            view.add_edge(trust_graph.node_id("provider", provider.scope, provider.address),
+                          trust_graph.node_id("cluster", cluster.scope, cluster.address),
+                          label="issuer of")
     return view
 
 

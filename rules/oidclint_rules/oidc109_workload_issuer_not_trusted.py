@@ -61,17 +61,23 @@ class WorkloadIssuerNotTrusted(Rule):
                     fix=f"Add a statement trusting the {kind} issuer, or assume another role.",
                 )
                 continue
-            if workload.cluster is None:
+            cluster = graph.cluster_of(workload)
+            if cluster is None:
                 continue
-            clusters = {graph.cluster_of_provider(p) for t in fitting for p in t.providers}
-            if None in clusters or not clusters or workload.cluster in clusters:
+            trusted = [graph.cluster_of_provider(p) for t in fitting for p in t.providers]
+            if not trusted or None in trusted or any(c is cluster for c in trusted):
                 continue
+            names = ", ".join(sorted({_where(c) for c in trusted}))
             yield self.finding(
                 workload.role_span or workload.span,
-                f"{workload.name} runs in {workload.cluster}, but {role.address} trusts the OIDC "
-                "provider of " + ", ".join(sorted(clusters)) + ": tokens from this cluster's "
-                "issuer are denied.",
+                f"{workload.name} runs in {_where(cluster)}, but {role.address} trusts the OIDC "
+                f"provider of {names}: tokens from this cluster's issuer are denied.",
                 fallback=[workload.span],
                 related=[Related(role.span, f"role {role.address}")] if role.span else [],
-                fix=f"Trust the OIDC provider of {workload.cluster}.",
+                fix=f"Trust the OIDC provider of {_where(cluster)}.",
             )
+
+
+def _where(cluster) -> str:
+    name = f" ({cluster.name})" if isinstance(cluster.name, str) else ""
+    return f"{cluster.address}{name} in {cluster.scope}"

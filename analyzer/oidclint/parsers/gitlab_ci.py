@@ -11,9 +11,9 @@ the file is ``Unknown``.
 The token's ``sub`` is ``project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name>``
 (https://docs.gitlab.com/ci/secrets/id_token_authentication/#token-payload); the job's
 ``environment:`` does not change it (docs/facts.md §4). Contexts are the refs a job
-can run for, read from ``rules:if``, ``only``/``except`` and ``workflow:rules`` as far as they
-are static: a ref that cannot be ruled out is kept, so the contexts over-approximate. Claim
-synthesis prefixes the project path.
+can run for, read from ``rules:if``, ``only``/``except`` and ``workflow:rules`` by
+``oidclint.parsers.gitlab_refs``; claim synthesis prefixes the project path. YAML merge keys
+(``<<: *defaults``) are applied by the shared loader, ``oidclint.parsers.located``.
 
 ``include:local`` files are taken from the scanned files only, never from disk, with paths
 relative to the repository root (the scan root) and ``*``/``**`` wildcards; the including
@@ -29,11 +29,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import yaml
-
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
-from oidclint.parsers.located import LoadError, _LocatedLoader
+from oidclint.parsers.gitlab_refs import (  # the ref functions are importable from here too
+    Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
+)
+from oidclint.parsers.located import LoadError, load_documents
 from oidclint.source import LDict, LList, SourceFile, Span, Str, Text, Unknown, concat, span_of
+
+__all__ = [
+    "RESERVED", "deep_merge", "glob_match", "parse_condition", "parse_gitlab_ci", "refs_of",
+    "regex_globs",
+]
 
 # Top-level keys that are not jobs (https://docs.gitlab.com/ci/yaml/); ``pages`` is a job.
 RESERVED = frozenset({
@@ -46,10 +52,7 @@ MAX_EXTENDS_DEPTH = 11
 """GitLab's limit on ``extends`` nesting."""
 MAX_REFERENCE_DEPTH = 10
 """``!reference`` tags followed through one another this deep (GitLab's limit)."""
-MAX_GLOBS = 16
-"""Alternatives a regular expression may spell out before it counts as any ref."""
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _VARIABLE = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)|\$\[\[\s*(.*?)\s*\]\]")
 _ROLE_VARIABLE = re.compile(r"ROLE_ARN|ROLE_TO_ASSUME", re.I)
 _ASSUME = "assume-role-with-web-identity"
@@ -66,71 +69,6 @@ def parse_gitlab_ci(file: SourceFile, files_by_path: dict[str, SourceFile]) -> I
     if config is not None:
         _Pipeline(file.path, config, files_by_path, inventory).read()
     return inventory
-
-
-# -- YAML ----------------------------------------------------------------------------------
-
-class _MergeKeyLoader(_LocatedLoader):
-    """The located loader with YAML merge keys (``<<: *defaults``), common in GitLab CI.
-
-    Merged keys are deduplicated (explicit keys win, then earlier sources), so a chain of
-    merges cannot grow exponentially before the loader's alias budget sees it.
-    """
-
-    def __init__(self, stream: str, path: str) -> None:
-        super().__init__(stream, path, False)
-        self._flattened: set[yaml.Node] = set()
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            self._flatten(node)
-        return super().construct_object(node, deep)
-
-    def _flatten(self, node: yaml.MappingNode) -> None:
-        if node in self._flattened:
-            return
-        self._flattened.add(node)
-        own, merged = [], []
-        for key, value in node.value:
-            if key.tag != _MERGE_TAG:
-                own.append((key, value))
-                continue
-            for source in value.value if isinstance(value, yaml.SequenceNode) else [value]:
-                if not isinstance(source, yaml.MappingNode):
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a merge key (<<) expects a mapping", source.start_mark)
-                self._flatten(source)
-                merged.extend(source.value)
-        seen = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
-        kept = []
-        for key, value in merged:
-            identity = key.value if isinstance(key, yaml.ScalarNode) else id(key)
-            if identity not in seen:
-                seen.add(identity)
-                kept.append((key, value))
-        node.value = kept + own
-
-
-def load_yaml(text: str, path: str) -> list[Any]:
-    """Every document of a YAML text, located, merge keys applied. Raises ``LoadError``."""
-    loader = _MergeKeyLoader(text, path)
-    try:
-        documents = []
-        while loader.check_node():
-            documents.append(loader.construct_document(loader.get_node()))
-        return documents
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise LoadError(f"{where}{exc.problem or exc.context}") from None
-    except LoadError:
-        raise
-    except RecursionError:
-        raise LoadError("nested too deeply to read") from None
-    except Exception as exc:  # noqa: BLE001 - yaml errors, unhashable keys, bad tag values
-        raise LoadError(f"cannot read the document: {exc}") from None
-    finally:
-        loader.dispose()
 
 
 # -- includes and merging ------------------------------------------------------------------
@@ -186,7 +124,7 @@ class _IncludeResolver:
 
     def _load(self, file: SourceFile) -> LDict | None:
         try:
-            documents = load_yaml(file.text, file.path)
+            documents = load_documents(file.text, file.path)
         except LoadError as exc:
             position = _SYNTAX_POSITION.match(str(exc))
             span = Span(file.path, int(position[1]), int(position[2])) if position else None
@@ -286,7 +224,7 @@ class _Pipeline:
         self.variables = _variables(config.get("variables"))
         workflow = config.get("workflow")
         rules = self._resolved(workflow.get("rules")) if isinstance(workflow, dict) else None
-        self.workflow = rule_refs(rules) if isinstance(rules, list) else [_Refs()]
+        self.workflow = rule_refs(rules) if isinstance(rules, list) else [Refs()]
 
     def _report(self, span: Span | None, message: str) -> None:
         path = span.path if span else self.path
@@ -463,9 +401,8 @@ class _Pipeline:
         else:
             # Without rules or only, a job runs in branch and tag pipelines, not in merge
             # request pipelines (https://docs.gitlab.com/ci/yaml/#only--except).
-            refs = [_Refs(merge_request=False, span=key.span)]
-        met = _unique(m for r in refs for w in self.workflow if (m := _meet(r, w)) is not None)
-        return [_context(r, key.span) for r in met]
+            refs = [Refs(merge_request=False, span=key.span)]
+        return contexts(refs, self.workflow, key.span)
 
 
 def _is_reference(value: Any) -> bool:
@@ -574,414 +511,3 @@ def _audience(name: Any, spec: Any, expander: _Expander) -> Text:
         listed = ", ".join(str(a) for a in aud)
         return Unknown(f"id_tokens.{name}.aud lists several audiences ({listed})", where)
     return Unknown(f"id_tokens.{name} sets no aud", where)
-
-
-# -- refs a job runs for -------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class _Refs:
-    """Refs a pipeline can run for: a ref type and a ref name (exact, glob or unknown)."""
-
-    ref_type: str = "*"
-    """``branch``, ``tag``, or ``*`` for either."""
-    ref: Text = "*"
-    glob: bool = True
-    merge_request: bool | None = None
-    """True: merge request pipelines only (the ref is the source branch); False: never in
-    them (branch, tag, schedule ... pipelines); None: either."""
-    span: Span | None = None
-
-
-def _meet(a: _Refs, b: _Refs) -> _Refs | None:
-    """Refs in both (or a superset of them when globs cannot be intersected exactly)."""
-    if a.ref_type == "*":
-        ref_type = b.ref_type
-    elif b.ref_type in ("*", a.ref_type):
-        ref_type = a.ref_type
-    else:
-        return None
-    if None not in (a.merge_request, b.merge_request) and a.merge_request != b.merge_request:
-        return None
-    ref = _meet_ref(a, b)
-    if ref is None:
-        return None
-    merge_request = b.merge_request if a.merge_request is None else a.merge_request
-    return _Refs(ref_type, ref[0], ref[1], merge_request, a.span or b.span)
-
-
-def _meet_ref(a: _Refs, b: _Refs) -> tuple[Text, bool] | None:
-    if a.glob and a.ref == "*":
-        return b.ref, b.glob
-    if b.glob and b.ref == "*":
-        return a.ref, a.glob
-    exact_a = isinstance(a.ref, str) and not a.glob
-    exact_b = isinstance(b.ref, str) and not b.glob
-    if exact_a and exact_b:
-        return (a.ref, False) if a.ref == b.ref else None
-    if exact_a or exact_b:
-        exact, other = (a, b) if exact_a else (b, a)
-        if other.glob and isinstance(other.ref, str) and not glob_match(other.ref, exact.ref):
-            return None
-        return exact.ref, False
-    return a.ref, a.glob  # two globs, or an unknown name: the meet lies within the first
-
-
-def _unique(refs: Iterable[_Refs]) -> list[_Refs]:
-    seen: dict[tuple, _Refs] = {}
-    for r in refs:
-        seen.setdefault((r.ref_type, str(r.ref), r.glob, r.merge_request), r)
-    return list(seen.values())
-
-
-def _meet_all(groups: list[list[_Refs]]) -> list[_Refs]:
-    result = [_Refs()]
-    for group in groups:
-        result = _unique(m for r in result for g in group if (m := _meet(r, g)) is not None)
-    return result
-
-
-def glob_match(glob: str, text: str) -> bool:
-    """IAM-style wildcards: ``*`` any run of characters, ``?`` one."""
-    pattern = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-    return re.fullmatch(pattern, text, re.S) is not None
-
-
-def _context(refs: _Refs, fallback: Span | None) -> TokenContext:
-    kind = {"branch": "branch", "tag": "tag"}.get(refs.ref_type, "branch or tag")
-    ref = refs.ref
-    if refs.glob and ref == "*":
-        label = "merge request (any source branch)" if refs.merge_request else f"any {kind}"
-    else:
-        shown = ref.origin if isinstance(ref, Unknown) else str(ref)
-        label = f"{kind} matching {shown}" if refs.glob else f"{kind} {shown}"
-        label = f"merge request from {label}" if refs.merge_request else label
-    claims: dict[str, Text] = {}
-    if refs.ref_type != "*":
-        claims["ref_type"] = Str(refs.ref_type)
-    if not refs.glob:
-        claims["ref"] = ref
-    if refs.merge_request:
-        claims["pipeline_source"] = Str("merge_request_event")
-    return TokenContext(
-        label=label,
-        subject=concat(("ref_type:", refs.ref_type, ":ref:", ref), refs.span or fallback),
-        pattern=refs.glob or refs.ref_type == "*",
-        span=refs.span or fallback,
-        claims=claims,
-    )
-
-
-def rule_refs(rules: list) -> list[_Refs]:
-    """The refs ``rules`` let a job (or, under ``workflow``, a pipeline) run for.
-
-    The first rule that matches decides (https://docs.gitlab.com/ci/yaml/#rules): a rule
-    after ``when: never`` rules applies only where none of them matched.
-    """
-    result: list[_Refs] = []
-    excluded: list[list[_Refs]] = []
-    for rule in rules:
-        if not isinstance(rule, dict):
-            continue
-        condition = rule.get("if")
-        tree = parse_condition(condition) if isinstance(condition, str) else ("true",)
-        span = span_of(condition) or span_of(rule)
-        if rule.get("when") == "never":
-            if "changes" in rule or "exists" in rule:
-                continue  # excludes only together with file changes: nothing certain
-            if condition is None:
-                break
-            excluded.append(refs_of(tree, positive=False) if tree else [_Refs()])
-            continue
-        refs = [_Refs(r.ref_type, r.ref, r.glob, r.merge_request, span)
-                for r in (refs_of(tree) if tree else [_Refs()])]
-        result.extend(_meet_all([refs, *excluded]))
-    return _unique(result)
-
-
-_ONLY_KEYWORDS = {
-    "branches": _Refs("branch", merge_request=False), "tags": _Refs("tag", merge_request=False),
-    "merge_requests": _Refs("branch", merge_request=True),
-}
-# Pipeline sources (https://docs.gitlab.com/ci/yaml/#onlyrefs--exceptrefs): any ref.
-_ONLY_SOURCES = frozenset({
-    "api", "chat", "external", "external_pull_requests", "pipelines", "pushes", "schedules",
-    "triggers", "web",
-})
-
-
-def only_refs(only: Any, exclude: Any) -> list[_Refs]:
-    """The refs ``only`` admits minus the ref types ``except`` names (``tags``, ``branches``).
-
-    A plain name is read as a branch, as GitLab documents it; a regular expression is matched
-    against branch and tag names. Names and patterns never match merge request pipelines.
-    """
-    refs_list, variables = (only.get("refs"), only.get("variables")) if isinstance(only, dict) \
-        else (only, None)
-    if refs_list is None:
-        result = [_Refs()]
-    else:
-        result = _unique(r for entry in _entries(refs_list) for r in _only_entry(entry))
-    if isinstance(variables, list):
-        trees = [parse_condition(v) for v in variables if isinstance(v, str)]
-        admitted = _unique(r for t in trees for r in (refs_of(t) if t else [_Refs()]))
-        result = _meet_all([result, admitted])
-    excluded_list = exclude.get("refs") if isinstance(exclude, dict) else exclude
-    excluded = {str(e) for e in _entries(excluded_list)} & {"branches", "tags"}
-    kept = []
-    for r in result:
-        types = [t for t in (("branch", "tag") if r.ref_type == "*" else (r.ref_type,))
-                 if {"branch": "branches", "tag": "tags"}[t] not in excluded]
-        if len(types) == 1 and r.ref_type == "*":
-            r = _Refs(types[0], r.ref, r.glob, r.merge_request, r.span)
-        if types:
-            kept.append(r)
-    return kept
-
-
-def _entries(value: Any) -> list[Str]:
-    items = value if isinstance(value, list) else [value]
-    return [i if isinstance(i, Str) else Str(i) for i in items if isinstance(i, str)]
-
-
-def _only_entry(entry: Str) -> list[_Refs]:
-    span = entry.span
-    if entry in _ONLY_KEYWORDS:
-        keyword = _ONLY_KEYWORDS[entry]
-        return [_Refs(keyword.ref_type, "*", True, keyword.merge_request, span)]
-    if entry in _ONLY_SOURCES:
-        return [_Refs(span=span)]
-    regex = _regex_literal(entry)
-    if regex is not None:
-        return _glob_refs("*", regex_globs(*regex), False, span)
-    return [_Refs("branch", entry, False, False, span)]
-
-
-# ---- rules:if expressions (https://docs.gitlab.com/ci/jobs/job_rules/#cicd-variable-expressions)
-
-_TOKEN = re.compile(r"""\s*(?:
-    (?P<var>\$\{\w+\}|\$\w+)
-  | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-  | (?P<regex>/(?:[^/\\]|\\.)*/[a-z]*)
-  | (?P<op>==|!=|=~|!~|&&|\|\||\(|\))
-  | (?P<null>null\b)
-)""", re.X)
-_NEGATED = {"==": "!=", "!=": "==", "=~": "!~", "!~": "=~"}
-
-
-def parse_condition(text: str) -> tuple | None:
-    """A ``rules:if`` expression as a tree; ``None`` when it cannot be read."""
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    text = text.rstrip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            return None
-        kind = match.lastgroup or ""
-        tokens.append((kind, match[kind]))
-        position = match.end()
-    parser = _ConditionParser(tokens)
-    try:
-        tree = parser.disjunction()
-    except (IndexError, ValueError, RecursionError):
-        return None
-    return tree if parser.position == len(tokens) else None
-
-
-class _ConditionParser:
-    def __init__(self, tokens: list[tuple[str, str]]) -> None:
-        self.tokens = tokens
-        self.position = 0
-
-    def _peek(self) -> tuple[str, str]:
-        return self.tokens[self.position] if self.position < len(self.tokens) else ("", "")
-
-    def _next(self) -> tuple[str, str]:
-        token = self.tokens[self.position]
-        self.position += 1
-        return token
-
-    def disjunction(self) -> tuple:
-        parts = [self.conjunction()]
-        while self._peek() == ("op", "||"):
-            self._next()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else ("or", parts)
-
-    def conjunction(self) -> tuple:
-        parts = [self.comparison()]
-        while self._peek() == ("op", "&&"):
-            self._next()
-            parts.append(self.comparison())
-        return parts[0] if len(parts) == 1 else ("and", parts)
-
-    def comparison(self) -> tuple:
-        if self._peek() == ("op", "("):
-            self._next()
-            inner = self.disjunction()
-            if self._next() != ("op", ")"):
-                raise ValueError("unbalanced parenthesis")
-            return inner
-        left = self._operand()
-        kind, op = self._peek()
-        if kind == "op" and op in _NEGATED:
-            self._next()
-            return ("cmp", op, left, self._operand())
-        return ("present", left) if left[0] == "var" else ("true",)
-
-    def _operand(self) -> tuple:
-        kind, text = self._next()
-        if kind == "var":
-            return ("var", text.strip("${}"))
-        if kind == "str":
-            return ("str", text[1:-1])
-        if kind == "regex":
-            return ("regex", text)
-        if kind == "null":
-            return ("null",)
-        raise ValueError(f"unexpected {text!r}")
-
-
-_BRANCH, _TAG, _REF = "CI_COMMIT_BRANCH", "CI_COMMIT_TAG", "CI_COMMIT_REF_NAME"
-_MR_SOURCE, _DEFAULT = "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_DEFAULT_BRANCH"
-_REF_TYPES = {_BRANCH: "branch", _TAG: "tag", _REF: "*", _MR_SOURCE: "branch"}
-# Where each variable is set (https://docs.gitlab.com/ci/variables/predefined_variables/):
-# CI_COMMIT_BRANCH in branch pipelines only, CI_COMMIT_TAG in tag pipelines only,
-# CI_MERGE_REQUEST_* in merge request pipelines only, CI_COMMIT_REF_NAME in all.
-_MERGE_REQUEST = {_BRANCH: False, _TAG: False, _REF: None, _MR_SOURCE: True}
-
-
-def refs_of(tree: tuple, positive: bool = True) -> list[_Refs]:
-    """The refs for which the expression is true (false, when not ``positive``)."""
-    kind = tree[0]
-    if kind in ("or", "and"):
-        groups = [refs_of(child, positive) for child in tree[1]]
-        if (kind == "or") == positive:
-            return _unique(r for group in groups for r in group)
-        return _meet_all(groups)
-    if kind == "present":
-        return _atom(tree[1][1], "present" if positive else "absent", None)
-    if kind == "cmp":
-        op, left, right = tree[1], tree[2], tree[3]
-        op = op if positive else _NEGATED[op]
-        if left[0] != "var" and right[0] == "var":
-            left, right = right, left
-        if left[0] == "var":
-            return _atom(left[1], op, right)
-    return [_Refs()]
-
-
-def _atom(name: str, op: str, operand: tuple | None) -> list[_Refs]:
-    """What one comparison says about the ref; anything else admits every ref."""
-    if operand == ("null",):
-        op, operand = ("absent" if op == "==" else "present"), None
-    merge_request = _MERGE_REQUEST.get(name)
-    text = operand[1] if operand is not None and operand[0] == "str" else None
-    if op == "present":
-        if name in (_BRANCH, _TAG):
-            return [_Refs(_REF_TYPES[name], merge_request=False)]
-        if name.startswith("CI_MERGE_REQUEST_"):
-            return [_Refs("branch", merge_request=True)]
-    elif op == "absent" and name == _TAG:
-        return [_Refs("branch")]
-    elif name == "CI_PIPELINE_SOURCE" and text is not None and op in ("==", "!="):
-        # https://docs.gitlab.com/ci/jobs/job_rules/#ci_pipeline_source-predefined-variable
-        is_merge_request = text == "merge_request_event"
-        if op == "==":
-            return [_Refs("branch", merge_request=True) if is_merge_request
-                    else _Refs(merge_request=False)]
-        return [_Refs(merge_request=False)] if is_merge_request else [_Refs()]
-    elif op == "==" and text is not None and name in _REF_TYPES:
-        return [_Refs(_REF_TYPES[name], Str(text), False, merge_request)]
-    elif op == "==" and operand is not None and operand[0] == "var":
-        pair = {name, operand[1]}
-        other = (pair - {_DEFAULT}).pop() if _DEFAULT in pair and len(pair) == 2 else None
-        if other in _REF_TYPES:
-            default = Unknown(f"${_DEFAULT} (the project's default branch)")
-            ref_type = "branch" if other != _REF else "*"
-            return [_Refs(ref_type, default, False, _MERGE_REQUEST[other])]
-    elif op == "=~" and operand is not None and operand[0] == "regex" and name in _REF_TYPES:
-        regex = _regex_literal(operand[1])
-        return _glob_refs(_REF_TYPES[name], regex_globs(*regex) if regex else None, merge_request)
-    return [_Refs()]
-
-
-def _glob_refs(ref_type: str, globs: list[str] | None, merge_request: bool | None,
-               span: Span | None = None) -> list[_Refs]:
-    """Refs matching any of ``globs`` (a glob without wildcards is one exact name)."""
-    return [_Refs(ref_type, Str(g), "*" in g or "?" in g, merge_request, span)
-            for g in globs or ["*"]]
-
-
-def _regex_literal(text: str) -> tuple[str, str] | None:
-    """``/pattern/flags`` split, ``None`` when the text is not one."""
-    match = re.fullmatch(r"/(.*)/([a-z]*)", text, re.S)
-    return (match[1].replace("\\/", "/"), match[2]) if match else None
-
-
-def regex_globs(pattern: str, flags: str = "") -> list[str] | None:
-    """Globs that together match at least every ref the regular expression matches (GitLab
-    searches, so an unanchored end is a ``*``); ``None`` when it cannot be translated.
-
-    The expression is read with the standard library's own parser (RE2, which GitLab uses,
-    shares its syntax for everything translated here).
-    """
-    if "i" in flags:
-        return None
-    try:
-        parsed = _sre_parser.parse(pattern)
-    except (re.error, RecursionError, OverflowError):
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    items = list(parsed)
-    alternatives = ([list(b) for b in items[0][1][1]]
-                    if len(items) == 1 and items[0][0] is _sre.BRANCH else [items])
-    globs: list[str] = []
-    for alternative in alternatives:
-        start = bool(alternative) and alternative[0] in _STARTS
-        end = len(alternative) > start and alternative[-1] in _ENDS
-        middles = _sequence_globs(alternative[int(start):len(alternative) - int(end)])
-        if middles is None:
-            return None
-        globs.extend(("" if start else "*") + m + ("" if end else "*") for m in middles)
-        if len(globs) > MAX_GLOBS:
-            return None
-    return list(dict.fromkeys(re.sub(r"\*+", "*", g) for g in globs))
-
-
-try:  # the standard library's regular expression parser (Python 3.11+, then 3.10)
-    from re import _constants as _sre, _parser as _sre_parser
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre
-    import sre_parse as _sre_parser
-
-_STARTS = ((_sre.AT, _sre.AT_BEGINNING), (_sre.AT, _sre.AT_BEGINNING_STRING))
-_ENDS = ((_sre.AT, _sre.AT_END), (_sre.AT, _sre.AT_END_STRING))
-_ONE_CHARACTER = (_sre.ANY, _sre.IN, _sre.NOT_LITERAL)
-
-
-def _sequence_globs(items: list) -> list[str] | None:
-    """Globs for a parsed sequence: literals as written, one character ``?``, repeats ``*``."""
-    globs = [""]
-    for op, argument in items:
-        if op is _sre.LITERAL:
-            options = [chr(argument)]
-        elif op in _ONE_CHARACTER:
-            options = ["?"]
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT":
-            low, high, inner = argument
-            options = _sequence_globs(list(inner)) if low == high == 1 else ["*"]
-        elif op is _sre.SUBPATTERN:
-            options = _sequence_globs(list(argument[-1]))
-        elif op is _sre.BRANCH:
-            branches = [_sequence_globs(list(b)) for b in argument[1]]
-            options = None if None in branches else [g for b in branches for g in b]
-        else:
-            return None  # anchors inside, look-arounds, back-references
-        if options is None:
-            return None
-        globs = [g + o for g in globs for o in options]
-        if len(globs) > MAX_GLOBS:
-            return None
-    return globs

@@ -34,6 +34,7 @@ OIDC_PROVIDER = "AWS::IAM::OIDCProvider"
 CDK_OIDC_PROVIDER = "Custom::AWSCDKOpenIdConnectProvider"
 ROLE = "AWS::IAM::Role"
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+EKS_CLUSTER = "AWS::EKS::Cluster"
 CDK_CFN_JSON = "Custom::AWSCDKCfnJson"
 """CDK's ``CfnJson``: its ``Value`` attribute is its ``Value`` property parsed as JSON. CDK
 builds condition blocks with computed keys this way (aws-cdk-lib ``CfnJson``)."""
@@ -75,6 +76,20 @@ def intrinsic_name(value: Any) -> str | None:
         if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
             return str(key)
     return None
+
+
+def eks_issuer(logical: str, span: Span | None) -> Partial:
+    """The OIDC issuer of an ``AWS::EKS::Cluster``, naming the cluster as its ``ref``:
+    ``https://oidc.eks.<region>.amazonaws.com/id/<id>``, region and id known only once the
+    stack exists. The cluster's issuer and ``Fn::GetAtt <cluster>.OpenIdConnectIssuerUrl``
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-cluster.html)
+    are this one value, so a provider built from the attribute is tied to its cluster.
+    """
+    # The issuer, as describe-cluster prints identity.oidc.issuer, carries the scheme
+    # (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html);
+    # that Fn::GetAtt OpenIdConnectIssuerUrl does too is unconfirmed (docs/facts.md §1).
+    return Partial(("https://oidc.eks.", Unknown(f"region of {logical}"),
+                    ".amazonaws.com/id/", Unknown(f"OIDC id of {logical}")), span, logical)
 
 
 def relocate(value: Any, span: Span | None, ref: str | None = None) -> Any:
@@ -378,6 +393,8 @@ class Resolver:
             return self._managed_policy_arn(name, span)
         if kind == CDK_CFN_JSON and attribute == "Value":
             return self.json_value(self._property(name, "Value"))
+        if kind == EKS_CLUSTER and attribute == "OpenIdConnectIssuerUrl":
+            return eks_issuer(name, span)
         return Unknown(f"{name}.{attribute}", span, ref=name)
 
     # -- strings ------------------------------------------------------------------------

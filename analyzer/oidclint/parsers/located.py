@@ -5,6 +5,13 @@ they arrive in their long form (``{"Fn::Sub": ...}``). JSON is read by the same 
 is YAML once tabs, which JSON only allows as white space, are made spaces. Aliases are shared,
 not copied, and the total size they expand to is bounded, so an alias bomb is an error and
 not an exhausted machine.
+
+Merge keys (``<<: *defaults``, ``<<: [*a, *b]``, https://yaml.org/type/merge.html) are applied
+here for every caller, since cfn-flip's mapping constructor does not: keys written in the
+mapping win over merged ones, and an earlier merged mapping over a later one. The merged keys
+and values are the nodes where they were written, so they keep those spans. Each key is merged
+once (a chain of merges naming the same mapping many times cannot grow exponentially), and
+merged entries count against the same budget as aliases.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from cfn_tools.yaml_loader import CfnYamlLoader
 from oidclint.source import LDict, LList, Span, Str
 
 MAX_EXPANDED_NODES = 500_000
-"""How many nodes a document may expand to, aliases counted at every use."""
+"""How many nodes a document may expand to, aliases and merged entries counted at every use."""
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class LoadError(ValueError):
@@ -32,14 +41,46 @@ class _LocatedLoader(CfnYamlLoader):
         self._json_scalars = json_scalars
         self._located: dict[yaml.Node, Any] = {}
         self._sizes: dict[yaml.Node, int] = {}
+        self._flattened: set[yaml.Node] = set()
+        self._flattening: set[yaml.Node] = set()
         self._expanded = 0
 
     def _spend(self, count: int) -> None:
         self._expanded += count
         if self._expanded > MAX_EXPANDED_NODES:
-            raise LoadError(
-                f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)"
-            )
+            raise LoadError(f"aliases and merge keys expand to more than "
+                            f"{MAX_EXPANDED_NODES:,} nodes (an alias bomb?)")
+
+    def _flatten(self, node: yaml.MappingNode) -> None:
+        """Applies the merge keys of ``node`` in place: merged entries first, deduplicated
+        (explicit keys win, then earlier sources), then the mapping's own entries."""
+        if node in self._flattened:
+            return
+        if node in self._flattening:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a merge key (<<) merges the mapping it is in", node.start_mark)
+        self._flattening.add(node)
+        own = [(key, value) for key, value in node.value if key.tag != _MERGE_TAG]
+        seen = {_identity(key) for key, _ in own}
+        kept = []
+        for key, value in node.value:
+            if key.tag != _MERGE_TAG:
+                continue
+            for source in value.value if isinstance(value, yaml.SequenceNode) else [value]:
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while applying a merge key (<<)", key.start_mark,
+                        f"expected a mapping or a list of mappings, found {source.id}",
+                        source.start_mark)
+                self._flatten(source)
+                self._spend(len(source.value))
+                for entry in source.value:
+                    if _identity(entry[0]) not in seen:
+                        seen.add(_identity(entry[0]))
+                        kept.append(entry)
+        node.value = kept + own
+        self._flattening.discard(node)
+        self._flattened.add(node)
 
     def _size(self, node: yaml.Node) -> int:
         size = self._sizes.get(node)
@@ -61,6 +102,8 @@ class _LocatedLoader(CfnYamlLoader):
             self._spend(self._size(node))
             return self._located[node]
         self._spend(1)
+        if isinstance(node, yaml.MappingNode):
+            self._flatten(node)
         data = super().construct_object(node, deep=True)
         data = self._locate(data, node)
         self._located[node] = data
@@ -88,6 +131,11 @@ class _LocatedLoader(CfnYamlLoader):
         if isinstance(data, list):
             return LList(data, span=span)
         return data
+
+
+def _identity(key: yaml.Node) -> object:
+    """What makes two keys the same key: a scalar's tag and text, any other node itself."""
+    return (key.tag, key.value) if isinstance(key, yaml.ScalarNode) else key
 
 
 def _json_scalar(text: str, span: Span) -> Any:

@@ -1,0 +1,188 @@
+"""The located loader: YAML merge keys for every caller, bounded, keeping where keys were written."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from oidclint.parsers.located import MAX_EXPANDED_NODES, LoadError, load_documents
+from oidclint.source import LDict, LList, Span, Str
+
+
+def load(text: str) -> object:
+    (document,) = load_documents(textwrap.dedent(text), "f.yaml")
+    return document
+
+
+def at(text: str, needle: str, occurrence: int = 0) -> tuple[int, int]:
+    """Line and column (1-based) of the ``occurrence``-th ``needle`` in the dedented text."""
+    text = textwrap.dedent(text)
+    offset = -1
+    for _ in range(occurrence + 1):
+        offset = text.index(needle, offset + 1)
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def start(value: object) -> tuple[int, int]:
+    span = value.span
+    return span.line, span.column
+
+
+# -- merge keys --------------------------------------------------------------------------
+
+MERGES = """\
+    base: &base {a: 1, b: base}
+    other: &other {b: other, c: 3}
+    one:
+      <<: *base
+      x: 0
+    list:
+      <<: [*base, *other]
+    explicit:
+      b: mine
+      <<: [*other, *base]
+    items:
+      - <<: *base
+        a: 2
+      - {<<: *other}
+"""
+
+
+def test_a_merge_key_merges_one_mapping():
+    document = load(MERGES)
+    assert document["one"] == {"a": 1, "b": "base", "x": 0}
+    assert isinstance(document["one"], LDict) and "<<" not in document["one"]
+
+
+def test_a_merge_key_with_a_list_merges_each_mapping_earlier_ones_winning():
+    document = load(MERGES)
+    assert document["list"] == {"a": 1, "b": "base", "c": 3}
+    assert load("""\
+        p: &p {k: first}
+        q: &q {k: second}
+        m: {<<: [*q, *p]}
+    """)["m"] == {"k": "second"}
+
+
+def test_explicit_keys_win_over_merged_ones_wherever_they_are_written():
+    document = load(MERGES)
+    assert document["explicit"] == {"a": 1, "b": "mine", "c": 3}
+    assert document["items"][0] == {"a": 2, "b": "base"}
+    assert load("base: &b {k: merged}\nm:\n  <<: *b\n  k: after\n")["m"] == {"k": "after"}
+
+
+def test_merge_keys_in_mappings_inside_lists():
+    items = load(MERGES)["items"]
+    assert isinstance(items, LList)
+    assert items == [{"a": 2, "b": "base"}, {"b": "other", "c": 3}]
+
+
+def test_merged_keys_and_values_keep_the_spans_where_they_were_written():
+    document = load(MERGES)
+    merged = dict(document["explicit"].items())
+    keys = {str(k): k for k in merged}
+    # a comes from base, c from other: both located in their anchored mapping.
+    assert start(keys["a"]) == at(MERGES, "a: 1")
+    assert start(keys["c"]) == at(MERGES, "c: 3")
+    assert start(merged[keys["b"]]) == at(MERGES, "mine")
+    assert start(document["one"]["b"]) == at(MERGES, "base}")
+    assert isinstance(document["one"]["b"], Str)
+    # The merging mapping itself is where it is written, not where it merged from.
+    assert start(document["items"][0]) == at(MERGES, "<<: *base", 1)
+    assert document["one"].span.path == "f.yaml"
+
+
+def test_merged_values_are_shared_not_copied():
+    document = load("base: &b {k: [1, 2]}\nm: {<<: *b}\nn: {<<: *b}\n")
+    assert document["m"]["k"] is document["base"]["k"] is document["n"]["k"]
+
+
+def test_a_chain_of_merges_stays_small():
+    lines = ["a0: &a0 {k: v}"]
+    lines += [f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}], k{i}: v}}" for i in range(1, 60)]
+    begin = time.monotonic()
+    document = load("\n".join(lines) + "\n")
+    assert time.monotonic() - begin < 2
+    assert len(document["a59"]) == 60
+
+
+@pytest.mark.parametrize("text", [
+    # Merged values that name the previous level twice: exponential once expanded.
+    "a0: &a0 {k: [x, x, x, x, x, x, x, x, x, x]}\n" + "".join(
+        f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}], k{i}: [*a{i - 1}, *a{i - 1}]}}\n"
+        for i in range(1, 60)),
+    # One mapping merged very many times: deduplicated, but every entry merged is paid for.
+    "a: &a {" + ", ".join(f"k{i}: v" for i in range(2000)) + "}\n"
+    + "b: {<<: [" + ", ".join(["*a"] * 400) + "]}\n",
+])
+def test_a_merge_bomb_is_an_error_and_quick(text):
+    begin = time.monotonic()
+    with pytest.raises(LoadError, match="alias bomb") as raised:
+        load_documents(text, "bomb.yaml")
+    assert time.monotonic() - begin < 5
+    assert f"{MAX_EXPANDED_NODES:,} nodes" in str(raised.value)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: {<<: 5}\n", "expected a mapping or a list of mappings"),
+    ("a: {<<: [*x]}\n", "undefined alias"),
+    ("a: {<<: [[1]]}\n", "expected a mapping or a list of mappings"),
+    ("a: &a {<<: *a}\n", "merges the mapping it is in"),
+    ("a: &a {k: {<<: *a}}\n", "recursive"),
+])
+def test_wrong_merges_are_load_errors_with_a_position(text, message):
+    with pytest.raises(LoadError, match=message) as raised:
+        load_documents(text, "f.yaml")
+    assert str(raised.value).startswith("line 1, column ")
+
+
+def test_merging_nothing_leaves_the_mapping_as_written():
+    assert load("e: &e {}\nm: {<<: [], k: v}\nn: {<<: *e}\n")["m"] == {"k": "v"}
+    assert load("e: &e {}\nn: {<<: *e}\n")["n"] == {}
+
+
+def test_a_quoted_merge_key_is_an_ordinary_key():
+    assert load("b: &b {k: v}\nm: {'<<': x}\n")["m"] == {"<<": "x"}
+    assert load_documents('{"<<": {"k": 1}}', "f.json", json_mode=True) == [{"<<": {"k": 1}}]
+
+
+def test_merged_keys_of_different_types_are_different_keys():
+    assert load("b: &b {1: int, 'x': s}\nm: {<<: *b, '1': str}\n")["m"] == {
+        1: "int", "x": "s", "1": "str"}
+
+
+# -- CloudFormation short tags -----------------------------------------------------------
+
+TEMPLATE = """\
+    Defaults: &defaults
+      Url: !Sub "https://${Host}/id"
+      ClientIdList: [!Ref Audience]
+    Resources:
+      Provider:
+        Type: AWS::IAM::OIDCProvider
+        Properties:
+          <<: *defaults
+          ThumbprintList: !Split [",", !GetAtt Thumbs.Value]
+      Role:
+        Type: AWS::IAM::Role
+        Properties: {RoleName: !Join ["-", [a, !Ref AWS::Region]], Arn: !GetAtt [Role, Arn]}
+"""
+
+
+def test_cloudformation_short_tags_still_work_and_merge():
+    document = load(TEMPLATE)
+    properties = document["Resources"]["Provider"]["Properties"]
+    assert properties == {
+        "Url": {"Fn::Sub": "https://${Host}/id"},
+        "ClientIdList": [{"Ref": "Audience"}],
+        "ThumbprintList": {"Fn::Split": [",", {"Fn::GetAtt": ["Thumbs", "Value"]}]},
+    }
+    assert start(properties["Url"]["Fn::Sub"]) == at(TEMPLATE, "!Sub")
+    assert isinstance(properties["Url"], LDict) and isinstance(properties["Url"]["Fn::Sub"], Str)
+    role = document["Resources"]["Role"]["Properties"]
+    assert role == {"RoleName": {"Fn::Join": ["-", ["a", {"Ref": "AWS::Region"}]]},
+                    "Arn": {"Fn::GetAtt": ["Role", "Arn"]}}
+    assert role["RoleName"].span == Span("f.yaml", *at(TEMPLATE, "!Join"),
+                                         *at(TEMPLATE, ", Arn:"))
