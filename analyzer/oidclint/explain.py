@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
-from oidclint.iam.claims import tokens_for
+from oidclint.iam.claims import describe, tokens_for
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
 
@@ -94,11 +94,12 @@ def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
     for trust in trusts:
         statement = trust.statement
         hosts = trust.hosts
+        issuers = [host for host, _ in trust.issuers]
         label = f"  Statement {statement.index + 1}"
         if statement.sid:
             label += f" ({statement.sid})"
         lines.append(f"{label} at {statement.span}: {statement.effect}, trusts "
-                     + (", ".join(f"`{h}`" for h in hosts) or "no known OIDC issuer"))
+                     + (", ".join(f"`{h}`" for h in issuers) or "no known OIDC issuer"))
         verdict: bool | None = True
         if not statement.allows:
             lines.append("    skipped: not an Allow statement")
@@ -146,12 +147,12 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
         for token in tokens_for(workload, graph.repository):
             subject = token.example_subject
             if subject is None:
-                out.append(f"{workload.name} ({token.context.label}): subject unknown "
+                out.append(f"{describe(workload, token.context)}: subject unknown "
                            "(pass --repository)")
                 continue
             claims = {"sub": subject, **token.claims}
             if token.audience:
                 claims["aud"] = token.audience
-            out.append(f"{workload.name} ({token.context.label}) presents:")
+            out.append(f"{describe(workload, token.context)} presents:")
             out.append(explain_role(graph, role, Request(claims)).rstrip("\n"))
     return "\n".join(out) + "\n"

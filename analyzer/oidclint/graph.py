@@ -267,6 +267,14 @@ class TrustGraph:
             if trust.web_identity and (trust.statement.allows or not allowing):
                 yield trust
 
+    def shared_issuer_trusts(self) -> Iterator[Trust]:
+        """Allowing statements for an issuer anyone can get tokens from (GitHub, gitlab.com,
+        HCP Terraform ...) whose condition keys are all known."""
+        for trust in self.web_identity_trusts():
+            issuer = trust.issuer
+            if issuer is not None and issuer.requires_subject and not trust.has_unknown_keys:
+                yield trust
+
     def grants(self, role: Role) -> list[PermissionPolicy]:
         """Permission policies attached to a role, by any route."""
         role_id = self.node_id("role", role.scope, role.address)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from oidclint.iam.claims import admits, subject_overlaps, tokens_for
+from oidclint.iam.claims import admits, describe, subject_overlaps, tokens_for
 from oidclint.iam.conditions import patterns, restricts
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
@@ -77,7 +77,7 @@ class WorkloadSubjectNotAdmitted(Rule):
                 where = _trust_subject_span(trusts) if every else token.context.span
                 yield self.finding(
                     where,
-                    f"{workload.name} ({token.context.label}) presents {presents}; the trust of "
+                    f"{describe(workload, token.context)} presents {presents}; the trust of "
                     f"{role.address} admits {admitted}: this run {what} with `Not authorized to "
                     "perform sts:AssumeRoleWithWebIdentity`.",
                     address=role.address if every else None,
@@ -111,7 +111,7 @@ def _related(workload, token, role, trusts, every):
     related = []
     if every:
         span = token.context.span or workload.span
-        related.append(Related(span, f"{workload.name}: {token.context.label}"))
+        related.append(Related(span, describe(workload, token.context)))
     else:
         span = _trust_subject_span(trusts)
         if span:

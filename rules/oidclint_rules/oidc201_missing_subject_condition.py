@@ -41,10 +41,8 @@ class MissingSubjectCondition(Rule):
     security_severity = 9.1
 
     def check(self, graph):
-        for trust in graph.web_identity_trusts():
+        for trust in graph.shared_issuer_trusts():
             issuer = trust.issuer
-            if issuer is None or not issuer.requires_subject or trust.has_unknown_keys:
-                continue
             conditions = trust.subject_conditions()
             if any(restricts(c) or negated(c) or vacuous(c) for c in conditions):
                 continue

@@ -36,10 +36,8 @@ class NegatedSubjectOnly(Rule):
     security_severity = 8.1
 
     def check(self, graph):
-        for trust in graph.web_identity_trusts():
+        for trust in graph.shared_issuer_trusts():
             issuer = trust.issuer
-            if issuer is None or not issuer.requires_subject or trust.has_unknown_keys:
-                continue
             conditions = trust.subject_conditions()
             if any(restricts(c) for c in conditions):
                 continue

@@ -51,6 +51,11 @@ class Token:
             else self.subject.text
 
 
+def describe(workload: Workload, context: TokenContext) -> str:
+    """``deploy.yml job deploy (push to main)``; a ServiceAccount is its own context."""
+    return workload.name if context.label == workload.name else f"{workload.name} ({context.label})"
+
+
 def repository_prefix(workload: Workload, repository: str | None) -> str | None:
     if workload.kind == "github-actions":
         return f"repo:{repository}:" if repository else None
