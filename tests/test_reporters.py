@@ -542,4 +542,4 @@ def test_scan_wide_diagnostics_name_no_file():
     )
     text = FORMATS["text"](report)
     assert "could not be read" not in text
-    assert "The scan reported problems of its own (on stderr)." in text
+    assert "1 message about the scan itself on stderr." in text

@@ -97,8 +97,9 @@ def _print_summary(console: Console, report: Report, findings: list[Finding]) ->
         if unread:
             verb = "file could" if unread == 1 else "files could"
             console.print(f"[yellow]{unread} {verb} not be read (reasons on stderr).[/]")
-        if len(report.diagnostics) > sum(1 for d in report.diagnostics if d.path):
-            console.print("[yellow]The scan reported problems of its own (on stderr).[/]")
+        general = len(report.diagnostics) - sum(1 for d in report.diagnostics if d.path)
+        if general:
+            console.print(f"[yellow]{_plural(general, 'message')} about the scan itself on stderr.[/]")
 
 
 def _indented(markup: str) -> Padding:
