@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from oidclint.hcl.values import MISSING, with_ref
+from oidclint.iam.eks import eks_issuer as cluster_issuer
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
 
 if TYPE_CHECKING:
@@ -73,12 +74,8 @@ def _provider_client_ids(instance: "Instance", name: str, span: Span) -> Any:
 
 
 def eks_issuer(instance: "Instance", span: Span) -> Partial:
-    """``identity[0].oidc[0].issuer``: ``https://oidc.eks.<region>.amazonaws.com/id/<id>``
-    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster);
-    unlike a provider's ``url`` it carries the scheme."""
-    return Partial(("https://oidc.eks.", Unknown(f"region of {instance.address}"),
-                    ".amazonaws.com/id/", Unknown(f"OIDC id of {instance.address}")),
-                   span, instance.address)
+    """``identity[0].oidc[0].issuer`` of an ``aws_eks_cluster``."""
+    return cluster_issuer(instance.address, span)
 
 
 def _eks_identity(instance: "Instance", name: str, span: Span) -> Any:

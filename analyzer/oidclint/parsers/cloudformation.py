@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import as_list, document_from_value
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
 )
 from oidclint.parsers.intrinsics import (
-    CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, Resolver, eks_issuer,
+    CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, Resolver,
     intrinsic_name, scalar_text,
 )
 from oidclint.parsers.located import LoadError, load_documents

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any, Callable, Iterable
 
+from oidclint.iam.eks import eks_issuer
 from oidclint.parsers.json_text import Hole, Piece, located_value
 from oidclint.source import (
     Choice, LDict, LList, Partial, SourceFile, Span, Str, Unknown, concat, render, span_of,
@@ -76,20 +77,6 @@ def intrinsic_name(value: Any) -> str | None:
         if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
             return str(key)
     return None
-
-
-def eks_issuer(logical: str, span: Span | None) -> Partial:
-    """The OIDC issuer of an ``AWS::EKS::Cluster``, naming the cluster as its ``ref``:
-    ``https://oidc.eks.<region>.amazonaws.com/id/<id>``, region and id known only once the
-    stack exists. The cluster's issuer and ``Fn::GetAtt <cluster>.OpenIdConnectIssuerUrl``
-    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-cluster.html)
-    are this one value, so a provider built from the attribute is tied to its cluster.
-    """
-    # The issuer, as describe-cluster prints identity.oidc.issuer, carries the scheme
-    # (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html);
-    # that Fn::GetAtt OpenIdConnectIssuerUrl does too is unconfirmed (docs/facts.md §1).
-    return Partial(("https://oidc.eks.", Unknown(f"region of {logical}"),
-                    ".amazonaws.com/id/", Unknown(f"OIDC id of {logical}")), span, logical)
 
 
 def relocate(value: Any, span: Span | None, ref: str | None = None) -> Any:
