@@ -14,6 +14,7 @@ from oidclint_rules.oidc111_session_duration_exceeds_max import SessionDurationE
 from oidclint_rules.oidc112_missing_id_token_permission import MissingIdTokenPermission
 from oidclint_rules.oidc113_session_condition_unsatisfiable import SessionConditionUnsatisfiable
 from oidclint_rules.oidc114_legacy_github_subject import LegacyGithubSubject
+from oidclint_rules.oidc115_impossible_subject_pattern import ImpossibleSubjectPattern
 from oidclint_rules.oidc201_missing_subject_condition import MissingSubjectCondition
 from oidclint_rules.oidc202_missing_audience_condition import MissingAudienceCondition
 from oidclint_rules.oidc203_wildcard_subject import WildcardSubject
@@ -45,6 +46,7 @@ ALL_RULES = [
     MissingIdTokenPermission,
     SessionConditionUnsatisfiable,
     LegacyGithubSubject,
+    ImpossibleSubjectPattern,
     MissingSubjectCondition,
     MissingAudienceCondition,
     WildcardSubject,

@@ -72,6 +72,15 @@ class Issuer:
     def matches(self, host: str) -> bool:
         return bool(self.host_pattern.fullmatch(host))
 
+    @property
+    def subject_language(self):
+        """Every documented ``sub`` form of this issuer, each with its citation
+        (``oidclint.iam.subjects.LANGUAGES``); None when not modelled. OIDC115 checks trust
+        patterns against it and claim synthesis builds subjects from the same module."""
+        from oidclint.iam.subjects import language_for  # subjects imports this module
+
+        return language_for(self.kind)
+
 
 GITHUB_SUBJECT = SubjectGrammar(
     (
@@ -133,6 +142,30 @@ ISSUERS: tuple[Issuer, ...] = (
             "project_path:acme/api:ref_type:branch:ref:main",
         ),
         reference="https://docs.gitlab.com/ci/cloud_services/aws/",
+    ),
+    Issuer(
+        kind="gitlab-self-managed",
+        title="GitLab (self-managed)",
+        # A self-managed instance is recognised by a `gitlab` label in its host name; it has
+        # the default keys only (the extra keys are gitlab.com's) and gitlab.com's sub forms.
+        host_pattern=re.compile(
+            r"(?:[a-z0-9-]+\.)*gitlab(?:[-.][a-z0-9-]+)*\.[a-z]{2,}(?:/[A-Za-z0-9_.~-]+)*"
+        ),
+        shared=False,
+        grammar=SubjectGrammar(
+            (
+                "project_path:",
+                Field("group", "/", tenant=True),
+                "/",
+                Field("project", ":", scope=True),
+                ":ref_type:",
+                Field("ref_type", ":"),
+                ":ref:",
+                Field("ref", ""),
+            ),
+            "project_path:acme/api:ref_type:branch:ref:main",
+        ),
+        reference="https://docs.gitlab.com/ci/secrets/id_token_authentication/",
     ),
     Issuer(
         kind="hcp-terraform",

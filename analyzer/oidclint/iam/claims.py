@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer
 from oidclint.iam.conditions import condition_holds, patterns, restricts
 from oidclint.iam.patterns import Pattern
+from oidclint.iam.subjects import subject_prefix
 from oidclint.model import Condition, Statement, TokenContext, Workload
 
 GITHUB_HOST = "token.actions.githubusercontent.com"
@@ -57,11 +58,8 @@ def describe(workload: Workload, context: TokenContext) -> str:
 
 
 def repository_prefix(workload: Workload, repository: str | None) -> str | None:
-    if workload.kind == "github-actions":
-        return f"repo:{repository}:" if repository else None
-    if workload.kind == "gitlab-ci":
-        return f"project_path:{repository}:" if repository else None
-    return ""
+    """The subject before the context, from the same grammar module OIDC115 checks against."""
+    return subject_prefix(workload.kind, repository)
 
 
 def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
@@ -138,7 +136,7 @@ def subject_overlaps(statement: Statement, token: Token) -> bool:
 
 ISSUER_KINDS = {
     "github-actions": ("github",),
-    "gitlab-ci": ("gitlab.com", "generic"),
+    "gitlab-ci": ("gitlab.com", "gitlab-self-managed", "generic"),
     "kubernetes": ("eks", "generic"),
     "eksctl": ("eks",),
 }

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from oidclint.iam.conditions import patterns, restricts
+from oidclint.iam.subjects import Verdict, check
+from oidclint.model import Level
+from oidclint.rule import Rule
+from oidclint.source import Partial, Str
+
+CHECKED_OPERATORS = frozenset({"StringEquals", "StringLike"})
+
+
+class ImpossibleSubjectPattern(Rule):
+    """
+    ## What it does
+    Checks every `sub` value of a trust (`StringEquals` value or `StringLike` pattern) against
+    the subject forms its issuer documents, and flags a value that no token of that issuer can
+    ever carry: `repo:acme/api:ref:main` (GitHub sends `ref:refs/heads/main`),
+    `repo:acme/api:branch:main`, `repo:acme:api`, a truncated `repo:`,
+    `repo:acme/api:environment:prod:pull_request`, `system:serviceaccounts:payments:api`,
+    an HCP Terraform subject without its `project:` segment, a GitLab `project_path::...`
+    left by an empty variable, or an exact Bitbucket subject that pins a step uuid (new on
+    every run). Patterns are matched against the grammar, not against examples:
+    `repo:acme/*` and `repo:acme/api:*main` are fine. Issuers without a modelled grammar
+    (any OIDC issuer the catalog does not recognise) are not checked, nor are values whose
+    unknown parts could make them valid.
+
+    ## Why it matters
+    The trust fails closed, silently: nothing is wrong until someone runs the workflow and
+    reads `Not authorized to perform sts:AssumeRoleWithWebIdentity`.
+
+    ## Example
+    ```hcl
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:acme/api:ref:main"]
+    }
+    ```
+
+    ## Fix
+    Write the subject in the issuer's form: `repo:acme/api:ref:refs/heads/main`,
+    `system:serviceaccount:payments:api`,
+    `organization:acme:project:platform:workspace:network:run_phase:apply`. When the value is
+    built from a variable, make sure the variable is set.
+
+    ## References
+    - https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+    - https://docs.gitlab.com/ci/secrets/id_token_authentication/#token-payload
+    - https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/workload-identity-tokens
+    - https://buildkite.com/docs/agent/v3/cli-oidc
+    - https://circleci.com/docs/openid-connect-tokens/
+    - https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/
+    - https://docs.spacelift.io/integrations/cloud-providers/oidc/
+    - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+    """
+
+    id = "OIDC115"
+    name = "impossible-subject-pattern"
+    level = Level.ERROR
+    summary = "A subject pattern no token of the trusted issuer can match"
+    tags = ("correctness", "oidc")
+
+    def check(self, graph):
+        for trust in graph.web_identity_trusts():
+            issuer = trust.issuer
+            if issuer is None:
+                continue
+            for condition in trust.conditions_on("sub"):
+                if not restricts(condition) or condition.base_operator not in CHECKED_OPERATORS:
+                    continue
+                for value, pattern in zip(condition.values, patterns(condition)):
+                    if pattern is not None and not pattern.glob and (
+                            "*" in pattern.text or "?" in pattern.text):
+                        continue  # a wildcard under StringEquals is OIDC106's finding
+                    verdict = check(issuer.kind, pattern)
+                    if verdict is None:
+                        continue
+                    message, fix = explain(verdict, issuer.title, value, trust)
+                    yield self.finding(
+                        value,
+                        message,
+                        trust=trust,
+                        fallback=[condition.key],
+                        fix=fix,
+                        evidence={"fingerprint": str(pattern), "segment": verdict.segment,
+                                  "suggestions": [s for s, _ in verdict.suggestions]},
+                    )
+
+
+def explain(verdict: Verdict, title: str, value: object, trust) -> tuple[str, str]:
+    shown = str(verdict.pattern)
+    prefix = verdict.prefix.replace("\x00", "${...}")
+    if verdict.volatile:
+        message = (f"`{shown}` pins the step uuid `{verdict.segment}`, which {title} issues anew "
+                   "for every run: no future token carries this subject.")
+    elif verdict.empty_segment:
+        where = f"after `{prefix}`" if prefix else "at the start"
+        if verdict.segment:
+            message = f"`{shown}` has an empty segment {where}: no {title} subject has one."
+        else:
+            message = f"`{shown}` stops {where}: every {title} subject continues there."
+        origin = variable_origin(value, trust)
+        if origin:
+            message += f" The value came from {origin} that was empty or unset."
+    elif not verdict.segment:
+        message = f"`{shown}` ends too early: every {title} subject continues"
+        if 0 < len(verdict.expected) <= 3:
+            message += " with " + " or ".join(
+                f"`{e}`" if len(e) == 1 else e for e in verdict.expected)
+        message += ", so no token matches it."
+    elif not prefix:
+        message = (f"`{shown}` does not start like any {title} subject (`{verdict.example}`): "
+                   "no token matches it.")
+    else:
+        message = (f"`{verdict.segment.lstrip(':')}` after `{prefix}` in `{shown}` is not part "
+                   f"of any {title} subject: no token matches it.")
+    if verdict.suggestions:
+        fixed, why = verdict.suggestions[0]
+        others = "".join(f" or `{s}`" for s, _ in verdict.suggestions[1:2])
+        fix = f"Did you mean `{fixed}`{others}? ({why})"
+        message += f" Nearest valid form: `{fixed}`."
+    else:
+        fix = f"Write the subject in the issuer's documented form, e.g. `{verdict.example}`."
+        if verdict.empty_segment:
+            fix = "Set the variable the value is built from, or " + fix[0].lower() + fix[1:]
+    return message, fix
+
+
+def variable_origin(value: object, trust) -> str | None:
+    """``a variable`` when the value was built from one, as far as the source shows it: a
+    template wider than its text (``"repo:${var.org}/..."``), a value located outside its
+    statement (a variable or parameter default), or a value with unknown parts."""
+    if isinstance(value, Partial):
+        names = [u.origin for u in value.unknowns]
+        return f"`{names[0]}`" if names else "a variable"
+    if not isinstance(value, Str) or value.span is None:
+        return None
+    span = value.span
+    statement = trust.statement.span
+    if statement is not None and span.path == statement.path and not (
+            statement.line <= span.line <= statement.end_line):
+        return "a variable or parameter"
+    if span.line == span.end_line and span.end_column - span.column > len(value) + 2 \
+            and "\\" not in str(value) and '"' not in str(value):
+        return "an interpolated variable or parameter"
+    return None
