@@ -94,6 +94,20 @@ GITHUB_SUBJECT = SubjectGrammar(
     "repo:acme/api:ref:refs/heads/main",
 )
 
+GITLAB_SUBJECT = SubjectGrammar(
+    (
+        "project_path:",
+        Field("group", "/", tenant=True),
+        "/",
+        Field("project", ":", scope=True),
+        ":ref_type:",
+        Field("ref_type", ":"),
+        ":ref:",
+        Field("ref", ""),
+    ),
+    "project_path:acme/api:ref_type:branch:ref:main",
+)
+
 ISSUERS: tuple[Issuer, ...] = (
     Issuer(
         kind="github",
@@ -128,19 +142,7 @@ ISSUERS: tuple[Issuer, ...] = (
         }),
         subject_keys=frozenset({"sub", "project_id", "namespace_id"}),
         # No default audience: `aud` is what the job's `id_tokens` entry asks for.
-        grammar=SubjectGrammar(
-            (
-                "project_path:",
-                Field("group", "/", tenant=True),
-                "/",
-                Field("project", ":", scope=True),
-                ":ref_type:",
-                Field("ref_type", ":"),
-                ":ref:",
-                Field("ref", ""),
-            ),
-            "project_path:acme/api:ref_type:branch:ref:main",
-        ),
+        grammar=GITLAB_SUBJECT,
         reference="https://docs.gitlab.com/ci/cloud_services/aws/",
     ),
     Issuer(
@@ -152,19 +154,7 @@ ISSUERS: tuple[Issuer, ...] = (
             r"(?:[a-z0-9-]+\.)*gitlab(?:[-.][a-z0-9-]+)*\.[a-z]{2,}(?:/[A-Za-z0-9_.~-]+)*"
         ),
         shared=False,
-        grammar=SubjectGrammar(
-            (
-                "project_path:",
-                Field("group", "/", tenant=True),
-                "/",
-                Field("project", ":", scope=True),
-                ":ref_type:",
-                Field("ref_type", ":"),
-                ":ref:",
-                Field("ref", ""),
-            ),
-            "project_path:acme/api:ref_type:branch:ref:main",
-        ),
+        grammar=GITLAB_SUBJECT,
         reference="https://docs.gitlab.com/ci/secrets/id_token_authentication/",
     ),
     Issuer(
