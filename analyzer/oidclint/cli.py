@@ -125,14 +125,10 @@ def graph(
 ) -> None:
     """Print the linked graph: providers, roles, workloads and what links them."""
     from oidclint import graph as trust_graph
-    from oidclint.discovery import discover
-    from oidclint.engine import parse
-    from oidclint.repository import detect_repository
+    from oidclint.engine import build_graph
 
-    found = discover(paths or [Path(".")])
-    inventory = parse(found.files)
-    _print_diagnostics(found.diagnostics + inventory.diagnostics)
-    built = trust_graph.TrustGraph(inventory, detect_repository(found.root, repository))
+    built, _, _ = build_graph(paths or [Path(".")], repository=repository)
+    _print_diagnostics(built.inventory.diagnostics)
     view = trust_graph.linked_view(built)
     render = {"mermaid": trust_graph.to_mermaid, "dot": trust_graph.to_dot,
               "json": trust_graph.to_json}[format.value]
@@ -156,19 +152,14 @@ def explain(
     repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
 ) -> None:
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
-    from oidclint.discovery import discover
-    from oidclint.engine import parse
+    from oidclint.engine import build_graph
     from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
-    from oidclint.graph import TrustGraph
-    from oidclint.repository import detect_repository
 
     if not role and not workload:
         typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)
         raise typer.Exit(2)
-    found = discover(path)
-    inventory = parse(found.files)
-    _print_diagnostics(found.diagnostics + inventory.diagnostics)
-    built = TrustGraph(inventory, detect_repository(found.root, repository))
+    built, _, _ = build_graph(path, repository=repository)
+    _print_diagnostics(built.inventory.diagnostics)
     if workload:
         matches = find_workloads(built, workload)
         if not matches:

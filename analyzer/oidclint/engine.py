@@ -101,12 +101,11 @@ def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], 
     return sorted(unique.values(), key=lambda f: f.sort_key), problems
 
 
-def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
-         rules: Sequence[Rule] | None = None, repository: str | None = None,
-         default_branch: str | None = None,
-         immutable_repositories: Sequence[str] = ()) -> Report:
-    """Scan files and folders; the public entry point behind ``oidclint scan``."""
-    started = time.perf_counter()
+def build_graph(paths: Sequence[str | Path], *, root: str | Path | None = None,
+                repository: str | None = None, default_branch: str | None = None,
+                immutable_repositories: Sequence[str] = ()) -> tuple[TrustGraph, int, Path]:
+    """Discover, parse and link: the graph of a tree, with the number of files read and the
+    root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``."""
     found = discover([Path(p) for p in paths], Path(root) if root else None)
     inventory = parse(found.files, default_branch=default_branch)
     inventory.diagnostics[:0] = found.diagnostics
@@ -118,14 +117,26 @@ def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
             "GITHUB_REPOSITORY): CI job subjects cannot be checked against trusts",
             Level.NOTE))
     graph = TrustGraph(inventory, repository, frozenset(immutable_repositories))
+    return graph, len(found.files), found.root
+
+
+def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
+         rules: Sequence[Rule] | None = None, repository: str | None = None,
+         default_branch: str | None = None,
+         immutable_repositories: Sequence[str] = ()) -> Report:
+    """Scan files and folders; the public entry point behind ``oidclint scan``."""
+    started = time.perf_counter()
+    graph, files_scanned, found_root = build_graph(
+        paths, root=root, repository=repository, default_branch=default_branch,
+        immutable_repositories=immutable_repositories)
     rules = list(rules) if rules is not None else all_rules()
     findings, problems = run_rules(graph, rules)
-    inventory.diagnostics.extend(problems)
+    diagnostics = graph.inventory.diagnostics + problems
     return Report(
-        root=str(found.root),
+        root=str(found_root),
         findings=findings,
-        diagnostics=sorted(inventory.diagnostics, key=lambda d: (d.path, d.message)),
-        files_scanned=len(found.files),
+        diagnostics=sorted(diagnostics, key=lambda d: (d.path, d.message)),
+        files_scanned=files_scanned,
         rules=[rule.info() for rule in rules],
         version=__version__,
         duration=time.perf_counter() - started,
