@@ -595,12 +595,8 @@ def gitlab_subject(project_path: str, context: str) -> str:
     return f"project_path:{project_path}:{context}"
 
 
-def kubernetes_subject(namespace: str, name: str) -> str:
-    return f"system:serviceaccount:{namespace}:{name}"
-
-
-SUBJECT_PREFIX = {"github-actions": "repo:{}:", "gitlab-ci": "project_path:{}:"}
-"""Repository-relative subjects: the prefix before the context, by workload kind."""
+SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+"""A ServiceAccount's subject is this, the namespace, ``:`` and its name (the EKS form above)."""
 
 
 def subject_prefix(workload_kind: str, repository: str | None) -> str | None:

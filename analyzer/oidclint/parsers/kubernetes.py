@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Mapping
 
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
@@ -79,7 +80,7 @@ def service_account_workload(name: Text, namespace: Text, span: Span, role: Text
     """
     # What is unknown shows as ``${origin}``, as everywhere in messages.
     label = f"ServiceAccount {namespace}/{name}"
-    subject = concat(("system:serviceaccount:", namespace, ":", name), span)
+    subject = concat((SERVICE_ACCOUNT_PREFIX, namespace, ":", name), span)
     return Workload(
         kind=kind,
         name=f"{title} {namespace}/{name}",
