@@ -108,3 +108,11 @@ def test_readme_rule_table_matches_the_catalog():
     rows = re.findall(r"^\| (OIDC\d+) \| `([a-z0-9-]+)` \| (\w+) \| (.+) \|$", table, re.M)
     expected = [(r.id, r.name, r.level.value, r.summary) for r in (x.info() for x in all_rules())]
     assert rows == expected
+
+
+def test_readme_commands_that_ci_runs_are_the_ones_shown():
+    readme = (REPO / "README.md").read_text()
+    for marker in ("ci:scan-command", "ci:test-command"):
+        match = re.search(rf"^<!-- {marker}: (.+) -->\n```sh\n(.+)\n```$", readme, re.M)
+        assert match, marker
+        assert match.group(1) == match.group(2)
