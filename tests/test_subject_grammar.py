@@ -101,8 +101,10 @@ def test_gitlab_synthesis_is_in_the_grammar(path, kind, ref):
 @given(NAME, st.from_regex(r"[a-z][a-z0-9.-]{0,10}[a-z0-9]", fullmatch=True))
 def test_kubernetes_synthesis_is_in_the_grammar(namespace, name):
     text = "\n".join([
-        "apiVersion: v1", "kind: ServiceAccount", "metadata:", f"  name: {name}",
-        f"  namespace: {namespace}", "  annotations:",
+        # Quoted as real manifests must: unquoted `on` or `yes` would be YAML 1.1 booleans,
+        # which Kubernetes rejects as a name.
+        "apiVersion: v1", "kind: ServiceAccount", "metadata:", f'  name: "{name}"',
+        f'  namespace: "{namespace}"', "  annotations:",
         "    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/app",
     ])
     inventory = parse_kubernetes(source("k8s/sa.yaml", text))
