@@ -351,13 +351,6 @@ class TrustGraph:
         path = provider.span.path if provider.span else ""
         return self._cluster(getattr(provider.url, "ref", None), path)
 
-    def trusts_of_provider(self, provider: OidcProvider) -> list[Trust]:
-        node = self.node_id("provider", provider.scope, provider.address)
-        if node not in self.graph:
-            return []
-        return [self.graph.nodes[src]["obj"] for src, _, key in self.graph.in_edges(node, keys=True)
-                if key == "trusts"]
-
 
 def role_name_in(value: object) -> str | None:
     """The role name in an ARN (``arn:aws:iam::<account>:role/<path>/<name>``) or a bare name."""

@@ -60,10 +60,6 @@ class Condition:
         return "Not" in self.base_operator
 
     @property
-    def key_known(self) -> bool:
-        return isinstance(self.key, str)
-
-    @property
     def issuer_prefix(self) -> Text | None:
         """The key without its claim: ``token.actions.githubusercontent.com`` in
         ``token.actions.githubusercontent.com:sub``; ``aws`` in ``aws:SourceIp``.

@@ -207,17 +207,6 @@ def span_of(value: Any) -> Span | None:
     return getattr(value, "span", None)
 
 
-def is_known(value: Any) -> bool:
-    """True when the value holds nothing unknown, at any depth."""
-    if isinstance(value, (Unknown, Partial)):
-        return False
-    if isinstance(value, dict):
-        return all(is_known(v) for v in value.values())
-    if isinstance(value, list):
-        return all(is_known(v) for v in value)
-    return True
-
-
 def render(value: Any) -> str:
     """A value as a person reads it in a message."""
     if isinstance(value, (Unknown, Partial)):

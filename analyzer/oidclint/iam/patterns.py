@@ -89,9 +89,6 @@ class Shape:
     fields: dict[str, FieldFill]
     grammar: SubjectGrammar
 
-    def fill(self, name: str) -> FieldFill:
-        return self.fields[name]
-
     @property
     def tenant(self) -> FieldFill:
         return next(self.fields[f.name] for f in _fields(self.grammar) if f.tenant)
