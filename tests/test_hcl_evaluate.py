@@ -266,10 +266,14 @@ def test_policy_arn_and_other_attributes():
 
 def test_resource_with_count_is_indexable_and_splattable():
     declarations = 'resource "aws_iam_role" "r" {\n  count = 2\n  name = "r-${count.index}"\n}'
-    name = local("aws_iam_role.r[0].name", declarations)
-    assert isinstance(name, Partial) and name.known_prefix == "r-"
+    name = local("aws_iam_role.r[1].name", declarations)
+    assert name == "r-1" and name.ref == "aws_iam_role.r[1]"
     names = local("aws_iam_role.r[*].name", declarations)
-    assert isinstance(names, LList) and len(names) == 1
+    assert isinstance(names, LList) and names == ["r-0", "r-1"]
+    unknown = 'variable "n" {}\nresource "aws_iam_role" "r" {\n  count = var.n\n' \
+              '  name = "r-${count.index}"\n}'
+    name = local("aws_iam_role.r[0].name", unknown)
+    assert isinstance(name, Partial) and name.known_prefix == "r-"
 
 
 # --- traversal, operators, for ----------------------------------------------------------

@@ -120,7 +120,9 @@ def test_provider_with_unknown_url_and_missing_lists(tmp_path):
 def test_policy_document_across_files(tmp_path):
     inventory = scan(tmp_path, {"providers.tf": PROVIDERS_TF, "document.tf": DOCUMENT_TF,
                                 "role.tf": ROLE_TF})
-    assert inventory.diagnostics == []
+    # The two StringLike blocks on `sub` merge (OR); the note says so at the second block.
+    [merged] = inventory.diagnostics
+    assert merged.span.line == 28 and "OR, not AND" in merged.message
     deploy = role(inventory, "aws_iam_role.deploy")
     assert deploy.name == "deploy" and deploy.name.ref == "aws_iam_role.deploy"
     assert deploy.scope == "." and deploy.span == Span("role.tf", 6, 1, 16, 2)

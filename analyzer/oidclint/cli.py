@@ -83,6 +83,11 @@ def scan(
         None, "--immutable-subjects", metavar="OWNER/NAME",
         help="A GitHub repository that issues immutable owner@id/name@id subjects (repeatable).",
     ),
+    var_file: Optional[List[Path]] = typer.Option(
+        None, "--var-file", metavar="FILE",
+        help="Terraform variables file applied to every root module, after the "
+             "auto-loaded ones (repeatable; later files win).",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.engine import scan as run_scan
@@ -91,7 +96,8 @@ def scan(
     try:
         report = run_scan(paths or [Path(".")], repository=repository,
                           default_branch=default_branch,
-                          immutable_repositories=immutable_subjects or ())
+                          immutable_repositories=immutable_subjects or (),
+                          var_files=var_file or ())
         rendered = FORMATS[format.value](report, color=_use_color(output) and format == Format.text)
     except Exception as exc:  # an internal error is exit 2, never a silent pass
         typer.echo(f"oidclint: internal error: {exc!r}", err=True)

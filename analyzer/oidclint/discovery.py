@@ -21,7 +21,8 @@ SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform",
 })
-TERRAFORM_SUFFIXES = (".tf",)
+TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+VARIABLES_SUFFIXES = (".tfvars", ".tfvars.json")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
@@ -29,6 +30,8 @@ def kind_of(name: str) -> str | None:
     lower = name.lower()
     if lower.endswith(TERRAFORM_SUFFIXES):
         return "terraform"
+    if lower.endswith(VARIABLES_SUFFIXES):
+        return "tfvars"
     if lower.endswith(STRUCTURED_SUFFIXES):
         return "structured"
     return None

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from oidclint import __version__
-from oidclint.discovery import discover
+from oidclint.discovery import discover, kind_of
 from oidclint.graph import TrustGraph
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report
 from oidclint.parsers.cloudformation import parse_cloudformation
@@ -36,11 +36,11 @@ def is_gitlab_ci(path: str) -> bool:
     return path.rpartition("/")[2] == ".gitlab-ci.yml"
 
 
-def parse(files, *, default_branch: str | None = None) -> Inventory:
+def parse(files, *, default_branch: str | None = None, var_files=()) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory."""
     inventory = Inventory()
-    terraform = [f for f in files if f.kind == "terraform"]
-    found = parse_terraform(terraform)
+    terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
+    found = parse_terraform(terraform, list(var_files))
     _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
     inventory.extend(found)
     structured = [f for f in files if f.kind == "structured"]
@@ -83,6 +83,18 @@ def kustomize_namespaces(files) -> dict[str, str]:
     return found
 
 
+def _document_problems(inventory: Inventory) -> None:
+    """Policies that could not be read as policies (not JSON, a Statement that is not a list)
+    are reported, never silently taken as empty."""
+    documents = [(role.address, role.trust) for role in inventory.roles]
+    documents += [(policy.address, policy.document) for policy in inventory.policies]
+    for address, document in documents:
+        for span, message in document.problems if document is not None else ():
+            where = span or document.span
+            inventory.diagnostics.append(Diagnostic(
+                where.path if where else "", f"{address}: {message}", Level.WARNING, span=where))
+
+
 def _default_scope(inventory: Inventory, scope_of) -> None:
     for item in (*inventory.providers, *inventory.roles, *inventory.policies):
         if not item.scope and item.span is not None:
@@ -103,12 +115,23 @@ def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], 
 
 def build_graph(paths: Sequence[str | Path], *, root: str | Path | None = None,
                 repository: str | None = None, default_branch: str | None = None,
-                immutable_repositories: Sequence[str] = ()) -> tuple[TrustGraph, int, Path]:
+                immutable_repositories: Sequence[str] = (),
+                var_files: Sequence[str | Path] = ()) -> tuple[TrustGraph, int, Path]:
     """Discover, parse and link: the graph of a tree, with the number of files read and the
-    root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``."""
+    root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``.
+    ``var_files`` are Terraform variable files applied to every root module, like
+    ``terraform plan -var-file``."""
     found = discover([Path(p) for p in paths], Path(root) if root else None)
-    inventory = parse(found.files, default_branch=default_branch)
-    inventory.diagnostics[:0] = found.diagnostics
+    given = discover([Path(p) for p in var_files], found.root) if var_files else None
+    for path in var_files:
+        if kind_of(Path(path).name) != "tfvars":
+            found.diagnostics.append(Diagnostic(
+                str(path), "--var-file: not a .tfvars or .tfvars.json file; not read",
+                Level.ERROR))
+    inventory = parse(found.files, default_branch=default_branch,
+                      var_files=given.files if given else ())
+    inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
+    _document_problems(inventory)
     repository = detect_repository(found.root, repository)
     if repository is None and any(w.kind in ("github-actions", "gitlab-ci")
                                   for w in inventory.workloads):
@@ -123,12 +146,13 @@ def build_graph(paths: Sequence[str | Path], *, root: str | Path | None = None,
 def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
          rules: Sequence[Rule] | None = None, repository: str | None = None,
          default_branch: str | None = None,
-         immutable_repositories: Sequence[str] = ()) -> Report:
+         immutable_repositories: Sequence[str] = (),
+         var_files: Sequence[str | Path] = ()) -> Report:
     """Scan files and folders; the public entry point behind ``oidclint scan``."""
     started = time.perf_counter()
     graph, files_scanned, found_root = build_graph(
         paths, root=root, repository=repository, default_branch=default_branch,
-        immutable_repositories=immutable_repositories)
+        immutable_repositories=immutable_repositories, var_files=var_files)
     rules = list(rules) if rules is not None else all_rules()
     findings, problems = run_rules(graph, rules)
     diagnostics = graph.inventory.diagnostics + problems

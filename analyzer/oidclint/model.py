@@ -120,6 +120,12 @@ class PolicyDocument:
 
 
 @dataclass(slots=True)
+class Related:
+    span: Span
+    label: str
+
+
+@dataclass(slots=True)
 class OidcProvider:
     """An ``aws_iam_openid_connect_provider``, ``AWS::IAM::OIDCProvider`` or CDK provider."""
 
@@ -131,6 +137,9 @@ class OidcProvider:
     scope: str = ""
     """Resources with the same scope deploy to the same account (a Terraform module folder,
     a CloudFormation template)."""
+    origins: list[Related] = field(default_factory=list)
+    """Other places that made this resource: the calling ``module`` block, the ``.tf`` source
+    of a plan's resource, the CDK construct. Findings on it list them as related locations."""
 
     @property
     def host(self) -> Text:
@@ -165,6 +174,8 @@ class Role:
     span: Span | None = None
     scope: str = ""
     max_session_duration: int | Unknown | None = None
+    origins: list[Related] = field(default_factory=list)
+    """As for ``OidcProvider.origins``."""
 
 
 @dataclass(slots=True)
@@ -261,12 +272,6 @@ class Inventory:
         self.clusters.extend(other.clusters)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
-
-
-@dataclass(slots=True)
-class Related:
-    span: Span
-    label: str
 
 
 @dataclass(slots=True)

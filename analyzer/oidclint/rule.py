@@ -66,6 +66,7 @@ class Rule:
             raise ValueError(f"{self.id}: nothing to point at for {message!r}")
         related = list(related)
         if trust is not None:
+            related.extend(o for o in trust.role.origins if o not in related)
             for provider in trust.providers:
                 if provider.span and provider.span.path != span.path or (
                     provider.span and provider.span.line != span.line

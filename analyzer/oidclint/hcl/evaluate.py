@@ -48,6 +48,10 @@ class Reference:
     def value(self, span: Span) -> Any:
         return Unknown(self.address, span, self.ref)
 
+    def elements(self) -> list[Any] | None:
+        """What ``[*]`` iterates: the instances of a resource with ``count``/``for_each``."""
+        return None
+
 
 class Environment:
     """What an expression can see. This one sees nothing: every name is unknown."""
@@ -243,7 +247,9 @@ class Evaluator:
             return extend_origin(value, "[*]", span)
         if value is None:
             return LList([], span=span)
-        items = value if isinstance(value, list) else [value]
+        elements = value.elements() if isinstance(value, Reference) else None
+        items = elements if elements is not None else (
+            value if isinstance(value, list) else [value])
         results = []
         for item in items:
             if isinstance(item, UnknownElements):
@@ -568,23 +574,31 @@ class Evaluator:
     def _call_templatefile(self, args: list[Any], span: Span) -> Any:
         if len(args) != 2:
             raise EvalError("templatefile() takes 2 arguments")
-        content, variables = self.env.read_file(args[0], span), args[1]
-        if is_unknown(content) or is_unknown(variables):
-            return derived_unknown("templatefile()", [content, variables], span)
-        if not isinstance(variables, dict):
-            raise EvalError("templatefile() variables must be a map")
-        file_span = content.span
-        pieces = pieces_of_text(str(content), file_span.path, 1)
-        scope = Evaluator(self.env, file_span.path, {str(k): v for k, v in variables.items()},
-                          isolated=True)
-        origin = TextOrigin(0)
-        self.env.text_origins[file_span] = origin
-        return with_span(scope.template(pieces, file_span, origin.refs), file_span)
+        return render_template(self.env, self.env.read_file(args[0], span), args[1], span,
+                               "templatefile()")
 
     def _call_jsondecode(self, args: list[Any], span: Span) -> Any:
         if len(args) != 1:
             raise EvalError("jsondecode() takes 1 argument")
         return self.env.decode_json(args[0], span)
+
+
+def render_template(env: Environment, content: Any, variables: Any, span: Span,
+                    what: str) -> Any:
+    """Template text rendered with only ``variables`` in scope (``templatefile()`` and the
+    ``template_file`` data source); positions are those of the text where it is written."""
+    if is_unknown(content) or is_unknown(variables):
+        return derived_unknown(what, [content, variables], span)
+    if not isinstance(variables, dict):
+        raise EvalError(f"{what} variables must be a map")
+    if not isinstance(content, str):
+        raise EvalError(f"{what} template must be a string")
+    text_span = getattr(content, "span", None) or span
+    pieces = pieces_of_text(str(content), text_span.path, text_span.line)
+    scope = Evaluator(env, text_span.path, {str(k): v for k, v in variables.items()},
+                      isolated=True)
+    origin = env.text_origins[text_span] = TextOrigin(text_span.line - 1)
+    return with_span(scope.template(pieces, text_span, origin.refs), text_span)
 
 
 def _key_text(key: Any) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
+from oidclint.hcl.instances import Scoped, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
 from oidclint.hcl.policy_text import PolicyTextError, located_json
 from oidclint.hcl.resources import computed_attribute
@@ -22,25 +23,51 @@ from oidclint.hcl.values import (
 )
 from oidclint.source import Span, Str, Unknown
 
+if TYPE_CHECKING:
+    from oidclint.hcl.configuration import Configuration
+
 MAX_FILE_BYTES = 1_000_000
 """``file()`` reads at most this much; larger files evaluate to ``Unknown``."""
+MAX_MODULE_DEPTH = 16
+"""Module calls followed from a root module; deeper (or cyclic) calls stay unevaluated."""
+_CALL_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers",
+                                  "depends_on"})
 
 
 class Module(Environment):
-    """The symbol table of one module folder (``"."`` for the scan root)."""
+    """The symbol table of one module instance: a folder (``"."`` for the scan root) with the
+    values its variables receive (from ``.tfvars`` files for a root module, from the calling
+    ``module`` block for a child)."""
 
-    def __init__(self, folder: str, blocks: list[Block], root: Path | None = None) -> None:
+    def __init__(self, folder: str, blocks: list[Block], root: Path | None = None, *,
+                 inputs: dict[str, Any] | None = None, address: str = "",
+                 scope: str | None = None, calls: tuple[Block, ...] = (),
+                 configuration: "Configuration | None" = None) -> None:
         super().__init__()
         self.folder = folder
         self.root = root
         """The scan root on disk, for ``file()``; ``None`` when not known."""
+        self.inputs = inputs or {}
+        """Variable values set from outside, by name."""
+        self.address = address
+        """``module.gh.`` (with instance keys) for a child module, empty for a root module."""
+        self.scope = folder if scope is None else scope
+        """The root module folder: everything below one root deploys to the same account."""
+        self.calls = calls
+        """The ``module`` blocks, outermost first, that made this instance."""
+        self.configuration = configuration
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Attribute] = {}
+        self.outputs: dict[str, Block] = {}
         self.resources: dict[str, Block] = {}
         """Address (``aws_iam_role.ci``, ``data.aws_iam_policy_document.trust``) to block."""
         self.module_calls: dict[str, Block] = {}
         self._values: dict[tuple, Any] = {}
         self._busy: set[tuple] = set()
+        self.warnings: dict[tuple[Span, str], None] = {}
+        """What reads one way and acts another (merged condition blocks), in order."""
+        self._instances: dict[str, list[Scoped] | Unknown] = {}
+        self._children: dict[str, list[tuple[Scoped, "Module | None"]]] = {}
         for block in blocks:
             self._declare(block)
 
@@ -49,7 +76,8 @@ class Module(Environment):
             for name, attribute in block.attributes.items():
                 self.locals.setdefault(name, attribute)
             return
-        table = {"variable": self.variables, "module": self.module_calls}.get(block.type)
+        table = {"variable": self.variables, "module": self.module_calls,
+                 "output": self.outputs}.get(block.type)
         if table is not None and len(block.labels) == 1:
             table.setdefault(block.labels[0], block)
         elif block.type in ("resource", "data") and len(block.labels) == 2:
@@ -58,18 +86,23 @@ class Module(Environment):
             # Terraform rejects a second declaration of an address; the first one counts.
             self.resources.setdefault(address, block)
 
+    def warn(self, span: Span, message: str) -> None:
+        self.warnings.setdefault((span, message), None)
+
     # --- values ------------------------------------------------------------------------
 
-    def value(self, attribute: Attribute) -> Any:
-        """An attribute's value; an expression Terraform would reject becomes ``Unknown``."""
-        key = ("attribute", attribute.path, attribute.span)
+    def value(self, attribute: Attribute, within: Scoped | None = None) -> Any:
+        """An attribute's value (in the instance ``within`` when the block has several); an
+        expression Terraform would reject becomes ``Unknown``."""
+        bindings, instance_key = (within.bindings, within.key) if within else ({}, "")
+        key = ("attribute", attribute.path, attribute.span, instance_key)
         if key in self._values:
             return self._values[key]
         if key in self._busy:
             return Unknown(f"{attribute.name} refers to itself", attribute.value_span)
         self._busy.add(key)
         try:
-            value = Evaluator(self, attribute.path).evaluate(attribute.value)
+            value = Evaluator(self, attribute.path, dict(bindings)).evaluate(attribute.value)
         except EvalError as exc:
             value = Unknown(f"invalid expression: {exc}", attribute.value_span)
         except RecursionError:
@@ -81,15 +114,19 @@ class Module(Environment):
         self._values[key] = value
         return value
 
-    def argument(self, block: Block, name: str) -> Any:
+    def argument(self, block: Block | Scoped, name: str) -> Any:
         """The value of ``name`` set in ``block``, or ``MISSING``."""
         attribute = block.attributes.get(name)
-        return MISSING if attribute is None else self.value(attribute)
+        if attribute is None:
+            return MISSING
+        return self.value(attribute, block if isinstance(block, Scoped) else None)
 
     def variable(self, name: str, span: Span) -> Any:
         block = self.variables.get(name)
         if block is None:
             return Unknown(f"undeclared var.{name}", span, f"var.{name}")
+        if name in self.inputs:
+            return self.inputs[name]
         default = block.attributes.get("default")
         if default is None:
             return Unknown(f"var.{name} (no default)", span)
@@ -104,24 +141,91 @@ class Module(Environment):
     def instance(self, address: str, span: Span) -> Any:
         block = self.resources.get(address)
         if block is None:
-            return Unknown(f"undeclared {address}", span, address)
-        return Instance(self, address, block)
+            return Unknown(f"undeclared {self.address}{address}", span, self.address + address)
+        found = self.instances_of(address)
+        if isinstance(found, Unknown) or "count" in block.attributes \
+                or "for_each" in block.attributes:
+            return _Instances(self, address, found)
+        return Instance(self, address, found[0])
+
+    def instances_of(self, address: str) -> list[Scoped] | Unknown:
+        """The instances of a resource or data source: several with ``count``/``for_each``,
+        ``Unknown`` when how many is known only at apply time."""
+        found = self._instances.get(address)
+        if found is None:
+            block = scoped(self.resources[address])
+            key = ("instances", address)
+            if key in self._busy:
+                return Unknown(f"{self.address}{address} refers to itself", block.span)
+            self._busy.add(key)
+            try:
+                found = self._instances[address] = instances(self, block)
+            finally:
+                self._busy.discard(key)
+        return found
+
+    def each_instance(self, address: str) -> list["Instance"]:
+        """One ``Instance`` per instance; a single one, its ``each``/``count`` unknown, when
+        the instances cannot be known."""
+        found = self.instances_of(address)
+        if isinstance(found, Unknown):
+            return [Instance(self, address, scoped(self.resources[address]))]
+        return [Instance(self, address, block) for block in found]
+
+    def output(self, name: str, span: Span) -> Any:
+        block = self.outputs.get(name)
+        if block is None:
+            return Unknown(f"undeclared output {self.address}{name}", span)
+        value = self.argument(block, "value")
+        return Unknown(f"{self.address}{name}", span) if value is MISSING else value
+
+    def children(self, name: str) -> list[tuple[Scoped, "Module | None"]]:
+        """Each instance of the module call ``name`` and the module it evaluates (``None``
+        when the called module's code is not available)."""
+        found = self._children.get(name)
+        if found is None:
+            key = ("module", name)
+            if key in self._busy:
+                return []
+            self._busy.add(key)
+            try:
+                found = self._children[name] = self._call(name)
+            finally:
+                self._busy.discard(key)
+        return found
+
+    def _call(self, name: str) -> list[tuple[Scoped, "Module | None"]]:
+        call = self.module_calls[name]
+        calls = instances(self, scoped(call))
+        if isinstance(calls, Unknown):
+            calls = [scoped(call)]
+        made = []
+        for instance in calls:
+            child = None
+            if self.configuration is not None and len(self.calls) < MAX_MODULE_DEPTH:
+                child = self.configuration.called(self, name, instance)
+            made.append((instance, child))
+        return made
+
+    def call_inputs(self, call: Scoped) -> dict[str, Any]:
+        """The arguments of a ``module`` block, evaluated here: the child's variables."""
+        return {name: self.value(attribute, call) for name, attribute in call.attributes.items()
+                if name not in _CALL_META_ARGUMENTS}
 
     def policy_document_json(self, instance: "Instance", span: Span) -> Encoded:
         """``data.aws_iam_policy_document.X.json``: the JSON text, carrying its located value."""
-        key = ("document", instance.address)
+        key = ("document", instance.full_address)
         if key in self._busy:
             return Unknown(f"{instance.address}.json (refers to itself)", span, instance.address)
         decoded = self._values.get(key)
         if decoded is None:
             self._busy.add(key)
             try:
-                decoded = policy_document(instance.block, instance.address, self.argument,
-                                          self.located_policy)
+                decoded = policy_document(instance.block, instance.full_address, self)
             finally:
                 self._busy.discard(key)
             self._values[key] = decoded
-        return Encoded(json_text(decoded), span, instance.address, decoded)
+        return Encoded(json_text(decoded), span, instance.full_address, decoded)
 
     def located_policy(self, value: Any) -> Any:
         """A policy argument as a located JSON value; raises ``PolicyTextError``."""
@@ -184,12 +288,16 @@ class Module(Environment):
 
 
 class Instance(Reference):
-    """A resource or data source (every instance of it, when it has count or for_each)."""
+    """One instance of a resource or data source (all of them alike when its ``count`` or
+    ``for_each`` is known only at apply time)."""
 
-    def __init__(self, module: Module, address: str, block: Block) -> None:
+    def __init__(self, module: Module, local_address: str, block: Scoped) -> None:
         self.module = module
-        self.address = address
-        self.ref = address
+        self.local_address = local_address
+        """``aws_iam_role.ci``, as written in this module."""
+        self.address = self.full_address = module.address + local_address + block.key
+        """``module.gh.aws_iam_role.ci["web"]``, as Terraform addresses the instance."""
+        self.ref = self.address
         self.block = block
         self.is_data = block.type == "data"
         self.type = block.labels[0]
@@ -208,6 +316,36 @@ class Instance(Reference):
 
     def value(self, span: Span) -> Any:
         return Unknown(self.address, span, self.address)
+
+
+class _Instances(Reference):
+    """A resource with ``count`` or ``for_each``: indexing picks the instance."""
+
+    def __init__(self, module: Module, local_address: str,
+                 found: list[Scoped] | Unknown) -> None:
+        self.module = module
+        self.local_address = local_address
+        self.address = self.ref = module.address + local_address
+        self.found = found
+
+    def index(self, key: Any, span: Span) -> Any:
+        block = scoped(self.module.resources[self.local_address])
+        if isinstance(self.found, Unknown) or is_unknown(key):
+            # Which instance is not known: any of them, alike in configuration.
+            return Instance(self.module, self.local_address, block)
+        wanted = key_text(key if isinstance(key, int) else str(key))
+        for instance in self.found:
+            if instance.key == wanted:
+                return Instance(self.module, self.local_address, instance)
+        return Unknown(f"{self.address}{wanted} (no such instance)", span, self.address)
+
+    def attribute(self, name: str, span: Span) -> Any:
+        return Unknown(f"{self.address}.{name} (an instance key is needed)", span, self.address)
+
+    def elements(self) -> list[Any] | None:
+        if isinstance(self.found, Unknown):
+            return None
+        return [Instance(self.module, self.local_address, block) for block in self.found]
 
 
 class _Names(Reference):
@@ -241,7 +379,7 @@ class _DataSources(Reference):
 
 
 class _ModuleCalls(Reference):
-    """Outputs of called modules are not evaluated: ``Unknown("module.iam.role_arn")``."""
+    """``module.NAME``: the outputs of the called module, when its code is available."""
 
     def __init__(self, module: Module) -> None:
         self.module = module
@@ -250,16 +388,57 @@ class _ModuleCalls(Reference):
     def attribute(self, name: str, span: Span) -> Any:
         if name not in self.module.module_calls:
             return Unknown(f"undeclared module.{name}", span, f"module.{name}")
-        return Unknown(f"module.{name}", span, f"module.{name}")
+        call = self.module.module_calls[name]
+        children = self.module.children(name)
+        repeated = "count" in call.attributes or "for_each" in call.attributes
+        if len(children) == 1 and not repeated:
+            return _Outputs(self.module.address + f"module.{name}", children[0][1])
+        return _CallInstances(self.module.address + f"module.{name}", children)
+
+
+class _CallInstances(Reference):
+    """A module call with ``count`` or ``for_each``: indexing picks the instance."""
+
+    def __init__(self, address: str, children: list[tuple[Scoped, Module | None]]) -> None:
+        self.address = self.ref = address
+        self.children = children
+
+    def index(self, key: Any, span: Span) -> Any:
+        if is_unknown(key):
+            return Unknown(f"{self.address}[{key}]", span, self.address)
+        wanted = key_text(key if isinstance(key, int) else str(key))
+        for call, child in self.children:
+            if call.key == wanted:
+                return _Outputs(self.address + wanted, child)
+        return Unknown(f"{self.address}{wanted} (no such instance)", span, self.address)
+
+    def attribute(self, name: str, span: Span) -> Any:
+        return Unknown(f"{self.address}.{name}", span, self.address)
+
+
+class _Outputs(Reference):
+    def __init__(self, address: str, child: Module | None) -> None:
+        self.address = self.ref = address
+        self.child = child
+
+    def attribute(self, name: str, span: Span) -> Any:
+        if self.child is None:
+            return Unknown(f"{self.address}.{name}", span, self.address)
+        return self.child.output(name, span)
 
 
 class _Path(Reference):
     def __init__(self, module: Module) -> None:
+        self.module = module
         self.address = "path"
 
     def attribute(self, name: str, span: Span) -> Any:
+        # file() reads relative to the module's folder, so path.module is "." and the root
+        # module's folder is reached from here.
         if name == "module":
             return Str(".", span)
+        if name in ("root", "cwd") and self.module.scope is not None:
+            return Str(posixpath.relpath(self.module.scope, self.module.folder), span)
         return Unknown(f"path.{name}", span)
 
 

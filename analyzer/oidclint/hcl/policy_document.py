@@ -3,7 +3,9 @@
 Follows the AWS provider's rendering (https://registry.terraform.io/providers/hashicorp/aws/
 latest/docs/data-sources/iam_policy_document, and its iam_policy_model.go):
 ``effect`` defaults to ``Allow``; ``principals`` blocks of one type merge their identifiers;
-``condition`` blocks with the same test and variable merge their values; a lone
+``condition`` blocks with the same test and variable merge their values (provider 5.14 and
+later, hashicorp/terraform-provider-aws pull 33093; the merge is reported, since two blocks
+read as AND but act as OR); a lone
 ``principals { type = "*", identifiers = ["*"] }`` renders as ``"Principal": "*"``;
 ``source_policy_documents`` come first and ``override_policy_documents`` last, a statement
 with the ``sid`` of an earlier one replacing it. Every value keeps the span of the HCL
@@ -12,12 +14,16 @@ attribute it came from; a statement spans its block.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from oidclint.hcl.syntax import Block
+from oidclint.hcl.instances import Scoped, expand
 from oidclint.hcl.values import MISSING, UnknownElements, is_unknown, same_value, with_span
 from oidclint.source import LDict, LList, Span, Str, Unknown
 
+if TYPE_CHECKING:
+    from oidclint.hcl.module import Module
+
+Block = Scoped
 Evaluate = Callable[[Block, str], Any]
 """The value of a block's attribute, or ``MISSING``."""
 Decode = Callable[[Any], Any]
@@ -28,8 +34,9 @@ _FIELDS = (("sid", "Sid"), ("effect", "Effect"), ("actions", "Action"),
            ("not_resources", "NotResource"))
 
 
-def policy_document(block: Block, address: str, evaluate: Evaluate, decode: Decode) -> LDict:
+def policy_document(block: Block, address: str, module: "Module") -> LDict:
     """The located JSON of one ``aws_iam_policy_document`` data source."""
+    evaluate, decode = module.argument, module.located_policy
     document = LDict(span=block.span)
     version = evaluate(block, "version")
     if version is MISSING or version is None:
@@ -43,11 +50,11 @@ def policy_document(block: Block, address: str, evaluate: Evaluate, decode: Deco
     for name in ("source_policy_documents", "source_json"):
         _merge(statements, _documents(evaluate(block, name), decode, block.span))
     own: list[Any] = []
-    for child in block.blocks:
-        if child.type == "statement":
-            own.append(_statement(child, evaluate))
-        elif child.type == "dynamic" and child.labels[:1] == ["statement"]:
-            own.append(Unknown(f"dynamic statement block in {address}", child.span))
+    for child in expand(module, block, "statement"):
+        if isinstance(child, Unknown):
+            own.append(Unknown(f"{child.origin} in {address}", child.span))
+        else:
+            own.append(_statement(child, module, address))
     _merge(statements, own)
     for name in ("override_policy_documents", "override_json"):
         _merge(statements, _documents(evaluate(block, name), decode, block.span))
@@ -55,9 +62,8 @@ def policy_document(block: Block, address: str, evaluate: Evaluate, decode: Deco
     return document
 
 
-def _statement(block: Block, evaluate: Evaluate) -> Any:
-    if block.dynamic_blocks("principals") or block.dynamic_blocks("not_principals"):
-        return Unknown("statement with dynamic principals", block.span)
+def _statement(block: Block, module: "Module", address: str) -> Any:
+    evaluate = module.argument
     statement = LDict(span=block.span)
     for attribute, key in _FIELDS:
         value = evaluate(block, attribute)
@@ -66,10 +72,15 @@ def _statement(block: Block, evaluate: Evaluate) -> Any:
     if "Effect" not in statement:
         statement[Str("Effect", block.span)] = Str("Allow", block.header_span)
     for kind, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-        principals = _principals(block.blocks_of(kind), evaluate)
+        blocks = expand(module, block, kind)
+        if any(isinstance(b, Unknown) for b in blocks):
+            unknown = next(b for b in blocks if isinstance(b, Unknown))
+            statement[Str(key, unknown.span)] = unknown
+            continue
+        principals = _principals(blocks, evaluate)
         if principals is not None:
-            statement[Str(key, block.blocks_of(kind)[0].span)] = principals
-    conditions = _conditions(block, evaluate)
+            statement[Str(key, blocks[0].span)] = principals
+    conditions = _conditions(block, module, address)
     if conditions is not None:
         statement[Str("Condition", conditions.span)] = conditions
     return statement
@@ -95,13 +106,16 @@ def _principals(blocks: list[Block], evaluate: Evaluate) -> Any:
     return merged
 
 
-def _conditions(statement: Block, evaluate: Evaluate) -> LDict | None:
-    blocks = statement.blocks_of("condition")
-    dynamic = statement.dynamic_blocks("condition")
-    if not blocks and not dynamic:
+def _conditions(statement: Block, module: "Module", address: str) -> LDict | None:
+    evaluate = module.argument
+    found = expand(module, statement, "condition")
+    if not found:
         return None
-    merged = LDict(span=(blocks or dynamic)[0].span)
-    for block in blocks:
+    merged = LDict(span=found[0].span)
+    for block in found:
+        if isinstance(block, Unknown):
+            merged[block] = LDict({block: LList([block], span=block.span)}, span=block.span)
+            continue
         test, variable, values = (evaluate(block, n) for n in ("test", "variable", "values"))
         if MISSING in (test, variable, values):
             continue
@@ -112,12 +126,15 @@ def _conditions(statement: Block, evaluate: Evaluate) -> LDict | None:
         key = _existing_key(merged, test) if not is_unknown(test) else None
         keys = merged.setdefault(test if key is None else key, LDict(span=block.span))
         existing = _existing_key(keys, variable) if not is_unknown(variable) else None
+        if existing is not None:
+            module.warn(block.span, (
+                f"{address}: two condition blocks test {test} on {variable}; the AWS provider "
+                "merges their values, so a request matching any one of them passes (OR, not "
+                "AND). Put the values in one block, or use another operator or key for the "
+                "second requirement"))
         items = keys.setdefault(variable if existing is None else existing,
                                 LList(span=_list_span(values, block)))
         items.extend(_as_items(values))
-    for block in dynamic:
-        unknown = Unknown("dynamic condition block", block.span)
-        merged[unknown] = LDict({unknown: LList([unknown], span=block.span)}, span=block.span)
     return merged
 
 

@@ -119,6 +119,25 @@ def _document_json(instance: "Instance", name: str, span: Span) -> Any:
     return instance.module.policy_document_json(instance, span)
 
 
+def _rendered(instance: "Instance", name: str, span: Span) -> Any:
+    """``data "template_file"``: its ``template`` rendered with ``vars`` (the deprecated
+    hashicorp/template provider, https://registry.terraform.io/providers/hashicorp/template/
+    latest/docs/data-sources/file), by our own template evaluator."""
+    from oidclint.hcl.evaluate import render_template
+    from oidclint.hcl.values import EvalError
+
+    template, variables = instance.argument("template"), instance.argument("vars")
+    if template is MISSING or template is None:
+        return Unknown(f"{instance.address}.rendered (no template)", span, instance.address)
+    if variables is MISSING or variables is None:
+        variables = LDict(span=span)
+    try:
+        return render_template(instance.module, template, variables, span,
+                               f"{instance.address}.rendered")
+    except EvalError as exc:
+        return Unknown(f"{instance.address}.rendered: {exc}", span, instance.address)
+
+
 def _unknown(instance: "Instance", name: str, span: Span) -> Any:
     return Unknown(f"{instance.address}.{name}", span, instance.address)
 
@@ -149,4 +168,5 @@ _DATA: dict[str, dict[str, Computed]] = {
     "aws_iam_role": {"arn": _role_arn, "id": _role_name, "name": _role_name,
                      "assume_role_policy": _unknown},
     "aws_iam_policy": {"arn": _policy_arn, "policy": _unknown},
+    "template_file": {"rendered": _rendered},
 }

@@ -151,11 +151,32 @@ def read_block(node: Tree, path: str) -> Block:
     )
 
 
-def parse_file(text: str, path: str) -> list[Block]:
-    """The top-level blocks of a Terraform file; raises what the Lark parser raises."""
+def parse_file(text: str, path: str, at: Span | None = None) -> list[Block]:
+    """The top-level blocks of a Terraform file; raises what the Lark parser raises.
+
+    With ``at``, every position in the file is placed at that span instead: the built-in
+    models of registry modules are written by oidclint, so what they produce is shown where
+    the user's ``module`` block calls them.
+    """
     tree = hcl2.parses_to_tree(text)
+    if at is not None:
+        _pin(tree, at)
     body = next(c for c in tree.children if is_tree(c, "body"))
     return read_body(body, path)[1]
+
+
+def _pin(tree: Tree, span: Span) -> None:
+    end_line = span.end_line or span.line
+    end_column = span.end_column or span.column
+    for sub in tree.iter_subtrees():
+        meta = sub.meta
+        if not getattr(meta, "empty", True):
+            meta.line, meta.column, meta.end_line, meta.end_column = (
+                span.line, span.column, end_line, end_column)
+        for child in sub.children:
+            if isinstance(child, Token) and child.line is not None:
+                child.line, child.column = span.line, span.column
+                child.end_line, child.end_column = end_line, end_column
 
 
 def heredoc_body(token: Token) -> tuple[str, list[int]]:

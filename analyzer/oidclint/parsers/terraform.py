@@ -14,37 +14,81 @@ from typing import Any
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from oidclint.discovery import discover
+from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
 from oidclint.hcl.resources import eks_issuer, role_name
+from oidclint.hcl.instances import Scoped
 from oidclint.hcl.syntax import Block, parse_file
 from oidclint.hcl.values import MISSING, EvalError, to_number, to_text, with_ref, with_span
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
-    Cluster, Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
+    Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
+    Related, Role,
 )
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
+from oidclint.parsers.tfvars import root_variables
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
 
 
-def parse_terraform(files: list[SourceFile]) -> Inventory:
-    """Providers, roles and policies of every module folder among ``files``."""
+def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = ()) -> Inventory:
+    """Providers, roles and policies of every root module among ``files`` (``.tf``,
+    ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance."""
     inventory = Inventory()
-    folders: dict[str, list[SourceFile]] = {}
+    root = next((r for r in map(_scan_root, files) if r is not None), None)
+    folders: dict[str, list[Block]] = {}
     for file in sorted(files, key=lambda f: f.path):
-        folder = posixpath.dirname(file.path) or "."
-        folders.setdefault(folder, []).append(file)
-    for folder, members in folders.items():
-        blocks: list[Block] = []
-        for file in members:
-            inventory.files.append(file.path)
-            try:
-                blocks.extend(parse_file(file.text, file.path))
-            except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
-                inventory.diagnostics.append(syntax_error(file, exc))
-        module = Module(folder, blocks, _scan_root(members[0]))
+        inventory.files.append(file.path)
+        if file.kind != "tfvars":
+            folder = posixpath.dirname(file.path) or "."
+            folders.setdefault(folder, []).extend(_blocks(file, inventory.diagnostics))
+    variables = root_variables([f for f in files if f.kind == "tfvars"], list(var_files),
+                               inventory.diagnostics)
+    configuration = Configuration(folders, root, _loader(root, inventory.diagnostics),
+                                  variables)
+    for module in configuration.roots():
         _collect(module, inventory)
+    for span, message in configuration.notes:
+        inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
     return inventory
+
+
+def _blocks(file: SourceFile, diagnostics: list[Diagnostic]) -> list[Block]:
+    try:
+        if file.path.endswith(".json"):
+            from oidclint.hcl.json_syntax import parse_json_file
+
+            return parse_json_file(file.text, file.path)
+        return parse_file(file.text, file.path)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
+        diagnostics.append(syntax_error(file, exc))
+        return []
+
+
+def _loader(root: Path | None, diagnostics: list[Diagnostic]):
+    """Reads the configuration files of a module folder the scan did not include (a local
+    module outside the scanned paths, one ``terraform init`` installed), inside the root."""
+    def load(folder: str) -> list[Block] | None:
+        if root is None:
+            return None
+        directory = root / folder
+        try:
+            if not directory.resolve().is_relative_to(root.resolve()) or not directory.is_dir():
+                return None
+            paths = sorted(p for p in directory.iterdir()
+                           if p.name.endswith((".tf", ".tf.json")))
+        except OSError:
+            return None
+        found = discover(paths, root) if paths else None
+        if found is None or not found.files:
+            return None
+        diagnostics.extend(found.diagnostics)
+        blocks: list[Block] = []
+        for file in found.files:
+            blocks.extend(_blocks(file, diagnostics))
+        return blocks
+    return load
 
 
 def syntax_error(file: SourceFile, exc: BaseException) -> Diagnostic:
@@ -92,16 +136,41 @@ def _scan_root(file: SourceFile) -> Path | None:
 
 
 def _collect(module: Module, inventory: Inventory) -> None:
+    """Everything a module instance declares, then what its module calls declare."""
     for address, block in module.resources.items():
         collect = _COLLECTORS.get(block.labels[0]) if block.type == "resource" else None
         if collect is None:
             continue
         try:
-            collect(module, Instance(module, address, block), inventory)
+            for instance in module.each_instance(address):
+                before = len(inventory.roles), len(inventory.providers)
+                collect(module, instance, inventory)
+                _add_origins(module, inventory, before)
         except Exception as exc:  # noqa: BLE001 - one odd resource must not end the scan
             inventory.diagnostics.append(Diagnostic(
-                block.path, f"could not evaluate {address}: {type(exc).__name__}: {exc}",
-                span=block.span))
+                block.path, f"could not evaluate {module.address}{address}: "
+                            f"{type(exc).__name__}: {exc}", span=block.span))
+    for name in module.module_calls:
+        for _, child in module.children(name):
+            if child is not None:
+                _collect(child, inventory)
+    for span, message in module.warnings:
+        inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
+
+
+def _add_origins(module: Module, inventory: Inventory, before: tuple[int, int]) -> None:
+    """The ``module`` blocks that made a child module's resources, outermost last."""
+    if not module.calls:
+        return
+    origins, address = [], ""
+    for call in module.calls:
+        name = call.labels[0] if call.labels else "?"
+        address += f"module.{name}"
+        origins.append(Related(call.span, f"{address}: the module call that sets its inputs"))
+        address += "."
+    origins.reverse()
+    for item in (*inventory.roles[before[0]:], *inventory.providers[before[1]:]):
+        item.origins.extend(origins)
 
 
 def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -109,14 +178,14 @@ def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
     url_attribute = block.attributes.get("url")
     url: Any = Unknown(f"{instance.address}.url (not set)", block.span, instance.address)
     if url_attribute is not None:
-        url = with_span(module.value(url_attribute), url_attribute.value_span)
+        url = with_span(instance.argument("url"), url_attribute.value_span)
     inventory.providers.append(OidcProvider(
         address=instance.address,
         url=url,
         client_ids=_list_argument(instance, "client_id_list"),
         thumbprints=_list_argument(instance, "thumbprint_list"),
         span=block.span,
-        scope=module.folder,
+        scope=module.scope,
     ))
 
 
@@ -127,7 +196,7 @@ def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
         name=role_name(instance, block.span),
         trust=_document(module, block, "assume_role_policy"),
         span=block.span,
-        scope=module.folder,
+        scope=module.scope,
         max_session_duration=_whole_number(instance.argument("max_session_duration")),
     ))
     role = Str(instance.address, block.span, instance.address)
@@ -138,7 +207,7 @@ def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
                 address=f"{instance.address}.managed_policy_arns[{index}]",
                 roles=[role], managed_arn=arn,
                 span=getattr(arn, "span", None) or getattr(arns, "span", None) or block.span,
-                scope=module.folder,
+                scope=module.scope,
             ))
     for index, inline in enumerate(block.blocks_of("inline_policy")):
         if "policy" not in inline.attributes:
@@ -146,7 +215,7 @@ def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
         inventory.policies.append(PermissionPolicy(
             address=f"{instance.address}.inline_policy[{index}]",
             roles=[role], document=_document(module, inline, "policy"), span=inline.span,
-            scope=module.folder,
+            scope=module.scope,
         ))
 
 
@@ -156,7 +225,7 @@ def _role_policy_attachment(module: Module, instance: Instance, inventory: Inven
         roles=_roles(instance.argument("role")),
         managed_arn=_optional(instance.argument("policy_arn")),
         span=instance.block.span,
-        scope=module.folder,
+        scope=module.scope,
     ))
 
 
@@ -166,7 +235,7 @@ def _role_policy(module: Module, instance: Instance, inventory: Inventory) -> No
         roles=_roles(instance.argument("role")),
         document=_document(module, instance.block, "policy"),
         span=instance.block.span,
-        scope=module.folder,
+        scope=module.scope,
     ))
 
 
@@ -176,7 +245,7 @@ def _policy(module: Module, instance: Instance, inventory: Inventory) -> None:
         roles=[],
         document=_document(module, instance.block, "policy"),
         span=instance.block.span,
-        scope=module.folder,
+        scope=module.scope,
     ))
 
 
@@ -187,7 +256,7 @@ def _policy_attachment(module: Module, instance: Instance, inventory: Inventory)
         roles=[] if roles is MISSING or roles is None else _roles_list(roles),
         managed_arn=_optional(instance.argument("policy_arn")),
         span=instance.block.span,
-        scope=module.folder,
+        scope=module.scope,
     ))
 
 
@@ -202,7 +271,7 @@ def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> No
               else with_ref(_text(name, block.span), instance.address)),
         issuer=eks_issuer(instance, block.span),
         span=block.span,
-        scope=module.folder,
+        scope=module.scope,
     ))
 
 
@@ -226,7 +295,7 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
         namespace = Str("default", metadata.span)
-    clusters = [address for address, block in module.resources.items()
+    clusters = [module.address + address for address, block in module.resources.items()
                 if block.type == "resource" and block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
@@ -247,13 +316,13 @@ _COLLECTORS = {
 """Resource types read, and what each becomes."""
 
 
-def _document(module: Module, block: Block, name: str) -> PolicyDocument | None:
+def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:
     """The policy an argument holds (``jsonencode``, policy document data source, JSON text)."""
     attribute = block.attributes.get(name)
     if attribute is None:
         return None
     span = attribute.value_span
-    value = module.value(attribute)
+    value = module.argument(block, name)
     try:
         located = module.located_policy(value)
     except PolicyTextError as exc:

@@ -1,0 +1,147 @@
+"""The module tree of a scan: which folders are root modules, and where the code of each
+called module is found.
+
+A ``module`` block's code comes from, in order:
+
+1. a local ``source`` (``./modules/role``): that folder, scanned or read from the tree;
+2. ``.terraform/modules/modules.json`` beside the root module, written by ``terraform init``
+   (https://developer.hashicorp.com/terraform/cli/commands/init#child-module-installation):
+   its ``Dir`` for the call's key (``gh``, ``gh.inner`` for nested calls);
+3. a built-in model of a widely used registry module (``oidclint.hcl.registry``).
+
+Otherwise the call's outputs stay ``Unknown``. Each call instance is its own ``Module`` with
+the caller's arguments as its variables, so one bad call is reported on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from oidclint.hcl.instances import Scoped
+from oidclint.hcl.module import Module
+from oidclint.hcl.syntax import Block, parse_file
+from oidclint.source import Span
+
+Loader = Callable[[str], "list[Block] | None"]
+"""Blocks of the ``.tf`` files of a folder of the tree (root-relative), read on demand;
+``None`` when the folder has none or cannot be read."""
+
+
+@dataclass
+class Configuration:
+    folders: dict[str, list[Block]]
+    """Module folder -> the blocks of its files, for every folder of the scan."""
+    root: Path | None = None
+    load: Loader | None = None
+    variables: dict[str, dict] = field(default_factory=dict)
+    """Root module folder -> variable values from ``.tfvars`` files and ``--var-file``
+    (``"*"``: the ``--var-file`` values, for folders without files of their own)."""
+    notes: list[tuple[Span, str]] = field(default_factory=list)
+    """What could not be followed (a built-in model chosen without a version ...)."""
+    _installed: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def roots(self) -> list[Module]:
+        """One module per folder that no other scanned folder calls as a local module."""
+        modules = {folder: Module(folder, blocks, self.root, configuration=self,
+                                  inputs=self.variables.get(folder, self.variables.get("*")))
+                   for folder, blocks in self.folders.items()}
+        called: set[str] = set()
+        for folder, module in modules.items():
+            for call in module.module_calls.values():
+                target = _local_folder(folder, module.argument(call, "source"))
+                if target is not None and target != folder:
+                    called.add(target)
+        return [module for folder, module in modules.items() if folder not in called]
+
+    def called(self, caller: Module, name: str, call: Scoped) -> Module | None:
+        """The module a call instance evaluates, or ``None`` when its code is unavailable."""
+        found = self._locate(caller, name, call)
+        if found is None:
+            return None
+        folder, blocks = found
+        return Module(folder, blocks, self.root, inputs=caller.call_inputs(call),
+                      address=f"{caller.address}module.{name}{call.key}.",
+                      scope=caller.scope, calls=(*caller.calls, call.block),
+                      configuration=self)
+
+    def _locate(self, caller: Module, name: str,
+                call: Scoped) -> tuple[str, list[Block]] | None:
+        source = caller.argument(call, "source")
+        local = _local_folder(caller.folder, source)
+        if local is not None:
+            if local == caller.folder or any(posixpath.dirname(c.path) == local
+                                             for c in caller.calls):
+                return None  # a module calling itself: Terraform rejects the cycle
+            blocks = self._blocks(local)
+            return None if blocks is None else (local, blocks)
+        key = ".".join([c.labels[0] for c in caller.calls] + [name])
+        installed = self._installed_dirs(caller.scope).get(key)
+        if installed is not None:
+            blocks = self._blocks(installed)
+            if blocks is not None:
+                return installed, blocks
+        if not isinstance(source, str):
+            return None
+        from oidclint.hcl.registry import find_model
+
+        version = caller.argument(call, "version")
+        model = find_model(str(source), str(version) if isinstance(version, str) else None)
+        if model is None:
+            return None
+        if model.note:
+            self.notes.append((call.span, f"module.{name}: {model.note}"))
+        blocks = []
+        for path in sorted(model.folder.glob("*.tf")):
+            blocks.extend(parse_file(path.read_text(encoding="utf-8"), call.path, at=call.span))
+        return caller.folder, blocks
+
+    def _blocks(self, folder: str) -> list[Block] | None:
+        if folder not in self.folders and self.load is not None:
+            loaded = self.load(folder)
+            if loaded is None:
+                return None
+            self.folders[folder] = loaded
+        return self.folders.get(folder)
+
+    def _installed_dirs(self, root_folder: str) -> dict[str, str]:
+        """Call key -> module folder, from the root module's ``modules.json``."""
+        found = self._installed.get(root_folder)
+        if found is None:
+            found = self._installed[root_folder] = self._read_manifest(root_folder)
+        return found
+
+    def _read_manifest(self, root_folder: str) -> dict[str, str]:
+        if self.root is None:
+            return {}
+        manifest = self.root / root_folder / ".terraform" / "modules" / "modules.json"
+        try:
+            if manifest.is_symlink() or not manifest.is_file() \
+                    or manifest.stat().st_size > 10_000_000:
+                return {}
+            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
+        except (OSError, ValueError, AttributeError):
+            return {}
+        dirs = {}
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or not entry.get("Key"):
+                continue
+            folder = _local_folder(root_folder, "./" + str(entry.get("Dir", "")))
+            if folder is not None:
+                dirs[str(entry["Key"])] = folder
+        return dirs
+
+
+def _local_folder(folder: str, source: object) -> str | None:
+    """The root-relative folder a local ``source`` names, or ``None`` for other sources and
+    for paths that leave the tree
+    (https://developer.hashicorp.com/terraform/language/modules/sources#local-paths)."""
+    if not isinstance(source, str) or not source.startswith(("./", "../")):
+        return None
+    target = posixpath.normpath(posixpath.join(folder, str(source)))
+    if target == ".." or target.startswith("../") or posixpath.isabs(target):
+        return None
+    return target
