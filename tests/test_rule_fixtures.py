@@ -16,7 +16,8 @@ CASES = sorted(p.parent for p in FIXTURES.glob("*/*/expected.yaml"))
 def findings_of(folder: Path) -> set[tuple[str, str, str | None]]:
     options = yaml.safe_load((folder / "expected.yaml").read_text()) or {}
     report = scan([folder], root=folder, repository=options.get("repository"),
-                  immutable_repositories=options.get("immutable_subjects", ()))
+                  immutable_repositories=options.get("immutable_subjects", ()),
+                  var_files=[folder / name for name in options.get("var_files", ())])
     assert not [d for d in report.diagnostics], report.diagnostics
     return {(f.rule_id, f.span.path, f.address) for f in report.findings}
 
@@ -48,3 +49,25 @@ def test_a_trust_written_four_ways_gives_the_same_findings():
     first = next(iter(results.values()))
     assert first, "the four-ways trust is meant to be flawed"
     assert all(r == first for r in results.values()), results
+
+
+def test_one_mistake_reached_four_ways_is_found_each_way():
+    """`repo:acme/*` set through a local module, a registry module (built-in model), a
+    for_each map and a tfvars value: each way reports it, on the instance that has it."""
+    paths = sorted((FIXTURES / "one-mistake-four-paths").iterdir())
+    assert [p.name for p in paths] == ["for-each-map", "local-module", "registry-module",
+                                       "tfvars"]
+    found = {}
+    for path in paths:
+        report = scan([path], root=path)
+        assert not report.diagnostics, report.diagnostics
+        found[path.name] = {(f.address, f.span.path, f.evidence.get("fingerprint"))
+                            for f in report.findings if f.rule_id == "OIDC204"}
+    assert found == {
+        "for-each-map": {('aws_iam_role.deploy["deploy"]', "main.tf", "repo:acme/*")},
+        # The whole list is passed by the caller, so the value is written there.
+        "local-module": {("module.deploy_role.aws_iam_role.this", "main.tf", "repo:acme/*")},
+        "registry-module": {("module.deploy_role.aws_iam_role.this[0]", "main.tf",
+                             "repo:acme/*")},
+        "tfvars": {("aws_iam_role.deploy", "terraform.tfvars", "repo:acme/*")},
+    }

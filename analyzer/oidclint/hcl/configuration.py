@@ -26,9 +26,10 @@ from oidclint.hcl.module import Module
 from oidclint.hcl.syntax import Block, parse_file
 from oidclint.source import Span
 
-Loader = Callable[[str], "list[Block] | None"]
-"""Blocks of the ``.tf`` files of a folder of the tree (root-relative), read on demand;
-``None`` when the folder has none or cannot be read."""
+Loader = Callable[[str, "Span | None"], "list[Block] | None"]
+"""Blocks of the configuration files of a folder of the tree (root-relative), read on
+demand, positioned at the span when one is given; ``None`` when the folder has none or
+cannot be read."""
 
 
 @dataclass
@@ -81,7 +82,11 @@ class Configuration:
         key = ".".join([c.labels[0] for c in caller.calls] + [name])
         installed = self._installed_dirs(caller.scope).get(key)
         if installed is not None:
-            blocks = self._blocks(installed)
+            # Code terraform init downloaded is not the repository's: what it produces is
+            # shown at the call, like a built-in model's. A local module's Dir is its source.
+            downloaded = ".terraform/" in f"{installed}/"
+            blocks = (self.load(installed, call.span) if downloaded and self.load
+                      else self._blocks(installed))
             if blocks is not None:
                 return installed, blocks
         if not isinstance(source, str):
@@ -101,7 +106,7 @@ class Configuration:
 
     def _blocks(self, folder: str) -> list[Block] | None:
         if folder not in self.folders and self.load is not None:
-            loaded = self.load(folder)
+            loaded = self.load(folder, None)
             if loaded is None:
                 return None
             self.folders[folder] = loaded

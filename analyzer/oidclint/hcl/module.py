@@ -95,7 +95,8 @@ class Module(Environment):
         """An attribute's value (in the instance ``within`` when the block has several); an
         expression Terraform would reject becomes ``Unknown``."""
         bindings, instance_key = (within.bindings, within.key) if within else ({}, "")
-        key = ("attribute", attribute.path, attribute.span, instance_key)
+        # The tree's identity, not its span: a built-in model's attributes share one span.
+        key = ("attribute", id(attribute.value), attribute.span, instance_key)
         if key in self._values:
             return self._values[key]
         if key in self._busy:

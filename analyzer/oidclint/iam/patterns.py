@@ -72,8 +72,14 @@ class Pattern:
         ``None`` when the pattern cannot produce a subject of this grammar's form (another
         template, or a malformed pattern).
         """
-        return _shape(self.text if self.glob else self.text.replace("*", "\\*").replace("?", "\\?"),
-                      grammar)
+        text = self.text if self.glob else self.text.replace("*", "\\*").replace("?", "\\?")
+        shape = _shape(text, grammar)
+        star = _first_star(text)
+        if shape is None and star is not None:
+            # A star also matches the separators: in `repo:*:ref:refs/heads/main` it stands
+            # for `acme/api` as well, so the owner is open. Read up to the star only.
+            shape = _shape(text[: star + 1], grammar)
+        return shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +118,19 @@ class Shape:
             if fill.state == "wild" and fill.starts_wild:
                 return name
         return None
+
+
+def _first_star(text: str) -> int | None:
+    """Position of the first unescaped ``*``."""
+    pos = 0
+    while pos < len(text):
+        if text[pos] == "\\":
+            pos += 2
+            continue
+        if text[pos] == "*":
+            return pos
+        pos += 1
+    return None
 
 
 def _fields(grammar: SubjectGrammar) -> list[Field]:

@@ -54,13 +54,14 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = ()) -
     return inventory
 
 
-def _blocks(file: SourceFile, diagnostics: list[Diagnostic]) -> list[Block]:
+def _blocks(file: SourceFile, diagnostics: list[Diagnostic],
+            at: Span | None = None) -> list[Block]:
     try:
         if file.path.endswith(".json"):
             from oidclint.hcl.json_syntax import parse_json_file
 
             return parse_json_file(file.text, file.path)
-        return parse_file(file.text, file.path)
+        return parse_file(file.text, at.path if at else file.path, at=at)
     except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
         diagnostics.append(syntax_error(file, exc))
         return []
@@ -69,7 +70,7 @@ def _blocks(file: SourceFile, diagnostics: list[Diagnostic]) -> list[Block]:
 def _loader(root: Path | None, diagnostics: list[Diagnostic]):
     """Reads the configuration files of a module folder the scan did not include (a local
     module outside the scanned paths, one ``terraform init`` installed), inside the root."""
-    def load(folder: str) -> list[Block] | None:
+    def load(folder: str, at: Span | None) -> list[Block] | None:
         if root is None:
             return None
         directory = root / folder
@@ -86,7 +87,7 @@ def _loader(root: Path | None, diagnostics: list[Diagnostic]):
         diagnostics.extend(found.diagnostics)
         blocks: list[Block] = []
         for file in found.files:
-            blocks.extend(_blocks(file, diagnostics))
+            blocks.extend(_blocks(file, diagnostics, at))
         return blocks
     return load
 

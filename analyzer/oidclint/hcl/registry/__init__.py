@@ -1,0 +1,320 @@
+"""Built-in models of widely used registry modules that create OIDC trust roles.
+
+A ``module`` block whose code is not in the scanned tree (a registry or git source, no
+``.terraform/modules``) is evaluated against a small Terraform module folder written by
+oidclint (``models/<name>/<vN>/``): the same input names and defaults as the real module,
+producing the same IAM role, trust policy, OIDC provider and policy attachments. What each
+model covers, and the sources it was written from, is in ``docs/registry-modules.md``.
+
+``find_model(source, version)`` picks the folder: the source is normalised (registry address,
+``registry.terraform.io/`` prefix, ``git::``/``github.com/`` forms of the module's repository,
+``//subdir``, ``?ref=``), then Terraform installs the *newest* release a constraint admits
+(https://developer.hashicorp.com/terraform/language/expressions/version-constraints), so the
+newest model whose version range the constraint admits is chosen. Without a usable version the
+newest model is chosen and ``Model.note`` says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MODELS = Path(__file__).resolve().parent / "models"
+
+Version = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A built-in model folder chosen for one module call."""
+
+    address: str
+    """Normalised registry address, ``terraform-aws-modules/iam/aws//modules/iam-role``."""
+    folder: Path
+    """The model's Terraform files."""
+    since: Version
+    """First upstream release the model stands for."""
+    until: Version | None
+    """First upstream release it no longer stands for (``None``: still current)."""
+    note: str | None = None
+    """Set when the version did not decide the model (missing, unparsable, too wide)."""
+
+    @property
+    def major(self) -> int:
+        return self.since[0]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    folder: str
+    since: Version
+    until: Version | None
+
+
+_IAM = "terraform-aws-modules/iam/aws"
+_UNFUNCO = "unfunco/oidc-github/aws"
+
+INDEX: dict[str, tuple[_Entry, ...]] = {
+    # address -> models, oldest first. Ranges are where the submodule exists upstream with the
+    # behaviour the model reproduces; a constraint outside every range finds no model.
+    f"{_IAM}//modules/iam-github-oidc-role": (
+        _Entry("iam-github-oidc-role/v5", (5, 6, 0), (6, 0, 0)),
+    ),
+    f"{_IAM}//modules/iam-github-oidc-provider": (
+        _Entry("iam-github-oidc-provider/v5", (5, 6, 0), (6, 0, 0)),
+    ),
+    f"{_IAM}//modules/iam-oidc-provider": (
+        _Entry("iam-oidc-provider/v6", (6, 0, 0), None),
+    ),
+    f"{_IAM}//modules/iam-assumable-role-with-oidc": (
+        _Entry("iam-assumable-role-with-oidc/v4", (4, 0, 0), (5, 0, 0)),
+        _Entry("iam-assumable-role-with-oidc/v5", (5, 0, 0), (6, 0, 0)),
+    ),
+    f"{_IAM}//modules/iam-role-for-service-accounts-eks": (
+        # Trust identical in 4.x (from 4.12) and 5.x; the 5.x model also reads 4.x inputs.
+        _Entry("iam-role-for-service-accounts-eks/v5", (4, 12, 0), (6, 0, 0)),
+    ),
+    f"{_IAM}//modules/iam-role-for-service-accounts": (
+        _Entry("iam-role-for-service-accounts/v6", (6, 0, 0), None),
+    ),
+    f"{_IAM}//modules/iam-role": (
+        _Entry("iam-role/v6", (6, 0, 0), None),
+    ),
+    _UNFUNCO: (
+        _Entry("unfunco-oidc-github/v1", (1, 0, 0), (2, 0, 0)),
+        _Entry("unfunco-oidc-github/v2", (2, 0, 0), (3, 0, 0)),
+        _Entry("unfunco-oidc-github/v3", (3, 0, 0), None),
+    ),
+}
+
+_GITHUB_REPOSITORIES = {
+    # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider>
+    "terraform-aws-modules/terraform-aws-iam": _IAM,
+    "unfunco/terraform-aws-oidc-github": _UNFUNCO,
+}
+
+
+def find_model(source: str, version: str | None = None) -> Model | None:
+    """The built-in model for a module call's ``source`` and ``version``, or ``None``.
+
+    ``version`` is the call's ``version`` argument (registry sources); a git source's
+    ``?ref=`` is used when there is none.
+    """
+    parsed = normalise_source(source)
+    if parsed is None:
+        return None
+    address, ref = parsed
+    entries = INDEX.get(address)
+    if not entries:
+        return None
+    newest = entries[-1]
+    text = version if version is not None and version.strip() else ref
+    if text is None:
+        return _model(address, newest, f"no version given: assumed the newest modelled "
+                                        f"release line ({_label(newest)})")
+    constraint = parse_constraint(text)
+    if constraint is None:
+        return _model(address, newest, f"version {text!r} is not a version or version "
+                                       f"constraint: assumed the newest modelled release line "
+                                       f"({_label(newest)})")
+    for entry in reversed(entries):
+        if constraint.admits_range(entry.since, entry.until):
+            note = None
+            if entry.until is not None and constraint.admits_range(entry.until, None):
+                note = (f"version {text!r} also admits releases from "
+                        f"{_dotted(entry.until)} on, which have no model: assumed "
+                        f"{_label(entry)}")
+            return _model(address, entry, note)
+    return None
+
+
+def _model(address: str, entry: _Entry, note: str | None) -> Model:
+    return Model(address, MODELS / entry.folder, entry.since, entry.until, note)
+
+
+def _label(entry: _Entry) -> str:
+    upper = f" to before {_dotted(entry.until)}" if entry.until else " on"
+    return f"{_dotted(entry.since)}{upper}"
+
+
+def _dotted(version: Version) -> str:
+    return ".".join(str(part) for part in version)
+
+
+# --- sources -------------------------------------------------------------------------------
+
+_REGISTRY_HOSTS = ("registry.terraform.io/", "registry.opentofu.org/")
+_REGISTRY_ADDRESS = re.compile(r"^([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)/([a-z0-9]+)$")
+
+
+def normalise_source(source: str) -> tuple[str, str | None] | None:
+    """``(address, ref)``: the registry address with its ``//subdir`` and a git ``?ref=``.
+
+    Registry addresses are matched case-insensitively; a git source of a known repository
+    (``git::https://github.com/o/r.git``, ``git::ssh://git@github.com/o/r.git``,
+    ``git@github.com:o/r.git``, ``github.com/o/r``) maps to that repository's registry
+    address.
+    """
+    text = source.strip()
+    if not text:
+        return None
+    query = ""
+    if "?" in text:
+        text, query = text.split("?", 1)
+    ref = _query_ref(query)
+    lowered = text.lower()
+    for host in _REGISTRY_HOSTS:
+        if lowered.startswith(host):
+            text = text[len(host):]
+            lowered = text.lower()
+            break
+    base, subdir = _split_subdir(text)
+    if _REGISTRY_ADDRESS.match(base.lower()) and not base.lower().startswith("github.com/"):
+        return _address(base.lower(), subdir), None
+    repository = _github_repository(base)
+    if repository is None:
+        return None
+    address = _GITHUB_REPOSITORIES.get(repository.lower())
+    if address is None:
+        return None
+    return _address(address, subdir), ref
+
+
+def _split_subdir(text: str) -> tuple[str, str]:
+    """``base//sub/dir`` -> ``(base, "sub/dir")``; the ``//`` of a URL scheme is skipped."""
+    start = text.find("://") + 3 if "://" in text else 0
+    index = text.find("//", start)
+    if index < 0:
+        return text.rstrip("/"), ""
+    return text[:index].rstrip("/"), text[index + 2:].strip("/")
+
+
+def _address(base: str, subdir: str) -> str:
+    subdir = "/".join(part for part in subdir.split("/") if part and part != ".")
+    return f"{base}//{subdir}" if subdir else base
+
+
+def _github_repository(base: str) -> str | None:
+    """``owner/repository`` of a github.com git or shorthand source."""
+    text = base
+    if text.lower().startswith("git::"):
+        text = text[len("git::"):]
+    text = re.sub(r"^(?:https?|ssh|git)://", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^[^@/]+@", "", text)  # git@github.com:owner/repo, ssh://git@github.com/
+    match = re.match(r"^(?:www\.)?github\.com[:/]([^/]+)/([^/]+?)(?:\.git)?/?$", text,
+                     flags=re.IGNORECASE)
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def _query_ref(query: str) -> str | None:
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key == "ref" and value:
+            return value
+    return None
+
+
+# --- versions ------------------------------------------------------------------------------
+
+_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_CLAUSE = re.compile(r"^(~>|>=|<=|!=|=|>|<)?\s*(\S+)$")
+
+
+@dataclass(frozen=True)
+class _Clause:
+    operator: str
+    version: Version
+    parts: int
+    """How many version parts were written (``~> 5.1`` vs ``~> 5.1.0``)."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A conjunction of Terraform version constraint clauses (``>= 5.0, < 6.0``).
+
+    Pre-release labels are dropped: ``6.0.0-beta1`` counts as ``6.0.0``.
+    """
+
+    clauses: tuple[_Clause, ...]
+
+    def admits_range(self, since: Version, until: Version | None) -> bool:
+        """Whether some release in ``[since, until)`` satisfies every clause."""
+        low, low_open = since, False
+        high, high_open = until, True
+        for clause in self.clauses:
+            for bound in _bounds(clause):
+                kind, version, is_open = bound
+                if kind == "low" and (version > low or version == low and is_open):
+                    low, low_open = version, is_open
+                if kind == "high" and (high is None or version < high
+                                       or version == high and is_open):
+                    high, high_open = version, is_open
+        if high is not None and (low > high or low == high and (low_open or high_open)):
+            return False
+        # False when the only admitted release is excluded by `!=`.
+        return not (high == low and any(c.operator == "!=" and c.version == low
+                                        for c in self.clauses))
+
+
+def parse_constraint(text: str) -> Constraint | None:
+    """A Terraform version constraint, or a bare version / git tag (``v5.39.0``)."""
+    clauses = []
+    for piece in text.split(","):
+        piece = piece.strip()
+        if not piece:
+            return None
+        match = _CLAUSE.match(piece)
+        if match is None:
+            return None
+        version = _VERSION.match(match.group(2))
+        if version is None:
+            return None
+        numbers = [int(n) if n is not None else 0 for n in version.groups()]
+        parts = sum(1 for n in version.groups() if n is not None)
+        clauses.append(_Clause(match.group(1) or "=", (numbers[0], numbers[1], numbers[2]),
+                               parts))
+    return Constraint(tuple(clauses)) if clauses else None
+
+
+def parse_version(text: str) -> Version | None:
+    match = _VERSION.match(text.strip())
+    if match is None:
+        return None
+    a, b, c = (int(n) if n is not None else 0 for n in match.groups())
+    return (a, b, c)
+
+
+def _bounds(clause: _Clause) -> list[tuple[str, Version, bool]]:
+    """The clause as ``(low|high, version, open)`` bounds; ``!=`` bounds nothing."""
+    v = clause.version
+    if clause.operator == "=":
+        return [("low", v, False), ("high", v, False)]
+    if clause.operator == ">=":
+        return [("low", v, False)]
+    if clause.operator == ">":
+        return [("low", v, True)]
+    if clause.operator == "<=":
+        return [("high", v, False)]
+    if clause.operator == "<":
+        return [("high", v, True)]
+    if clause.operator == "~>":
+        # ~> 5 and ~> 5.1 allow the rightmost written part to grow: < 6.0.0; ~> 5.1.2: < 5.2.0
+        if clause.parts >= 3:
+            upper = (v[0], v[1] + 1, 0)
+        else:
+            upper = (v[0] + 1, 0, 0)
+        return [("low", v, False), ("high", upper, True)]
+    return []
+
+
+__all__ = [
+    "INDEX",
+    "MODELS",
+    "Constraint",
+    "Model",
+    "find_model",
+    "normalise_source",
+    "parse_constraint",
+    "parse_version",
+]
