@@ -66,7 +66,9 @@ class Rule:
             raise ValueError(f"{self.id}: nothing to point at for {message!r}")
         related = list(related)
         if trust is not None:
-            related.extend(o for o in trust.role.origins if o not in related)
+            # A call already at the finding's line (a built-in model's output) adds nothing.
+            related.extend(o for o in trust.role.origins if o not in related
+                           and (o.span.path, o.span.line) != (span.path, span.line))
             for provider in trust.providers:
                 if provider.span and provider.span.path != span.path or (
                     provider.span and provider.span.line != span.line
