@@ -140,7 +140,7 @@ def _results_by_rule(log: dict) -> dict[str, dict]:
 
 
 def test_formats_are_the_cli_formats_and_render_strings():
-    assert set(FORMATS) == {"text", "json", "sarif", "github"}
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "markdown"}
     for render in FORMATS.values():
         assert render(_report()).endswith("\n")
 
@@ -379,7 +379,9 @@ def test_text_groups_findings_by_file():
 def test_text_summary_counts_levels_files_and_diagnostics():
     out = FORMATS["text"](_report())
     assert "3 problems (1 error, 1 warning, 1 note) in 4 files." in out
-    assert "2 files could not be read (reasons on stderr)." in out
+    # A note is not a file that could not be read: they are counted apart.
+    assert "1 file could not be read (reasons on stderr)." in out
+    assert "1 note on stderr." in out
     assert "unexpected token" not in out  # the reasons are the CLI's to print, on stderr
 
 
@@ -471,6 +473,7 @@ def test_json_finding_fields():
         ],
         "evidence": {"fingerprint": "aud=sts.amazonaws.com", "unknown": "${var.aud}"},
         "fingerprint": fingerprint(_findings()[0]),
+        "suppression": None,
     }
     assert doc["diagnostics"] == [
         {"path": "broken.tf", "message": "unexpected token '}'", "level": "warning", "line": 4,

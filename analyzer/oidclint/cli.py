@@ -27,6 +27,7 @@ class Format(str, enum.Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
+    markdown = "markdown"
 
 
 class FailOn(str, enum.Enum):
@@ -88,17 +89,41 @@ def scan(
         help="Terraform variables file applied to every root module, after the "
              "auto-loaded ones (repeatable; later files win).",
     ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", metavar="FILE",
+        help="Configuration file (default: .oidclint.toml or [tool.oidclint] in "
+             "pyproject.toml, found walking up to the repository root).",
+    ),
+    baseline: Optional[Path] = typer.Option(
+        None, "--baseline", metavar="FILE",
+        help="Report only findings not in this earlier JSON or SARIF report.",
+    ),
+    write_baseline: Optional[Path] = typer.Option(
+        None, "--write-baseline", metavar="FILE",
+        help="Record the current findings in FILE as the baseline for later scans.",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
+    from oidclint.baseline import BaselineError, read_baseline
+    from oidclint.config import ConfigError
     from oidclint.engine import scan as run_scan
     from oidclint.reporters import FORMATS
 
+    targets = paths or [Path(".")]
     try:
-        report = run_scan(paths or [Path(".")], repository=repository,
+        settings = _configuration(config, targets)
+        known = read_baseline(baseline) if baseline else None
+        report = run_scan(targets, settings, repository=repository,
                           default_branch=default_branch,
                           immutable_repositories=immutable_subjects or (),
-                          var_files=var_file or ())
+                          var_files=var_file or (), baseline=known)
+        if write_baseline:
+            _write_atomically(write_baseline, FORMATS["json"](report))
+            report.baselined, report.findings = len(report.findings), []
         rendered = FORMATS[format.value](report, color=_use_color(output) and format == Format.text)
+    except (ConfigError, BaselineError) as exc:
+        typer.echo(f"oidclint: {exc}", err=True)
+        raise typer.Exit(2)
     except Exception as exc:  # an internal error is exit 2, never a silent pass
         typer.echo(f"oidclint: internal error: {exc!r}", err=True)
         raise typer.Exit(2)
@@ -112,8 +137,20 @@ def scan(
         from oidclint.model import Level
 
         threshold = Level(fail_on.value).rank
-        if any(f.level.rank >= threshold for f in report.findings):
+        if any(f.level.rank >= threshold for f in report.active):
             raise typer.Exit(1)
+
+
+def _configuration(given: Optional[Path], paths: List[Path]):
+    """The configuration named by ``--config``, else the one found above the first path."""
+    from oidclint.config import ConfigError, find_config, load_config
+
+    if given is not None:
+        if not given.is_file():
+            raise ConfigError(f"{given}: no such configuration file")
+        return load_config(given)
+    found = find_config(paths[0])
+    return load_config(found) if found else None
 
 
 class GraphFormat(str, enum.Enum):

@@ -77,22 +77,44 @@ def decode(data: bytes) -> str:
         raise ValueError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
-def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None) -> Discovery:
+class Exclusion:
+    """gitignore-style patterns (the configuration's ``exclude``), relative to ``base``."""
+
+    def __init__(self, patterns: list[str], base: Path) -> None:
+        import pathspec
+
+        self.base = base.resolve()
+        self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def __call__(self, path: Path, is_dir: bool = False) -> bool:
+        try:
+            name = path.absolute().relative_to(self.base).as_posix()
+        except ValueError:
+            try:
+                name = path.resolve().relative_to(self.base).as_posix()
+            except (ValueError, OSError):
+                return False
+        return name != "." and self.spec.match_file(name + "/" if is_dir else name)
+
+
+def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None,
+             exclude: Exclusion | None = None) -> Discovery:
     root = (root or find_root(paths)).resolve()
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     found = Discovery(root)
     seen: set[Path] = set()
     for path in paths:
-        for candidate in _walk(path, found):
+        for candidate in _walk(path, found, exclude):
             _read(candidate, root, max_bytes, found, seen)
     found.files.sort(key=lambda f: f.path)
     found.diagnostics.sort(key=lambda d: d.path)
     return found
 
 
-def _walk(path: Path, found: Discovery):
+def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
     if path.is_symlink() or path.is_file():
-        yield path
+        if exclude is None or not exclude(path):
+            yield path
         return
     if not path.exists():
         found.diagnostics.append(Diagnostic(path.as_posix(), "no such file or directory",
@@ -104,9 +126,10 @@ def _walk(path: Path, found: Discovery):
                                             f"cannot read directory: {error.strerror}"))
 
     for folder, dirs, names in os.walk(path, onerror=report):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS
+                         and not (exclude and exclude(Path(folder) / d, is_dir=True)))
         for name in sorted(names):
-            if kind_of(name):
+            if kind_of(name) and not (exclude and exclude(Path(folder) / name)):
                 yield Path(folder) / name
 
 

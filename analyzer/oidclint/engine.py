@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from oidclint import __version__
-from oidclint.discovery import discover, kind_of
+from oidclint.baseline import Baseline
+from oidclint.config import Config, ConfigError
+from oidclint.discovery import Exclusion, discover, kind_of
 from oidclint.graph import TrustGraph
-from oidclint.model import Diagnostic, Finding, Inventory, Level, Report
+from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
 from oidclint.parsers.cloudformation import parse_cloudformation
 from oidclint.parsers.github_actions import parse_workflows
 from oidclint.parsers.gitlab_ci import parse_gitlab_ci
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.terraform import parse_terraform
+from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.repository import detect_repository
+from oidclint.reporters import fingerprint
 from oidclint.rule import Rule
+from oidclint.suppressions import apply as apply_suppressions
+from oidclint.suppressions import comment_directives
 
 
 def all_rules() -> list[Rule]:
@@ -48,11 +55,17 @@ def parse(files, *, default_branch: str | None = None, var_files=()) -> Inventor
                                      default_branch=default_branch))
     by_path = {f.path: f for f in structured}
     namespaces = kustomize_namespaces(structured)
+    plans = []
     for file in structured:
         if is_workflow(file.path):
             continue
         if is_gitlab_ci(file.path):
             inventory.extend(parse_gitlab_ci(file, by_path))
+            continue
+        plan = _plan(file)
+        if plan is not None:
+            plans.append(plan)
+            inventory.extend(plan)
             continue
         template = parse_cloudformation(file) if "Resources" in file.text else None
         if template is not None:
@@ -63,7 +76,23 @@ def parse(files, *, default_branch: str | None = None, var_files=()) -> Inventor
             manifests = parse_kubernetes(file, kustomize_namespace=namespaces.get(folder))
             if manifests is not None:
                 inventory.extend(manifests)
+    for plan in plans:
+        link_sources(plan, inventory)
     return inventory
+
+
+def _plan(file) -> Inventory | None:
+    """``terraform show -json`` output, recognised by its top-level keys."""
+    if not file.path.endswith(".json") or '"format_version"' not in file.text or not (
+            '"planned_values"' in file.text or '"resource_changes"' in file.text):
+        return None
+    try:
+        documents = load_documents(file.text, file.path, json_mode=True)
+    except LoadError:
+        return None  # not JSON after all: the other parsers report it
+    if not documents or not is_plan(documents[0]):
+        return None
+    return parse_plan(file, documents[0])
 
 
 def kustomize_namespaces(files) -> dict[str, str]:
@@ -113,56 +142,104 @@ def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], 
     return sorted(unique.values(), key=lambda f: f.sort_key), problems
 
 
-def build_graph(paths: Sequence[str | Path], *, root: str | Path | None = None,
-                repository: str | None = None, default_branch: str | None = None,
+def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
+                root: str | Path | None = None, repository: str | None = None,
+                default_branch: str | None = None,
                 immutable_repositories: Sequence[str] = (),
                 var_files: Sequence[str | Path] = ()) -> tuple[TrustGraph, int, Path]:
     """Discover, parse and link: the graph of a tree, with the number of files read and the
     root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``.
-    ``var_files`` are Terraform variable files applied to every root module, like
-    ``terraform plan -var-file``."""
-    found = discover([Path(p) for p in paths], Path(root) if root else None)
-    given = discover([Path(p) for p in var_files], found.root) if var_files else None
-    for path in var_files:
-        if kind_of(Path(path).name) != "tfvars":
+
+    ``config`` is the project configuration (none: the defaults); the keyword arguments are
+    the command line's flags and win over it. ``var_files`` are Terraform variable files
+    applied to every root module, like ``terraform plan -var-file``."""
+    config = _with_flags(config, repository, default_branch, immutable_repositories)
+    exclude = Exclusion(config.exclude, config.folder) if config.exclude and config.folder \
+        else None
+    found = discover([Path(p) for p in paths], Path(root) if root else None, exclude=exclude)
+    var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
+    var_paths += [Path(p) for p in var_files]
+    given = discover(var_paths, found.root) if var_paths else None
+    for path in var_paths:
+        if kind_of(path.name) != "tfvars":
             found.diagnostics.append(Diagnostic(
                 str(path), "--var-file: not a .tfvars or .tfvars.json file; not read",
                 Level.ERROR))
-    inventory = parse(found.files, default_branch=default_branch,
+    inventory = parse(found.files, default_branch=config.default_branch,
                       var_files=given.files if given else ())
     inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
+    inventory.suppressions.extend(comment_directives(found.files))
     _document_problems(inventory)
-    repository = detect_repository(found.root, repository)
+    repository = detect_repository(found.root, config.repository)
     if repository is None and any(w.kind in ("github-actions", "gitlab-ci")
                                   for w in inventory.workloads):
         inventory.diagnostics.append(Diagnostic(
             "", "the repository is unknown (no --repository, no git remote `origin`, no "
             "GITHUB_REPOSITORY): CI job subjects cannot be checked against trusts",
             Level.NOTE))
-    graph = TrustGraph(inventory, repository, frozenset(immutable_repositories))
+    graph = TrustGraph(inventory, repository, frozenset(config.immutable_subjects), config)
     return graph, len(found.files), found.root
 
 
-def scan(paths: Sequence[str | Path], *, root: str | Path | None = None,
-         rules: Sequence[Rule] | None = None, repository: str | None = None,
-         default_branch: str | None = None,
-         immutable_repositories: Sequence[str] = (),
-         var_files: Sequence[str | Path] = ()) -> Report:
-    """Scan files and folders; the public entry point behind ``oidclint scan``."""
+def _with_flags(config: Config | None, repository: str | None, default_branch: str | None,
+                immutable_repositories: Sequence[str]) -> Config:
+    config = replace(config) if config is not None else Config()
+    config.repository = repository or config.repository
+    config.default_branch = default_branch or config.default_branch
+    config.immutable_subjects = [*config.immutable_subjects, *immutable_repositories]
+    return config
+
+
+def scan(paths: Sequence[str | Path], config: Config | None = None, *,
+         root: str | Path | None = None, rules: Sequence[Rule] | None = None,
+         repository: str | None = None, default_branch: str | None = None,
+         immutable_repositories: Sequence[str] = (), var_files: Sequence[str | Path] = (),
+         baseline: Baseline | None = None) -> Report:
+    """Scan files and folders; the entry point behind ``oidclint scan`` and
+    ``oidclint.scan``. Findings the ``baseline`` holds are left out (and counted)."""
     started = time.perf_counter()
     graph, files_scanned, found_root = build_graph(
-        paths, root=root, repository=repository, default_branch=default_branch,
+        paths, config, root=root, repository=repository, default_branch=default_branch,
         immutable_repositories=immutable_repositories, var_files=var_files)
-    rules = list(rules) if rules is not None else all_rules()
+    config = graph.config
+    rules = chosen_rules(config) if rules is None else list(rules)
     findings, problems = run_rules(graph, rules)
+    infos = [_configured(rule.info(), config) for rule in rules]
+    names = {info.id: info.name for info in infos}
+    for finding in findings:
+        finding.level = config.level_of(finding.rule_id, names[finding.rule_id]) or finding.level
+    problems += apply_suppressions(findings, graph.inventory.suppressions, names,
+                                   graph.inventory)
+    baselined = 0
+    if baseline is not None:
+        kept = [f for f in findings if fingerprint(f) not in baseline.fingerprints]
+        baselined, findings = len(findings) - len(kept), kept
     diagnostics = graph.inventory.diagnostics + problems
     return Report(
         root=str(found_root),
         findings=findings,
         diagnostics=sorted(diagnostics, key=lambda d: (d.path, d.message)),
         files_scanned=files_scanned,
-        rules=[rule.info() for rule in rules],
+        rules=infos,
         version=__version__,
         duration=time.perf_counter() - started,
         unresolved=[f"{w.name}: {w.role}" for w in graph.unresolved_links()],
+        baselined=baselined,
     )
+
+
+def chosen_rules(config: Config) -> list[Rule]:
+    """Every rule the configuration does not disable; a disabled or re-levelled rule that
+    does not exist is an error, not a silent no-op."""
+    rules = all_rules()
+    known = {r.id for r in rules} | {r.name for r in rules}
+    for name in [*config.disable, *config.severity]:
+        if name not in known:
+            raise ConfigError(f"{config.path or 'configuration'}: no rule `{name}` "
+                              "(`oidclint rules` lists them)")
+    return [r for r in rules if not config.disables(r.id, r.name)]
+
+
+def _configured(info: RuleInfo, config: Config) -> RuleInfo:
+    level = config.level_of(info.id, info.name)
+    return replace(info, level=level) if level else info

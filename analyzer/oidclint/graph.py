@@ -14,6 +14,7 @@ from typing import Iterator
 
 import networkx as nx
 
+from oidclint.config import Config
 from oidclint.iam.catalog import Issuer, issuer_for
 from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
@@ -144,8 +145,11 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
 
 class TrustGraph:
     def __init__(self, inventory: Inventory, repository: str | None = None,
-                 immutable_repositories: frozenset[str] = frozenset()) -> None:
+                 immutable_repositories: frozenset[str] = frozenset(),
+                 config: Config | None = None) -> None:
         self.inventory = inventory
+        self.config = config or Config()
+        """The project configuration: trusted owners, roles known to exist elsewhere."""
         self.repository = repository
         """``owner/name`` of the scanned repository, for GitHub and GitLab subjects."""
         self.immutable_repositories = immutable_repositories

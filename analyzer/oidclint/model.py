@@ -263,6 +263,8 @@ class Inventory:
     clusters: list[Cluster] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    suppressions: list[Any] = field(default_factory=list)
+    """``oidclint.suppressions.Directive`` read from resource metadata (CloudFormation)."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -272,6 +274,17 @@ class Inventory:
         self.clusters.extend(other.clusters)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
+        self.suppressions.extend(other.suppressions)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is not held against the scan: an ``oidclint: ignore[ID]`` comment or a
+    CloudFormation resource's ``Metadata.oidclint.ignore`` entry."""
+
+    justification: str
+    span: Span | None = None
+    """Where the suppression is written."""
 
 
 @dataclass(slots=True)
@@ -285,6 +298,9 @@ class Finding:
     related: list[Related] = field(default_factory=list)
     fix: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    suppression: Suppression | None = None
+    """Set when the finding is suppressed: it stays in SARIF (as dismissed) and is counted,
+    but does not fail the scan."""
 
     @property
     def sort_key(self) -> tuple:
@@ -332,6 +348,17 @@ class Report:
     duration: float = 0.0
     unresolved: list[str] = field(default_factory=list)
     """Workloads whose role cannot be known statically (``secrets.*``, CI variables)."""
+    baselined: int = 0
+    """Findings left out because the baseline (``--baseline``) already has them."""
 
     def rule(self, rule_id: str) -> RuleInfo:
         return next(r for r in self.rules if r.id == rule_id)
+
+    @property
+    def active(self) -> list[Finding]:
+        """The findings that count: not suppressed."""
+        return [f for f in self.findings if f.suppression is None]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is not None]

@@ -27,7 +27,8 @@ class BroadSubject(Rule):
     ## Fix
     List the repositories (and branches or environments) that need the role:
     `repo:acme/api:environment:production`. If an organisation-wide role is intended, keep its
-    permissions minimal and suppress this finding with a reason.
+    permissions minimal and suppress this finding with a reason, or list the owner under
+    `trusted-owners` in the configuration: the finding is then a note.
 
     ## References
     - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#configuring-the-oidc-trust-with-the-cloud
@@ -48,12 +49,16 @@ class BroadSubject(Rule):
             issuer = trust.issuer
             shape = pattern.shape(issuer.grammar)
             scope = shape.broad_scope
+            owner = shape.tenant.text
+            trusted = owner in graph.config.trusted_owners
             yield self.finding(
                 _value(condition, pattern),
-                f"Subject pattern `{pattern}` admits every {scope} of {shape.tenant.text} on "
-                f"{issuer.title}, including ones created later, to assume {trust.role.address}.",
+                f"Subject pattern `{pattern}` admits every {scope} of {owner} on "
+                f"{issuer.title}, including ones created later, to assume {trust.role.address}"
+                + (f" ({owner} is a trusted owner in the configuration)." if trusted else "."),
                 trust=trust,
                 fallback=[condition.key],
                 fix=f"Name the {scope} (and branch or environment) that needs the role.",
+                level=Level.NOTE if trusted else None,
                 evidence={"fingerprint": str(pattern)},
             )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from oidclint.graph import role_name_in
 from oidclint.model import Level
 from oidclint.rule import Rule
@@ -22,7 +24,8 @@ class WorkloadRoleNotFound(Rule):
 
     ## Fix
     Check the ARN; scan the repository that defines the role together with this one to have
-    the link checked.
+    the link checked. Roles that live elsewhere on purpose go under `known-roles` in the
+    configuration (ARNs or names, `*` globs allowed) and are no longer noted.
 
     ## References
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
@@ -41,6 +44,9 @@ class WorkloadRoleNotFound(Rule):
             name = role_name_in(workload.role)
             if not name or getattr(workload.role, "ref", None):
                 continue
+            if any(fnmatchcase(str(workload.role), known) or fnmatchcase(name, known)
+                   for known in graph.config.known_roles):
+                continue  # defined elsewhere, as the configuration says
             yield self.finding(
                 workload.role_span or workload.span,
                 f"{workload.name} assumes `{workload.role}`, which the scanned code does not "

@@ -20,6 +20,7 @@ from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
 from oidclint.hcl.resources import eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
+from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
 from oidclint.hcl.syntax import Block, parse_file
 from oidclint.hcl.values import MISSING, EvalError, to_number, to_text, with_ref, with_span
 from oidclint.iam.policy import document_from_value
@@ -58,8 +59,6 @@ def _blocks(file: SourceFile, diagnostics: list[Diagnostic],
             at: Span | None = None) -> list[Block]:
     try:
         if file.path.endswith(".json"):
-            from oidclint.hcl.json_syntax import parse_json_file
-
             return parse_json_file(file.text, file.path)
         return parse_file(file.text, at.path if at else file.path, at=at)
     except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
@@ -95,6 +94,10 @@ def _loader(root: Path | None, diagnostics: list[Diagnostic]):
 def syntax_error(file: SourceFile, exc: BaseException) -> Diagnostic:
     """``HCL syntax error: line L, column C: <reason>`` for a file that does not parse."""
     line, column = 1, 1
+    if isinstance(exc, JsonSyntaxError):
+        return Diagnostic(file.path, f"Terraform JSON syntax error: line {exc.line}, column "
+                                     f"{exc.column}: {exc.reason}",
+                          span=Span(file.path, exc.line, exc.column))
     if isinstance(exc, UnexpectedInput):
         where = getattr(exc, "line", -1), getattr(exc, "column", -1)
         if isinstance(where[0], int) and where[0] > 0:

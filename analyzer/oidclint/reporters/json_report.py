@@ -30,7 +30,10 @@ def document(report: Report) -> dict[str, Any]:
         "files_scanned": report.files_scanned,
         "findings": [_finding(f, report) for f in findings],
         "diagnostics": [_diagnostic(d) for d in sorted_diagnostics(report)],
-        "summary": {level.value: sum(f.level == level for f in findings) for level in Level},
+        "summary": {level.value: sum(f.level == level for f in findings
+                                     if f.suppression is None) for level in Level},
+        "suppressed": sum(f.suppression is not None for f in findings),
+        "baselined": report.baselined,
         "unresolved_links": sorted(printable(u) for u in report.unresolved),
     }
     if report.root:
@@ -59,6 +62,11 @@ def _finding(finding: Finding, report: Report) -> dict[str, Any]:
         ],
         "evidence": plain(finding.evidence),
         "fingerprint": fingerprint(finding),
+        "suppression": None if finding.suppression is None else {
+            "justification": finding.suppression.justification,
+            "path": finding.suppression.span.path if finding.suppression.span else None,
+            "line": finding.suppression.span.line if finding.suppression.span else None,
+        },
     }
 
 

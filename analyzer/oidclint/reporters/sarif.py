@@ -112,7 +112,18 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         related_locations=related or None,
         code_flows=_code_flows(finding),
         partial_fingerprints={FINGERPRINT_KEY: fingerprint(finding)},
+        suppressions=_suppressions(finding),
     )
+
+
+def _suppressions(finding: Finding) -> list[om.Suppression] | None:
+    """A suppressed finding stays in the log as suppressed in source, with its reason, so
+    code scanning shows the alert as dismissed instead of losing it."""
+    if finding.suppression is None:
+        return None
+    where = finding.suppression.span
+    return [om.Suppression(kind="inSource", justification=finding.suppression.justification,
+                           location=_location(where) if where else None)]
 
 
 def _code_flows(finding: Finding) -> list[om.CodeFlow] | None:

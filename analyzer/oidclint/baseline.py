@@ -1,0 +1,45 @@
+"""Baselines: adopt oidclint on a repository with existing findings without a red build.
+
+``--write-baseline FILE`` records the current findings (the JSON report); ``--baseline FILE``
+then reports only findings that are not in it. Findings are matched by their stable
+fingerprint (rule, file, resource, evidence; never line numbers), so moving code does not
+bring old findings back. An earlier SARIF log works as a baseline too (its
+``partialFingerprints``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from oidclint.reporters import FINGERPRINT_KEY
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    fingerprints: frozenset[str]
+    path: Path | None = None
+
+
+def read_baseline(path: Path) -> Baseline:
+    """The fingerprints of an oidclint JSON report or SARIF log."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
+    if isinstance(document, dict) and isinstance(document.get("runs"), list):
+        found = [result.get("partialFingerprints", {}).get(FINGERPRINT_KEY)
+                 for run in document["runs"] if isinstance(run, dict)
+                 for result in run.get("results") or [] if isinstance(result, dict)]
+    elif isinstance(document, dict) and isinstance(document.get("findings"), list):
+        found = [f.get("fingerprint") for f in document["findings"] if isinstance(f, dict)]
+    else:
+        raise BaselineError(f"{path}: not an oidclint JSON report or SARIF log")
+    return Baseline(frozenset(f for f in found if isinstance(f, str)), path)
