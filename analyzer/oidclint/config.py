@@ -103,13 +103,13 @@ def _has_tool_table(path: Path) -> bool:
 
 
 def _checked(data: dict[str, Any], path: Path, where: str) -> Config:
-    known = {f.name for f in fields(Config)} - {"path"}
+    known = {f.name.replace("_", "-") for f in fields(Config)} - {"path"}
     config = Config(path=path)
     for key, value in data.items():
         name = f"{where}.{key}" if where else key
-        if key.replace("-", "_") not in known:
+        if key not in known:
             raise ConfigError(f"{path}: unknown key `{name}` (known keys: "
-                              f"{', '.join(sorted(k.replace('_', '-') for k in known))})")
+                              f"{', '.join(sorted(known))})")
         key = key.replace("-", "_")
         if key in ("repository", "default_branch"):
             if not isinstance(value, str):
