@@ -118,3 +118,53 @@ def test_installed_hook_refuses_the_commit_then_accepts_the_fix(tmp_path, hook_r
     git(project, "add", "-A")
     accepted = git(project, "commit", "-m", "add deploy role", PRE_COMMIT_HOME=home)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def _readme_block(marker: str) -> str:
+    """The fenced block that follows ``<!-- marker -->`` in the README, unindented."""
+    text = (REPO / "README.md").read_text()
+    after = text.split(f"<!-- {marker} -->", 1)[1]
+    body = after.split("```", 2)[1]
+    lines = body.split("\n")[1:]
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    return "\n".join(line[indent:] for line in lines).strip() + "\n"
+
+
+def test_readme_adoption_steps_work_on_a_repository_with_findings(tmp_path, hook_repo,
+                                                                   pre_commit_home):
+    """The README's three adoption steps, run as written: a baseline that keeps the old
+    finding quiet, the hook refusing only a new one, and the configuration both share."""
+    repo, rev = hook_repo
+    project = make_project(tmp_path / "project", BAD_STACK)
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: oidclint\n"
+    )
+    git(project, "add", "-A")
+    assert git(project, "commit", "-qm", "existing code", "--no-verify").returncode == 0
+    env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def run(script: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=project, env=env,
+                              capture_output=True, text=True)
+
+    baseline = run(_readme_block("adoption:baseline"))
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+    quiet = run("oidclint scan .")
+    assert quiet.returncode == 0, quiet.stdout
+    assert "1 in the baseline" in quiet.stdout or "baseline" in quiet.stdout
+
+    hook = run(_readme_block("adoption:hook").replace("pre-commit ",
+                                                      f"{sys.executable} -m pre_commit "))
+    assert hook.returncode == 0, hook.stderr
+    (project / "infra" / "unchanged.tf").write_text("# nothing new\n")
+    git(project, "add", "-A")
+    accepted = run("git commit -qm 'unrelated change'")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+    (project / "infra" / "ci.tf").write_text(BAD_STACK.replace('"deploy"', '"ci"'))
+    git(project, "add", "-A")
+    refused = run("git commit -qm 'add ci role'")
+    assert refused.returncode != 0
+    assert "OIDC201" in refused.stdout + refused.stderr
+    assert "infra/ci.tf" in refused.stdout + refused.stderr

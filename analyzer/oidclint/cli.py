@@ -112,11 +112,12 @@ def scan(
     targets = paths or [Path(".")]
     try:
         settings = _configuration(config, targets)
-        known = read_baseline(baseline) if baseline else None
+        known = read_baseline(baseline) if baseline and not write_baseline else None
         report = run_scan(targets, settings, repository=repository,
                           default_branch=default_branch,
                           immutable_repositories=immutable_subjects or (),
-                          var_files=var_file or (), baseline=known)
+                          var_files=var_file or (), baseline=known,
+                          use_baseline=not write_baseline)
         if write_baseline:
             _write_atomically(write_baseline, FORMATS["json"](report))
             report.baselined, report.findings = len(report.findings), []

@@ -44,12 +44,21 @@ class Config:
     workloads may assume without a note (OIDC305)."""
     var_files: list[str] = field(default_factory=list)
     """Terraform variable files applied to every root module, relative to this file."""
+    baseline: str | None = None
+    """A baseline report (``--write-baseline``), relative to this file: findings it holds
+    are not reported. ``--baseline`` wins."""
     path: Path | None = None
     """The file this configuration came from, if any."""
 
     @property
     def folder(self) -> Path | None:
         return self.path.parent if self.path else None
+
+    @property
+    def baseline_path(self) -> Path | None:
+        if self.baseline is None:
+            return None
+        return self.folder / self.baseline if self.folder else Path(self.baseline)
 
     def level_of(self, rule_id: str, rule_name: str) -> Level | None:
         value = self.severity.get(rule_id) or self.severity.get(rule_name)
@@ -111,7 +120,7 @@ def _checked(data: dict[str, Any], path: Path, where: str) -> Config:
             raise ConfigError(f"{path}: unknown key `{name}` (known keys: "
                               f"{', '.join(sorted(known))})")
         key = key.replace("-", "_")
-        if key in ("repository", "default_branch"):
+        if key in ("repository", "default_branch", "baseline"):
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: `{name}` must be a string")
         elif key == "severity":

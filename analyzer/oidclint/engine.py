@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from oidclint import __version__
-from oidclint.baseline import Baseline
+from oidclint.baseline import Baseline, read_baseline
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import Exclusion, discover, kind_of
 from oidclint.graph import TrustGraph
@@ -194,9 +194,10 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
          root: str | Path | None = None, rules: Sequence[Rule] | None = None,
          repository: str | None = None, default_branch: str | None = None,
          immutable_repositories: Sequence[str] = (), var_files: Sequence[str | Path] = (),
-         baseline: Baseline | None = None) -> Report:
+         baseline: Baseline | None = None, use_baseline: bool = True) -> Report:
     """Scan files and folders; the entry point behind ``oidclint scan`` and
-    ``oidclint.scan``. Findings the ``baseline`` holds are left out (and counted)."""
+    ``oidclint.scan``. Findings the baseline holds (``baseline``, else the configuration's,
+    unless ``use_baseline`` is false) are left out and counted."""
     started = time.perf_counter()
     graph, files_scanned, found_root = build_graph(
         paths, config, root=root, repository=repository, default_branch=default_branch,
@@ -211,7 +212,9 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     problems += apply_suppressions(findings, graph.inventory.suppressions, names,
                                    graph.inventory)
     baselined = 0
-    if baseline is not None:
+    if baseline is None and use_baseline and config.baseline_path is not None:
+        baseline = read_baseline(config.baseline_path)
+    if baseline is not None and use_baseline:
         kept = [f for f in findings if fingerprint(f) not in baseline.fingerprints]
         baselined, findings = len(findings) - len(kept), kept
     diagnostics = graph.inventory.diagnostics + problems
