@@ -352,10 +352,43 @@ def test_find_in_map_known_keys():
     assert resolver.resolve(test["Z"]) == "numeric-key.example.com"
 
 
-def test_find_in_map_with_unknown_key_is_unknown():
+def test_find_in_map_with_an_unknown_key_is_a_choice_of_the_values_it_could_name():
     value, resolver = resolve('!FindInMap [Issuers, !Ref "AWS::Region", host]')
-    assert isinstance(value, Unknown) and value.origin.startswith("Fn::FindInMap")
+    assert isinstance(value, Choice) and value.origin.startswith("Fn::FindInMap")
+    assert value.options == ("gitlab.com", "numeric-key.example.com")
+    assert all(option.span == value.span for option in value.options)
     assert not resolver.problems
+
+
+def test_find_in_map_with_an_unknown_key_and_a_default_includes_the_default():
+    value, _ = resolve('!FindInMap [Issuers, !Ref "AWS::Region", host, {DefaultValue: other.example}]')
+    assert value.options == ("gitlab.com", "numeric-key.example.com", "other.example")
+
+
+def test_find_in_map_with_an_unknown_second_key_takes_every_value_of_the_entry():
+    value, _ = resolve('!FindInMap [Issuers, gitlab, !Ref "AWS::Region"]')
+    assert isinstance(value, Choice)
+    assert [str(o) for o in value.options] == ["gitlab.com", "['a', 'b']"]
+
+
+def test_find_in_map_with_a_partly_known_key_takes_the_keys_that_fit():
+    value, _ = resolve('!FindInMap [Issuers, !Sub "git${Env}", host]')
+    assert value == "gitlab.com"
+
+
+def test_find_in_map_with_an_unknown_map_name_or_no_fitting_entry_is_unknown():
+    unknown_map, _ = resolve('!FindInMap [!Ref Env, gitlab, host]')
+    nothing, resolver = resolve('!FindInMap [Issuers, !Ref Env, nope]')
+    assert isinstance(unknown_map, Unknown) and isinstance(nothing, Unknown)
+    assert not resolver.problems
+
+
+def test_find_in_map_choice_keys_and_a_list_property():
+    template = TEMPLATE.replace("Conditions:\n", "Conditions:\n  Never: !Equals [a, b]\n")
+    resolver, test = resolver_for('X: !FindInMap [Issuers, !If [IsProd, gitlab, "123456789012"], host]\n',
+                                  template)
+    value = resolver.resolve(test["X"])
+    assert isinstance(value, Choice) and set(value.options) == {"gitlab.com", "numeric-key.example.com"}
 
 
 def test_find_in_map_missing_entry_is_a_problem_unless_defaulted():
@@ -511,3 +544,183 @@ def test_json_text_splices_values_that_carry_json():
                                 '    Default: \'"b": 2\'\n')
     resolver, test = resolver_for('X: !Sub \'{"a": 1, ${Extra}}\'\n', template)
     assert resolver.json_value(test["X"]) == {"a": 1, "b": 2}
+
+
+# -- Conditions ---------------------------------------------------------------------------
+
+CONDITIONS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+  Flag:
+    Type: String
+    Default: "true"
+  Unset:
+    Type: String
+  Tier:
+    Type: String
+    Default: gold
+Mappings:
+  Tiers:
+    gold: {Level: high}
+    silver: {Level: high}
+Conditions:
+  IsDev: !Equals [!Ref Stage, dev]
+  IsProd: !Equals [prod, !Ref Stage]
+  FlagOn: !Equals [!Ref Flag, true]
+  InUsEast: !Equals [!Ref "AWS::Region", us-east-1]
+  Unknown: !Equals [!Ref Unset, x]
+  DevAndFlag: !And [!Condition IsDev, !Condition FlagOn]
+  DevOrRegion: !Or [!Condition IsDev, !Condition InUsEast]
+  ProdAndRegion: !And [!Condition IsProd, !Condition InUsEast]
+  ProdOrRegion: !Or [!Condition IsProd, !Condition InUsEast]
+  NotDev: !Not [!Condition IsDev]
+  NotRegion: !Not [!Condition InUsEast]
+  HighTier: !Equals [!FindInMap [Tiers, !Ref "AWS::Region", Level], high]
+  PrefixedRegion: !Equals [!Sub "eu-${AWS::Region}", us-east-1]
+  Loop: !Not [!Condition Loop]
+  Malformed: !Not [a, b]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+"""
+
+
+@pytest.mark.parametrize("name, decision", [
+    ("IsDev", True), ("IsProd", False), ("FlagOn", True), ("InUsEast", None), ("Unknown", None),
+    ("DevAndFlag", True), ("DevOrRegion", True), ("ProdAndRegion", False), ("ProdOrRegion", None),
+    ("NotDev", False), ("NotRegion", None), ("HighTier", True), ("PrefixedRegion", False),
+    ("Undeclared", None),
+])
+def test_conditions_are_decided_from_parameter_defaults(name, decision):
+    resolver, _ = resolver_for("X: 1\n", CONDITIONS)
+    assert resolver.condition(name) is decision
+
+
+def test_a_condition_that_refers_to_itself_or_is_malformed_is_undecided_and_a_problem():
+    resolver, _ = resolver_for("X: 1\n", CONDITIONS)
+    assert resolver.condition("Loop") is None and resolver.condition("Malformed") is None
+    messages = [message for _, message in resolver.problems]
+    assert any("refers to itself" in m for m in messages)
+    assert any("cannot evaluate the condition" in m for m in messages)
+
+
+def test_if_takes_the_branch_its_decided_condition_selects():
+    resolver, test = resolver_for("""\
+        T: !If [IsDev, dev-value, prod-value]
+        F: !If [IsProd, prod-value, dev-value]
+        U: !If [InUsEast, east, elsewhere]
+        Gone: {Keep: a, Drop: !If [IsDev, !Ref AWS::NoValue, b]}
+        List: [a, !If [IsProd, b, !Ref AWS::NoValue], c]
+    """, CONDITIONS)
+    value = resolver.resolve(test)
+    assert value["T"] == "dev-value" and value["F"] == "dev-value"
+    assert value["T"].span.line == line_of(resolver.file.text, "T: !If")
+    assert isinstance(value["U"], Choice) and value["U"].options == ("east", "elsewhere")
+    assert value["Gone"] == {"Keep": "a"} and value["List"] == ["a", "c"]
+
+
+def test_taken_branches():
+    resolver, _ = resolver_for("X: 1\n", CONDITIONS)
+    assert resolver.taken_branches(["IsDev", "a", "b"]) == ["a"]
+    assert resolver.taken_branches(["NotDev", "a", "b"]) == ["b"]
+    assert resolver.taken_branches(["InUsEast", "a", "b"]) == ["a", "b"]
+    assert resolver.taken_branches(["IsDev", "a"]) is None
+
+
+def test_json_text_if_takes_the_decided_branch():
+    resolver, test = resolver_for("""\
+        Doc: !If [IsDev, '{"Statement": []}', !Ref AWS::NoValue]
+        None: !If [IsProd, '{"Statement": []}', !Ref AWS::NoValue]
+    """, CONDITIONS)
+    assert resolver.json_value(test["Doc"]) == {"Statement": []}
+    assert resolver.json_value(test["None"]) is None
+
+
+# -- JSON text spans ----------------------------------------------------------------------
+
+
+def _span_text(resolver: Resolver, span) -> str:
+    line = resolver.file.text.splitlines()[span.line - 1]
+    assert span.end_line == span.line
+    return line[span.column - 1:span.end_column - 1]
+
+
+def test_json_text_in_a_single_quoted_sub_keeps_exact_spans_after_substitutions():
+    resolver, test = resolver_for(
+        "Doc: !Sub '{\"${Repo}:x\": \"it''s\", \"k\": \"repo:${Repo}:*\"}'\n")
+    value = resolver.json_value(test["Doc"])
+    keys = list(value)
+    assert _span_text(resolver, keys[0].span) == '"${Repo}:x"'
+    assert _span_text(resolver, value[keys[0]].span) == "\"it''s\""
+    assert _span_text(resolver, value["k"].span) == '"repo:${Repo}:*"'
+    assert value["k"] == "repo:acme/api:*"
+
+
+def test_json_text_in_a_json_string_with_escapes_keeps_exact_spans():
+    template = ('{"Parameters": {"Repo": {"Type": "String", "Default": "acme/api"}}, "Resources": {},'
+                ' "Test": {"Doc": {"Fn::Sub": "{\\"k\\u0041\\": \\"${Repo}\\"}"}}}')
+    document = load_documents(template, "t.json", json_mode=True)[0]
+    resolver = Resolver(document, SourceFile("t.json", Path("t.json"), template))
+    value = resolver.json_value(document["Test"]["Doc"])
+    (key, item), = value.items()
+    assert key == "kA" and item == "acme/api"
+    assert _span_text(resolver, key.span) == '\\"k\\u0041\\"'
+    assert _span_text(resolver, item.span) == '\\"${Repo}\\"'
+
+
+def test_json_text_in_a_literal_block_keeps_exact_columns_after_a_substitution():
+    resolver, test = resolver_for("""\
+        Doc: !Sub |
+          {"a": "${GitHub}", "b": "after"}
+    """)
+    value = resolver.json_value(test["Doc"])
+    assert _span_text(resolver, value["b"].span) == '"after"'
+    assert _span_text(resolver, value["a"].span) == '"${GitHub}"'
+
+
+def test_json_text_that_cannot_be_traced_points_at_the_whole_expression():
+    resolver, test = resolver_for("""\
+        Doc: !Sub >
+          {"a": "b"}
+    """)
+    value = resolver.json_value(test["Doc"])
+    assert value["a"].span == test["Doc"].span
+
+
+# -- CDK construct paths ------------------------------------------------------------------
+
+CDK_TEMPLATE = """\
+Resources:
+  ProviderA1B2C3D4:
+    Type: Custom::AWSCDKOpenIdConnectProvider
+    Properties: {Url: "https://token.actions.githubusercontent.com"}
+    Metadata: {"aws:cdk:path": "Ci/Provider/Resource/Default"}
+  RoleE5F6A7B8:
+    Type: AWS::IAM::Role
+    Metadata: {"aws:cdk:path": "Ci/Role/Resource"}
+  TwinA:
+    Type: AWS::IAM::Role
+    Metadata: {"aws:cdk:path": "Ci/Twin"}
+  TwinB:
+    Type: AWS::IAM::Role
+    Metadata: {"aws:cdk:path": "Ci/Twin"}
+  Plain:
+    Type: AWS::IAM::Role
+"""
+
+
+def test_cdk_resources_are_addressed_by_their_construct_path():
+    resolver, test = resolver_for("""\
+        Arn: !Ref ProviderA1B2C3D4
+        Host: !Select [1, !Split ["oidc-provider/", !Ref ProviderA1B2C3D4]]
+        Role: !GetAtt RoleE5F6A7B8.Arn
+    """, CDK_TEMPLATE)
+    assert resolver.address_of("ProviderA1B2C3D4") == "Ci/Provider/Resource/Default"
+    assert resolver.address_of("TwinA") == "TwinA" and resolver.address_of("Plain") == "Plain"
+    value = resolver.resolve(test)
+    assert value["Arn"].ref == "Ci/Provider/Resource/Default"
+    assert value["Host"] == "token.actions.githubusercontent.com"
+    assert value["Role"].ref == "Ci/Role/Resource"

@@ -107,6 +107,7 @@ def scan(
     from oidclint.baseline import BaselineError, read_baseline
     from oidclint.config import ConfigError
     from oidclint.engine import scan as run_scan
+    from oidclint.progress import progress_wanted
     from oidclint.reporters import FORMATS
 
     targets = paths or [Path(".")]
@@ -117,7 +118,8 @@ def scan(
                           default_branch=default_branch,
                           immutable_repositories=immutable_subjects or (),
                           var_files=var_file or (), baseline=known,
-                          use_baseline=not write_baseline)
+                          use_baseline=not write_baseline,
+                          show_progress=progress_wanted())
         if write_baseline:
             _write_atomically(write_baseline, FORMATS["json"](report))
             report.baselined, report.findings = len(report.findings), []

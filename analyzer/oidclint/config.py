@@ -96,8 +96,11 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("oidclint", {})
+        tool = data.get("tool", {})
+        data = tool.get("oidclint", {}) if isinstance(tool, dict) else {}
         where = "[tool.oidclint]"
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: `{where}` must be a table")
     else:
         where = ""
     return _checked(data, path, where)

@@ -87,8 +87,8 @@ class Exclusion:
         self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
 
     def __call__(self, path: Path, is_dir: bool = False) -> bool:
-        try:
-            name = path.absolute().relative_to(self.base).as_posix()
+        try:  # abspath folds `..` (a scan of ../infra) without following symbolic links
+            name = Path(os.path.abspath(path)).relative_to(self.base).as_posix()
         except ValueError:
             try:
                 name = path.resolve().relative_to(self.base).as_posix()

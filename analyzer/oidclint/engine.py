@@ -21,6 +21,7 @@ from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.terraform import parse_terraform
 from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.repository import detect_repository
+from oidclint.progress import Tick, progress
 from oidclint.reporters import fingerprint
 from oidclint.rule import Rule
 from oidclint.suppressions import apply as apply_suppressions
@@ -43,22 +44,29 @@ def is_gitlab_ci(path: str) -> bool:
     return path.rpartition("/")[2] == ".gitlab-ci.yml"
 
 
-def parse(files, *, default_branch: str | None = None, var_files=()) -> Inventory:
-    """Every file through the parser for its kind; the results as one inventory."""
+def parse(files, *, default_branch: str | None = None, var_files=(),
+          tick: Tick = lambda path: None) -> Inventory:
+    """Every file through the parser for its kind; the results as one inventory.
+    ``tick`` is called once per file, for a progress display."""
     inventory = Inventory()
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
     found = parse_terraform(terraform, list(var_files))
+    for file in terraform:
+        tick(file.path)
     _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
     inventory.extend(found)
     structured = [f for f in files if f.kind == "structured"]
-    inventory.extend(parse_workflows([f for f in structured if is_workflow(f.path)],
-                                     default_branch=default_branch))
+    workflows = [f for f in structured if is_workflow(f.path)]
+    inventory.extend(parse_workflows(workflows, default_branch=default_branch))
+    for file in workflows:
+        tick(file.path)
     by_path = {f.path: f for f in structured}
     namespaces = kustomize_namespaces(structured)
     plans = []
     for file in structured:
         if is_workflow(file.path):
             continue
+        tick(file.path)
         if is_gitlab_ci(file.path):
             inventory.extend(parse_gitlab_ci(file, by_path))
             continue
@@ -146,7 +154,8 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
                 root: str | Path | None = None, repository: str | None = None,
                 default_branch: str | None = None,
                 immutable_repositories: Sequence[str] = (),
-                var_files: Sequence[str | Path] = ()) -> tuple[TrustGraph, int, Path]:
+                var_files: Sequence[str | Path] = (),
+                show_progress: bool = False) -> tuple[TrustGraph, int, Path]:
     """Discover, parse and link: the graph of a tree, with the number of files read and the
     root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``.
 
@@ -154,7 +163,9 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
     the command line's flags and win over it. ``var_files`` are Terraform variable files
     applied to every root module, like ``terraform plan -var-file``."""
     config = _with_flags(config, repository, default_branch, immutable_repositories)
-    exclude = Exclusion(config.exclude, config.folder) if config.exclude and config.folder \
+    # A Config built in code has no file: its patterns, like its var-files, are relative to
+    # the working folder rather than silently ignored.
+    exclude = Exclusion(config.exclude, config.folder or Path.cwd()) if config.exclude \
         else None
     found = discover([Path(p) for p in paths], Path(root) if root else None, exclude=exclude)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
@@ -165,8 +176,9 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
             found.diagnostics.append(Diagnostic(
                 str(path), "--var-file: not a .tfvars or .tfvars.json file; not read",
                 Level.ERROR))
-    inventory = parse(found.files, default_branch=config.default_branch,
-                      var_files=given.files if given else ())
+    with progress(len(found.files), enabled=show_progress) as tick:
+        inventory = parse(found.files, default_branch=config.default_branch,
+                          var_files=given.files if given else (), tick=tick)
     inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
     inventory.suppressions.extend(comment_directives(found.files))
     _document_problems(inventory)
@@ -194,14 +206,16 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
          root: str | Path | None = None, rules: Sequence[Rule] | None = None,
          repository: str | None = None, default_branch: str | None = None,
          immutable_repositories: Sequence[str] = (), var_files: Sequence[str | Path] = (),
-         baseline: Baseline | None = None, use_baseline: bool = True) -> Report:
+         baseline: Baseline | None = None, use_baseline: bool = True,
+         show_progress: bool = False) -> Report:
     """Scan files and folders; the entry point behind ``oidclint scan`` and
     ``oidclint.scan``. Findings the baseline holds (``baseline``, else the configuration's,
     unless ``use_baseline`` is false) are left out and counted."""
     started = time.perf_counter()
     graph, files_scanned, found_root = build_graph(
         paths, config, root=root, repository=repository, default_branch=default_branch,
-        immutable_repositories=immutable_repositories, var_files=var_files)
+        immutable_repositories=immutable_repositories, var_files=var_files,
+        show_progress=show_progress)
     config = graph.config
     rules = chosen_rules(config) if rules is None else list(rules)
     findings, problems = run_rules(graph, rules)

@@ -3,6 +3,10 @@
 A file is a template by its content, not its name: discovery hands over every YAML/JSON file,
 and Kubernetes manifests, workflows or ``package.json`` are simply not templates (``None``).
 Everything a template defines shares one scope, its file: the stack deploys to one account.
+
+A resource whose ``Condition`` the template decides false is not created, so it is not read
+(``cfn_conditions``); SAM's generated execution roles are read like written ones (``sam``);
+a resource CDK synthesized is addressed by its construct path (``cdk``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from oidclint.parsers.intrinsics import (
     CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, Resolver,
     intrinsic_name, scalar_text,
 )
+from oidclint.parsers.cfn_values import is_no_value
 from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
@@ -85,8 +91,8 @@ class TemplateReader:
 
     def __init__(self, file: SourceFile, template: dict) -> None:
         self.file = file
-        self.template = template
-        self.resolver = Resolver(template, file)
+        self.template = with_implicit_roles(template) if is_sam(template) else template
+        self.resolver = Resolver(self.template, file)
         self.inventory = Inventory()
 
     def read(self) -> Inventory:
@@ -116,7 +122,7 @@ class TemplateReader:
             self._problem(span, f"resource {logical} has no Type")
             return
         read = _READERS.get(str(kind))
-        if read is None:
+        if read is None or not self._created(logical, span, resource.get("Condition")):
             return
         properties = resource.get("Properties")
         if properties is None:
@@ -125,6 +131,23 @@ class TemplateReader:
             self._problem(span_of(properties) or span, f"the Properties of {logical} cannot be read")
             properties = {}
         read(self, logical, span, properties)
+
+    def _created(self, logical: str, span: Span | None, condition: Any) -> bool:
+        """False for a resource whose ``Condition`` the template decides false."""
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html
+        if condition is None:
+            return True
+        if not isinstance(condition, str):
+            self._problem(span_of(condition) or span, f"the Condition of {logical} is not a name")
+            return True
+        if str(condition) not in self.resolver.conditions:
+            self._problem(span_of(condition) or span,
+                          f"{logical} names undeclared condition {condition}")
+            return True
+        return self.resolver.condition(str(condition), span_of(condition)) is not False
+
+    def _address(self, logical: str) -> str:
+        return self.resolver.address_of(logical)
 
     # -- property values ----------------------------------------------------------------
 
@@ -168,15 +191,17 @@ class TemplateReader:
         return document_from_value(self.resolver.json_value(raw), span_of(raw) or span)
 
     def _entries(self, raw: Any) -> list[Any]:
-        """The entries of a list property, unresolved where possible, ``Fn::If`` branches spliced."""
+        """The entries of a list property, unresolved where possible, the branches of an
+        ``Fn::If`` that can be taken spliced."""
         if raw is None:
             return []
         if intrinsic_name(raw) == "Fn::If":
-            arg = raw[next(iter(raw))]
-            if isinstance(arg, list) and len(arg) == 3:
-                return [e for branch in arg[1:] if not _is_no_value(branch) for e in self._entries(branch)]
+            branches = self.resolver.taken_branches(raw[next(iter(raw))])
+            if branches is not None:
+                return [e for branch in branches if not is_no_value(branch)
+                        for e in self._entries(branch)]
         if isinstance(raw, list):
-            return [e for item in raw if not _is_no_value(item)
+            return [e for item in raw if not is_no_value(item)
                     for e in (self._entries(item) if intrinsic_name(item) == "Fn::If" else [item])]
         return as_list(self.resolver.resolve(raw))
 
@@ -209,8 +234,9 @@ class TemplateReader:
                   thumbprints: str) -> None:
         url = self._text(properties, "Url", logical)
         self.inventory.providers.append(OidcProvider(
-            address=logical,
-            url=url if url is not None else Unknown(f"{logical}.Url (not set)", span, ref=logical),
+            address=self._address(logical),
+            url=url if url is not None else Unknown(f"{logical}.Url (not set)", span,
+                                                    ref=self._address(logical)),
             client_ids=self._texts(properties, clients, logical),
             thumbprints=self._texts(properties, thumbprints, logical),
             span=span,
@@ -221,35 +247,36 @@ class TemplateReader:
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
         trust = properties.get("AssumeRolePolicyDocument")
         self.inventory.roles.append(Role(
-            address=logical,
+            address=self._address(logical),
             name=self._text(properties, "RoleName", logical),
             trust=self._document(trust, span) if trust is not None else None,
             span=span,
             scope=self.file.path,
             max_session_duration=self._max_session_duration(properties, logical),
         ))
-        role = Str(logical, span, ref=logical)
+        address = self._address(logical)
+        role = Str(address, span, ref=address)
         arns = self._texts(properties, "ManagedPolicyArns", logical)
         if isinstance(arns, Unknown):
             self.inventory.policies.append(PermissionPolicy(
-                address=f"{logical}.ManagedPolicyArns", roles=[role], managed_arn=arns,
+                address=f"{address}.ManagedPolicyArns", roles=[role], managed_arn=arns,
                 span=arns.span or span))
         else:
             for index, arn in enumerate(arns):
                 self.inventory.policies.append(PermissionPolicy(
-                    address=f"{logical}.ManagedPolicyArns[{index}]", roles=[role],
+                    address=f"{address}.ManagedPolicyArns[{index}]", roles=[role],
                     managed_arn=arn, span=span_of(arn) or span))
         for index, entry in enumerate(self._entries(properties.get("Policies"))):
-            address = f"{logical}.Policies[{index}]"
+            policy = f"{address}.Policies[{index}]"
             if isinstance(entry, dict) and not intrinsic_name(entry) and "PolicyDocument" in entry:
                 document = self._document(entry["PolicyDocument"], span_of(entry) or span)
             elif isinstance(entry, Unknown):
                 document = document_from_value(entry, span)
             else:
-                self._problem(span_of(entry) or span, f"{address} has no PolicyDocument")
+                self._problem(span_of(entry) or span, f"{policy} has no PolicyDocument")
                 continue
             self.inventory.policies.append(PermissionPolicy(
-                address=address, roles=[role], document=document, span=span_of(entry) or span))
+                address=policy, roles=[role], document=document, span=span_of(entry) or span))
 
     def _policy(self, logical: str, span: Span | None, properties: dict,
                 managed_arn: Text | None = None) -> None:
@@ -257,7 +284,7 @@ class TemplateReader:
         roles = self._texts(properties, "Roles", logical)
         raw = properties.get("PolicyDocument")
         self.inventory.policies.append(PermissionPolicy(
-            address=logical,
+            address=self._address(logical),
             roles=[roles] if isinstance(roles, Unknown) else roles,
             managed_arn=managed_arn,
             document=self._document(raw, span) if raw is not None else None,
@@ -273,7 +300,7 @@ class TemplateReader:
         role = self._text(properties, "RoleName", logical)
         raw = properties.get("PolicyDocument")
         self.inventory.policies.append(PermissionPolicy(
-            address=logical,
+            address=self._address(logical),
             roles=[role] if role is not None else [],
             document=self._document(raw, span) if raw is not None else None,
             span=span,
@@ -283,9 +310,9 @@ class TemplateReader:
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-cluster.html
         name = self._text(properties, "Name", logical)
         self.inventory.clusters.append(Cluster(
-            address=logical,
+            address=self._address(logical),
             name=name if name is not None else Unknown(
-                f"{logical} name (generated by CloudFormation)", span, ref=logical),
+                f"{logical} name (generated by CloudFormation)", span, ref=self._address(logical)),
             issuer=eks_issuer(logical, span),
             span=span,
             scope=self.file.path,
@@ -299,10 +326,6 @@ def _single(value: Any) -> Any:
     if len({str(o) for o in value.options}) == 1 and value.options[0] is not None:
         return _single(value.options[0])
     return Unknown(value.origin, value.span)
-
-
-def _is_no_value(value: Any) -> bool:
-    return intrinsic_name(value) == "Ref" and value[next(iter(value))] == "AWS::NoValue"
 
 
 _READERS = {

@@ -85,6 +85,16 @@ def located_value(pieces: Iterable[Piece], path: str, *, line_offset: int = 0,
     return _restore(parsed, split, relocate_span or _as_is, string or _joined_string)
 
 
+def placeholder(index: int, marker: str = HOLE) -> str:
+    """The text that stands for the hole numbered ``index`` while the text is parsed."""
+    return f"__oidclint_{marker}_{index}__"
+
+
+def text_with_placeholders(pieces: Iterable[Piece], marker: str = HOLE) -> str:
+    """The text ``located_value`` parses (holes unquoted): to map its spans back."""
+    return _with_placeholders(pieces, False, marker)[0]
+
+
 def _with_placeholders(pieces: Iterable[Piece], quote: bool,
                        marker: str) -> tuple[str, list[Hole]]:
     """The text with each hole replaced by a numbered placeholder, and the holes in order."""
@@ -93,9 +103,9 @@ def _with_placeholders(pieces: Iterable[Piece], quote: bool,
     inside = escaped = False
     for piece in pieces:
         if isinstance(piece, Hole):
-            placeholder = f"__oidclint_{marker}_{len(holes)}__"
+            placeholder_text = placeholder(len(holes), marker)
             holes.append(piece)
-            out.append(placeholder if inside or not quote else f'"{placeholder}"')
+            out.append(placeholder_text if inside or not quote else f'"{placeholder_text}"')
             continue
         if quote:
             for ch in piece:

@@ -1,4 +1,4 @@
-"""Reporters: turn a ``Report`` into text, JSON, SARIF or GitHub workflow commands.
+"""Reporters: turn a ``Report`` into text, JSON, SARIF, GitHub workflow commands or Markdown.
 
 Every reporter module has ``render(report, *, color=False) -> str``. ``FORMATS`` maps a format
 name to a function with that signature; the modules are imported on first use so that
@@ -85,4 +85,5 @@ FORMATS: dict[str, Render] = {
     "json": _lazy("json_report"),
     "sarif": _lazy("sarif"),
     "github": _lazy("github"),
+    "markdown": _lazy("markdown"),
 }

@@ -1,0 +1,144 @@
+"""GitHub-flavoured Markdown for pull-request comments and ``$GITHUB_STEP_SUMMARY``.
+
+A heading, a one-line verdict, the counts by severity, then the findings by file, one table
+row each. Text that comes from scanned files (paths, messages quoting values, fixes) passes
+through ``escape_markdown`` so that it can neither format the comment, nor inject HTML or a
+link, nor break out of its table cell.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from urllib.parse import quote
+
+from oidclint.model import Finding, Level, Report
+from oidclint.reporters import printable
+from oidclint.reporters.sarif import HELP_URI
+from oidclint.reporters.text import Tally, counts_phrase, duration_phrase, hidden_phrase, tally
+
+MAX_ROWS = 100
+MAX_CHARS = 60_000
+"""GitHub rejects comments over 65,536 characters; the rows stop well before that."""
+
+_VERDICT = {
+    None: ":white_check_mark:",
+    Level.ERROR: ":x:",
+    Level.WARNING: ":warning:",
+    Level.NOTE: ":information_source:",
+}
+
+# The ASCII punctuation that GitHub-flavoured Markdown reads as syntax inside a heading or a
+# table cell: emphasis, code, links and images, a heading's closing #s, cell separators,
+# strikethrough, emoji codes. CommonMark lets any ASCII punctuation be escaped with a
+# backslash (spec 2.4); block syntax (lists, quotes) cannot start inside a cell or heading.
+_SYNTAX = re.compile(r"([\\`*_\[\]()#!|~:])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally in Markdown, on one line, safe inside a table cell.
+
+    HTML is written as entities (no ``<script>``, no ``<img onerror>``), Markdown syntax is
+    backslash-escaped (no ``[x](javascript:...)`` link, no stray ``|`` ending a cell), line
+    breaks become spaces, and ``@`` is followed by a word joiner so that a path or value
+    naming ``@org/team`` does not notify anyone from a pull-request comment.
+    """
+    text = printable(str(text), newlines=False)
+    text = "".join(_HTML.get(ch, ch) for ch in text)
+    text = _SYNTAX.sub(r"\\\1", text)
+    return text.replace("@", "@\u2060")
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The report as Markdown (``color`` is ignored)."""
+    counts = tally(report)
+    lines = ["## oidclint", "", _verdict(report, counts), ""]
+    if counts.problems:
+        lines += _count_table(counts) + [""]
+        lines += _findings(report)
+    lines += _footer(report, counts)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _verdict(report: Report, counts: Tally) -> str:
+    files = f"{report.files_scanned} file{'' if report.files_scanned == 1 else 's'}"
+    files += duration_phrase(report.duration)
+    icon = _VERDICT[counts.worst]
+    if counts.worst is None:
+        return f"{icon} No problems found in {files}."
+    return f"{icon} **{counts_phrase(counts)}** in {files}."
+
+
+def _count_table(counts: Tally) -> list[str]:
+    rows = ["| Severity | Count |", "|---|---:|"]
+    rows += [f"| {level.value} | {n} |" for level, n in counts.by_level.items() if n]
+    return rows
+
+
+def _findings(report: Report) -> list[str]:
+    findings = sorted(report.active, key=lambda f: f.sort_key)
+    names = {rule.id: rule.name for rule in report.rules}
+    rows = _rows_within_budget(findings, names)
+    lines: list[str] = []
+    for path, group in groupby(rows, key=lambda pair: pair[0].span.path):
+        lines += [f"### {escape_markdown(path)}", "",
+                  "| Line | Severity | Rule | Problem | Fix |", "|---:|---|---|---|---|"]
+        lines += [row for _, row in group] + [""]
+    left = len(findings) - len(rows)
+    if left:
+        lines += [f"… and {left} more not shown here: run `oidclint scan` for all of them.", ""]
+    return lines
+
+
+def _rows_within_budget(findings: list[Finding], names: dict[str, str]) -> list[tuple[Finding, str]]:
+    """The first rows, up to ``MAX_ROWS`` and ``MAX_CHARS``: hundreds of findings would make a
+    comment nobody reads (or one GitHub refuses)."""
+    rows: list[tuple[Finding, str]] = []
+    size = 0
+    for finding in findings[:MAX_ROWS]:
+        row = _row(finding, names.get(finding.rule_id, ""))
+        size += len(row) + 1
+        if size > MAX_CHARS:
+            break
+        rows.append((finding, row))
+    return rows
+
+
+def _row(finding: Finding, rule_name: str) -> str:
+    rule = _rule_link(finding.rule_id)
+    if rule_name:
+        rule += f" {escape_markdown(rule_name)}"
+    problem = escape_markdown(finding.message)
+    for related in finding.related:
+        where = f"{related.span.path}:{related.span.line}"
+        problem += f"<br>↳ {escape_markdown(related.label)} at {escape_markdown(where)}"
+    fix = escape_markdown(finding.fix) if finding.fix else ""
+    return f"| {finding.span.line} | {finding.level.value} | {rule} | {problem} | {fix} |"
+
+
+def _rule_link(rule_id: str) -> str:
+    url = HELP_URI.format(id=quote(rule_id, safe=""))
+    return f"[{escape_markdown(rule_id)}]({url})"
+
+
+def _footer(report: Report, counts: Tally) -> list[str]:
+    parts = []
+    hidden = hidden_phrase(counts)
+    if hidden:
+        parts.append(hidden)
+    if report.unresolved:
+        n = len(report.unresolved)
+        parts.append(f"{n} workload{' names' if n == 1 else 's name'} a role that cannot be "
+                     "resolved statically")
+    if counts.unread_files:
+        n = counts.unread_files
+        parts.append(f"{n} file{' could' if n == 1 else 's could'} not be read")
+    if counts.scan_problems:
+        n = counts.scan_problems
+        parts.append(f"{n} message{'' if n == 1 else 's'} about the scan itself")
+    if counts.notes:
+        parts.append(f"{counts.notes} note{'' if counts.notes == 1 else 's'}")
+    if not parts:
+        return []
+    return [f"{'; '.join(parts)} (details in the scan log)."]
