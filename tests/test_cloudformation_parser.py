@@ -884,3 +884,40 @@ def test_a_sam_role_left_unset_by_an_if_gets_the_generated_role():
             Properties: {Role: !If [HasRole, a, b]}
     """)
     assert {r.address for r in parse(text).roles} == {"FnRole"}
+
+
+def test_metadata_suppressions_are_read_and_applied(tmp_path):
+    """JSON has no comments: `Metadata.oidclint.ignore` suppresses a finding on its resource,
+    the reason kept; a malformed entry is reported, not ignored."""
+    from oidclint.engine import scan
+
+    template = {
+        "Resources": {
+            "Provider": {"Type": "AWS::IAM::OIDCProvider", "Properties": {
+                "Url": "https://token.actions.githubusercontent.com",
+                "ClientIdList": ["sts.amazonaws.com"]}},
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Metadata": {"oidclint": {"ignore": [
+                    {"id": "OIDC204", "reason": "every repository publishes docs"}]}},
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+                    "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Ref": "Provider"}},
+                    "Condition": {
+                        "StringEquals": {"token.actions.githubusercontent.com:aud":
+                                         "sts.amazonaws.com"},
+                        "StringLike": {"token.actions.githubusercontent.com:sub":
+                                       "repo:acme/*"}}}]}}},
+            "Other": {"Type": "AWS::IAM::Role",
+                      "Metadata": {"oidclint": {"ignore": [{"reason": "no id"}]}},
+                      "Properties": {"AssumeRolePolicyDocument": {"Statement": []}}},
+        }
+    }
+    (tmp_path / "stack.json").write_text(json.dumps(template, indent=2))
+    report = scan([tmp_path], root=tmp_path)
+    [finding] = report.findings
+    assert finding.rule_id == "OIDC204" and finding.address == "Role"
+    assert finding.suppression.justification == "every repository publishes docs"
+    assert report.active == []
+    assert [d.message for d in report.diagnostics] == [
+        "Metadata.oidclint.ignore of Other: each entry needs an `id` (and a `reason`)"]

@@ -299,7 +299,10 @@ class TrustGraph:
         """The role holds administrator-equivalent permissions."""
         for policy in self.grants(role):
             arn = policy.managed_arn
-            if isinstance(arn, str) and arn.endswith(ADMIN_POLICY_SUFFIXES):
+            # CDK and SAM write `arn:${AWS::Partition}:iam::aws:policy/...`: the known end
+            # of a partly known ARN decides as well.
+            tail = arn.parts[-1] if isinstance(arn, Partial) else arn
+            if isinstance(tail, str) and tail.endswith(ADMIN_POLICY_SUFFIXES):
                 return True
             for source in [policy, *self.managed_documents(policy)]:
                 if source.document and _allows_everything(source.document.statements):

@@ -27,6 +27,7 @@ from oidclint.parsers.cfn_values import is_no_value
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
+from oidclint.suppressions import Directive
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
 # AWS::Service::Thing, Alexa::ASK::Skill, registry types Org::Service::Thing (and ::MODULE),
@@ -121,6 +122,7 @@ class TemplateReader:
         if not isinstance(kind, str):
             self._problem(span, f"resource {logical} has no Type")
             return
+        self._suppressions(logical, span, resource.get("Metadata"))
         read = _READERS.get(str(kind))
         if read is None or not self._created(logical, span, resource.get("Condition")):
             return
@@ -131,6 +133,28 @@ class TemplateReader:
             self._problem(span_of(properties) or span, f"the Properties of {logical} cannot be read")
             properties = {}
         read(self, logical, span, properties)
+
+    def _suppressions(self, logical: str, span: Span | None, metadata: Any) -> None:
+        """``Metadata: {oidclint: {ignore: [{id: OIDC204, reason: ...}]}}``: JSON templates
+        cannot carry comments, so suppressions live with the resource."""
+        settings = metadata.get("oidclint") if isinstance(metadata, dict) else None
+        if settings is None:
+            return
+        entries = settings.get("ignore") if isinstance(settings, dict) else None
+        if not isinstance(entries, list):
+            self._problem(span_of(settings) or span,
+                          f"Metadata.oidclint of {logical} must hold an `ignore` list")
+            return
+        for entry in entries:
+            rule = entry.get("id") if isinstance(entry, dict) else None
+            reason = entry.get("reason", "") if isinstance(entry, dict) else ""
+            if not isinstance(rule, str) or not isinstance(reason, str):
+                self._problem(span_of(entry) or span, f"Metadata.oidclint.ignore of {logical}: "
+                              "each entry needs an `id` (and a `reason`)")
+                continue
+            self.inventory.suppressions.append(Directive(
+                frozenset({str(rule)}), str(reason), span_of(rule) or span or
+                Span(self.file.path, 1), address=self._address(logical)))
 
     def _created(self, logical: str, span: Span | None, condition: Any) -> bool:
         """False for a resource whose ``Condition`` the template decides false."""
