@@ -144,6 +144,17 @@ def scan(
             raise typer.Exit(1)
 
 
+def _configuration_or_exit(paths: List[Path]):
+    """The configuration found above the paths; exit 2 with the reason when it is unusable."""
+    from oidclint.config import ConfigError
+
+    try:
+        return _configuration(None, paths)
+    except ConfigError as exc:
+        typer.echo(f"oidclint: {exc}", err=True)
+        raise typer.Exit(2)
+
+
 def _configuration(given: Optional[Path], paths: List[Path]):
     """The configuration named by ``--config``, else the one found above the first path."""
     from oidclint.config import ConfigError, find_config, load_config
@@ -173,7 +184,8 @@ def graph(
     from oidclint import graph as trust_graph
     from oidclint.engine import build_graph
 
-    built, _, _ = build_graph(paths or [Path(".")], repository=repository)
+    targets = paths or [Path(".")]
+    built, _, _ = build_graph(targets, _configuration_or_exit(targets), repository=repository)
     _print_diagnostics(built.inventory.diagnostics)
     view = trust_graph.linked_view(built)
     render = {"mermaid": trust_graph.to_mermaid, "dot": trust_graph.to_dot,
@@ -204,7 +216,7 @@ def explain(
     if not role and not workload:
         typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)
         raise typer.Exit(2)
-    built, _, _ = build_graph(path, repository=repository)
+    built, _, _ = build_graph(path, _configuration_or_exit(path), repository=repository)
     _print_diagnostics(built.inventory.diagnostics)
     if workload:
         matches = find_workloads(built, workload)
