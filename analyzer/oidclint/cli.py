@@ -1,7 +1,8 @@
 """The ``oidclint`` command line.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or
-internal error. Diagnostics go to stderr, results to stdout or ``--output``.
+internal error; 3 (only with ``--fail-on-incomplete``) no failing finding, but something could
+not be read or understood. Diagnostics go to stderr, results to stdout or ``--output``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ def scan(
         None, "--write-baseline", metavar="FILE",
         help="Record the current findings in FILE as the baseline for later scans.",
     ),
+    fail_on_incomplete: bool = typer.Option(
+        False, "--fail-on-incomplete",
+        help="Exit 3 when a file could not be read or understood (and no finding fails).",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.baseline import BaselineError, read_baseline
@@ -142,6 +147,8 @@ def scan(
         threshold = Level(fail_on.value).rank
         if any(f.level.rank >= threshold for f in report.active):
             raise typer.Exit(1)
+    if fail_on_incomplete and report.incomplete:
+        raise typer.Exit(3)
 
 
 def _configuration_or_exit(paths: List[Path]):

@@ -44,6 +44,10 @@ class Config:
     workloads may assume without a note (OIDC305)."""
     var_files: list[str] = field(default_factory=list)
     """Terraform variable files applied to every root module, relative to this file."""
+    max_file_size: int | None = None
+    """Files larger than this many bytes are reported and not read (default 5 MiB)."""
+    time_budget: float = 10.0
+    """Seconds one file may take to parse (and, per file, a root module to evaluate)."""
     baseline: str | None = None
     """A baseline report (``--write-baseline``), relative to this file: findings it holds
     are not reported. ``--baseline`` wins."""
@@ -126,6 +130,11 @@ def _checked(data: dict[str, Any], path: Path, where: str) -> Config:
         if key in ("repository", "default_branch", "baseline"):
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: `{name}` must be a string")
+        elif key in ("max_file_size", "time_budget"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
+                    or key == "max_file_size" and not isinstance(value, int):
+                raise ConfigError(f"{path}: `{name}` must be a positive "
+                                  f"{'whole number' if key == 'max_file_size' else 'number'}")
         elif key == "severity":
             if not isinstance(value, dict) or not all(
                     isinstance(v, str) and v in _LEVELS for v in value.values()):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from oidclint import __version__
 from oidclint.baseline import Baseline, read_baseline
+from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import Exclusion, discover, kind_of
 from oidclint.graph import TrustGraph
@@ -45,48 +47,67 @@ def is_gitlab_ci(path: str) -> bool:
 
 
 def parse(files, *, default_branch: str | None = None, var_files=(),
-          tick: Tick = lambda path: None) -> Inventory:
+          tick: Tick = lambda path: None, budget: float | None = None) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
-    ``tick`` is called once per file, for a progress display."""
+    ``tick`` is called once per file, for a progress display; ``budget`` is the time one
+    file may take (``None``: no limit)."""
     inventory = Inventory()
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
-    found = parse_terraform(terraform, list(var_files))
+    found = parse_terraform(terraform, list(var_files), budget)
     for file in terraform:
         tick(file.path)
     _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
     inventory.extend(found)
     structured = [f for f in files if f.kind == "structured"]
     workflows = [f for f in structured if is_workflow(f.path)]
-    inventory.extend(parse_workflows(workflows, default_branch=default_branch))
+    # Workflows are read together (a job may call a reusable workflow of another file).
+    with _budget(budget and budget * len(workflows), "the workflows", inventory):
+        inventory.extend(parse_workflows(workflows, default_branch=default_branch))
     for file in workflows:
         tick(file.path)
     by_path = {f.path: f for f in structured}
     namespaces = kustomize_namespaces(structured)
-    plans = []
+    plans: list[Inventory] = []
     for file in structured:
         if is_workflow(file.path):
             continue
         tick(file.path)
-        if is_gitlab_ci(file.path):
-            inventory.extend(parse_gitlab_ci(file, by_path))
-            continue
-        plan = _plan(file)
-        if plan is not None:
-            plans.append(plan)
-            inventory.extend(plan)
-            continue
-        template = parse_cloudformation(file) if "Resources" in file.text else None
-        if template is not None:
-            _default_scope(template, lambda path: path)
-            inventory.extend(template)
-        elif "ServiceAccount" in file.text or "ClusterConfig" in file.text:
-            folder = file.path.rpartition("/")[0]
-            manifests = parse_kubernetes(file, kustomize_namespace=namespaces.get(folder))
-            if manifests is not None:
-                inventory.extend(manifests)
+        with _budget(budget, file.path, inventory):
+            inventory.extend(_structured(file, by_path, namespaces, plans))
     for plan in plans:
         link_sources(plan, inventory)
     return inventory
+
+
+@contextmanager
+def _budget(seconds: float | None, path: str, inventory: Inventory):
+    """Run a parse under the time budget; when it runs out, the file is reported as not read
+    and the scan goes on."""
+    try:
+        with time_budget(seconds):
+            yield
+    except BudgetExceeded as exc:
+        inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
+
+
+def _structured(file, by_path, namespaces, plans: list[Inventory]) -> Inventory:
+    """A YAML or JSON file that is not a workflow: GitLab CI, a plan, a template, manifests."""
+    if is_gitlab_ci(file.path):
+        return parse_gitlab_ci(file, by_path)
+    plan = _plan(file)
+    if plan is not None:
+        plans.append(plan)
+        return plan
+    template = parse_cloudformation(file) if "Resources" in file.text else None
+    if template is not None:
+        _default_scope(template, lambda path: path)
+        return template
+    if "ServiceAccount" in file.text or "ClusterConfig" in file.text:
+        folder = file.path.rpartition("/")[0]
+        manifests = parse_kubernetes(file, kustomize_namespace=namespaces.get(folder))
+        if manifests is not None:
+            return manifests
+    return Inventory()
 
 
 def _plan(file) -> Inventory | None:
@@ -167,7 +188,8 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
     # the working folder rather than silently ignored.
     exclude = Exclusion(config.exclude, config.folder or Path.cwd()) if config.exclude \
         else None
-    found = discover([Path(p) for p in paths], Path(root) if root else None, exclude=exclude)
+    found = discover([Path(p) for p in paths], Path(root) if root else None,
+                     max_bytes=config.max_file_size, exclude=exclude)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
     var_paths += [Path(p) for p in var_files]
     given = discover(var_paths, found.root) if var_paths else None
@@ -178,7 +200,8 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
                 Level.ERROR))
     with progress(len(found.files), enabled=show_progress) as tick:
         inventory = parse(found.files, default_branch=config.default_branch,
-                          var_files=given.files if given else (), tick=tick)
+                          var_files=given.files if given else (), tick=tick,
+                          budget=config.time_budget)
     inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
     inventory.suppressions.extend(comment_directives(found.files))
     _document_problems(inventory)
@@ -223,7 +246,10 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     names = {info.id: info.name for info in infos}
     for finding in findings:
         finding.level = config.level_of(finding.rule_id, names[finding.rule_id]) or finding.level
-    problems += apply_suppressions(findings, graph.inventory.suppressions, names,
+    # Every rule oidclint has, not just the ones that ran: a suppression of a disabled rule is
+    # unused, not "no such rule".
+    catalog = {rule.id: rule.name for rule in all_rules()} | names
+    problems += apply_suppressions(findings, graph.inventory.suppressions, catalog,
                                    graph.inventory)
     baselined = 0
     if baseline is None and use_baseline and config.baseline_path is not None:

@@ -362,3 +362,9 @@ class Report:
     @property
     def suppressed(self) -> list[Finding]:
         return [f for f in self.findings if f.suppression is not None]
+
+    @property
+    def incomplete(self) -> bool:
+        """Something was not read or not understood (a file skipped, a policy that is not
+        JSON, a parse out of time): the findings may not be all there are."""
+        return any(d.level in (Level.ERROR, Level.WARNING) for d in self.diagnostics)

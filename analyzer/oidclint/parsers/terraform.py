@@ -14,6 +14,7 @@ from typing import Any
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.discovery import discover
 from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.module import Instance, Module
@@ -33,23 +34,40 @@ from oidclint.parsers.tfvars import root_variables
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
 
 
-def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = ()) -> Inventory:
+def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
+                    budget: float | None = None) -> Inventory:
     """Providers, roles and policies of every root module among ``files`` (``.tf``,
-    ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance."""
+    ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance.
+    ``budget`` is the time allowed per file (parsing) and per file of a root module
+    (evaluating it)."""
     inventory = Inventory()
     root = next((r for r in map(_scan_root, files) if r is not None), None)
     folders: dict[str, list[Block]] = {}
+    sizes: dict[str, int] = {}
     for file in sorted(files, key=lambda f: f.path):
         inventory.files.append(file.path)
         if file.kind != "tfvars":
             folder = posixpath.dirname(file.path) or "."
-            folders.setdefault(folder, []).extend(_blocks(file, inventory.diagnostics))
+            sizes[folder] = sizes.get(folder, 0) + 1
+            try:
+                with time_budget(budget):
+                    blocks = _blocks(file, inventory.diagnostics)
+            except BudgetExceeded as exc:
+                inventory.diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
+                blocks = []
+            folders.setdefault(folder, []).extend(blocks)
     variables = root_variables([f for f in files if f.kind == "tfvars"], list(var_files),
                                inventory.diagnostics)
     configuration = Configuration(folders, root, _loader(root, inventory.diagnostics),
                                   variables)
     for module in configuration.roots():
-        _collect(module, inventory)
+        seconds = budget * sizes.get(module.folder, 1) if budget else None
+        try:
+            with time_budget(seconds):
+                _collect(module, inventory)
+        except BudgetExceeded as exc:
+            inventory.diagnostics.append(Diagnostic(
+                module.folder, f"evaluating the module {exc}", Level.ERROR))
     for span, message in configuration.notes:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
     return inventory
