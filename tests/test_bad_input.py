@@ -50,7 +50,8 @@ def scan_with(tmp_path, name, content):
         target.write_bytes(content)
     elif content is not None:
         target.write_text(content)
-    return scan([tmp_path], root=tmp_path)
+    # Every file parsed: these inputs test the parsers, and most would not pass the prefilter.
+    return scan([tmp_path], root=tmp_path, prefilter=False)
 
 
 def diagnostics_for(report, name):
@@ -67,8 +68,9 @@ def still_analysed(report):
         ("binary.tf", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00", "binary file"),
         ("latin1.tf", 'resource "x" "y" { name = "caf\xe9" }'.encode("latin-1"), "not UTF-8"),
         ("broken.tf", 'resource "aws_iam_role" "x" {\n  name = "unterminated\n', "HCL syntax error"),
-        ("truncated.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R: {Type: AWS::IAM::Role,",
-         "syntax error"),
+        ("truncated.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R: {Type: "
+         "AWS::IAM::Role, Properties: {AssumeRolePolicyDocument: {Statement: [{Principal: "
+         "{Federated:", "syntax error"),
         ("bomb.yaml", ALIAS_BOMB, "alias"),
         ("deep.tf", "locals {\n  x = " + "[" * 5000 + "]" * 5000 + "\n}\n", ""),
     ],
@@ -135,3 +137,40 @@ def test_a_scan_makes_no_network_call(tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     report = scan_with(tmp_path, "x.txt", "")
     assert still_analysed(report)
+
+
+def test_a_full_scan_of_the_sample_stacks_opens_no_socket(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_stacks"
+    expected = scan([samples], root=samples)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    offline = scan([samples], root=samples)
+    assert [f.sort_key for f in offline.findings] == [f.sort_key for f in expected.findings]
+    assert offline.diagnostics == expected.diagnostics
+    assert len(offline.findings) > 10
+
+
+def test_a_scan_writes_nothing_in_the_scanned_tree(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    tree = tmp_path / "tree"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_stacks", tree,
+                    symlinks=True)
+
+    def state():
+        return {p.relative_to(tree).as_posix(): (p.read_bytes() if p.is_file() else None,
+                                                  p.lstat().st_mtime_ns)
+                for p in sorted(tree.rglob("*"))} | {".": tree.stat().st_mtime_ns}
+
+    before = state()
+    report = scan([tree], root=tree)
+    assert report.findings
+    assert state() == before

@@ -66,7 +66,7 @@ def test_a_slow_template_is_reported_and_the_rest_is_scanned(tmp_path, monkeypat
         return real(file)
 
     monkeypatch.setattr(engine, "parse_cloudformation", slow)
-    report = engine.scan([tmp_path], Config(time_budget=0.3), root=tmp_path)
+    report = engine.scan([tmp_path], Config(time_budget=0.3), root=tmp_path, prefilter=False)
     assert [(d.path, d.message) for d in report.diagnostics] == [
         ("slow.yaml", "took longer than the 0.3 s time budget; not read")]
     assert [f.rule_id for f in report.findings] == ["OIDC201"]
@@ -84,14 +84,14 @@ def test_a_slow_terraform_file_is_reported_and_its_folder_still_evaluated(tmp_pa
         return real(text, path, at=at)
 
     monkeypatch.setattr(terraform, "parse_file", slow)
-    report = engine.scan([tmp_path], Config(time_budget=0.3), root=tmp_path)
+    report = engine.scan([tmp_path], Config(time_budget=0.3), root=tmp_path, prefilter=False)
     assert [(d.path, d.message) for d in report.diagnostics] == [
         ("slow.tf", "took longer than the 0.3 s time budget; not read")]
     assert [f.rule_id for f in report.findings] == ["OIDC201"]
 
 
 def test_fail_on_incomplete_exits_3_only_when_nothing_else_fails(tmp_path):
-    (tmp_path / "broken.tf").write_text('resource "aws_iam_role" "x" {\n')
+    (tmp_path / "broken.tf").write_text('resource "aws_iam_openid_connect_provider" "x" {\n')
     runner = CliRunner()
     assert runner.invoke(app, ["scan", str(tmp_path)]).exit_code == 0
     assert runner.invoke(app, ["scan", str(tmp_path), "--fail-on-incomplete"]).exit_code == 3

@@ -13,11 +13,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from oidclint.config import ConfigError
 from oidclint.reporters import FINGERPRINT_KEY
 
 
-class BaselineError(Exception):
-    """A baseline file that cannot be read; the message names the file."""
+class BaselineError(ConfigError):
+    """A baseline file that cannot be read; the message names the file. A ``ConfigError``,
+    since the configuration's ``baseline`` names one: ``oidclint.scan`` callers catch one
+    exception for a setup they cannot use."""
 
 
 @dataclass(frozen=True)
@@ -29,15 +32,18 @@ class Baseline:
 def read_baseline(path: Path) -> Baseline:
     """The fingerprints of an oidclint JSON report or SARIF log."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        # An empty file (``--baseline /dev/null``) holds nothing: every finding is shown.
+        document = json.loads(text) if text.strip() else {"findings": []}
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
     if isinstance(document, dict) and isinstance(document.get("runs"), list):
-        found = [result.get("partialFingerprints", {}).get(FINGERPRINT_KEY)
+        found = [result["partialFingerprints"].get(FINGERPRINT_KEY)
                  for run in document["runs"] if isinstance(run, dict)
-                 for result in run.get("results") or [] if isinstance(result, dict)]
+                 for result in run.get("results") or [] if isinstance(result, dict)
+                 and isinstance(result.get("partialFingerprints"), dict)]
     elif isinstance(document, dict) and isinstance(document.get("findings"), list):
         found = [f.get("fingerprint") for f in document["findings"] if isinstance(f, dict)]
     else:

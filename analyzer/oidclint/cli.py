@@ -107,6 +107,10 @@ def scan(
         False, "--fail-on-incomplete",
         help="Exit 3 when a file could not be read or understood (and no finding fails).",
     ),
+    no_prefilter: bool = typer.Option(
+        False, "--no-prefilter",
+        help="Parse every file, not only those that can matter (slower; same findings).",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.baseline import BaselineError, read_baseline
@@ -124,7 +128,7 @@ def scan(
                           immutable_repositories=immutable_subjects or (),
                           var_files=var_file or (), baseline=known,
                           use_baseline=not write_baseline,
-                          show_progress=progress_wanted())
+                          show_progress=progress_wanted(), prefilter=not no_prefilter)
         if write_baseline:
             _write_atomically(write_baseline, FORMATS["json"](report))
             report.baselined, report.findings = len(report.findings), []

@@ -112,9 +112,15 @@ def load_config(path: Path) -> Config:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        # Broken, but meant for us: use it, so the error is reported rather than the whole
+        # configuration silently skipped.
+        return "[tool.oidclint" in text
     return isinstance(data.get("tool"), dict) and "oidclint" in data["tool"]
 
 

@@ -117,8 +117,8 @@ def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
             yield path
         return
     if not path.exists():
-        found.diagnostics.append(Diagnostic(path.as_posix(), "no such file or directory",
-                                            Level.ERROR))
+        found.diagnostics.append(Diagnostic(relative(Path(os.path.abspath(path)), found.root),
+                                            "no such file or directory", Level.ERROR))
         return
 
     def report(error: OSError) -> None:
@@ -134,7 +134,9 @@ def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
 
 
 def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Path]) -> None:
-    shown = relative(path.absolute(), root)
+    # abspath folds `..` (a scan of tree/../tree) without following symbolic links, so the
+    # shown path never climbs out of the root it is relative to.
+    shown = relative(Path(os.path.abspath(path)), root)
     kind = kind_of(path.name)
     if kind is None:
         return

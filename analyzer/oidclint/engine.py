@@ -23,6 +23,7 @@ from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.terraform import parse_terraform
 from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.repository import detect_repository
+from oidclint.prefilter import Selection, select
 from oidclint.progress import Tick, progress
 from oidclint.reporters import fingerprint
 from oidclint.rule import Rule
@@ -47,10 +48,12 @@ def is_gitlab_ci(path: str) -> bool:
 
 
 def parse(files, *, default_branch: str | None = None, var_files=(),
-          tick: Tick = lambda path: None, budget: float | None = None) -> Inventory:
+          tick: Tick = lambda path: None, budget: float | None = None,
+          context=None) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
     ``tick`` is called once per file, for a progress display; ``budget`` is the time one
-    file may take (``None``: no limit)."""
+    file may take (``None``: no limit); ``context`` are all the files of the scan, which
+    GitLab includes and kustomizations may name (default: ``files``)."""
     inventory = Inventory()
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
     found = parse_terraform(terraform, list(var_files), budget)
@@ -65,8 +68,9 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         inventory.extend(parse_workflows(workflows, default_branch=default_branch))
     for file in workflows:
         tick(file.path)
-    by_path = {f.path: f for f in structured}
-    namespaces = kustomize_namespaces(structured)
+    everything = [f for f in (context or files) if f.kind == "structured"]
+    by_path = {f.path: f for f in everything}
+    namespaces = kustomize_namespaces(everything)
     plans: list[Inventory] = []
     for file in structured:
         if is_workflow(file.path):
@@ -176,7 +180,8 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
                 default_branch: str | None = None,
                 immutable_repositories: Sequence[str] = (),
                 var_files: Sequence[str | Path] = (),
-                show_progress: bool = False) -> tuple[TrustGraph, int, Path]:
+                show_progress: bool = False,
+                prefilter: bool = True) -> tuple[TrustGraph, int, Path]:
     """Discover, parse and link: the graph of a tree, with the number of files read and the
     root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``.
 
@@ -198,10 +203,12 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
             found.diagnostics.append(Diagnostic(
                 str(path), "--var-file: not a .tfvars or .tfvars.json file; not read",
                 Level.ERROR))
-    with progress(len(found.files), enabled=show_progress) as tick:
-        inventory = parse(found.files, default_branch=config.default_branch,
+    chosen = select(found.files) if prefilter else Selection(keep=found.files)
+    with progress(len(chosen.keep), enabled=show_progress) as tick:
+        inventory = parse(chosen.keep, default_branch=config.default_branch,
                           var_files=given.files if given else (), tick=tick,
-                          budget=config.time_budget)
+                          budget=config.time_budget, context=found.files)
+    inventory.skipped = [f.path for f in chosen.skipped]
     inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
     inventory.suppressions.extend(comment_directives(found.files))
     _document_problems(inventory)
@@ -230,7 +237,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
          repository: str | None = None, default_branch: str | None = None,
          immutable_repositories: Sequence[str] = (), var_files: Sequence[str | Path] = (),
          baseline: Baseline | None = None, use_baseline: bool = True,
-         show_progress: bool = False) -> Report:
+         show_progress: bool = False, prefilter: bool = True) -> Report:
     """Scan files and folders; the entry point behind ``oidclint scan`` and
     ``oidclint.scan``. Findings the baseline holds (``baseline``, else the configuration's,
     unless ``use_baseline`` is false) are left out and counted."""
@@ -238,7 +245,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     graph, files_scanned, found_root = build_graph(
         paths, config, root=root, repository=repository, default_branch=default_branch,
         immutable_repositories=immutable_repositories, var_files=var_files,
-        show_progress=show_progress)
+        show_progress=show_progress, prefilter=prefilter)
     config = graph.config
     rules = chosen_rules(config) if rules is None else list(rules)
     findings, problems = run_rules(graph, rules)
@@ -263,6 +270,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
         findings=findings,
         diagnostics=sorted(diagnostics, key=lambda d: (d.path, d.message)),
         files_scanned=files_scanned,
+        files_skipped=len(graph.inventory.skipped),
         rules=infos,
         version=__version__,
         duration=time.perf_counter() - started,

@@ -265,6 +265,8 @@ class Inventory:
     files: list[str] = field(default_factory=list)
     suppressions: list[Any] = field(default_factory=list)
     """``oidclint.suppressions.Directive`` read from resource metadata (CloudFormation)."""
+    skipped: list[str] = field(default_factory=list)
+    """Files the prefilter found cannot matter, so not parsed."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -350,6 +352,8 @@ class Report:
     """Workloads whose role cannot be known statically (``secrets.*``, CI variables)."""
     baselined: int = 0
     """Findings left out because the baseline (``--baseline``) already has them."""
+    files_skipped: int = 0
+    """Files read but not parsed: the prefilter found nothing in them that can matter."""
 
     def rule(self, rule_id: str) -> RuleInfo:
         return next(r for r in self.rules if r.id == rule_id)

@@ -24,6 +24,9 @@ _COMMENT = re.compile(
     r"(?:#|//|/\*)\s*oidclint:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>[^\n]*?)\s*(?:\*/\s*)?$",
     re.M,
 )
+# A top-level HCL block (`resource "a" "b" {`, `data "x" "y" {`, `module "m" {`, `locals {`):
+# `terraform fmt` writes it from the first column.
+_HCL_BLOCK = re.compile(r'^[A-Za-z_][\w-]*(?:\s+(?:"[^"\n]*"|[A-Za-z_][\w-]*))*\s*\{')
 
 
 @dataclass
@@ -36,6 +39,9 @@ class Directive:
     address: str | None = None
     """For resource metadata: the resource it covers; for comments: ``None`` (by line)."""
     used: bool = field(default=False, compare=False)
+    last_line: int | None = None
+    """For a comment above a top-level HCL block: the block's last line. It covers what the
+    block holds, such as a finding inside an ``aws_iam_policy_document`` data block."""
 
     def covers(self, finding: Finding, rule_name: str, block_lines: set[int]) -> bool:
         if not (self.rules & {finding.rule_id, rule_name}):
@@ -45,6 +51,8 @@ class Directive:
         if self.address is not None:
             return finding.address == self.address
         line = self.span.line
+        if self.last_line is not None and line < finding.span.line <= self.last_line:
+            return True
         return line in (finding.span.line, finding.span.line - 1) or line + 1 in block_lines
 
 
@@ -54,13 +62,20 @@ def comment_directives(files: list[SourceFile]) -> list[Directive]:
     for file in files:
         if "oidclint:" not in file.text:
             continue
+        lines = file.text.split("\n")
+        blocks = [n for n, text in enumerate(lines, 1) if _HCL_BLOCK.match(text)] \
+            if file.path.endswith(".tf") else []
         for match in _COMMENT.finditer(file.text):
             line = file.text.count("\n", 0, match.start()) + 1
             column = match.start() - (file.text.rfind("\n", 0, match.start()) + 1) + 1
             rules = frozenset(r.strip() for r in match["ids"].split(",") if r.strip())
             reason = match["reason"].strip().lstrip("-:").strip()
+            last = None
+            if line + 1 in blocks:
+                later = [n for n in blocks if n > line + 1]
+                last = later[0] - 1 if later else len(lines)
             found.append(Directive(rules, reason, Span(file.path, line, column, line,
-                                                       column + len(match[0]))))
+                                                       column + len(match[0])), last_line=last))
     return found
 
 

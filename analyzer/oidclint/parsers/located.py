@@ -61,6 +61,7 @@ class _LocatedLoader(CfnYamlLoader):
                 None, None, "a merge key (<<) merges the mapping it is in", node.start_mark)
         self._flattening.add(node)
         own = [(key, value) for key, value in node.value if key.tag != _MERGE_TAG]
+        _refuse_duplicates(own)
         seen = {_identity(key) for key, _ in own}
         kept = []
         for key, value in node.value:
@@ -133,6 +134,20 @@ class _LocatedLoader(CfnYamlLoader):
         return data
 
 
+def _refuse_duplicates(entries: list[tuple[yaml.Node, yaml.Node]]) -> None:
+    """A key written twice in one mapping is an error, not last-wins: a second ``Condition``
+    would silently drop the first one's restrictions. GitHub Actions and CloudFormation reject
+    such files too. (A key given again over a merged one, ``<<: *defaults``, is an override.)"""
+    first: dict[object, yaml.Node] = {}
+    for key, _ in entries:
+        earlier = first.setdefault(_identity(key), key)
+        if earlier is not key:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", earlier.start_mark,
+                f"duplicate key `{key.value}` (first on line {earlier.start_mark.line + 1})",
+                key.start_mark)
+
+
 def _identity(key: yaml.Node) -> object:
     """What makes two keys the same key: a scalar's tag and text, any other node itself."""
     return (key.tag, key.value) if isinstance(key, yaml.ScalarNode) else key
@@ -150,7 +165,13 @@ def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any
     """Every document of a YAML (or JSON) text, located. Raises ``LoadError``."""
     if json_mode:
         text = text.replace("\t", " ")
-    loader = _LocatedLoader(text, path, json_mode)
+    try:
+        loader = _LocatedLoader(text, path, json_mode)
+    except yaml.reader.ReaderError as exc:  # a control character, rejected before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        raise LoadError(f"line {line}, column {column}: character #x{exc.character:04x} "
+                        "is not allowed in YAML") from None
     try:
         documents = []
         while loader.check_node():

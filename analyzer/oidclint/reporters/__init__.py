@@ -39,9 +39,10 @@ def fingerprint(finding: Finding) -> str:
 
 # Escape sequences (CSI ``ESC [ ... final``, OSC ``ESC ] ... BEL|ST``, two-byte ``ESC x``),
 # then any other C0/C1 control, and the bidirectional overrides of "Trojan Source"
-# (CVE-2021-42574) that make text read differently than it is.
+# (CVE-2021-42574) that make text read differently than it is. An OSC without its terminator
+# loses only its ``ESC ]``: taking everything up to the end would hide the rest of a message.
 _ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]"
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]"
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -8,6 +8,7 @@ code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -181,8 +182,9 @@ def artifact_location(path: str) -> om.ArtifactLocation:
     URI references, not file names (SARIF 2.1.0 §3.10.2).
     """
     posix = PurePosixPath(path)
-    if posix.is_absolute():
-        return om.ArtifactLocation(uri=Path(path).as_uri())
+    if posix.is_absolute() or ".." in posix.parts:
+        # Outside the root (a path given on the command line): never `../` against %SRCROOT%.
+        return om.ArtifactLocation(uri=Path(os.path.abspath(path)).as_uri())
     text = posix.as_posix()
     return om.ArtifactLocation(uri=quote(text, safe="/"), uri_base_id=SRCROOT)
 

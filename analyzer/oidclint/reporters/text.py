@@ -312,6 +312,11 @@ def _print_summary(console: Console, report: Report, counts: Tally) -> None:
     hidden = hidden_phrase(counts)
     if hidden:
         console.print(f"[dim]{hidden}.[/]")
+    if report.files_skipped:
+        one = report.files_skipped == 1
+        console.print(f"[dim]{_plural(report.files_skipped, 'file')} not parsed: nothing in "
+                      f"{'it' if one else 'them'} concerns web identity (--no-prefilter "
+                      "parses every file).[/]")
     if report.unresolved:
         console.print(
             f"[yellow]{_plural(len(report.unresolved), 'workload')} "
