@@ -12,6 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from oidclint.model import Diagnostic, Level
 from oidclint.source import SourceFile
@@ -98,14 +99,17 @@ class Exclusion:
 
 
 def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None,
-             exclude: Exclusion | None = None) -> Discovery:
+             exclude: Exclusion | None = None,
+             observe: Callable[[SourceFile], SourceFile] | None = None) -> Discovery:
+    """Every file under ``paths`` that oidclint reads, decoded. ``observe`` sees each file
+    as it is read and returns what to keep of it (the prefilter lets texts go)."""
     root = (root or find_root(paths)).resolve()
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     found = Discovery(root)
     seen: set[Path] = set()
     for path in paths:
         for candidate in _walk(path, found, exclude):
-            _read(candidate, root, max_bytes, found, seen)
+            _read(candidate, root, max_bytes, found, seen, observe)
     found.files.sort(key=lambda f: f.path)
     found.diagnostics.sort(key=lambda d: d.path)
     return found
@@ -133,7 +137,8 @@ def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
                 yield Path(folder) / name
 
 
-def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Path]) -> None:
+def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Path],
+          observe: Callable[[SourceFile], SourceFile] | None = None) -> None:
     # abspath folds `..` (a scan of tree/../tree) without following symbolic links, so the
     # shown path never climbs out of the root it is relative to.
     shown = relative(Path(os.path.abspath(path)), root)
@@ -162,13 +167,22 @@ def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Pa
                 shown, f"larger than the {max_bytes:,}-byte limit ({info.st_size:,} bytes); "
                        "not read"))
             return
-        with open(target, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-        text = decode(data)
+        text = read_text(target, max_bytes)
     except OSError as exc:
         found.diagnostics.append(Diagnostic(shown, f"cannot read: {exc.strerror or exc}"))
         return
     except ValueError as exc:
         found.diagnostics.append(Diagnostic(shown, str(exc)))
         return
-    found.files.append(SourceFile(path=shown, absolute=target, text=text, kind=kind))
+    file = SourceFile(path=shown, absolute=target, text=text, kind=kind)
+    found.files.append(observe(file) if observe else file)
+
+
+def read_text(target: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """A file's decoded text, at most ``max_bytes`` of it; raises ``OSError`` or
+    ``ValueError`` (not text)."""
+    with open(target, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than the {max_bytes:,}-byte limit")
+    return decode(data)

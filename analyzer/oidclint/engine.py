@@ -12,7 +12,8 @@ from oidclint import __version__
 from oidclint.baseline import Baseline, read_baseline
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.config import Config, ConfigError
-from oidclint.discovery import Exclusion, discover, kind_of
+from oidclint import discovery
+from oidclint.discovery import Exclusion, discover, kind_of, read_text
 from oidclint.graph import TrustGraph
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
 from oidclint.parsers.cloudformation import parse_cloudformation
@@ -23,7 +24,7 @@ from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.terraform import parse_terraform
 from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.repository import detect_repository
-from oidclint.prefilter import Selection, select
+from oidclint.prefilter import Prefilter, Restoring, Selection
 from oidclint.progress import Tick, progress
 from oidclint.reporters import fingerprint
 from oidclint.rule import Rule
@@ -52,8 +53,8 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
           context=None) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
     ``tick`` is called once per file, for a progress display; ``budget`` is the time one
-    file may take (``None``: no limit); ``context`` are all the files of the scan, which
-    GitLab includes and kustomizations may name (default: ``files``)."""
+    file may take (``None``: no limit); ``context`` holds every file of the scan by path,
+    for GitLab includes and kustomizations (default: ``files``)."""
     inventory = Inventory()
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
     found = parse_terraform(terraform, list(var_files), budget)
@@ -68,9 +69,13 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         inventory.extend(parse_workflows(workflows, default_branch=default_branch))
     for file in workflows:
         tick(file.path)
-    everything = [f for f in (context or files) if f.kind == "structured"]
-    by_path = {f.path: f for f in everything}
-    namespaces = kustomize_namespaces(everything)
+    if context is None:
+        context = {f.path: f for f in files}
+    by_path = {path: f for path, f in context.items() if f.kind == "structured"}
+    if isinstance(context, Restoring):
+        by_path = Restoring([f for f in context.values() if f.kind == "structured"],
+                            context.prefilter)
+    namespaces = kustomize_namespaces(list(by_path.values()), inventory.diagnostics)
     plans: list[Inventory] = []
     for file in structured:
         if is_workflow(file.path):
@@ -121,15 +126,18 @@ def _plan(file) -> Inventory | None:
         return None
     try:
         documents = load_documents(file.text, file.path, json_mode=True)
-    except LoadError:
-        return None  # not JSON after all: the other parsers report it
+    except LoadError as exc:  # shaped like a plan but broken: say so, it is nobody else's
+        broken = Inventory()
+        broken.diagnostics.append(Diagnostic(file.path, f"JSON syntax error: {exc}"))
+        return broken
     if not documents or not is_plan(documents[0]):
         return None
     return parse_plan(file, documents[0])
 
 
-def kustomize_namespaces(files) -> dict[str, str]:
-    """Folder to the ``namespace`` its kustomization.yaml sets for the manifests in it."""
+def kustomize_namespaces(files, diagnostics: list[Diagnostic] | None = None) -> dict[str, str]:
+    """Folder to the ``namespace`` its kustomization.yaml sets for the manifests in it; a
+    kustomization that cannot be read is reported (its manifests lose their namespace)."""
     found = {}
     for file in files:
         folder, _, name = file.path.rpartition("/")
@@ -137,7 +145,9 @@ def kustomize_namespaces(files) -> dict[str, str]:
             continue
         try:
             documents = load_documents(file.text, file.path)
-        except LoadError:
+        except LoadError as exc:
+            if diagnostics is not None:
+                diagnostics.append(Diagnostic(file.path, f"YAML syntax error: {exc}"))
             continue
         document = documents[0] if documents else None
         if isinstance(document, dict) and isinstance(document.get("namespace"), str):
@@ -193,8 +203,14 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
     # the working folder rather than silently ignored.
     exclude = Exclusion(config.exclude, config.folder or Path.cwd()) if config.exclude \
         else None
+    max_bytes = config.max_file_size
+    # The prefilter takes each file's facts as it is read and lets go of texts that may not
+    # matter, so memory follows what is parsed, not the size of the tree.
+    sieve = Prefilter(lambda file: read_text(file.absolute, max_bytes or
+                                             discovery.MAX_FILE_BYTES)) if prefilter else None
     found = discover([Path(p) for p in paths], Path(root) if root else None,
-                     max_bytes=config.max_file_size, exclude=exclude)
+                     max_bytes=max_bytes, exclude=exclude,
+                     observe=sieve.observe if sieve else None)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
     var_paths += [Path(p) for p in var_files]
     given = discover(var_paths, found.root) if var_paths else None
@@ -203,14 +219,17 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
             found.diagnostics.append(Diagnostic(
                 str(path), "--var-file: not a .tfvars or .tfvars.json file; not read",
                 Level.ERROR))
-    chosen = select(found.files) if prefilter else Selection(keep=found.files)
+    chosen = sieve.select(found.files) if sieve else Selection(keep=found.files)
+    context = Restoring(found.files, sieve) if sieve else None
     with progress(len(chosen.keep), enabled=show_progress) as tick:
         inventory = parse(chosen.keep, default_branch=config.default_branch,
                           var_files=given.files if given else (), tick=tick,
-                          budget=config.time_budget, context=found.files)
+                          budget=config.time_budget, context=context)
     inventory.skipped = [f.path for f in chosen.skipped]
     inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
-    inventory.suppressions.extend(comment_directives(found.files))
+    inventory.diagnostics += [Diagnostic(path, why) for path, why in
+                              (sieve.problems if sieve else ())]
+    inventory.suppressions.extend(comment_directives(chosen.keep + chosen.skipped))
     _document_problems(inventory)
     repository = detect_repository(found.root, config.repository)
     if repository is None and any(w.kind in ("github-actions", "gitlab-ci")

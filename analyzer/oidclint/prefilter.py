@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from oidclint.source import SourceFile
 
@@ -44,57 +45,138 @@ class Selection:
     skipped: list[SourceFile] = field(default_factory=list)
 
 
-def select(files: list[SourceFile]) -> Selection:
-    """The files worth parsing; the rest cannot change the findings."""
-    names = _workload_role_names(files)
-    folders: dict[str, list[SourceFile]] = {}
-    for file in files:
-        if file.kind in ("terraform", "tfvars"):
-            folders.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
-    kept_folders = _terraform_folders(folders, names)
-    selection = Selection()
-    for file in files:
-        if file.kind in ("terraform", "tfvars"):
-            wanted = (posixpath.dirname(file.path) or ".") in kept_folders
-        else:
-            wanted = _structured_matters(file, names)
-        (selection.keep if wanted else selection.skipped).append(file)
-    return selection
+@dataclass(frozen=True)
+class Facts:
+    """What the prefilter needs of a file, so its text need not be held."""
+
+    web_identity: bool
+    iam: bool
+    sources: tuple[str, ...] = ()
+    """``source`` of the module calls of a Terraform file."""
 
 
-def _matters(text: str, names: set[str]) -> bool:
-    lowered = text.lower()
-    if _WEB_IDENTITY.search(lowered):
-        return True
-    return bool(names) and bool(_IAM.search(lowered)) and any(n in text for n in names)
+class Prefilter:
+    """Sees every file as discovery reads it, keeps its facts and drops the text of files
+    that may not matter, so a large tree is never held in memory at once; ``select`` then
+    decides and reads back the texts it needs."""
 
+    def __init__(self, read: Callable[[SourceFile], str] | None = None) -> None:
+        self.facts: dict[str, Facts] = {}
+        self.names: set[str] = set()
+        """Role names that workloads name literally."""
+        self.dropped: set[str] = set()
+        """Files whose text was let go after their facts were taken."""
+        self.read = read or (lambda file: file.absolute.read_text(encoding="utf-8"))
+        """Reads a file's text again; raises ``OSError`` or ``ValueError``."""
+        self.problems: list[tuple[str, str]] = []
+        """Files that could not be read again: (path, reason)."""
 
-def _structured_matters(file: SourceFile, names: set[str]) -> bool:
-    name = posixpath.basename(file.path)
-    if "/.github/workflows/" in f"/{file.path}" or name in (
-            ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml"):
-        return True
-    return _matters(file.text, names)
+    def observe(self, file: SourceFile) -> SourceFile:
+        lowered = file.text.lower()
+        if file.kind == "structured" or "kubernetes_service_account" in file.text:
+            self.names.update(_role_names(file.text))
+        facts = Facts(bool(_WEB_IDENTITY.search(lowered)), bool(_IAM.search(lowered)),
+                      tuple(_MODULE_SOURCE.findall(file.text)) if file.kind == "terraform"
+                      else ())
+        self.facts[file.path] = facts
+        if file.kind == "structured" and (facts.web_identity or _always_read(file.path)) \
+                or "oidclint:" in file.text:  # suppressions are checked in every file
+            return file
+        self.dropped.add(file.path)
+        return replace(file, text="")
 
+    def select(self, files: list[SourceFile]) -> Selection:
+        """The files worth parsing, their texts restored; the rest cannot change findings."""
+        for file in files:
+            if file.path not in self.facts:
+                self.observe(file)
+        matters = {file.path: self._matters(file) for file in files}
+        folders: dict[str, list[SourceFile]] = {}
+        for file in files:
+            if file.kind in ("terraform", "tfvars"):
+                folders.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
+        kept_folders = self._terraform_folders(folders, matters)
+        selection = Selection()
+        for file in files:
+            if file.kind in ("terraform", "tfvars"):
+                wanted = (posixpath.dirname(file.path) or ".") in kept_folders
+            else:
+                wanted = matters[file.path] or _always_read(file.path)
+            if wanted and not file.text and file.path in self.dropped:
+                text = self._text(file)
+                if text is None:
+                    continue
+                file = replace(file, text=text)
+            (selection.keep if wanted else selection.skipped).append(file)
+        return selection
 
-def _terraform_folders(folders: dict[str, list[SourceFile]], names: set[str]) -> set[str]:
-    """Folders that matter, the modules that call them (up to the roots, which evaluate
-    them) and everything those call (whose outputs they may use)."""
-    calls: dict[str, set[str]] = {}
-    callers: dict[str, set[str]] = {}
-    relevant = set()
-    for folder, members in folders.items():
-        for file in members:
-            if _matters(file.text, names):
-                relevant.add(folder)
-            for source in _MODULE_SOURCE.findall(file.text):
-                if source.startswith(("./", "../")):
-                    target = posixpath.normpath(posixpath.join(folder, source))
-                    calls.setdefault(folder, set()).add(target)
-                    callers.setdefault(target, set()).add(folder)
-                elif "oidc" in source.lower() or "/iam/" in source.lower():
+    def _matters(self, file: SourceFile) -> bool:
+        facts = self.facts[file.path]
+        if facts.web_identity:
+            return True
+        if not (facts.iam and self.names):
+            return False
+        text = file.text or (self._text(file) if file.path in self.dropped else "") or ""
+        return any(name in text for name in self.names)
+
+    def _text(self, file: SourceFile) -> str | None:
+        try:
+            return self.read(file)
+        except (OSError, ValueError) as exc:
+            self.problems.append((file.path, f"changed while being scanned; not read ({exc})"))
+            return None
+
+    def _terraform_folders(self, folders: dict[str, list[SourceFile]],
+                           matters: dict[str, bool]) -> set[str]:
+        """Folders that matter, the modules that call them (up to the roots, which evaluate
+        them) and everything those call (whose outputs they may use)."""
+        calls: dict[str, set[str]] = {}
+        callers: dict[str, set[str]] = {}
+        relevant = set()
+        for folder, members in folders.items():
+            for file in members:
+                if matters[file.path]:
                     relevant.add(folder)
-    return _reach(_reach(relevant, callers), calls)
+                for source in self.facts[file.path].sources:
+                    if source.startswith(("./", "../")):
+                        target = posixpath.normpath(posixpath.join(folder, source))
+                        calls.setdefault(folder, set()).add(target)
+                        callers.setdefault(target, set()).add(folder)
+                    elif "oidc" in source.lower() or "/iam/" in source.lower():
+                        relevant.add(folder)
+        return _reach(_reach(relevant, callers), calls)
+
+
+class Restoring(dict):
+    """Files by path whose dropped texts are read back on access (a GitLab include may name
+    any YAML file of the tree)."""
+
+    def __init__(self, files: list[SourceFile], prefilter: Prefilter) -> None:
+        super().__init__((f.path, f) for f in files)
+        self.prefilter = prefilter
+
+    def __getitem__(self, path: str) -> SourceFile:
+        file = super().__getitem__(path)
+        if not file.text and path in self.prefilter.dropped:
+            text = self.prefilter._text(file)
+            file = replace(file, text=text or "")
+            super().__setitem__(path, file)
+        return file
+
+    def get(self, path, default=None):
+        return self[path] if path in self else default
+
+
+def select(files: list[SourceFile]) -> Selection:
+    """The files worth parsing among files read whole (see ``Prefilter`` for streaming)."""
+    return Prefilter().select(files)
+
+
+def _always_read(path: str) -> bool:
+    """Workflows, GitLab CI files and kustomizations: small, and they say what matters."""
+    name = posixpath.basename(path)
+    return "/.github/workflows/" in f"/{path}" or name in (
+        ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml")
 
 
 def _reach(start: set[str], edges: dict[str, set[str]]) -> set[str]:
@@ -107,14 +189,11 @@ def _reach(start: set[str], edges: dict[str, set[str]]) -> set[str]:
     return reached
 
 
-def _workload_role_names(files: list[SourceFile]) -> set[str]:
-    """Role names that workloads name literally (in an ARN or as a bare name)."""
-    names: set[str] = set()
-    for file in files:
-        if file.kind != "structured" and "kubernetes_service_account" not in file.text:
-            continue
-        for match in _ROLE_NAME.finditer(file.text):
-            name = next((g for g in match.groups() if g), None)
-            if name and "$" not in name and "{" not in name:
-                names.add(name)
+def _role_names(text: str) -> set[str]:
+    """Role names a workload names literally (in an ARN or as a bare name)."""
+    names = set()
+    for match in _ROLE_NAME.finditer(text):
+        name = next((g for g in match.groups() if g), None)
+        if name and "$" not in name and "{" not in name:
+            names.add(name)
     return names

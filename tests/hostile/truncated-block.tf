@@ -1,0 +1,4 @@
+resource "aws_iam_role" "x" {
+  name = "x"
+  assume_role_policy = jsonencode({
+    Statement = [{

@@ -1,0 +1,2 @@
+resource "aws_iam_role" "x" {
+  name = "unterminated
