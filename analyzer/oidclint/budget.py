@@ -43,7 +43,9 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         raise BudgetExceeded(seconds)
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The timer repeats: an exception raised while a finalizer runs (garbage collected in the
+    # middle of a parse) is swallowed by Python, so the next tick raises it again.
+    signal.setitimer(signal.ITIMER_REAL, seconds, min(0.1, seconds))
     try:
         yield
     finally:

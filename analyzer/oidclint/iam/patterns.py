@@ -74,11 +74,12 @@ class Pattern:
         """
         text = self.text if self.glob else self.text.replace("*", "\\*").replace("?", "\\?")
         shape = _shape(text, grammar)
-        star = _first_star(text)
-        if shape is None and star is not None:
-            # A star also matches the separators: in `repo:*:ref:refs/heads/main` it stands
-            # for `acme/api` as well, so the owner is open. Read up to the star only.
-            shape = _shape(text[: star + 1], grammar)
+        wild = _first_wildcard(text)
+        if shape is None and wild is not None:
+            # A wildcard also matches the separators: in `repo:*:ref:refs/heads/main` the star
+            # stands for `acme/api` as well, and in `repo:acme?x` the `?` may be the `/`. Read
+            # up to the first wildcard, as if everything from there were open.
+            shape = _shape(text[:wild] + "*", grammar)
         return shape
 
 
@@ -120,14 +121,14 @@ class Shape:
         return None
 
 
-def _first_star(text: str) -> int | None:
-    """Position of the first unescaped ``*``."""
+def _first_wildcard(text: str) -> int | None:
+    """Position of the first unescaped ``*`` or ``?``."""
     pos = 0
     while pos < len(text):
         if text[pos] == "\\":
             pos += 2
             continue
-        if text[pos] == "*":
+        if text[pos] in "*?":
             return pos
         pos += 1
     return None
