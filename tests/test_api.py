@@ -10,29 +10,9 @@ import oidclint
 from oidclint.config import Config, ConfigError
 from oidclint.model import Finding, Level, Report, RuleInfo
 from oidclint.source import Span
+from conftest import OPEN_TRUST
 
 # `repo:acme/*` on line 15: OIDC204 (broad-subject), a warning, and nothing else.
-OPEN_TRUST = '''\
-resource "aws_iam_openid_connect_provider" "github" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
-}
-resource "aws_iam_role" "deploy" {
-  name = "deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
-      }
-    }]
-  })
-}
-'''
 
 
 @pytest.fixture

@@ -13,29 +13,9 @@ from oidclint.baseline import Baseline, BaselineError, read_baseline
 from oidclint.cli import app
 from oidclint.engine import scan
 from oidclint.reporters import fingerprint
+from conftest import OPEN_TRUST
 
 # `repo:acme/*`: OIDC204 (broad-subject), a warning, and nothing else.
-OPEN_TRUST = '''\
-resource "aws_iam_openid_connect_provider" "github" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
-}
-resource "aws_iam_role" "deploy" {
-  name = "deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
-      }
-    }]
-  })
-}
-'''
 
 # A second, different problem: another role open to every repository of another owner.
 NEW_ROLE = '''

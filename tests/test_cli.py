@@ -8,31 +8,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO
+from conftest import OPEN_TRUST, REPO
 from oidclint.cli import app
 from oidclint.engine import all_rules
 
-OPEN_TRUST = '''
-resource "aws_iam_openid_connect_provider" "github" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
-}
-resource "aws_iam_role" "deploy" {
-  name = "deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
-      }
-    }]
-  })
-}
-'''
 
 runner = CliRunner()
 

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, OPEN_TRUST, REPO
 from oidclint.cli import app
 from oidclint.config import Config, ConfigError, find_config, load_config
 from oidclint.engine import chosen_rules, scan
@@ -22,27 +22,6 @@ from oidclint.engine import chosen_rules, scan
 SCHEMA_PATH = REPO / "analyzer" / "oidclint" / "oidclint.schema.json"
 
 # `repo:acme/*`: OIDC204 (broad-subject), a warning, and nothing else.
-OPEN_TRUST = '''\
-resource "aws_iam_openid_connect_provider" "github" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
-}
-resource "aws_iam_role" "deploy" {
-  name = "deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
-      }
-    }]
-  })
-}
-'''
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES
+from conftest import FIXTURES, OPEN_TRUST
 from oidclint.cli import app
 from oidclint.engine import scan
 from oidclint.model import Level
@@ -19,27 +19,6 @@ from oidclint.model import Level
 DATA = Path(__file__).parent / "data"
 
 # `repo:acme/*` on line 15: OIDC204 (broad-subject), a warning, and nothing else.
-OPEN_TRUST = '''\
-resource "aws_iam_openid_connect_provider" "github" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
-}
-resource "aws_iam_role" "deploy" {
-  name = "deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
-      }
-    }]
-  })
-}
-'''
 FLAGGED = '"repo:acme/*" }'
 SUBJECT_LINE = '        StringLike   = {'
 ROLE_BLOCK = 'resource "aws_iam_role" "deploy" {'
