@@ -27,15 +27,15 @@ from oidclint.hcl.syntax import Block, parse_file
 from oidclint.source import Span
 
 Loader = Callable[[str, "Span | None"], "list[Block] | None"]
-"""Blocks of the configuration files of a folder of the tree (root-relative), read on
-demand, positioned at the span when one is given; ``None`` when the folder has none or
-cannot be read."""
+"""Blocks of the configuration files of a folder (root-relative): the scanned files of it, or
+else those on disk, parsed on demand and positioned at the span when one is given; ``None``
+when the folder has none or cannot be read."""
 
 
 @dataclass
 class Configuration:
     folders: dict[str, list[Block]]
-    """Module folder -> the blocks of its files, for every folder of the scan."""
+    """Module folder -> the blocks of its files, parsed on first use (``load``)."""
     root: Path | None = None
     load: Loader | None = None
     variables: dict[str, dict] = field(default_factory=dict)
@@ -45,18 +45,17 @@ class Configuration:
     """What could not be followed (a built-in model chosen without a version ...)."""
     _installed: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def roots(self) -> list[Module]:
-        """One module per folder that no other scanned folder calls as a local module."""
-        modules = {folder: Module(folder, blocks, self.root, configuration=self,
-                                  inputs=self.variables.get(folder, self.variables.get("*")))
-                   for folder, blocks in self.folders.items()}
-        called: set[str] = set()
-        for folder, module in modules.items():
-            for call in module.module_calls.values():
-                target = _local_folder(folder, module.argument(call, "source"))
-                if target is not None and target != folder:
-                    called.add(target)
-        return [module for folder, module in modules.items() if folder not in called]
+    def root_module(self, folder: str) -> Module | None:
+        """The module of a root folder, with the variable values set for it."""
+        blocks = self._blocks(folder)
+        if blocks is None:
+            return None
+        return Module(folder, blocks, self.root, configuration=self,
+                      inputs=self.variables.get(folder, self.variables.get("*")))
+
+    def forget(self, folder: str) -> None:
+        """Let go of a folder's parsed blocks (no root left to evaluate needs them)."""
+        self.folders.pop(folder, None)
 
     def called(self, caller: Module, name: str, call: Scoped) -> Module | None:
         """The module a call instance evaluates, or ``None`` when its code is unavailable."""

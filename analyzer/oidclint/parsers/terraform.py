@@ -9,6 +9,7 @@ not parse becomes a ``Diagnostic`` and the rest of the scan goes on.
 from __future__ import annotations
 
 import posixpath
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -39,38 +40,94 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     """Providers, roles and policies of every root module among ``files`` (``.tf``,
     ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance.
     ``budget`` is the time allowed per file (parsing) and per file of a root module
-    (evaluating it)."""
+    (evaluating it).
+
+    A root module is a folder no other folder calls as a local module (module sources are
+    read from the text, as the prefilter does). Folders are parsed when a root first needs
+    them and let go once no root left needs them, so memory follows the largest module tree,
+    not the whole scan.
+    """
     inventory = Inventory()
     root = next((r for r in map(_scan_root, files) if r is not None), None)
-    folders: dict[str, list[Block]] = {}
-    sizes: dict[str, int] = {}
+    scanned: dict[str, list[SourceFile]] = {}
     for file in sorted(files, key=lambda f: f.path):
         inventory.files.append(file.path)
         if file.kind != "tfvars":
-            folder = posixpath.dirname(file.path) or "."
-            sizes[folder] = sizes.get(folder, 0) + 1
-            try:
-                with time_budget(budget):
-                    blocks = _blocks(file, inventory.diagnostics)
-            except BudgetExceeded as exc:
-                inventory.diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
-                blocks = []
-            folders.setdefault(folder, []).extend(blocks)
+            scanned.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
+    calls = {folder: local_calls(folder, members) for folder, members in scanned.items()}
+    called = {target for folder, targets in calls.items() for target in targets
+              if target != folder}
+    roots = [folder for folder in scanned if folder not in called]
+    users: dict[str, int] = {}
+    for folder in roots:
+        for needed in _tree(folder, calls):
+            users[needed] = users.get(needed, 0) + 1
     variables = root_variables([f for f in files if f.kind == "tfvars"], list(var_files),
                                inventory.diagnostics)
-    configuration = Configuration(folders, root, _loader(root, inventory.diagnostics),
-                                  variables)
-    for module in configuration.roots():
-        seconds = budget * sizes.get(module.folder, 1) if budget else None
+    from_disk = _loader(root, inventory.diagnostics)
+
+    def load(folder: str, at: Span | None) -> list[Block] | None:
+        members = scanned.get(folder)
+        if members is None or at is not None:
+            return from_disk(folder, at)
+        return _parsed(members, budget, inventory.diagnostics)
+
+    configuration = Configuration({}, root, load, variables)
+    for folder in roots:
+        seconds = budget * len(scanned[folder]) if budget else None
         try:
             with time_budget(seconds):
-                _collect(module, inventory)
+                module = configuration.root_module(folder)
+                if module is not None:
+                    _collect(module, inventory)
         except BudgetExceeded as exc:
             inventory.diagnostics.append(Diagnostic(
-                module.folder, f"evaluating the module {exc}", Level.ERROR))
+                folder, f"evaluating the module {exc}", Level.ERROR))
+        for needed in _tree(folder, calls):
+            users[needed] -= 1
+            if not users[needed]:
+                configuration.forget(needed)
     for span, message in configuration.notes:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
     return inventory
+
+
+_SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"([^"\n]+)"', re.M)
+
+
+def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
+    """The folders a folder's local module calls name (``source = "./..."``)."""
+    targets = set()
+    for file in members:
+        for source in _SOURCE.findall(file.text):
+            if source.startswith(("./", "../")):
+                target = posixpath.normpath(posixpath.join(folder, source))
+                if not target.startswith(".."):
+                    targets.add(target)
+    return targets
+
+
+def _tree(folder: str, calls: dict[str, set[str]]) -> set[str]:
+    """A folder and every scanned folder it calls, transitively."""
+    reached, stack = set(), [folder]
+    while stack:
+        current = stack.pop()
+        if current not in reached and current in calls:
+            reached.add(current)
+            stack.extend(calls[current])
+    return reached
+
+
+def _parsed(members: list[SourceFile], budget: float | None,
+            diagnostics: list[Diagnostic]) -> list[Block]:
+    blocks: list[Block] = []
+    for file in members:
+        try:
+            with time_budget(budget):
+                blocks.extend(_blocks(file, diagnostics))
+        except BudgetExceeded as exc:
+            diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
+    return blocks
 
 
 def _blocks(file: SourceFile, diagnostics: list[Diagnostic],
