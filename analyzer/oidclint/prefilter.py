@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from oidclint.hcl.configuration import local_folder, module_sources
 from oidclint.source import SourceFile
 
 _WEB_IDENTITY = re.compile(
@@ -32,7 +33,6 @@ _WEB_IDENTITY = re.compile(
 )
 """Lower-cased text that makes a file matter on its own."""
 _IAM = re.compile(r"aws_iam_|aws::iam::|aws::serverless::")
-_MODULE_SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"([^"\n]+)"', re.M)
 _ROLE_NAME = re.compile(
     r"arn:aws[\w-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"
     r"|role-to-assume:\s*['\"]?([\w+=,.@-]+)['\"]?\s*$"
@@ -76,8 +76,7 @@ class Prefilter:
         if file.kind == "structured" or "kubernetes_service_account" in file.text:
             self.names.update(_role_names(file.text))
         facts = Facts(bool(_WEB_IDENTITY.search(lowered)), bool(_IAM.search(lowered)),
-                      tuple(_MODULE_SOURCE.findall(file.text)) if file.kind == "terraform"
-                      else ())
+                      tuple(module_sources(file.text)) if file.kind == "terraform" else ())
         self.facts[file.path] = facts
         if file.kind == "structured" and (facts.web_identity or _always_read(file.path)) \
                 or "oidclint:" in file.text:  # suppressions are checked in every file
@@ -138,8 +137,8 @@ class Prefilter:
                 if matters[file.path]:
                     relevant.add(folder)
                 for source in self.facts[file.path].sources:
-                    if source.startswith(("./", "../")):
-                        target = posixpath.normpath(posixpath.join(folder, source))
+                    target = local_folder(folder, source)
+                    if target is not None:
                         calls.setdefault(folder, set()).add(target)
                         callers.setdefault(target, set()).add(folder)
                     elif "oidc" in source.lower() or "/iam/" in source.lower():

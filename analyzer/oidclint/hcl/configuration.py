@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -71,7 +72,7 @@ class Configuration:
     def _locate(self, caller: Module, name: str,
                 call: Scoped) -> tuple[str, list[Block]] | None:
         source = caller.argument(call, "source")
-        local = _local_folder(caller.folder, source)
+        local = local_folder(caller.folder, source)
         if local is not None:
             if local == caller.folder or any(posixpath.dirname(c.path) == local
                                              for c in caller.calls):
@@ -133,13 +134,22 @@ class Configuration:
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict) or not entry.get("Key"):
                 continue
-            folder = _local_folder(root_folder, "./" + str(entry.get("Dir", "")))
+            folder = local_folder(root_folder, "./" + str(entry.get("Dir", "")))
             if folder is not None:
                 dirs[str(entry["Key"])] = folder
         return dirs
 
 
-def _local_folder(folder: str, source: object) -> str | None:
+_SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"([^"\n]+)"', re.M)
+
+
+def module_sources(text: str) -> list[str]:
+    """The ``source`` of every module call written in a file's text (``.tf`` or ``.tf.json``),
+    read without parsing it: Terraform requires a literal string there."""
+    return _SOURCE.findall(text)
+
+
+def local_folder(folder: str, source: object) -> str | None:
     """The root-relative folder a local ``source`` names, or ``None`` for other sources and
     for paths that leave the tree
     (https://developer.hashicorp.com/terraform/language/modules/sources#local-paths)."""

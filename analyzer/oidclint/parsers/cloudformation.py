@@ -19,11 +19,11 @@ from oidclint.iam.policy import as_list, document_from_value
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
 )
-from oidclint.parsers.intrinsics import (
-    CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, Resolver,
-    intrinsic_name, scalar_text,
+from oidclint.parsers.cfn_values import (
+    CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, intrinsic_name,
+    is_no_value, scalar_text,
 )
-from oidclint.parsers.cfn_values import is_no_value
+from oidclint.parsers.intrinsics import Resolver
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of

@@ -29,10 +29,8 @@ from oidclint.parsers.cfn_json_text import TemplateJsonText
 from oidclint.parsers.cfn_lists import fn_join, fn_split, fn_select
 from oidclint.parsers.cfn_mappings import find_in_map
 from oidclint.parsers.cfn_resources import resource_attribute, resource_ref
-from oidclint.parsers.cfn_values import (  # noqa: F401 - re-exported for the template reader
-    CDK_CFN_JSON, CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, MAX_OPTIONS, NO_VALUE,
-    OIDC_PROVIDER, ROLE, choice_origin, combinations, distinct, intrinsic_name, relocate,
-    scalar_text,
+from oidclint.parsers.cfn_values import (
+    NO_VALUE, choice_origin, combinations, distinct, intrinsic_name, relocate, scalar_text,
 )
 from oidclint.parsers.json_text import Hole, Piece
 from oidclint.source import (

@@ -9,7 +9,6 @@ not parse becomes a ``Diagnostic`` and the rest of the scan goes on.
 from __future__ import annotations
 
 import posixpath
-import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -17,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.discovery import discover
-from oidclint.hcl.configuration import Configuration
+from oidclint.hcl.configuration import Configuration, local_folder, module_sources
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
 from oidclint.hcl.resources import eks_issuer, role_name
@@ -92,19 +91,10 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     return inventory
 
 
-_SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"([^"\n]+)"', re.M)
-
-
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
     """The folders a folder's local module calls name (``source = "./..."``)."""
-    targets = set()
-    for file in members:
-        for source in _SOURCE.findall(file.text):
-            if source.startswith(("./", "../")):
-                target = posixpath.normpath(posixpath.join(folder, source))
-                if not target.startswith(".."):
-                    targets.add(target)
-    return targets
+    return {target for file in members for source in module_sources(file.text)
+            if (target := local_folder(folder, source)) is not None}
 
 
 def _tree(folder: str, calls: dict[str, set[str]]) -> set[str]:
