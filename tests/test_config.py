@@ -415,6 +415,9 @@ def test_trusted_owners_turn_broad_subject_into_a_note(tmp_path):
     [finding] = data["findings"]
     assert (finding["rule_id"], finding["level"]) == ("OIDC204", "note")
     assert "trusted owner" in finding["message"]
+    write(tmp_path / ".oidclint.toml", 'trusted-owners = ["ACME"]\n')  # names ignore case
+    result, data = scan_json(str(tmp_path))
+    assert [(f["rule_id"], f["level"]) for f in data["findings"]] == [("OIDC204", "note")]
     write(tmp_path / ".oidclint.toml", 'trusted-owners = ["other", "acme-labs"]\n')
     result, data = scan_json(str(tmp_path))
     assert result.exit_code == 1

@@ -50,7 +50,8 @@ class BroadSubject(Rule):
             shape = pattern.shape(issuer.grammar)
             scope = shape.broad_scope
             owner = shape.tenant.text
-            trusted = owner in graph.config.trusted_owners
+            # Owner and group names are case-insensitive on GitHub and GitLab.
+            trusted = owner.lower() in {o.lower() for o in graph.config.trusted_owners}
             yield self.finding(
                 _value(condition, pattern),
                 f"Subject pattern `{pattern}` admits every {scope} of {owner} on "
