@@ -290,7 +290,7 @@ def test_block_structure_labels_arrays_comments_and_repeated_properties():
     assert "//" not in document.attributes
     assert [b.type for b in document.blocks] == ["statement", "statement", "dynamic"]
     assert [b.type for b in document.blocks_of("statement")[1].blocks] == ["condition"]
-    dynamic = document.dynamic_blocks("statement")[0]
+    [dynamic] = [b for b in document.blocks if b.type == "dynamic"]
     assert dynamic.labels == ["statement"] and dynamic.blocks_of("content")
     assert dynamic.attributes["iterator"].value.children[0].data == "identifier"
     assert "metadata" in blocks[4].attributes

@@ -13,8 +13,6 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-DEFAULT_SECONDS = 10.0
-
 
 class BudgetExceeded(BaseException):
     """A ``BaseException``: parsers catch ``Exception`` to report bad input, and running out

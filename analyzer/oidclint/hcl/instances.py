@@ -45,9 +45,6 @@ class Scoped:
     def blocks_of(self, kind: str) -> list["Scoped"]:
         return [b for b in self.blocks if b.type == kind]
 
-    def dynamic_blocks(self, kind: str) -> list["Scoped"]:
-        return [b for b in self.blocks if b.type == "dynamic" and b.labels[:1] == [kind]]
-
 
 def scoped(block: Block | Scoped) -> Scoped:
     return block if isinstance(block, Scoped) else Scoped(block)

@@ -115,10 +115,6 @@ class Block:
     def blocks_of(self, kind: str) -> list["Block"]:
         return [b for b in self.blocks if b.type == kind]
 
-    def dynamic_blocks(self, kind: str) -> list["Block"]:
-        """``dynamic "kind" { ... }`` blocks generating ``kind`` blocks."""
-        return [b for b in self.blocks if b.type == "dynamic" and b.labels[:1] == [kind]]
-
     @property
     def header_span(self) -> Span:
         return Span(self.path, self.span.line, self.span.column, self.span.line,
