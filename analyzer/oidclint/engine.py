@@ -53,8 +53,8 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
           context=None) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
     ``tick`` is called once per file, for a progress display; ``budget`` is the time one
-    file may take (``None``: no limit); ``context`` holds every file of the scan by path,
-    for GitLab includes and kustomizations (default: ``files``)."""
+    file may take (``None``: no limit); ``context`` holds every YAML and JSON file of the
+    scan by path, for GitLab includes and kustomizations (default: those of ``files``)."""
     inventory = Inventory()
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
     found = parse_terraform(terraform, list(var_files), budget)
@@ -69,12 +69,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         inventory.extend(parse_workflows(workflows, default_branch=default_branch))
     for file in workflows:
         tick(file.path)
-    if context is None:
-        context = {f.path: f for f in files}
-    by_path = {path: f for path, f in context.items() if f.kind == "structured"}
-    if isinstance(context, Restoring):
-        by_path = Restoring([f for f in context.values() if f.kind == "structured"],
-                            context.prefilter)
+    by_path = context if context is not None else {f.path: f for f in structured}
     namespaces = kustomize_namespaces(list(by_path.values()), inventory.diagnostics)
     plans: list[Inventory] = []
     for file in structured:
@@ -220,7 +215,8 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
                 str(path), "--var-file: not a .tfvars or .tfvars.json file; not read",
                 Level.ERROR))
     chosen = sieve.select(found.files) if sieve else Selection(keep=found.files)
-    context = Restoring(found.files, sieve) if sieve else None
+    context = Restoring([f for f in found.files if f.kind == "structured"], sieve) \
+        if sieve else None
     with progress(len(chosen.keep), enabled=show_progress) as tick:
         inventory = parse(chosen.keep, default_branch=config.default_branch,
                           var_files=given.files if given else (), tick=tick,

@@ -102,7 +102,7 @@ class Prefilter:
             else:
                 wanted = matters[file.path] or _always_read(file.path)
             if wanted and not file.text and file.path in self.dropped:
-                text = self._text(file)
+                text = self.text_of(file)
                 if text is None:
                     continue
                 file = replace(file, text=text)
@@ -115,10 +115,11 @@ class Prefilter:
             return True
         if not (facts.iam and self.names):
             return False
-        text = file.text or (self._text(file) if file.path in self.dropped else "") or ""
+        text = file.text or (self.text_of(file) if file.path in self.dropped else "") or ""
         return any(name in text for name in self.names)
 
-    def _text(self, file: SourceFile) -> str | None:
+    def text_of(self, file: SourceFile) -> str | None:
+        """A dropped text read back; ``None`` (and a problem noted) if that now fails."""
         try:
             return self.read(file)
         except (OSError, ValueError) as exc:
@@ -157,7 +158,7 @@ class Restoring(dict):
     def __getitem__(self, path: str) -> SourceFile:
         file = super().__getitem__(path)
         if not file.text and path in self.prefilter.dropped:
-            text = self.prefilter._text(file)
+            text = self.prefilter.text_of(file)
             file = replace(file, text=text or "")
             super().__setitem__(path, file)
         return file
