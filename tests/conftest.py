@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Scans the tests run (in this process and in the processes they start) keep their parse cache
+# here, never in the user's cache folder; tests of the cache name their own folders.
+os.environ["OIDCLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="oidclint-test-cache-")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

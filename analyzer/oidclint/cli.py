@@ -115,9 +115,22 @@ def scan(
         False, "--no-prefilter",
         help="Parse every file, not only those that can matter (slower; same findings).",
     ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Neither read nor write the parse cache.",
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", metavar="DIR",
+        help="Parse cache folder (default: OIDCLINT_CACHE_DIR, else the user cache folder).",
+    ),
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", min=0, metavar="N",
+        help="Parsing processes (default 0: the available cores, for trees large enough "
+             "to gain from them; 1: none).",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.baseline import BaselineError, read_baseline
+    from oidclint.cache import Cache, default_directory
     from oidclint.config import ConfigError
     from oidclint.engine import scan as run_scan
     from oidclint.progress import progress_wanted
@@ -127,12 +140,14 @@ def scan(
     try:
         settings = _configuration(config, targets)
         known = read_baseline(baseline) if baseline and not write_baseline else None
+        cache = None if no_cache else Cache(cache_dir or default_directory())
         report = run_scan(targets, settings, repository=repository,
                           default_branch=default_branch,
                           immutable_repositories=immutable_subjects or (),
                           var_files=var_file or (), baseline=known,
                           use_baseline=not write_baseline,
-                          show_progress=progress_wanted(), prefilter=not no_prefilter)
+                          show_progress=progress_wanted(), prefilter=not no_prefilter,
+                          cache=cache, jobs=jobs or None)
         if write_baseline:
             _write_atomically(write_baseline, FORMATS["json"](report))
             report.baselined, report.findings = len(report.findings), []

@@ -107,9 +107,10 @@ def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None 
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     found = Discovery(root)
     seen: set[Path] = set()
+    folders: dict[Path, Path] = {}
     for path in paths:
         for candidate in _walk(path, found, exclude):
-            _read(candidate, root, max_bytes, found, seen, observe)
+            _read(candidate, root, max_bytes, found, seen, observe, folders)
     found.files.sort(key=lambda f: f.path)
     found.diagnostics.sort(key=lambda d: d.path)
     return found
@@ -138,19 +139,28 @@ def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
 
 
 def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Path],
-          observe: Callable[[SourceFile], SourceFile] | None = None) -> None:
+          observe: Callable[[SourceFile], SourceFile] | None = None,
+          folders: dict[Path, Path] | None = None) -> None:
     # abspath folds `..` (a scan of tree/../tree) without following symbolic links, so the
     # shown path never climbs out of the root it is relative to.
-    shown = relative(Path(os.path.abspath(path)), root)
+    shown = _shown(os.path.abspath(path), root)
     kind = kind_of(path.name)
     if kind is None:
         return
     try:
-        target = path.resolve(strict=True)
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
+        # Folders under a walked path are real ones (os.walk does not enter linked folders),
+        # so only the file itself and the folder it was found in need resolving.
+        if link or folders is None:
+            target = path.resolve(strict=True)
+        else:
+            if path.parent not in folders:
+                folders[path.parent] = path.parent.resolve(strict=True)
+            target = folders[path.parent] / path.name
     except (OSError, RuntimeError):
         found.diagnostics.append(Diagnostic(shown, "broken or looping symbolic link; not read"))
         return
-    if path.is_symlink() and not target.is_relative_to(root):
+    if link and not target.is_relative_to(root):
         found.diagnostics.append(Diagnostic(
             shown, "symbolic link to a file outside the scanned tree; not read"))
         return
@@ -158,7 +168,7 @@ def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Pa
         return
     seen.add(target)
     try:
-        info = target.stat()
+        info = os.stat(target)
         if not stat.S_ISREG(info.st_mode):
             found.diagnostics.append(Diagnostic(shown, "not a regular file; not read"))
             return
@@ -176,6 +186,14 @@ def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Pa
         return
     file = SourceFile(path=shown, absolute=target, text=text, kind=kind)
     found.files.append(observe(file) if observe else file)
+
+
+def _shown(absolute: str, root: Path) -> str:
+    """``relative(Path(absolute), root)`` without building paths (one call per file)."""
+    base = str(root)
+    if absolute.startswith(base.rstrip(os.sep) + os.sep):
+        return absolute[len(base.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    return relative(Path(absolute), root)
 
 
 def read_text(target: Path, max_bytes: int = MAX_FILE_BYTES) -> str:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from oidclint import __version__
 from oidclint.baseline import Baseline, read_baseline
 from oidclint.budget import BudgetExceeded, time_budget
+from oidclint.cache import Cache, digest, make_key
 from oidclint.config import Config, ConfigError
 from oidclint import discovery
 from oidclint.discovery import Exclusion, discover, kind_of, read_text
 from oidclint.graph import TrustGraph
+from oidclint.hcl.syntax import load_parser
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
+from oidclint.source import SourceFile
 from oidclint.parsers.cloudformation import parse_cloudformation
 from oidclint.parsers.github_actions import parse_workflows
 from oidclint.parsers.gitlab_ci import parse_gitlab_ci
@@ -25,6 +28,7 @@ from oidclint.parsers.terraform import parse_terraform
 from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.repository import detect_repository
 from oidclint.prefilter import Prefilter, Restoring, Selection
+from oidclint.pool import Pool, workers_for
 from oidclint.progress import Tick, progress
 from oidclint.reporters import fingerprint
 from oidclint.rule import Rule
@@ -50,68 +54,143 @@ def is_gitlab_ci(path: str) -> bool:
 
 def parse(files, *, default_branch: str | None = None, var_files=(),
           tick: Tick = lambda path: None, budget: float | None = None,
-          context=None) -> Inventory:
+          context=None, prune: bool = False, cache: Cache | None = None,
+          pool: Pool | None = None) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
     ``tick`` is called once per file, for a progress display; ``budget`` is the time one
     file may take (``None``: no limit); ``context`` holds every YAML and JSON file of the
-    scan by path, for GitLab includes and kustomizations (default: those of ``files``)."""
+    scan by path, for GitLab includes and kustomizations (default: those of ``files``);
+    ``prune`` leaves out Terraform blocks that cannot matter (``oidclint.hcl.outline``);
+    results are taken from and kept in ``cache``, and computed by the ``pool``'s workers."""
     inventory = Inventory()
+    structured = [f for f in files if f.kind == "structured"]
+    workflows = [f for f in structured if is_workflow(f.path)]
+    by_path = context if context is not None else {f.path: f for f in structured}
+    namespaces = kustomize_namespaces(list(by_path.values()), inventory.diagnostics)
+    # Templates, manifests and plans stand alone: the workers (or the cache) take them
+    # while this process reads Terraform, workflows and GitLab CI files.
+    alone = [f for f in structured if not is_workflow(f.path) and not is_gitlab_ci(f.path)]
+    tasks = [StructuredTask(f, namespaces.get(f.path.rpartition("/")[0]), budget)
+             for f in alone]
+    results: dict[str, StructuredResult] = {}
+    keys: dict[str, str] = {}
+    if cache is not None and cache.enabled:
+        for task in tasks:
+            keys[task.file.path] = make_key("structured", task.file.path,
+                                            str(task.file.absolute), digest(task.file.text),
+                                            task.namespace)
+            if (hit := cache.get(keys[task.file.path])) is not None:
+                results[task.file.path] = hit
+                inventory.cached.append(task.file.path)
+    pending = [t for t in tasks if t.file.path not in results]
+    chunks = _chunks(pending, pool.workers if pool else 1)
+    waiting = pool.submit(parse_structured, chunks) if pool else \
+        (lambda: [parse_structured(chunk) for chunk in chunks])
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
-    found = parse_terraform(terraform, list(var_files), budget)
+    found = parse_terraform(terraform, list(var_files), budget, prune, cache, pool)
     for file in terraform:
         tick(file.path)
     _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
     inventory.extend(found)
-    structured = [f for f in files if f.kind == "structured"]
-    workflows = [f for f in structured if is_workflow(f.path)]
     # Workflows are read together (a job may call a reusable workflow of another file).
     with _budget(budget and budget * len(workflows), "the workflows", inventory):
         inventory.extend(parse_workflows(workflows, default_branch=default_branch))
     for file in workflows:
         tick(file.path)
-    by_path = context if context is not None else {f.path: f for f in structured}
-    namespaces = kustomize_namespaces(list(by_path.values()), inventory.diagnostics)
+    for chunk, chunk_results in zip(chunks, waiting()):
+        for task, result in zip(chunk, chunk_results):
+            results[task.file.path] = result
+            if task.file.path in keys and result.complete:
+                cache.put(keys[task.file.path], result)
     plans: list[Inventory] = []
     for file in structured:
         if is_workflow(file.path):
             continue
         tick(file.path)
-        with _budget(budget, file.path, inventory):
-            inventory.extend(_structured(file, by_path, namespaces, plans))
+        if is_gitlab_ci(file.path):
+            with _budget(budget, file.path, inventory):
+                inventory.extend(parse_gitlab_ci(file, by_path))
+            continue
+        result = results[file.path]
+        inventory.extend(result.inventory)
+        if result.plan:
+            plans.append(result.inventory)
     for plan in plans:
         link_sources(plan, inventory)
     return inventory
 
 
+@dataclass
+class StructuredTask:
+    file: SourceFile
+    namespace: str | None
+    """The kustomization's namespace for manifests of the file's folder."""
+    budget: float | None
+
+
+@dataclass
+class StructuredResult:
+    """What a template, manifest or plan produced, as it is cached."""
+
+    inventory: Inventory
+    plan: bool
+    complete: bool
+
+
+def parse_structured(tasks: list[StructuredTask]) -> list[StructuredResult]:
+    """Templates, manifests and plans, each on its own (in a worker, or here)."""
+    results = []
+    for task in tasks:
+        inventory, plan = Inventory(), False
+        with _budget(task.budget, task.file.path, inventory) as outcome:
+            found, plan = _structured(task.file, task.namespace)
+            inventory.extend(found)
+        results.append(StructuredResult(inventory, plan, outcome.complete))
+    return results
+
+
+def _chunks(tasks: list, workers: int) -> list[list]:
+    """A few chunks per worker, so one large file does not hold the others up."""
+    if not tasks:
+        return []
+    count = min(len(tasks), workers * 4) if workers > 1 else 1
+    size = -(-len(tasks) // count)
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+@dataclass
+class _Outcome:
+    complete: bool = True
+
+
 @contextmanager
 def _budget(seconds: float | None, path: str, inventory: Inventory):
     """Run a parse under the time budget; when it runs out, the file is reported as not read
-    and the scan goes on."""
+    (and the outcome is not ``complete``) and the scan goes on."""
+    outcome = _Outcome()
     try:
         with time_budget(seconds):
-            yield
+            yield outcome
     except BudgetExceeded as exc:
+        outcome.complete = False
         inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
 
 
-def _structured(file, by_path, namespaces, plans: list[Inventory]) -> Inventory:
-    """A YAML or JSON file that is not a workflow: GitLab CI, a plan, a template, manifests."""
-    if is_gitlab_ci(file.path):
-        return parse_gitlab_ci(file, by_path)
+def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
+    """A template, manifests or a plan (and whether it is a plan); other YAML and JSON
+    files give nothing."""
     plan = _plan(file)
     if plan is not None:
-        plans.append(plan)
-        return plan
+        return plan, True
     template = parse_cloudformation(file) if "Resources" in file.text else None
     if template is not None:
         _default_scope(template, lambda path: path)
-        return template
+        return template, False
     if "ServiceAccount" in file.text or "ClusterConfig" in file.text:
-        folder = file.path.rpartition("/")[0]
-        manifests = parse_kubernetes(file, kustomize_namespace=namespaces.get(folder))
+        manifests = parse_kubernetes(file, kustomize_namespace=namespace)
         if manifests is not None:
-            return manifests
-    return Inventory()
+            return manifests, False
+    return Inventory(), False
 
 
 def _plan(file) -> Inventory | None:
@@ -186,13 +265,16 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
                 immutable_repositories: Sequence[str] = (),
                 var_files: Sequence[str | Path] = (),
                 show_progress: bool = False,
-                prefilter: bool = True) -> tuple[TrustGraph, int, Path]:
+                prefilter: bool = True, cache: Cache | None = None,
+                jobs: int | None = None) -> tuple[TrustGraph, int, Path]:
     """Discover, parse and link: the graph of a tree, with the number of files read and the
     root paths are relative to. Diagnostics are in ``graph.inventory.diagnostics``.
 
     ``config`` is the project configuration (none: the defaults); the keyword arguments are
     the command line's flags and win over it. ``var_files`` are Terraform variable files
-    applied to every root module, like ``terraform plan -var-file``."""
+    applied to every root module, like ``terraform plan -var-file``. ``cache`` keeps what
+    parsing produced between scans; ``jobs`` is the number of parsing processes (``None``:
+    the available cores when there is enough to parse)."""
     config = _with_flags(config, repository, default_branch, immutable_repositories)
     # A Config built in code has no file: its patterns, like its var-files, are relative to
     # the working folder rather than silently ignored.
@@ -217,10 +299,21 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
     chosen = sieve.select(found.files) if sieve else Selection(keep=found.files)
     context = Restoring([f for f in found.files if f.kind == "structured"], sieve) \
         if sieve else None
-    with progress(len(chosen.keep), enabled=show_progress) as tick:
-        inventory = parse(chosen.keep, default_branch=config.default_branch,
-                          var_files=given.files if given else (), tick=tick,
-                          budget=config.time_budget, context=context)
+    # Workers start before the progress bar's thread does (see oidclint.pool).
+    with Pool(workers_for(jobs, sum(len(f.text) for f in chosen.keep))) as pool:
+        if pool.workers > 1 and any(f.kind == "terraform" for f in chosen.keep):
+            load_parser()
+        pool.start()
+        with progress(len(chosen.keep), enabled=show_progress) as tick:
+            inventory = parse(chosen.keep, default_branch=config.default_branch,
+                              var_files=given.files if given else (), tick=tick,
+                              budget=config.time_budget, context=context, prune=prefilter,
+                              cache=cache, pool=pool)
+    if cache is not None:
+        cache.trim()
+        if cache.problem:
+            inventory.diagnostics.append(Diagnostic(
+                "", f"the parse cache is not used: {cache.problem}", Level.NOTE))
     inventory.skipped = [f.path for f in chosen.skipped]
     inventory.diagnostics[:0] = found.diagnostics + (given.diagnostics if given else [])
     inventory.diagnostics += [Diagnostic(path, why) for path, why in
@@ -252,7 +345,8 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
          repository: str | None = None, default_branch: str | None = None,
          immutable_repositories: Sequence[str] = (), var_files: Sequence[str | Path] = (),
          baseline: Baseline | None = None, use_baseline: bool = True,
-         show_progress: bool = False, prefilter: bool = True) -> Report:
+         show_progress: bool = False, prefilter: bool = True, cache: Cache | None = None,
+         jobs: int | None = None) -> Report:
     """Scan files and folders; the entry point behind ``oidclint scan`` and
     ``oidclint.scan``. Findings the baseline holds (``baseline``, else the configuration's,
     unless ``use_baseline`` is false) are left out and counted."""
@@ -260,7 +354,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     graph, files_scanned, found_root = build_graph(
         paths, config, root=root, repository=repository, default_branch=default_branch,
         immutable_repositories=immutable_repositories, var_files=var_files,
-        show_progress=show_progress, prefilter=prefilter)
+        show_progress=show_progress, prefilter=prefilter, cache=cache, jobs=jobs)
     config = graph.config
     rules = chosen_rules(config) if rules is None else list(rules)
     findings, problems = run_rules(graph, rules)
@@ -286,6 +380,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
         diagnostics=sorted(diagnostics, key=lambda d: (d.path, d.message)),
         files_scanned=files_scanned,
         files_skipped=len(graph.inventory.skipped),
+        files_cached=len(set(graph.inventory.cached)),
         rules=infos,
         version=__version__,
         duration=time.perf_counter() - started,

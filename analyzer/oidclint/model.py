@@ -267,6 +267,8 @@ class Inventory:
     """``oidclint.suppressions.Directive`` read from resource metadata (CloudFormation)."""
     skipped: list[str] = field(default_factory=list)
     """Files the prefilter found cannot matter, so not parsed."""
+    cached: list[str] = field(default_factory=list)
+    """Files whose parse results came from the parse cache."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -277,6 +279,7 @@ class Inventory:
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)
+        self.cached.extend(other.cached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +357,9 @@ class Report:
     """Findings left out because the baseline (``--baseline``) already has them."""
     files_skipped: int = 0
     """Files read but not parsed: the prefilter found nothing in them that can matter."""
+    files_cached: int = 0
+    """Files whose parse results came from the parse cache (run information, like
+    ``duration``: it does not change what is reported)."""
 
     def rule(self, rule_id: str) -> RuleInfo:
         return next(r for r in self.rules if r.id == rule_id)

@@ -27,12 +27,12 @@ from typing import Callable
 from oidclint.hcl.configuration import local_folder, module_sources
 from oidclint.source import SourceFile
 
-_WEB_IDENTITY = re.compile(
-    r"assumerolewithwebidentity|federated|openid|oidc|aws_eks_cluster|eks::cluster"
-    r"|kubernetes_service_account|serviceaccount|terraform-aws-modules/iam"
-)
-"""Lower-cased text that makes a file matter on its own."""
-_IAM = re.compile(r"aws_iam_|aws::iam::|aws::serverless::")
+WEB_IDENTITY = ("assumerolewithwebidentity", "federated", "openid", "oidc", "aws_eks_cluster",
+                "eks::cluster", "kubernetes_service_account", "serviceaccount",
+                "terraform-aws-modules/iam")
+"""Lower-cased text that makes a file matter on its own (substring tests: one pass of
+``in`` per marker is many times faster than one alternation)."""
+_IAM = ("aws_iam_", "aws::iam::", "aws::serverless::")
 _ROLE_NAME = re.compile(
     r"arn:aws[\w-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"
     r"|role-to-assume:\s*['\"]?([\w+=,.@-]+)['\"]?\s*$"
@@ -75,7 +75,7 @@ class Prefilter:
         lowered = file.text.lower()
         if file.kind == "structured" or "kubernetes_service_account" in file.text:
             self.names.update(_role_names(file.text))
-        facts = Facts(bool(_WEB_IDENTITY.search(lowered)), bool(_IAM.search(lowered)),
+        facts = Facts(mentions(lowered, WEB_IDENTITY), mentions(lowered, _IAM),
                       tuple(module_sources(file.text)) if file.kind == "terraform" else ())
         self.facts[file.path] = facts
         if file.kind == "structured" and (facts.web_identity or _always_read(file.path)) \
@@ -170,6 +170,10 @@ class Restoring(dict):
 def select(files: list[SourceFile]) -> Selection:
     """The files worth parsing among files read whole (see ``Prefilter`` for streaming)."""
     return Prefilter().select(files)
+
+
+def mentions(lowered: str, markers: tuple[str, ...]) -> bool:
+    return any(marker in lowered for marker in markers)
 
 
 def _always_read(path: str) -> bool:

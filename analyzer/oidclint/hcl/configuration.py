@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from oidclint.cache import note_read
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.module import Module
 from oidclint.hcl.syntax import Block, parse_file
@@ -45,6 +46,8 @@ class Configuration:
     notes: list[tuple[Span, str]] = field(default_factory=list)
     """What could not be followed (a built-in model chosen without a version ...)."""
     _installed: dict[str, dict[str, str]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    """Folders whose blocks were asked for (reset by whoever wants to know per root)."""
 
     def root_module(self, folder: str) -> Module | None:
         """The module of a root folder, with the variable values set for it."""
@@ -105,6 +108,7 @@ class Configuration:
         return caller.folder, blocks
 
     def _blocks(self, folder: str) -> list[Block] | None:
+        self.used.add(folder)
         if folder not in self.folders and self.load is not None:
             loaded = self.load(folder, None)
             if loaded is None:
@@ -126,8 +130,11 @@ class Configuration:
         try:
             if manifest.is_symlink() or not manifest.is_file() \
                     or manifest.stat().st_size > 10_000_000:
+                note_read(manifest, None)
                 return {}
-            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
+            text = manifest.read_text(encoding="utf-8")
+            note_read(manifest, text)
+            entries = json.loads(text).get("Modules", [])
         except (OSError, ValueError, AttributeError):
             return {}
         dirs = {}
@@ -140,13 +147,22 @@ class Configuration:
         return dirs
 
 
-_SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"([^"\n]+)"', re.M)
+_SOURCE = re.compile(r'source"?\s*[=:]\s*"([^"\n]+)"')
 
 
 def module_sources(text: str) -> list[str]:
     """The ``source`` of every module call written in a file's text (``.tf`` or ``.tf.json``),
     read without parsing it: Terraform requires a literal string there."""
-    return _SOURCE.findall(text)
+    sources = []
+    for match in _SOURCE.finditer(text):
+        start = match.start()
+        if start and text[start - 1] == '"':  # "source": in .tf.json
+            start -= 1
+        # Only white space before it on its line (``^\s*``; a regular expression anchored
+        # there tries every position of the text and is several times slower).
+        if not text[text.rfind("\n", 0, start) + 1:start].strip():
+            sources.append(match.group(1))
+    return sources
 
 
 def local_folder(folder: str, source: object) -> str | None:

@@ -12,6 +12,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from oidclint.cache import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.instances import Scoped, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
@@ -270,8 +271,10 @@ class Module(Environment):
             target = (root / relative).resolve()
             target.relative_to(root)
             if not target.is_file() or target.stat().st_size > MAX_FILE_BYTES:
+                note_read(target, None)
                 return Unknown(f"file {text_path}", span)
             text = target.read_text(encoding="utf-8")
+            note_read(target, text)
         except (OSError, ValueError):
             return Unknown(f"file {text_path}", span)
         lines = text.split("\n")

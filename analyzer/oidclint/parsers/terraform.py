@@ -9,13 +9,16 @@ not parse becomes a ``Diagnostic`` and the rest of the scan goes on.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from oidclint.budget import BudgetExceeded, time_budget
+from oidclint.cache import Cache, digest, make_key, note_listing, note_read, recording
 from oidclint.discovery import discover
+from oidclint.hcl import outline
 from oidclint.hcl.configuration import Configuration, local_folder, module_sources
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
@@ -31,20 +34,25 @@ from oidclint.model import (
 )
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
 from oidclint.parsers.tfvars import root_variables
+from oidclint.pool import Pool
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
 
 
 def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
-                    budget: float | None = None) -> Inventory:
+                    budget: float | None = None, prune: bool = False,
+                    cache: Cache | None = None, pool: Pool | None = None) -> Inventory:
     """Providers, roles and policies of every root module among ``files`` (``.tf``,
     ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance.
     ``budget`` is the time allowed per file (parsing) and per file of a root module
-    (evaluating it).
+    (evaluating it). With ``prune``, resource and data blocks that cannot matter are not
+    parsed (``oidclint.hcl.outline``).
 
     A root module is a folder no other folder calls as a local module (module sources are
-    read from the text, as the prefilter does). Folders are parsed when a root first needs
-    them and let go once no root left needs them, so memory follows the largest module tree,
-    not the whole scan.
+    read from the text, as the prefilter does). Each root's result stands on its own, so it
+    can be taken from the ``cache`` or computed by another process of the ``pool``; roots are
+    merged in path order whatever computed them. Within a group of roots evaluated together,
+    folders are parsed when a root first needs them and let go once no root left needs
+    them, so memory follows the largest module tree, not the whole scan.
     """
     inventory = Inventory()
     root = next((r for r in map(_scan_root, files) if r is not None), None)
@@ -57,38 +65,155 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     called = {target for folder, targets in calls.items() for target in targets
               if target != folder}
     roots = [folder for folder in scanned if folder not in called]
-    users: dict[str, int] = {}
+    tfvars = [f for f in files if f.kind == "tfvars"]
+    variables = root_variables(tfvars, list(var_files), inventory.diagnostics)
+    results: dict[str, RootResult] = {}
+    keys: dict[str, str] = {}
+    if cache is not None and cache.enabled:
+        inputs = [(f.path, str(f.absolute), digest(f.text)) for f in [*tfvars, *var_files]]
+        for folder in roots:
+            keys[folder] = make_key("terraform", str(root), folder, prune, inputs, [
+                (f.path, digest(f.text))
+                for needed in sorted(_tree(folder, calls)) for f in scanned[needed]])
+            if (hit := cache.get(keys[folder])) is not None:
+                results[folder] = hit
+                inventory.cached += [f.path for needed in _tree(folder, calls)
+                                     for f in scanned[needed]]
+    pending = [folder for folder in roots if folder not in results]
+    groups = _groups(pending, pool.workers if pool else 1)
+    tasks = [RootsTask(group, {f: scanned[f] for r in group for f in _tree(r, calls)},
+                       {f: calls[f] for r in group for f in _tree(r, calls)},
+                       variables, root, budget, prune) for group in groups]
+    computed = pool.map(evaluate_roots, tasks) if pool else map(evaluate_roots, tasks)
+    for group, group_results in zip(groups, computed):
+        for folder, result in zip(group, group_results):
+            results[folder] = result
+            if folder in keys and result.complete:
+                cache.put(keys[folder], result, result.deps)
+    notes: list[Diagnostic] = []
     for folder in roots:
-        for needed in _tree(folder, calls):
-            users[needed] = users.get(needed, 0) + 1
-    variables = root_variables([f for f in files if f.kind == "tfvars"], list(var_files),
-                               inventory.diagnostics)
-    from_disk = _loader(root, inventory.diagnostics)
+        inventory.extend(results[folder].inventory)
+        notes += results[folder].notes
+    inventory.diagnostics += notes
+    inventory.diagnostics = unique(inventory.diagnostics)
+    return inventory
+
+
+def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once (a folder several roots use reports its syntax error once)."""
+    seen, kept = set(), []
+    for diagnostic in diagnostics:
+        key = (diagnostic.path, diagnostic.message, diagnostic.level, diagnostic.span)
+        if key not in seen:
+            seen.add(key)
+            kept.append(diagnostic)
+    return kept
+
+
+@dataclass
+class RootResult:
+    """What one root module's tree produced, as it is cached."""
+
+    inventory: Inventory
+    notes: list[Diagnostic]
+    """What could not be followed (reported after every root's own diagnostics)."""
+    deps: dict[str, str | None]
+    """Files read beyond the scanned ones, with their hashes (``oidclint.cache``)."""
+    complete: bool = True
+    """No time budget ran out (an incomplete result is not cached)."""
+
+
+@dataclass
+class RootsTask:
+    """Root modules evaluated together, with every scanned folder their trees use."""
+
+    roots: list[str]
+    scanned: dict[str, list[SourceFile]]
+    calls: dict[str, set[str]]
+    variables: dict
+    root: Path | None
+    budget: float | None
+    prune: bool
+
+
+def evaluate_roots(task: RootsTask) -> list[RootResult]:
+    """Each root of ``task`` evaluated; folders shared by several are parsed once."""
+    from_disk = _loader(task.root)
+    parsed: dict[str, tuple[list[Diagnostic], dict[str, str | None], bool]] = {}
+    """Folder -> what parsing it reported, read and whether it finished."""
 
     def load(folder: str, at: Span | None) -> list[Block] | None:
-        members = scanned.get(folder)
-        if members is None or at is not None:
-            return from_disk(folder, at)
-        return _parsed(members, budget, inventory.diagnostics)
+        diagnostics: list[Diagnostic] = []
+        with recording() as reads:
+            members = task.scanned.get(folder)
+            if members is None or at is not None:
+                blocks, complete = from_disk(folder, at, diagnostics), True
+            else:
+                if task.prune:
+                    members = outline.prune(members, _COLLECTED)
+                blocks, complete = _parsed(members, task.budget, diagnostics)
+        if at is None:
+            parsed[folder] = diagnostics, reads.seen, complete
+        else:  # parsed again at every call: reported with the root that calls it
+            own_diagnostics.extend(diagnostics)
+            own_reads.update(reads.seen)
+        return blocks
 
-    configuration = Configuration({}, root, load, variables)
-    for folder in roots:
-        seconds = budget * len(scanned[folder]) if budget else None
-        try:
-            with time_budget(seconds):
-                module = configuration.root_module(folder)
-                if module is not None:
-                    _collect(module, inventory)
-        except BudgetExceeded as exc:
-            inventory.diagnostics.append(Diagnostic(
-                folder, f"evaluating the module {exc}", Level.ERROR))
-        for needed in _tree(folder, calls):
+    configuration = Configuration({}, task.root, load, task.variables)
+    users: dict[str, int] = {}
+    for folder in task.roots:
+        for needed in _tree(folder, task.calls):
+            users[needed] = users.get(needed, 0) + 1
+    results = []
+    for folder in task.roots:
+        inventory, notes_before = Inventory(), len(configuration.notes)
+        own_diagnostics: list[Diagnostic] = []
+        own_reads: dict[str, str | None] = {}
+        configuration.used = set()
+        complete = True
+        seconds = task.budget * len(task.scanned[folder]) if task.budget else None
+        with recording() as reads:
+            try:
+                with time_budget(seconds):
+                    module = configuration.root_module(folder)
+                    if module is not None:
+                        _collect(module, inventory)
+            except BudgetExceeded as exc:
+                complete = False
+                inventory.diagnostics.append(Diagnostic(
+                    folder, f"evaluating the module {exc}", Level.ERROR))
+        deps = {**reads.seen, **own_reads}
+        diagnostics = []
+        for used in sorted(configuration.used):
+            if used in parsed:
+                folder_diagnostics, folder_reads, folder_complete = parsed[used]
+                diagnostics += folder_diagnostics
+                deps.update(folder_reads)
+                complete = complete and folder_complete
+        inventory.diagnostics[:0] = diagnostics + own_diagnostics
+        notes = [Diagnostic(span.path, message, Level.NOTE, span=span)
+                 for span, message in configuration.notes[notes_before:]]
+        results.append(RootResult(inventory, notes, deps, complete))
+        for needed in _tree(folder, task.calls):
             users[needed] -= 1
             if not users[needed]:
                 configuration.forget(needed)
-    for span, message in configuration.notes:
-        inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
-    return inventory
+    return results
+
+
+def _groups(roots: list[str], workers: int) -> list[list[str]]:
+    """Roots in neighbouring groups (neighbours tend to share modules): one group when
+    serial, else a few per worker so a slow group does not hold the others up."""
+    if workers <= 1 or len(roots) <= 1:
+        return [roots] if roots else []
+    count = min(len(roots), workers * 4)
+    size, extra = divmod(len(roots), count)
+    groups, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        groups.append(roots[start:end])
+        start = end
+    return groups
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
@@ -109,15 +234,18 @@ def _tree(folder: str, calls: dict[str, set[str]]) -> set[str]:
 
 
 def _parsed(members: list[SourceFile], budget: float | None,
-            diagnostics: list[Diagnostic]) -> list[Block]:
+            diagnostics: list[Diagnostic]) -> tuple[list[Block], bool]:
+    """The blocks of a folder's files, and whether every file was read within the budget."""
     blocks: list[Block] = []
+    complete = True
     for file in members:
         try:
             with time_budget(budget):
                 blocks.extend(_blocks(file, diagnostics))
         except BudgetExceeded as exc:
+            complete = False
             diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
-    return blocks
+    return blocks, complete
 
 
 def _blocks(file: SourceFile, diagnostics: list[Diagnostic],
@@ -131,26 +259,30 @@ def _blocks(file: SourceFile, diagnostics: list[Diagnostic],
         return []
 
 
-def _loader(root: Path | None, diagnostics: list[Diagnostic]):
+def _loader(root: Path | None):
     """Reads the configuration files of a module folder the scan did not include (a local
     module outside the scanned paths, one ``terraform init`` installed), inside the root."""
-    def load(folder: str, at: Span | None) -> list[Block] | None:
+    def load(folder: str, at: Span | None,
+             diagnostics: list[Diagnostic]) -> list[Block] | None:
         if root is None:
             return None
         directory = root / folder
         try:
             if not directory.resolve().is_relative_to(root.resolve()) or not directory.is_dir():
+                note_listing(directory, None)
                 return None
             paths = sorted(p for p in directory.iterdir()
                            if p.name.endswith((".tf", ".tf.json")))
         except OSError:
             return None
+        note_listing(directory, [p.name for p in paths])
         found = discover(paths, root) if paths else None
         if found is None or not found.files:
             return None
         diagnostics.extend(found.diagnostics)
         blocks: list[Block] = []
         for file in found.files:
+            note_read(file.absolute, file.text)
             blocks.extend(_blocks(file, diagnostics, at))
         return blocks
     return load
@@ -383,6 +515,7 @@ _COLLECTORS = {
     "kubernetes_service_account_v1": _service_account,
 }
 """Resource types read, and what each becomes."""
+_COLLECTED = frozenset(_COLLECTORS)
 
 
 def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:

@@ -29,6 +29,7 @@ def document(report: Report) -> dict[str, Any]:
         "version": report.version,
         "files_scanned": report.files_scanned,
         "files_parsed": report.files_scanned - report.files_skipped,
+        "files_cached": report.files_cached,
         "findings": [_finding(f, report) for f in findings],
         "diagnostics": [_diagnostic(d) for d in sorted_diagnostics(report)],
         "summary": {level.value: sum(f.level == level for f in findings

@@ -1,0 +1,255 @@
+"""What parsing produced, kept between scans: the inventory of each Terraform root module and
+of each CloudFormation template, manifest or plan.
+
+An entry is found by a key made of oidclint's code (its version and a fingerprint of its
+files, so an edited checkout never reads entries of its former self), the Python and
+python-hcl2 versions, and everything the result was made from: paths and content hashes of
+the files parsed and the options that change the result. Files read while evaluating that
+were not known in advance (``file()``, modules installed by ``terraform init``, local
+modules outside the scan) are recorded as the entry's dependencies with their hashes, and
+checked again before the entry is used.
+
+Entries are pickles written to a temporary file and renamed into place, so two scans running
+at once each see a whole entry or none. A scan that wrote entries trims the cache to its size
+limit, oldest used first (a hit refreshes an entry's time). The cache is only used in a
+folder that belongs to the current user and that nobody else can write to: an entry is
+code to the unpickler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+DEFAULT_LIMIT = 256 * 1024 * 1024
+"""Bytes the cache may take before its least recently used entries are removed."""
+
+_FORMAT = 1
+"""Bumped when the layout of an entry changes."""
+
+
+def default_directory() -> Path:
+    """The user cache directory (``OIDCLINT_CACHE_DIR`` overrides it)."""
+    override = os.environ.get("OIDCLINT_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("oidclint", appauthor=False))
+
+
+def digest(content: str | bytes | None) -> str | None:
+    """Content hash of a file's text or bytes; ``None`` for a file that is not there."""
+    if content is None:
+        return None
+    data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """oidclint's version and every file of its packages (path, size, modification time):
+    a release is told apart by its version, a working copy by its files."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import oidclint
+    import oidclint_rules
+
+    parts = [str(_FORMAT), sys.version, oidclint.__version__]
+    try:
+        parts.append(version("python-hcl2"))
+    except PackageNotFoundError:
+        parts.append("?")
+    for package in (oidclint, oidclint_rules):
+        base = Path(package.__file__).parent
+        for folder, dirs, names in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                info = os.stat(os.path.join(folder, name))
+                parts.append(f"{os.path.relpath(os.path.join(folder, name), base)}:"
+                             f"{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def make_key(*parts: object) -> str:
+    """A key from the code fingerprint and ``parts`` (strings, numbers, ``None`` and nested
+    tuples/lists of them)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    hasher.update(code_fingerprint().encode())
+    hasher.update(repr(parts).encode("utf-8", "surrogatepass"))
+    return hasher.hexdigest()
+
+
+# -- dependencies found while evaluating -------------------------------------------------
+
+@dataclass
+class Reads:
+    """Files (and folder listings) read while producing a result: path -> hash."""
+
+    seen: dict[str, str | None] = field(default_factory=dict)
+
+
+_reads: ContextVar[Reads | None] = ContextVar("oidclint_reads", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[Reads]:
+    """Collects what ``note_read`` reports for the duration of the block."""
+    reads = Reads()
+    token = _reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _reads.reset(token)
+
+
+def note_read(path: Path | str, content: str | bytes | None) -> None:
+    """A file read (``None``: looked for, not there) by whatever is being recorded."""
+    reads = _reads.get()
+    if reads is not None:
+        reads.seen[str(path)] = digest(content)
+
+
+def note_listing(folder: Path | str, names: list[str] | None) -> None:
+    """A folder whose list of files was read (``None``: not there)."""
+    note_read(f"{folder}{os.sep}", None if names is None else "\n".join(sorted(names)))
+
+
+def current_hash(path: str) -> str | None:
+    """The hash ``note_read``/``note_listing`` would record for ``path`` now."""
+    try:
+        if path.endswith(os.sep):
+            folder = path[:-len(os.sep)]
+            if not os.path.isdir(folder):
+                return None
+            return digest("\n".join(sorted(os.listdir(folder))))
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    from oidclint.discovery import decode
+
+    try:
+        return digest(decode(data))
+    except ValueError:
+        return digest(data)
+
+
+# -- the store --------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    hits: int = 0
+    misses: int = 0
+    written: int = 0
+
+
+class Cache:
+    """Entries under ``directory``; ``None`` as the directory turns the cache off."""
+
+    def __init__(self, directory: Path | None, limit: int = DEFAULT_LIMIT) -> None:
+        self.directory = directory
+        self.limit = limit
+        self.stats = Stats()
+        self.problem: str | None = None
+        """Why the cache is off although a directory was given."""
+        if directory is not None:
+            self.problem = _unusable(directory)
+            if self.problem:
+                self.directory = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None
+
+    def _path(self, key: str) -> Path:
+        assert self.directory is not None
+        return self.directory / "entries" / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under ``key`` whose dependencies are unchanged, else ``None``."""
+        if self.directory is None:
+            return None
+        path = self._path(key)
+        try:
+            with open(path, "rb") as handle:
+                deps, value = pickle.load(handle)
+        except FileNotFoundError:
+            self.stats.misses += 1
+            return None
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss, not a failed scan
+            self.stats.misses += 1
+            return None
+        if any(current_hash(dep) != expected for dep, expected in deps.items()):
+            self.stats.misses += 1
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # most recently used
+        self.stats.hits += 1
+        return value
+
+    def put(self, key: str, value: Any, deps: dict[str, str | None] | None = None) -> None:
+        """Stores ``value``; a failure to write only means the next scan parses again."""
+        if self.directory is None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-",
+                                                 delete=False)
+            try:
+                with handle:
+                    pickle.dump((deps or {}, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(handle.name, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(handle.name)
+                raise
+        except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+            return
+        self.stats.written += 1
+
+    def trim(self) -> None:
+        """Removes the least recently used entries until the cache fits its limit."""
+        if self.directory is None or not self.stats.written:
+            return
+        entries = []
+        for folder in (self.directory / "entries").glob("*"):
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(folder):
+                    with contextlib.suppress(OSError):
+                        info = entry.stat()
+                        entries.append((info.st_mtime_ns, info.st_size, entry.path))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                total -= size
+
+
+def _unusable(directory: Path) -> str | None:
+    """Why ``directory`` may not hold a cache, or ``None`` when it may (it is created)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = directory.stat()
+    except OSError as exc:
+        return f"cannot create {directory}: {exc.strerror or exc}"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{directory} is not a directory"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"{directory} belongs to another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{directory} can be written by other users"
+    return None

@@ -1,0 +1,197 @@
+"""The top-level blocks of a Terraform file found from its text alone, without parsing it,
+and the blocks of a module folder that cannot change what oidclint reports.
+
+Most of a module that deals with web identity is about something else: buckets, alarms,
+security groups. python-hcl2 reads about 0.3 MB/s, so those blocks are blanked out (spaces,
+new lines kept, so every position stays where it is) before the file is parsed. A
+``resource`` or ``data`` block is kept when its text mentions web identity or IAM, or when
+something kept refers to it; every other kind of block (``variable``, ``locals``,
+``module``, ``output``, ``terraform``, ...) is always kept. Whatever the scanner does not
+understand keeps the whole file as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from oidclint.prefilter import WEB_IDENTITY, mentions
+from oidclint.source import SourceFile
+
+_TOP = re.compile(r"[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/", re.S)
+_HEADER = re.compile(r'([A-Za-z_][\w-]*)((?:[ \t]+(?:[A-Za-z_][\w-]*|"[^"\\$%\n]*"))*)[ \t]*\{')
+_LABEL = re.compile(r'[A-Za-z_][\w-]*|"([^"]*)"')
+_BODY = re.compile(r'[{}"#/<]')
+_IN_TEMPLATE = re.compile(r'[{}"]')
+_IN_STRING = re.compile(r'["\\$%\n]')
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
+_REFERENCE = re.compile(r"\b(data\.)?([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)")
+
+
+
+class Unreadable(Exception):
+    """The scanner cannot tell where a block ends; the file is then parsed whole."""
+
+
+@dataclass(frozen=True)
+class TopBlock:
+    kind: str
+    labels: tuple[str, ...]
+    start: int
+    end: int
+
+    @property
+    def address(self) -> str | None:
+        """``type.name`` (``data.type.name``) of a resource or data source."""
+        if self.kind not in ("resource", "data") or len(self.labels) != 2:
+            return None
+        return ("data." if self.kind == "data" else "") + ".".join(self.labels)
+
+
+def outline(text: str) -> list[TopBlock]:
+    """Every top-level block of ``text``; raises ``Unreadable``."""
+    blocks, pos, size = [], 0, len(text)
+    while True:
+        while (skip := _TOP.match(text, pos)) and skip.end() > pos:
+            pos = skip.end()
+        if pos >= size:
+            return blocks
+        header = _HEADER.match(text, pos)
+        if header is None:
+            raise Unreadable(f"no block at offset {pos}")
+        labels = tuple(m.group(1) if m.group(1) is not None else m.group(0)
+                       for m in _LABEL.finditer(header.group(2)))
+        end = _block_end(text, header.end())
+        blocks.append(TopBlock(header.group(1), labels, pos, end))
+        pos = end
+
+
+def _block_end(text: str, pos: int) -> int:
+    """The offset just past the ``}`` that closes a body opened before ``pos``."""
+    depth = 1
+    while depth:
+        found = _BODY.search(text, pos)
+        if found is None:
+            raise Unreadable("a block is not closed")
+        at, char = found.start(), found.group()
+        pos = at + 1
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"':
+            pos = _string_end(text, pos)
+        elif char == "#" or text.startswith("//", at):
+            newline = text.find("\n", at)
+            pos = len(text) if newline < 0 else newline
+        elif text.startswith("/*", at):
+            close = text.find("*/", at + 2)
+            if close < 0:
+                raise Unreadable("a comment is not closed")
+            pos = close + 2
+        elif char == "<" and (heredoc := _HEREDOC.match(text, at)):
+            closing = re.compile(rf"^[ \t]*{re.escape(heredoc.group(1))}[ \t]*\r?$", re.M)
+            marker = closing.search(text, heredoc.end())
+            if marker is None:
+                raise Unreadable("a heredoc is not closed")
+            pos = marker.end()
+    return pos
+
+
+def _string_end(text: str, pos: int) -> int:
+    """The offset just past the quote that closes a string opened before ``pos``."""
+    while True:
+        found = _IN_STRING.search(text, pos)
+        if found is None or found.group() == "\n":
+            raise Unreadable("a string is not closed")
+        at, char = found.start(), found.group()
+        if char == '"':
+            return at + 1
+        if char == "\\":
+            pos = at + 2
+        elif text.startswith(char * 2 + "{", at):  # $${ and %%{ are literal
+            pos = at + 3
+        elif text.startswith("{", at + 1):
+            pos = _template_end(text, at + 2)
+        else:
+            pos = at + 1
+
+
+def _template_end(text: str, pos: int) -> int:
+    """The offset just past the ``}`` that closes ``${`` or ``%{``."""
+    depth = 1
+    while depth:
+        found = _IN_TEMPLATE.search(text, pos)
+        if found is None:
+            raise Unreadable("an interpolation is not closed")
+        pos = found.end()
+        if found.group() == '"':
+            pos = _string_end(text, pos)
+        else:
+            depth += 1 if found.group() == "{" else -1
+    return pos
+
+
+def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile]:
+    """The ``.tf`` files of one module folder with the resource and data blocks that cannot
+    matter blanked out. Kept: resources of the ``collected`` types (those the parser turns
+    into roles, providers, policies...), blocks that mention web identity, every block
+    that is not a resource or data source, and (repeatedly) whatever a kept block refers
+    to."""
+    outlines: dict[str, list[TopBlock]] = {}
+    kept_text: list[str] = []
+    for file in files:
+        try:
+            if not file.path.endswith(".tf"):
+                raise Unreadable("not native syntax")
+            outlines[file.path] = outline(file.text)
+        except Unreadable:
+            kept_text.append(file.text)
+    candidates: dict[str, tuple[str, TopBlock]] = {}
+    keep: set[tuple[str, int]] = set()
+    for path, blocks in outlines.items():
+        text = next(f.text for f in files if f.path == path)
+        for block in blocks:
+            body = text[block.start:block.end]
+            if block.address is None or mentions(body.lower(), WEB_IDENTITY) or (
+                    block.kind == "resource" and block.labels[0] in collected):
+                keep.add((path, block.start))
+                kept_text.append(body)
+            else:
+                candidates[block.address] = (path, block)
+    texts = {f.path: f.text for f in files}
+    pending = kept_text
+    while pending and candidates:
+        named = {f"{m.group(1) or ''}{m.group(2)}.{m.group(3)}"
+                 for chunk in pending for m in _REFERENCE.finditer(chunk)}
+        pending = []
+        for address in named & candidates.keys():
+            path, block = candidates.pop(address)
+            keep.add((path, block.start))
+            pending.append(texts[path][block.start:block.end])
+    pruned = []
+    for file in files:
+        blocks = outlines.get(file.path)
+        if blocks is None or all((file.path, b.start) in keep for b in blocks):
+            pruned.append(file)
+            continue
+        pieces, last = [], 0
+        for block in blocks:
+            if (file.path, block.start) not in keep:
+                pieces.append(file.text[last:block.start])
+                pieces.append(_blank(file.text[block.start:block.end]))
+                last = block.end
+        pieces.append(file.text[last:])
+        pruned.append(replace(file, text="".join(pieces), _line_starts=[]))
+    return pruned
+
+
+def _blank(text: str) -> str:
+    """A comment in place of ``text`` that ends where it ends, so whatever follows keeps
+    its line and column; one comment token, where blank lines would each be a token."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return "/*" + " " * (len(text) - 4) + "*/" if len(text) >= 4 else " " * len(text)
+    if len(lines[-1]) < 2:
+        return "/*" + "\n" * (len(lines) - 2) + "*/\n" + " " * len(lines[-1])
+    return "/*" + "\n" * (len(lines) - 1) + "*/" + " " * (len(lines[-1]) - 2)
