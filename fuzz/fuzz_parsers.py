@@ -2,7 +2,7 @@
 
 The first byte of an input picks the kind of file (Terraform, CloudFormation, a workflow ...);
 the rest is the file's bytes. They are decoded as discovery decodes them and handed to
-``engine.parse``, which routes a file by its path exactly as in a scan. A parser reports bad
+``parsing.parse``, which routes a file by its path exactly as in a scan. A parser reports bad
 input as diagnostics and returns; any exception that escapes is a bug.
 
     pip install -e '.[fuzz]'
@@ -22,7 +22,7 @@ import atheris
 
 with atheris.instrument_imports(include=["oidclint", "hcl2", "lark", "yaml"]):
     from oidclint.discovery import decode, kind_of
-    from oidclint.engine import is_gitlab_ci, is_workflow, parse
+    from oidclint.parsing import is_gitlab_ci, is_workflow, parse
     from oidclint.source import SourceFile
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from oidclint import engine
+from oidclint import engine, parsing
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.cli import app
 from oidclint.config import Config
@@ -58,14 +58,14 @@ def test_the_budget_interrupts_a_slow_block():
 def test_a_slow_template_is_reported_and_the_rest_is_scanned(tmp_path, monkeypatch):
     (tmp_path / "main.tf").write_text(TRUST)
     (tmp_path / "slow.yaml").write_text("Resources: {}\n")
-    real = engine.parse_cloudformation
+    real = parsing.parse_cloudformation
 
     def slow(file):
         if file.path == "slow.yaml":
             time.sleep(30)
         return real(file)
 
-    monkeypatch.setattr(engine, "parse_cloudformation", slow)
+    monkeypatch.setattr(parsing, "parse_cloudformation", slow)
     report = engine.scan([tmp_path], Config(time_budget=0.3), root=tmp_path, prefilter=False)
     assert [(d.path, d.message) for d in report.diagnostics] == [
         ("slow.yaml", "took longer than the 0.3 s time budget; not read")]

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
-from oidclint.engine import parse
+from oidclint.parsing import parse
 from oidclint.hcl.evaluate import evaluate_source
 from oidclint.hcl.functions import FUNCTIONS
 from oidclint.hcl.module import Module

@@ -17,6 +17,8 @@ from typing import Callable
 from oidclint.model import Diagnostic, Level
 from oidclint.source import SourceFile
 
+Observer = Callable[[SourceFile, os.stat_result], "SourceFile | None"]
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
@@ -99,27 +101,34 @@ class Exclusion:
 
 
 def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None,
-             exclude: Exclusion | None = None,
-             observe: Callable[[SourceFile], SourceFile] | None = None) -> Discovery:
+             exclude: Exclusion | None = None, observe: Observer | None = None,
+             known: Observer | None = None) -> Discovery:
     """Every file under ``paths`` that oidclint reads, decoded. ``observe`` sees each file
-    as it is read and returns what to keep of it (the prefilter lets texts go)."""
+    as it is read and returns what to keep of it (the prefilter lets texts go); ``known``
+    sees each file before it is read, without its text, and returns it when it need not be
+    read (an index knows it unchanged)."""
     root = (root or find_root(paths)).resolve()
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     found = Discovery(root)
-    seen: set[Path] = set()
-    folders: dict[Path, Path] = {}
-    for path in paths:
-        for candidate in _walk(path, found, exclude):
-            _read(candidate, root, max_bytes, found, seen, observe, folders)
+    seen: set[str] = set()
+    candidates = [item for path in paths for item in _walk(path, found, exclude)]
+    # YAML and JSON first: workflows and manifests name the roles that make a Terraform
+    # file matter, and the prefilter checks each file while its text is at hand.
+    candidates.sort(key=lambda candidate: kind_of(os.path.basename(candidate[0])) !=
+                    "structured")
+    for candidate, real_folder in candidates:
+        _read(candidate, real_folder, root, max_bytes, found, seen, observe, known)
     found.files.sort(key=lambda f: f.path)
     found.diagnostics.sort(key=lambda d: d.path)
     return found
 
 
 def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
+    """``(file, real folder)`` for every candidate file under ``path``; the real folder is
+    ``None`` for a path given directly (it is resolved on its own)."""
     if path.is_symlink() or path.is_file():
         if exclude is None or not exclude(path):
-            yield path
+            yield str(path), None
         return
     if not path.exists():
         found.diagnostics.append(Diagnostic(relative(Path(os.path.abspath(path)), found.root),
@@ -130,45 +139,52 @@ def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
         found.diagnostics.append(Diagnostic(relative(Path(error.filename or path), found.root),
                                             f"cannot read directory: {error.strerror}"))
 
-    for folder, dirs, names in os.walk(path, onerror=report):
+    top = str(path)
+    try:
+        real_top = str(path.resolve(strict=True))
+    except (OSError, RuntimeError):
+        real_top = None
+    # Folders below the top are real ones (os.walk does not enter linked folders), so a
+    # folder's real path is the top's plus the rest: one resolve per walk, not per file.
+    for folder, dirs, names in os.walk(top, onerror=report):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS
                          and not (exclude and exclude(Path(folder) / d, is_dir=True)))
+        real_folder = real_top + folder[len(top):] if real_top is not None else None
         for name in sorted(names):
             if kind_of(name) and not (exclude and exclude(Path(folder) / name)):
-                yield Path(folder) / name
+                yield os.path.join(folder, name), real_folder
 
 
-def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Path],
-          observe: Callable[[SourceFile], SourceFile] | None = None,
-          folders: dict[Path, Path] | None = None) -> None:
+def _read(path: str, real_folder: str | None, root: Path, max_bytes: int, found: Discovery,
+          seen: set[str], observe: Observer | None = None,
+          known: Observer | None = None) -> None:
     # abspath folds `..` (a scan of tree/../tree) without following symbolic links, so the
     # shown path never climbs out of the root it is relative to.
     shown = _shown(os.path.abspath(path), root)
-    kind = kind_of(path.name)
+    kind = kind_of(os.path.basename(path))
     if kind is None:
         return
     try:
-        link = stat.S_ISLNK(os.lstat(path).st_mode)
-        # Folders under a walked path are real ones (os.walk does not enter linked folders),
-        # so only the file itself and the folder it was found in need resolving.
-        if link or folders is None:
-            target = path.resolve(strict=True)
+        info = os.lstat(path)
+        link = stat.S_ISLNK(info.st_mode)
+        if link or real_folder is None:
+            target = str(Path(path).resolve(strict=True))
         else:
-            if path.parent not in folders:
-                folders[path.parent] = path.parent.resolve(strict=True)
-            target = folders[path.parent] / path.name
+            target = os.path.join(real_folder, os.path.basename(path))
     except (OSError, RuntimeError):
         found.diagnostics.append(Diagnostic(shown, "broken or looping symbolic link; not read"))
         return
-    if link and not target.is_relative_to(root):
+    if link and not Path(target).is_relative_to(root):
         found.diagnostics.append(Diagnostic(
             shown, "symbolic link to a file outside the scanned tree; not read"))
         return
     if target in seen:
         return
     seen.add(target)
+    absolute = Path(target)
     try:
-        info = os.stat(target)
+        if link or real_folder is None:
+            info = os.stat(target)
         if not stat.S_ISREG(info.st_mode):
             found.diagnostics.append(Diagnostic(shown, "not a regular file; not read"))
             return
@@ -177,22 +193,27 @@ def _read(path: Path, root: Path, max_bytes: int, found: Discovery, seen: set[Pa
                 shown, f"larger than the {max_bytes:,}-byte limit ({info.st_size:,} bytes); "
                        "not read"))
             return
-        text = read_text(target, max_bytes)
+        if known is not None:
+            unread = known(SourceFile(path=shown, absolute=absolute, text="", kind=kind), info)
+            if unread is not None:
+                found.files.append(unread)
+                return
+        text = read_text(absolute, max_bytes)
     except OSError as exc:
         found.diagnostics.append(Diagnostic(shown, f"cannot read: {exc.strerror or exc}"))
         return
     except ValueError as exc:
         found.diagnostics.append(Diagnostic(shown, str(exc)))
         return
-    file = SourceFile(path=shown, absolute=target, text=text, kind=kind)
-    found.files.append(observe(file) if observe else file)
+    file = SourceFile(path=shown, absolute=absolute, text=text, kind=kind)
+    found.files.append(observe(file, info) if observe else file)
 
 
 def _shown(absolute: str, root: Path) -> str:
     """``relative(Path(absolute), root)`` without building paths (one call per file)."""
-    base = str(root)
-    if absolute.startswith(base.rstrip(os.sep) + os.sep):
-        return absolute[len(base.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    base = str(root).rstrip(os.sep)
+    if absolute.startswith(base + os.sep):
+        return absolute[len(base) + 1:].replace(os.sep, "/")
     return relative(Path(absolute), root)
 
 

@@ -269,6 +269,9 @@ class Inventory:
     """Files the prefilter found cannot matter, so not parsed."""
     cached: list[str] = field(default_factory=list)
     """Files whose parse results came from the parse cache."""
+    dependencies: dict[str, Any] = field(default_factory=dict)
+    """Files read beyond the scanned ones (``file()``, installed modules) -> content hash,
+    which a cached result depends on."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -280,6 +283,7 @@ class Inventory:
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)
         self.cached.extend(other.cached)
+        self.dependencies.update(other.dependencies)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,13 @@ Workers ignore Ctrl-C, which the scan's own process handles.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -56,6 +56,9 @@ class Pool:
     def start(self) -> None:
         if self.workers <= 1 or self._executor is not None:
             return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         methods = multiprocessing.get_all_start_methods()
         method = "fork" if "fork" in methods and threading.active_count() == 1 else None
         self._executor = ProcessPoolExecutor(
@@ -79,6 +82,8 @@ class Pool:
         futures = [self._executor.submit(function, task) for task in tasks]
 
         def results() -> list[Result]:
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 return [future.result() for future in futures]
             except BrokenProcessPool:  # a worker died (out of memory, killed): go on here

@@ -19,12 +19,15 @@ requires the same report.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from oidclint.hcl.configuration import local_folder, module_sources
+from oidclint.cache import digest
+from oidclint.file_index import FileIndex, Known, signature
+from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.source import SourceFile
 
 WEB_IDENTITY = ("assumerolewithwebidentity", "federated", "openid", "oidc", "aws_eks_cluster",
@@ -53,43 +56,87 @@ class Facts:
     iam: bool
     sources: tuple[str, ...] = ()
     """``source`` of the module calls of a Terraform file."""
+    names: tuple[str, ...] = ()
+    """Role names the file names literally (workflows, manifests, Kubernetes resources)."""
+    directives: bool = False
+    """The file holds ``oidclint:`` comments (suppressions are checked in every file)."""
 
 
 class Prefilter:
     """Sees every file as discovery reads it, keeps its facts and drops the text of files
     that may not matter, so a large tree is never held in memory at once; ``select`` then
-    decides and reads back the texts it needs."""
+    decides and reads back the texts it needs.
 
-    def __init__(self, read: Callable[[SourceFile], str] | None = None) -> None:
+    With an ``index`` (``oidclint.file_index``), a file unchanged since the last scan is not
+    read at all: its facts and content hash come from the index."""
+
+    def __init__(self, read: Callable[[SourceFile], str] | None = None,
+                 index: FileIndex | None = None) -> None:
         self.facts: dict[str, Facts] = {}
-        self.names: set[str] = set()
-        """Role names that workloads name literally."""
+        self.digests: dict[str, str] = {}
+        """Content hash of every file seen."""
         self.dropped: set[str] = set()
         """Files whose text was let go after their facts were taken."""
         self.read = read or (lambda file: file.absolute.read_text(encoding="utf-8"))
         """Reads a file's text again; raises ``OSError`` or ``ValueError``."""
         self.problems: list[tuple[str, str]] = []
         """Files that could not be read again: (path, reason)."""
+        self.index = index
+        self._known: dict[str, Known] = {}
+        self._names_so_far: set[str] = set()
+        self._checked: dict[str, tuple[frozenset[str], bool]] = {}
 
-    def observe(self, file: SourceFile) -> SourceFile:
+    @property
+    def names(self) -> set[str]:
+        """Role names that workloads name literally."""
+        return {name for facts in self.facts.values() for name in facts.names}
+
+    def known(self, file: SourceFile, info: os.stat_result) -> SourceFile | None:
+        """``file`` (not read yet) without its text when the index knows it unchanged and its
+        text is not needed; ``None`` when discovery must read it."""
+        known = self.index.lookup(file.path, info) if self.index is not None else None
+        if known is None or _keeps_text(file, known.facts):
+            return None
+        self.facts[file.path] = known.facts
+        self.digests[file.path] = known.digest
+        self._known[file.path] = known
+        self.dropped.add(file.path)
+        return file
+
+    def observe(self, file: SourceFile, info: os.stat_result | None = None) -> SourceFile:
         lowered = file.text.lower()
-        if file.kind == "structured" or "kubernetes_service_account" in file.text:
-            self.names.update(_role_names(file.text))
+        names = tuple(sorted(_role_names(file.text))) if (
+            file.kind == "structured" or "kubernetes_service_account" in file.text) else ()
         facts = Facts(mentions(lowered, WEB_IDENTITY), mentions(lowered, _IAM),
-                      tuple(module_sources(file.text)) if file.kind == "terraform" else ())
+                      tuple(module_sources(file.text)) if file.kind == "terraform" else (),
+                      names, "oidclint:" in file.text)
         self.facts[file.path] = facts
-        if file.kind == "structured" and (facts.web_identity or _always_read(file.path)) \
-                or "oidclint:" in file.text:  # suppressions are checked in every file
+        self.digests[file.path] = digest(file.text)
+        if facts.iam and not facts.web_identity and self._names_so_far:
+            # Checked now, while the text is at hand, against the role names seen so far
+            # (discovery reads workflows and manifests first); ``_matters`` reads the file
+            # again only for a name found later.
+            checked = frozenset(self._names_so_far)
+            self._checked[file.path] = checked, any(map(file.text.__contains__, checked))
+        self._names_so_far.update(names)
+        if self.index is not None and info is not None:
+            known = Known(signature(info), self.digests[file.path], facts)
+            self._known[file.path] = known
+            self.index.record(file.path, known)
+        if _keeps_text(file, facts):
             return file
         self.dropped.add(file.path)
         return replace(file, text="")
 
     def select(self, files: list[SourceFile]) -> Selection:
-        """The files worth parsing, their texts restored; the rest cannot change findings."""
+        """The files worth parsing (``restore`` reads back the texts let go); the rest
+        cannot change findings."""
         for file in files:
             if file.path not in self.facts:
                 self.observe(file)
-        matters = {file.path: self._matters(file) for file in files}
+        names = self.names
+        names_key = digest("\n".join(sorted(names)))
+        matters = {file.path: self._matters(file, names, names_key) for file in files}
         folders: dict[str, list[SourceFile]] = {}
         for file in files:
             if file.kind in ("terraform", "tfvars"):
@@ -101,22 +148,39 @@ class Prefilter:
                 wanted = (posixpath.dirname(file.path) or ".") in kept_folders
             else:
                 wanted = matters[file.path] or _always_read(file.path)
-            if wanted and not file.text and file.path in self.dropped:
+            (selection.keep if wanted else selection.skipped).append(file)
+        return selection
+
+    def restore(self, files: list[SourceFile]) -> list[SourceFile]:
+        """``files`` with the texts that were let go read back (a file that can no longer be
+        read is left out, and noted in ``problems``)."""
+        restored = []
+        for file in files:
+            if not file.text and file.path in self.dropped:
                 text = self.text_of(file)
                 if text is None:
                     continue
                 file = replace(file, text=text)
-            (selection.keep if wanted else selection.skipped).append(file)
-        return selection
+            restored.append(file)
+        return restored
 
-    def _matters(self, file: SourceFile) -> bool:
+    def _matters(self, file: SourceFile, names: set[str], names_key: str) -> bool:
         facts = self.facts[file.path]
         if facts.web_identity:
             return True
-        if not (facts.iam and self.names):
+        if not (facts.iam and names):
             return False
-        text = file.text or (self.text_of(file) if file.path in self.dropped else "") or ""
-        return any(name in text for name in self.names)
+        known = self._known.get(file.path)
+        if known is not None and known.names is not None and known.names[0] == names_key:
+            return known.names[1]
+        checked, found = self._checked.get(file.path, (frozenset(), False))
+        if not found and names - checked:
+            text = file.text or (self.text_of(file) if file.path in self.dropped else "") or ""
+            found = any(name in text for name in names - checked)
+        if known is not None and self.index is not None:
+            self._known[file.path] = replace(known, names=(names_key, found))
+            self.index.record(file.path, self._known[file.path])
+        return found
 
     def text_of(self, file: SourceFile) -> str | None:
         """A dropped text read back; ``None`` (and a problem noted) if that now fails."""
@@ -172,8 +236,15 @@ def select(files: list[SourceFile]) -> Selection:
     return Prefilter().select(files)
 
 
+def _keeps_text(file: SourceFile, facts: Facts) -> bool:
+    """Texts parsed whatever the selection decides (workflows, GitLab CI files, web identity
+    YAML and JSON), and those with suppression comments."""
+    return file.kind == "structured" and (facts.web_identity or _always_read(file.path)) \
+        or facts.directives
+
+
 def mentions(lowered: str, markers: tuple[str, ...]) -> bool:
-    return any(marker in lowered for marker in markers)
+    return any(map(lowered.__contains__, markers))
 
 
 def _always_read(path: str) -> bool:

@@ -2,12 +2,13 @@
 and the blocks of a module folder that cannot change what oidclint reports.
 
 Most of a module that deals with web identity is about something else: buckets, alarms,
-security groups. python-hcl2 reads about 0.3 MB/s, so those blocks are blanked out (spaces,
-new lines kept, so every position stays where it is) before the file is parsed. A
-``resource`` or ``data`` block is kept when its text mentions web identity or IAM, or when
-something kept refers to it; every other kind of block (``variable``, ``locals``,
-``module``, ``output``, ``terraform``, ...) is always kept. Whatever the scanner does not
-understand keeps the whole file as it is.
+security groups. python-hcl2 reads about 0.3 MB/s, so those blocks are replaced by a comment
+that spans the same lines (whatever follows keeps its line and column) before the file is
+parsed. A ``resource`` or ``data`` block is kept when it is of a type the parser reads, when
+its text mentions web identity, or when something kept refers to it; a ``variable`` when
+something kept refers to it; every other kind of block (``locals``, ``module``, ``output``,
+``terraform``, ...) is always kept. Whatever the scanner does not understand keeps the whole
+file as it is.
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ class TopBlock:
 
     @property
     def address(self) -> str | None:
-        """``type.name`` (``data.type.name``) of a resource or data source."""
+        """How other blocks refer to this one, for those that only matter when referred to:
+        ``type.name`` (``data.type.name``) of a resource or data source, ``var.name`` of a
+        variable."""
+        if self.kind == "variable" and len(self.labels) == 1:
+            return f"var.{self.labels[0]}"
         if self.kind not in ("resource", "data") or len(self.labels) != 2:
             return None
         return ("data." if self.kind == "data" else "") + ".".join(self.labels)
@@ -133,11 +138,11 @@ def _template_end(text: str, pos: int) -> int:
 
 
 def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile]:
-    """The ``.tf`` files of one module folder with the resource and data blocks that cannot
-    matter blanked out. Kept: resources of the ``collected`` types (those the parser turns
-    into roles, providers, policies...), blocks that mention web identity, every block
-    that is not a resource or data source, and (repeatedly) whatever a kept block refers
-    to."""
+    """The ``.tf`` files of one module folder with the resource, data and variable blocks
+    that cannot matter blanked out. Kept: resources of the ``collected`` types (those the
+    parser turns into roles, providers, policies...), resources and data sources that
+    mention web identity, every block that is none of the three, and (repeatedly) whatever a
+    kept block refers to."""
     outlines: dict[str, list[TopBlock]] = {}
     kept_text: list[str] = []
     for file in files:
@@ -153,8 +158,9 @@ def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile
         text = next(f.text for f in files if f.path == path)
         for block in blocks:
             body = text[block.start:block.end]
-            if block.address is None or mentions(body.lower(), WEB_IDENTITY) or (
-                    block.kind == "resource" and block.labels[0] in collected):
+            if block.address is None or block.kind != "variable" and (
+                    mentions(body.lower(), WEB_IDENTITY)
+                    or block.kind == "resource" and block.labels[0] in collected):
                 keep.add((path, block.start))
                 kept_text.append(body)
             else:

@@ -19,7 +19,8 @@ from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.cache import Cache, digest, make_key, note_listing, note_read, recording
 from oidclint.discovery import discover
 from oidclint.hcl import outline
-from oidclint.hcl.configuration import Configuration, local_folder, module_sources
+from oidclint.hcl.configuration import Configuration
+from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
 from oidclint.hcl.resources import eks_issuer, role_name
@@ -93,6 +94,7 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     notes: list[Diagnostic] = []
     for folder in roots:
         inventory.extend(results[folder].inventory)
+        inventory.dependencies.update(results[folder].deps)
         notes += results[folder].notes
     inventory.diagnostics += notes
     inventory.diagnostics = unique(inventory.diagnostics)

@@ -1,0 +1,227 @@
+"""Parsing a scan's files: each through the parser for its kind, Terraform root modules and
+stand-alone templates, manifests and plans in worker processes or from the parse cache, and
+the results merged in path order into one inventory."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from oidclint.budget import BudgetExceeded, time_budget
+from oidclint.cache import Cache, digest, make_key
+from oidclint.model import Diagnostic, Inventory, Level
+from oidclint.parsers.cloudformation import parse_cloudformation
+from oidclint.parsers.github_actions import parse_workflows
+from oidclint.parsers.gitlab_ci import parse_gitlab_ci
+from oidclint.parsers.kubernetes import parse_kubernetes
+from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.terraform import parse_terraform
+from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
+from oidclint.pool import Pool
+from oidclint.progress import Tick
+from oidclint.source import SourceFile
+
+
+def is_workflow(path: str) -> bool:
+    folder, _, name = path.rpartition("/")
+    return (folder == ".github/workflows" or folder.endswith("/.github/workflows")) and \
+        name.endswith((".yml", ".yaml"))
+
+
+def is_gitlab_ci(path: str) -> bool:
+    return path.rpartition("/")[2] == ".gitlab-ci.yml"
+
+
+def parse(files, *, default_branch: str | None = None, var_files=(),
+          tick: Tick = lambda path: None, budget: float | None = None,
+          context=None, prune: bool = False, cache: Cache | None = None,
+          pool: Pool | None = None) -> Inventory:
+    """Every file through the parser for its kind; the results as one inventory.
+    ``tick`` is called once per file, for a progress display; ``budget`` is the time one
+    file may take (``None``: no limit); ``context`` holds every YAML and JSON file of the
+    scan by path, for GitLab includes and kustomizations (default: those of ``files``);
+    ``prune`` leaves out Terraform blocks that cannot matter (``oidclint.hcl.outline``);
+    results are taken from and kept in ``cache``, and computed by the ``pool``'s workers."""
+    inventory = Inventory()
+    structured = [f for f in files if f.kind == "structured"]
+    workflows = [f for f in structured if is_workflow(f.path)]
+    by_path = context if context is not None else {f.path: f for f in structured}
+    namespaces = kustomize_namespaces(list(by_path.values()), inventory.diagnostics)
+    # Templates, manifests and plans stand alone: the workers (or the cache) take them
+    # while this process reads Terraform, workflows and GitLab CI files.
+    alone = [f for f in structured if not is_workflow(f.path) and not is_gitlab_ci(f.path)]
+    tasks = [StructuredTask(f, namespaces.get(f.path.rpartition("/")[0]), budget)
+             for f in alone]
+    results: dict[str, StructuredResult] = {}
+    keys: dict[str, str] = {}
+    if cache is not None and cache.enabled:
+        for task in tasks:
+            keys[task.file.path] = make_key("structured", task.file.path,
+                                            str(task.file.absolute), digest(task.file.text),
+                                            task.namespace)
+            if (hit := cache.get(keys[task.file.path])) is not None:
+                results[task.file.path] = hit
+                inventory.cached.append(task.file.path)
+    pending = [t for t in tasks if t.file.path not in results]
+    chunks = _chunks(pending, pool.workers if pool else 1)
+    waiting = pool.submit(parse_structured, chunks) if pool else \
+        (lambda: [parse_structured(chunk) for chunk in chunks])
+    terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
+    found = parse_terraform(terraform, list(var_files), budget, prune, cache, pool)
+    for file in terraform:
+        tick(file.path)
+    _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
+    inventory.extend(found)
+    # Workflows are read together (a job may call a reusable workflow of another file).
+    with _budget(budget and budget * len(workflows), "the workflows", inventory):
+        inventory.extend(parse_workflows(workflows, default_branch=default_branch))
+    for file in workflows:
+        tick(file.path)
+    for chunk, chunk_results in zip(chunks, waiting()):
+        for task, result in zip(chunk, chunk_results):
+            results[task.file.path] = result
+            if task.file.path in keys and result.complete:
+                cache.put(keys[task.file.path], result)
+    plans: list[Inventory] = []
+    for file in structured:
+        if is_workflow(file.path):
+            continue
+        tick(file.path)
+        if is_gitlab_ci(file.path):
+            with _budget(budget, file.path, inventory):
+                inventory.extend(parse_gitlab_ci(file, by_path))
+            continue
+        result = results[file.path]
+        inventory.extend(result.inventory)
+        if result.plan:
+            plans.append(result.inventory)
+    for plan in plans:
+        link_sources(plan, inventory)
+    return inventory
+
+
+@dataclass
+class StructuredTask:
+    file: SourceFile
+    namespace: str | None
+    """The kustomization's namespace for manifests of the file's folder."""
+    budget: float | None
+
+
+@dataclass
+class StructuredResult:
+    """What a template, manifest or plan produced, as it is cached."""
+
+    inventory: Inventory
+    plan: bool
+    complete: bool
+
+
+def parse_structured(tasks: list[StructuredTask]) -> list[StructuredResult]:
+    """Templates, manifests and plans, each on its own (in a worker, or here)."""
+    results = []
+    for task in tasks:
+        inventory, plan = Inventory(), False
+        with _budget(task.budget, task.file.path, inventory) as outcome:
+            found, plan = _structured(task.file, task.namespace)
+            inventory.extend(found)
+        results.append(StructuredResult(inventory, plan, outcome.complete))
+    return results
+
+
+def _chunks(tasks: list, workers: int) -> list[list]:
+    """A few chunks per worker, so one large file does not hold the others up."""
+    if not tasks:
+        return []
+    count = min(len(tasks), workers * 4) if workers > 1 else 1
+    size = -(-len(tasks) // count)
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+@dataclass
+class _Outcome:
+    complete: bool = True
+
+
+@contextmanager
+def _budget(seconds: float | None, path: str, inventory: Inventory):
+    """Run a parse under the time budget; when it runs out, the file is reported as not read
+    (and the outcome is not ``complete``) and the scan goes on."""
+    outcome = _Outcome()
+    try:
+        with time_budget(seconds):
+            yield outcome
+    except BudgetExceeded as exc:
+        outcome.complete = False
+        inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
+
+
+def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
+    """A template, manifests or a plan (and whether it is a plan); other YAML and JSON
+    files give nothing."""
+    plan = _plan(file)
+    if plan is not None:
+        return plan, True
+    template = parse_cloudformation(file) if "Resources" in file.text else None
+    if template is not None:
+        _default_scope(template, lambda path: path)
+        return template, False
+    if "ServiceAccount" in file.text or "ClusterConfig" in file.text:
+        manifests = parse_kubernetes(file, kustomize_namespace=namespace)
+        if manifests is not None:
+            return manifests, False
+    return Inventory(), False
+
+
+def _plan(file) -> Inventory | None:
+    """``terraform show -json`` output, recognised by its top-level keys."""
+    if not file.path.endswith(".json") or '"format_version"' not in file.text or not (
+            '"planned_values"' in file.text or '"resource_changes"' in file.text):
+        return None
+    try:
+        documents = load_documents(file.text, file.path, json_mode=True)
+    except LoadError as exc:  # shaped like a plan but broken: say so, it is nobody else's
+        broken = Inventory()
+        broken.diagnostics.append(Diagnostic(file.path, f"JSON syntax error: {exc}"))
+        return broken
+    if not documents or not is_plan(documents[0]):
+        return None
+    return parse_plan(file, documents[0])
+
+
+def kustomize_namespaces(files, diagnostics: list[Diagnostic] | None = None) -> dict[str, str]:
+    """Folder to the ``namespace`` its kustomization.yaml sets for the manifests in it; a
+    kustomization that cannot be read is reported (its manifests lose their namespace)."""
+    found = {}
+    for file in files:
+        folder, _, name = file.path.rpartition("/")
+        if name not in ("kustomization.yaml", "kustomization.yml"):
+            continue
+        try:
+            documents = load_documents(file.text, file.path)
+        except LoadError as exc:
+            if diagnostics is not None:
+                diagnostics.append(Diagnostic(file.path, f"YAML syntax error: {exc}"))
+            continue
+        document = documents[0] if documents else None
+        if isinstance(document, dict) and isinstance(document.get("namespace"), str):
+            found[folder] = str(document["namespace"])
+    return found
+
+
+def _document_problems(inventory: Inventory) -> None:
+    """Policies that could not be read as policies (not JSON, a Statement that is not a list)
+    are reported, never silently taken as empty."""
+    documents = [(role.address, role.trust) for role in inventory.roles]
+    documents += [(policy.address, policy.document) for policy in inventory.policies]
+    for address, document in documents:
+        for span, message in document.problems if document is not None else ():
+            where = span or document.span
+            inventory.diagnostics.append(Diagnostic(
+                where.path if where else "", f"{address}: {message}", Level.WARNING, span=where))
+
+
+def _default_scope(inventory: Inventory, scope_of) -> None:
+    for item in (*inventory.providers, *inventory.roles, *inventory.policies):
+        if not item.scope and item.span is not None:
+            item.scope = scope_of(item.span.path)
