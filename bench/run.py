@@ -4,6 +4,11 @@
 
 Each run is a subprocess; its wall time, CPU time (user + sys) and peak RSS come from
 os.wait4, so every number belongs to that one run. Prints a Markdown table of medians.
+
+Scenarios: cold (an empty cache folder per run), warm (the tree unchanged since the last
+scan), and two edits a pre-commit hook sees: a file that cannot matter to web identity
+(an alarms file of a module with no OIDC role) and one that can (a file of a module with a
+GitHub OIDC trust). An edit appends a comment line; the file is restored afterwards.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +39,8 @@ class Run:
     cpu: float
     max_rss_mb: float
     report: dict = field(default_factory=dict)
+    tree_pss_mb: float | None = None
+    """Peak proportional set size of the process and its workers together (Linux)."""
 
 
 def timed(cmd: list[str]) -> tuple[Run, bytes]:
@@ -40,16 +48,71 @@ def timed(cmd: list[str]) -> tuple[Run, bytes]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        sampler = TreeMemory(proc.pid)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr.decode()[-2000:]}")
-    # ru_maxrss is in kilobytes on Linux.
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), stdout
+    # ru_maxrss is in kilobytes on Linux, and is that of the largest single process.
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+               tree_pss_mb=sampler.peak_mb), stdout
+
+
+class TreeMemory(threading.Thread):
+    """Samples, every 50 ms, the summed PSS (shared pages split between the processes that
+    share them, so forked workers are not counted twice) of a process and its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self.available = Path("/proc/self/smaps_rollup").exists()
+        self._done = threading.Event()
+
+    @property
+    def peak_mb(self) -> float | None:
+        return self.peak_kb / 1024 if self.available and self.peak_kb else None
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def run(self) -> None:
+        while self.available and not self._done.wait(0.05):
+            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, self._tree())))
+
+    def _tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                        fields = handle.read().rsplit(b")", 1)[1].split()
+                    parents[int(entry.name)] = int(fields[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        tree, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [pid for pid, parent in parents.items() if parent in frontier]
+            tree += frontier
+        return tree
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def scan_options(oidclint: str) -> set[str]:
@@ -59,10 +122,13 @@ def scan_options(oidclint: str) -> set[str]:
     return {opt for opt in ("--no-cache", "--cache-dir") if opt in text}
 
 
-def oidclint_runs(oidclint: str, tree: Path, runs: int, warm: bool) -> dict[str, list[Run]]:
+def oidclint_runs(oidclint: str, tree: Path, runs: int, warm: bool,
+                  jobs: int | None = None) -> dict[str, list[Run]]:
     options = scan_options(oidclint)
     base = [oidclint, "scan", str(tree), "--format", "json", "--fail-on", "never"]
-    results: dict[str, list[Run]] = {"cold": [], "warm": []}
+    if jobs is not None:
+        base += ["--jobs", str(jobs)]
+    results: dict[str, list[Run]] = {name: [] for name in SCENARIOS}
     with tempfile.TemporaryDirectory(prefix="oidclint-bench-") as scratch:
         warm_cache = Path(scratch) / "warm"
         for i in range(runs):
@@ -81,12 +147,58 @@ def oidclint_runs(oidclint: str, tree: Path, runs: int, warm: bool) -> dict[str,
         if warm:
             cmd = base + (["--cache-dir", str(warm_cache)] if "--cache-dir" in options else [])
             timed(cmd)  # fill the cache (and the OS page cache)
+            # Files whose times are within 2 s of the scan that recorded them are read
+            # again (as git does with racy files): let the first scan's start age.
+            time.sleep(2.5)
+            timed(cmd)
             for _ in range(runs):
                 run, stdout = timed(cmd)
                 run.report = json.loads(stdout)
                 results["warm"].append(run)
+            for scenario, target in (("warm, other file edited", unrelated_file(tree)),
+                                     ("warm, OIDC file edited", oidc_file(tree))):
+                if target is None:
+                    continue
+                original = target.read_bytes()
+                try:
+                    for i in range(runs):
+                        target.write_bytes(original + f"\n# bench edit {i}\n".encode())
+                        run, stdout = timed(cmd)
+                        run.report = json.loads(stdout)
+                        results[scenario].append(run)
+                finally:
+                    target.write_bytes(original)
     results["options"] = sorted(options)  # type: ignore[assignment]
     return results
+
+
+SCENARIOS = ("cold", "warm", "warm, other file edited", "warm, OIDC file edited")
+_OIDC_MARKERS = ("oidc", "federated", "openid", "webidentity", "serviceaccount", "eks")
+
+
+def _module_folders(tree: Path):
+    for folder in sorted({p.parent for p in tree.rglob("*.tf")}):
+        texts = {p: p.read_text(errors="replace").lower() for p in sorted(folder.glob("*.tf"))}
+        yield folder, texts
+
+
+def unrelated_file(tree: Path) -> Path | None:
+    """A Terraform file of a module that has nothing to do with web identity."""
+    for folder, texts in _module_folders(tree):
+        if "/modules/" in f"/{folder.relative_to(tree).as_posix()}/":
+            continue  # shared modules may be called by OIDC modules
+        if texts and not any(m in t for t in texts.values() for m in _OIDC_MARKERS):
+            return max(texts, key=lambda p: len(texts[p]))
+    return None
+
+
+def oidc_file(tree: Path) -> Path | None:
+    """A Terraform file of a module with a GitHub OIDC trust."""
+    for folder, texts in _module_folders(tree):
+        for path, text in texts.items():
+            if "token.actions.githubusercontent.com" in text:
+                return path
+    return None
 
 
 def checkov_runs(checkov: str, tree: Path, runs: int) -> list[Run]:
@@ -106,9 +218,10 @@ def checkov_runs(checkov: str, tree: Path, runs: int) -> list[Run]:
 
 def row(label: str, runs: list[Run], findings, files) -> str:
     median = lambda xs: statistics.median(xs)  # noqa: E731
-    return (f"| {label} | {len(runs)} | {median([r.wall for r in runs]):.1f} | "
-            f"{median([r.cpu for r in runs]):.1f} | {max(r.max_rss_mb for r in runs):.0f} | "
-            f"{files} | {findings} |")
+    pss = [r.tree_pss_mb for r in runs if r.tree_pss_mb is not None]
+    return (f"| {label} | {len(runs)} | {median([r.wall for r in runs]):.2f} | "
+            f"{median([r.cpu for r in runs]):.2f} | {max(r.max_rss_mb for r in runs):.0f} | "
+            + (f"{max(pss):.0f}" if pss else "-") + f" | {files} | {findings} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,28 +233,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov", action="store_true",
                         help=f"also time checkov restricted to {CHECKOV_OIDC_CHECKS}")
     parser.add_argument("--checkov-bin", default=shutil.which("checkov"))
+    parser.add_argument("--checkov-runs", type=int,
+                        help="runs of checkov (default: --runs; one takes minutes)")
+    parser.add_argument("--jobs", type=int, help="pass --jobs N to oidclint")
     args = parser.parse_args(argv)
 
-    results = oidclint_runs(args.oidclint_bin, args.tree, args.runs, not args.cold_only)
+    results = oidclint_runs(args.oidclint_bin, args.tree, args.runs, not args.cold_only,
+                            args.jobs)
     first = results["cold"][0].report
     files = first.get("files_scanned", "?")
     lines = [f"Tree: `{args.tree}`; cache options detected: "
              f"{', '.join(results['options']) or 'none (every run is cold)'}", "",
-             "| tool | runs | median wall (s) | median CPU (s) | peak RSS (MB) | files | findings |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for kind in ("cold", "warm"):
+             "| tool | runs | median wall (s) | median CPU (s) | peak RSS, one process (MB) "
+             "| peak PSS, all processes (MB) | files | findings | files from cache |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for kind in SCENARIOS:
         if results[kind]:
+            report = results[kind][0].report
             lines.append(row(f"oidclint {kind}", results[kind],
-                             len(results[kind][0].report.get("findings", [])), files))
+                             len(report.get("findings", [])), files)
+                         + f" {report.get('files_cached', '-')} |")
     counts = {k: first.get(k, first.get("summary", {}).get(k)) for k in OPTIONAL_COUNTS}
     counts = {k: v for k, v in counts.items() if v is not None}
     if args.checkov:
         if not args.checkov_bin or not Path(args.checkov_bin).exists():
-            lines.append("| checkov | - | not installed | | | | |")
+            lines.append("| checkov | - | not installed | | | | | | |")
         else:
-            ckv = checkov_runs(args.checkov_bin, args.tree, args.runs)
+            ckv = checkov_runs(args.checkov_bin, args.tree, args.checkov_runs or args.runs)
             lines.append(row(f"checkov {CHECKOV_OIDC_CHECKS}", ckv,
-                             ckv[0].report["findings"], "-"))
+                             ckv[0].report["findings"], "-") + " - |")
             ratio = (statistics.median(r.wall for r in ckv)
                      / statistics.median(r.wall for r in results["cold"]))
             cpu_ratio = (statistics.median(r.cpu for r in ckv)

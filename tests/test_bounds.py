@@ -8,11 +8,11 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from oidclint import engine, parsing
+from oidclint import engine
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.cli import app
 from oidclint.config import Config
-from oidclint.parsers import terraform
+from oidclint.parsers import cloudformation, terraform
 
 TRUST = '''
 resource "aws_iam_openid_connect_provider" "github" {
@@ -58,14 +58,14 @@ def test_the_budget_interrupts_a_slow_block():
 def test_a_slow_template_is_reported_and_the_rest_is_scanned(tmp_path, monkeypatch):
     (tmp_path / "main.tf").write_text(TRUST)
     (tmp_path / "slow.yaml").write_text("Resources: {}\n")
-    real = parsing.parse_cloudformation
+    real = cloudformation.parse_cloudformation
 
     def slow(file):
         if file.path == "slow.yaml":
             time.sleep(30)
         return real(file)
 
-    monkeypatch.setattr(parsing, "parse_cloudformation", slow)
+    monkeypatch.setattr(cloudformation, "parse_cloudformation", slow)
     report = engine.scan([tmp_path], Config(time_budget=0.3), root=tmp_path, prefilter=False)
     assert [(d.path, d.message) for d in report.diagnostics] == [
         ("slow.yaml", "took longer than the 0.3 s time budget; not read")]

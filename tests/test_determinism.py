@@ -77,3 +77,73 @@ def test_the_hash_seed_does_not_change_the_output(tmp_path):
                               capture_output=True, text=True, timeout=300, check=True)
         runs.append(done.stdout)
     assert runs[0] == runs[1] and '"ruleId"' in runs[0]
+
+
+# --- parallel parsing and the parse cache change nothing either -----------------------------
+
+import json
+import re
+
+import pytest
+from oidclint.cache import Cache
+from oidclint.config import Config
+from oidclint.engine import chosen_rules
+
+TREES = [REPO / "tests" / "fixtures", REPO / "sample_stacks"]
+
+
+def _outputs(tree: Path, **options) -> tuple[str, str]:
+    """JSON (without ``files_cached``, the one figure a cache changes) and SARIF."""
+    report = scan([tree], root=tree, repository="acme/api", **options)
+    text = FORMATS["json"](report)
+    kept, removed = re.subn(r'\n  "files_cached": [0-9]+,', "", text)
+    assert removed <= 1 and "files_cached" not in kept
+    assert json.loads(kept) == {k: v for k, v in json.loads(text).items() if k != "files_cached"}
+    return kept, FORMATS["sarif"](report)
+
+
+@pytest.mark.parametrize("tree", TREES, ids=[t.name for t in TREES])
+def test_the_number_of_parsing_processes_does_not_change_the_output(tree):
+    serial = _outputs(tree, jobs=1)
+    assert '"ruleId"' in serial[1]  # the comparison is over real findings
+    for jobs in (2, 3):
+        parallel = _outputs(tree, jobs=jobs)
+        assert parallel[0] == serial[0], f"JSON differs with jobs={jobs}"
+        assert parallel[1] == serial[1], f"SARIF differs with jobs={jobs}"
+
+
+@pytest.mark.parametrize("tree", TREES, ids=[t.name for t in TREES])
+def test_the_parse_cache_does_not_change_the_output(tree, tmp_path):
+    folder = tmp_path / "cache"
+    uncached = _outputs(tree, cache=None, jobs=1)
+    cold = Cache(folder)
+    assert cold.enabled, cold.problem
+    runs = {
+        "cold cache": _outputs(tree, cache=cold, jobs=2),
+        # A new Cache on the same folder, as the next run of oidclint: the whole report is
+        # taken from the cache.
+        "warm cache": _outputs(tree, cache=Cache(folder), jobs=1),
+        # The rules given explicitly bypass the report memo: every root module's parse
+        # result comes from the cache instead.
+        "warm parse entries": _outputs(tree, cache=Cache(folder), jobs=3,
+                                       rules=chosen_rules(Config())),
+    }
+    for name, (json_text, sarif) in runs.items():
+        assert json_text == uncached[0], f"JSON differs with a {name}"
+        assert sarif == uncached[1], f"SARIF differs with a {name}"
+    assert any((folder / "entries").rglob("*.pickle"))  # the cache was really written
+
+
+def test_a_warm_cache_is_really_used():
+    """The cache comparisons above compare a scan that read the cache, not a fresh one."""
+    import tempfile
+
+    tree = REPO / "sample_stacks"
+    with tempfile.TemporaryDirectory() as folder:
+        scan([tree], root=tree, repository="acme/api", cache=Cache(Path(folder)))
+        warm = scan([tree], root=tree, repository="acme/api", cache=Cache(Path(folder)))
+        bypass = Cache(Path(folder))
+        partly = scan([tree], root=tree, repository="acme/api", cache=bypass,
+                      rules=chosen_rules(Config()))
+    assert warm.files_cached > 0
+    assert partly.files_cached > 0 and bypass.stats.hits > 0

@@ -110,20 +110,23 @@ def recording() -> Iterator[Reads]:
         _reads.reset(token)
 
 
-def note_read(path: Path | str, content: str | bytes | None) -> None:
-    """A file read (``None``: looked for, not there) by whatever is being recorded."""
+def note_read(path: Path | str) -> None:
+    """A file read, or looked for, by whatever is being recorded. Its hash is taken from
+    disk the way the check before reuse takes it (``current_hash``), whatever became of the
+    read (not there, not UTF-8, too large), so the two always agree."""
     reads = _reads.get()
     if reads is not None:
-        reads.seen[str(path)] = digest(content)
+        reads.seen[str(path)] = current_hash(str(path))
 
 
-def note_listing(folder: Path | str, names: list[str] | None) -> None:
-    """A folder whose list of files was read (``None``: not there)."""
-    note_read(f"{folder}{os.sep}", None if names is None else "\n".join(sorted(names)))
+def note_listing(folder: Path | str) -> None:
+    """A folder whose list of files was read (all names: a file added to it counts)."""
+    note_read(f"{folder}{os.sep}")
 
 
 def current_hash(path: str) -> str | None:
-    """The hash ``note_read``/``note_listing`` would record for ``path`` now."""
+    """A file's content hash, a folder's (a path ending in the separator) list of names;
+    ``None`` when it is not there or cannot be read."""
     try:
         if path.endswith(os.sep):
             folder = path[:-len(os.sep)]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, read_baseline
 from oidclint.budget import ran_out
-from oidclint.cache import Cache, digest, make_key
+from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, read_text
 from oidclint.file_index import FileIndex
@@ -226,7 +226,8 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
         earlier = cache.get(memo)
         if isinstance(earlier, Report):
             return _counted(earlier, prepared, started, from_cache=True)
-    graph = _graph(prepared, show_progress=show_progress, cache=cache, jobs=jobs)
+    with recording() as reads:  # files read beyond the chosen ones (GitLab includes)
+        graph = _graph(prepared, show_progress=show_progress, cache=cache, jobs=jobs)
     rules = chosen_rules(config) if rules is None else list(rules)
     findings, problems = run_rules(graph, rules)
     infos = [_configured(rule.info(), config) for rule in rules]
@@ -254,7 +255,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
         baselined=baselined,
     )
     if memo is not None and not any(ran_out(d.message) for d in report.diagnostics):
-        cache.put(memo, report, graph.inventory.dependencies)
+        cache.put(memo, report, {**graph.inventory.dependencies, **reads.seen})
     if cache is not None:
         cache.trim()
     return _counted(report, prepared, started, cached=len(set(graph.inventory.cached)))

@@ -1,6 +1,9 @@
 """Parsing a scan's files: each through the parser for its kind, Terraform root modules and
 stand-alone templates, manifests and plans in worker processes or from the parse cache, and
-the results merged in path order into one inventory."""
+the results merged in path order into one inventory.
+
+The parsers of CloudFormation, workflows, GitLab CI and plans are imported when a file of
+their kind is met: a Terraform-only tree does not pay for them."""
 
 from __future__ import annotations
 
@@ -10,13 +13,9 @@ from dataclasses import dataclass
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.cache import Cache, digest, make_key
 from oidclint.model import Diagnostic, Inventory, Level
-from oidclint.parsers.cloudformation import parse_cloudformation
-from oidclint.parsers.github_actions import parse_workflows
-from oidclint.parsers.gitlab_ci import parse_gitlab_ci
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.terraform import parse_terraform
-from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.pool import Pool
 from oidclint.progress import Tick
 from oidclint.source import SourceFile
@@ -74,7 +73,10 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     inventory.extend(found)
     # Workflows are read together (a job may call a reusable workflow of another file).
     with _budget(budget and budget * len(workflows), "the workflows", inventory):
-        inventory.extend(parse_workflows(workflows, default_branch=default_branch))
+        if workflows:
+            from oidclint.parsers.github_actions import parse_workflows
+
+            inventory.extend(parse_workflows(workflows, default_branch=default_branch))
     for file in workflows:
         tick(file.path)
     for chunk, chunk_results in zip(chunks, waiting()):
@@ -89,14 +91,19 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         tick(file.path)
         if is_gitlab_ci(file.path):
             with _budget(budget, file.path, inventory):
+                from oidclint.parsers.gitlab_ci import parse_gitlab_ci
+
                 inventory.extend(parse_gitlab_ci(file, by_path))
             continue
         result = results[file.path]
         inventory.extend(result.inventory)
         if result.plan:
             plans.append(result.inventory)
-    for plan in plans:
-        link_sources(plan, inventory)
+    if plans:
+        from oidclint.parsers.terraform_plan import link_sources
+
+        for plan in plans:
+            link_sources(plan, inventory)
     return inventory
 
 
@@ -162,7 +169,11 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
     plan = _plan(file)
     if plan is not None:
         return plan, True
-    template = parse_cloudformation(file) if "Resources" in file.text else None
+    template = None
+    if "Resources" in file.text:
+        from oidclint.parsers.cloudformation import parse_cloudformation
+
+        template = parse_cloudformation(file)
     if template is not None:
         _default_scope(template, lambda path: path)
         return template, False
@@ -184,6 +195,8 @@ def _plan(file) -> Inventory | None:
         broken = Inventory()
         broken.diagnostics.append(Diagnostic(file.path, f"JSON syntax error: {exc}"))
         return broken
+    from oidclint.parsers.terraform_plan import is_plan, parse_plan
+
     if not documents or not is_plan(documents[0]):
         return None
     return parse_plan(file, documents[0])

@@ -60,7 +60,10 @@ class Pool:
         from concurrent.futures import ProcessPoolExecutor
 
         methods = multiprocessing.get_all_start_methods()
-        method = "fork" if "fork" in methods and threading.active_count() == 1 else None
+        if "fork" in methods and threading.active_count() == 1:
+            method = "fork"
+        else:  # never fork a process with threads (the platform default may be fork)
+            method = "forkserver" if "forkserver" in methods else "spawn"
         self._executor = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context(method),
             initializer=_ignore_interrupts)

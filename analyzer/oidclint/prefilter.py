@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from oidclint.cache import digest
+from oidclint.cache import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.source import SourceFile
@@ -221,6 +221,7 @@ class Restoring(dict):
 
     def __getitem__(self, path: str) -> SourceFile:
         file = super().__getitem__(path)
+        note_read(file.absolute)  # a GitLab include the prefilter skipped: a dependency
         if not file.text and path in self.prefilter.dropped:
             text = self.prefilter.text_of(file)
             file = replace(file, text=text or "")

@@ -94,6 +94,10 @@ class Configuration:
                 return installed, blocks
         if not isinstance(source, str):
             return None
+        if source.startswith(("./", "../")):
+            self.notes.append((call.span, f"module.{name}: {source} is outside the scanned "
+                                          "tree; not read (scan a folder that holds both)"))
+            return None
         from oidclint.hcl.registry import find_model
 
         version = caller.argument(call, "version")
@@ -127,14 +131,12 @@ class Configuration:
         if self.root is None:
             return {}
         manifest = self.root / root_folder / ".terraform" / "modules" / "modules.json"
+        note_read(manifest)
         try:
             if manifest.is_symlink() or not manifest.is_file() \
                     or manifest.stat().st_size > 10_000_000:
-                note_read(manifest, None)
                 return {}
-            text = manifest.read_text(encoding="utf-8")
-            note_read(manifest, text)
-            entries = json.loads(text).get("Modules", [])
+            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
         except (OSError, ValueError, AttributeError):
             return {}
         dirs = {}

@@ -266,15 +266,16 @@ class Module(Environment):
         relative = posixpath.normpath(posixpath.join(self.folder, text_path))
         if relative.startswith("../") or relative == "..":
             return Unknown(f"file {text_path} (outside the scanned tree)", span)
+        # Whatever comes of the read (a file not there, not UTF-8, a link now pointing
+        # elsewhere), a cached result depends on what is at this path.
+        note_read(self.root / relative)
         try:
             root = self.root.resolve()
             target = (root / relative).resolve()
             target.relative_to(root)
             if not target.is_file() or target.stat().st_size > MAX_FILE_BYTES:
-                note_read(target, None)
                 return Unknown(f"file {text_path}", span)
             text = target.read_text(encoding="utf-8")
-            note_read(target, text)
         except (OSError, ValueError):
             return Unknown(f"file {text_path}", span)
         lines = text.split("\n")

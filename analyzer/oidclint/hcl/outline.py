@@ -25,7 +25,12 @@ _LABEL = re.compile(r'[A-Za-z_][\w-]*|"([^"]*)"')
 _BODY = re.compile(r'[{}"#/<]')
 _IN_TEMPLATE = re.compile(r'[{}"]')
 _IN_STRING = re.compile(r'["\\$%\n]')
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
+# Heredocs and escaped templates end where python-hcl2's lexer ends them (HEREDOC_TEMPLATE,
+# ESCAPED_INTERPOLATION and ESCAPED_DIRECTIVE in hcl2/hcl2.lark), so a block boundary found
+# here is the parser's.
+_HEREDOC = re.compile(r"<<-?(?P<marker>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n"
+                      r"(?:(?:.|\n)*?\r?\n)??\s*(?P=marker)\r?\n")
+_ESCAPED = re.compile(r"(?:\$\$|%%)\{[^}]*\}")
 _REFERENCE = re.compile(r"\b(data\.)?([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)")
 
 
@@ -94,12 +99,11 @@ def _block_end(text: str, pos: int) -> int:
             if close < 0:
                 raise Unreadable("a comment is not closed")
             pos = close + 2
-        elif char == "<" and (heredoc := _HEREDOC.match(text, at)):
-            closing = re.compile(rf"^[ \t]*{re.escape(heredoc.group(1))}[ \t]*\r?$", re.M)
-            marker = closing.search(text, heredoc.end())
-            if marker is None:
+        elif text.startswith("<<", at):
+            heredoc = _HEREDOC.match(text, at)
+            if heredoc is None:
                 raise Unreadable("a heredoc is not closed")
-            pos = marker.end()
+            pos = heredoc.end()
     return pos
 
 
@@ -114,8 +118,11 @@ def _string_end(text: str, pos: int) -> int:
             return at + 1
         if char == "\\":
             pos = at + 2
-        elif text.startswith(char * 2 + "{", at):  # $${ and %%{ are literal
-            pos = at + 3
+        elif text.startswith(char * 2 + "{", at):  # $${...} and %%{...} are literal
+            escaped = _ESCAPED.match(text, at)
+            if escaped is None:
+                raise Unreadable("an escaped template is not closed")
+            pos = escaped.end()
         elif text.startswith("{", at + 1):
             pos = _template_end(text, at + 2)
         else:

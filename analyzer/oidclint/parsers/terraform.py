@@ -269,22 +269,21 @@ def _loader(root: Path | None):
         if root is None:
             return None
         directory = root / folder
+        note_listing(directory)  # a file added to it, or the folder appearing, counts
         try:
             if not directory.resolve().is_relative_to(root.resolve()) or not directory.is_dir():
-                note_listing(directory, None)
                 return None
             paths = sorted(p for p in directory.iterdir()
                            if p.name.endswith((".tf", ".tf.json")))
         except OSError:
             return None
-        note_listing(directory, [p.name for p in paths])
         found = discover(paths, root) if paths else None
         if found is None or not found.files:
             return None
         diagnostics.extend(found.diagnostics)
         blocks: list[Block] = []
         for file in found.files:
-            note_read(file.absolute, file.text)
+            note_read(file.absolute)
             blocks.extend(_blocks(file, diagnostics, at))
         return blocks
     return load
