@@ -297,7 +297,25 @@ def rules(rule_id: Optional[str] = typer.Argument(None, metavar="[ID]")) -> None
 
 
 def main() -> None:
-    app()
+    """The console script: the command, then an exit that skips tearing down the
+    interpreter. Freeing a large scan's objects one by one takes a quarter of a second
+    nobody needs (mypy exits the same way); what the command printed is flushed first, and
+    the files it wrote are already closed."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # sys.exit("message"), as Python itself reports it
+            sys.stderr.write(f"{exc.code}\n")
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ answered from the cache never loads them."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -138,7 +139,6 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
 
 def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
            jobs: int | None) -> TrustGraph:
-    from oidclint.graph import TrustGraph
     from oidclint.hcl.syntax import load_parser
     from oidclint.parsing import parse
 
@@ -156,7 +156,10 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
             inventory = parse(keep, default_branch=config.default_branch,
                               var_files=prepared.given.files if prepared.given else (),
                               tick=tick, budget=config.time_budget, context=context,
-                              prune=sieve is not None, cache=cache, pool=pool)
+                              prune=sieve is not None, cache=cache, pool=pool,
+                              # imported (networkx: a quarter of a second) while the
+                              # workers parse
+                              meanwhile=lambda: importlib.import_module("oidclint.graph"))
     if cache is not None and cache.problem:
         inventory.diagnostics.append(Diagnostic(
             "", f"the parse cache is not used: {cache.problem}", Level.NOTE))
@@ -173,6 +176,8 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
             "", "the repository is unknown (no --repository, no git remote `origin`, no "
             "GITHUB_REPOSITORY): CI job subjects cannot be checked against trusts",
             Level.NOTE))
+    from oidclint.graph import TrustGraph
+
     return TrustGraph(inventory, prepared.repository,
                       frozenset(config.immutable_subjects), config)
 

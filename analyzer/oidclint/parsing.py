@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.cache import Cache, digest, make_key
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
-from oidclint.parsers.terraform import parse_terraform
+from oidclint.parsers.terraform import start_terraform
 from oidclint.pool import Pool
 from oidclint.progress import Tick
 from oidclint.source import SourceFile
@@ -34,13 +35,15 @@ def is_gitlab_ci(path: str) -> bool:
 def parse(files, *, default_branch: str | None = None, var_files=(),
           tick: Tick = lambda path: None, budget: float | None = None,
           context=None, prune: bool = False, cache: Cache | None = None,
-          pool: Pool | None = None) -> Inventory:
+          pool: Pool | None = None, meanwhile: Callable[[], object] | None = None
+          ) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
     ``tick`` is called once per file, for a progress display; ``budget`` is the time one
     file may take (``None``: no limit); ``context`` holds every YAML and JSON file of the
     scan by path, for GitLab includes and kustomizations (default: those of ``files``);
     ``prune`` leaves out Terraform blocks that cannot matter (``oidclint.hcl.outline``);
-    results are taken from and kept in ``cache``, and computed by the ``pool``'s workers."""
+    results are taken from and kept in ``cache``, and computed by the ``pool``'s workers;
+    ``meanwhile`` is called while they work."""
     inventory = Inventory()
     structured = [f for f in files if f.kind == "structured"]
     workflows = [f for f in structured if is_workflow(f.path)]
@@ -66,17 +69,32 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     waiting = pool.submit(parse_structured, chunks) if pool else \
         (lambda: [parse_structured(chunk) for chunk in chunks])
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
-    found = parse_terraform(terraform, list(var_files), budget, prune, cache, pool)
+    finish_terraform = start_terraform(terraform, list(var_files), budget, prune, cache, pool)
+    # This process's own share while the workers parse: workflows (read together, a job may
+    # call a reusable workflow of another file), GitLab CI files (their includes may name
+    # any file of the scan), and ``meanwhile``.
+    own = Inventory()
+    with _budget(budget and budget * len(workflows), "the workflows", own):
+        if workflows:
+            from oidclint.parsers.github_actions import parse_workflows
+
+            own.extend(parse_workflows(workflows, default_branch=default_branch))
+    gitlab: dict[str, Inventory] = {}
+    for file in structured:
+        if is_gitlab_ci(file.path):
+            gitlab[file.path] = Inventory()
+            with _budget(budget, file.path, gitlab[file.path]):
+                from oidclint.parsers.gitlab_ci import parse_gitlab_ci
+
+                gitlab[file.path].extend(parse_gitlab_ci(file, by_path))
+    if meanwhile is not None:
+        meanwhile()
+    found = finish_terraform()
     for file in terraform:
         tick(file.path)
     _default_scope(found, lambda path: path.rsplit("/", 1)[0] if "/" in path else ".")
     inventory.extend(found)
-    # Workflows are read together (a job may call a reusable workflow of another file).
-    with _budget(budget and budget * len(workflows), "the workflows", inventory):
-        if workflows:
-            from oidclint.parsers.github_actions import parse_workflows
-
-            inventory.extend(parse_workflows(workflows, default_branch=default_branch))
+    inventory.extend(own)
     for file in workflows:
         tick(file.path)
     for chunk, chunk_results in zip(chunks, waiting()):
@@ -90,10 +108,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
             continue
         tick(file.path)
         if is_gitlab_ci(file.path):
-            with _budget(budget, file.path, inventory):
-                from oidclint.parsers.gitlab_ci import parse_gitlab_ci
-
-                inventory.extend(parse_gitlab_ci(file, by_path))
+            inventory.extend(gitlab[file.path])
             continue
         result = results[file.path]
         inventory.extend(result.inventory)

@@ -150,6 +150,7 @@ def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile
     parser turns into roles, providers, policies...), resources and data sources that
     mention web identity, every block that is none of the three, and (repeatedly) whatever a
     kept block refers to."""
+    texts = {f.path: f.text for f in files}
     outlines: dict[str, list[TopBlock]] = {}
     kept_text: list[str] = []
     for file in files:
@@ -159,29 +160,28 @@ def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile
             outlines[file.path] = outline(file.text)
         except Unreadable:
             kept_text.append(file.text)
-    candidates: dict[str, tuple[str, TopBlock]] = {}
+    candidates: dict[str, list[tuple[str, TopBlock]]] = {}
+    """Address -> the blocks declaring it (more than one when it is declared twice)."""
     keep: set[tuple[str, int]] = set()
     for path, blocks in outlines.items():
-        text = next(f.text for f in files if f.path == path)
         for block in blocks:
-            body = text[block.start:block.end]
+            body = texts[path][block.start:block.end]
             if block.address is None or block.kind != "variable" and (
                     mentions(body.lower(), WEB_IDENTITY)
                     or block.kind == "resource" and block.labels[0] in collected):
                 keep.add((path, block.start))
                 kept_text.append(body)
             else:
-                candidates[block.address] = (path, block)
-    texts = {f.path: f.text for f in files}
+                candidates.setdefault(block.address, []).append((path, block))
     pending = kept_text
     while pending and candidates:
         named = {f"{m.group(1) or ''}{m.group(2)}.{m.group(3)}"
                  for chunk in pending for m in _REFERENCE.finditer(chunk)}
         pending = []
         for address in named & candidates.keys():
-            path, block = candidates.pop(address)
-            keep.add((path, block.start))
-            pending.append(texts[path][block.start:block.end])
+            for path, block in candidates.pop(address):
+                keep.add((path, block.start))
+                pending.append(texts[path][block.start:block.end])
     pruned = []
     for file in files:
         blocks = outlines.get(file.path)

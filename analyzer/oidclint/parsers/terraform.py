@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -42,7 +42,16 @@ from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
 def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
                     budget: float | None = None, prune: bool = False,
                     cache: Cache | None = None, pool: Pool | None = None) -> Inventory:
-    """Providers, roles and policies of every root module among ``files`` (``.tf``,
+    """What ``start_terraform`` starts, once it is done."""
+    return start_terraform(files, var_files, budget, prune, cache, pool)()
+
+
+def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
+                    budget: float | None = None, prune: bool = False,
+                    cache: Cache | None = None,
+                    pool: Pool | None = None) -> Callable[[], Inventory]:
+    """Starts evaluating the root modules among ``files`` (on the ``pool``'s workers) and
+    returns the function that waits for them: providers, roles and policies of every root module among ``files`` (``.tf``,
     ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance.
     ``budget`` is the time allowed per file (parsing) and per file of a root module
     (evaluating it). With ``prune``, resource and data blocks that cannot matter are not
@@ -85,20 +94,24 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     tasks = [RootsTask(group, {f: scanned[f] for r in group for f in _tree(r, calls)},
                        {f: calls[f] for r in group for f in _tree(r, calls)},
                        variables, root, budget, prune) for group in groups]
-    computed = pool.map(evaluate_roots, tasks) if pool else map(evaluate_roots, tasks)
-    for group, group_results in zip(groups, computed):
-        for folder, result in zip(group, group_results):
-            results[folder] = result
-            if folder in keys and result.complete:
-                cache.put(keys[folder], result, result.deps)
-    notes: list[Diagnostic] = []
-    for folder in roots:
-        inventory.extend(results[folder].inventory)
-        inventory.dependencies.update(results[folder].deps)
-        notes += results[folder].notes
-    inventory.diagnostics += notes
-    inventory.diagnostics = unique(inventory.diagnostics)
-    return inventory
+    waiting = pool.submit(evaluate_roots, tasks) if pool else \
+        (lambda: [evaluate_roots(task) for task in tasks])
+
+    def finish() -> Inventory:
+        for group, group_results in zip(groups, waiting()):
+            for folder, result in zip(group, group_results):
+                results[folder] = result
+                if folder in keys and result.complete:
+                    cache.put(keys[folder], result, result.deps)
+        notes: list[Diagnostic] = []
+        for folder in roots:
+            inventory.extend(results[folder].inventory)
+            inventory.dependencies.update(results[folder].deps)
+            notes += results[folder].notes
+        inventory.diagnostics += notes
+        inventory.diagnostics = unique(inventory.diagnostics)
+        return inventory
+    return finish
 
 
 def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
