@@ -43,16 +43,19 @@ class Run:
     """Peak proportional set size of the process and its workers together (Linux)."""
 
 
-def timed(cmd: list[str]) -> tuple[Run, bytes]:
-    """Run cmd to completion, its stdout captured in a file (no pipe to drain)."""
+def timed(cmd: list[str], memory: bool = False) -> tuple[Run, bytes]:
+    """Run cmd to completion, its stdout captured in a file (no pipe to drain); with
+    ``memory``, the PSS of its process tree is sampled (and the time is not to be used)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err)
         sampler = TreeMemory(proc.pid)
-        sampler.start()
+        if memory:
+            sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-        sampler.stop()
+        if memory:
+            sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -66,7 +69,9 @@ def timed(cmd: list[str]) -> tuple[Run, bytes]:
 
 class TreeMemory(threading.Thread):
     """Samples, every 50 ms, the summed PSS (shared pages split between the processes that
-    share them, so forked workers are not counted twice) of a process and its descendants."""
+    share them, so forked workers are not counted twice) of a process and its descendants.
+    Reading PSS walks the page tables of the process read and slows it, so memory is
+    measured in runs of its own, never in the timed ones."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -124,48 +129,56 @@ def scan_options(oidclint: str) -> set[str]:
 
 def oidclint_runs(oidclint: str, tree: Path, runs: int, warm: bool,
                   jobs: int | None = None) -> dict[str, list[Run]]:
+    """``runs`` timed runs per scenario, then one more whose memory is sampled (its peak
+    PSS is put on the first timed run)."""
     options = scan_options(oidclint)
     base = [oidclint, "scan", str(tree), "--format", "json", "--fail-on", "never"]
     if jobs is not None:
         base += ["--jobs", str(jobs)]
     results: dict[str, list[Run]] = {name: [] for name in SCENARIOS}
     with tempfile.TemporaryDirectory(prefix="oidclint-bench-") as scratch:
-        warm_cache = Path(scratch) / "warm"
-        for i in range(runs):
+        def cold(i: int) -> list[str]:
             if "--cache-dir" in options:
-                cold_cache = Path(scratch) / f"cold-{i}"
-                cmd = base + ["--cache-dir", str(cold_cache)]
-            elif "--no-cache" in options:
-                cmd = base + ["--no-cache"]
+                shutil.rmtree(Path(scratch) / "cold", ignore_errors=True)
+                return base + ["--cache-dir", str(Path(scratch) / "cold")]
+            return base + (["--no-cache"] if "--no-cache" in options else [])
+
+        for i in range(runs + 1):
+            run, stdout = timed(cold(i), memory=i == runs)
+            if i < runs:
+                run.report = json.loads(stdout)
+                results["cold"].append(run)
             else:
-                cmd = base  # no cache exists: every run is cold
-            run, stdout = timed(cmd)
-            run.report = json.loads(stdout)
-            results["cold"].append(run)
-            if "--cache-dir" in options:
-                shutil.rmtree(cold_cache, ignore_errors=True)
+                results["cold"][0].tree_pss_mb = run.tree_pss_mb
         if warm:
+            warm_cache = Path(scratch) / "warm"
             cmd = base + (["--cache-dir", str(warm_cache)] if "--cache-dir" in options else [])
             timed(cmd)  # fill the cache (and the OS page cache)
             # Files whose times are within 2 s of the scan that recorded them are read
             # again (as git does with racy files): let the first scan's start age.
             time.sleep(2.5)
             timed(cmd)
-            for _ in range(runs):
-                run, stdout = timed(cmd)
-                run.report = json.loads(stdout)
-                results["warm"].append(run)
+            for i in range(runs + 1):
+                run, stdout = timed(cmd, memory=i == runs)
+                if i < runs:
+                    run.report = json.loads(stdout)
+                    results["warm"].append(run)
+                else:
+                    results["warm"][0].tree_pss_mb = run.tree_pss_mb
             for scenario, target in (("warm, other file edited", unrelated_file(tree)),
                                      ("warm, OIDC file edited", oidc_file(tree))):
                 if target is None:
                     continue
                 original = target.read_bytes()
                 try:
-                    for i in range(runs):
+                    for i in range(runs + 1):
                         target.write_bytes(original + f"\n# bench edit {i}\n".encode())
-                        run, stdout = timed(cmd)
-                        run.report = json.loads(stdout)
-                        results[scenario].append(run)
+                        run, stdout = timed(cmd, memory=i == runs)
+                        if i < runs:
+                            run.report = json.loads(stdout)
+                            results[scenario].append(run)
+                        else:
+                            results[scenario][0].tree_pss_mb = run.tree_pss_mb
                 finally:
                     target.write_bytes(original)
     results["options"] = sorted(options)  # type: ignore[assignment]

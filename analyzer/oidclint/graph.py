@@ -44,6 +44,7 @@ class Trust:
     statement: Statement
     principals: list[FederatedPrincipal]
     providers: list[OidcProvider] = field(default_factory=list)
+    _issuers: list[tuple[str, Issuer]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def hosts(self) -> list[str]:
@@ -56,6 +57,12 @@ class Trust:
 
     @property
     def issuers(self) -> list[tuple[str, Issuer]]:
+        """The issuers the statement trusts (computed once: rules ask for them often)."""
+        if self._issuers is None:
+            self._issuers = self._find_issuers()
+        return self._issuers
+
+    def _find_issuers(self) -> list[tuple[str, Issuer]]:
         found = [(host, issuer_for(host)) for host in self.hosts]
         for provider in self.providers:
             host = provider.host
@@ -157,6 +164,8 @@ class TrustGraph:
         self.graph = nx.MultiDiGraph()
         self._trusts: list[Trust] = []
         self._assumed: dict[int, list[Role]] = {}
+        self._hosts: list[object] | None = None
+        """The host of each provider of the inventory, in its order."""
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -222,7 +231,10 @@ class TrustGraph:
             if same:
                 return same
         if principal.host:
-            by_host = [p for p in self.inventory.providers if p.host == principal.host]
+            if self._hosts is None:  # a provider's host is worked out from its URL each time
+                self._hosts = [p.host for p in self.inventory.providers]
+            by_host = [p for p, host in zip(self.inventory.providers, self._hosts)
+                       if host == principal.host]
             local = [p for p in by_host if p.scope == scope]
             return local or by_host
         return []

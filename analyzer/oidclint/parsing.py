@@ -73,12 +73,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     # This process's own share while the workers parse: workflows (read together, a job may
     # call a reusable workflow of another file), GitLab CI files (their includes may name
     # any file of the scan), and ``meanwhile``.
-    own = Inventory()
-    with _budget(budget and budget * len(workflows), "the workflows", own):
-        if workflows:
-            from oidclint.parsers.github_actions import parse_workflows
-
-            own.extend(parse_workflows(workflows, default_branch=default_branch))
+    own = _workflows(workflows, default_branch, budget, cache)
     gitlab: dict[str, Inventory] = {}
     for file in structured:
         if is_gitlab_ci(file.path):
@@ -120,6 +115,28 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         for plan in plans:
             link_sources(plan, inventory)
     return inventory
+
+
+def _workflows(workflows: list[SourceFile], default_branch: str | None,
+               budget: float | None, cache: Cache | None) -> Inventory:
+    """The workflows, read together (a job may call a reusable workflow of another file),
+    from the cache when none of them changed."""
+    key = None
+    if cache is not None and cache.enabled and workflows:
+        key = make_key("workflows", default_branch,
+                       [(f.path, str(f.absolute), digest(f.text)) for f in workflows])
+        if isinstance(hit := cache.get(key), Inventory):
+            hit.cached = [f.path for f in workflows]
+            return hit
+    found = Inventory()
+    with _budget(budget and budget * len(workflows), "the workflows", found) as outcome:
+        if workflows:
+            from oidclint.parsers.github_actions import parse_workflows
+
+            found.extend(parse_workflows(workflows, default_branch=default_branch))
+    if key is not None and outcome.complete:
+        cache.put(key, found)
+    return found
 
 
 @dataclass

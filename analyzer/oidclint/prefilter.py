@@ -23,7 +23,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Collection
 
 from oidclint.cache import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
@@ -117,7 +117,7 @@ class Prefilter:
             # (discovery reads workflows and manifests first); ``_matters`` reads the file
             # again only for a name found later.
             checked = frozenset(self._names_so_far)
-            self._checked[file.path] = checked, any(map(file.text.__contains__, checked))
+            self._checked[file.path] = checked, _names_one_of(file.text, checked)
         self._names_so_far.update(names)
         if self.index is not None and info is not None:
             known = Known(signature(info), self.digests[file.path], facts)
@@ -176,7 +176,7 @@ class Prefilter:
         checked, found = self._checked.get(file.path, (frozenset(), False))
         if not found and names - checked:
             text = file.text or (self.text_of(file) if file.path in self.dropped else "") or ""
-            found = any(name in text for name in names - checked)
+            found = _names_one_of(text, names - checked)
         if known is not None and self.index is not None:
             self._known[file.path] = replace(known, names=(names_key, found))
             self.index.record(file.path, self._known[file.path])
@@ -263,6 +263,19 @@ def _reach(start: set[str], edges: dict[str, set[str]]) -> set[str]:
             reached.add(folder)
             stack.extend(edges.get(folder, ()))
     return reached
+
+
+_NOT_NAME = str.maketrans({c: " " for c in map(chr, range(128))
+                           if not (c.isalnum() or c in "_+=,.@-")})
+"""Every ASCII character that cannot be part of an IAM role name
+(https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), as a space."""
+
+
+def _names_one_of(text: str, names: Collection[str]) -> bool:
+    """The text names one of ``names`` as a whole word of role-name characters. One pass
+    over the text in C (translate, split), whatever the number of names: a substring search
+    per name made the files of a 5,000-module tree take seconds."""
+    return bool(names) and not set(names).isdisjoint(text.translate(_NOT_NAME).split())
 
 
 def _role_names(text: str) -> set[str]:
