@@ -254,18 +254,6 @@ def kustomize_namespaces(files, diagnostics: list[Diagnostic] | None = None) -> 
     return found
 
 
-def _document_problems(inventory: Inventory) -> None:
-    """Policies that could not be read as policies (not JSON, a Statement that is not a list)
-    are reported, never silently taken as empty."""
-    documents = [(role.address, role.trust) for role in inventory.roles]
-    documents += [(policy.address, policy.document) for policy in inventory.policies]
-    for address, document in documents:
-        for span, message in document.problems if document is not None else ():
-            where = span or document.span
-            inventory.diagnostics.append(Diagnostic(
-                where.path if where else "", f"{address}: {message}", Level.WARNING, span=where))
-
-
 def _default_scope(inventory: Inventory, scope_of) -> None:
     for item in (*inventory.providers, *inventory.roles, *inventory.policies):
         if not item.scope and item.span is not None:
