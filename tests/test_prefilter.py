@@ -76,3 +76,25 @@ def test_only_folders_that_can_matter_are_parsed():
     ]
     assert sorted(f.path for f in chosen.skipped) == [
         "lambda/main.tf", "network/main.tf", "templates/bucket.yaml"]
+
+
+@pytest.mark.parametrize("tree", [FIXTURES, SAMPLES], ids=["fixtures", "sample_stacks"])
+def test_files_read_and_classified_by_workers_report_the_same(tree, monkeypatch):
+    """A large tree met for the first time has its Terraform files read by the workers;
+    forced here on small trees, the report is byte for byte the one read in this process."""
+    from oidclint import prefilter
+    from oidclint.pool import Pool
+
+    mapped = []
+    real_map = Pool.map
+
+    def spying(self, function, tasks):
+        mapped.append(function.__name__)
+        return real_map(self, function, tasks)
+
+    monkeypatch.setattr(Pool, "map", spying)
+    monkeypatch.setattr(prefilter, "SHARE_MIN_FILES", 0)
+    reports = [FORMATS["json"](scan([tree], root=tree, repository="acme/payments-api",
+                                    jobs=jobs)) for jobs in (1, 2)]
+    assert "classify" in mapped
+    assert reports[0] == reports[1]

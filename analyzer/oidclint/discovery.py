@@ -100,13 +100,20 @@ class Exclusion:
         return name != "." and self.spec.match_file(name + "/" if is_dir else name)
 
 
+Candidate = tuple[str, "str | None"]
+"""A file to read and the real path of the folder it was found in (``None``: resolve it)."""
+Delegate = Callable[[list[Candidate], Path, int],
+                    "list[tuple[list[SourceFile], list[Diagnostic]]] | None"]
+
+
 def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None,
              exclude: Exclusion | None = None, observe: Observer | None = None,
-             known: Observer | None = None) -> Discovery:
+             known: Observer | None = None, delegate: Delegate | None = None) -> Discovery:
     """Every file under ``paths`` that oidclint reads, decoded. ``observe`` sees each file
     as it is read and returns what to keep of it (the prefilter lets texts go); ``known``
     sees each file before it is read, without its text, and returns it when it need not be
-    read (an index knows it unchanged)."""
+    read (an index knows it unchanged). ``delegate`` may read the Terraform files elsewhere
+    (worker processes), returning what they found, or ``None`` to leave them here."""
     root = (root or find_root(paths)).resolve()
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     found = Discovery(root)
@@ -114,13 +121,30 @@ def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None 
     candidates = [item for path in paths for item in _walk(path, found, exclude)]
     # YAML and JSON first: workflows and manifests name the roles that make a Terraform
     # file matter, and the prefilter checks each file while its text is at hand.
-    candidates.sort(key=lambda candidate: kind_of(os.path.basename(candidate[0])) !=
-                    "structured")
-    for candidate, real_folder in candidates:
-        _read(candidate, real_folder, root, max_bytes, found, seen, observe, known)
+    structured = [c for c in candidates if kind_of(os.path.basename(c[0])) == "structured"]
+    rest = [c for c in candidates if kind_of(os.path.basename(c[0])) != "structured"]
+    read_candidates(structured, root, max_bytes, found, seen, observe, known)
+    shared = delegate(rest, root, max_bytes) if delegate is not None and rest else None
+    if shared is None:
+        read_candidates(rest, root, max_bytes, found, seen, observe, known)
+    else:
+        for files, diagnostics in shared:
+            for file in files:  # the same file through two links is read once
+                if str(file.absolute) not in seen:
+                    seen.add(str(file.absolute))
+                    found.files.append(file)
+            found.diagnostics.extend(diagnostics)
     found.files.sort(key=lambda f: f.path)
     found.diagnostics.sort(key=lambda d: d.path)
     return found
+
+
+def read_candidates(candidates: list[Candidate], root: Path, max_bytes: int,
+                    found: Discovery, seen: set[str], observe: Observer | None = None,
+                    known: Observer | None = None) -> None:
+    """Each candidate read into ``found`` (``seen``: the real paths read so far)."""
+    for candidate, real_folder in candidates:
+        _read(candidate, real_folder, root, max_bytes, found, seen, observe, known)
 
 
 def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):

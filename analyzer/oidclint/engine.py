@@ -20,7 +20,7 @@ from oidclint.config import Config, ConfigError
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, read_text
 from oidclint.file_index import FileIndex
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
-from oidclint.pool import Pool, workers_for
+from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
 from oidclint.progress import progress
 from oidclint.reporters import fingerprint
@@ -75,7 +75,7 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
             root: str | Path | None = None, repository: str | None = None,
             default_branch: str | None = None, immutable_repositories: Sequence[str] = (),
             var_files: Sequence[str | Path] = (), prefilter: bool = True,
-            cache: Cache | None = None) -> Prepared:
+            cache: Cache | None = None, jobs: int | None = None) -> Prepared:
     """Discover the files and choose those worth parsing (see ``build_graph``)."""
     config = _with_flags(config, repository, default_branch, immutable_repositories)
     # A Config built in code has no file: its patterns, like its var-files, are relative to
@@ -93,9 +93,13 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     sieve = Prefilter(lambda file: read_text(file.absolute, max_bytes or
                                              discovery.MAX_FILE_BYTES), index) \
         if prefilter else None
-    found = discover(targets, scan_root, max_bytes=max_bytes, exclude=exclude,
-                     observe=sieve.observe if sieve else None,
-                     known=sieve.known if sieve else None)
+    # A tree met for the first time (no index) is read by worker processes too.
+    share = sieve is not None and jobs != 1 and (index is None or not index.entries)
+    with Pool((jobs or available_cores()) if share else 1) as pool:
+        found = discover(targets, scan_root, max_bytes=max_bytes, exclude=exclude,
+                         observe=sieve.observe if sieve else None,
+                         known=sieve.known if sieve else None,
+                         delegate=sieve.shared(pool) if share else None)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
     var_paths += [Path(p) for p in var_files]
     given = discover(var_paths, found.root) if var_paths else None
@@ -130,7 +134,7 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
     prepared = prepare(paths, config, root=root, repository=repository,
                        default_branch=default_branch,
                        immutable_repositories=immutable_repositories, var_files=var_files,
-                       prefilter=prefilter, cache=cache)
+                       prefilter=prefilter, cache=cache, jobs=jobs)
     graph = _graph(prepared, show_progress=show_progress, cache=cache, jobs=jobs)
     if cache is not None:
         cache.trim()
@@ -221,7 +225,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     prepared = prepare(paths, config, root=root, repository=repository,
                        default_branch=default_branch,
                        immutable_repositories=immutable_repositories, var_files=var_files,
-                       prefilter=prefilter, cache=cache)
+                       prefilter=prefilter, cache=cache, jobs=jobs)
     config = prepared.config
     if baseline is None and use_baseline and config.baseline_path is not None:
         baseline = read_baseline(config.baseline_path)

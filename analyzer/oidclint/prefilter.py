@@ -23,10 +23,14 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Collection
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
+
+if TYPE_CHECKING:
+    from oidclint.pool import Pool
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.source import SourceFile
 
@@ -128,6 +132,31 @@ class Prefilter:
         self.dropped.add(file.path)
         return replace(file, text="")
 
+    def shared(self, pool: "Pool"):
+        """A ``discover`` delegate that has the ``pool``'s workers read and classify the
+        Terraform files of a large tree (this process has read the YAML and JSON ones, so the
+        role names are known), and takes in what they learnt."""
+        def delegate(candidates: list, root: Path, max_bytes: int) -> list | None:
+            if pool.workers <= 1 or len(candidates) < SHARE_MIN_FILES:
+                return None
+            size = -(-len(candidates) // (pool.workers * 4))
+            names = frozenset(self._names_so_far)
+            results = pool.map(classify, [ShareTask(candidates[i:i + size], root, max_bytes,
+                                                    names)
+                                          for i in range(0, len(candidates), size)])
+            for result in results:
+                self.facts.update(result.facts)
+                self.digests.update(result.digests)
+                self.dropped |= result.dropped
+                self._checked.update(result.checked)
+                for path, known in result.known.items():
+                    self._known[path] = known
+                    if self.index is not None:
+                        self.index.record(path, known)
+                    self._names_so_far.update(known.facts.names)
+            return [(result.files, result.diagnostics) for result in results]
+        return delegate
+
     def select(self, files: list[SourceFile]) -> Selection:
         """The files worth parsing (``restore`` reads back the texts let go); the rest
         cannot change findings."""
@@ -209,6 +238,47 @@ class Prefilter:
                     elif "oidc" in source.lower() or "/iam/" in source.lower():
                         relevant.add(folder)
         return _reach(_reach(relevant, callers), calls)
+
+
+SHARE_MIN_FILES = 1000
+"""Terraform files below which reading them in workers costs more than it saves."""
+
+
+@dataclass
+class ShareTask:
+    """Terraform files a worker reads and classifies, knowing the role names read so far."""
+
+    candidates: list
+    root: Path
+    max_bytes: int
+    names: frozenset[str]
+
+
+@dataclass
+class ShareResult:
+    """What a worker found: the files (texts let go where they cannot matter), what could
+    not be read, and its prefilter's facts, hashes and index entries."""
+
+    files: list[SourceFile]
+    diagnostics: list
+    facts: dict[str, Facts]
+    digests: dict[str, str]
+    dropped: set[str]
+    checked: dict[str, tuple[frozenset[str], bool]]
+    known: dict[str, Known]
+
+
+def classify(task: ShareTask) -> ShareResult:
+    """Reads and classifies files in a worker, as ``Prefilter.observe`` does here."""
+    from oidclint.discovery import Discovery, read_candidates
+
+    sieve = Prefilter(index=FileIndex())
+    sieve._names_so_far = set(task.names)
+    found = Discovery(task.root)
+    read_candidates(task.candidates, task.root, task.max_bytes, found, set(), sieve.observe)
+    assert sieve.index is not None
+    return ShareResult(found.files, found.diagnostics, sieve.facts, sieve.digests,
+                       sieve.dropped, sieve._checked, sieve.index.updated)
 
 
 class Restoring(dict):
