@@ -1032,3 +1032,34 @@ def test_an_outside_module_folder_with_other_files_still_gives_a_warm_hit(tmp_pa
     cache = Cache(tmp_path / "cache")
     run(tree, cache, paths=[tree / "live"])
     assert run(tree, cache, paths=[tree / "live"]).files_cached > 0
+
+
+def test_a_scan_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
+    """How long a parse takes depends on the machine's load: a result cut short by the time
+    budget is neither stored as the report nor as the template's parse result."""
+    from oidclint.config import Config
+    from oidclint.parsers import cloudformation
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "main.tf").write_text(OPEN_TRUST)
+    (tree / "slow.yaml").write_text(
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {Statement: [{Principal: {Federated: x}}]}\n")
+    real = cloudformation.parse_cloudformation
+
+    def slow(file):
+        time.sleep(5)
+        return real(file)
+
+    cache = Cache(tmp_path / "cache")
+    settings = Config(time_budget=0.3)
+    monkeypatch.setattr(cloudformation, "parse_cloudformation", slow)
+    first = run(tree, cache, config=settings, jobs=1)
+    assert [d.message for d in first.diagnostics] == [
+        "took longer than the 0.3 s time budget; not read"]
+    monkeypatch.setattr(cloudformation, "parse_cloudformation", real)
+    again = run(tree, cache, config=settings, jobs=1)
+    assert "took longer than the 0.3 s time budget; not read" not in [
+        d.message for d in again.diagnostics]
+    assert document(again) == document(run(tree, config=settings, jobs=1))

@@ -19,18 +19,8 @@ class BudgetExceeded(BaseException):
     of time must pass through them to the scan, which reports the file as not read."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"took longer than the {seconds:g} s time budget{_NOT_READ}")
+        super().__init__(f"took longer than the {seconds:g} s time budget; not read")
         self.seconds = seconds
-
-
-_NOT_READ = "; not read"
-
-
-def ran_out(message: str) -> bool:
-    """A diagnostic's message says a time budget ran out (such a result depends on the
-    machine's load, so it is not cached)."""
-    return "s time budget" in message and (message.endswith(_NOT_READ)
-                                           or "evaluating the module" in message)
 
 
 @contextmanager

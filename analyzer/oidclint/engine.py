@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, read_baseline
-from oidclint.budget import ran_out
 from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, read_text
@@ -263,7 +262,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
         unresolved=[f"{w.name}: {w.role}" for w in graph.unresolved_links()],
         baselined=baselined,
     )
-    if memo is not None and not any(ran_out(d.message) for d in report.diagnostics):
+    if memo is not None and not graph.inventory.timed_out:
         cache.put(memo, report, {**graph.inventory.dependencies, **reads.seen})
     if cache is not None:
         cache.trim()

@@ -269,6 +269,9 @@ class Inventory:
     """Files the prefilter found cannot matter, so not parsed."""
     cached: list[str] = field(default_factory=list)
     """Files whose parse results came from the parse cache."""
+    timed_out: bool = False
+    """A time budget ran out: what was found depends on the machine's load, so it is not
+    cached."""
     dependencies: dict[str, Any] = field(default_factory=dict)
     """Files read beyond the scanned ones (``file()``, installed modules) -> content hash,
     which a cached result depends on."""
@@ -284,6 +287,7 @@ class Inventory:
         self.suppressions.extend(other.suppressions)
         self.cached.extend(other.cached)
         self.dependencies.update(other.dependencies)
+        self.timed_out = self.timed_out or other.timed_out
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,7 +65,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
                 results[task.file.path] = hit
                 inventory.cached.append(task.file.path)
     pending = [t for t in tasks if t.file.path not in results]
-    chunks = _chunks(pending, pool.workers if pool else 1)
+    chunks = pool.split(pending) if pool else ([pending] if pending else [])
     waiting = pool.submit(parse_structured, chunks) if pool else \
         (lambda: [parse_structured(chunk) for chunk in chunks])
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
@@ -95,7 +95,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     for chunk, chunk_results in zip(chunks, waiting()):
         for task, result in zip(chunk, chunk_results):
             results[task.file.path] = result
-            if task.file.path in keys and result.complete:
+            if task.file.path in keys and not result.inventory.timed_out:
                 cache.put(keys[task.file.path], result)
     plans: list[Inventory] = []
     for file in structured:
@@ -129,12 +129,12 @@ def _workflows(workflows: list[SourceFile], default_branch: str | None,
             hit.cached = [f.path for f in workflows]
             return hit
     found = Inventory()
-    with _budget(budget and budget * len(workflows), "the workflows", found) as outcome:
+    with _budget(budget and budget * len(workflows), "the workflows", found):
         if workflows:
             from oidclint.parsers.github_actions import parse_workflows
 
             found.extend(parse_workflows(workflows, default_branch=default_branch))
-    if key is not None and outcome.complete:
+    if key is not None and not found.timed_out:
         cache.put(key, found)
     return found
 
@@ -153,7 +153,6 @@ class StructuredResult:
 
     inventory: Inventory
     plan: bool
-    complete: bool
 
 
 def parse_structured(tasks: list[StructuredTask]) -> list[StructuredResult]:
@@ -161,37 +160,22 @@ def parse_structured(tasks: list[StructuredTask]) -> list[StructuredResult]:
     results = []
     for task in tasks:
         inventory, plan = Inventory(), False
-        with _budget(task.budget, task.file.path, inventory) as outcome:
+        with _budget(task.budget, task.file.path, inventory):
             found, plan = _structured(task.file, task.namespace)
             inventory.extend(found)
-        results.append(StructuredResult(inventory, plan, outcome.complete))
+        results.append(StructuredResult(inventory, plan))
     return results
-
-
-def _chunks(tasks: list, workers: int) -> list[list]:
-    """A few chunks per worker, so one large file does not hold the others up."""
-    if not tasks:
-        return []
-    count = min(len(tasks), workers * 4) if workers > 1 else 1
-    size = -(-len(tasks) // count)
-    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
-
-
-@dataclass
-class _Outcome:
-    complete: bool = True
 
 
 @contextmanager
 def _budget(seconds: float | None, path: str, inventory: Inventory):
     """Run a parse under the time budget; when it runs out, the file is reported as not read
-    (and the outcome is not ``complete``) and the scan goes on."""
-    outcome = _Outcome()
+    (and the inventory as ``timed_out``) and the scan goes on."""
     try:
         with time_budget(seconds):
-            yield outcome
+            yield
     except BudgetExceeded as exc:
-        outcome.complete = False
+        inventory.timed_out = True
         inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
 
 

@@ -71,6 +71,15 @@ class Pool:
         # process has no other thread.
         self._executor.submit(int)
 
+    def split(self, items: Sequence[Task]) -> list[list[Task]]:
+        """``items`` in neighbouring chunks to hand out: one chunk without workers, else a
+        few per worker, so one slow chunk does not hold the others up."""
+        if not items:
+            return []
+        count = min(len(items), self.workers * 4) if self.workers > 1 else 1
+        size = -(-len(items) // count)
+        return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
     def map(self, function: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Result]:
         return self.submit(function, tasks)()
 

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
+from oidclint.hcl.sources import local_folder, module_sources
+from oidclint.source import SourceFile
 
 if TYPE_CHECKING:
     from oidclint.pool import Pool
-from oidclint.hcl.sources import local_folder, module_sources
-from oidclint.source import SourceFile
 
 WEB_IDENTITY = ("assumerolewithwebidentity", "federated", "openid", "oidc", "aws_eks_cluster",
                 "eks::cluster", "kubernetes_service_account", "serviceaccount",
@@ -87,13 +87,9 @@ class Prefilter:
         """Files that could not be read again: (path, reason)."""
         self.index = index
         self._known: dict[str, Known] = {}
-        self._names_so_far: set[str] = set()
+        self.names: set[str] = set()
+        """Role names that workloads name literally, in the files seen so far."""
         self._checked: dict[str, tuple[frozenset[str], bool]] = {}
-
-    @property
-    def names(self) -> set[str]:
-        """Role names that workloads name literally."""
-        return {name for facts in self.facts.values() for name in facts.names}
 
     def known(self, file: SourceFile, info: os.stat_result) -> SourceFile | None:
         """``file`` (not read yet) without its text when the index knows it unchanged and its
@@ -102,6 +98,7 @@ class Prefilter:
         if known is None or _keeps_text(file, known.facts):
             return None
         self.facts[file.path] = known.facts
+        self.names.update(known.facts.names)
         self.digests[file.path] = known.digest
         self._known[file.path] = known
         self.dropped.add(file.path)
@@ -116,13 +113,13 @@ class Prefilter:
                       names, "oidclint:" in file.text)
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
-        if facts.iam and not facts.web_identity and self._names_so_far:
+        if facts.iam and not facts.web_identity and self.names:
             # Checked now, while the text is at hand, against the role names seen so far
             # (discovery reads workflows and manifests first); ``_matters`` reads the file
             # again only for a name found later.
-            checked = frozenset(self._names_so_far)
+            checked = frozenset(self.names)
             self._checked[file.path] = checked, _names_one_of(file.text, checked)
-        self._names_so_far.update(names)
+        self.names.update(names)
         if self.index is not None and info is not None:
             known = Known(signature(info), self.digests[file.path], facts)
             self._known[file.path] = known
@@ -139,11 +136,9 @@ class Prefilter:
         def delegate(candidates: list, root: Path, max_bytes: int) -> list | None:
             if pool.workers <= 1 or len(candidates) < SHARE_MIN_FILES:
                 return None
-            size = -(-len(candidates) // (pool.workers * 4))
-            names = frozenset(self._names_so_far)
-            results = pool.map(classify, [ShareTask(candidates[i:i + size], root, max_bytes,
-                                                    names)
-                                          for i in range(0, len(candidates), size)])
+            names = frozenset(self.names)
+            results = pool.map(classify, [ShareTask(chunk, root, max_bytes, names)
+                                          for chunk in pool.split(candidates)])
             for result in results:
                 self.facts.update(result.facts)
                 self.digests.update(result.digests)
@@ -153,7 +148,7 @@ class Prefilter:
                     self._known[path] = known
                     if self.index is not None:
                         self.index.record(path, known)
-                    self._names_so_far.update(known.facts.names)
+                    self.names.update(known.facts.names)
             return [(result.files, result.diagnostics) for result in results]
         return delegate
 
@@ -163,7 +158,7 @@ class Prefilter:
         for file in files:
             if file.path not in self.facts:
                 self.observe(file)
-        names = self.names
+        names = set(self.names)
         names_key = digest("\n".join(sorted(names)))
         matters = {file.path: self._matters(file, names, names_key) for file in files}
         folders: dict[str, list[SourceFile]] = {}
@@ -273,7 +268,7 @@ def classify(task: ShareTask) -> ShareResult:
     from oidclint.discovery import Discovery, read_candidates
 
     sieve = Prefilter(index=FileIndex())
-    sieve._names_so_far = set(task.names)
+    sieve.names = set(task.names)
     found = Discovery(task.root)
     read_candidates(task.candidates, task.root, task.max_bytes, found, set(), sieve.observe)
     assert sieve.index is not None

@@ -90,10 +90,13 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
                 inventory.cached += [f.path for needed in _tree(folder, calls)
                                      for f in scanned[needed]]
     pending = [folder for folder in roots if folder not in results]
-    groups = _groups(pending, pool.workers if pool else 1)
-    tasks = [RootsTask(group, {f: scanned[f] for r in group for f in _tree(r, calls)},
-                       {f: calls[f] for r in group for f in _tree(r, calls)},
-                       variables, root, budget, prune) for group in groups]
+    # Neighbouring roots tend to share modules: each group parses a shared one once.
+    groups = pool.split(pending) if pool else ([pending] if pending else [])
+    tasks = []
+    for group in groups:
+        used = {folder for r in group for folder in _tree(r, calls)}
+        tasks.append(RootsTask(group, {f: scanned[f] for f in used},
+                               {f: calls[f] for f in used}, variables, root, budget, prune))
     waiting = pool.submit(evaluate_roots, tasks) if pool else \
         (lambda: [evaluate_roots(task) for task in tasks])
 
@@ -101,7 +104,7 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         for group, group_results in zip(groups, waiting()):
             for folder, result in zip(group, group_results):
                 results[folder] = result
-                if folder in keys and result.complete:
+                if folder in keys and not result.inventory.timed_out:
                     cache.put(keys[folder], result, result.deps)
         notes: list[Diagnostic] = []
         for folder in roots:
@@ -134,8 +137,6 @@ class RootResult:
     """What could not be followed (reported after every root's own diagnostics)."""
     deps: dict[str, str | None]
     """Files read beyond the scanned ones, with their hashes (``oidclint.cache``)."""
-    complete: bool = True
-    """No time budget ran out (an incomplete result is not cached)."""
 
 
 @dataclass
@@ -206,29 +207,15 @@ def evaluate_roots(task: RootsTask) -> list[RootResult]:
                 deps.update(folder_reads)
                 complete = complete and folder_complete
         inventory.diagnostics[:0] = diagnostics + own_diagnostics
+        inventory.timed_out = not complete
         notes = [Diagnostic(span.path, message, Level.NOTE, span=span)
                  for span, message in configuration.notes[notes_before:]]
-        results.append(RootResult(inventory, notes, deps, complete))
+        results.append(RootResult(inventory, notes, deps))
         for needed in _tree(folder, task.calls):
             users[needed] -= 1
             if not users[needed]:
                 configuration.forget(needed)
     return results
-
-
-def _groups(roots: list[str], workers: int) -> list[list[str]]:
-    """Roots in neighbouring groups (neighbours tend to share modules): one group when
-    serial, else a few per worker so a slow group does not hold the others up."""
-    if workers <= 1 or len(roots) <= 1:
-        return [roots] if roots else []
-    count = min(len(roots), workers * 4)
-    size, extra = divmod(len(roots), count)
-    groups, start = [], 0
-    for index in range(count):
-        end = start + size + (index < extra)
-        groups.append(roots[start:end])
-        start = end
-    return groups
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
