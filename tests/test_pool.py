@@ -174,12 +174,27 @@ def test_workers_started_while_a_thread_runs_are_not_forked():
     assert {state for _, state in results} == {"as imported"}
 
 
-def test_workers_ignore_interrupts():
+def _worker_settings(_: object) -> tuple[bool, tuple[int, ...], int]:
+    import gc
     import signal
 
-    before = signal.getsignal(signal.SIGINT)
-    pool_module._ignore_interrupts()  # what each worker runs first; restored below
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN, gc.get_threshold(), os.getpid()
+
+
+@pytest.mark.parametrize("thread_running", [False, True], ids=["forked", "not forked"])
+def test_workers_ignore_interrupts_and_collect_garbage_as_this_process_does(thread_running):
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(123_456, 17, 19)
     try:
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        if thread_running:
+            results = _with_a_thread_running(lambda pool: pool.map(_worker_settings, [1, 2, 3]))
+        else:
+            with Pool(2) as pool:
+                results = pool.map(_worker_settings, [1, 2, 3])
     finally:
-        signal.signal(signal.SIGINT, before)
+        gc.set_threshold(*before)
+    assert {pid for *_, pid in results} - {os.getpid()}
+    assert {(ignored, thresholds) for ignored, thresholds, _ in results} == {
+        (True, (123_456, 17, 19))}

@@ -86,13 +86,13 @@ def test_files_read_and_classified_by_workers_report_the_same(tree, monkeypatch)
     from oidclint.pool import Pool
 
     mapped = []
-    real_map = Pool.map
+    real_submit = Pool.submit
 
     def spying(self, function, tasks):
         mapped.append(function.__name__)
-        return real_map(self, function, tasks)
+        return real_submit(self, function, tasks)
 
-    monkeypatch.setattr(Pool, "map", spying)
+    monkeypatch.setattr(Pool, "submit", spying)
     monkeypatch.setattr(prefilter, "SHARE_MIN_FILES", 0)
     reports = [FORMATS["json"](scan([tree], root=tree, repository="acme/payments-api",
                                     jobs=jobs)) for jobs in (1, 2)]

@@ -176,29 +176,29 @@ class Cache:
         assert self.directory is not None
         return self.directory / "entries" / key[:2] / f"{key}.pickle"
 
-    def get(self, key: str) -> Any | None:
-        """The value stored under ``key`` whose dependencies are unchanged, else ``None``."""
+    def get(self, key: str, counted: bool = True) -> Any | None:
+        """The value stored under ``key`` whose dependencies are unchanged, else ``None``.
+        ``counted``: the lookup shows in ``stats`` (parse results; not the parser's own
+        tables)."""
         if self.directory is None:
             return None
         path = self._path(key)
         try:
             with open(path, "rb") as handle:
                 deps, value = pickle.load(handle)
-        except FileNotFoundError:
-            self.stats.misses += 1
-            return None
-        except Exception:  # noqa: BLE001 - a damaged entry is a miss, not a failed scan
-            self.stats.misses += 1
+        except Exception:  # noqa: BLE001 - missing or damaged: a miss, not a failed scan
+            self.stats.misses += counted
             return None
         if any(current_hash(dep) != expected for dep, expected in deps.items()):
-            self.stats.misses += 1
+            self.stats.misses += counted
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # most recently used
-        self.stats.hits += 1
+        self.stats.hits += counted
         return value
 
-    def put(self, key: str, value: Any, deps: dict[str, str | None] | None = None) -> None:
+    def put(self, key: str, value: Any, deps: dict[str, str | None] | None = None,
+            counted: bool = True) -> None:
         """Stores ``value``; a failure to write only means the next scan parses again."""
         if self.directory is None:
             return
@@ -219,7 +219,7 @@ class Cache:
                 raise
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
             return
-        self.stats.written += 1
+        self.stats.written += counted
 
     def trim(self) -> None:
         """Removes the least recently used entries until the cache fits its limit."""

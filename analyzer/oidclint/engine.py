@@ -98,7 +98,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
         found = discover(targets, scan_root, max_bytes=max_bytes, exclude=exclude,
                          observe=sieve.observe if sieve else None,
                          known=sieve.known if sieve else None,
-                         delegate=sieve.shared(pool) if share else None)
+                         delegate=sieve.shared(pool, lambda: _get_ready(cache))
+                         if share else None)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
     var_paths += [Path(p) for p in var_files]
     given = discover(var_paths, found.root) if var_paths else None
@@ -112,6 +113,16 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
         index.save(cache)
     return Prepared(config, found, given, chosen, sieve,
                     detect_repository(found.root, config.repository))
+
+
+def _get_ready(cache: Cache | None) -> None:
+    """What parsing a tree met for the first time will need, made ready while the workers
+    read it: the parsers' modules and the Terraform parser, which the parsing workers, forked
+    later, then share. (networkx is imported later, while those workers parse.)"""
+    from oidclint.hcl.syntax import load_parser
+
+    importlib.import_module("oidclint.parsing")
+    load_parser(cache)
 
 
 def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
@@ -153,7 +164,7 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
     # Workers start before the progress bar's thread does (see oidclint.pool).
     with Pool(workers_for(jobs, sum(len(f.text) for f in keep))) as pool:
         if pool.workers > 1 and any(f.kind == "terraform" for f in keep):
-            load_parser()
+            load_parser(cache)
         pool.start()
         with progress(len(keep), enabled=show_progress) as tick:
             inventory = parse(keep, default_branch=config.default_branch,

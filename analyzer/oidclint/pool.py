@@ -4,11 +4,13 @@ parallel scan reports exactly what a serial one does.
 Workers are forked where the platform allows it (they start in milliseconds and inherit the
 imported parsers) and started before anything else runs a thread, because forking a process
 with threads can deadlock the child. Elsewhere the platform's default start method is used.
-Workers ignore Ctrl-C, which the scan's own process handles.
+Workers ignore Ctrl-C, which the scan's own process handles, and collect garbage as often as
+the scan's process does (the command line raises the thresholds).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -66,7 +68,7 @@ class Pool:
             method = "forkserver" if "forkserver" in methods else "spawn"
         self._executor = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context(method),
-            initializer=_ignore_interrupts)
+            initializer=_prepare_worker, initargs=(gc.get_threshold(),))
         # A forking executor starts all of its processes at the first task, now, while this
         # process has no other thread.
         self._executor.submit(int)
@@ -110,5 +112,6 @@ class Pool:
             self._executor = None
 
 
-def _ignore_interrupts() -> None:
+def _prepare_worker(thresholds: tuple[int, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(*thresholds)

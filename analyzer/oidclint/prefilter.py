@@ -129,16 +129,20 @@ class Prefilter:
         self.dropped.add(file.path)
         return replace(file, text="")
 
-    def shared(self, pool: "Pool"):
+    def shared(self, pool: "Pool", meanwhile: Callable[[], object] | None = None):
         """A ``discover`` delegate that has the ``pool``'s workers read and classify the
         Terraform files of a large tree (this process has read the YAML and JSON ones, so the
-        role names are known), and takes in what they learnt."""
+        role names are known), and takes in what they learnt; ``meanwhile`` is called while
+        they work."""
         def delegate(candidates: list, root: Path, max_bytes: int) -> list | None:
             if pool.workers <= 1 or len(candidates) < SHARE_MIN_FILES:
                 return None
             names = frozenset(self.names)
-            results = pool.map(classify, [ShareTask(chunk, root, max_bytes, names)
-                                          for chunk in pool.split(candidates)])
+            waiting = pool.submit(classify, [ShareTask(chunk, root, max_bytes, names)
+                                             for chunk in pool.split(candidates)])
+            if meanwhile is not None:
+                meanwhile()
+            results = waiting()
             for result in results:
                 self.facts.update(result.facts)
                 self.digests.update(result.digests)

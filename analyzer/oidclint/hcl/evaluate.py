@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import hcl2
 from lark import Token, Tree
 
 from oidclint.hcl.functions import FUNCTIONS, Call
-from oidclint.hcl.syntax import heredoc_body, is_tree, name_of, span_of_node, subtrees
+from oidclint.hcl.syntax import (
+    heredoc_body, is_tree, name_of, parse_tree, span_of_node, subtrees,
+)
 from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
     Encoded, EvalError, TextOrigin, UnknownElements, derived_unknown, extend_origin, has_unknown,
@@ -652,6 +653,6 @@ def _structure(pieces: list[Piece]) -> list:
 
 def evaluate_source(text: str, env: Environment | None = None, path: str = "expression.tf") -> Any:
     """The value of ``text``, a single expression (handy in tests and the ``explain`` command)."""
-    tree = hcl2.parses_to_tree(f"value = {text}\n")
+    tree = parse_tree(f"value = {text}\n")
     attribute = next(t for t in tree.iter_subtrees_topdown() if t.data == "attribute")
     return Evaluator(env or Environment(), path).evaluate(attribute.children[-1])

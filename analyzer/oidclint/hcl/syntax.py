@@ -1,19 +1,20 @@
 """The raw python-hcl2 (Lark) tree, read as blocks and attributes with spans.
 
-``hcl2.parses_to_tree`` keeps every token and position (grammar: hcl2/hcl2.lark). Nested
+python-hcl2's grammar keeps every token, and each subtree gets its position (hcl2/hcl2.lark). Nested
 blocks are read on demand, so a deeply nested file costs nothing until something asks.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import hcl2
 from hcl2.utils import HEREDOC_PATTERN, HEREDOC_TRIM_PATTERN, process_escape_sequences
-from lark import Token, Tree
+from lark import Lark, Token, Tree
 
+from oidclint.cache import Cache, make_key
 from oidclint.source import Span
 
 _EXPRESSION_PREFIX = "x = ("
@@ -147,12 +148,70 @@ def read_block(node: Tree, path: str) -> Block:
     )
 
 
-def load_parser() -> None:
-    """Builds python-hcl2's parser now (about 0.15 s), so processes forked afterwards share
-    it instead of each building its own."""
+_parser: Lark | None = None
+
+
+def load_parser(cache: Cache | None = None) -> None:
+    """Builds the parser now, so that processes forked afterwards share it instead of each
+    building its own; from the ``cache`` when it holds the parser's tables.
+
+    The parser is python-hcl2's (same grammar, same post-lexer) without Lark's
+    ``propagate_positions``, which took more than half of the parsing time: ``_place`` gives
+    the trees the same positions in one pass afterwards."""
+    global _parser
+    if _parser is not None:
+        return
+    key = make_key("hcl2 parser tables") if cache is not None and cache.enabled else None
+    if key is not None and isinstance(tables := cache.get(key, counted=False), bytes):
+        try:
+            _parser = Lark.load(io.BytesIO(tables))
+            return
+        except Exception:  # noqa: BLE001 - damaged tables: built again below
+            pass
     from hcl2.parser import parser
 
-    parser()
+    buffer = io.BytesIO()
+    parser().save(buffer, exclude_options=("propagate_positions",))
+    if key is not None:
+        cache.put(key, buffer.getvalue(), counted=False)
+    buffer.seek(0)
+    _parser = Lark.load(buffer)
+
+
+def parse_tree(text: str) -> Tree:
+    """The Lark tree of a Terraform file (or snippet), every subtree positioned; raises what
+    the parser raises. The added new line is python-hcl2's: its grammar ends statements with
+    one."""
+    load_parser()
+    assert _parser is not None
+    tree = _parser.parse(text + "\n")
+    _place(tree)
+    return tree
+
+
+def _place(tree: Tree) -> None:
+    """Positions of every subtree, as Lark's ``propagate_positions`` sets them: from the
+    start of its first token to the end of its last one (the grammar names every terminal,
+    so no token is left out of the tree); a subtree without tokens stays ``empty``."""
+    stack: list[tuple[Tree, bool]] = [(tree, False)]
+    while stack:
+        node, children_placed = stack.pop()
+        if not children_placed:
+            stack.append((node, True))
+            stack.extend((c, False) for c in node.children if isinstance(c, Tree))
+            continue
+        first = next((c if isinstance(c, Token) else c.meta for c in node.children
+                      if isinstance(c, Token) or isinstance(c, Tree) and not c.meta.empty),
+                     None)
+        if first is None:
+            continue
+        last = next((c if isinstance(c, Token) else c.meta for c in reversed(node.children)
+                     if isinstance(c, Token) or isinstance(c, Tree) and not c.meta.empty))
+        meta = node.meta
+        meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
+        meta.end_line, meta.end_column, meta.end_pos = (last.end_line, last.end_column,
+                                                        last.end_pos)
+        meta.empty = False
 
 
 def parse_file(text: str, path: str, at: Span | None = None) -> list[Block]:
@@ -162,7 +221,7 @@ def parse_file(text: str, path: str, at: Span | None = None) -> list[Block]:
     models of registry modules are written by oidclint, so what they produce is shown where
     the user's ``module`` block calls them.
     """
-    tree = hcl2.parses_to_tree(text)
+    tree = parse_tree(text)
     if at is not None:
         _pin(tree, at)
     body = next(c for c in tree.children if is_tree(c, "body"))
@@ -206,7 +265,7 @@ def heredoc_body(token: Token) -> tuple[str, list[int]]:
 
 def parse_expression(text: str, line: int, column: int) -> Tree:
     """An expression written inside a template (``${ ... }``), positioned where it is written."""
-    tree = hcl2.parses_to_tree(_EXPRESSION_PREFIX + text + ")")
+    tree = parse_tree(_EXPRESSION_PREFIX + text + ")")
     attribute = next(n for n in tree.iter_subtrees_topdown() if n.data == "attribute")
     term = attribute.children[-1]
     inner = subtrees(term)[0]

@@ -26,7 +26,7 @@ from oidclint.hcl.policy_text import PolicyTextError
 from oidclint.hcl.resources import eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
-from oidclint.hcl.syntax import Block, parse_file
+from oidclint.hcl.syntax import Block, load_parser, parse_file
 from oidclint.hcl.values import MISSING, EvalError, to_number, to_text, with_ref, with_span
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
@@ -76,7 +76,6 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
               if target != folder}
     roots = [folder for folder in scanned if folder not in called]
     tfvars = [f for f in files if f.kind == "tfvars"]
-    variables = root_variables(tfvars, list(var_files), inventory.diagnostics)
     results: dict[str, RootResult] = {}
     keys: dict[str, str] = {}
     if cache is not None and cache.enabled:
@@ -90,6 +89,9 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
                 inventory.cached += [f.path for needed in _tree(folder, calls)
                                      for f in scanned[needed]]
     pending = [folder for folder in roots if folder not in results]
+    if pending or tfvars or var_files:
+        load_parser(cache)  # before the workers fork, so that they share it
+    variables = root_variables(tfvars, list(var_files), inventory.diagnostics)
     # Neighbouring roots tend to share modules: each group parses a shared one once.
     groups = pool.split(pending) if pool else ([pending] if pending else [])
     tasks = []

@@ -14,10 +14,9 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-import hcl2
 
 from oidclint.hcl.evaluate import Environment, Evaluator
-from oidclint.hcl.syntax import is_tree, read_body
+from oidclint.hcl.syntax import is_tree, parse_tree, read_body
 from oidclint.hcl.values import EvalError
 from oidclint.model import Diagnostic
 from oidclint.parsers.located import LoadError, load_documents
@@ -74,7 +73,7 @@ def _values(file: SourceFile, diagnostics: list[Diagnostic]) -> dict[str, Any]:
 
 
 def _hcl_values(file: SourceFile) -> dict[str, Any]:
-    tree = hcl2.parses_to_tree(file.text)
+    tree = parse_tree(file.text)
     body = next(c for c in tree.children if is_tree(c, "body"))
     attributes, _ = read_body(body, file.path)
     environment = Environment()

@@ -1,0 +1,113 @@
+"""Tree positions: ``oidclint.hcl.syntax`` parses with python-hcl2's grammar but without
+Lark's ``propagate_positions`` and places every subtree itself, in one pass. Every span a
+finding points at comes from there, so the positions must be exactly those Lark computes,
+on every Terraform file of the fixtures and sample stacks and on generated expressions."""
+
+from __future__ import annotations
+
+import hcl2
+import pytest
+from conftest import FIXTURES, SAMPLES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Token, Tree
+from oidclint.cache import Cache
+from oidclint.hcl import syntax
+
+TF_FILES = sorted([*FIXTURES.rglob("*.tf"), *SAMPLES.rglob("*.tf")])
+
+
+def _positions(tree: Tree) -> list[tuple]:
+    """Every subtree's rule and position, and every token's, in tree order."""
+    found = []
+    for sub in tree.iter_subtrees_topdown():
+        meta = sub.meta
+        found.append((sub.data, meta.empty) if meta.empty else (
+            sub.data, meta.line, meta.column, meta.end_line, meta.end_column,
+            meta.start_pos, meta.end_pos))
+        found += [(t.type, t.line, t.column, t.end_line, t.end_column)
+                  for t in sub.children if isinstance(t, Token)]
+    return found
+
+
+def _same_as_lark(text: str) -> None:
+    try:
+        expected = _positions(hcl2.parses_to_tree(text))
+    except Exception as exc:  # noqa: BLE001 - then ours must fail the same way
+        with pytest.raises(type(exc)):
+            syntax.parse_tree(text)
+        return
+    assert _positions(syntax.parse_tree(text)) == expected
+
+
+def test_there_are_files_to_compare():
+    assert len(TF_FILES) > 200
+
+
+@pytest.mark.parametrize("path", TF_FILES, ids=lambda p: str(p.relative_to(p.parents[2])))
+def test_every_fixture_file_gets_the_positions_lark_gives(path):
+    text = path.read_text(encoding="utf-8")
+    _same_as_lark(text)
+
+
+def test_the_trees_carry_positions_at_all():
+    tree = syntax.parse_tree('resource "a" "b" {\n  x = [1,\n    2]\n}\n')
+    block = next(tree.find_data("block"))
+    assert (block.meta.line, block.meta.column, block.meta.end_line) == (1, 1, 4)
+    assert next(tree.find_data("tuple")).meta.end_line == 3
+
+
+_ATOMS = st.sampled_from(["1", "x", '"a"', "var.v", "null", "true", '"${x}y"', "[]", "{}",
+                          "f(1, 2)", "a.b[0]", "[for i in x : i]", "{ k = 1 }"])
+
+
+@st.composite
+def expressions(draw, depth=0):
+    if depth > 3 or draw(st.booleans()):
+        return draw(_ATOMS)
+    inner = [draw(expressions(depth + 1)) for _ in range(draw(st.integers(1, 3)))]
+    shape = draw(st.sampled_from(["binary", "tuple", "object", "call", "cond", "paren"]))
+    if shape == "binary":
+        op = draw(st.sampled_from([" + ", "\n  + ", " == ", " && ", " * "]))
+        return op.join(inner)
+    if shape == "tuple":
+        return "[" + draw(st.sampled_from([", ", ",\n  "])).join(inner) + "]"
+    if shape == "object":
+        return "{\n" + "\n".join(f"  k{i} = {e}" for i, e in enumerate(inner)) + "\n}"
+    if shape == "call":
+        return "f(" + ", ".join(inner) + ")"
+    if shape == "cond":
+        return f"{inner[0]} ? {inner[-1]} : {inner[0]}"
+    return f"({inner[0]})"
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions(), st.sampled_from(["", "# note\n", "\n\n"]))
+def test_generated_expressions_get_the_positions_lark_gives(expression, before):
+    _same_as_lark(f'{before}locals {{\n  value = {expression}\n}}\n')
+
+
+def test_the_parser_tables_come_from_the_cache_the_second_time(tmp_path, monkeypatch):
+    cache = Cache(tmp_path / "cache")
+    monkeypatch.setattr(syntax, "_parser", None)
+    syntax.load_parser(cache)
+    built = syntax._parser
+    entries = list((tmp_path / "cache" / "entries").rglob("*.pickle"))
+    assert len(entries) == 1 and (cache.stats.written, cache.stats.hits) == (0, 0)
+    monkeypatch.setattr(syntax, "_parser", None)
+    syntax.load_parser(cache)
+    assert syntax._parser is not built
+    text = 'locals {\n  a = "b"\n}\n'
+    assert _positions(syntax.parse_tree(text)) == _positions(hcl2.parses_to_tree(text))
+
+
+def test_damaged_parser_tables_are_built_again(tmp_path, monkeypatch):
+    cache = Cache(tmp_path / "cache")
+    monkeypatch.setattr(syntax, "_parser", None)
+    syntax.load_parser(cache)
+    (entry,) = (tmp_path / "cache" / "entries").rglob("*.pickle")
+    key = entry.stem
+    cache.put(key, b"not a parser", counted=False)
+    monkeypatch.setattr(syntax, "_parser", None)
+    syntax.load_parser(cache)
+    assert syntax.parse_tree("a = 1\n").data == "start"
