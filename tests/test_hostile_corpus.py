@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from oidclint import discovery
 from oidclint.config import Config
@@ -24,6 +25,28 @@ MARKER = "oidclint-hostile-marker"  # what the python/object tags in the corpus 
 WORKFLOW = ".github/workflows/deploy.yml"
 GITLAB = ".gitlab-ci.yml"
 W, N, E = "WARNING", "NOTE", "ERROR"
+
+# YAML and JSON are read with libyaml where PyYAML has it (its wheels do), else with PyYAML's
+# own scanner: the two word some errors differently.
+LIBYAML = yaml.__with_libyaml__
+UNCLOSED_LIST = ("did not find expected ',' or ']'" if LIBYAML
+                 else "expected ',' or ']', but got '<stream end>'")
+NO_NODE = ("did not find expected node content" if LIBYAML
+           else "expected the node content, but found '<stream end>'")
+SECOND_DOCUMENT = ("did not find expected <document start>" if LIBYAML
+                   else "expected '<document start>', but found '<scalar>'")
+TRUNCATED_JSON_SPAN = (2, 1) if LIBYAML else (1, 107)  # libyaml: after the last line break
+TRUNCATED_JSON_AT = "line {}, column {}".format(*TRUNCATED_JSON_SPAN)
+
+
+def too_deep(what: str, line: int, column: int) -> list[tuple[str, str, tuple[int, int] | None]]:
+    """libyaml stops at 1,000 levels and says where; PyYAML's own composer runs out of
+    Python stack."""
+    if LIBYAML:
+        return [(f"{what} syntax error: line {line}, column {column}: exceeded maximum "
+                 "nesting depth", W, (line, column))]
+    return [(f"{what} syntax error: nested too deeply to read", W, None)]
+
 
 # corpus file -> (where it is put in the scanned tree, [(message, level, (line, column))]).
 CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
@@ -47,8 +70,7 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "nul-bytes.tf": ("nul-bytes.tf", [("binary file (contains NUL bytes)", W, None)]),
     # GitHub Actions
     "workflow-truncated.yml": (WORKFLOW, [
-        ("YAML syntax error: line 5, column 1: expected ',' or ']', but got '<stream end>'", W,
-         (5, 1))]),
+        (f"YAML syntax error: line 5, column 1: {UNCLOSED_LIST}", W, (5, 1))]),
     "workflow-list.yml": (WORKFLOW, [
         ("not a workflow: the top level is not a mapping", N, (1, 1))]),
     "workflow-wrong-types.yml": (WORKFLOW, [
@@ -70,8 +92,7 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "utf16-be-bom-workflow.yml": (WORKFLOW, []),
     # GitLab CI
     "gitlab-ci-truncated.yml": (GITLAB, [
-        ("YAML syntax error: line 3, column 1: expected ',' or ']', but got '<stream end>'", W,
-         (3, 1))]),
+        (f"YAML syntax error: line 3, column 1: {UNCLOSED_LIST}", W, (3, 1))]),
     "gitlab-ci-list.yml": (GITLAB, [("the CI configuration is not a mapping", W, (1, 1))]),
     "gitlab-ci-wrong-types.yml": (GITLAB, []),
     "python-tag-gitlab-ci.yml": (GITLAB, [
@@ -82,14 +103,11 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
          "bomb?)", W, None)]),
     # CloudFormation
     "cloudformation-truncated.yaml": ("cloudformation-truncated.yaml", [
-        ("YAML/JSON syntax error: line 7, column 1: expected the node content, but found "
-         "'<stream end>'", W, (7, 1))]),
+        (f"YAML/JSON syntax error: line 7, column 1: {NO_NODE}", W, (7, 1))]),
     "cloudformation-truncated.json": ("cloudformation-truncated.json", [
-        ("YAML/JSON syntax error: line 1, column 107: expected the node content, but found "
-         "'<stream end>'", W, (1, 107))]),
+        (f"YAML/JSON syntax error: {TRUNCATED_JSON_AT}: {NO_NODE}", W, TRUNCATED_JSON_SPAN)]),
     "cloudformation-trailing.json": ("cloudformation-trailing.json", [
-        ("YAML/JSON syntax error: line 1, column 61: expected '<document start>', but found "
-         "'<scalar>'", W, (1, 61))]),
+        (f"YAML/JSON syntax error: line 1, column 61: {SECOND_DOCUMENT}", W, (1, 61))]),
     "cloudformation-wrong-types.yaml": ("cloudformation-wrong-types.yaml", [
         ("Provider.ClientIdList is not a list", W, (16, 42)),
         ("Provider.Url is not a string", W, (16, 23)),
@@ -117,8 +135,7 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("not UTF-8 text (invalid byte at offset 209)", W, None)]),
     # Kubernetes
     "serviceaccount-truncated.yaml": ("serviceaccount-truncated.yaml", [
-        ("YAML syntax error: line 5, column 1: expected ',' or ']', but got '<stream end>'", W,
-         (5, 1))]),
+        (f"YAML syntax error: line 5, column 1: {UNCLOSED_LIST}", W, (5, 1))]),
     "serviceaccount-wrong-types.yaml": ("serviceaccount-wrong-types.yaml", []),
     "python-tag-serviceaccount.yaml": ("python-tag-serviceaccount.yaml", [
         ("YAML syntax error: line 3, column 11: could not determine a constructor for the tag "
@@ -271,13 +288,15 @@ def test_a_10_mb_line_over_the_default_limit_is_reported(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name, template", [
     ("long.tf", 'locals {\n  x = "%s"\n}\n'),
-    ("long.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: "%s"\nResources: {}\n'),
+    # libyaml reads a 10 MB string in a fraction of a second, but not five million list items.
+    ("long.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: [%s]\nResources: {}\n'),
 ])
 def test_a_10_mb_line_within_a_raised_limit_is_stopped_by_the_time_budget(
         tmp_path, monkeypatch, name, template):
     # Both parsers take well over ten seconds on it; the budget ends the work on the file.
     monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
-    report = scan_tree(tmp_path, monkeypatch, {name: template % ("a" * (10 * 1024 * 1024))},
+    line = "a" * (10 * 1024 * 1024) if name.endswith(".tf") else "a," * (5 * 1024 * 1024)
+    report = scan_tree(tmp_path, monkeypatch, {name: template % line},
                        config=Config(time_budget=1.0))
     assert outcome(report, name) == [("took longer than the 1 s time budget; not read", E, None)]
     assert findings(report) == [("OIDC201", "good.tf")]
@@ -289,20 +308,17 @@ DEEP = 100_000
 @pytest.mark.parametrize("name, text, expected", [
     ("deep.tf.json", '{"locals": {"x": ' + "[" * DEEP + "]" * DEEP + "}}",
      [("Terraform JSON syntax error: line 1, column 1: nested too deeply to read", W, (1, 1))]),
-    # Nested mappings: PyYAML's scanner is quadratic in nested flow sequences (``[[[...``),
-    # which only the time budget bounds.
+    # Nested mappings: PyYAML's own scanner is quadratic in nested flow sequences
+    # (``[[[...``), which only the time budget bounds.
     ("deep.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": '
-     + '{"a": ' * DEEP + "1" + "}" * DEEP + "}",
-     [("YAML/JSON syntax error: nested too deeply to read", W, None)]),
+     + '{"a": ' * DEEP + "1" + "}" * DEEP + "}", too_deep("YAML/JSON", 1, 6051)),
     ("deep.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nResources: '
-     + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
-     [("YAML/JSON syntax error: nested too deeply to read", W, None)]),
+     + "{a: " * DEEP + "1" + "}" * DEEP + "\n", too_deep("YAML/JSON", 2, 4008)),
     (WORKFLOW, "on: push\njobs: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
-     [("YAML syntax error: nested too deeply to read", W, None)]),
-    (GITLAB, "deploy: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
-     [("YAML syntax error: nested too deeply to read", W, None)]),
-    ("sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
-     [("YAML syntax error: nested too deeply to read", W, None)]),
+     too_deep("YAML", 2, 4003)),
+    (GITLAB, "deploy: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n", too_deep("YAML", 1, 4005)),
+    ("sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: "
+     + "{a: " * DEEP + "1" + "}" * DEEP + "\n", too_deep("YAML", 3, 4007)),
 ])
 def test_json_and_yaml_nested_100000_deep_are_reported(tmp_path, monkeypatch, name, text,
                                                        expected):

@@ -193,20 +193,24 @@ def _place(tree: Tree) -> None:
     """Positions of every subtree, as Lark's ``propagate_positions`` sets them: from the
     start of its first token to the end of its last one (the grammar names every terminal,
     so no token is left out of the tree); a subtree without tokens stays ``empty``."""
-    stack: list[tuple[Tree, bool]] = [(tree, False)]
-    while stack:
-        node, children_placed = stack.pop()
-        if not children_placed:
-            stack.append((node, True))
-            stack.extend((c, False) for c in node.children if isinstance(c, Tree))
-            continue
-        first = next((c if isinstance(c, Token) else c.meta for c in node.children
-                      if isinstance(c, Token) or isinstance(c, Tree) and not c.meta.empty),
-                     None)
+    order, stack = [], [tree]
+    while stack:  # parents before their children...
+        node = stack.pop()
+        order.append(node)
+        stack.extend(c for c in node.children if isinstance(c, Tree))
+    for node in reversed(order):  # ...so children are placed before their parents
+        first = last = None
+        for child in node.children:
+            if isinstance(child, Token):
+                last = child
+            elif isinstance(child, Tree) and not child.meta.empty:
+                last = child.meta
+            else:
+                continue
+            if first is None:
+                first = last
         if first is None:
             continue
-        last = next((c if isinstance(c, Token) else c.meta for c in reversed(node.children)
-                     if isinstance(c, Token) or isinstance(c, Tree) and not c.meta.empty))
         meta = node.meta
         meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
         meta.end_line, meta.end_column, meta.end_pos = (last.end_line, last.end_column,
