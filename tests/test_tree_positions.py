@@ -1,7 +1,8 @@
 """Tree positions: ``oidclint.hcl.syntax`` parses with python-hcl2's grammar but without
-Lark's ``propagate_positions`` and places every subtree itself, in one pass. Every span a
-finding points at comes from there, so the positions must be exactly those Lark computes,
-on every Terraform file of the fixtures and sample stacks and on generated expressions."""
+Lark's ``propagate_positions``, and places a subtree by its tokens when asked
+(``span_of_node``). Every span a finding points at comes from there, so each subtree's span
+must be the one Lark's own positions give, on every Terraform file of the fixtures and
+sample stacks and on generated expressions."""
 
 from __future__ import annotations
 
@@ -13,18 +14,30 @@ from hypothesis import strategies as st
 from lark import Token, Tree
 from oidclint.cache import Cache
 from oidclint.hcl import syntax
+from oidclint.source import Span
 
 TF_FILES = sorted([*FIXTURES.rglob("*.tf"), *SAMPLES.rglob("*.tf")])
 
 
-def _positions(tree: Tree) -> list[tuple]:
-    """Every subtree's rule and position, and every token's, in tree order."""
+def _lark_span(node: Tree | Token) -> Span:
+    """The span as it was computed from Lark's own positions (``propagate_positions``)."""
+    if isinstance(node, Token):
+        return syntax.span_of_node("f.tf", node)
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Span("f.tf", 1, 1)
+    last = syntax._last_token(node)
+    if last is None:
+        return Span("f.tf", meta.line, meta.column, meta.end_line, meta.end_column)
+    end = syntax.span_of_node("f.tf", last)
+    return Span("f.tf", meta.line, meta.column, end.end_line, end.end_column)
+
+
+def _positions(tree: Tree, span_of) -> list[tuple]:
+    """Every subtree's rule and span, and every token's position, in tree order."""
     found = []
     for sub in tree.iter_subtrees_topdown():
-        meta = sub.meta
-        found.append((sub.data, meta.empty) if meta.empty else (
-            sub.data, meta.line, meta.column, meta.end_line, meta.end_column,
-            meta.start_pos, meta.end_pos))
+        found.append((sub.data, span_of(sub)))
         found += [(t.type, t.line, t.column, t.end_line, t.end_column)
                   for t in sub.children if isinstance(t, Token)]
     return found
@@ -32,12 +45,13 @@ def _positions(tree: Tree) -> list[tuple]:
 
 def _same_as_lark(text: str) -> None:
     try:
-        expected = _positions(hcl2.parses_to_tree(text))
+        expected = _positions(hcl2.parses_to_tree(text), _lark_span)
     except Exception as exc:  # noqa: BLE001 - then ours must fail the same way
         with pytest.raises(type(exc)):
             syntax.parse_tree(text)
         return
-    assert _positions(syntax.parse_tree(text)) == expected
+    assert _positions(syntax.parse_tree(text),
+                      lambda node: syntax.span_of_node("f.tf", node)) == expected
 
 
 def test_there_are_files_to_compare():
@@ -50,11 +64,10 @@ def test_every_fixture_file_gets_the_positions_lark_gives(path):
     _same_as_lark(text)
 
 
-def test_the_trees_carry_positions_at_all():
+def test_subtrees_are_placed_at_all():
     tree = syntax.parse_tree('resource "a" "b" {\n  x = [1,\n    2]\n}\n')
-    block = next(tree.find_data("block"))
-    assert (block.meta.line, block.meta.column, block.meta.end_line) == (1, 1, 4)
-    assert next(tree.find_data("tuple")).meta.end_line == 3
+    assert syntax.span_of_node("f.tf", next(tree.find_data("block"))) == Span("f.tf", 1, 1, 4, 2)
+    assert syntax.span_of_node("f.tf", next(tree.find_data("tuple"))) == Span("f.tf", 2, 7, 3, 7)
 
 
 _ATOMS = st.sampled_from(["1", "x", '"a"', "var.v", "null", "true", '"${x}y"', "[]", "{}",
@@ -98,7 +111,8 @@ def test_the_parser_tables_come_from_the_cache_the_second_time(tmp_path, monkeyp
     syntax.load_parser(cache)
     assert syntax._parser is not built
     text = 'locals {\n  a = "b"\n}\n'
-    assert _positions(syntax.parse_tree(text)) == _positions(hcl2.parses_to_tree(text))
+    assert _positions(syntax.parse_tree(text), lambda node: syntax.span_of_node("f.tf", node)) \
+        == _positions(hcl2.parses_to_tree(text), _lark_span)
 
 
 def test_damaged_parser_tables_are_built_again(tmp_path, monkeypatch):

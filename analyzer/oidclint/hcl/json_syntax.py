@@ -376,11 +376,7 @@ class _HclWriter:
                 source = self.starts[offset] if offset < len(self.starts) else self.ends[-1]
             return self.source.position(source)
 
-        for subtree in tree.iter_subtrees():
-            meta = subtree.meta
-            if not getattr(meta, "empty", True):
-                meta.line, meta.column = moved(meta.line, meta.column, False)
-                meta.end_line, meta.end_column = moved(meta.end_line, meta.end_column, True)
+        for subtree in tree.iter_subtrees():  # subtrees are placed by their tokens
             for child in subtree.children:
                 if isinstance(child, Token) and child.line is not None:
                     child.line, child.column = moved(child.line, child.column, False)

@@ -22,18 +22,36 @@ _EXPRESSION_PREFIX = "x = ("
 
 
 def span_of_node(path: str, node: Tree | Token) -> Span:
+    """Where a token or subtree is: from its first token to its last meaningful one (see
+    ``_last_token``); a subtree without tokens is placed at the start of the file. Computed
+    from the tokens when asked, as Lark's ``propagate_positions`` would have placed the
+    subtree, without that option's cost on every node of every tree."""
     if isinstance(node, Token):
         if node.type in ("HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM"):
             return heredoc_span(path, node)
         return Span(path, node.line, node.column, node.end_line, node.end_column)
-    meta = node.meta
-    if getattr(meta, "empty", True):
+    first = _edge_token(node, 0)
+    if first is None:
         return Span(path, 1, 1)
     last = _last_token(node)
     if last is None:
-        return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+        final = _edge_token(node, -1)
+        return Span(path, first.line, first.column, final.end_line, final.end_column)
     end = span_of_node(path, last)
-    return Span(path, meta.line, meta.column, end.end_line, end.end_column)
+    return Span(path, first.line, first.column, end.end_line, end.end_column)
+
+
+def _edge_token(node: Tree, edge: int) -> Token | None:
+    """The first (``edge`` 0) or last (-1) token of a subtree, whatever it is."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Token):
+            return current
+        if isinstance(current, Tree):
+            children = current.children
+            stack.extend(reversed(children) if edge == 0 else children)
+    return None
 
 
 def _last_token(node: Tree) -> Token | None:
@@ -156,8 +174,8 @@ def load_parser(cache: Cache | None = None) -> None:
     building its own; from the ``cache`` when it holds the parser's tables.
 
     The parser is python-hcl2's (same grammar, same post-lexer) without Lark's
-    ``propagate_positions``, which took more than half of the parsing time: ``_place`` gives
-    the trees the same positions in one pass afterwards."""
+    ``propagate_positions``, which took more than half of the parsing time: subtrees are
+    placed by their tokens when asked (``span_of_node``)."""
     global _parser
     if _parser is not None:
         return
@@ -179,43 +197,12 @@ def load_parser(cache: Cache | None = None) -> None:
 
 
 def parse_tree(text: str) -> Tree:
-    """The Lark tree of a Terraform file (or snippet), every subtree positioned; raises what
+    """The Lark tree of a Terraform file (or snippet), its tokens positioned; raises what
     the parser raises. The added new line is python-hcl2's: its grammar ends statements with
     one."""
     load_parser()
     assert _parser is not None
-    tree = _parser.parse(text + "\n")
-    _place(tree)
-    return tree
-
-
-def _place(tree: Tree) -> None:
-    """Positions of every subtree, as Lark's ``propagate_positions`` sets them: from the
-    start of its first token to the end of its last one (the grammar names every terminal,
-    so no token is left out of the tree); a subtree without tokens stays ``empty``."""
-    order, stack = [], [tree]
-    while stack:  # parents before their children...
-        node = stack.pop()
-        order.append(node)
-        stack.extend(c for c in node.children if isinstance(c, Tree))
-    for node in reversed(order):  # ...so children are placed before their parents
-        first = last = None
-        for child in node.children:
-            if isinstance(child, Token):
-                last = child
-            elif isinstance(child, Tree) and not child.meta.empty:
-                last = child.meta
-            else:
-                continue
-            if first is None:
-                first = last
-        if first is None:
-            continue
-        meta = node.meta
-        meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
-        meta.end_line, meta.end_column, meta.end_pos = (last.end_line, last.end_column,
-                                                        last.end_pos)
-        meta.empty = False
+    return _parser.parse(text + "\n")
 
 
 def parse_file(text: str, path: str, at: Span | None = None) -> list[Block]:
@@ -236,10 +223,6 @@ def _pin(tree: Tree, span: Span) -> None:
     end_line = span.end_line or span.line
     end_column = span.end_column or span.column
     for sub in tree.iter_subtrees():
-        meta = sub.meta
-        if not getattr(meta, "empty", True):
-            meta.line, meta.column, meta.end_line, meta.end_column = (
-                span.line, span.column, end_line, end_column)
         for child in sub.children:
             if isinstance(child, Token) and child.line is not None:
                 child.line, child.column = span.line, span.column
@@ -283,10 +266,6 @@ def _move(tree: Tree, line: int, column_shift: int) -> None:
         return (line, col + column_shift) if ln == 1 else (line + ln - 1, col)
 
     for sub in tree.iter_subtrees():
-        meta = sub.meta
-        if not getattr(meta, "empty", True):
-            meta.line, meta.column = line_col(meta.line, meta.column)
-            meta.end_line, meta.end_column = line_col(meta.end_line, meta.end_column)
         for child in sub.children:
             if isinstance(child, Token) and child.line is not None:
                 child.line, child.column = line_col(child.line, child.column)
