@@ -52,7 +52,7 @@ def _fail(value: int) -> int:
 def test_one_worker_runs_in_this_process():
     with Pool(1) as pool:
         assert pool.workers == 1
-        assert pool.map(_pid, range(5)) == [os.getpid()] * 5
+        assert pool.submit(_pid, range(5))() == [os.getpid()] * 5
 
 
 def test_zero_or_negative_workers_mean_one():
@@ -64,7 +64,7 @@ def test_workers_run_elsewhere_and_results_keep_task_order():
     count = 40
     tasks = [(index, (count - index) * 0.002) for index in range(count)]
     with Pool(2) as pool:
-        results = pool.map(_slow_then_fast, tasks)
+        results = pool.submit(_slow_then_fast, tasks)()
     assert [index for index, _ in results] == list(range(count))
     pids = {pid for _, pid in results}
     assert os.getpid() not in pids
@@ -93,34 +93,34 @@ def test_a_single_task_runs_here_even_with_several_workers():
         waiting = pool.submit(_record, [7])
         assert _CALLS == []
         assert waiting() == [70] and _CALLS == [7]
-        assert pool.map(_pid, [None]) == [os.getpid()]
+        assert pool.submit(_pid, [None])() == [os.getpid()]
 
 
 def test_no_tasks_give_no_results():
     with Pool(2) as pool:
-        assert pool.map(_pid, []) == []
+        assert pool.submit(_pid, [])() == []
 
 
 def test_an_exception_in_a_task_reaches_the_caller():
     with Pool(2) as pool, pytest.raises(ValueError, match="task"):
-        pool.map(_fail, [1, 2, 3])
+        pool.submit(_fail, [1, 2, 3])()
 
 
 def test_a_dead_worker_makes_the_pool_go_on_in_this_process():
     parent = os.getpid()
     with Pool(2) as pool:
-        assert pool.map(_die_in_a_worker, [(i, parent) for i in range(6)]) == [
+        assert pool.submit(_die_in_a_worker, [(i, parent) for i in range(6)])() == [
             0, 2, 4, 6, 8, 10]
         assert pool.workers == 1
         # From then on everything runs here.
-        assert pool.map(_pid, range(3)) == [parent] * 3
+        assert pool.submit(_pid, range(3))() == [parent] * 3
 
 
 def test_a_closed_pool_starts_again_when_used():
     with Pool(2) as pool:
-        first = pool.map(_slow_then_fast, [(i, 0) for i in range(4)])
+        first = pool.submit(_slow_then_fast, [(i, 0) for i in range(4)])()
         pool.close()
-        second = pool.map(_slow_then_fast, [(i, 0) for i in range(4)])
+        second = pool.submit(_slow_then_fast, [(i, 0) for i in range(4)])()
     assert [i for i, _ in first] == [i for i, _ in second] == [0, 1, 2, 3]
     assert os.getpid() not in {pid for _, pid in first + second}
 
@@ -164,12 +164,12 @@ def _with_a_thread_running(check):
 
 
 def test_workers_started_while_a_thread_runs_still_work():
-    results = _with_a_thread_running(lambda pool: pool.map(_state, list(range(20))))
+    results = _with_a_thread_running(lambda pool: pool.submit(_state, list(range(20)))())
     assert [value for value, _ in results] == list(range(1, 21))
 
 
 def test_workers_started_while_a_thread_runs_are_not_forked():
-    results = _with_a_thread_running(lambda pool: pool.map(_state, list(range(4))))
+    results = _with_a_thread_running(lambda pool: pool.submit(_state, list(range(4)))())
     # A forked worker would see the state this process had when it started them.
     assert {state for _, state in results} == {"as imported"}
 
@@ -189,10 +189,11 @@ def test_workers_ignore_interrupts_and_collect_garbage_as_this_process_does(thre
     gc.set_threshold(123_456, 17, 19)
     try:
         if thread_running:
-            results = _with_a_thread_running(lambda pool: pool.map(_worker_settings, [1, 2, 3]))
+            results = _with_a_thread_running(
+                lambda pool: pool.submit(_worker_settings, [1, 2, 3])())
         else:
             with Pool(2) as pool:
-                results = pool.map(_worker_settings, [1, 2, 3])
+                results = pool.submit(_worker_settings, [1, 2, 3])()
     finally:
         gc.set_threshold(*before)
     assert {pid for *_, pid in results} - {os.getpid()}

@@ -60,6 +60,8 @@ def test_both_loaders_give_the_same_values_at_the_same_spans(path):
     "k: |\n  line\n  two\nm: >-\n  folded\n  text\nq: 'it''s'\n",
     "---\na: 1\n---\nb: 2\n",
     "é: ünïcode\nnested:\n  - x: 1\n    y: [a, b]\n",
+    "a: 'x\u2028y'\nb: \"p\u0085q\"\nc: [1,\n  2]\n",  # line breaks YAML counts beyond \\n
+    "k: v\r\nl:\r\n  - 1\r\n",
 ])
 def test_both_loaders_agree_on_anchors_tags_blocks_and_documents(text):
     assert _load(text, "x.yaml", located._LOADER) == _load(text, "x.yaml", located._LocatedLoader)

@@ -42,7 +42,7 @@ def workers_for(jobs: int | None, text_bytes: int) -> int:
 
 
 class Pool:
-    """``workers`` processes, started by ``start`` (or the first ``map``), stopped by
+    """``workers`` processes, started by ``start`` (or the first ``submit``), stopped by
     ``close``; with one worker everything runs in this process."""
 
     def __init__(self, workers: int) -> None:
@@ -81,9 +81,6 @@ class Pool:
         count = min(len(items), self.workers * 4) if self.workers > 1 else 1
         size = -(-len(items) // count)
         return [list(items[i:i + size]) for i in range(0, len(items), size)]
-
-    def map(self, function: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Result]:
-        return self.submit(function, tasks)()
 
     def submit(self, function: Callable[[Task], Result],
                tasks: Sequence[Task]) -> Callable[[], list[Result]]:

@@ -1,7 +1,8 @@
 """The raw python-hcl2 (Lark) tree, read as blocks and attributes with spans.
 
-python-hcl2's grammar keeps every token, and each subtree gets its position (hcl2/hcl2.lark). Nested
-blocks are read on demand, so a deeply nested file costs nothing until something asks.
+python-hcl2's grammar keeps every token (hcl2/hcl2.lark), and a subtree is placed by its
+tokens. Nested blocks are read on demand, so a deeply nested file costs nothing until
+something asks.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def load_parser(cache: Cache | None = None) -> None:
     building its own; from the ``cache`` when it holds the parser's tables.
 
     The parser is python-hcl2's (same grammar, same post-lexer) without Lark's
-    ``propagate_positions``, which took more than half of the parsing time: subtrees are
+    ``propagate_positions``, which took about a third of the parsing time: subtrees are
     placed by their tokens when asked (``span_of_node``)."""
     global _parser
     if _parser is not None:

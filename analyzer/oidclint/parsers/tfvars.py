@@ -14,7 +14,6 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-
 from oidclint.hcl.evaluate import Environment, Evaluator
 from oidclint.hcl.syntax import is_tree, parse_tree, read_body
 from oidclint.hcl.values import EvalError
