@@ -237,6 +237,21 @@ def row(label: str, runs: list[Run], findings, files) -> str:
             + (f"{max(pss):.0f}" if pss else "-") + f" | {files} | {findings} |")
 
 
+REFERENCE = "sum(range(30_000_000))"
+"""A fixed pure-Python workload, timed before and after the runs: on a shared machine whose
+speed changes from minute to minute, it tells whether two benchmark runs can be compared."""
+
+
+def reference_seconds() -> float:
+    """Wall time of ``REFERENCE`` in a fresh interpreter (the fastest of three)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", REFERENCE], check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", type=Path)
@@ -251,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="pass --jobs N to oidclint")
     args = parser.parse_args(argv)
 
+    before = reference_seconds()
     results = oidclint_runs(args.oidclint_bin, args.tree, args.runs, not args.cold_only,
                             args.jobs)
+    after = reference_seconds()
     first = results["cold"][0].report
     files = first.get("files_scanned", "?")
     lines = [f"Tree: `{args.tree}`; cache options detected: "
@@ -281,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
                          / statistics.median(r.cpu for r in results["cold"]))
             lines += ["", f"checkov / oidclint cold: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU"]
     lines += ["", "Report counts: " + (", ".join(f"{k}={v}" for k, v in counts.items())
-                                      or "no files_parsed/files_skipped in the JSON report")]
+                                      or "no files_parsed/files_skipped in the JSON report"),
+              f"Fastest cold run: {min(r.wall for r in results['cold']):.2f} s wall.",
+              f"Machine reference (`python -c \"{REFERENCE}\"`, fastest of 3): {before:.2f} s "
+              f"before the runs, {after:.2f} s after."]
     print("\n".join(lines))
     return 0
 
