@@ -51,8 +51,9 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
                     cache: Cache | None = None,
                     pool: Pool | None = None) -> Callable[[], Inventory]:
     """Starts evaluating the root modules among ``files`` (on the ``pool``'s workers) and
-    returns the function that waits for them: providers, roles and policies of every root module among ``files`` (``.tf``,
-    ``.tf.json`` and ``.tfvars`` files), each called module evaluated per call instance.
+    returns the function that waits for them: providers, roles and policies of every root
+    module among ``files`` (``.tf``, ``.tf.json`` and ``.tfvars`` files), each called module
+    evaluated per call instance.
     ``budget`` is the time allowed per file (parsing) and per file of a root module
     (evaluating it). With ``prune``, resource and data blocks that cannot matter are not
     parsed (``oidclint.hcl.outline``).
@@ -80,9 +81,11 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     keys: dict[str, str] = {}
     if cache is not None and cache.enabled:
         inputs = [(f.path, str(f.absolute), digest(f.text)) for f in [*tfvars, *var_files]]
+        # Once per file: a shared module's files are part of the key of every root using it.
+        hashes = {f.path: digest(f.text) for members in scanned.values() for f in members}
         for folder in roots:
             keys[folder] = make_key("terraform", str(root), folder, prune, inputs, [
-                (f.path, digest(f.text))
+                (f.path, hashes[f.path])
                 for needed in sorted(_tree(folder, calls)) for f in scanned[needed]])
             if (hit := cache.get(keys[folder])) is not None:
                 results[folder] = hit
