@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hcl2
 import pytest
+from hcl2 import parser as hcl2_parser
 from conftest import FIXTURES, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,14 +101,45 @@ def test_generated_expressions_get_the_positions_lark_gives(expression, before):
     _same_as_lark(f'{before}locals {{\n  value = {expression}\n}}\n')
 
 
-def test_the_parser_tables_come_from_the_cache_the_second_time(tmp_path, monkeypatch):
+def _entries(tmp_path):
+    return list((tmp_path / "cache" / "entries").rglob("*.pickle"))
+
+
+def test_the_parser_shares_python_hcl2s_tables_and_builds_trees_without_positions(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(syntax, "_parser", None)
+    syntax.load_parser(Cache(tmp_path / "cache"))
+    theirs = hcl2_parser.parser()
+    assert syntax._parser.parser.parser.parser.parse_table \
+        is theirs.parser.parser.parser.parse_table
+    assert syntax._parser.parser.lexer is theirs.parser.lexer
+    assert syntax.parse_tree("a = 1\n").meta.empty
+    assert not theirs.parse("a = 1\n").meta.empty  # python-hcl2's own parser is untouched
+    # python-hcl2 keeps its tables itself: nothing is written to the cache.
+    assert _entries(tmp_path) == []
+
+
+def test_without_lark_insides_the_parser_is_made_through_its_api(monkeypatch):
+    def differs(built):
+        raise AttributeError("no such inside")
+    monkeypatch.setattr(syntax, "_without_positions", differs)
+    monkeypatch.setattr(syntax, "_parser", None)
+    syntax.load_parser()
+    assert syntax.parse_tree("a = 1\n").meta.empty
+    text = 'locals {\n  a = "b"\n}\n'
+    assert _positions(syntax.parse_tree(text), lambda node: syntax.span_of_node("f.tf", node)) \
+        == _positions(hcl2.parses_to_tree(text), _lark_span)
+
+
+def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / "tables.bin")
     cache = Cache(tmp_path / "cache")
     monkeypatch.setattr(syntax, "_parser", None)
     syntax.load_parser(cache)
     built = syntax._parser
-    entries = list((tmp_path / "cache" / "entries").rglob("*.pickle"))
-    assert len(entries) == 1 and (cache.stats.written, cache.stats.hits) == (0, 0)
+    assert len(_entries(tmp_path)) == 1 and (cache.stats.written, cache.stats.hits) == (0, 0)
     monkeypatch.setattr(syntax, "_parser", None)
+    monkeypatch.setattr(syntax, "_without_positions", None)  # not called: from the cache
     syntax.load_parser(cache)
     assert syntax._parser is not built
     text = 'locals {\n  a = "b"\n}\n'
@@ -116,12 +148,12 @@ def test_the_parser_tables_come_from_the_cache_the_second_time(tmp_path, monkeyp
 
 
 def test_damaged_parser_tables_are_built_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / "tables.bin")
     cache = Cache(tmp_path / "cache")
     monkeypatch.setattr(syntax, "_parser", None)
     syntax.load_parser(cache)
-    (entry,) = (tmp_path / "cache" / "entries").rglob("*.pickle")
-    key = entry.stem
-    cache.put(key, b"not a parser", counted=False)
+    (entry,) = _entries(tmp_path)
+    cache.put(entry.stem, b"not a parser", counted=False)
     monkeypatch.setattr(syntax, "_parser", None)
     syntax.load_parser(cache)
     assert syntax.parse_tree("a = 1\n").data == "start"

@@ -7,13 +7,16 @@ something asks.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from hcl2.utils import HEREDOC_PATTERN, HEREDOC_TRIM_PATTERN, process_escape_sequences
 from lark import Lark, Token, Tree
+from lark.lark import LarkOptions
 
 from oidclint.cache import Cache, make_key
 from oidclint.source import Span
@@ -172,11 +175,13 @@ _parser: Lark | None = None
 
 def load_parser(cache: Cache | None = None) -> None:
     """Builds the parser now, so that processes forked afterwards share it instead of each
-    building its own; from the ``cache`` when it holds the parser's tables.
+    building its own.
 
-    The parser is python-hcl2's (same grammar, same post-lexer) without Lark's
+    The parser is python-hcl2's (same grammar, post-lexer, lexer and tables) without Lark's
     ``propagate_positions``, which took about a third of the parsing time: subtrees are
-    placed by their tokens when asked (``span_of_node``)."""
+    placed by their tokens when asked (``span_of_node``). python-hcl2 keeps its tables in its
+    own folder; where it cannot (a read-only installation, 3 s to build them again on every
+    run), they are kept in the ``cache``."""
     global _parser
     if _parser is not None:
         return
@@ -187,14 +192,37 @@ def load_parser(cache: Cache | None = None) -> None:
             return
         except Exception:  # noqa: BLE001 - damaged tables: built again below
             pass
-    from hcl2.parser import parser
+    from hcl2 import parser as hcl2_parser
 
-    buffer = io.BytesIO()
-    parser().save(buffer, exclude_options=("propagate_positions",))
-    if key is not None:
+    try:
+        _parser = _without_positions(hcl2_parser.parser())
+    except AttributeError:  # a Lark whose insides differ: the slower way through its API
+        buffer = io.BytesIO()
+        hcl2_parser.parser().save(buffer, exclude_options=("propagate_positions",))
+        buffer.seek(0)
+        _parser = Lark.load(buffer)
+    kept = getattr(hcl2_parser, "PARSER_FILE", None)
+    if key is not None and not (kept is not None and Path(kept).is_file()):
+        buffer = io.BytesIO()
+        _parser.save(buffer)
         cache.put(key, buffer.getvalue(), counted=False)
-    buffer.seek(0)
-    _parser = Lark.load(buffer)
+
+
+def _without_positions(built: Lark) -> Lark:
+    """A copy of ``built`` that shares its lexer and parse table but builds trees without
+    ``propagate_positions``. Lark has no public way to turn an option off in a built parser:
+    ``Lark.save`` and ``Lark.load`` do it in 0.2 s, a third of a cold scan's start; this
+    rebuilds only the tree callbacks, as ``Lark._load`` does (Lark 1.x; tested in
+    ``tests/test_tree_positions.py``)."""
+    parser = copy.copy(built)
+    parser.options = LarkOptions({**built.options.options, "propagate_positions": False})
+    parser._prepare_callbacks()
+    frontend = parser.parser = copy.copy(built.parser)
+    frontend.options = parser.options
+    lalr = frontend.parser = copy.copy(frontend.parser)
+    lalr.parser = copy.copy(lalr.parser)
+    lalr.parser.callbacks = parser._callbacks
+    return parser
 
 
 def parse_tree(text: str) -> Tree:
