@@ -321,6 +321,16 @@ def test_prune_keeps_what_can_matter_and_what_it_refers_to():
         assert before.text == MAIN or before.text == OTHER  # the input is not changed
 
 
+def test_a_root_modules_outputs_are_blanked_with_what_only_they_refer_to():
+    files = [_file("m/main.tf", MAIN), _file("m/other.tf", OTHER)]
+    survivors = _survivors(prune(files, COLLECTED, root=True))
+    assert ("output", ("role",)) not in survivors["m/main.tf"]
+    assert survivors["m/other.tf"] == [
+        ("resource", ("aws_s3_bucket", "state")),   # the kept document still refers to it
+        ("resource", ("aws_kms_key", "state")),
+    ]
+
+
 def test_a_folder_where_everything_matters_is_returned_as_it_is():
     files = [_file("m/main.tf", 'resource "aws_iam_role" "r" {\n  name = var.n\n}\n'
                                 'variable "n" {}\n')]

@@ -7,7 +7,8 @@ that spans the same lines (whatever follows keeps its line and column) before th
 parsed. A ``resource`` or ``data`` block is kept when it is of a type the parser reads, when
 its text mentions web identity, or when something kept refers to it; a ``variable`` when
 something kept refers to it; every other kind of block (``locals``, ``module``, ``output``,
-``terraform``, ...) is always kept. Whatever the scanner does not understand keeps the whole
+``terraform``, ...) is always kept, except the outputs of a root module, which nothing
+reads. Whatever the scanner does not understand keeps the whole
 file as it is.
 """
 
@@ -144,12 +145,14 @@ def _template_end(text: str, pos: int) -> int:
     return pos
 
 
-def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile]:
+def prune(files: list[SourceFile], collected: frozenset[str],
+          root: bool = False) -> list[SourceFile]:
     """The ``.tf`` files of one module folder with the resource, data and variable blocks
     that cannot matter blanked out. Kept: resources of the ``collected`` types (those the
     parser turns into roles, providers, policies...), resources and data sources that
     mention web identity, every block that is none of the three, and (repeatedly) whatever a
-    kept block refers to."""
+    kept block refers to. The outputs of a ``root`` module (one no module calls) are blanked
+    too, and what only they refer to: nothing reads them."""
     texts = {f.path: f.text for f in files}
     outlines: dict[str, list[TopBlock]] = {}
     kept_text: list[str] = []
@@ -165,6 +168,8 @@ def prune(files: list[SourceFile], collected: frozenset[str]) -> list[SourceFile
     keep: set[tuple[str, int]] = set()
     for path, blocks in outlines.items():
         for block in blocks:
+            if root and block.kind == "output":
+                continue
             body = texts[path][block.start:block.end]
             if block.address is None or block.kind != "variable" and (
                     mentions(body.lower(), WEB_IDENTITY)

@@ -171,7 +171,8 @@ def evaluate_roots(task: RootsTask) -> list[RootResult]:
                 blocks, complete = from_disk(folder, at, diagnostics), True
             else:
                 if task.prune:
-                    members = outline.prune(members, _COLLECTED)
+                    members = outline.prune(members, _COLLECTED,
+                                            root=folder in task.roots)
                 blocks, complete = _parsed(members, task.budget, diagnostics)
         if at is None:
             parsed[folder] = diagnostics, reads.seen, complete
