@@ -758,6 +758,33 @@ def test_jobs_do_not_change_the_report(tmp_path, monkeypatch):
     assert parallel == serial and parallel_cold == serial and parallel_warm == serial
 
 
+def test_workers_keep_what_they_parse_and_the_scan_counts_it(tmp_path, monkeypatch):
+    """Worker processes write their results to the cache themselves, so that the scan's
+    own process does not do it alone once they are done; the scan counts what they wrote."""
+    writers = tmp_path / "writers"
+    writers.mkdir()
+    put = Cache.put
+
+    def spy(self, key, value, deps=None, counted=True):
+        (writers / str(os.getpid())).touch()
+        return put(self, key, value, deps, counted)
+    monkeypatch.setattr(Cache, "put", spy)  # the workers are forked: they inherit it
+    tree = samples_copy(tmp_path)
+    cache = Cache(tmp_path / "c")
+    first = run(tree, cache, jobs=2)
+    written = entries(tmp_path / "c")
+    assert {p.name for p in writers.iterdir()} - {str(os.getpid())}, "no worker wrote"
+    assert cache.stats.written == len(written)  # the workers' entries are counted too
+    again_cache = Cache(tmp_path / "c")
+    first_config = engine.prepare([tree], root=tree).config
+    # With the rules given, the scan does not take its report from the memo: it parses,
+    # and every result comes from what the workers wrote.
+    again = run(tree, again_cache, jobs=2, rules=engine.chosen_rules(first_config))
+    assert again_cache.stats.misses == 0 and again_cache.stats.hits > 0
+    assert again.files_cached > 0
+    assert document(again) == document(first)
+
+
 # -- 10. keys and hashes -----------------------------------------------------------------------
 
 BASE_PARTS = ("scan", "/tree", 3, None, [("a.tf", "0f"), ("b.tf", None)], ("x", ("y",)))

@@ -198,10 +198,12 @@ class Cache:
         return value
 
     def put(self, key: str, value: Any, deps: dict[str, str | None] | None = None,
-            counted: bool = True) -> None:
-        """Stores ``value``; a failure to write only means the next scan parses again."""
+            counted: bool = True) -> bool:
+        """Stores ``value``, and says whether it did: a failure to write only means the next
+        scan parses again. ``counted``: the entry shows in ``stats`` (a worker process's
+        entries are counted by the scan's own process)."""
         if self.directory is None:
-            return
+            return False
         import tempfile
 
         path = self._path(key)
@@ -218,8 +220,9 @@ class Cache:
                     os.unlink(handle.name)
                 raise
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
-            return
+            return False
         self.stats.written += counted
+        return True
 
     def trim(self) -> None:
         """Removes the least recently used entries until the cache fits its limit."""

@@ -55,13 +55,12 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     tasks = [StructuredTask(f, namespaces.get(f.path.rpartition("/")[0]), budget)
              for f in alone]
     results: dict[str, StructuredResult] = {}
-    keys: dict[str, str] = {}
     if cache is not None and cache.enabled:
         for task in tasks:
-            keys[task.file.path] = make_key("structured", task.file.path,
-                                            str(task.file.absolute), digest(task.file.text),
-                                            task.namespace)
-            if (hit := cache.get(keys[task.file.path])) is not None:
+            task.cache = cache
+            task.key = make_key("structured", task.file.path, str(task.file.absolute),
+                                digest(task.file.text), task.namespace)
+            if (hit := cache.get(task.key)) is not None:
                 results[task.file.path] = hit
                 inventory.cached.append(task.file.path)
     pending = [t for t in tasks if t.file.path not in results]
@@ -92,11 +91,11 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     inventory.extend(own)
     for file in workflows:
         tick(file.path)
-    for chunk, chunk_results in zip(chunks, waiting()):
+    for chunk, (chunk_results, written) in zip(chunks, waiting()):
+        if written:
+            cache.stats.written += written
         for task, result in zip(chunk, chunk_results):
             results[task.file.path] = result
-            if task.file.path in keys and not result.inventory.timed_out:
-                cache.put(keys[task.file.path], result)
     plans: list[Inventory] = []
     for file in structured:
         if is_workflow(file.path):
@@ -145,6 +144,9 @@ class StructuredTask:
     namespace: str | None
     """The kustomization's namespace for manifests of the file's folder."""
     budget: float | None
+    cache: Cache | None = None
+    """Where the process that parses the file keeps its result, under ``key``."""
+    key: str | None = None
 
 
 @dataclass
@@ -155,16 +157,20 @@ class StructuredResult:
     plan: bool
 
 
-def parse_structured(tasks: list[StructuredTask]) -> list[StructuredResult]:
-    """Templates, manifests and plans, each on its own (in a worker, or here)."""
-    results = []
+def parse_structured(tasks: list[StructuredTask]) -> tuple[list[StructuredResult], int]:
+    """Templates, manifests and plans, each on its own (in a worker, or here), and how many
+    results were written to the cache (here rather than by the scan's own process, which
+    would do it alone once the workers are done)."""
+    results, written = [], 0
     for task in tasks:
         inventory, plan = Inventory(), False
         with _budget(task.budget, task.file.path, inventory):
             found, plan = _structured(task.file, task.namespace)
             inventory.extend(found)
         results.append(StructuredResult(inventory, plan))
-    return results
+        if task.cache is not None and task.key is not None and not inventory.timed_out:
+            written += task.cache.put(task.key, results[-1], counted=False)
+    return results, written
 
 
 @contextmanager

@@ -9,7 +9,7 @@ not parse becomes a ``Diagnostic`` and the rest of the scan goes on.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
@@ -101,16 +101,16 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     for group in groups:
         used = {folder for r in group for folder in _tree(r, calls)}
         tasks.append(RootsTask(group, {f: scanned[f] for f in used},
-                               {f: calls[f] for f in used}, variables, root, budget, prune))
+                               {f: calls[f] for f in used}, variables, root, budget, prune,
+                               cache if keys else None, [keys.get(r) for r in group]))
     waiting = pool.submit(evaluate_roots, tasks) if pool else \
         (lambda: [evaluate_roots(task) for task in tasks])
 
     def finish() -> Inventory:
-        for group, group_results in zip(groups, waiting()):
-            for folder, result in zip(group, group_results):
-                results[folder] = result
-                if folder in keys and not result.inventory.timed_out:
-                    cache.put(keys[folder], result, result.deps)
+        for group, (group_results, written) in zip(groups, waiting()):
+            if written:
+                cache.stats.written += written
+            results.update(zip(group, group_results))
         notes: list[Diagnostic] = []
         for folder in roots:
             inventory.extend(results[folder].inventory)
@@ -155,10 +155,15 @@ class RootsTask:
     root: Path | None
     budget: float | None
     prune: bool
+    cache: Cache | None = None
+    """Where the process that evaluates the roots keeps their results, under ``keys``."""
+    keys: list[str | None] = field(default_factory=list)
 
 
-def evaluate_roots(task: RootsTask) -> list[RootResult]:
-    """Each root of ``task`` evaluated; folders shared by several are parsed once."""
+def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
+    """Each root of ``task`` evaluated (folders shared by several are parsed once), and how
+    many results were written to the cache (here rather than by the scan's own process,
+    which would do it alone once the workers are done)."""
     from_disk = _loader(task.root)
     parsed: dict[str, tuple[list[Diagnostic], dict[str, str | None], bool]] = {}
     """Folder -> what parsing it reported, read and whether it finished."""
@@ -186,7 +191,7 @@ def evaluate_roots(task: RootsTask) -> list[RootResult]:
     for folder in task.roots:
         for needed in _tree(folder, task.calls):
             users[needed] = users.get(needed, 0) + 1
-    results = []
+    results, written = [], 0
     for folder in task.roots:
         inventory, notes_before = Inventory(), len(configuration.notes)
         own_diagnostics: list[Diagnostic] = []
@@ -217,11 +222,14 @@ def evaluate_roots(task: RootsTask) -> list[RootResult]:
         notes = [Diagnostic(span.path, message, Level.NOTE, span=span)
                  for span, message in configuration.notes[notes_before:]]
         results.append(RootResult(inventory, notes, deps))
+        key = task.keys[len(results) - 1] if task.keys else None
+        if task.cache is not None and key is not None and complete:
+            written += task.cache.put(key, results[-1], deps, counted=False)
         for needed in _tree(folder, task.calls):
             users[needed] -= 1
             if not users[needed]:
                 configuration.forget(needed)
-    return results
+    return results, written
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
