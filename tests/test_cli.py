@@ -95,3 +95,36 @@ def test_readme_commands_that_ci_runs_are_the_ones_shown():
         match = re.search(rf"^<!-- {marker}: (.+) -->\n```sh\n(.+)\n```$", readme, re.M)
         assert match, marker
         assert match.group(1) == match.group(2)
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+
+def _imported(*arguments: str, cwd=None) -> tuple[set[str], str]:
+    """The modules ``python -m oidclint ARGUMENTS`` imported (``-X importtime``), and what
+    it printed."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "oidclint", *arguments],
+                          capture_output=True, text=True, cwd=cwd)
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    return names, done.stdout
+
+
+def test_help_imports_neither_the_engine_nor_the_parsers_nor_the_graph():
+    imported, printed = _imported("--help")
+    assert "scan" in printed and "oidclint.cli" in imported
+    assert not imported & {"oidclint.engine", "oidclint.parsing", "lark", "hcl2", "yaml",
+                           "networkx", "rich", "sarif_om"}
+
+
+def test_a_small_scan_imports_only_the_parsers_its_files_need(tmp_path):
+    (tmp_path / "main.tf").write_text(OPEN_TRUST)
+    imported, printed = _imported("scan", str(tmp_path), "--format", "json", cwd=tmp_path)
+    assert json.loads(printed)["findings"]
+    assert {"oidclint.parsers.terraform", "networkx"} <= imported
+    assert not imported & {"oidclint.parsers.cloudformation", "oidclint.parsers.github_actions",
+                           "oidclint.parsers.gitlab_ci", "oidclint.parsers.terraform_plan",
+                           "rich", "sarif_om"}

@@ -19,4 +19,4 @@ def test_wheel_top_level_packages_are_exactly_oidclint_and_oidclint_rules(tmp_pa
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"oidclint", "oidclint_rules"}
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "oidclint = oidclint.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "oidclint = oidclint.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
