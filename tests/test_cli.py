@@ -128,3 +128,20 @@ def test_a_small_scan_imports_only_the_parsers_its_files_need(tmp_path):
     assert not imported & {"oidclint.parsers.cloudformation", "oidclint.parsers.github_actions",
                            "oidclint.parsers.gitlab_ci", "oidclint.parsers.terraform_plan",
                            "rich", "sarif_om"}
+
+
+# --- paths that are not there ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("arguments", [
+    ["scan", "{missing}"],
+    ["scan", "{stack}", "{missing}"],
+    ["graph", "{missing}"],
+    ["explain", "some-role", "--claim", "sub=x", "--path", "{missing}"],
+])
+def test_a_path_that_is_not_there_is_a_usage_error(stack, arguments):
+    """A mistyped path must not pass as a clean scan of nothing (exit 0) in CI."""
+    missing = stack / "no-such-folder"
+    result = runner.invoke(app, [a.format(stack=stack, missing=missing) for a in arguments])
+    assert result.exit_code == 2
+    assert "no-such-folder" in result.output and "does not exist" in result.output

@@ -72,7 +72,8 @@ def _use_color(output: Optional[Path]) -> bool:
 
 @app.command()
 def scan(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders to scan (default: .)."),
+    paths: Optional[List[Path]] = typer.Argument(
+        None, exists=True, help="Files or folders to scan (default: .)."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to FILE."),
     fail_on: FailOn = typer.Option(
@@ -205,7 +206,8 @@ class GraphFormat(str, enum.Enum):
 
 @app.command()
 def graph(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: .)."),
+    paths: Optional[List[Path]] = typer.Argument(
+        None, exists=True, help="Files or folders (default: .)."),
     format: GraphFormat = typer.Option(GraphFormat.mermaid, "--format", "-f"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE."),
     repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
@@ -236,7 +238,8 @@ def explain(
     workload: Optional[str] = typer.Option(
         None, "--workload", metavar="PATH:JOB", help="Explain for what a workload presents."
     ),
-    path: List[Path] = typer.Option([Path(".")], "--path", help="What to scan (default: .)."),
+    path: List[Path] = typer.Option([Path(".")], "--path", exists=True,
+                                    help="What to scan (default: .)."),
     repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
 ) -> None:
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
