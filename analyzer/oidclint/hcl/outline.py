@@ -8,8 +8,7 @@ parsed. A ``resource`` or ``data`` block is kept when it is of a type the parser
 its text mentions web identity, or when something kept refers to it; a ``variable`` when
 something kept refers to it; every other kind of block (``locals``, ``module``, ``output``,
 ``terraform``, ...) is always kept, except the outputs of a root module, which nothing
-reads. Whatever the scanner does not understand keeps the whole
-file as it is.
+reads. Whatever the scanner does not understand keeps the whole file as it is.
 """
 
 from __future__ import annotations
