@@ -285,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                          + f" {report.get('files_cached', '-')} |")
     counts = {k: first.get(k, first.get("summary", {}).get(k)) for k in OPTIONAL_COUNTS}
     counts = {k: v for k, v in counts.items() if v is not None}
+    if "files_skipped" not in counts and "files_parsed" in counts and "files_scanned" in first:
+        # oidclint's report gives the files scanned and parsed; the rest were skipped
+        counts["files_skipped"] = first["files_scanned"] - counts["files_parsed"]
     if args.checkov:
         if not args.checkov_bin or not Path(args.checkov_bin).exists():
             lines.append("| checkov | - | not installed | | | | | | |")
