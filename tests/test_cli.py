@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -103,9 +105,6 @@ def test_readme_commands_that_ci_runs_are_the_ones_shown():
 def _imported(*arguments: str, cwd=None) -> tuple[set[str], str]:
     """The modules ``python -m oidclint ARGUMENTS`` imported (``-X importtime``), and what
     it printed."""
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "oidclint", *arguments],
                           capture_output=True, text=True, cwd=cwd)
     names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()

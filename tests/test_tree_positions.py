@@ -126,9 +126,7 @@ def test_without_lark_insides_the_parser_is_made_through_its_api(monkeypatch):
     monkeypatch.setattr(syntax, "_parser", None)
     syntax.load_parser()
     assert syntax.parse_tree("a = 1\n").meta.empty
-    text = 'locals {\n  a = "b"\n}\n'
-    assert _positions(syntax.parse_tree(text), lambda node: syntax.span_of_node("f.tf", node)) \
-        == _positions(hcl2.parses_to_tree(text), _lark_span)
+    _same_as_lark('locals {\n  a = "b"\n}\n')
 
 
 def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(tmp_path, monkeypatch):
@@ -142,9 +140,7 @@ def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(tmp_path, monk
     monkeypatch.setattr(syntax, "_without_positions", None)  # not called: from the cache
     syntax.load_parser(cache)
     assert syntax._parser is not built
-    text = 'locals {\n  a = "b"\n}\n'
-    assert _positions(syntax.parse_tree(text), lambda node: syntax.span_of_node("f.tf", node)) \
-        == _positions(hcl2.parses_to_tree(text), _lark_span)
+    _same_as_lark('locals {\n  a = "b"\n}\n')
 
 
 def test_damaged_parser_tables_are_built_again(tmp_path, monkeypatch):

@@ -102,7 +102,8 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         used = {folder for r in group for folder in _tree(r, calls)}
         tasks.append(RootsTask(group, {f: scanned[f] for f in used},
                                {f: calls[f] for f in used}, variables, root, budget, prune,
-                               cache if keys else None, [keys.get(r) for r in group]))
+                               cache if keys else None,
+                               {r: keys[r] for r in group if r in keys}))
     waiting = pool.submit(evaluate_roots, tasks) if pool else \
         (lambda: [evaluate_roots(task) for task in tasks])
 
@@ -157,7 +158,8 @@ class RootsTask:
     prune: bool
     cache: Cache | None = None
     """Where the process that evaluates the roots keeps their results, under ``keys``."""
-    keys: list[str | None] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Root -> its cache key."""
 
 
 def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
@@ -222,9 +224,8 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
         notes = [Diagnostic(span.path, message, Level.NOTE, span=span)
                  for span, message in configuration.notes[notes_before:]]
         results.append(RootResult(inventory, notes, deps))
-        key = task.keys[len(results) - 1] if task.keys else None
-        if task.cache is not None and key is not None and complete:
-            written += task.cache.put(key, results[-1], deps, counted=False)
+        if task.cache is not None and folder in task.keys and complete:
+            written += task.cache.put(task.keys[folder], results[-1], deps, counted=False)
         for needed in _tree(folder, task.calls):
             users[needed] -= 1
             if not users[needed]:
