@@ -129,11 +129,20 @@ def test_without_lark_insides_the_parser_is_made_through_its_api(monkeypatch):
     _same_as_lark('locals {\n  a = "b"\n}\n')
 
 
-def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(tmp_path, monkeypatch):
+@pytest.fixture
+def loaded_where_python_hcl2_cannot_keep_its_tables(tmp_path, monkeypatch) -> Cache:
+    """The parser loaded once with a cache, python-hcl2's own tables file being absent (a
+    read-only installation); the cache."""
     monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / "tables.bin")
     cache = Cache(tmp_path / "cache")
     monkeypatch.setattr(syntax, "_parser", None)
     syntax.load_parser(cache)
+    return cache
+
+
+def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(
+        tmp_path, monkeypatch, loaded_where_python_hcl2_cannot_keep_its_tables):
+    cache = loaded_where_python_hcl2_cannot_keep_its_tables
     built = syntax._parser
     assert len(_entries(tmp_path)) == 1 and (cache.stats.written, cache.stats.hits) == (0, 0)
     monkeypatch.setattr(syntax, "_parser", None)
@@ -143,11 +152,9 @@ def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(tmp_path, monk
     _same_as_lark('locals {\n  a = "b"\n}\n')
 
 
-def test_damaged_parser_tables_are_built_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / "tables.bin")
-    cache = Cache(tmp_path / "cache")
-    monkeypatch.setattr(syntax, "_parser", None)
-    syntax.load_parser(cache)
+def test_damaged_parser_tables_are_built_again(
+        tmp_path, monkeypatch, loaded_where_python_hcl2_cannot_keep_its_tables):
+    cache = loaded_where_python_hcl2_cannot_keep_its_tables
     (entry,) = _entries(tmp_path)
     cache.put(entry.stem, b"not a parser", counted=False)
     monkeypatch.setattr(syntax, "_parser", None)
