@@ -289,14 +289,17 @@ def totals(scores: list[RepoScore]) -> dict[str, Any]:
 
 
 def table(scores: list[RepoScore]) -> str:
-    head = ("repository", "expected", "reported", "TP", "FP", "FN", "internal", "not read")
-    rows = [(s.repo, len(s.expected), len(s.reported), len(s.expected) - len(s.false_negatives),
-             len(s.false_positives), len(s.false_negatives), len(s.internal_errors),
-             len(s.not_read)) for s in scores]
+    """Per repository: expected problems and how many were found, reported problems and how
+    many were right."""
+    head = ("repository", "expected", "found", "FN", "reported", "TP", "FP", "internal",
+            "not read")
+    rows = [(s.repo, len(s.expected), len(s.expected) - len(s.false_negatives),
+             len(s.false_negatives), len(s.reported), len(s.reported) - len(s.false_positives),
+             len(s.false_positives), len(s.internal_errors), len(s.not_read)) for s in scores]
     t = totals(scores)
-    rows.append(("total", t["expected"], t["reported"], t["true_positives"],
-                 t["false_positives"], t["false_negatives"], t["internal_errors"],
-                 t["not_read"]))
+    rows.append(("total", t["expected"], t["true_positives"], t["false_negatives"],
+                 t["reported"], t["reported"] - t["false_positives"], t["false_positives"],
+                 t["internal_errors"], t["not_read"]))
     lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     lines.append("")

@@ -193,7 +193,7 @@ def test_the_script_scores_a_checkout_and_skips_missing_ones(tmp_path, capsys):
                          "--json", str(out)])
     printed = capsys.readouterr().out
     assert status == 0
-    assert "| acme/infra | 2 | 1 | 1 | 0 | 1 | 0 | 0 |" in printed
+    assert "| acme/infra | 2 | 1 | 1 | 1 | 1 | 0 | 0 | 0 |" in printed
     assert "skipped (no checkout in" in printed and "acme/absent" in printed
     assert "FN acme/infra: main.tf OIDC209 aws_iam_role.deploy: a miss on purpose" in printed
     written = json.loads(out.read_text())
