@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -39,6 +40,7 @@ SCORED_LEVELS = ("error", "warning")
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 RULE_FAILED = re.compile(r"\brule (OIDC\d{3}) failed\b")
+# What a repository holds; the corpus is meant to cover every kind.
 KINDS = frozenset({
     "terraform-variables", "terraform-registry-module", "cloudformation-parameters", "cdk-output",
     "irsa-manifests", "eks-terraform", "helm-values", "gitlab-ci", "hcp-terraform", "cognito",
@@ -254,8 +256,6 @@ def score_repository(verdict: dict[str, Any], checkouts: Path) -> RepoScore | No
     checkout = checkouts / verdict["repo"]
     if not checkout.is_dir():
         return None
-    import time
-
     started = time.monotonic()
     document, status, stderr = run_scan(checkout, verdict)
     elapsed = time.monotonic() - started
