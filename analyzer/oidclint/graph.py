@@ -75,6 +75,13 @@ class Trust:
         return found
 
     @property
+    def issuer_host(self) -> str:
+        """The issuer as a condition key prefix names it, for messages: the known host, else
+        the partly known one (``oidc.eks.${region of ...}...``), else ``<issuer>``."""
+        issuers = self.issuers
+        return issuers[0][0] if issuers else "<issuer>"
+
+    @property
     def issuer(self) -> Issuer | None:
         """The issuer kind when the statement trusts exactly one kind."""
         kinds = {issuer.kind: issuer for _, issuer in self.issuers}
