@@ -26,9 +26,9 @@ FILE_NAMES = (".oidclint.toml", "pyproject.toml")
 
 LIMIT_CAPS = {"time_budget": 30, "max_file_size": 16 * 1024 * 1024}
 """The most a configuration file may set: 30 seconds per file, three times the default, and
-16 MiB per file (a 16 MiB plan JSON takes about 0.8 GB to load). Above them one file could
-hold a scan for minutes or take gigabytes; the command line's ``--time-budget`` and
-``--max-file-size`` go further."""
+16 MiB per file (loading takes about 50 times a file's size in memory: 0.8 GB for a 16 MiB
+plan JSON). Above them one file could hold a scan for minutes or take gigabytes; the command
+line's ``--time-budget`` and ``--max-file-size`` go further."""
 _LIMIT_UNITS = {"time_budget": ("seconds", "--time-budget"),
                 "max_file_size": ("bytes", "--max-file-size")}
 
