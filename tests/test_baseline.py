@@ -239,6 +239,7 @@ def test_a_configured_baseline_outside_the_repository_is_refused(stack, tmp_path
     config.write_text(f'baseline = "{named}"\n')
     result = invoke(str(stack))
     assert result.exit_code == 2, result.output
+    assert f"{config.resolve()}: `baseline`: " in result.stderr
     assert "the baseline is outside the repository" in result.stderr
     assert named in result.stderr and "internal error" not in result.stderr
 

@@ -110,7 +110,9 @@ def test_the_readme_workflow_uses_the_action_with_its_inputs():
     readme = (REPO / "README.md").read_text()
     section = readme.split("### GitHub code scanning")[1].split("\n## ")[0]
     workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
-    # actions: read lets upload-sarif read the run's status on private repositories.
+    # actions: read lets upload-sarif read the run's status on private repositories
+    # (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/
+    # uploading-a-sarif-file-to-github, and GitHub's code scanning starter workflows).
     assert workflow["permissions"] == {"contents": "read", "security-events": "write",
                                        "actions": "read"}
     steps = workflow["jobs"]["oidclint"]["steps"]
@@ -309,7 +311,8 @@ def test_an_unknown_choice_is_refused(workspace, fake_oidclint, inputs):
 
 # -- inputs against real scans -------------------------------------------------------------
 
-BROKEN = 'resource "aws_iam_role" "broken" {\n  assume_role_policy = "sts:AssumeRoleWithWebIdentity"\n'
+BROKEN = ('resource "aws_iam_role" "broken" {\n'
+          '  assume_role_policy = "sts:AssumeRoleWithWebIdentity"\n')  # never closed
 
 
 def commit_all(root: Path) -> None:
@@ -588,8 +591,9 @@ def test_a_file_not_read_fails_the_job_after_the_upload(workspace):
     assert steps["Scan"]["exit"] == 0, steps["Scan"]["log"]
     assert steps["Upload SARIF to code scanning"]["ran"]
     assert not steps["Fail on findings"]["ran"]
-    assert steps["Fail on files not read"]["exit"] == 3
-    assert "::error title=oidclint::files could not be read" in steps["Fail on files not read"]["log"]
+    failing = steps["Fail on files not read"]
+    assert failing["exit"] == 3
+    assert "::error title=oidclint::files could not be read" in failing["log"]
     steps = by_name(run_action(workspace, fail_on_incomplete="false"))
     assert steps["Upload SARIF to code scanning"]["ran"]
     assert not steps["Fail on findings"]["ran"] and not steps["Fail on files not read"]["ran"]

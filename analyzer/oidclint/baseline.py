@@ -24,7 +24,8 @@ from oidclint.discovery import find_root
 from oidclint.reporters import FINGERPRINT_KEY
 
 MAX_BASELINE_BYTES = 32 * 1024 * 1024
-"""About 20,000 findings as a JSON report; SARIF logs take more per finding."""
+"""Some 30,000 findings as a JSON report (SARIF logs take more per finding); reading that
+much takes about half a second and 100 MB."""
 _CHUNK = 1024 * 1024
 
 
@@ -47,7 +48,12 @@ def configured_baseline(config: Config) -> Baseline | None:
     path = config.baseline_path
     if path is None:
         return None
-    return read_baseline(path, inside=find_root([config.folder]) if config.folder else None)
+    if config.path is None:
+        return read_baseline(path)
+    try:
+        return read_baseline(path, inside=find_root([config.folder]))
+    except BaselineError as exc:  # say which file named it
+        raise BaselineError(f"{config.path}: `baseline`: {exc}") from None
 
 
 def read_baseline(path: Path, *, inside: Path | None = None) -> Baseline:

@@ -113,13 +113,15 @@ def scan(
         help="Exit 3 when a file could not be read or understood (and no finding fails).",
     ),
     time_budget: Optional[float] = typer.Option(
-        None, "--time-budget", metavar="SECONDS", callback=lambda value: _within(value, 0, MAX_TIME_BUDGET),
+        None, "--time-budget", metavar="SECONDS",
+        callback=lambda value: _within(value, 0, MAX_TIME_BUDGET),
         help="Seconds one file may take to parse before it is reported as not read "
              "(default: the configuration's, else 10; a configuration file may set at "
              "most 30).",
     ),
     max_file_size: Optional[int] = typer.Option(
-        None, "--max-file-size", metavar="BYTES", callback=lambda value: _within(value, 0, None),
+        None, "--max-file-size", metavar="BYTES",
+        callback=lambda value: _within(value, 0, None),
         help="Larger files are reported as not read (default: the configuration's, else "
              "5 MiB; a configuration file may set at most 16 MiB).",
     ),

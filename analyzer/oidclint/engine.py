@@ -261,10 +261,10 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     every = [rule.info() for rule in all_rules()]
     # What the configuration file turns off is said with the results (when the rules are
     # chosen by the caller, they are not the file's doing).
-    problems = effects(config, every if rules is None else [], prepared.config_shown)
+    turned_off = effects(config, every if rules is None else [], prepared.config_shown)
     rules = chosen_rules(config) if rules is None else list(rules)
-    findings, failures = run_rules(graph, rules)
-    problems += failures
+    findings, problems = run_rules(graph, rules)
+    problems[:0] = turned_off
     infos = [_configured(rule.info(), config) for rule in rules]
     names = {info.id: info.name for info in infos}
     for finding in findings:

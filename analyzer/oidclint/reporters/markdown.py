@@ -2,9 +2,9 @@
 
 A heading, a one-line verdict, the counts by severity, then the findings by file, one table
 row each, then what the scan could not read (and why) and its notes, among them what the
-configuration turned off. Text that comes from scanned files (paths, messages quoting values, fixes) passes
-through ``escape_markdown`` so that it can neither format the comment, nor inject HTML or a
-link, nor break out of its table cell.
+configuration turned off. Text that comes from scanned files (paths, messages quoting values,
+fixes) passes through ``escape_markdown`` so that it can neither format the comment, nor inject
+HTML or a link, nor break out of its table cell.
 """
 
 from __future__ import annotations
