@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,3 +217,103 @@ def test_suppressed_findings_are_recorded_and_stay_suppressed(stack, tmp_path):
     assert recorded["suppression"]["justification"] == "org-wide on purpose"
     result, data = scan_json(str(stack), "--baseline", str(baseline))
     assert result.exit_code == 0 and data["findings"] == [] and data["baselined"] == 1
+
+
+# --- a baseline is read like any file a pull request may have replaced ----------------------
+
+
+def git_repository(folder: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    return folder
+
+
+@pytest.mark.parametrize("named", ["/dev/zero", "/dev/urandom", "../outside.json",
+                                   "link-to-dev-zero.json", "link-outside.json"])
+def test_a_configured_baseline_outside_the_repository_is_refused(stack, tmp_path, named):
+    git_repository(stack)
+    # A baseline that would work, outside the repository: refused all the same.
+    assert invoke(str(stack), "--write-baseline", str(tmp_path / "outside.json")).exit_code == 0
+    (stack / "link-to-dev-zero.json").symlink_to("/dev/zero")
+    (stack / "link-outside.json").symlink_to(tmp_path / "outside.json")
+    config = stack / ".oidclint.toml"
+    config.write_text(f'baseline = "{named}"\n')
+    result = invoke(str(stack))
+    assert result.exit_code == 2, result.output
+    assert f"{config.resolve()}: `baseline`: " in result.stderr
+    assert "the baseline is outside the repository" in result.stderr
+    assert named in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_configured_baseline_linked_inside_the_repository_is_read(stack):
+    git_repository(stack)
+    (stack / "ci").mkdir()
+    assert invoke(str(stack), "--write-baseline", str(stack / "ci" / "known.json")).exit_code == 0
+    (stack / "baseline.json").symlink_to(stack / "ci" / "known.json")
+    (stack / ".oidclint.toml").write_text('baseline = "baseline.json"\n')
+    result, data = scan_json(str(stack))
+    assert result.exit_code == 0 and data["baselined"] == 1
+
+
+def test_a_configured_baseline_may_be_anywhere_in_the_repository(tmp_path):
+    repo = git_repository(tmp_path / "repo")
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text(OPEN_TRUST)
+    assert invoke(str(repo / "infra"), "--write-baseline",
+                  str(repo / "known.json")).exit_code == 0
+    (repo / "infra" / ".oidclint.toml").write_text('baseline = "../known.json"\n')
+    result, data = scan_json(str(repo / "infra"))
+    assert result.exit_code == 0 and data["baselined"] == 1
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "directory", "fifo"])
+def test_a_baseline_that_is_not_a_regular_file_is_refused(stack, tmp_path, special):
+    if special == "directory":
+        special = str(tmp_path)
+    elif special == "fifo":
+        special = str(tmp_path / "fifo.json")
+        os.mkfifo(special)
+    # In a separate process with a timeout: a FIFO opened for reading must not wait for a
+    # writer, and /dev/zero must not be read without end.
+    result = subprocess.run([sys.executable, "-m", "oidclint", "scan", str(stack),
+                             "--baseline", special], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"{special}: the baseline is not a regular file; not read" in result.stderr
+
+
+def test_the_null_device_is_the_empty_baseline(stack):
+    result, data = scan_json(str(stack), "--baseline", os.devnull)
+    assert result.exit_code == 1 and data["baselined"] == 0
+    assert [f["rule_id"] for f in data["findings"]] == ["OIDC204"]
+
+
+def test_a_baseline_over_the_size_limit_is_refused_without_being_read(stack, tmp_path,
+                                                                      monkeypatch):
+    import oidclint.baseline
+
+    baseline = tmp_path / "baseline.json"
+    assert invoke(str(stack), "--write-baseline", str(baseline)).exit_code == 0
+    size = baseline.stat().st_size
+    monkeypatch.setattr(oidclint.baseline, "MAX_BASELINE_BYTES", size)
+    assert len(read_baseline(baseline).fingerprints) == 1  # exactly at the limit
+    monkeypatch.setattr(oidclint.baseline, "MAX_BASELINE_BYTES", size - 1)
+    with pytest.raises(BaselineError, match=rf"larger than the {size - 1:,}-byte limit"):
+        read_baseline(baseline)
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_a_baseline_whose_size_says_nothing_is_read_only_up_to_the_limit(monkeypatch):
+    """Files under /proc say they are empty and hold kilobytes: the reading stops at the
+    limit, in chunks, not at the end of the file."""
+    import oidclint.baseline
+
+    monkeypatch.setattr(oidclint.baseline, "MAX_BASELINE_BYTES", 100)
+    monkeypatch.setattr(oidclint.baseline, "_CHUNK", 7)
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(oidclint.baseline.os, "read",
+                        lambda fd, n: reads.append(n) or real_read(fd, n))
+    maps = Path("/proc/self/maps")
+    assert maps.stat().st_size == 0
+    with pytest.raises(BaselineError, match="larger than the 100-byte limit"):
+        read_baseline(maps)
+    assert sum(reads) == 101 and max(reads) == 7

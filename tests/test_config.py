@@ -223,7 +223,7 @@ def _valid(data: dict) -> bool:
 
 
 def test_the_schema_properties_are_exactly_the_config_fields():
-    names = {f.name.replace("_", "-") for f in fields(Config)} - {"path"}
+    names = {f.name.replace("_", "-") for f in fields(Config)} - {"path", "capped"}
     schema = _schema()
     assert set(schema["properties"]) == names
     assert schema["additionalProperties"] is False
@@ -333,7 +333,10 @@ def test_exclude_takes_gitignore_patterns_relative_to_the_config_file(tmp_path, 
     assert result.exit_code == 1, result.output
     assert {(f["rule_id"], f["path"]) for f in data["findings"]} == {("OIDC204", "main.tf")}
     assert data["files_scanned"] == 2  # main.tf and modules/net/main.tf
-    assert data["diagnostics"] == []
+    # The four files left out are counted, not read: what a pull request excludes shows.
+    assert data["diagnostics"] == [{
+        "path": "", "level": "note",
+        "message": "configuration .oidclint.toml excludes 4 files from the scan (`exclude`)"}]
 
 
 def test_exclude_with_a_relative_scan_path_that_goes_up(tmp_path, monkeypatch):
@@ -506,3 +509,188 @@ def test_a_broken_pyproject_with_the_table_is_reported_not_skipped(tmp_path):
     # A broken pyproject that is not about oidclint is someone else's problem.
     write(project / "pyproject.toml", '[tool.ruff]\nline-length = \n')
     assert find_config(project) == (tmp_path / ".oidclint.toml").resolve()
+
+
+# --- a configuration file in the scanned tree: a pull request may change it -----------------
+
+LARGE = 16 * 1024 * 1024 + 4096  # just over the cap on max-file-size
+
+
+def large_comment_file(path: Path) -> Path:
+    """A Terraform file of comments, just over 16 MiB: nothing in it matters, it only has to
+    be read."""
+    line = "# " + "x" * 97 + "\n"
+    return write(path, line * (LARGE // len(line) + 1))
+
+
+@pytest.mark.parametrize("text, field, cap, says", [
+    ("time-budget = 100000\n", "time_budget", 30, "`time-budget` = 100,000 seconds"),
+    ("time-budget = inf\n", "time_budget", 30, "`time-budget` = inf seconds"),
+    ("time-budget = 30.5\n", "time_budget", 30, "`time-budget` = 30.5 seconds"),
+    ("max-file-size = 100000000000\n", "max_file_size", 16 * 1024 * 1024,
+     "`max-file-size` = 100,000,000,000 bytes"),
+    ("[tool.oidclint]\nmax-file-size = 16777217\n", "max_file_size", 16 * 1024 * 1024,
+     "`[tool.oidclint].max-file-size` = 16,777,217 bytes"),
+])
+def test_a_configuration_file_cannot_lift_the_limits(tmp_path, text, field, cap, says):
+    name = "pyproject.toml" if text.startswith("[tool") else ".oidclint.toml"
+    config = load_config(write(tmp_path / name, text))
+    assert getattr(config, field) == cap
+    [note] = config.capped.values()
+    assert note.startswith(says) and f"is above {cap:,}" in note and "command line" in note
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("time-budget = 30\n", "time_budget", 30),
+    ("time-budget = 0.5\n", "time_budget", 0.5),
+    ("max-file-size = 16777216\n", "max_file_size", 16 * 1024 * 1024),
+    ("max-file-size = 1000\n", "max_file_size", 1000),
+])
+def test_limits_within_the_caps_are_taken_as_written(tmp_path, text, field, value):
+    config = load_config(write(tmp_path / ".oidclint.toml", text))
+    assert getattr(config, field) == value and config.capped == {}
+
+
+@pytest.mark.parametrize("text", ["time-budget = nan\n", "time-budget = -inf\n",
+                                  "time-budget = 0\n", "max-file-size = 1.5e9\n",
+                                  "max-file-size = true\n"])
+def test_a_limit_that_is_not_a_positive_number_is_an_error(tmp_path, text):
+    with pytest.raises(ConfigError, match="must be a positive"):
+        load_config(write(tmp_path / ".oidclint.toml", text))
+
+
+def test_the_schema_flags_a_limit_above_its_cap_which_the_loader_lowers():
+    assert _valid({"time-budget": 30, "max-file-size": 16 * 1024 * 1024})
+    assert not _valid({"time-budget": 100000})
+    assert not _valid({"max-file-size": 100000000000})
+
+
+def test_max_file_size_from_a_file_is_capped_and_the_scan_says_so(tmp_path):
+    # 100 GB once made every read allocate 100 GB up front (MemoryError for every file).
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    large_comment_file(tmp_path / "generated.tf")
+    write(tmp_path / ".oidclint.toml", "max-file-size = 100000000000\n")
+    result, data = scan_json(str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert rule_ids(data) == ["OIDC204"]  # the planted finding is still found
+    messages = {(d["path"], d["level"], d["message"]) for d in data["diagnostics"]}
+    assert any(path == "generated.tf" and message.startswith(
+        "larger than the 16,777,216-byte limit") for path, _, message in messages)
+    [note] = [m for path, level, m in messages if path == "" and level == "note"]
+    assert note.startswith("configuration .oidclint.toml: `max-file-size` = 100,000,000,000")
+    assert "--max-file-size" in note and note in result.stderr
+
+
+def test_the_command_line_goes_past_the_caps(tmp_path):
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    large_comment_file(tmp_path / "generated.tf")
+    write(tmp_path / ".oidclint.toml", "max-file-size = 100000000000\ntime-budget = 600\n")
+    result, data = scan_json(str(tmp_path), "--max-file-size", str(32 * 1024 * 1024))
+    assert result.exit_code == 1, result.output
+    assert rule_ids(data) == ["OIDC204"]
+    # generated.tf was read; the time budget, not given, is still the file's, capped.
+    [note] = data["diagnostics"]
+    assert note["level"] == "note"
+    assert note["message"].startswith("configuration .oidclint.toml: `time-budget` = 600 ")
+
+
+def test_the_limit_flags_reach_the_scan_over_the_file(tmp_path, monkeypatch):
+    import oidclint.engine
+
+    given = []
+    monkeypatch.setattr(oidclint.engine, "scan",
+                        lambda paths, config, **kwargs: given.append(config) or 1 / 0)
+    write(tmp_path / ".oidclint.toml", "time-budget = 100000\nmax-file-size = 1000\n")
+    runner.invoke(app, ["scan", str(tmp_path)])
+    runner.invoke(app, ["scan", str(tmp_path), "--time-budget", "90"])
+    runner.invoke(app, ["scan", str(tmp_path), "--time-budget", "0.5",
+                        "--max-file-size", "100000000"])
+    assert [(c.time_budget, c.max_file_size, sorted(c.capped)) for c in given] == [
+        (30, 1000, ["time_budget"]), (90, 1000, []), (0.5, 100000000, [])]
+
+
+@pytest.mark.parametrize("flag, value", [("--time-budget", "0"), ("--time-budget", "nan"),
+                                         ("--time-budget", "1e12"), ("--max-file-size", "0"),
+                                         ("--max-file-size", "-5")])
+def test_a_limit_flag_out_of_range_is_a_usage_error(tmp_path, flag, value):
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    result = runner.invoke(app, ["scan", str(tmp_path), flag, value])
+    assert result.exit_code == 2
+    assert flag in result.output and "must be above 0" in result.output
+
+
+def test_the_rules_a_file_disables_or_relevels_are_said_with_the_results(tmp_path):
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    write(tmp_path / "infra" / ".oidclint.toml",
+          'disable = ["OIDC204", "wildcard-subject"]\n'
+          '[severity]\nOIDC209 = "note"\nmissing-subject-condition = "error"\n')
+    result, data = scan_json(str(tmp_path), "--config", str(tmp_path / "infra" / ".oidclint.toml"))
+    assert result.exit_code == 0, result.output
+    assert rule_ids(data) == []
+    assert [(d["path"], d["level"], d["message"]) for d in data["diagnostics"]] == [
+        ("", "note", "configuration infra/.oidclint.toml changes the level of 1 rule: OIDC209 "
+                     "(privileged-role-broad-trust) from error to note"),
+        ("", "note", "configuration infra/.oidclint.toml disables 2 rules, whose findings are "
+                     "not reported: OIDC203 (wildcard-subject), OIDC204 (broad-subject)"),
+    ]  # OIDC201 is an error already: no change to report
+    assert "disables 2 rules" in result.stderr
+    sarif = json.loads(runner.invoke(app, ["scan", str(tmp_path), "--format", "sarif", "--config",
+                                           str(tmp_path / "infra" / ".oidclint.toml")]).stdout)
+    notes = [n["message"]["text"] for n in sarif["runs"][0]["invocations"][0]
+             ["toolExecutionNotifications"]]
+    assert any("disables 2 rules" in n and "OIDC204 (broad-subject)" in n for n in notes)
+
+
+def test_a_file_that_disables_every_rule_makes_the_scan_incomplete(tmp_path):
+    from oidclint.engine import all_rules
+
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    every = json.dumps([rule.id for rule in all_rules()])
+    write(tmp_path / ".oidclint.toml", f"disable = {every}\n")
+    result, data = scan_json(str(tmp_path))
+    assert result.exit_code == 0 and data["findings"] == []
+    assert [(d["level"], d["message"]) for d in data["diagnostics"]] == [
+        ("warning", "configuration .oidclint.toml disables every rule: nothing is checked")]
+    assert scan_json(str(tmp_path), "--fail-on-incomplete")[0].exit_code == 3
+
+
+def test_a_file_that_excludes_everything_makes_the_scan_incomplete(tmp_path):
+    git_init(tmp_path)
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    write(tmp_path / "infra" / "iam" / "roles.tf", OPEN_TRUST)
+    write(tmp_path / "infra" / "README.md", "not a file oidclint reads\n")
+    write(tmp_path / ".oidclint.toml", 'exclude = ["**"]\n')
+    result, data = scan_json(str(tmp_path))
+    assert result.exit_code == 0 and data["findings"] == [] and data["files_scanned"] == 0
+    assert [(d["level"], d["message"]) for d in data["diagnostics"]] == [
+        ("warning", "configuration .oidclint.toml excludes every file of the scan (2 files): "
+                    "nothing is checked")]
+    assert scan_json(str(tmp_path), "--fail-on-incomplete")[0].exit_code == 3
+
+
+def test_the_excluded_count_is_current_when_the_report_comes_from_the_cache(tmp_path):
+    tree = tmp_path / "tree"
+    write(tree / "main.tf", OPEN_TRUST)
+    write(tree / "examples" / "one.tf", OPEN_TRUST)
+    write(tree / ".oidclint.toml", 'exclude = ["examples/"]\n')
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+
+    def excluded() -> list[str]:
+        result, data = scan_json(str(tree), *cache)
+        assert rule_ids(data) == ["OIDC204"]
+        return [d["message"] for d in data["diagnostics"]]
+
+    assert excluded() == ["configuration .oidclint.toml excludes 1 file from the scan (`exclude`)"]
+    write(tree / "examples" / "two.tf", OPEN_TRUST)  # changes nothing the cache key covers
+    assert excluded() == ["configuration .oidclint.toml excludes 2 files from the scan "
+                          "(`exclude`)"]
+
+
+def test_a_configuration_given_in_code_is_not_reported(tmp_path, monkeypatch):
+    write(tmp_path / "main.tf", OPEN_TRUST)
+    write(tmp_path / "examples" / "main.tf", OPEN_TRUST)
+    monkeypatch.chdir(tmp_path)
+    report = scan([tmp_path], Config(disable=["OIDC203"], severity={"OIDC204": "note"},
+                                     exclude=["examples/"], time_budget=600))
+    assert report.files_scanned == 1 and [f.level.value for f in report.findings] == ["note"]
+    assert report.diagnostics == []

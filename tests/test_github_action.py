@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SAMPLES
+from conftest import FIXTURES, REPO, SAMPLES
 
 ACTION_TEXT = (REPO / "action.yml").read_text()
 ACTION = yaml.safe_load(ACTION_TEXT)
@@ -32,14 +32,23 @@ def test_a_composite_action_whose_inputs_are_documented():
     assert ACTION["runs"]["using"] == "composite"
     assert ACTION["name"] and ACTION["description"]
     defaults = {name: spec.get("default") for name, spec in ACTION["inputs"].items()}
-    assert defaults == {"paths": ".", "fail-on": "never", "config": "", "version": "",
-                        "upload": "true", "sarif-file": "oidclint.sarif",
-                        "python-version": "3.12"}
+    assert defaults == {"paths": ".", "fail-on": "never", "fail-on-incomplete": "true",
+                        "config": "", "repository": "", "baseline": "", "time-budget": "",
+                        "max-file-size": "", "version": "", "upload": "true",
+                        "sarif-file": "oidclint.sarif", "python-version": "3.12"}
     for name, spec in ACTION["inputs"].items():
         assert spec["description"].strip(), name
         assert spec["required"] is False, name
     for name, spec in ACTION["outputs"].items():
         assert spec["description"].strip() and "steps.scan.outputs." in spec["value"], name
+
+
+# The releases pinned, each commit checked against the release tag of its repository.
+PINNED = {
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "github/codeql-action/upload-sarif": ("8aad20d150bbac5944a9f9d289da16a4b0d87c1e", "v4.36.2"),
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+}
 
 
 def test_other_actions_are_pinned_to_a_commit_with_the_version_beside_it():
@@ -48,7 +57,23 @@ def test_other_actions_are_pinned_to_a_commit_with_the_version_beside_it():
                                                "github/codeql-action/upload-sarif"}
     for uses in used:
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), uses
-        assert re.search(rf"uses: {re.escape(uses)} # v\d+\.\d+\.\d+$", ACTION_TEXT, re.M), uses
+        name, commit = uses.split("@")
+        assert (commit, re.search(rf"uses: {re.escape(uses)} # (v\d+\.\d+\.\d+)$",
+                                  ACTION_TEXT, re.M).group(1)) == PINNED[name]
+
+
+def test_the_jobs_python_is_left_alone():
+    setup = step_by_id("python")
+    assert setup["uses"].startswith("actions/setup-python@")
+    assert setup["with"] == {"python-version": "${{ inputs.python-version }}",
+                             "update-environment": False}
+    # Later steps call the interpreter set up, by its path, never `python` from PATH.
+    install = step_by_id("install")
+    assert install["env"]["SETUP_PYTHON"] == "${{ steps.python.outputs.python-path }}"
+    assert step_by_id("scan")["env"]["OIDCLINT_PYTHON"] == "${{ steps.install.outputs.python }}"
+    for step in STEPS:
+        for line in step.get("run", "").splitlines():
+            assert not re.match(r"\s*(python3?|pip3?)\s", line), (step["name"], line)
 
 
 def test_inputs_reach_shell_code_through_env_only():
@@ -59,11 +84,14 @@ def test_inputs_reach_shell_code_through_env_only():
     # Every input is used, and only where it cannot become code: env, with, if.
     referenced = set(re.findall(r"inputs\.([\w-]+)", ACTION_TEXT))
     assert referenced == set(ACTION["inputs"])
+    for step in STEPS:
+        for name, value in step.get("env", {}).items():
+            if "inputs." in value:  # the whole value, nothing around it
+                assert re.fullmatch(r"\$\{\{ inputs\.[\w-]+ \}\}", value), (name, value)
     scan = step_by_id("scan")
-    assert scan["env"] == {"INPUT_PATHS": "${{ inputs.paths }}",
-                           "INPUT_FAIL_ON": "${{ inputs.fail-on }}",
-                           "INPUT_CONFIG": "${{ inputs.config }}",
-                           "INPUT_SARIF_FILE": "${{ inputs.sarif-file }}"}
+    assert {name: value for name, value in scan["env"].items() if name.startswith("INPUT_")} == {
+        f"INPUT_{name.upper().replace('-', '_')}": f"${{{{ inputs.{name} }}}}"
+        for name in ACTION["inputs"] if name not in ("version", "upload", "python-version")}
 
 
 def test_the_sarif_is_uploaded_under_its_own_category():
@@ -82,9 +110,14 @@ def test_the_readme_workflow_uses_the_action_with_its_inputs():
     readme = (REPO / "README.md").read_text()
     section = readme.split("### GitHub code scanning")[1].split("\n## ")[0]
     workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
-    assert workflow["permissions"] == {"contents": "read", "security-events": "write"}
+    # actions: read lets upload-sarif read the run's status on private repositories
+    # (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/
+    # uploading-a-sarif-file-to-github, and GitHub's code scanning starter workflows).
+    assert workflow["permissions"] == {"contents": "read", "security-events": "write",
+                                       "actions": "read"}
     steps = workflow["jobs"]["oidclint"]["steps"]
-    assert re.fullmatch(r"actions/checkout@[0-9a-f]{40}", steps[0]["uses"])
+    checkout, commit = steps[0]["uses"].split("@")
+    assert (commit, re.search(rf"{commit} # (v[\d.]+)", section).group(1)) == PINNED[checkout]
     # The same owner/name as the pre-commit `repo:` URL.
     repo_url = re.search(r"- repo: https://github\.com/(\S+)", readme).group(1)
     assert steps[-1]["uses"].split("@")[0] == repo_url
@@ -180,6 +213,8 @@ def test_the_config_input_is_the_scan_configuration(workspace):
 FAKE_OIDCLINT = """#!{python}
 import json, os, sys
 args = sys.argv[1:]
+if args[:2] == ["-m", "oidclint"]:  # called as the Python that has oidclint
+    args = args[2:]
 with open(os.environ["FAKE_OIDCLINT_LOG"], "a") as log:
     log.write(json.dumps(args) + "\\n")
 if "--output" in args:
@@ -201,9 +236,12 @@ def fake_oidclint(tmp_path):
     program.chmod(0o755)
     log = tmp_path / "fake-oidclint.log"
 
-    def env_for(workspace: Path, exit_code: int = 0) -> dict:
-        return {**runner_env(workspace, path_first=bin_dir), "FAKE_OIDCLINT_LOG": str(log),
-                "FAKE_OIDCLINT_EXIT": str(exit_code)}
+    def env_for(workspace: Path, exit_code: int = 0, as_python: bool = False) -> dict:
+        env = {**runner_env(workspace, path_first=bin_dir), "FAKE_OIDCLINT_LOG": str(log),
+               "FAKE_OIDCLINT_EXIT": str(exit_code)}
+        if as_python:
+            env["OIDCLINT_PYTHON"] = str(program)
+        return env
 
     def calls() -> list[list[str]]:
         return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
@@ -220,11 +258,36 @@ def test_paths_are_split_on_whitespace_and_never_expanded_or_run(workspace, fake
     paths = ["infra", "modules/iam", "$(touch", "pwned)", "*", "-x"]
     assert calls() == [
         ["scan", "--format", "sarif", "--output", "oidclint.sarif", "--fail-on", "never",
-         "--config", "ci/oidclint.toml", "--", *paths],
+         "--fail-on-incomplete", "--config=ci/oidclint.toml", "--", *paths],
         ["scan", "--format", "markdown", "--fail-on", "never",
-         "--config", "ci/oidclint.toml", "--", *paths],
+         "--config=ci/oidclint.toml", "--", *paths],
     ]
     assert not (workspace / "pwned").exists() and not (workspace.parent / "pwned").exists()
+
+
+def test_each_input_is_one_argument_of_its_flag_and_never_run(workspace, fake_oidclint):
+    env_for, calls = fake_oidclint
+    given = {"config": "-c x.toml", "repository": "$(touch pwned)/x", "baseline": "a b;c",
+             "time_budget": "45", "max_file_size": "`touch pwned`"}
+    result, outputs, _ = run_scan_script(workspace, env_for(workspace, as_python=True),
+                                         fail_on_incomplete="false", **given)
+    assert result.returncode == 0, result.stderr
+    flags = ["--config=-c x.toml", "--repository=$(touch pwned)/x", "--baseline=a b;c",
+             "--time-budget=45", "--max-file-size=`touch pwned`"]
+    assert calls() == [
+        ["scan", "--format", "sarif", "--output", "oidclint.sarif", "--fail-on", "never",
+         *flags, "--", "."],
+        ["scan", "--format", "markdown", "--fail-on", "never", *flags, "--", "."],
+    ]
+    assert not (workspace / "pwned").exists() and not (workspace.parent / "pwned").exists()
+
+
+def test_files_not_read_keep_the_sarif_and_exit_three(workspace, fake_oidclint):
+    env_for, calls = fake_oidclint
+    result, outputs, summary = run_scan_script(workspace, env_for(workspace, exit_code=3))
+    assert result.returncode == 3
+    assert outputs == {"exit-code": "3", "sarif-file": str(workspace / "oidclint.sarif")}
+    assert len(calls()) == 2 and summary == "# oidclint\n"
 
 
 def test_a_scan_that_cannot_run_fails_the_step_without_a_sarif_output(workspace, fake_oidclint):
@@ -236,11 +299,164 @@ def test_a_scan_that_cannot_run_fails_the_step_without_a_sarif_output(workspace,
     assert len(calls()) == 1  # no summary of a scan that did not run
 
 
-def test_an_unknown_fail_on_level_is_refused(workspace, fake_oidclint):
+@pytest.mark.parametrize("inputs", [{"fail_on": "errors"}, {"fail_on_incomplete": "yes"},
+                                    {"fail_on_incomplete": "True"}])
+def test_an_unknown_choice_is_refused(workspace, fake_oidclint, inputs):
     env_for, calls = fake_oidclint
-    result, outputs, _ = run_scan_script(workspace, env_for(workspace), fail_on="errors")
+    result, outputs, _ = run_scan_script(workspace, env_for(workspace), **inputs)
     assert result.returncode == 2
     assert outputs == {"exit-code": "2"} and calls() == []
+    assert "::error title=oidclint::" in result.stdout
+
+
+# -- inputs against real scans -------------------------------------------------------------
+
+BROKEN = ('resource "aws_iam_role" "broken" {\n'
+          '  assume_role_policy = "sts:AssumeRoleWithWebIdentity"\n')  # never closed
+
+
+def commit_all(root: Path) -> None:
+    for args in (["add", "-A"], ["commit", "-qm", "change"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                       env={**os.environ, **GIT_IDENTITY})
+
+
+def test_a_file_not_read_fails_by_default_and_is_listed_in_the_summary(workspace):
+    (workspace / "infra" / "broken.tf").write_text(BROKEN)
+    result, outputs, summary = run_scan_script(workspace)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert outputs["exit-code"] == "3"
+    run = json.loads(Path(outputs["sarif-file"]).read_text())["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["OIDC201"]  # the findings still go up
+    [notification] = run["invocations"][0]["toolExecutionNotifications"]
+    assert "HCL syntax error" in notification["message"]["text"]
+    assert "### Not read or not understood" in summary
+    assert re.search(r"^\| infra/broken\.tf\\:3 \| HCL syntax error\\: .* \|$", summary, re.M), \
+        summary
+    assert "could not be read or understood" in result.stdout
+
+
+def test_fail_on_incomplete_false_passes_and_still_lists_the_file(workspace):
+    (workspace / "infra" / "broken.tf").write_text(BROKEN)
+    result, outputs, summary = run_scan_script(workspace, fail_on_incomplete="false")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outputs["exit-code"] == "0"
+    assert "infra/broken.tf" in summary and "HCL syntax error" in summary
+
+
+def test_findings_that_fail_come_before_files_not_read(workspace):
+    (workspace / "infra" / "broken.tf").write_text(BROKEN)
+    result, outputs, _ = run_scan_script(workspace, fail_on="error")
+    assert result.returncode == 1 and outputs["exit-code"] == "1"
+
+
+@pytest.fixture
+def ci_workspace(tmp_path) -> Path:
+    """A checkout whose workflow pushes to main, and a trust that admits acme/api on main."""
+    root = tmp_path / "workspace"
+    shutil.copytree(FIXTURES / "OIDC108" / "negative-push-to-main", root,
+                    ignore=shutil.ignore_patterns("expected.yaml"))
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    commit_all(root)
+    return root
+
+
+@pytest.mark.parametrize("repository, found", [("acme/api", []), ("acme/web", ["OIDC108"])])
+def test_the_repository_input_names_the_subjects_repository(ci_workspace, repository, found):
+    result, outputs, summary = run_scan_script(ci_workspace, repository=repository)
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = sarif_results(Path(outputs["sarif-file"]))
+    assert [r["ruleId"] for r in results] == found
+    if found:
+        assert f"repo:{repository}:ref:refs/heads/main" in results[0]["message"]["text"]
+    assert "repository is unknown" not in summary
+
+
+def test_the_baseline_input_hides_known_findings(workspace):
+    written = subprocess.run(
+        [sys.executable, "-m", "oidclint", "scan", "infra", "--write-baseline",
+         "ci/known.json"], cwd=workspace, capture_output=True, text=True)
+    assert written.returncode == 0, written.stderr
+    result, outputs, summary = run_scan_script(workspace, fail_on="error",
+                                               baseline="ci/known.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sarif_results(Path(outputs["sarif-file"])) == []
+    assert "1 in the baseline" in summary
+
+
+def test_a_missing_baseline_stops_the_scan(workspace):
+    result, outputs, _ = run_scan_script(workspace, baseline="ci/nope.json")
+    assert result.returncode == 2 and outputs == {"exit-code": "2"}
+    assert "nope.json" in result.stderr
+
+
+def test_the_summary_says_what_the_configuration_turned_off(workspace):
+    (workspace / ".oidclint.toml").write_text(
+        'disable = ["OIDC201"]\nexclude = ["legacy/"]\ntime-budget = 100000\n')
+    (workspace / "legacy").mkdir()
+    (workspace / "legacy" / "old.tf").write_text(BROKEN)
+    commit_all(workspace)
+    result, outputs, summary = run_scan_script(workspace)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sarif_results(Path(outputs["sarif-file"])) == []
+    notes = summary.split("### Notes")[1]
+    assert ("| (the scan) | configuration .oidclint.toml disables 1 rule, whose findings are "
+            "not reported\\: OIDC201 \\(missing-subject-condition\\) |") in notes
+    assert "configuration .oidclint.toml excludes 1 file from the scan" in notes
+    assert "\\`time-budget\\` = 100,000 seconds is above 30 seconds" in notes
+    # The action's time-budget input goes past the cap: no note then.
+    _, _, summary = run_scan_script(workspace, time_budget="120")
+    assert "time-budget" not in summary.split("## oidclint")[-1]
+
+
+def test_a_configuration_that_excludes_everything_fails_the_job(workspace):
+    (workspace / ".oidclint.toml").write_text('exclude = ["**"]\n')
+    commit_all(workspace)
+    result, outputs, summary = run_scan_script(workspace)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "excludes every file of the scan" in summary
+
+
+# -- the install step ----------------------------------------------------------------------
+
+FAKE_PYTHON = """#!{python}
+import json, os, sys
+with open(os.environ["FAKE_PYTHON_LOG"], "a") as log:
+    log.write(json.dumps([sys.argv[0], *sys.argv[1:]]) + "\\n")
+if sys.argv[1:3] == ["-m", "venv"]:
+    os.makedirs(os.path.join(sys.argv[3], "bin"))
+    os.symlink(sys.argv[0], os.path.join(sys.argv[3], "bin", "python"))
+"""
+
+
+@pytest.mark.parametrize("version, package", [("", "{action}"), ("v0.2.0", "oidclint==0.2.0")])
+def test_the_install_step_uses_the_python_set_up_in_a_virtual_environment(tmp_path, version,
+                                                                          package):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "python.log"
+    for name in ("setup-python", "python", "python3", "pip", "pip3"):
+        (bin_dir / name).write_text(FAKE_PYTHON.format(python=sys.executable))
+        (bin_dir / name).chmod(0o755)
+    temp, output = tmp_path / "runner-temp", tmp_path / "output"
+    temp.mkdir()
+    output.write_text("")
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "FAKE_PYTHON_LOG": str(log), "RUNNER_TEMP": str(temp), "GITHUB_OUTPUT": str(output),
+           "GITHUB_ACTION_PATH": str(REPO), "INPUT_VERSION": version,
+           "SETUP_PYTHON": str(bin_dir / "setup-python")}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                             step_by_id("install")["run"]], env=env, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    venv_python = str(temp / "oidclint-venv" / "bin" / "python")
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert calls == [
+        [str(bin_dir / "setup-python"), "-m", "venv", str(temp / "oidclint-venv")],
+        [venv_python, "-m", "pip", "install", "--disable-pip-version-check",
+         package.format(action=REPO)],
+    ]  # neither `python` nor `pip` from PATH
+    assert read_outputs(output) == {"python": venv_python}
 
 
 # -- the steps of action.yml, run in order -------------------------------------------------
@@ -305,6 +521,10 @@ def run_action(workspace: Path, env: dict | None = None, **given: str) -> list[d
     base = dict(env or runner_env(workspace))
     outputs: dict[str, dict[str, str]] = {}
     failed, record = False, []
+    # The Python set up, and the one oidclint is installed for: this test's own (or a fake
+    # oidclint standing for it).
+    outputs["python"] = {"python-path": sys.executable}
+    outputs["install"] = {"python": base.pop("OIDCLINT_PYTHON", sys.executable)}
     for step in STEPS:
         if not condition(step.get("if", "success()"), inputs, outputs, failed):
             record.append({"name": step["name"], "ran": False})
@@ -358,7 +578,33 @@ def test_upload_false_skips_the_upload_only(workspace):
 
 def test_a_scan_that_cannot_run_fails_the_job_with_nothing_to_upload(workspace, fake_oidclint):
     env_for, _ = fake_oidclint
-    steps = by_name(run_action(workspace, env_for(workspace, exit_code=2), fail_on="error"))
+    steps = by_name(run_action(workspace, env_for(workspace, exit_code=2, as_python=True),
+                               fail_on="error"))
     assert steps["Scan"]["exit"] != 0
     assert not steps["Upload SARIF to code scanning"]["ran"]
     assert not steps["Fail on findings"]["ran"]
+
+
+def test_a_file_not_read_fails_the_job_after_the_upload(workspace):
+    (workspace / "infra" / "broken.tf").write_text(BROKEN)
+    steps = by_name(run_action(workspace))
+    assert steps["Scan"]["exit"] == 0, steps["Scan"]["log"]
+    assert steps["Upload SARIF to code scanning"]["ran"]
+    assert not steps["Fail on findings"]["ran"]
+    failing = steps["Fail on files not read"]
+    assert failing["exit"] == 3
+    assert "::error title=oidclint::files could not be read" in failing["log"]
+    steps = by_name(run_action(workspace, fail_on_incomplete="false"))
+    assert steps["Upload SARIF to code scanning"]["ran"]
+    assert not steps["Fail on findings"]["ran"] and not steps["Fail on files not read"]["ran"]
+
+
+def test_the_scan_step_runs_the_python_the_install_step_names(workspace, fake_oidclint):
+    env_for, calls = fake_oidclint
+    env = env_for(workspace, as_python=True)
+    env["PATH"] = os.environ["PATH"]  # no fake `oidclint` on PATH: it is called by its path
+    steps = by_name(run_action(workspace, env))
+    assert steps["Scan"]["exit"] == 0, steps["Scan"]["log"]
+    assert [call[:3] for call in calls()] == [["scan", "--format", "sarif"],
+                                              ["scan", "--format", "markdown"]]
+    assert steps["Upload SARIF to code scanning"]["ran"]

@@ -184,8 +184,11 @@ def test_a_suppression_of_a_disabled_rule_is_unused_not_unknown(tmp_path):
     (tmp_path / ".oidclint.toml").write_text('disable = ["OIDC204"]\n')
     result, data = scan_json(str(tmp_path))
     assert data["findings"] == []
-    [note] = data["diagnostics"]
-    assert note["message"] == "suppression ignore[OIDC204] matches no finding; remove it"
+    # The configuration's own note (it disables OIDC204) comes first, then the suppression's.
+    assert [d["message"] for d in data["diagnostics"]] == [
+        "configuration .oidclint.toml disables 1 rule, whose findings are not reported: "
+        "OIDC204 (broad-subject)",
+        "suppression ignore[OIDC204] matches no finding; remove it"]
 
 
 def test_the_reason_is_the_sarif_justification_and_the_log_validates(tmp_path):

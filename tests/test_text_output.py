@@ -359,8 +359,12 @@ def test_markdown_report_structure(stack):
     assert out.count("| 7 | warning |") == 1 and "| 1 | error |" not in out
     assert lines[-1] == ("1 suppressed, 3 in the baseline, not shown; 1 file could not be read; "
                          "1 note (details in the scan log).")
+    # What was not read, and why, and the notes: in the summary, not only in the log.
+    assert "### Not read or not understood" in lines and "| x.tf | unexpected token |" in lines
+    assert "### Notes" in lines and "| main.tf | two blocks merge |" in lines
     rendered = html(out)
-    assert rendered.count("<tr>") == (1 + 2) + (1 + 2)  # the counts, the findings of main.tf
+    # the counts, the findings of main.tf, the file not read, the note
+    assert rendered.count("<tr>") == (1 + 2) + (1 + 2) + (1 + 1) + (1 + 1)
     assert f'<a href="{HELP_URI.format(id="OIDC203")}">OIDC203</a>' in rendered
 
 

@@ -5,16 +5,28 @@ then reports only findings that are not in it. Findings are matched by their sta
 fingerprint (rule, file, resource, evidence; never line numbers), so moving code does not
 bring old findings back. An earlier SARIF log works as a baseline too (its
 ``partialFingerprints``).
+
+A baseline is read like any file a pull request may have replaced: only a regular file (not
+``/dev/zero``, not a FIFO), at most ``MAX_BASELINE_BYTES``; one named by a configuration file
+must also lie inside that file's repository, links followed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from oidclint.config import ConfigError
+from oidclint.config import Config, ConfigError
+from oidclint.discovery import find_root
 from oidclint.reporters import FINGERPRINT_KEY
+
+MAX_BASELINE_BYTES = 32 * 1024 * 1024
+"""Some 30,000 findings as a JSON report (SARIF logs take more per finding); reading that
+much takes about half a second and 100 MB."""
+_CHUNK = 1024 * 1024
 
 
 class BaselineError(ConfigError):
@@ -29,14 +41,31 @@ class Baseline:
     path: Path | None = None
 
 
-def read_baseline(path: Path) -> Baseline:
-    """The fingerprints of an oidclint JSON report or SARIF log."""
+def configured_baseline(config: Config) -> Baseline | None:
+    """The baseline a configuration names, if any. One named by a file must be inside the
+    file's repository (its git work tree, else its folder): a pull request that edits the
+    file cannot point the scan at ``/dev/zero`` or at a file elsewhere on the machine."""
+    path = config.baseline_path
+    if path is None:
+        return None
+    if config.path is None:
+        return read_baseline(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return read_baseline(path, inside=find_root([config.folder]))
+    except BaselineError as exc:  # say which file named it
+        raise BaselineError(f"{config.path}: `baseline`: {exc}") from None
+
+
+def read_baseline(path: Path, *, inside: Path | None = None) -> Baseline:
+    """The fingerprints of an oidclint JSON report or SARIF log; ``inside``: the folder it
+    must be in."""
+    try:
+        text = _read_guarded(path, inside).decode("utf-8")
         # An empty file (``--baseline /dev/null``) holds nothing: every finding is shown.
         document = json.loads(text) if text.strip() else {"findings": []}
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop (Python < 3.13)
+        raise BaselineError(f"{path}: cannot read the baseline: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
     if isinstance(document, dict) and isinstance(document.get("runs"), list):
@@ -49,3 +78,37 @@ def read_baseline(path: Path) -> Baseline:
     else:
         raise BaselineError(f"{path}: not an oidclint JSON report or SARIF log")
     return Baseline(frozenset(f for f in found if isinstance(f, str)), path)
+
+
+def _read_guarded(path: Path, inside: Path | None) -> bytes:
+    """The bytes of a baseline file: a regular file (the null device reads as empty), at most
+    ``MAX_BASELINE_BYTES``, inside ``inside`` (links followed) when given. Read in chunks, so
+    a file that grows while it is read costs no more than the limit."""
+    real = path.resolve(strict=True)
+    if inside is not None and not real.is_relative_to(inside.resolve()):
+        raise BaselineError(f"{path}: the baseline is outside the repository "
+                            f"({inside}); not read")
+    if real == Path(os.devnull).resolve():
+        return b""
+    too_large = BaselineError(f"{path}: the baseline is larger than the "
+                              f"{MAX_BASELINE_BYTES:,}-byte limit; not read")
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (a regular file ignores it).
+    handle = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise BaselineError(f"{path}: the baseline is not a regular file; not read")
+        if info.st_size > MAX_BASELINE_BYTES:
+            raise too_large
+        chunks, size = [], 0
+        while size <= MAX_BASELINE_BYTES:
+            chunk = os.read(handle, min(_CHUNK, MAX_BASELINE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(handle)
+    if size > MAX_BASELINE_BYTES:
+        raise too_large
+    return b"".join(chunks)

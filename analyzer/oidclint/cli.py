@@ -112,6 +112,19 @@ def scan(
         False, "--fail-on-incomplete",
         help="Exit 3 when a file could not be read or understood (and no finding fails).",
     ),
+    time_budget: Optional[float] = typer.Option(
+        None, "--time-budget", metavar="SECONDS",
+        callback=lambda value: _within(value, 0, MAX_TIME_BUDGET),
+        help="Seconds one file may take to parse before it is reported as not read "
+             "(default: the configuration's, else 10; a configuration file may set at "
+             "most 30).",
+    ),
+    max_file_size: Optional[int] = typer.Option(
+        None, "--max-file-size", metavar="BYTES",
+        callback=lambda value: _within(value, 0, None),
+        help="Larger files are reported as not read (default: the configuration's, else "
+             "5 MiB; a configuration file may set at most 16 MiB).",
+    ),
     no_prefilter: bool = typer.Option(
         False, "--no-prefilter",
         help="Parse every file, not only those that can matter (slower; same findings).",
@@ -132,14 +145,15 @@ def scan(
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.baseline import BaselineError, read_baseline
     from oidclint.cache import Cache, default_directory
-    from oidclint.config import ConfigError
+    from oidclint.config import ConfigError, with_limits
     from oidclint.engine import scan as run_scan
     from oidclint.progress import progress_wanted
     from oidclint.reporters import FORMATS
 
     targets = paths or [Path(".")]
     try:
-        settings = _configuration(config, targets)
+        settings = with_limits(_configuration(config, targets), time_budget=time_budget,
+                               max_file_size=max_file_size)
         known = read_baseline(baseline) if baseline and not write_baseline else None
         cache = None if no_cache else Cache(cache_dir or default_directory())
         report = run_scan(targets, settings, repository=repository,
@@ -173,6 +187,18 @@ def scan(
             raise typer.Exit(1)
     if fail_on_incomplete and report.incomplete:
         raise typer.Exit(3)
+
+
+MAX_TIME_BUDGET = 86_400
+"""A day: the most the interval timer behind the budget is asked to count."""
+
+
+def _within(value, above: float, most: float | None):
+    """A limit flag's value, checked: above ``above`` and at most ``most``."""
+    if value is not None and not (value > above and (most is None or value <= most)):
+        bound = f" and at most {most:,}" if most is not None else ""
+        raise typer.BadParameter(f"must be above {above}{bound}, not {value:g}")
+    return value
 
 
 def _configuration_or_exit(paths: List[Path]):

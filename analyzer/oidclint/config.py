@@ -5,18 +5,32 @@ The file is found by walking up from the first scanned path to the enclosing git
 ``pyproject.toml``. Command-line flags win over the file. Unknown keys and wrong types are
 errors that name the key and the file: a misspelt ``disabel`` must not silently enable
 everything. The JSON schema of the file is ``oidclint.schema.json`` beside this module.
+
+The file usually lives in the tree being scanned, so a pull request can change it. It may not
+lift the safety limits: ``time-budget`` and ``max-file-size`` above ``LIMIT_CAPS`` are lowered
+to the cap, with a note; only the command line goes further. What it turns off (rules it
+disables or re-levels, files it excludes) is reported with every scan (``effects``), so
+switching the scan off from inside a pull request shows in its results.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from oidclint.model import Level
+from oidclint.model import Diagnostic, Level, RuleInfo
 
 FILE_NAMES = (".oidclint.toml", "pyproject.toml")
+
+LIMIT_CAPS = {"time_budget": 30, "max_file_size": 16 * 1024 * 1024}
+"""The most a configuration file may set: 30 seconds per file, three times the default, and
+16 MiB per file (loading takes about 50 times a file's size in memory: 0.8 GB for a 16 MiB
+plan JSON). Above them one file could hold a scan for minutes or take gigabytes; the command
+line's ``--time-budget`` and ``--max-file-size`` go further."""
+_LIMIT_UNITS = {"time_budget": ("seconds", "--time-budget"),
+                "max_file_size": ("bytes", "--max-file-size")}
 
 
 class ConfigError(Exception):
@@ -53,6 +67,9 @@ class Config:
     are not reported. ``--baseline`` wins."""
     path: Path | None = None
     """The file this configuration came from, if any."""
+    capped: dict[str, str] = field(default_factory=dict)
+    """Limits the file asked for above ``LIMIT_CAPS``: the field, and the note that says it
+    was lowered to the cap."""
 
     @property
     def folder(self) -> Path | None:
@@ -124,8 +141,90 @@ def _has_tool_table(path: Path) -> bool:
     return isinstance(data.get("tool"), dict) and "oidclint" in data["tool"]
 
 
+def with_limits(config: Config | None, *, time_budget: float | None = None,
+                max_file_size: int | None = None) -> Config | None:
+    """``config`` with the command line's limits, which win over the file's and are not
+    capped; a limit not given keeps the file's."""
+    given = {"time_budget": time_budget, "max_file_size": max_file_size}
+    given = {name: value for name, value in given.items() if value is not None}
+    if not given:
+        return config
+    config = replace(config) if config is not None else Config()
+    config.capped = {name: note for name, note in config.capped.items() if name not in given}
+    for name, value in given.items():
+        setattr(config, name, value)
+    return config
+
+
+def effects(config: Config, rules: list[RuleInfo], shown: str) -> list[Diagnostic]:
+    """What a configuration file turns off or lowers, said with every scan: the rules it
+    disables, the levels it changes, the limits it asked for above the caps. ``rules``: every
+    rule oidclint has; ``shown``: the file's name in reports."""
+    if config.path is None:
+        return []
+    notes = [Diagnostic("", f"configuration {shown}: {note}", Level.NOTE)
+             for note in config.capped.values()]
+    off = [f"{r.id} ({r.name})" for r in rules if config.disables(r.id, r.name)]
+    if off and len(off) == len(rules):
+        notes.append(Diagnostic("", f"configuration {shown} disables every rule: nothing is "
+                                    "checked", Level.WARNING))
+    elif off:
+        notes.append(Diagnostic("", f"configuration {shown} disables {_count(off, 'rule')}, "
+                                    f"whose findings are not reported: {', '.join(off)}",
+                                Level.NOTE))
+    moved = [f"{r.id} ({r.name}) from {r.level.value} to {level.value}" for r in rules
+             if not config.disables(r.id, r.name)
+             and (level := config.level_of(r.id, r.name)) not in (None, r.level)]
+    if moved:
+        notes.append(Diagnostic("", f"configuration {shown} changes the level of "
+                                    f"{_count(moved, 'rule')}: {', '.join(moved)}",
+                                Level.NOTE))
+    return notes
+
+
+def exclusion_effect(config: Config, shown: str, excluded: int,
+                     scanned: int) -> Diagnostic | None:
+    """How many files a configuration file's ``exclude`` left out; a warning when it left
+    out every one (``exclude = ["**"]`` switches the scan off)."""
+    if config.path is None or not excluded:
+        return None
+    files = f"{excluded:,} file{'' if excluded == 1 else 's'}"
+    if not scanned:
+        return Diagnostic("", f"configuration {shown} excludes every file of the scan "
+                              f"({files}): nothing is checked", Level.WARNING)
+    return Diagnostic("", f"configuration {shown} excludes {files} from the scan (`exclude`)",
+                      Level.NOTE)
+
+
+def _capped_limit(config: Config, key: str, name: str, value: Any) -> int | float:
+    """A limit from the file, checked, and lowered to its cap with a note when above it."""
+    whole = key == "max_file_size"
+    # `not value > 0` also refuses TOML's nan.
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) \
+            or not value > 0:
+        raise ConfigError(f"{config.path}: `{name}` must be a positive "
+                          f"{'whole number' if whole else 'number'}")
+    cap = LIMIT_CAPS[key]
+    if value <= cap:
+        return value
+    # Lowered, not refused: refusing would let a pull request turn the scan into "could not
+    # run", with no results at all. Files that need more are then reported as not read.
+    unit, flag = _LIMIT_UNITS[key]
+    config.capped[key] = (f"`{name}` = {value:,} {unit} is above {cap:,} {unit}, the most a "
+                          f"configuration file may set; {cap:,} {unit} is used ({flag} on the "
+                          "command line goes further)")
+    return cap
+
+
+def _count(items: list[str], word: str) -> str:
+    return f"{len(items)} {word}{'' if len(items) == 1 else 's'}"
+
+
+_NOT_KEYS = {"path", "capped"}
+
+
 def _checked(data: dict[str, Any], path: Path, where: str) -> Config:
-    known = {f.name.replace("_", "-") for f in fields(Config)} - {"path"}
+    known = {f.name.replace("_", "-") for f in fields(Config)} - _NOT_KEYS
     config = Config(path=path)
     for key, value in data.items():
         name = f"{where}.{key}" if where else key
@@ -136,11 +235,8 @@ def _checked(data: dict[str, Any], path: Path, where: str) -> Config:
         if key in ("repository", "default_branch", "baseline"):
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: `{name}` must be a string")
-        elif key in ("max_file_size", "time_budget"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
-                    or key == "max_file_size" and not isinstance(value, int):
-                raise ConfigError(f"{path}: `{name}` must be a positive "
-                                  f"{'whole number' if key == 'max_file_size' else 'number'}")
+        elif key in LIMIT_CAPS:
+            value = _capped_limit(config, key, name, value)
         elif key == "severity":
             if not isinstance(value, dict) or not all(
                     isinstance(v, str) and v in _LEVELS for v in value.values()):

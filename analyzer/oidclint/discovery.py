@@ -81,13 +81,16 @@ def decode(data: bytes) -> str:
 
 
 class Exclusion:
-    """gitignore-style patterns (the configuration's ``exclude``), relative to ``base``."""
+    """gitignore-style patterns (the configuration's ``exclude``), relative to ``base``.
+    ``excluded`` keeps the files they left out that would have been read, so a scan can say
+    how many (the patterns may come from a pull request)."""
 
     def __init__(self, patterns: list[str], base: Path) -> None:
         import pathspec
 
         self.base = base.resolve()
         self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.excluded: set[str] = set()
 
     def __call__(self, path: Path, is_dir: bool = False) -> bool:
         try:  # abspath folds `..` (a scan of ../infra) without following symbolic links
@@ -97,7 +100,21 @@ class Exclusion:
                 name = path.resolve().relative_to(self.base).as_posix()
             except (ValueError, OSError):
                 return False
-        return name != "." and self.spec.match_file(name + "/" if is_dir else name)
+        if name == "." or not self.spec.match_file(name + "/" if is_dir else name):
+            return False
+        self._count(path, is_dir)
+        return True
+
+    def _count(self, path: Path, is_dir: bool) -> None:
+        """The files of a kind oidclint reads at ``path``, or under it (a listing, no read)."""
+        if not is_dir:
+            if kind_of(path.name):
+                self.excluded.add(os.path.abspath(path))
+            return
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+            self.excluded.update(os.path.abspath(os.path.join(folder, name))
+                                 for name in names if kind_of(name))
 
 
 Candidate = tuple[str, "str | None"]

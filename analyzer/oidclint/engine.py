@@ -7,16 +7,18 @@ answered from the cache never loads them."""
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from oidclint import __version__, discovery
-from oidclint.baseline import Baseline, read_baseline
+from oidclint.baseline import Baseline, configured_baseline
 from oidclint.cache import Cache, digest, make_key, recording
-from oidclint.config import Config, ConfigError
-from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, read_text
+from oidclint.config import Config, ConfigError, effects, exclusion_effect
+from oidclint.discovery import (Discovery, Exclusion, discover, find_root, kind_of, read_text,
+                                relative)
 from oidclint.file_index import FileIndex
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
@@ -61,6 +63,14 @@ class Prepared:
     chosen: Selection
     sieve: Prefilter | None
     repository: str | None
+    excluded: int = 0
+    """Files the configuration's ``exclude`` left out."""
+
+    @property
+    def config_shown(self) -> str:
+        """The configuration file's name in reports."""
+        path = self.config.path
+        return relative(Path(os.path.abspath(path)), self.found.root) if path else ""
 
     @property
     def read_diagnostics(self) -> list[Diagnostic]:
@@ -112,7 +122,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     if index is not None:
         index.save(cache)
     return Prepared(config, found, given, chosen, sieve,
-                    detect_repository(found.root, config.repository))
+                    detect_repository(found.root, config.repository),
+                    len(exclude.excluded) if exclude else 0)
 
 
 def _get_ready(cache: Cache | None) -> None:
@@ -237,8 +248,8 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
                        immutable_repositories=immutable_repositories, var_files=var_files,
                        prefilter=prefilter, cache=cache, jobs=jobs)
     config = prepared.config
-    if baseline is None and use_baseline and config.baseline_path is not None:
-        baseline = read_baseline(config.baseline_path)
+    if baseline is None and use_baseline:
+        baseline = configured_baseline(config)
     memo = None
     if cache is not None and cache.enabled and prepared.sieve is not None and rules is None:
         memo = _memo_key(prepared, baseline if use_baseline else None)
@@ -247,15 +258,20 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
             return _counted(earlier, prepared, started, from_cache=True)
     with recording() as reads:  # files read beyond the chosen ones (GitLab includes)
         graph = _graph(prepared, show_progress=show_progress, cache=cache, jobs=jobs)
+    every = [rule.info() for rule in all_rules()]
+    # What the configuration file turns off is said with the results (when the rules are
+    # chosen by the caller, they are not the file's doing).
+    turned_off = effects(config, every if rules is None else [], prepared.config_shown)
     rules = chosen_rules(config) if rules is None else list(rules)
     findings, problems = run_rules(graph, rules)
+    problems[:0] = turned_off
     infos = [_configured(rule.info(), config) for rule in rules]
     names = {info.id: info.name for info in infos}
     for finding in findings:
         finding.level = config.level_of(finding.rule_id, names[finding.rule_id]) or finding.level
     # Every rule oidclint has, not just the ones that ran: a suppression of a disabled rule is
     # unused, not "no such rule".
-    catalog = {rule.id: rule.name for rule in all_rules()} | names
+    catalog = {info.id: info.name for info in every} | names
     problems += apply_suppressions(findings, graph.inventory.suppressions, catalog,
                                    graph.inventory)
     baselined = 0
@@ -305,6 +321,12 @@ def _counted(report: Report, prepared: Prepared, started: float, *, cached: int 
     report.files_skipped = len(prepared.chosen.skipped)
     report.files_cached = report.files_scanned - report.files_skipped if from_cache else cached
     report.duration = time.perf_counter() - started
+    # Counted on every run, cached or not: excluded files are not part of the cache key.
+    excluded = exclusion_effect(prepared.config, prepared.config_shown, prepared.excluded,
+                                report.files_scanned)
+    if excluded is not None:
+        report.diagnostics = sorted([*report.diagnostics, excluded],
+                                    key=lambda d: (d.path, d.message))
     return report
 
 

@@ -1,25 +1,32 @@
 """GitHub-flavoured Markdown for pull-request comments and ``$GITHUB_STEP_SUMMARY``.
 
 A heading, a one-line verdict, the counts by severity, then the findings by file, one table
-row each. Text that comes from scanned files (paths, messages quoting values, fixes) passes
-through ``escape_markdown`` so that it can neither format the comment, nor inject HTML or a
-link, nor break out of its table cell.
+row each, then what the scan could not read (and why) and its notes, among them what the
+configuration turned off. Text that comes from scanned files (paths, messages quoting values,
+fixes) passes through ``escape_markdown`` so that it can neither format the comment, nor inject
+HTML or a link, nor break out of its table cell.
 """
 
 from __future__ import annotations
 
 import re
 from itertools import groupby
+from typing import TypeVar
 from urllib.parse import quote
 
-from oidclint.model import Finding, Level, Report
-from oidclint.reporters import printable
+from oidclint.model import Diagnostic, Finding, Level, Report
+from oidclint.reporters import printable, sorted_diagnostics
 from oidclint.reporters.sarif import HELP_URI
 from oidclint.reporters.text import Tally, counts_phrase, duration_phrase, hidden_phrase, tally
 
 MAX_ROWS = 100
 MAX_CHARS = 60_000
 """GitHub rejects comments over 65,536 characters; the rows stop well before that."""
+MAX_MESSAGE_ROWS = 50
+MAX_MESSAGE_CHARS = 8_000
+"""Per table of messages (not read, notes); what they take is left out of the findings'."""
+
+Row = TypeVar("Row")
 
 _VERDICT = {
     None: ":white_check_mark:",
@@ -54,9 +61,11 @@ def render(report: Report, *, color: bool = False) -> str:
     """The report as Markdown (``color`` is ignored)."""
     counts = tally(report)
     lines = ["## oidclint", "", _verdict(report, counts), ""]
+    messages = _messages(report)
     if counts.problems:
         lines += _count_table(counts) + [""]
-        lines += _findings(report)
+        lines += _findings(report, MAX_CHARS - sum(len(line) + 1 for line in messages))
+    lines += messages
     lines += _footer(report, counts)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -76,10 +85,11 @@ def _count_table(counts: Tally) -> list[str]:
     return rows
 
 
-def _findings(report: Report) -> list[str]:
+def _findings(report: Report, budget: int) -> list[str]:
     findings = sorted(report.active, key=lambda f: f.sort_key)
     names = {rule.id: rule.name for rule in report.rules}
-    rows = _rows_within_budget(findings, names)
+    rows = _first_rows([(f, _row(f, names.get(f.rule_id, ""))) for f in findings[:MAX_ROWS]],
+                       budget)
     lines: list[str] = []
     for path, group in groupby(rows, key=lambda pair: pair[0].span.path):
         lines += [f"### {escape_markdown(path)}", "",
@@ -91,18 +101,46 @@ def _findings(report: Report) -> list[str]:
     return lines
 
 
-def _rows_within_budget(findings: list[Finding], names: dict[str, str]) -> list[tuple[Finding, str]]:
-    """The first rows, up to ``MAX_ROWS`` and ``MAX_CHARS``: hundreds of findings would make a
+def _first_rows(rows: list[tuple[Row, str]], budget: int) -> list[tuple[Row, str]]:
+    """The first rows that fit in ``budget`` characters: hundreds of findings would make a
     comment nobody reads (or one GitHub refuses)."""
-    rows: list[tuple[Finding, str]] = []
+    kept: list[tuple[Row, str]] = []
     size = 0
-    for finding in findings[:MAX_ROWS]:
-        row = _row(finding, names.get(finding.rule_id, ""))
+    for item, row in rows:
         size += len(row) + 1
-        if size > MAX_CHARS:
+        if size > budget:
             break
-        rows.append((finding, row))
-    return rows
+        kept.append((item, row))
+    return kept
+
+
+def _messages(report: Report) -> list[str]:
+    """The files not read (and why), then the notes: a job summary or pull-request comment
+    shows them without the log. Messages about the scan as a whole (what the configuration
+    disables, excludes or lowers) come first in each table."""
+    diagnostics = sorted_diagnostics(report)
+    lines: list[str] = []
+    for title, group in (
+            ("Not read or not understood", [d for d in diagnostics if d.level != Level.NOTE]),
+            ("Notes", [d for d in diagnostics if d.level == Level.NOTE])):
+        if not group:
+            continue
+        rows = _first_rows([(d, _message_row(d)) for d in group[:MAX_MESSAGE_ROWS]],
+                           MAX_MESSAGE_CHARS)
+        lines += [f"### {title}", "", "| File | Message |", "|---|---|"]
+        lines += [row for _, row in rows] + [""]
+        left = len(group) - len(rows)
+        if left:
+            lines += [f"… and {left} more not shown here: the scan log has all of them.", ""]
+    return lines
+
+
+def _message_row(diagnostic: Diagnostic) -> str:
+    where = diagnostic.path
+    if where and diagnostic.span is not None:
+        where += f":{diagnostic.span.line}"
+    where = escape_markdown(where) if where else "(the scan)"
+    return f"| {where} | {escape_markdown(diagnostic.message)} |"
 
 
 def _row(finding: Finding, rule_name: str) -> str:
