@@ -20,6 +20,7 @@ from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import (
     Cluster,
     Condition,
@@ -62,10 +63,36 @@ class Trust:
             self._issuers = self._find_issuers()
         return self._issuers
 
+    @property
+    def partial_hosts(self) -> list[Partial | Unknown]:
+        """Issuer hosts the statement trusts that are not fully known: from the ARN
+        (`oidc-provider/oidc.eks.${var.region}...`) or from a provider built from a cluster."""
+        found: dict[str, Partial | Unknown] = {}
+        for host in [p.partial_host for p in self.principals if p.web_identity] + [
+                p.host for p in self.providers]:
+            if isinstance(host, (Partial, Unknown)):
+                found.setdefault(str(host), host)
+        return list(found.values())
+
+    @property
+    def issuer_shown(self) -> str:
+        """The trusted issuer as a message names it: its host, or what is known of it."""
+        shown = self.hosts + [str(h) for h in self.partial_hosts]
+        return shown[0] if shown else "an unknown issuer"
+
+    def may_be_issuer(self, host: str) -> bool:
+        """Whether a host can be an issuer the statement trusts, for some value of what is not
+        known of its hosts (an unknown piece stands for any text, so a no is certain)."""
+        host = host.lower()
+        if host in (h.lower() for h in self.hosts):
+            return True
+        return any(Pattern(("".join("*" if isinstance(p, Unknown) else p for p in h.parts)
+                            if isinstance(h, Partial) else "*").lower()).matches(host)
+                   for h in self.partial_hosts)
+
     def _find_issuers(self) -> list[tuple[str, Issuer]]:
         found = [(host, issuer_for(host)) for host in self.hosts]
-        for provider in self.providers:
-            host = provider.host
+        for host in self.partial_hosts:
             if isinstance(host, Partial):
                 # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
                 sample = "".join("x0" if isinstance(p, Unknown) else p for p in host.parts)
@@ -105,6 +132,16 @@ class Trust:
         keys = issuer.subject_keys if issuer else frozenset({"sub"})
         return self.conditions_on(*keys)
 
+    @property
+    def admits_every_service_account(self) -> bool:
+        """A Kubernetes issuer (subjects `system:serviceaccount:<namespace>:<name>`) trusted
+        with no condition on `sub` at all: every ServiceAccount of every namespace of the
+        cluster gets in, as with `system:serviceaccount:*`."""
+        issuer = self.issuer
+        return (issuer is not None and issuer.grammar is not None
+                and issuer.grammar.head == SERVICE_ACCOUNT_PREFIX
+                and not self.conditions_on("sub") and not self.has_unknown_keys)
+
     def subject_reach(self) -> tuple[str, Condition | None, Pattern | None]:
         """How far the subject restriction reaches: ``any-tenant`` (any owner, organisation,
         group or namespace), ``whole-tenant`` (every repository, project ... of one),
@@ -117,6 +154,8 @@ class Trust:
         grammar = issuer.grammar if issuer else None
         effective = [c for c in self.subject_conditions() if restricts(c)]
         if not effective:
+            if self.admits_every_service_account:
+                return "any-tenant", None, None
             return "none", None, None
         results = []
         for condition in effective:
@@ -132,7 +171,11 @@ class Trust:
         return min(results, key=lambda r: REACH_ORDER[r[0]])
 
 
-REACH_ORDER = {"narrow": 0, "unknown": 1, "whole-tenant": 2, "any-tenant": 3}
+REACH_ORDER = {"narrow": 0, "unknown": 1, "within-tenant": 2, "whole-tenant": 3, "any-tenant": 4}
+"""Conditions are AND-ed, so the narrowest decides, and an unknown one may be narrower than
+any; values are OR-ed, so the widest decides, and what is known of it is a lower bound.
+``within-tenant`` (every workspace of one HCP Terraform project, every project of one GitLab
+subgroup) sits above ``unknown`` so that an unknown condition beside it keeps it silent."""
 
 
 def _pattern_reach(pattern: Pattern | None, grammar) -> str:
@@ -141,13 +184,14 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
     shape = pattern.shape(grammar)
     if shape is None:
         return "narrow"  # another template or a malformed pattern: not a wildcard question
-    if shape.tenant.state == "unknown":
-        return "unknown"
     if shape.admits_any_tenant:
         return "any-tenant"
-    if shape.broad_scope:
-        return "whole-tenant"
-    return "narrow"
+    if not shape.one_tenant:
+        return "unknown"
+    scope = shape.open_scope
+    if scope is not None:
+        return "whole-tenant" if scope.parent is None else "within-tenant"
+    return "unknown" if shape.tenant.state == "unknown" else "narrow"
 
 
 class TrustGraph:
