@@ -132,6 +132,23 @@ class Trust:
         keys = issuer.subject_keys if issuer else frozenset({"sub"})
         return self.conditions_on(*keys)
 
+    def unregistered_audiences(self) -> Iterator[tuple[OidcProvider, Condition, list[Pattern]]]:
+        """Each linked provider with an `aud` condition of the statement that none of the
+        provider's client ids meets: no token can pass both (both sides fully known)."""
+        for provider in self.providers:
+            client_ids = provider.client_ids
+            if not isinstance(client_ids, list) or not client_ids or \
+                    not all(isinstance(c, str) for c in client_ids):
+                continue
+            for condition in self.conditions_on("aud"):
+                if not restricts(condition):
+                    continue
+                wanted = patterns(condition)
+                if not wanted or any(p is None or not p.known for p in wanted):
+                    continue
+                if not any(p.matches(str(c)) for p in wanted for c in client_ids):
+                    yield provider, condition, wanted
+
     @property
     def admits_every_service_account(self) -> bool:
         """A Kubernetes issuer (subjects `system:serviceaccount:<namespace>:<name>`) trusted

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES
+from oidclint.iam.conditions import holds_when_absent
 from oidclint.model import Level
 from oidclint.rule import Rule
 from oidclint.source import Partial
@@ -20,7 +21,8 @@ class ConditionKeyIssuerMismatch(Rule):
     IAM names the claims of a token `<issuer host>:<claim>`, with the host exactly as in the
     provider's ARN. A key for any other prefix is absent from the request: a positive
     condition on it never holds (every token is denied with `Not authorized to perform
-    sts:AssumeRoleWithWebIdentity`), and a negated or `IfExists` one restricts nothing.
+    sts:AssumeRoleWithWebIdentity`: an error), and a negated, `IfExists` or `ForAllValues:`
+    one restricts nothing (a warning).
 
     ## Example
     ```hcl
@@ -70,12 +72,14 @@ class ConditionKeyIssuerMismatch(Rule):
                     problem = (f"Condition key `{condition.key}` is for issuer `{known}`, but the "
                                "statement trusts " + ", ".join(f"`{h}`" for h in trusted)
                                + (", which can never be that host" if trust.partial_hosts else ""))
+                vacuous = holds_when_absent(condition)
                 yield self.finding(
                     condition.key,
                     f"{problem}: the key is absent from every request, so this condition "
-                    + ("restricts nothing." if condition.negated or condition.if_exists
-                       else "never holds and every token is denied."),
+                    + ("restricts nothing." if vacuous else "never holds and every token is denied."),
                     trust=trust,
+                    # Restricting nothing breaks nothing: not an error, but no safeguard either.
+                    level=Level.WARNING if vacuous else None,
                     fix="Write the key as `<issuer host without https://>:<claim>`, e.g. with "
                     "`replace(<provider>.url, \"https://\", \"\")`.",
                     evidence={"fingerprint": f"{condition.key}"},
