@@ -20,6 +20,7 @@ from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
+from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import (
     Cluster,
@@ -34,7 +35,6 @@ from oidclint.model import (
 from oidclint.source import Partial, Unknown
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
-ADMIN_POLICY_SUFFIXES = (":policy/AdministratorAccess",)
 
 
 @dataclass(slots=True)
@@ -368,19 +368,32 @@ class TrustGraph:
         return [p for p in self.inventory.policies
                 if p.address == ref and p.scope == policy.scope and p.document]
 
-    def is_administrator(self, role: Role) -> bool:
-        """The role holds administrator-equivalent permissions."""
+    def privilege(self, role: Role) -> Privilege | None:
+        """What makes the role privileged: administrator permissions, or an escalation path
+        (``oidclint.iam.privilege``), with the policies that grant it; None when the
+        policies in the scan prove neither."""
+        sources: list[tuple[str, list[Statement]]] = []
+        customer_managed = False
         for policy in self.grants(role):
             arn = policy.managed_arn
             # CDK and SAM write `arn:${AWS::Partition}:iam::aws:policy/...`: the known end
             # of a partly known ARN decides as well.
             tail = arn.parts[-1] if isinstance(arn, Partial) else arn
-            if isinstance(tail, str) and tail.endswith(ADMIN_POLICY_SUFFIXES):
-                return True
+            if isinstance(tail, str) and ":iam::aws:policy/" in tail:
+                name = tail.rsplit("/", 1)[-1]
+                if name in MANAGED_POLICIES:
+                    sources.append((f"the AWS managed policy {name}", MANAGED_POLICIES[name]))
+            elif arn is not None:
+                customer_managed = True
             for source in [policy, *self.managed_documents(policy)]:
-                if source.document and _allows_everything(source.document.statements):
-                    return True
-        return False
+                if source.document and source.document.statements:
+                    sources.append((f"its policy {source.address}", source.document.statements))
+        return privilege(sources, customer_managed)
+
+    def is_administrator(self, role: Role) -> bool:
+        """The role holds administrator permissions (`*` on `*`)."""
+        found = self.privilege(role)
+        return found is not None and found.administrator
 
     @property
     def workloads(self) -> list[Workload]:
@@ -443,18 +456,6 @@ def role_name_in(value: object) -> str | None:
     if text.startswith("arn:") or isinstance(value, Partial) or "/" in text or ":" in text:
         return None
     return text
-
-
-def _allows_everything(statements: list[Statement]) -> bool:
-    for statement in statements:
-        if not statement.allows or statement.conditions:
-            continue
-        actions = {str(a) for a in statement.actions if isinstance(a, str)}
-        resources = {str(r) for r in statement.resources if isinstance(r, str)}
-        if actions & {"*", "*:*"} and "*" in resources:
-            return True
-    return False
-
 
 
 # -- export ------------------------------------------------------------------------------------
