@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from oidclint.iam.patterns import input_name
+from oidclint.iam.patterns import input_phrase
 from oidclint.model import Level
 from oidclint.rule import Rule
 from oidclint_rules.oidc203_wildcard_subject import _value
@@ -57,7 +57,11 @@ class BroadSubject(Rule):
             scope = shape.open_scope
             owner = tenant_phrase(shape)
             tenant = next(f.name for f in issuer.grammar.parts if getattr(f, "tenant", False))
-            where = f"{scope.parent[0]} {scope.parent[1]} of {owner}" if scope.parent else owner
+            where = owner
+            if scope.parent:
+                parent, text = scope.parent
+                # A GitLab subgroup path holds its group already.
+                where = f"{parent} {text}" + (f" of {owner}" if parent != tenant else "")
             # Owner and group names are case-insensitive on GitHub and GitLab.
             trusted = shape.tenant.state == "exact" and shape.tenant.text.lower() in {
                 o.lower() for o in graph.config.trusted_owners}
@@ -83,5 +87,5 @@ def tenant_phrase(shape) -> str:
     if tenant.state == "exact":
         return tenant.text
     field = next(f.name for f in shape.grammar.parts if getattr(f, "tenant", False))
-    inputs = " and ".join(f"`{input_name(o)}`" for o in tenant.inputs) or "an input"
+    inputs = " and ".join(input_phrase(o) for o in tenant.inputs) or "an input"
     return f"the {field} named by {inputs}"

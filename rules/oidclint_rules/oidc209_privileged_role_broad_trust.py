@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import condition_holds, patterns, restricts
-from oidclint.iam.patterns import input_name
+from oidclint.iam.patterns import input_phrase
 from oidclint.model import Condition, Level
 from oidclint.rule import Rule
 from oidclint_rules.oidc203_wildcard_subject import _value
@@ -81,7 +81,7 @@ class PrivilegedRoleBroadTrust(Rule):
                 continue
             role = trust.role.address
             reach = " and ".join(admitted) + (
-                f" (the subject is built from {', '.join(f'`{input_name(i)}`' for i in inputs)})"
+                f" (the subject is built from {', '.join(input_phrase(i) for i in inputs)})"
                 if inputs else "")
             if privilege.administrator:
                 message = (f"{role} has administrator permissions ({privilege.describe()}) and its "

@@ -102,8 +102,16 @@ class Pattern:
 
 
 def input_name(origin: str) -> str:
-    """`var.org` of `var.org (no default)`: the input, without why it is unknown."""
-    return origin.split(" (", 1)[0]
+    """The input as the code writes it: `var.org` of `var.org (no default)`,
+    `GitHubOrganization` of `parameter GitHubOrganization`."""
+    name = origin.split(" (", 1)[0]
+    return name.removeprefix("parameter ")
+
+
+def input_phrase(origin: str) -> str:
+    """The input as a message names it: `` `var.org` ``, ``parameter `GitHubOrganization` ``."""
+    kind = "parameter " if origin.startswith("parameter ") else ""
+    return f"{kind}`{input_name(origin)}`"
 
 
 @dataclass(frozen=True, slots=True)
