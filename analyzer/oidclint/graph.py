@@ -379,13 +379,14 @@ class TrustGraph:
             # CDK and SAM write `arn:${AWS::Partition}:iam::aws:policy/...`: the known end
             # of a partly known ARN decides as well.
             tail = arn.parts[-1] if isinstance(arn, Partial) else arn
+            documents = self.managed_documents(policy)
             if isinstance(tail, str) and ":iam::aws:policy/" in tail:
                 name = tail.rsplit("/", 1)[-1]
                 if name in MANAGED_POLICIES:
                     sources.append((f"the AWS managed policy {name}", MANAGED_POLICIES[name]))
-            elif arn is not None:
+            elif documents or isinstance(tail, str) and ":policy/" in tail:
                 customer_managed = True
-            for source in [policy, *self.managed_documents(policy)]:
+            for source in [policy, *documents]:
                 if source.document and source.document.statements:
                     sources.append((f"its policy {source.address}", source.document.statements))
         return privilege(sources, customer_managed)

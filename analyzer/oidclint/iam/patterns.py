@@ -268,8 +268,9 @@ class _Reader:
                     if kind == _HOLE:
                         # Literal text of the form itself (`repo:`, `:project:`) is not known
                         # to be there: nothing after it is.
-                        return (fills | self._rest(index, "unknown"),
-                                "".join(out) + self._made_up(f"rest{index}", index, len(parts)))
+                        return (fills | self._rest(index, "unknown"), "".join(out)
+                                + part[offset:] + self._made_up(f"rest{index}", index + 1,
+                                                                len(parts)))
                     if kind == _LIT and char != part[offset]:
                         return None
                     out.append(char)
@@ -339,7 +340,8 @@ class _Reader:
         ``spanning``: the unknown piece of that name starts after ``value`` and runs on past
         the field's end."""
         text = self._shown(value)
-        inputs = self._inputs(*(c for k, c in value if k == _HOLE), *([spanning] if spanning else []))
+        holes = [c for k, c in value if k == _HOLE] + ([spanning] if spanning else [])
+        inputs = self._inputs(*holes)
         wild = next((i for i, (kind, _) in enumerate(value) if kind in (_STAR, _ONE)), None)
         if entered or (spanning is not None and wild is None):
             return FieldFill("unknown", text, bounded=False, inputs=inputs)

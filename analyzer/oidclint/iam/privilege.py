@@ -51,6 +51,9 @@ class EscalationPath:
     """The path also needs a customer managed policy attached to the role."""
 
 
+ECS_TASK = "can run a task as any role ECS tasks may take"
+
+
 def _passrole(*actions: str, gives: str, source: str) -> EscalationPath:
     # Passing a role to a service needs iam:PassRole on that role (PASSROLE); on every role,
     # it is any role the service may take.
@@ -88,7 +91,8 @@ PATHS: tuple[EscalationPath, ...] = (
     _passrole("glue:CreateDevEndpoint", gives="can open a Glue endpoint as any role Glue may take",
               source=RHINO + " (19)"),
     _passrole("glue:CreateJob", "glue:StartJobRun",
-              gives="can run a Glue job as any role Glue may take", source=PATHFINDING + "glue-003"),
+              gives="can run a Glue job as any role Glue may take",
+              source=PATHFINDING + "glue-003"),
     _passrole("codebuild:CreateProject", "codebuild:StartBuild",
               gives="can run a build as any role CodeBuild may take", source=IAM_VULNERABLE),
     _passrole("sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl",
@@ -99,11 +103,11 @@ PATHS: tuple[EscalationPath, ...] = (
               gives="can run a processing job as any role SageMaker may take",
               source=IAM_VULNERABLE),
     _passrole("ecs:RegisterTaskDefinition", "ecs:RunTask",
-              gives="can run a task as any role ECS tasks may take", source=PATHFINDING + "ecs-002"),
+              gives=ECS_TASK, source=PATHFINDING + "ecs-002"),
     _passrole("ecs:RegisterTaskDefinition", "ecs:StartTask",
-              gives="can run a task as any role ECS tasks may take", source=PATHFINDING + "ecs-001"),
+              gives=ECS_TASK, source=PATHFINDING + "ecs-001"),
     _passrole("ecs:RegisterTaskDefinition", "ecs:CreateService",
-              gives="can run a task as any role ECS tasks may take", source=PATHFINDING + "ecs-003"),
+              gives=ECS_TASK, source=PATHFINDING + "ecs-003"),
 )
 """Escalation paths, in the order a finding names them."""
 
@@ -163,7 +167,8 @@ class Privilege:
         kinds = dict(self.path.needs)
         shown = []
         for grant in self.grants:
-            via = f" (by `{grant.pattern}`)" if grant.pattern.lower() != grant.action.lower() else ""
+            same = grant.pattern.lower() == grant.action.lower()
+            via = "" if same else f" (by `{grant.pattern}`)"
             where = f" on every {kinds[grant.action]}" if kinds[grant.action] != ANY else ""
             shown.append(f"`{grant.action}`{via}{where}")
         allows = shown[0] + (" with " + " and ".join(shown[1:]) if len(shown) > 1 else "")
