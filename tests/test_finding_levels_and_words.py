@@ -31,7 +31,8 @@ def one(case: str, rule: str, repository: str | None = None):
      ["every project of the group named by `var.gitlab_group`"]),
     ("OIDC204/positive-hcp-organization-from-variable", "OIDC204", "warning",
      ["organization named by `var.tfc_organization`"]),
-    ("OIDC204/positive-hcp-every-project", "OIDC204", "warning", ["every project of acme"]),
+    ("OIDC204/positive-hcp-every-project", "OIDC204", "warning",
+     ["every workspace of every project of acme"]),
     # Open only below a pinned project or subgroup: at most a note, and it says so.
     ("OIDC204/positive-hcp-every-workspace", "OIDC204", "note",
      ["every workspace of project platform of acme"]),

@@ -67,7 +67,7 @@ class BroadSubject(Rule):
                 o.lower() for o in graph.config.trusted_owners}
             yield self.finding(
                 _value(condition, pattern),
-                f"Subject pattern `{pattern.shown()}` admits every {scope.field} of {where} on "
+                f"Subject pattern `{pattern.shown()}` admits {every(shape)} of {where} on "
                 f"{issuer.title}, including ones created later, to assume {trust.role.address}"
                 + (f" ({owner} is a trusted owner in the configuration)." if trusted else
                    f": the {tenant} comes from an input, but the wildcard after it is written "
@@ -89,3 +89,13 @@ def tenant_phrase(shape) -> str:
     field = next(f.name for f in shape.grammar.parts if getattr(f, "tenant", False))
     inputs = " and ".join(input_phrase(o) for o in tenant.inputs) or "an input"
     return f"the {field} named by {inputs}"
+
+
+def every(shape) -> str:
+    """`every repository`; `every workspace of every project` when scopes below the open one
+    are open too (an HCP Terraform project and its workspaces)."""
+    scope = shape.open_scope
+    names = [name for name, _ in shape.scopes]
+    below = [name for name, fill in shape.scopes[names.index(scope.field) + 1:]
+             if fill.state == "wild" and fill.starts_wild]
+    return "".join(f"every {name} of " for name in reversed(below)) + f"every {scope.field}"

@@ -5,7 +5,7 @@ from oidclint.iam.patterns import input_phrase
 from oidclint.model import Condition, Level
 from oidclint.rule import Rule
 from oidclint_rules.oidc203_wildcard_subject import _value
-from oidclint_rules.oidc204_broad_subject import tenant_phrase
+from oidclint_rules.oidc204_broad_subject import every, tenant_phrase
 
 PROBE = "oidclint-probe"
 
@@ -108,8 +108,7 @@ def _reach(trust, issuer):
         return ["every ServiceAccount of the cluster"], trust.statement, ()
     shape = pattern.shape(issuer.grammar)
     tenant = next(f.name for f in issuer.grammar.parts if getattr(f, "tenant", False))
-    what = (f"any {tenant}" if reach == "any-tenant" else
-            f"every {shape.open_scope.field} of {tenant_phrase(shape)}")
+    what = f"any {tenant}" if reach == "any-tenant" else f"{every(shape)} of {tenant_phrase(shape)}"
     return [what], _value(condition, pattern), shape.tenant.inputs
 
 
