@@ -111,6 +111,9 @@ def partial(*pieces: str) -> Pattern:
         (GITLAB, ("project_path:", "$var.group", "/*:ref_type:branch:ref:main"), "whole-tenant"),
         (HCP, ("organization:", "$var.org", ":project:*:workspace:*:run_phase:*"), "whole-tenant"),
         (HCP, ("organization:", "$var.org", ":project:p:workspace:*:run_phase:*"), "within-tenant"),
+        # One unknown project is one project: its workspaces, not the organisation's.
+        (HCP, ("organization:acme:project:", "$var.project", ":workspace:*:run_phase:*"),
+         "within-tenant"),
         (EKS, ("system:serviceaccount:", "$var.ns", ":*"), "whole-tenant"),
         # A known wildcard in the owner admits strangers whatever the input holds.
         (GITHUB, ("repo:", "$var.org", "*/api:*"), "any-tenant"),

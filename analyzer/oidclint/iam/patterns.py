@@ -177,7 +177,7 @@ class Shape:
         tenant = next(f.name for f in _fields(self.grammar) if f.tenant)
         parent = None
         for name, fill in self.scopes:
-            if fill.state == "unknown":
+            if fill.state == "unknown" and not fill.bounded:
                 return None
             if fill.state == "wild":
                 if fill.starts_wild:
