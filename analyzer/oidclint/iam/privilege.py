@@ -77,7 +77,7 @@ PATHS: tuple[EscalationPath, ...] = (
                    "can set a console password for any IAM user without one", RHINO + " (5)"),
     EscalationPath((("iam:UpdateLoginProfile", USER),),
                    "can change the console password of any IAM user", RHINO + " (6)"),
-    _passrole("ec2:RunInstances", gives="can start an instance as any role EC2 may take",
+    _passrole("ec2:RunInstances", gives="can start an instance as the role of any instance profile",
               source=PATHFINDING + "ec2-001, " + RHINO + " (3)"),
     _passrole("lambda:CreateFunction", "lambda:InvokeFunction",
               gives="can run a function as any role Lambda may take", source=RHINO + " (15)"),
