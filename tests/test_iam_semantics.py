@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from oidclint.iam.catalog import ISSUERS, issuer_for
 from oidclint.iam.conditions import condition_holds, statement_admits
+from oidclint.graph import REACH_ORDER, _pattern_reach
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.principals import parse_federated
 from oidclint.model import Condition, Statement
@@ -79,7 +80,10 @@ def test_unknown_pieces_make_matching_undecided():
         (GITLAB, "project_path:acme/api:ref_type:branch:ref:main", "narrow"),
         (HCP, "organization:*:project:*:workspace:*:run_phase:*", "any-tenant"),
         (HCP, "organization:acme:project:*:workspace:*:run_phase:*", "whole-tenant"),
-        (HCP, "organization:acme:project:p:workspace:*:run_phase:*", "whole-tenant"),
+        (HCP, "organization:acme:project:p:workspace:*:run_phase:*", "within-tenant"),
+        (HCP, "organization:acme:*", "whole-tenant"),
+        (GITLAB, "project_path:acme/sub/*", "within-tenant"),
+        (GITLAB, "project_path:acme/sub/api-*", "narrow"),
         (HCP, "organization:acme:project:p:workspace:net:run_phase:*", "narrow"),
         (EKS, "system:serviceaccount:*", "any-tenant"),
         (EKS, "system:serviceaccount:*:api", "any-tenant"),
@@ -88,10 +92,68 @@ def test_unknown_pieces_make_matching_undecided():
     ],
 )
 def test_subject_shapes(issuer, text, reach):
-    shape = Pattern(text).shape(issuer.grammar)
-    assert shape is not None
-    got = "any-tenant" if shape.admits_any_tenant else "whole-tenant" if shape.broad_scope else "narrow"
-    assert got == reach
+    assert Pattern(text).shape(issuer.grammar) is not None
+    assert _pattern_reach(Pattern(text), issuer.grammar) == reach
+
+
+def partial(*pieces: str) -> Pattern:
+    """A pattern with unknown pieces: `$name` stands for an input without a value."""
+    return Pattern.of(Partial(tuple(Unknown(f"{p[1:]} (no default)") if p.startswith("$")
+                                    else p for p in pieces)))
+
+
+@pytest.mark.parametrize(
+    "issuer, pieces, reach",
+    [
+        # One unknown owner between known separators, every repository of it.
+        (GITHUB, ("repo:", "$var.org", "/*:*"), "whole-tenant"),
+        (GITHUB, ("repo:", "$var.org", "/*"), "whole-tenant"),
+        (GITLAB, ("project_path:", "$var.group", "/*:ref_type:branch:ref:main"), "whole-tenant"),
+        (HCP, ("organization:", "$var.org", ":project:*:workspace:*:run_phase:*"), "whole-tenant"),
+        (HCP, ("organization:", "$var.org", ":project:p:workspace:*:run_phase:*"), "within-tenant"),
+        # One unknown project is one project: its workspaces, not the organisation's.
+        (HCP, ("organization:acme:project:", "$var.project", ":workspace:*:run_phase:*"),
+         "within-tenant"),
+        (EKS, ("system:serviceaccount:", "$var.ns", ":*"), "whole-tenant"),
+        # A known wildcard in the owner admits strangers whatever the input holds.
+        (GITHUB, ("repo:", "$var.org", "*/api:*"), "any-tenant"),
+        (GITHUB, ("repo:*", "$var.suffix", "/api:*"), "any-tenant"),
+        # The repository is unknown, not open: nothing to say about breadth.
+        (GITHUB, ("repo:", "$var.owner", "/", "$var.repo", ":*"), "unknown"),
+        (GITHUB, ("repo:acme/", "$var.repo", ":*"), "narrow"),
+        # An unknown piece spanning the owner's separator decides nothing about the owner.
+        (GITHUB, ("repo:", "$var.repo", ":*"), "unknown"),
+        (GITHUB, ("repo:", "$var.repo", "*"), "unknown"),
+        (GITHUB, ("repo:", "$var.repo", ":ref:refs/heads/main"), "unknown"),
+        (GITHUB, ("$var.subject",), "unknown"),
+        # An unknown piece in the form's own text (`repo:`): nothing after it is known.
+        (GITHUB, ("$var.prefix", ":acme/*:*"), "unknown"),
+        (GITHUB, ("$var.prefix", "*"), "unknown"),
+        (HCP, ("organization:acme:", "$var.rest", ":workspace:*:run_phase:*"), "narrow"),
+        (EKS, ("system:serviceaccount:", "$var.subject"), "unknown"),
+    ],
+)
+def test_partly_known_subjects_decide_what_their_known_parts_decide(issuer, pieces, reach):
+    assert _pattern_reach(partial(*pieces), issuer.grammar) == reach
+
+
+def test_an_unknown_owner_is_named_by_its_input():
+    shape = partial("repo:", "$var.org", "/*:*").shape(GITHUB.grammar)
+    assert shape.tenant.inputs == ("var.org (no default)",)
+    assert shape.tenant.text == "${var.org}"
+    assert partial("repo:", "$var.org", "/*:*").shown() == "repo:${var.org}/*:*"
+
+
+@pytest.mark.parametrize(
+    "pieces, concrete",
+    [
+        (("repo:", "$var.org", "/*:*"), "repo:oidclint-input-0/*:*"),
+        # Spanning the owner's separator: one made-up name per field covered.
+        (("repo:", "$var.repo", ":*"), "repo:oidclint-input-0-1/oidclint-input-0-3:*"),
+    ],
+)
+def test_the_concrete_pattern_writes_out_the_separators_an_unknown_piece_covers(pieces, concrete):
+    assert partial(*pieces).shape(GITHUB.grammar).concrete.text == concrete
 
 
 @pytest.mark.parametrize("text", ["environment:prod", "repo:acme", "repository_owner_id:42:*"])
@@ -200,3 +262,21 @@ def test_partial_provider_arn_keeps_its_host():
 )
 def test_issuer_catalog(host, kind):
     assert issuer_for(host).kind == kind
+
+
+_PIECES = st.sampled_from(["repo:", "project_path:", "organization:", ":project:", ":workspace:",
+                           ":run_phase:", "system:serviceaccount:", "acme", "api", "/", ":", "*",
+                           "?", "a*", "*a", "$var.x", "$var.y", "ref:refs/heads/main"])
+
+
+@settings(max_examples=300)
+@given(st.sampled_from([GITHUB, GITLAB, HCP, EKS]), st.lists(_PIECES, min_size=1, max_size=8),
+       st.sampled_from(["acme", "evil", "a-b"]))
+def test_a_reach_decided_with_unknown_pieces_holds_for_any_name_they_hold(issuer, pieces, name):
+    """An unknown piece is read as names, never as a wildcard: whatever name it holds, the
+    pattern reaches at least as far as its partly known reading says."""
+    reach = _pattern_reach(partial(*pieces), issuer.grammar)
+    if reach in ("narrow", "unknown"):
+        return
+    filled = Pattern("".join(name if p.startswith("$") else p for p in pieces))
+    assert REACH_ORDER[_pattern_reach(filled, issuer.grammar)] >= REACH_ORDER[reach], filled

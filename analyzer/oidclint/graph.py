@@ -20,6 +20,8 @@ from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
+from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import (
     Cluster,
     Condition,
@@ -33,7 +35,6 @@ from oidclint.model import (
 from oidclint.source import Partial, Unknown
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
-ADMIN_POLICY_SUFFIXES = (":policy/AdministratorAccess",)
 
 
 @dataclass(slots=True)
@@ -62,10 +63,36 @@ class Trust:
             self._issuers = self._find_issuers()
         return self._issuers
 
+    @property
+    def partial_hosts(self) -> list[Partial | Unknown]:
+        """Issuer hosts the statement trusts that are not fully known: from the ARN
+        (`oidc-provider/oidc.eks.${var.region}...`) or from a provider built from a cluster."""
+        found: dict[str, Partial | Unknown] = {}
+        for host in [p.partial_host for p in self.principals if p.web_identity] + [
+                p.host for p in self.providers]:
+            if isinstance(host, (Partial, Unknown)):
+                found.setdefault(str(host), host)
+        return list(found.values())
+
+    @property
+    def issuer_shown(self) -> str:
+        """The trusted issuer as a message names it: its host, or what is known of it."""
+        shown = self.hosts + [str(h) for h in self.partial_hosts]
+        return shown[0] if shown else "an unknown issuer"
+
+    def may_be_issuer(self, host: str) -> bool:
+        """Whether a host can be an issuer the statement trusts, for some value of what is not
+        known of its hosts (an unknown piece stands for any text, so a no is certain)."""
+        host = host.lower()
+        if host in (h.lower() for h in self.hosts):
+            return True
+        return any(Pattern(("".join("*" if isinstance(p, Unknown) else p for p in h.parts)
+                            if isinstance(h, Partial) else "*").lower()).matches(host)
+                   for h in self.partial_hosts)
+
     def _find_issuers(self) -> list[tuple[str, Issuer]]:
         found = [(host, issuer_for(host)) for host in self.hosts]
-        for provider in self.providers:
-            host = provider.host
+        for host in self.partial_hosts:
             if isinstance(host, Partial):
                 # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
                 sample = "".join("x0" if isinstance(p, Unknown) else p for p in host.parts)
@@ -73,13 +100,6 @@ class Trust:
                 if issuer.kind != "generic":
                     found.append((str(host), issuer))
         return found
-
-    @property
-    def issuer_host(self) -> str:
-        """The issuer as a condition key prefix names it, for messages: the known host, else
-        the partly known one (``oidc.eks.${region of ...}...``), else ``<issuer>``."""
-        issuers = self.issuers
-        return issuers[0][0] if issuers else "<issuer>"
 
     @property
     def issuer(self) -> Issuer | None:
@@ -112,6 +132,33 @@ class Trust:
         keys = issuer.subject_keys if issuer else frozenset({"sub"})
         return self.conditions_on(*keys)
 
+    def unregistered_audiences(self) -> Iterator[tuple[OidcProvider, Condition, list[Pattern]]]:
+        """Each linked provider with an `aud` condition of the statement that none of the
+        provider's client ids meets: no token can pass both (both sides fully known)."""
+        for provider in self.providers:
+            client_ids = provider.client_ids
+            if not isinstance(client_ids, list) or not client_ids or \
+                    not all(isinstance(c, str) for c in client_ids):
+                continue
+            for condition in self.conditions_on("aud"):
+                if not restricts(condition):
+                    continue
+                wanted = patterns(condition)
+                if not wanted or any(p is None or not p.known for p in wanted):
+                    continue
+                if not any(p.matches(str(c)) for p in wanted for c in client_ids):
+                    yield provider, condition, wanted
+
+    @property
+    def admits_every_service_account(self) -> bool:
+        """A Kubernetes issuer (subjects `system:serviceaccount:<namespace>:<name>`) trusted
+        with no condition on `sub` at all: every ServiceAccount of every namespace of the
+        cluster gets in, as with `system:serviceaccount:*`."""
+        issuer = self.issuer
+        return (issuer is not None and issuer.grammar is not None
+                and issuer.grammar.head == SERVICE_ACCOUNT_PREFIX
+                and not self.conditions_on("sub") and not self.has_unknown_keys)
+
     def subject_reach(self) -> tuple[str, Condition | None, Pattern | None]:
         """How far the subject restriction reaches: ``any-tenant`` (any owner, organisation,
         group or namespace), ``whole-tenant`` (every repository, project ... of one),
@@ -124,6 +171,8 @@ class Trust:
         grammar = issuer.grammar if issuer else None
         effective = [c for c in self.subject_conditions() if restricts(c)]
         if not effective:
+            if self.admits_every_service_account:
+                return "any-tenant", None, None
             return "none", None, None
         results = []
         for condition in effective:
@@ -139,7 +188,11 @@ class Trust:
         return min(results, key=lambda r: REACH_ORDER[r[0]])
 
 
-REACH_ORDER = {"narrow": 0, "unknown": 1, "whole-tenant": 2, "any-tenant": 3}
+REACH_ORDER = {"narrow": 0, "unknown": 1, "within-tenant": 2, "whole-tenant": 3, "any-tenant": 4}
+"""Conditions are AND-ed, so the narrowest decides, and an unknown one may be narrower than
+any; values are OR-ed, so the widest decides, and what is known of it is a lower bound.
+``within-tenant`` (every workspace of one HCP Terraform project, every project of one GitLab
+subgroup) sits above ``unknown`` so that an unknown condition beside it keeps it silent."""
 
 
 def _pattern_reach(pattern: Pattern | None, grammar) -> str:
@@ -148,13 +201,14 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
     shape = pattern.shape(grammar)
     if shape is None:
         return "narrow"  # another template or a malformed pattern: not a wildcard question
-    if shape.tenant.state == "unknown":
-        return "unknown"
     if shape.admits_any_tenant:
         return "any-tenant"
-    if shape.broad_scope:
-        return "whole-tenant"
-    return "narrow"
+    if not shape.one_tenant:
+        return "unknown"
+    scope = shape.open_scope
+    if scope is not None:
+        return "whole-tenant" if scope.parent is None else "within-tenant"
+    return "unknown" if shape.tenant.state == "unknown" else "narrow"
 
 
 class TrustGraph:
@@ -314,19 +368,33 @@ class TrustGraph:
         return [p for p in self.inventory.policies
                 if p.address == ref and p.scope == policy.scope and p.document]
 
-    def is_administrator(self, role: Role) -> bool:
-        """The role holds administrator-equivalent permissions."""
+    def privilege(self, role: Role) -> Privilege | None:
+        """What makes the role privileged: administrator permissions, or an escalation path
+        (``oidclint.iam.privilege``), with the policies that grant it; None when the
+        policies in the scan prove neither."""
+        sources: list[tuple[str, list[Statement]]] = []
+        customer_managed = False
         for policy in self.grants(role):
             arn = policy.managed_arn
             # CDK and SAM write `arn:${AWS::Partition}:iam::aws:policy/...`: the known end
             # of a partly known ARN decides as well.
             tail = arn.parts[-1] if isinstance(arn, Partial) else arn
-            if isinstance(tail, str) and tail.endswith(ADMIN_POLICY_SUFFIXES):
-                return True
-            for source in [policy, *self.managed_documents(policy)]:
-                if source.document and _allows_everything(source.document.statements):
-                    return True
-        return False
+            documents = self.managed_documents(policy)
+            if isinstance(tail, str) and ":iam::aws:policy/" in tail:
+                name = tail.rsplit("/", 1)[-1]
+                if name in MANAGED_POLICIES:
+                    sources.append((f"the AWS managed policy {name}", MANAGED_POLICIES[name]))
+            elif documents or isinstance(tail, str) and ":policy/" in tail:
+                customer_managed = True
+            for source in [policy, *documents]:
+                if source.document and source.document.statements:
+                    sources.append((f"its policy {source.address}", source.document.statements))
+        return privilege(sources, customer_managed)
+
+    def is_administrator(self, role: Role) -> bool:
+        """The role holds administrator permissions (`*` on `*`)."""
+        found = self.privilege(role)
+        return found is not None and found.administrator
 
     @property
     def workloads(self) -> list[Workload]:
@@ -389,18 +457,6 @@ def role_name_in(value: object) -> str | None:
     if text.startswith("arn:") or isinstance(value, Partial) or "/" in text or ":" in text:
         return None
     return text
-
-
-def _allows_everything(statements: list[Statement]) -> bool:
-    for statement in statements:
-        if not statement.allows or statement.conditions:
-            continue
-        actions = {str(a) for a in statement.actions if isinstance(a, str)}
-        resources = {str(r) for r in statement.resources if isinstance(r, str)}
-        if actions & {"*", "*:*"} and "*" in resources:
-            return True
-    return False
-
 
 
 # -- export ------------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ class Statement:
     actions: list[Text] = field(default_factory=list)
     not_actions: list[Text] = field(default_factory=list)
     resources: list[Text] = field(default_factory=list)
+    not_resources: list[Text] = field(default_factory=list)
     principals: dict[str, list[Text]] = field(default_factory=dict)
     """Principal type (``Federated``, ``AWS``, ``Service``, ``*``) to the values named."""
     not_principals: dict[str, list[Text]] = field(default_factory=dict)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from oidclint.iam.conditions import holds_when_absent
 from oidclint.model import Level
 from oidclint.rule import Rule
 
@@ -15,8 +16,9 @@ class UnsupportedClaimKey(Rule):
     ## Why it matters
     IAM accepts unknown keys when the policy is saved, but at run time the key is absent. A
     positive condition on it fails closed (`Not authorized to perform
-    sts:AssumeRoleWithWebIdentity` for every token); under `IfExists`, `ForAllValues:` or a
-    negated operator it restricts nothing while looking like a safeguard.
+    sts:AssumeRoleWithWebIdentity` for every token): an error. Under `IfExists`,
+    `ForAllValues:` or a negated operator it restricts nothing while looking like a
+    safeguard: a warning.
 
     ## Example
     ```json
@@ -50,7 +52,7 @@ class UnsupportedClaimKey(Rule):
                     continue
                 if claim in issuer.keys:
                     continue
-                vacuous = condition.negated or condition.if_exists or condition.qualifier == "ForAllValues"
+                vacuous = holds_when_absent(condition)
                 effect = ("so this condition restricts nothing" if vacuous else
                           "so this condition never holds and every token is denied")
                 yield self.finding(
@@ -60,5 +62,7 @@ class UnsupportedClaimKey(Rule):
                     + ", ".join(sorted(issuer.keys)) + ".",
                     trust=trust,
                     fix="Restrict `sub` (or a supported key) instead.",
+                    # Restricting nothing breaks nothing: not an error, but no safeguard either.
+                    level=Level.WARNING if vacuous else None,
                     evidence={"fingerprint": str(condition.key)},
                 )

@@ -15,7 +15,8 @@ class WildcardInExactMatch(Rule):
     Only `StringLike` treats `*` and `?` as wildcards; under `StringEquals` they are literal
     characters. `"repo:acme/api:*"` under `StringEquals` matches only a subject that really
     ends in `*`, which no token has: every workload gets `Not authorized to perform
-    sts:AssumeRoleWithWebIdentity` (and a negated test with a wildcard excludes nothing).
+    sts:AssumeRoleWithWebIdentity`, an error). A negated test with a wildcard excludes
+    nothing (a warning).
 
     ## Example
     ```yaml
@@ -53,5 +54,7 @@ class WildcardInExactMatch(Rule):
                     trust=trust,
                     fallback=[condition.key],
                     fix="Use `StringLike` (or `StringNotLike`) for values with wildcards.",
+                    # Excluding nothing breaks nothing: a warning, not an error.
+                    level=Level.WARNING if condition.negated else None,
                     evidence={"fingerprint": f"{condition.key}={wild[0]}"},
                 )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from oidclint.iam.conditions import patterns, restricts
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
 
@@ -40,30 +39,17 @@ class AudienceNotRegistered(Rule):
 
     def check(self, graph):
         for trust in graph.web_identity_trusts():
-            for provider in trust.providers:
-                client_ids = provider.client_ids
-                if not isinstance(client_ids, list) or not client_ids:
-                    continue
-                if not all(isinstance(c, str) for c in client_ids):
-                    continue
-                for condition in trust.conditions_on("aud"):
-                    if not restricts(condition):
-                        continue
-                    wanted = patterns(condition)
-                    if not wanted or any(p is None or not p.known for p in wanted):
-                        continue
-                    if any(p.matches(str(c)) for p in wanted for c in client_ids):
-                        continue
-                    required = ", ".join(f"`{p}`" for p in wanted)
-                    listed = ", ".join(f"`{c}`" for c in client_ids)
-                    yield self.finding(
-                        condition.values[0],
-                        f"The trust requires audience {required}, but provider {provider.address} "
-                        f"accepts only {listed}: STS rejects such tokens with `Incorrect token "
-                        "audience` and denies the others in the trust.",
-                        trust=trust,
-                        fallback=[condition.key],
-                        related=[Related(provider.span, f"client ids of {provider.address}")]
-                        if provider.span else [],
-                        fix="Align the trust's `aud` with the provider's client id list.",
-                    )
+            for provider, condition, wanted in trust.unregistered_audiences():
+                required = ", ".join(f"`{p}`" for p in wanted)
+                listed = ", ".join(f"`{c}`" for c in provider.client_ids)
+                yield self.finding(
+                    condition.values[0],
+                    f"The trust requires audience {required}, but provider {provider.address} "
+                    f"accepts only {listed}: STS rejects such tokens with `Incorrect token "
+                    "audience` and denies the others in the trust.",
+                    trust=trust,
+                    fallback=[condition.key],
+                    related=[Related(provider.span, f"client ids of {provider.address}")]
+                    if provider.span else [],
+                    fix="Align the trust's `aud` with the provider's client id list.",
+                )

@@ -91,12 +91,21 @@ class WorkloadSubjectNotAdmitted(Rule):
 
 
 def _admitted(trusts) -> str:
-    values = []
+    """The subjects the trust admits; when it restricts other claims only, those (a failing
+    `repository` condition is not about the subject)."""
+    values, others = [], []
     for trust in trusts:
         for condition in trust.statement.conditions:
-            if condition.claim == "sub" and restricts(condition):
-                values += [f"`{p}`" for p in patterns(condition) if p is not None]
-    return ", ".join(dict.fromkeys(values)) or "no subject it can present"
+            if not restricts(condition) or condition.claim in (None, "aud"):
+                continue
+            shown = [f"`{p.shown()}`" for p in patterns(condition) if p is not None]
+            if condition.claim == "sub":
+                values += shown
+            elif not str(condition.key).lower().startswith(("aws:", "sts:")):
+                others += [f"`{condition.claim}` {v}" for v in shown]
+    return (", ".join(dict.fromkeys(values)) or
+            "only tokens with " + " or ".join(dict.fromkeys(others)) if values or others else
+            "none of its tokens")
 
 
 def _trust_subject_span(trusts):

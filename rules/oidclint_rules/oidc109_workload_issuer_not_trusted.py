@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from oidclint.iam.claims import issuer_may_fit
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
 
@@ -12,7 +13,10 @@ class WorkloadIssuerNotTrusted(Rule):
     ## What it does
     Flags a workload whose token issuer is not a Federated principal of the role it assumes:
     a GitHub Actions job assuming a role that trusts only an EKS cluster, a ServiceAccount in
-    one cluster assuming a role that trusts another cluster's OIDC provider.
+    one cluster assuming a role that trusts another cluster's OIDC provider. A trusted issuer
+    known only in part (a provider ARN built from a variable) is reported only when its known
+    text rules the workload's issuer out (`oidc.eks.${region}.amazonaws.com/id/${id}` for a
+    GitHub Actions job).
 
     ## Why it matters
     STS only evaluates statements whose Federated principal is the token's issuer. With none,
@@ -44,16 +48,21 @@ class WorkloadIssuerNotTrusted(Rule):
     def check(self, graph):
         for workload, role in graph.links():
             trusts = [t for t in graph.trusts_of_role(role) if t.statement.allows]
-            if any(p.kind in ("unknown", "undeclared") for t in trusts for p in t.principals):
-                continue
+            if any(p.kind in ("unknown", "undeclared", "malformed")
+                   for t in trusts for p in t.principals):
+                continue  # the issuer is not known (or OIDC103 reports the principal)
             fitting = graph.trusts_for(workload, role)
             kind = KIND_NAMES.get(workload.kind, workload.kind)
             if not fitting:
-                trusted = sorted({h for t in trusts for h in t.hosts}) or ["no OIDC issuer"]
+                partly = [h for t in trusts for h in t.partial_hosts]
+                if any(issuer_may_fit(workload, h) for h in partly):
+                    continue  # what is known of the trusted issuer does not decide
+                trusted = sorted({h for t in trusts for h in t.hosts} | {str(h) for h in partly})
                 yield self.finding(
                     workload.role_span or workload.span,
-                    f"{workload.name} presents a {kind} token, but {role.address} trusts only "
-                    + ", ".join(f"`{h}`" for h in trusted)
+                    f"{workload.name} presents a {kind} token, but {role.address} "
+                    + ("trusts only " + ", ".join(f"`{h}`" for h in trusted) if trusted else
+                       "trusts no web identity issuer")
                     + ": STS finds no statement for its issuer and denies it.",
                     address=None,
                     fallback=[workload.span],

@@ -12,7 +12,9 @@ class WorkloadAudienceNotAdmitted(Rule):
     Flags a workload whose token audience (the `audience` input of configure-aws-credentials,
     default `sts.amazonaws.com`; a GitLab `id_tokens` `aud`; a ServiceAccount's
     `eks.amazonaws.com/audience`) is not admitted by the role's `aud` condition or not in the
-    provider's client id list.
+    provider's client id list. When the trust itself requires an audience its provider does
+    not list (OIDC107) and the workload asks for either of the two, that one disagreement is
+    OIDC107's finding alone.
 
     ## Why it matters
     STS rejects a token whose audience the provider does not list with `InvalidIdentityToken:
@@ -48,6 +50,8 @@ class WorkloadAudienceNotAdmitted(Rule):
             if not audience:
                 continue
             for trust in graph.trusts_for(workload, role):
+                if _trust_side(trust, audience):
+                    continue  # the trust and its provider disagree: OIDC107's one finding
                 wanted = [p for c in trust.conditions_on("aud") if restricts(c) for p in patterns(c)]
                 if wanted and all(p is not None and p.known for p in wanted) and \
                         not any(p.matches(audience) for p in wanted):
@@ -75,3 +79,11 @@ class WorkloadAudienceNotAdmitted(Rule):
                             if provider.span else [],
                             fix=f"Add `{audience}` to the client id list of {provider.address}.",
                         )
+
+
+def _trust_side(trust, audience: str) -> bool:
+    """The trust requires audiences its provider does not list (OIDC107), and the workload
+    asks for one side of that disagreement: fixing the trust or the provider fixes the
+    workload too, so that is one mistake, not two."""
+    return any(audience in provider.client_ids or any(p.matches(audience) for p in wanted)
+               for provider, _, wanted in trust.unregistered_audiences())

@@ -49,7 +49,7 @@ class MissingSubjectCondition(Rule):
             keys = ", ".join(f"`{k}`" for k in sorted(issuer.subject_keys))
             yield self.finding(
                 trust.statement,
-                f"The statement trusts {issuer.title} (`{trust.issuer_host}`) without restricting "
+                f"The statement trusts {issuer.title} (`{trust.issuer_shown}`) without restricting "
                 f"{keys}: any {issuer.title} user or project anywhere can assume "
                 f"{trust.role.address}.",
                 trust=trust,

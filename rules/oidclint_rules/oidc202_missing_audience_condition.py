@@ -53,10 +53,10 @@ class MissingAudienceCondition(Rule):
                     trust.statement,
                     f"The statement trusts {issuer.title} without an `aud` condition: the audience "
                     f"is the only boundary between your application and every other one using "
-                    f"{trust.issuer_host}, so anyone's identities can assume {trust.role.address}.",
+                    f"{trust.issuer_shown}, so anyone's identities can assume {trust.role.address}.",
                     trust=trust,
                     level=Level.ERROR,
-                    fix=f"Add `StringEquals` on `{trust.issuer_host}:aud` with your identity pool or client id.",
+                    fix=f"Add `StringEquals` on `{trust.issuer_shown}:aud` with your identity pool or client id.",
                 )
             else:
                 yield self.finding(
@@ -64,6 +64,6 @@ class MissingAudienceCondition(Rule):
                     f"The statement does not restrict `aud`; the provider's client id list is the "
                     f"only audience check for {trust.role.address}.",
                     trust=trust,
-                    fix=f"Add `StringEquals` on `{trust.issuer_host}:aud`"
+                    fix=f"Add `StringEquals` on `{trust.issuer_shown}:aud`"
                     + (f" = `{issuer.default_audiences[0]}`." if issuer.default_audiences else "."),
                 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Level
 from oidclint.rule import Rule
 
@@ -9,7 +10,11 @@ class WildcardSubject(Rule):
     ## What it does
     Flags a subject pattern that admits any owner, organisation, top-level group or
     namespace: `*`, `repo:*`, `repo:acme*` (which also admits `acme-evil`), `repo:*/api:*`,
-    `project_path:*`, `organization:*:project:...`, `system:serviceaccount:*`.
+    `project_path:*`, `organization:*:project:...`, `system:serviceaccount:*`. A Kubernetes
+    issuer (an EKS cluster) trusted with no condition on `sub` at all admits every
+    ServiceAccount of the cluster, and is reported the same way. A wildcard written next to
+    an input (`repo:${var.org}*/...`) admits other owners whatever the input holds; an input
+    alone is never taken for a wildcard.
 
     ## Why it matters
     A wildcard before the tenant boundary lets strangers in: anyone can create a GitHub
@@ -45,10 +50,22 @@ class WildcardSubject(Rule):
                 continue
             issuer = trust.issuer
             tenant = next(f.name for f in issuer.grammar.parts if getattr(f, "tenant", False))
+            if condition is None:  # a Kubernetes issuer with no condition on `sub`
+                yield self.finding(
+                    trust.statement,
+                    f"The statement trusts {issuer.title} (`{trust.issuer_shown}`) without"
+                    f" a condition on `sub`: every ServiceAccount of every {tenant} of "
+                    f"the cluster can assume {trust.role.address}, as with "
+                    f"`{SERVICE_ACCOUNT_PREFIX}*`.",
+                    trust=trust,
+                    fix=f"Add `StringEquals` on `<issuer>:sub` = `{issuer.grammar.example}`.",
+                    evidence={"fingerprint": "no sub condition"},
+                )
+                continue
             yield self.finding(
                 _value(condition, pattern),
-                f"Subject pattern `{pattern}` admits tokens of any {tenant}: whoever creates a "
-                f"matching {tenant} on {issuer.title} can assume {trust.role.address}.",
+                f"Subject pattern `{pattern.shown()}` admits tokens of any {tenant}: whoever "
+                f"creates a matching {tenant} on {issuer.title} can assume {trust.role.address}.",
                 trust=trust,
                 fallback=[condition.key],
                 fix=f"Name the {tenant} exactly, e.g. `{issuer.grammar.example}`.",

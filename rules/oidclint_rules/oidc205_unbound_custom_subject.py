@@ -1,25 +1,22 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import patterns, restricts
+from oidclint.iam.subjects import check, github_binding
 from oidclint.model import Level
 from oidclint.rule import Rule
-
-BINDING_CLAIMS = ("repo", "repository", "repository_owner", "repository_owner_id",
-                  "repository_id", "job_workflow_ref")
-"""Claims whose value names a repository or owner, in a customised GitHub subject."""
-
-
-def binds_owner(text: str) -> bool:
-    """Whether a customised subject (``key:value`` pairs) names a repository or owner."""
-    return any(text.startswith(f"{claim}:") or f":{claim}:" in text for claim in BINDING_CLAIMS)
 
 
 class UnboundCustomSubject(Rule):
     """
     ## What it does
     Flags a GitHub subject value that binds no repository or owner, such as
-    `environment:production` or `ref:refs/heads/main`, when no other condition restricts
-    `repository`, `repository_id`, `repository_owner_id` or `job_workflow_ref`.
+    `environment:production`, `ref:refs/heads/main` or `workflow:deploy:repo:*`, when no
+    other condition restricts `repository`, `repository_id`, `repository_owner_id` or
+    `job_workflow_ref`. A customised subject is read as `claim:value` pairs: GitHub writes a
+    `:` inside a value as `%3A`, so `workflow:deploy:repo:acme/api:ref:refs/heads/main` does
+    name `acme/api` in its `repo` claim and is bound, while `environment:repo:ref:...` only
+    names an environment called `repo`. A value no template can produce (`invalid`) is
+    OIDC115's alone.
 
     ## Why it matters
     Organisations can customise the subject template (`include_claim_keys`). A trust written
@@ -56,21 +53,27 @@ class UnboundCustomSubject(Rule):
             effective = [c for c in trust.subject_conditions() if restricts(c)]
             if not effective or any(c.claim != "sub" for c in effective):
                 continue  # repository, repository_owner_id ... already bind it
-            unbound_by_condition = [
-                (c, [p for p in patterns(c) if p is not None and p.known
-                     and not p.text.startswith("*") and not binds_owner(p.text)])
-                for c in effective
-            ]
+            unbound_by_condition = [(c, [p for p in patterns(c) if _unbound(p)]) for c in effective]
             if any(not unbound for _, unbound in unbound_by_condition):
                 continue  # conditions are AND-ed: one that binds the owner is enough
             condition, unbound = unbound_by_condition[0]
             yield self.finding(
                 next(v for v in condition.values if str(v) == unbound[0].text),
-                f"Subject `{unbound[0]}` names no repository or owner: any GitHub repository "
-                f"whose subject template produces it can assume {trust.role.address}.",
+                f"Subject `{unbound[0]}` names no repository or owner in a claim GitHub binds "
+                f"to them: any GitHub repository whose subject template produces it can assume "
+                f"{trust.role.address}.",
                 trust=trust,
                 fallback=[condition.key],
                 fix="Bind the owner: add `repository_owner_id` to the subject template and the "
                 "trust, or a `StringEquals` condition on `repository_owner_id`.",
                 evidence={"fingerprint": unbound[0].text},
             )
+
+
+def _unbound(pattern) -> bool:
+    """A value of a customised template that a stranger's repository can produce. The
+    default form (`repo:` first) and a leading wildcard are OIDC203/OIDC204's, a value no
+    template produces OIDC115's."""
+    if pattern is None or not pattern.known or pattern.text.startswith(("repo:", "*", "?")):
+        return False
+    return github_binding(pattern) is False and check("github", pattern) is None

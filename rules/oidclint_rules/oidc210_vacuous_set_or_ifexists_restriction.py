@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from oidclint.iam.conditions import restricts, vacuous
+from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES
+from oidclint.iam.conditions import needless_qualifier, restricts, vacuous
 from oidclint.model import Level
 from oidclint.rule import Rule
 
@@ -9,12 +10,18 @@ class VacuousSetOrIfExistsRestriction(Rule):
     """
     ## What it does
     Flags a claim whose only restriction in an allowing statement uses `ForAllValues:` or an
-    `...IfExists` operator.
+    `...IfExists` operator (a warning), and, as a note, a set operator (`ForAllValues:`,
+    `ForAnyValue:`) or `...IfExists` on `sub` or `aud`, which every token carries with one
+    value: there it works as the plain operator, and the plain operator says what is meant.
+    A key for another issuer (OIDC104) or a claim the issuer does not expose (OIDC105) is
+    left to those rules.
 
     ## Why it matters
-    Both are true when the key is missing from the request. If the claim is absent (a key
-    misspelt, an issuer that does not send it, a single-valued claim tested with a set
-    operator), the condition restricts nothing while looking like a safeguard.
+    Both are true when the key is missing from the request. If the claim is absent (an
+    issuer that does not send it, a job without an environment), the condition restricts
+    nothing while looking like a safeguard. On `sub` and `aud` the key is always there, so
+    the condition does restrict; the set operator only makes the reader wonder whether it
+    does.
 
     ## Example
     ```json
@@ -34,7 +41,7 @@ class VacuousSetOrIfExistsRestriction(Rule):
     id = "OIDC210"
     name = "vacuous-set-or-ifexists-restriction"
     level = Level.WARNING
-    summary = "The only restriction on a claim uses ForAllValues: or ...IfExists"
+    summary = "The only restriction on a claim uses ForAllValues: or ...IfExists (a note on sub and aud)"
     tags = ("security", "iam")
     security_severity = 6.1
 
@@ -42,9 +49,24 @@ class VacuousSetOrIfExistsRestriction(Rule):
         for trust in graph.web_identity_trusts():
             by_key: dict[str, list] = {}
             for condition in trust.statement.conditions:
-                if isinstance(condition.key, str):
+                if isinstance(condition.key, str) and _owned_here(trust, condition):
                     by_key.setdefault(str(condition.key).lower(), []).append(condition)
             for conditions in by_key.values():
+                needless = [c for c in conditions if needless_qualifier(c)]
+                if needless:
+                    condition = needless[0]
+                    plain = condition.base_operator
+                    yield self.finding(
+                        condition.key,
+                        f"`{condition.operator}` on `{condition.key}` works as `{plain}`: every "
+                        f"token carries `{condition.claim}`, with one value. Write `{plain}`, "
+                        "which says so.",
+                        trust=trust,
+                        level=Level.NOTE,
+                        fix=f"Use `{plain}`.",
+                        evidence={"fingerprint": str(condition.key)},
+                    )
+                    continue
                 if any(restricts(c) for c in conditions):
                     continue
                 if any(c.base_operator == "Null" and {str(v).lower() for v in c.values} == {"false"}
@@ -63,3 +85,14 @@ class VacuousSetOrIfExistsRestriction(Rule):
                     "a `Null` test with `false` for the key.",
                     evidence={"fingerprint": str(condition.key)},
                 )
+
+
+def _owned_here(trust, condition) -> bool:
+    """Keys for another issuer are OIDC104's, claims the issuer does not expose OIDC105's."""
+    prefix = condition.issuer_prefix
+    if not isinstance(prefix, str) or str(prefix).lower() in GLOBAL_KEY_PREFIXES:
+        return True
+    if (trust.hosts or trust.partial_hosts) and not trust.may_be_issuer(str(prefix)):
+        return False
+    issuer = trust.issuer
+    return issuer is None or condition.claim is None or condition.claim in issuer.keys

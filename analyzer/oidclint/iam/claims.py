@@ -17,6 +17,7 @@ from oidclint.iam.conditions import condition_holds, patterns, restricts
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.subjects import subject_prefix
 from oidclint.model import Condition, Statement, TokenContext, Workload
+from oidclint.source import Partial, Unknown
 
 GITHUB_HOST = "token.actions.githubusercontent.com"
 DEFAULT_AUDIENCE = {
@@ -140,6 +141,28 @@ ISSUER_KINDS = {
     "kubernetes": ("eks", "generic"),
     "eksctl": ("eks",),
 }
+
+
+ISSUER_HOSTS = {
+    # GitHub issues tokens from token.actions.githubusercontent.com, from
+    # token.actions.githubusercontent.com/<enterprise slug> when the enterprise customises its
+    # issuer, and from token.actions.<subdomain>.ghe.com on GHE.com.
+    # https://docs.github.com/en/actions/reference/security/oidc
+    "github-actions": ("token.actions.githubusercontent.com", "token.actions.githubusercontent.com/*",
+                       "token.actions.*.ghe.com", "token.actions.*.ghe.com/*"),
+}
+"""The issuer hosts a workload kind's tokens can come from, as globs; kinds whose issuer can
+be anyone's (a self-managed GitLab, any Kubernetes cluster) are not listed."""
+
+
+def issuer_may_fit(workload: Workload, host: Partial | Unknown) -> bool:
+    """Whether an issuer host known only in part can be the one the workload's tokens come
+    from: False only when its known text rules that out."""
+    globs = ISSUER_HOSTS.get(workload.kind)
+    if globs is None or isinstance(host, Unknown):
+        return True
+    pattern = Pattern("".join("*" if isinstance(p, Unknown) else p for p in host.parts).lower())
+    return any(pattern.intersects(Pattern(glob)) for glob in globs)
 
 
 def issuer_fits(workload: Workload, issuer: Issuer | None) -> bool:

@@ -34,17 +34,41 @@ Claims = Mapping[str, Sequence[str]]
 """Request context: lower-cased condition key to its values (one for single-valued keys)."""
 
 
+ALWAYS_PRESENT = frozenset({"sub", "aud"})
+"""Claims every token carries: an OpenID Connect ID token must hold `iss`, `sub` and `aud`
+(https://openid.net/specs/openid-connect-core-1_0.html#IDToken), and the IAM key of each is
+in the request of every web identity call. `sub` has one value; so, as IAM reads it, has
+`aud` (docs/facts.md, section 2)."""
+
+
+def holds_when_absent(condition: Condition) -> bool:
+    """The test is true when its key is missing from the request: negated operators,
+    ``...IfExists`` and ``ForAllValues:``."""
+    return condition.negated or condition.if_exists or condition.qualifier == "ForAllValues"
+
+
 def restricts(condition: Condition) -> bool:
-    """A positive string test that holds only for matching values (not ``...IfExists``, not
-    ``ForAllValues:``, which are true when the claim is absent)."""
-    return (condition.base_operator in POSITIVE_STRING_OPERATORS and not condition.if_exists
-            and condition.qualifier != "ForAllValues" and bool(condition.values))
+    """A positive string test that holds only for matching values. ``...IfExists`` and
+    ``ForAllValues:`` are true when the claim is absent, so they restrict only claims every
+    token carries (`sub`, `aud`), on which they work as the plain operator."""
+    if condition.base_operator not in POSITIVE_STRING_OPERATORS or not condition.values:
+        return False
+    return not holds_when_absent(condition) or condition.claim in ALWAYS_PRESENT
 
 
 def vacuous(condition: Condition) -> bool:
-    """True for a test that also holds when the claim is missing."""
-    return condition.base_operator in POSITIVE_STRING_OPERATORS and (
-        condition.if_exists or condition.qualifier == "ForAllValues")
+    """True for a positive test that also holds when the claim is missing, on a claim that
+    may be missing."""
+    return (condition.base_operator in POSITIVE_STRING_OPERATORS and holds_when_absent(condition)
+            and condition.claim not in ALWAYS_PRESENT)
+
+
+def needless_qualifier(condition: Condition) -> bool:
+    """A set operator or ``...IfExists`` on a claim every token carries with one value: it
+    works as the plain operator, which says what is meant."""
+    return (condition.base_operator in POSITIVE_STRING_OPERATORS
+            and (condition.qualifier is not None or condition.if_exists)
+            and condition.claim in ALWAYS_PRESENT)
 
 
 def negated(condition: Condition) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oidclint.iam.catalog import Field, SubjectGrammar
 from oidclint.source import Partial, Unknown
@@ -25,13 +25,15 @@ class Pattern:
 
     text: str
     glob: bool = True
+    origins: tuple[str, ...] = field(default=(), compare=False)
+    """Where each unknown piece of ``text`` comes from, in order (``var.org (no default)``)."""
 
     @classmethod
     def of(cls, value: object, glob: bool = True) -> "Pattern | None":
         """The pattern of a condition value; ``None`` when nothing of it is known."""
         if isinstance(value, Partial):
             text = "".join(UNKNOWN if isinstance(p, Unknown) else p for p in value.parts)
-            return cls(text, glob)
+            return cls(text, glob, tuple(u.origin for u in value.unknowns))
         if isinstance(value, str):
             return cls(str(value), glob)
         return None
@@ -71,16 +73,45 @@ class Pattern:
 
         ``None`` when the pattern cannot produce a subject of this grammar's form (another
         template, or a malformed pattern).
+
+        An unknown piece (a variable without a value) is read as text of the fields it sits
+        in, never as a wildcard: in `repo:${var.org}/*:*` it is one owner, whatever its value,
+        since the known `/` after it ends the owner. Where the known text shows that it spans
+        a separator (`repo:${var.repo}:*` covers owner, `/` and repository), it covers as few
+        parts as the known text allows, and the fields it covers are unknown.
         """
-        text = self.text if self.glob else self.text.replace("*", "\\*").replace("?", "\\?")
-        shape = _shape(text, grammar)
-        wild = _first_wildcard(text)
-        if shape is None and wild is not None:
+        tokens = _shape_tokens(self)
+        reading = _Reader(tokens, grammar, self.origins).read(0, 0)
+        wild = next((i for i, (kind, _) in enumerate(tokens) if kind in (_STAR, _ONE)), None)
+        if reading is None and wild is not None:
             # A wildcard also matches the separators: in `repo:*:ref:refs/heads/main` the star
             # stands for `acme/api` as well, and in `repo:acme?x` the `?` may be the `/`. Read
             # up to the first wildcard, as if everything from there were open.
-            shape = _shape(text[:wild] + "*", grammar)
-        return shape
+            tokens = tokens[:wild] + ((_STAR, "*"),)
+            reading = _Reader(tokens, grammar, self.origins).read(0, 0)
+        if reading is None:
+            return None
+        fills, concrete = reading
+        return Shape(fills, grammar, Pattern(concrete, self.glob))
+
+    def shown(self) -> str:
+        """The pattern as the user wrote it, each unknown piece named by the input it comes
+        from (`repo:${var.org}/*:*`)."""
+        names = iter(self.origins)
+        return re.sub(UNKNOWN, lambda _: "${" + input_name(next(names, "...")) + "}", self.text)
+
+
+def input_name(origin: str) -> str:
+    """The input as the code writes it: `var.org` of `var.org (no default)`,
+    `GitHubOrganization` of `parameter GitHubOrganization`."""
+    name = origin.split(" (", 1)[0]
+    return name.removeprefix("parameter ")
+
+
+def input_phrase(origin: str) -> str:
+    """The input as a message names it: `` `var.org` ``, ``parameter `GitHubOrganization` ``."""
+    kind = "parameter " if origin.startswith("parameter ") else ""
+    return f"{kind}`{input_name(origin)}`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +120,35 @@ class FieldFill:
     """``exact``, ``wild`` (admits other values) or ``unknown``."""
     text: str
     starts_wild: bool = False
+    pinned: str = ""
+    """For a wild field, the text before its first wildcard (`sub/` of `sub/*`)."""
+    bounded: bool = True
+    """For an unknown field: known separators end it on both sides, so it is one value of
+    this field (one owner), only not known which. False when an unknown piece also covers a
+    separator (`repo:${var.repo}:*`) or the rest of the subject."""
+    inputs: tuple[str, ...] = ()
+    """Where the unknown pieces of the field come from (`var.org (no default)`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenScope:
+    """A scope field left open: every ``field`` of the tenant, or of ``parent`` within it."""
+
+    field: str
+    parent: tuple[str, str] | None = None
+    """(field, text) pinned above the open one: ``("project", "networking")`` in
+    `...:project:networking:workspace:*`, ``("group", "acme/sub")`` in
+    `project_path:acme/sub/*`; None when the open field is the first below the tenant."""
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
     fields: dict[str, FieldFill]
     grammar: SubjectGrammar
+    concrete: "Pattern | None" = None
+    """The pattern with each unknown piece replaced by made-up names, one per field it
+    covers, its separators written out: it admits for the made-up names what the pattern
+    admits for whatever the inputs hold."""
 
     @property
     def tenant(self) -> FieldFill:
@@ -109,89 +163,224 @@ class Shape:
         return self.tenant.state == "wild"
 
     @property
-    def broad_scope(self) -> str | None:
-        """The scope field (repository, project ...) left open for a fixed tenant."""
-        if self.tenant.state != "exact":
+    def one_tenant(self) -> bool:
+        """The tenant is one owner, organisation, group or namespace: written out, or one
+        unknown value between known separators."""
+        tenant = self.tenant
+        return tenant.state == "exact" or (tenant.state == "unknown" and tenant.bounded)
+
+    @property
+    def open_scope(self) -> OpenScope | None:
+        """The scope field (repository, project ...) left open for one tenant."""
+        if not self.one_tenant:
             return None
+        tenant = next(f.name for f in _fields(self.grammar) if f.tenant)
+        parent = None
         for name, fill in self.scopes:
-            if fill.state == "unknown":
+            if fill.state == "unknown" and not fill.bounded:
                 return None
-            if fill.state == "wild" and fill.starts_wild:
-                return name
+            if fill.state == "wild":
+                if fill.starts_wild:
+                    return OpenScope(name, parent)
+                if fill.pinned.endswith("/"):
+                    # A path below the tenant, open under it (a GitLab subgroup).
+                    return OpenScope(name, (tenant, f"{self.tenant.text}/{fill.pinned[:-1]}"))
+                return None
+            parent = (name, fill.text)
         return None
 
+    @property
+    def broad_scope(self) -> str | None:
+        """The scope field left open for every one of the tenant's: ``repository`` in
+        `repo:acme/*`, ``project`` in `organization:acme:project:*:...`."""
+        scope = self.open_scope
+        return scope.field if scope is not None and scope.parent is None else None
 
-def _first_wildcard(text: str) -> int | None:
-    """Position of the first unescaped ``*`` or ``?``."""
-    pos = 0
-    while pos < len(text):
-        if text[pos] == "\\":
-            pos += 2
-            continue
-        if text[pos] in "*?":
-            return pos
-        pos += 1
-    return None
+
+_LIT, _STAR, _ONE, _HOLE = "lit", "star", "one", "hole"
+MAX_HOLES = 16
+"""Unknown pieces read one by one; the last stands for everything after it."""
+
+
+def _shape_tokens(pattern: Pattern) -> tuple[tuple[str, str], ...]:
+    """The pattern as tokens; an unknown piece carries its number. IAM globs have no escape
+    character: `\\` is a character."""
+    tokens: list[tuple[str, str]] = []
+    holes = 0
+    for char in pattern.text:
+        if char == UNKNOWN:
+            tokens.append((_HOLE, str(holes)))
+            holes += 1
+            if holes == MAX_HOLES:
+                break
+        elif pattern.glob and char in "*?":
+            tokens.append((_STAR if char == "*" else _ONE, char))
+        else:
+            tokens.append((_LIT, char))
+    return tuple(tokens)
 
 
 def _fields(grammar: SubjectGrammar) -> list[Field]:
     return [p for p in grammar.parts if isinstance(p, Field)]
 
 
-def _shape(text: str, grammar: SubjectGrammar) -> Shape | None:
-    fills: dict[str, FieldFill] = {}
-    pos = 0
-    rest_state: str | None = None  # set once a star or unknown swallows the remainder
-    parts = grammar.parts
-    for index, part in enumerate(parts):
-        if rest_state:
-            if isinstance(part, Field):
-                fills[part.name] = FieldFill(rest_state, "", starts_wild=rest_state == "wild")
-            continue
-        if isinstance(part, str):
-            for expected in part:
-                if pos >= len(text):
-                    return None
-                char = text[pos]
-                if char == "*":
-                    rest_state = "wild"
-                    break
-                if char == UNKNOWN:
-                    rest_state = "unknown"
-                    break
-                if char == "\\" and pos + 1 < len(text):  # an escaped (literal) wildcard
-                    pos += 1
-                    char = text[pos]
-                    if char != expected:
+Reading = tuple[dict[str, FieldFill], str]
+"""The fields filled from some part on, and the made-up text of the tokens read."""
+
+
+class _Reader:
+    """Reads tokens against a grammar's parts, each field running to its stop character.
+
+    A state is (token position, part, offset in a literal part, whether an unknown piece
+    covers the start of the field). Each is read once, so trying the places an unknown piece
+    may end costs at most once per state.
+    """
+
+    def __init__(self, tokens: tuple[tuple[str, str], ...], grammar: SubjectGrammar,
+                 origins: tuple[str, ...]) -> None:
+        self.tokens = tokens
+        self.parts = grammar.parts
+        self.origins = origins
+        self.memo: dict[tuple[int, int, int, bool], Reading | None] = {}
+        stops = [p.stop if isinstance(p, Field) else "" for p in self.parts]
+        self.later_stops = [frozenset(s for s in stops[i + 1:] if s) for i in range(len(stops))]
+
+    def read(self, pos: int, index: int, offset: int = 0, entered: bool = False) -> Reading | None:
+        key = (pos, index, offset, entered)
+        if key not in self.memo:
+            self.memo[key] = None  # a state never leads back to itself: positions advance
+            self.memo[key] = self._read(pos, index, offset, entered)
+        return self.memo[key]
+
+    def _read(self, pos: int, index: int, offset: int, entered: bool) -> Reading | None:
+        tokens, parts = self.tokens, self.parts
+        fills: dict[str, FieldFill] = {}
+        out: list[str] = []
+        while index < len(parts):
+            part = parts[index]
+            if isinstance(part, str):
+                while offset < len(part):
+                    if pos >= len(tokens):
                         return None
-                elif char != "?" and char != expected:
-                    return None
+                    kind, char = tokens[pos]
+                    if kind == _STAR:
+                        return fills | self._rest(index, "wild"), "".join(out) + self._text(pos)
+                    if kind == _HOLE:
+                        # Literal text of the form itself (`repo:`, `:project:`) is not known
+                        # to be there: nothing after it is.
+                        return (fills | self._rest(index, "unknown"), "".join(out)
+                                + part[offset:] + self._made_up(f"rest{index}", index + 1,
+                                                                len(parts)))
+                    if kind == _LIT and char != part[offset]:
+                        return None
+                    out.append(char)
+                    pos += 1
+                    offset += 1
+                index, offset = index + 1, 0
+                continue
+            start = pos
+            while pos < len(tokens) and tokens[pos] != (_LIT, part.stop):
                 pos += 1
-            continue
-        # A field runs to its stop character (or the end of the subject).
-        start = pos
-        while pos < len(text) and (not part.stop or text[pos] != part.stop):
-            pos += 2 if text[pos] == "\\" else 1
-        value = text[start:pos]
-        raw = value.replace("\\*", "").replace("\\?", "")
-        if UNKNOWN in raw:
-            state = "unknown"
-        elif "*" in raw or "?" in raw:
-            state = "wild"
-        else:
-            state = "exact"
-        fills[part.name] = FieldFill(state, value, starts_wild=raw.startswith(("*", "?")))
-        if pos >= len(text) and index + 1 < len(parts):
-            # The pattern ended inside the subject: only a trailing star can stand for the rest.
-            if raw.endswith("*"):
-                rest_state = "wild"
-            elif raw.endswith(UNKNOWN):
-                rest_state = "unknown"
-            else:
+            value = tokens[start:pos]
+            at_end = pos >= len(tokens)
+            hole = next((i for i, (kind, _) in enumerate(value) if kind == _HOLE), None)
+            if hole is not None and (self._swallows(value, index) or (at_end and part.stop)):
+                # The unknown piece runs past this field's separator: realign after it.
+                spanned = self._span(start + hole, index, value[:hole], entered)
+                return _joined(fills, out + [self._text(start, start + hole)], spanned)
+            if entered and self._swallows(value, index):
+                return None  # beside an unknown piece, a field keeps to its own separators
+            fills[part.name] = self._fill(value, entered)
+            out.append(self._text(start, pos))
+            if at_end and index + 1 < len(parts):
+                # The pattern ends inside the subject: only a trailing star or unknown piece
+                # can stand for the rest.
+                if value and value[-1][0] == _STAR:
+                    return fills | self._rest(index + 1, "wild"), "".join(out)
+                if entered and not value:
+                    return (fills | self._rest(index + 1, "unknown"),
+                            "".join(out) + self._made_up(f"rest{index}", index + 1, len(parts)))
                 return None
-    if not rest_state and pos < len(text):
+            index, entered = index + 1, False
+        if pos < len(tokens):
+            return None
+        return fills, "".join(out)
+
+    def _span(self, hole: int, index: int, head: tuple[tuple[str, str], ...],
+              entered: bool) -> Reading | None:
+        """Realign after the unknown piece at token ``hole``, which starts inside field
+        ``index`` after the tokens ``head``: it covers the fewest parts after which the rest
+        of the pattern reads, ending at a separator or inside a later field."""
+        parts = self.parts
+        name = self.tokens[hole][1]
+        covered = {parts[index].name: self._fill(head, entered, spanning=name)}
+        for j in range(index + 1, len(parts)):
+            inside = isinstance(parts[j], Field)
+            reading = self.read(hole + 1, j, entered=inside)
+            if reading is None:
+                continue
+            fills, rest = reading
+            for part in parts[index + 1:j]:
+                if isinstance(part, Field):
+                    covered[part.name] = FieldFill("unknown", "", bounded=False,
+                                                   inputs=self._inputs(name))
+            made_up = (f"oidclint-input-{name}-{index}" + self._made_up(name, index + 1, j)
+                       + (f"oidclint-input-{name}-{j}" if inside else ""))
+            return covered | fills, made_up + rest
         return None
-    return Shape(fills, grammar)
+
+    def _swallows(self, value: tuple[tuple[str, str], ...], index: int) -> bool:
+        """The field's text holds a separator of a later field."""
+        later = self.later_stops[index]
+        return any(kind == _LIT and char in later for kind, char in value)
+
+    def _fill(self, value: tuple[tuple[str, str], ...], entered: bool,
+              spanning: str | None = None) -> FieldFill:
+        """A field from its tokens; ``entered``: an unknown piece covers its start;
+        ``spanning``: the unknown piece of that name starts after ``value`` and runs on past
+        the field's end."""
+        text = self._shown(value)
+        holes = [c for k, c in value if k == _HOLE] + ([spanning] if spanning else [])
+        inputs = self._inputs(*holes)
+        wild = next((i for i, (kind, _) in enumerate(value) if kind in (_STAR, _ONE)), None)
+        if entered or (spanning is not None and wild is None):
+            return FieldFill("unknown", text, bounded=False, inputs=inputs)
+        if wild is not None:
+            return FieldFill("wild", text, starts_wild=wild == 0,
+                             pinned=self._shown(value[:wild]), inputs=inputs)
+        if inputs:
+            return FieldFill("unknown", text, inputs=inputs)
+        return FieldFill("exact", text)
+
+    def _rest(self, index: int, state: str) -> dict[str, FieldFill]:
+        return {p.name: FieldFill(state, "", starts_wild=state == "wild", bounded=False)
+                for p in self.parts[index:] if isinstance(p, Field)}
+
+    def _inputs(self, *names: str) -> tuple[str, ...]:
+        return tuple(self.origins[int(n)] for n in names if int(n) < len(self.origins))
+
+    def _shown(self, value: tuple[tuple[str, str], ...]) -> str:
+        """Tokens as the user wrote them, an unknown piece as `${<input>}`."""
+        return "".join(char if kind != _HOLE else
+                       "${" + input_name(next(iter(self._inputs(char)), "...")) + "}"
+                       for kind, char in value)
+
+    def _text(self, start: int, end: int | None = None) -> str:
+        """Tokens as the made-up text: each unknown piece a made-up name."""
+        return "".join(f"oidclint-input-{char}" if kind == _HOLE else char
+                       for kind, char in self.tokens[start:end])
+
+    def _made_up(self, name: str, start: int, end: int) -> str:
+        """Parts ``start`` to ``end`` written out, a made-up name in each field."""
+        return "".join(p if isinstance(p, str) else f"oidclint-input-{name}-{i}"
+                       for i, p in enumerate(self.parts[start:end], start))
+
+
+def _joined(fills: dict[str, FieldFill], out: list[str], rest: Reading | None) -> Reading | None:
+    if rest is None:
+        return None
+    more, text = rest
+    return fills | more, "".join(out) + text
 
 
 @functools.lru_cache(maxsize=4096)

@@ -112,6 +112,7 @@ def statement_from_value(value: Any, index: int, span: Span | None, problems: li
         actions=_texts(_field(value, "Action")),
         not_actions=_texts(_field(value, "NotAction")),
         resources=_texts(_field(value, "Resource")),
+        not_resources=_texts(_field(value, "NotResource")),
         principals=_principals(_field(value, "Principal"), problems, own),
         not_principals=_principals(_field(value, "NotPrincipal"), problems, own),
         conditions=_conditions(_field(value, "Condition"), problems, own),

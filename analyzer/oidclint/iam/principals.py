@@ -24,6 +24,8 @@ class FederatedPrincipal:
     """``oidc``, ``builtin``, ``saml``, ``malformed``, ``undeclared`` or ``unknown``."""
     host: str | None = None
     """The issuer host, when known."""
+    partial_host: Partial | None = None
+    """The issuer host when only partly known (`oidc.eks.${var.region}.amazonaws.com/id/...`)."""
     problem: str | None = None
     ref: str | None = None
     """The provider resource the value was computed from, when it was."""
@@ -37,6 +39,19 @@ def _text(value: Text) -> str:
     if isinstance(value, Partial):
         return "".join(UNKNOWN if isinstance(p, Unknown) else p for p in value.parts)
     return str(value)
+
+
+def _tail(value: Partial, start: int) -> Partial:
+    """The part of a partly known value from character ``start`` of its text (each unknown
+    piece one character there)."""
+    parts: list[str | Unknown] = []
+    at = 0
+    for part in value.parts:
+        size = 1 if isinstance(part, Unknown) else len(part)
+        if at + size > start:
+            parts.append(part if isinstance(part, Unknown) or at >= start else part[start - at:])
+        at += size
+    return Partial(tuple(parts), value.span)
 
 
 def parse_federated(value: Text) -> FederatedPrincipal:
@@ -68,7 +83,8 @@ def parse_federated(value: Text) -> FederatedPrincipal:
         return FederatedPrincipal(value, "malformed", ref=ref, problem=(
             "the ARN has no issuer host after `oidc-provider/`"))
     if UNKNOWN in host:
-        return FederatedPrincipal(value, "oidc", ref=ref)
+        return FederatedPrincipal(value, "oidc", ref=ref,
+                                  partial_host=_tail(value, match.start(4)))
     if host.startswith(("https://", "http://")):
         return FederatedPrincipal(value, "malformed", host=host, ref=ref, problem=(
             "the issuer in a provider ARN has no scheme: drop `https://`"))

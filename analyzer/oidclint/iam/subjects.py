@@ -220,6 +220,64 @@ GITHUB = SubjectLanguage("github", (
     Repair(r"^repository:", "repo:", "the default subject starts with `repo:`"),
 ))
 
+REPOSITORY_CLAIMS = frozenset({"repo", "repository", "repository_id", "repository_owner",
+                               "repository_owner_id", "job_workflow_ref"})
+"""Claims of a customised GitHub subject whose value GitHub sets from the repository the job
+runs in or its owner (`job_workflow_ref` from the reusable workflow's), never from text a
+repository chooses. `workflow`, `environment`, `ref`, `actor` ... are names anyone can
+give their own workflow, environment or branch."""
+
+
+def github_binding(pattern: Pattern) -> bool | None:
+    """Whether every GitHub subject the pattern matches names, in a claim bound to it, the
+    repository or its owner: True; False when a subject some other repository can produce
+    matches; None when unknown pieces or wildcards leave it open.
+
+    A customised subject is `claim:value` pairs in the template's order, and GitHub writes a
+    `:` inside a value as `%3A` (GITHUB_EXAMPLES, "Filtering for metadata containing `:`";
+    GITHUB_CUSTOM): a value ends at the next `:`, so the pairs read one way only, and
+    `workflow:deploy:repo:acme/api` names acme/api in its `repo` claim. The `context` claim
+    is written in its default form (`environment:prod`, `ref:refs/heads/main`,
+    `pull_request`), which reads as pairs too.
+    """
+    segments = pattern.text.split(":")
+    wild = "*?" + UNKNOWN if pattern.glob else UNKNOWN
+    at = 0
+    while at < len(segments):
+        key = segments[at]
+        if any(c in key for c in wild):
+            return _binding_after(segments[at:], wild)
+        if key == "pull_request":
+            at += 1
+            continue
+        if at + 1 >= len(segments):
+            return None  # a claim without a value: no template writes it (OIDC115)
+        value = segments[at + 1]
+        if key in REPOSITORY_CLAIMS and _pins_owner(value, wild):
+            return True
+        if any(c in value for c in wild):
+            return _binding_after(segments[at + 1:], wild)
+        at += 2
+    return False
+
+
+def _pins_owner(value: str, wild: str) -> bool:
+    """A value that fixes the owner: no wildcard or unknown piece before its first `/` (or at
+    all, for ids and owner names)."""
+    head = value.split("/", 1)[0]
+    return bool(head) and not any(c in head for c in wild) and (
+        "/" in value or not any(c in value for c in wild))
+
+
+def _binding_after(segments: list[str], wild: str) -> bool | None:
+    """From a wildcard or unknown piece on, the pairs cannot be told apart: a repository
+    claim written after it may bind (undecided); without one, nothing can."""
+    rest = segments[1:]
+    if any(s in REPOSITORY_CLAIMS or UNKNOWN in s for s in rest):
+        return None
+    return False if UNKNOWN not in segments[0] else None
+
+
 # GitLab ------------------------------------------------------------------------------
 _GL_PROJECT = seq(word(PATH), plus(seq("/", word(PATH))))
 _GL_REF_TYPE = seq("ref_type:", one_of("branch", "tag"))
