@@ -18,7 +18,7 @@ from oidclint.config import Config
 from oidclint.iam.catalog import Issuer, issuer_for
 from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import UNKNOWN, Pattern
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.model import (
     Cluster,
@@ -64,14 +64,18 @@ class Trust:
 
     def _find_issuers(self) -> list[tuple[str, Issuer]]:
         found = [(host, issuer_for(host)) for host in self.hosts]
-        for provider in self.providers:
-            host = provider.host
-            if isinstance(host, Partial):
-                # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
-                sample = "".join("x0" if isinstance(p, Unknown) else p for p in host.parts)
-                issuer = issuer_for(sample)
-                if issuer.kind != "generic":
-                    found.append((str(host), issuer))
+        partial = [(str(p.host), "".join(UNKNOWN if isinstance(x, Unknown) else x
+                                         for x in p.host.parts))
+                   for p in self.providers if isinstance(p.host, Partial)]
+        # A provider looked up, not defined (`data.aws_iam_openid_connect_provider`), is
+        # known only by the ARN the principal names.
+        partial += [(p.partial_host.replace(UNKNOWN, "${...}"), p.partial_host)
+                    for p in self.principals if p.partial_host]
+        for shown, host in partial:
+            # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
+            issuer = issuer_for(host.replace(UNKNOWN, "x0"))
+            if issuer.kind != "generic" and (shown, issuer) not in found:
+                found.append((shown, issuer))
         return found
 
     @property

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from oidclint.cache import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
-from oidclint.hcl.instances import Scoped, instances, key_text, scoped
+from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
 from oidclint.hcl.policy_text import PolicyTextError, located_json
-from oidclint.hcl.resources import computed_attribute
+from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, TextOrigin, derived_unknown, is_unknown, json_text,
 )
-from oidclint.source import Span, Str, Unknown
+from oidclint.source import LDict, LList, Span, Str, Unknown
 
 if TYPE_CHECKING:
     from oidclint.hcl.configuration import Configuration
@@ -316,11 +316,89 @@ class Instance(Reference):
         if value is MISSING:
             value = self.argument(name)
         if value is MISSING:
-            return Unknown(f"{self.address}.{name}", span, self.address)
+            return nested_blocks(self, self.block, (name,), span)
         return value
 
     def value(self, span: Span) -> Any:
         return Unknown(self.address, span, self.address)
+
+
+def nested_blocks(instance: Instance, parent: Scoped, path: tuple[str, ...],
+                  span: Span) -> Any:
+    """``metadata`` of ``kubernetes_namespace.app``: the nested blocks of that type, which
+    Terraform exposes as a list of objects (``metadata[0].name``); ``Unknown`` when there are
+    none."""
+    address = instance.address + "".join(f".{step}" for step in path)
+    found = expand(instance.module, parent, path[-1])
+    if not found:
+        return Unknown(address, span, instance.address)
+    return _NestedBlocks(instance, path, address, found)
+
+
+class _NestedBlocks(Reference):
+    """The nested blocks of one type in a resource (``metadata``): indexing picks one."""
+
+    def __init__(self, instance: Instance, path: tuple[str, ...], address: str,
+                 found: list[Scoped | Unknown]) -> None:
+        self.instance = instance
+        self.path = path
+        self.address = address
+        self.ref = instance.address
+        self.found = found
+
+    def index(self, key: Any, span: Span) -> Any:
+        if is_unknown(key) or not isinstance(key, (int, float)) or isinstance(key, bool):
+            return Unknown(f"{self.address}[{key}]", span, self.ref)
+        position = int(key)
+        if not 0 <= position < len(self.found) or any(
+                isinstance(b, Unknown) for b in self.found[:position + 1]):
+            return Unknown(f"{self.address}[{position}]", span, self.ref)
+        return _NestedBlock(self.instance, self.path, f"{self.address}[{position}]",
+                            self.found[position])
+
+    def attribute(self, name: str, span: Span) -> Any:
+        return Unknown(f"{self.address}.{name} (an index is needed)", span, self.ref)
+
+    def elements(self) -> list[Any] | None:
+        if any(isinstance(b, Unknown) for b in self.found):
+            return None
+        return [_NestedBlock(self.instance, self.path, f"{self.address}[{i}]", block)
+                for i, block in enumerate(self.found)]
+
+    def value(self, span: Span) -> Any:
+        elements = self.elements()
+        if elements is None:
+            return Unknown(self.address, span, self.ref)
+        return LList([element.value(span) for element in elements], span=span)
+
+
+class _NestedBlock(Reference):
+    """One nested block: its arguments as written, the provider's defaults for those not
+    set (``oidclint.hcl.resources.nested_default``), and its own nested blocks."""
+
+    def __init__(self, instance: Instance, path: tuple[str, ...], address: str,
+                 block: Scoped) -> None:
+        self.instance = instance
+        self.path = path
+        self.address = address
+        self.ref = instance.address
+        self.block = block
+
+    def attribute(self, name: str, span: Span) -> Any:
+        value = self.instance.module.argument(self.block, name)
+        if value is MISSING:
+            value = nested_default(self.instance, self.path, name, self.block, span)
+        if value is MISSING:
+            return nested_blocks(self.instance, self.block, (*self.path, name), span)
+        return value
+
+    def value(self, span: Span) -> Any:
+        names = list(self.block.attributes) + [b.type for b in self.block.blocks]
+        result = LDict(span=self.block.span)
+        for name in dict.fromkeys(names):
+            item = self.attribute(name, span)
+            result[Str(name, span)] = item.value(span) if isinstance(item, Reference) else item
+        return result
 
 
 class _Instances(Reference):

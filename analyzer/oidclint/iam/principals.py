@@ -27,6 +27,9 @@ class FederatedPrincipal:
     problem: str | None = None
     ref: str | None = None
     """The provider resource the value was computed from, when it was."""
+    partial_host: str | None = None
+    """The issuer host when only partly known, unknown pieces marked ``UNKNOWN``
+    (``oidc.eks.<region>.amazonaws.com/id/<id>`` of a cluster looked up by name)."""
 
     @property
     def web_identity(self) -> bool:
@@ -68,7 +71,7 @@ def parse_federated(value: Text) -> FederatedPrincipal:
         return FederatedPrincipal(value, "malformed", ref=ref, problem=(
             "the ARN has no issuer host after `oidc-provider/`"))
     if UNKNOWN in host:
-        return FederatedPrincipal(value, "oidc", ref=ref)
+        return FederatedPrincipal(value, "oidc", ref=ref, partial_host=host)
     if host.startswith(("https://", "http://")):
         return FederatedPrincipal(value, "malformed", host=host, ref=ref, problem=(
             "the issuer in a provider ARN has no scheme: drop `https://`"))

@@ -23,7 +23,7 @@ from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
-from oidclint.hcl.resources import eks_issuer, role_name
+from oidclint.hcl.resources import DEFAULT_NAMESPACE, eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
 from oidclint.hcl.syntax import Block, load_parser, parse_file
@@ -355,7 +355,8 @@ def _scan_root(file: SourceFile) -> Path | None:
 def _collect(module: Module, inventory: Inventory) -> None:
     """Everything a module instance declares, then what its module calls declare."""
     for address, block in module.resources.items():
-        collect = _COLLECTORS.get(block.labels[0]) if block.type == "resource" else None
+        collect = (_COLLECTORS if block.type == "resource" else _DATA_COLLECTORS).get(
+            block.labels[0])
         if collect is None:
             continue
         try:
@@ -478,7 +479,9 @@ def _policy_attachment(module: Module, instance: Instance, inventory: Inventory)
 
 
 def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> None:
-    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster
+    """An ``aws_eks_cluster``, created here or looked up by name (``data``): either way its
+    issuer is an EKS issuer (https://registry.terraform.io/providers/hashicorp/aws/latest/
+    docs/resources/eks_cluster, .../docs/data-sources/eks_cluster)."""
     block = instance.block
     name = instance.argument("name")
     inventory.clusters.append(Cluster(
@@ -511,9 +514,9 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
         name = Unknown(f"{instance.address}.metadata.name (generated)", span, instance.address)
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
-        namespace = Str("default", metadata.span)
+        namespace = Str(DEFAULT_NAMESPACE, metadata.span)
     clusters = [module.address + address for address, block in module.resources.items()
-                if block.type == "resource" and block.labels[0] == "aws_eks_cluster"]
+                if block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
         cluster=clusters[0] if len(clusters) == 1 else None))
@@ -531,6 +534,8 @@ _COLLECTORS = {
     "kubernetes_service_account_v1": _service_account,
 }
 """Resource types read, and what each becomes."""
+_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster}
+"""Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it."""
 _COLLECTED = frozenset(_COLLECTORS)
 
 
