@@ -7,6 +7,10 @@ import posixpath
 import re
 
 _SOURCE = re.compile(r'source"?\s*[=:]\s*"([^"\n]+)"')
+# `file("x")`, `templatefile("x", ...)`; in `.tf.json` the quotes are escaped (`\"x\"`).
+_READ = re.compile(r'\b(?:file|templatefile)\(\s*(\\?)"([^"\n]*?)\1"')
+_PATH_NAME = re.compile(r"\$\{\s*path\.(?:module|root|cwd)\s*\}")
+_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 
 
 def module_sources(text: str) -> list[str]:
@@ -34,3 +38,15 @@ def local_folder(folder: str, source: object) -> str | None:
     if target == ".." or target.startswith("../") or posixpath.isabs(target):
         return None
     return target
+
+
+def files_read(text: str) -> list[str]:
+    """The files a Terraform file reads with ``file()`` or ``templatefile()`` (``data
+    "template_file"`` takes its template from ``file()``), as globs relative to its folder:
+    ``${path.module}`` is the folder, any other interpolation a ``*``."""
+    globs = []
+    for match in _READ.finditer(text):
+        path = _INTERPOLATION.sub("*", _PATH_NAME.sub(".", match.group(2)))
+        if path and "$" not in path and path not in globs:
+            globs.append(path)
+    return globs
