@@ -19,6 +19,7 @@ from oidclint.hcl.policy_document import policy_document
 from oidclint.hcl.policy_text import PolicyTextError, located_json
 from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
+from oidclint.hcl.types import Type, convert, type_constraint
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, TextOrigin, derived_unknown, is_unknown, json_text,
 )
@@ -124,15 +125,42 @@ class Module(Environment):
         return self.value(attribute, block if isinstance(block, Scoped) else None)
 
     def variable(self, name: str, span: Span) -> Any:
+        """``var.NAME``: the value given (by the caller or a ``.tfvars`` file) or the
+        default, converted to the variable's ``type`` as Terraform converts it
+        (``oidclint.hcl.types``)."""
         block = self.variables.get(name)
         if block is None:
             return Unknown(f"undeclared var.{name}", span, f"var.{name}")
         if name in self.inputs:
-            return self.inputs[name]
-        default = block.attributes.get("default")
-        if default is None:
-            return Unknown(f"var.{name} (no default)", span)
-        return self.value(default)
+            value = self.inputs[name]
+        else:
+            default = block.attributes.get("default")
+            if default is None:
+                return Unknown(f"var.{name} (no default)", span)
+            value = self.value(default)
+        kind = self.variable_type(block)
+        if kind is None:
+            return value
+        try:
+            return convert(value, kind)
+        except EvalError as exc:
+            return Unknown(f"var.{name}: Terraform rejects the value ({exc})",
+                           getattr(value, "span", None) or span)
+
+    def variable_type(self, block: Block) -> Type | None:
+        """The type constraint of a variable block; ``None`` when it has none (or one this
+        reader cannot read, whose value is then taken as it is)."""
+        attribute = block.attributes.get("type")
+        if attribute is None:
+            return None
+        key = ("type", id(attribute.value), attribute.span)
+        if key not in self._values:
+            evaluator = Evaluator(Environment(), attribute.path)
+            try:
+                self._values[key] = type_constraint(attribute.value, evaluator.evaluate)
+            except (EvalError, RecursionError):
+                self._values[key] = None
+        return self._values[key]
 
     def local(self, name: str, span: Span) -> Any:
         attribute = self.locals.get(name)
