@@ -786,3 +786,41 @@ def test_service_account_beside_a_cluster_looked_up_runs_in_it(tmp_path):
     text = EKS_TF.replace('resource "aws_eks_cluster" "main"', 'data "aws_eks_cluster" "main"')
     api = next(w for w in scan(tmp_path, {"main.tf": text}).workloads if "api" in w.name)
     assert api.cluster == "data.aws_eks_cluster.main"
+
+
+@pytest.mark.parametrize("name, text", [
+    ("main.tf", 'resource "aws_iam_role" "r" {\n'
+                '  assume_role_policy = data.aws_iam_policy_document.trust\n}\n'),
+    ("main.tf.json", '{"resource": {"aws_iam_role": {"r": {\n'
+                     '  "assume_role_policy": "${data.aws_iam_policy_document.trust}"}}}}\n'),
+])
+def test_a_policy_document_object_instead_of_its_json_is_rejected_as_terraform_does(
+        tmp_path, name, text):
+    from oidclint.engine import scan as scan_tree
+
+    document = ('data "aws_iam_policy_document" "trust" {\n  statement {\n'
+                '    actions = ["sts:AssumeRoleWithWebIdentity"]\n  }\n}\n')
+    (tmp_path / "document.tf").write_text(document)
+    (tmp_path / name).write_text(text)
+    report = scan_tree([tmp_path], root=tmp_path, prefilter=False)
+    problem, = [d for d in report.diagnostics if "JSON string" in d.message]
+    assert problem.message == (
+        "aws_iam_role.r: `assume_role_policy` must be a JSON string; Terraform rejects the "
+        "object `data.aws_iam_policy_document.trust`: use "
+        "`data.aws_iam_policy_document.trust.json`")
+    assert (problem.path, problem.span.line) == (name, 2)
+
+
+@pytest.mark.parametrize("value, what", [
+    ('{ Version = "2012-10-17", Statement = [] }', "an object: wrap it in jsonencode()"),
+    ("[]", "a list: wrap it in jsonencode()"),
+    ("aws_iam_role.other", "the object `aws_iam_role.other`"),
+])
+def test_other_values_that_are_not_strings_are_rejected(tmp_path, value, what):
+    inventory = scan(tmp_path, {"main.tf": f'resource "aws_iam_role" "r" {{\n'
+                                           f'  assume_role_policy = {value}\n}}\n'
+                                           'resource "aws_iam_role" "other" {}\n'})
+    trust = role(inventory, "aws_iam_role.r").trust
+    (span, message), = trust.problems
+    assert message.endswith(what) and span.line == 2
+    assert trust.statements == []

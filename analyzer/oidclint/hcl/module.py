@@ -21,7 +21,8 @@ from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.types import Type, convert, type_constraint
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, TextOrigin, derived_unknown, is_unknown, json_text,
+    MISSING, Encoded, EvalError, ResourceObject, TextOrigin, derived_unknown, is_unknown,
+    json_text,
 )
 from oidclint.source import LDict, LList, Span, Str, Unknown
 
@@ -348,7 +349,7 @@ class Instance(Reference):
         return value
 
     def value(self, span: Span) -> Any:
-        return Unknown(self.address, span, self.address)
+        return ResourceObject(self.address, span, self.address)
 
 
 def nested_blocks(instance: Instance, parent: Scoped, path: tuple[str, ...],

@@ -27,7 +27,9 @@ from oidclint.hcl.resources import DEFAULT_NAMESPACE, eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
 from oidclint.hcl.syntax import Block, load_parser, parse_file
-from oidclint.hcl.values import MISSING, EvalError, to_number, to_text, with_ref, with_span
+from oidclint.hcl.values import (
+    MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
+)
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
@@ -546,6 +548,9 @@ def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None
         return None
     span = attribute.value_span
     value = module.argument(block, name)
+    rejected = _not_a_string(name, value)
+    if rejected:
+        return PolicyDocument(span=span, problems=[(span, rejected)])
     try:
         located = module.located_policy(value)
     except PolicyTextError as exc:
@@ -553,6 +558,25 @@ def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None
     except RecursionError:
         return PolicyDocument(span=span, problems=[(span, "the policy is nested too deeply")])
     return document_from_value(located, span)
+
+
+def _not_a_string(name: str, value: Any) -> str | None:
+    """Why Terraform rejects a policy argument that is not a string, or ``None``.
+
+    The AWS provider types ``assume_role_policy`` and ``policy`` as strings
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_role), and
+    Terraform converts only primitive values to strings: an object is refused at plan time
+    (https://developer.hashicorp.com/terraform/language/expressions/type-constraints#conversion-of-primitive-types).
+    """
+    if isinstance(value, ResourceObject):
+        if value.origin.startswith("data.aws_iam_policy_document."):
+            return (f"`{name}` must be a JSON string; Terraform rejects the object "
+                    f"`{value.origin}`: use `{value.origin}.json`")
+        return f"`{name}` must be a JSON string; Terraform rejects the object `{value.origin}`"
+    if isinstance(value, (dict, list)) and not isinstance(value, Encoded):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        return f"`{name}` must be a JSON string; Terraform rejects {kind}: wrap it in jsonencode()"
+    return None
 
 
 def _list_argument(instance: Instance, name: str) -> Any:
