@@ -175,3 +175,10 @@ def test_a_template_outside_the_tree_or_without_web_identity_keeps_nothing(tmp_p
     (tree / "other.json").write_text('{"Statement": []}')
     report = scan([tree], root=tree, prefilter=True)
     assert report.files_skipped == 2  # main.tf and other.json
+
+
+def test_a_call_of_a_modelled_module_by_its_git_source_is_kept():
+    iam_git = "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git"
+    files = [_file("ci/main.tf", f'module "r" {{\n  source = "{iam_git}//modules/iam-role"\n}}\n'),
+             _file("net/main.tf", 'module "v" {\n  source = "git::https://example.com/vpc.git"\n}\n')]
+    assert [f.path for f in select(files).keep] == ["ci/main.tf"]

@@ -275,6 +275,9 @@ class Inventory:
     dependencies: dict[str, Any] = field(default_factory=dict)
     """Files read beyond the scanned ones (``file()``, installed modules) -> content hash,
     which a cached result depends on."""
+    roles_elsewhere: list[str] = field(default_factory=list)
+    """Names (``*`` globs) of roles created by code the scan cannot read (a registry module
+    at a version without a built-in model): defined elsewhere, like ``known-roles``."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -287,6 +290,7 @@ class Inventory:
         self.suppressions.extend(other.suppressions)
         self.cached.extend(other.cached)
         self.dependencies.update(other.dependencies)
+        self.roles_elsewhere.extend(other.roles_elsewhere)
         self.timed_out = self.timed_out or other.timed_out
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Callable, Collection
 from oidclint.cache import digest, note_read
 from oidclint.discovery import read_text
 from oidclint.file_index import FileIndex, Known, signature
+from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.source import SourceFile
 
@@ -280,7 +281,8 @@ class Prefilter:
                     if target is not None:
                         calls.setdefault(folder, set()).add(target)
                         callers.setdefault(target, set()).add(folder)
-                    elif "oidc" in source.lower() or "/iam/" in source.lower():
+                    elif "oidc" in source.lower() or "/iam/" in source.lower() \
+                            or known_module(source):
                         relevant.add(folder)
         return _reach(_reach(relevant, callers), calls)
 

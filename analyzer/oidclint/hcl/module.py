@@ -67,6 +67,9 @@ class Module(Environment):
         self.module_calls: dict[str, Block] = {}
         self._values: dict[tuple, Any] = {}
         self._busy: set[tuple] = set()
+        self.roles_elsewhere: list[str] = []
+        """Names (globs) of the roles of module calls whose code is not read: a registry
+        module at a version without a built-in model."""
         self.warnings: dict[tuple[Span, str], None] = {}
         """What reads one way and acts another (merged condition blocks), in order."""
         self._instances: dict[str, list[Scoped] | Unknown] = {}

@@ -374,6 +374,7 @@ def _collect(module: Module, inventory: Inventory) -> None:
         for _, child in module.children(name):
             if child is not None:
                 _collect(child, inventory)
+    inventory.roles_elsewhere.extend(module.roles_elsewhere)
     for span, message in module.warnings:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
 
