@@ -824,3 +824,70 @@ def test_other_values_that_are_not_strings_are_rejected(tmp_path, value, what):
     (span, message), = trust.problems
     assert message.endswith(what) and span.line == 2
     assert trust.statements == []
+
+
+def test_the_account_of_a_provider_follows_provider_configurations(tmp_path):
+    """`providers = {}` maps, `provider = aws.x`, inherited defaults and a module's own
+    provider block; what chooses the account is compared, not the region."""
+    provider = ('resource "aws_iam_openid_connect_provider" "%s" {\n%s'
+                '  url = "https://token.actions.githubusercontent.com"\n}\n')
+    files = {
+        "main.tf": '''\
+variable "role" {}
+provider "aws" {
+  region = "eu-west-1"
+}
+provider "aws" {
+  alias  = "us"
+  region = "us-east-1"
+}
+provider "aws" {
+  alias = "prod"
+  assume_role {
+    role_arn = "arn:aws:iam::222222222222:role/terraform"
+  }
+}
+provider "aws" {
+  alias = "input"
+  assume_role {
+    role_arn = var.role
+  }
+}
+module "inherits" {
+  source = "./child"
+}
+module "mapped" {
+  source    = "./child"
+  providers = { aws = aws.prod }
+}
+module "nested" {
+  source    = "./outer"
+  providers = { aws = aws.input }
+}
+module "own" {
+  source = "./own"
+}
+''' + provider % ("default", "") + provider % ("us", "  provider = aws.us\n")
+            + provider % ("input", "  provider = aws.input\n")
+            + provider % ("input_again", "  provider = aws.input\n")
+            + provider % ("missing", "  provider = aws.nowhere\n"),
+        "child/main.tf": provider % ("this", "") + provider % ("alias", "  provider = aws.x\n"),
+        "outer/main.tf": 'module "inner" {\n  source = "../child"\n}\n',
+        "own/main.tf": 'provider "aws" {\n  profile = "sandbox"\n}\n' + provider % ("this", ""),
+    }
+    accounts = {p.address: p.account for p in scan(tmp_path, files).providers}
+    prod = '{"assume_role":["arn:aws:iam::222222222222:role/terraform"]}'
+    assert accounts == {
+        "aws_iam_openid_connect_provider.default": "{}",
+        "aws_iam_openid_connect_provider.us": "{}",  # another region, the same account
+        "aws_iam_openid_connect_provider.input": "provider.aws.input",
+        "aws_iam_openid_connect_provider.input_again": "provider.aws.input",
+        "aws_iam_openid_connect_provider.missing": None,
+        "module.inherits.aws_iam_openid_connect_provider.this": "{}",
+        "module.inherits.aws_iam_openid_connect_provider.alias": None,  # never passed
+        "module.mapped.aws_iam_openid_connect_provider.this": prod,
+        "module.mapped.aws_iam_openid_connect_provider.alias": None,
+        "module.nested.module.inner.aws_iam_openid_connect_provider.this": "provider.aws.input",
+        "module.nested.module.inner.aws_iam_openid_connect_provider.alias": None,
+        "module.own.aws_iam_openid_connect_provider.this": '{"profile":"sandbox"}',
+    }

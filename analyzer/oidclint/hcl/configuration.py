@@ -25,6 +25,7 @@ from oidclint.cache import note_read
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.sources import local_folder
 from oidclint.hcl.module import Module
+from oidclint.hcl.providers import provider_pairs
 from oidclint.hcl.syntax import Block, parse_file
 from oidclint.source import Partial, Span, Unknown
 
@@ -70,7 +71,8 @@ class Configuration:
         return Module(folder, blocks, self.root, inputs=caller.call_inputs(call),
                       address=f"{caller.address}module.{name}{call.key}.",
                       scope=caller.scope, calls=(*caller.calls, call.block),
-                      configuration=self)
+                      configuration=self, caller=caller,
+                      provider_map=provider_pairs(caller, call))
 
     def _locate(self, caller: Module, name: str,
                 call: Scoped) -> tuple[str, list[Block]] | None:

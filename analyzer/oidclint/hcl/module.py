@@ -45,7 +45,9 @@ class Module(Environment):
     def __init__(self, folder: str, blocks: list[Block], root: Path | None = None, *,
                  inputs: dict[str, Any] | None = None, address: str = "",
                  scope: str | None = None, calls: tuple[Block, ...] = (),
-                 configuration: "Configuration | None" = None) -> None:
+                 configuration: "Configuration | None" = None,
+                 caller: "Module | None" = None,
+                 provider_map: dict[str, str] | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.root = root
@@ -59,6 +61,13 @@ class Module(Environment):
         self.calls = calls
         """The ``module`` blocks, outermost first, that made this instance."""
         self.configuration = configuration
+        self.caller = caller
+        """The module whose ``module`` block made this one; ``None`` for a root module."""
+        self.provider_map = provider_map or {}
+        """The call's ``providers``: this module's configuration name -> the caller's."""
+        self.provider_declarations: list[Block] = []
+        self.provider_configurations: dict[str, Block] | None = None
+        """``oidclint.hcl.providers.provider_blocks``, once worked out."""
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Attribute] = {}
         self.outputs: dict[str, Block] = {}
@@ -86,6 +95,8 @@ class Module(Environment):
                  "output": self.outputs}.get(block.type)
         if table is not None and len(block.labels) == 1:
             table.setdefault(block.labels[0], block)
+        elif block.type == "provider" and len(block.labels) == 1:
+            self.provider_declarations.append(block)
         elif block.type in ("resource", "data") and len(block.labels) == 2:
             prefix = "data." if block.type == "data" else ""
             address = f"{prefix}{block.labels[0]}.{block.labels[1]}"

@@ -23,6 +23,7 @@ from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
+from oidclint.hcl.providers import account_scope
 from oidclint.hcl.resources import DEFAULT_NAMESPACE, eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
@@ -407,6 +408,7 @@ def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
         thumbprints=_list_argument(instance, "thumbprint_list"),
         span=block.span,
         scope=module.scope,
+        account=account_scope(module, block),
     ))
 
 
