@@ -676,3 +676,16 @@ def test_roles_of_unmodelled_calls_do_not_hide_other_roles(tmp_path):
     (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(WORKFLOW % "release")
     report = scan([tmp_path], root=tmp_path, repository="acme/api")
     assert [f.rule_id for f in report.findings] == ["OIDC305"]
+
+
+def test_a_registry_version_without_a_model_is_noted_in_json_too(tmp_path):
+    import json
+
+    call = {"module": {"role": {"source": GITHUB_ROLE, "version": "~> 4.0", "name": "deploy"}}}
+    (tmp_path / "main.tf.json").write_text(json.dumps(call, indent=2))
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(WORKFLOW % "deploy")
+    report = scan([tmp_path], root=tmp_path, repository="acme/api")
+    note, = [d for d in report.diagnostics if "has no built-in model" in d.message]
+    assert note.path == "main.tf.json" and "'~> 4.0'" in note.message
+    assert not [f for f in report.findings if f.rule_id == "OIDC305"]
