@@ -145,7 +145,7 @@ def _unknown(instance: "Instance", name: str, span: Span) -> Any:
 # --- Kubernetes objects ------------------------------------------------------------------
 # The hashicorp/kubernetes provider keeps an object's identity in its single `metadata`
 # block. A namespaced object's `id` is `<namespace>/<name>`, a cluster-wide one's (a
-# namespace) its name (`BuildId` in the provider's kubernetes/structures.go; the import
+# namespace) its name (`buildId` in the provider's kubernetes/structures.go; the import
 # sections of https://registry.terraform.io/providers/hashicorp/kubernetes/latest/docs/
 # resources/service_account_v1 and .../namespace_v1), and `metadata.namespace` defaults to
 # `default` (same pages, "metadata" arguments).
