@@ -182,3 +182,18 @@ def test_a_call_of_a_modelled_module_by_its_git_source_is_kept():
     files = [_file("ci/main.tf", f'module "r" {{\n  source = "{iam_git}//modules/iam-role"\n}}\n'),
              _file("net/main.tf", 'module "v" {\n  source = "git::https://example.com/vpc.git"\n}\n')]
     assert [f.path for f in select(files).keep] == ["ci/main.tf"]
+
+
+@pytest.mark.parametrize("text, globs", [
+    ('templatefile("${path.module}/policies/trust.json.tpl", { x = 1 })',
+     ["./policies/trust.json.tpl"]),
+    ('file( "trust.json")', ["trust.json"]),
+    ('"${file(\\"${path.root}/trust/${var.env}.json\\")}"', ["./trust/*.json"]),  # .tf.json
+    ("file(var.path)", []),
+    ('filebase64("key.pem")', []),
+    ('myfile("trust.json")', []),
+])
+def test_the_files_a_terraform_file_reads_are_read_from_its_text(text, globs):
+    from oidclint.hcl.sources import files_read
+
+    assert files_read(text) == globs

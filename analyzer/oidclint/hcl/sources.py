@@ -7,8 +7,8 @@ import posixpath
 import re
 
 _SOURCE = re.compile(r'source"?\s*[=:]\s*"([^"\n]+)"')
-# `file("x")`, `templatefile("x", ...)`; in `.tf.json` the quotes are escaped (`\"x\"`).
-_READ = re.compile(r'\b(?:file|templatefile)\(\s*(\\?)"([^"\n]*?)\1"')
+# The argument of `file(` or `templatefile(`; in `.tf.json` the quotes are escaped (`\"x\"`).
+_READ_ARGUMENT = re.compile(r'\s*(\\?)"([^"\n]*?)\1"')
 _PATH_NAME = re.compile(r"\$\{\s*path\.(?:module|root|cwd)\s*\}")
 _INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 
@@ -45,8 +45,16 @@ def files_read(text: str) -> list[str]:
     "template_file"`` takes its template from ``file()``), as globs relative to its folder:
     ``${path.module}`` is the folder, any other interpolation a ``*``."""
     globs = []
-    for match in _READ.finditer(text):
-        path = _INTERPOLATION.sub("*", _PATH_NAME.sub(".", match.group(2)))
-        if path and "$" not in path and path not in globs:
-            globs.append(path)
+    # `file(` found by str.find and the argument matched there: a regular expression
+    # searching the whole text took half a second on a tree of 8 MB.
+    at = text.find("file(")
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        if not (before.isalnum() or before == "_") or text.endswith("template", 0, at):
+            match = _READ_ARGUMENT.match(text, at + len("file("))
+            if match is not None:
+                path = _INTERPOLATION.sub("*", _PATH_NAME.sub(".", match.group(2)))
+                if path and "$" not in path and path not in globs:
+                    globs.append(path)
+        at = text.find("file(", at + 1)
     return globs
