@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from oidclint.iam.catalog import ISSUERS, issuer_for
 from oidclint.iam.conditions import condition_holds, statement_admits
 from oidclint.graph import REACH_ORDER, _pattern_reach
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import UNKNOWN, Pattern, may_intersect
 from oidclint.iam.principals import parse_federated
 from oidclint.model import Condition, Statement
 from oidclint.source import Partial, Unknown
@@ -258,6 +258,13 @@ def test_partial_provider_arn_keeps_its_host():
         ("api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc", "bitbucket"),
         ("agent.buildkite.com", "buildkite"),
         ("accounts.google.com", "google"),
+        # Red Hat OpenShift Service on AWS, and self-hosted clusters publishing to S3
+        ("oidc.op1.openshiftapps.com/2a6h7sd9e4kb81p7lg5o3rq0cfmvtn2u", "kubernetes"),
+        ("rh-oidc.s3.us-east-1.amazonaws.com/1v96p8pu6spphij1hdtclbalqrn9", "kubernetes"),
+        ("acme-oidc.s3.eu-west-1.amazonaws.com/prod.k8s.acme.example", "kubernetes"),
+        ("s3-us-west-2.amazonaws.com/acme-oidc", "kubernetes"),
+        ("s3.amazonaws.com", "generic"),
+        ("oidc.op1.openshiftapps.com", "generic"),
     ],
 )
 def test_issuer_catalog(host, kind):
@@ -280,3 +287,52 @@ def test_a_reach_decided_with_unknown_pieces_holds_for_any_name_they_hold(issuer
         return
     filled = Pattern("".join(name if p.startswith("$") else p for p in pieces))
     assert REACH_ORDER[_pattern_reach(filled, issuer.grammar)] >= REACH_ORDER[reach], filled
+
+
+def test_every_kubernetes_issuer_issues_service_account_tokens():
+    kubernetes = [i for i in ISSUERS if i.kind in ("eks", "kubernetes")]
+    assert all(i.service_accounts and i.grammar.head == "system:serviceaccount:"
+               for i in kubernetes)
+    assert not [i for i in ISSUERS if i.service_accounts and i not in kubernetes]
+
+
+def partly(*parts):
+    return Pattern.of(Partial(tuple(Unknown(p[1:]) if p.startswith("$") else p for p in parts)),
+                      glob=False)
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    (partly("system:serviceaccount:", "$ns", ":api"), Pattern("system:serviceaccount:*:worker"),
+     False),
+    (partly("system:serviceaccount:", "$ns", ":api"), Pattern("system:serviceaccount:*"), None),
+    (partly("system:serviceaccount:", "$ns", ":api"),
+     partly("system:serviceaccount:", "$ns", ":worker"), False),
+    (partly("system:serviceaccount:", "$ns", ":api"),
+     partly("system:serviceaccount:", "$ns", ":api"), None),
+    (partly("repo:acme/api:environment:", "$env"), Pattern("repo:acme/api:ref:refs/heads/*"),
+     False),
+    (Pattern("repo:acme/api:pull_request", glob=False), Pattern("repo:acme/*"), True),
+    (Pattern("a*b", glob=False), partly("a", "$x"), None),  # a literal star and an unknown
+])
+def test_patterns_with_unknown_pieces_meet_when_some_value_can(a, b, expected):
+    assert may_intersect(a, b) is expected
+    assert may_intersect(b, a) is expected
+
+
+def test_case_insensitive_patterns_with_unknown_pieces():
+    subject = partly("system:serviceaccount:", "$ns", ":API")
+    assert may_intersect(Pattern("system:serviceaccount:*:api", glob=True), subject) is False
+    assert may_intersect(Pattern("system:serviceaccount:*:api"), subject, ignore_case=True) is None
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab*?" + UNKNOWN, max_size=4), st.booleans(),
+       st.text(alphabet="ab*?" + UNKNOWN, max_size=4), st.booleans())
+def test_patterns_said_never_to_meet_never_do_whatever_the_unknown_pieces(a, glob_a, b, glob_b):
+    """``False`` is a certainty: no value of the unknown pieces makes the patterns meet."""
+    if may_intersect(Pattern(a, glob_a), Pattern(b, glob_b)) is not False:
+        return
+    fillings = ["", "a", "b", "ab", "*", "?b"]
+    for fill_a, fill_b in itertools.product(fillings, repeat=2):
+        assert not Pattern(a.replace(UNKNOWN, fill_a), glob_a).intersects(
+            Pattern(b.replace(UNKNOWN, fill_b), glob_b))

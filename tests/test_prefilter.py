@@ -98,3 +98,102 @@ def test_files_read_and_classified_by_workers_report_the_same(tree, monkeypatch)
                                     jobs=jobs)) for jobs in (1, 2)]
     assert "classify" in mapped
     assert reports[0] == reports[1]
+
+
+TRUST_TEMPLATE = '''{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+    "Condition": {
+      "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+      "StringLike": {"token.actions.githubusercontent.com:sub": "repo:%s:*"}
+    }
+  }]
+}
+'''
+
+_ROLE = 'resource "aws_iam_role" "deploy" {\n  name = "deploy"\n  assume_role_policy = %s\n}\n'
+
+TEMPLATE_TREES = {
+    # the only web identity text is in the file the configuration reads
+    "templatefile-json-tpl": {
+        "main.tf": _ROLE % 'templatefile("${path.module}/policies/trust.json.tpl", '
+                           '{ repo = "acme/*" })',
+        "policies/trust.json.tpl": TRUST_TEMPLATE % "${repo}"},
+    "templatefile-tpl": {
+        "main.tf": _ROLE % 'templatefile("trust.tpl", { repo = "acme/*" })',
+        "trust.tpl": TRUST_TEMPLATE % "${repo}"},
+    "file-json": {
+        "main.tf": _ROLE % 'file("${path.module}/trust.json")',
+        "trust.json": TRUST_TEMPLATE % "acme/*"},
+    "file-any-extension": {
+        "main.tf": _ROLE % 'file("${path.module}/trust-policy")',
+        "trust-policy": TRUST_TEMPLATE % "acme/*"},
+    "file-chosen-by-variable": {
+        "main.tf": 'variable "env" {\n  default = "prod"\n}\n'
+                   + _ROLE % 'file("${path.module}/trust/${var.env}.json")',
+        "trust/prod.json": TRUST_TEMPLATE % "acme/*"},
+    "template-file-data-source": {
+        "main.tf": 'data "template_file" "trust" {\n'
+                   '  template = file("${path.module}/trust.json.tpl")\n'
+                   '  vars = { repo = "acme/*" }\n}\n'
+                   + _ROLE % "data.template_file.trust.rendered",
+        "trust.json.tpl": TRUST_TEMPLATE % "${repo}"},
+    "module-reading-a-template": {
+        "main.tf": 'module "role" {\n  source = "./role"\n'
+                   '  trust  = templatefile("${path.module}/trust.json.tpl", { repo = "acme/*" })\n}\n',
+        "trust.json.tpl": TRUST_TEMPLATE % "${repo}",
+        "role/main.tf": 'variable "trust" {}\n' + _ROLE % "var.trust"},
+    "tf-json": {
+        "main.tf.json": json.dumps({"resource": {"aws_iam_role": {"deploy": {
+            "name": "deploy",
+            "assume_role_policy": '${templatefile("${path.module}/trust.json.tpl", '
+                                  '{ repo = "acme/*" })}'}}}}),
+        "trust.json.tpl": TRUST_TEMPLATE % "${repo}"},
+}
+
+
+@pytest.mark.parametrize("tree", sorted(TEMPLATE_TREES))
+def test_a_folder_whose_web_identity_is_in_a_file_it_reads_is_kept(tmp_path, tree):
+    for name, text in TEMPLATE_TREES[tree].items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    with_it = _report(tmp_path, prefilter=True)
+    assert with_it == _report(tmp_path, prefilter=False)
+    assert "OIDC204" in {f["rule_id"] for f in with_it["findings"]}, with_it
+
+
+def test_a_template_outside_the_tree_or_without_web_identity_keeps_nothing(tmp_path):
+    outside = tmp_path / "trust.json"
+    outside.write_text(TRUST_TEMPLATE % "acme/*")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "main.tf").write_text(_ROLE % 'file("../trust.json")' + 'resource "aws_iam_role" "x" {\n'
+                                  '  assume_role_policy = file("${path.module}/other.json")\n}\n')
+    (tree / "other.json").write_text('{"Statement": []}')
+    report = scan([tree], root=tree, prefilter=True)
+    assert report.files_skipped == 2  # main.tf and other.json
+
+
+def test_a_call_of_a_modelled_module_by_its_git_source_is_kept():
+    iam_git = "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git"
+    files = [_file("ci/main.tf", f'module "r" {{\n  source = "{iam_git}//modules/iam-role"\n}}\n'),
+             _file("net/main.tf", 'module "v" {\n  source = "git::https://example.com/vpc.git"\n}\n')]
+    assert [f.path for f in select(files).keep] == ["ci/main.tf"]
+
+
+@pytest.mark.parametrize("text, globs", [
+    ('templatefile("${path.module}/policies/trust.json.tpl", { x = 1 })',
+     ["./policies/trust.json.tpl"]),
+    ('file( "trust.json")', ["trust.json"]),
+    ('"${file(\\"${path.root}/trust/${var.env}.json\\")}"', ["./trust/*.json"]),  # .tf.json
+    ("file(var.path)", []),
+    ('filebase64("key.pem")', []),
+    ('myfile("trust.json")', []),
+])
+def test_the_files_a_terraform_file_reads_are_read_from_its_text(text, globs):
+    from oidclint.hcl.sources import files_read
+
+    assert files_read(text) == globs

@@ -616,3 +616,76 @@ module "github_role" {
     assert role.name == "deploy"
     (statement,) = role.trust.statements
     assert conditions(statement)[("StringLike", f"{GITHUB}:sub")] == ["repo:acme/*"]
+
+
+# --- a known module at a version without a model ---------------------------------------------
+
+WORKFLOW = '''\
+on: push
+permissions:
+  id-token: write
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/%s
+          aws-region: eu-west-1
+'''
+
+
+@pytest.mark.parametrize("call, assumed, noted", [
+    # iam-github-oidc-role was first written in 5.x
+    (f'source = "{GITHUB_ROLE}"\n  version = "~> 4.0"\n  name = "deploy"', "deploy", True),
+    # a git source's ref is its version; the role name is a prefix in 6.x
+    (f'source = "{IAM_GIT}//modules/iam-role?ref=v5.30.0"\n  name = "deploy"', "deploy-a1b2",
+     True),
+    (f'source = "{UNFUNCO}"\n  version = "0.8.0"\n  iam_role_name = "ci-${{var.env}}"',
+     "ci-prod", True),
+    (f'source = "{IRSA_EKS}"\n  version = "= 4.0.0"\n  role_name_prefix = "irsa-"', "irsa-x1",
+     True),
+    # not a known module: nothing is assumed about it
+    ('source = "app.terraform.io/acme/iam/aws"\n  version = "1.0.0"\n  name = "deploy"',
+     "deploy", False),
+])
+def test_a_registry_version_without_a_model_is_noted_once_and_its_role_is_elsewhere(
+        tmp_path, call, assumed, noted):
+    (tmp_path / "main.tf").write_text(
+        'variable "env" {}\n'
+        f'module "role" {{\n  for_each = toset(["a", "b"])\n  {call}\n}}\n')
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(WORKFLOW % assumed)
+    report = scan([tmp_path], root=tmp_path, repository="acme/api")
+    notes = [d for d in report.diagnostics if "has no built-in model" in d.message]
+    not_found = [f for f in report.findings if f.rule_id == "OIDC305"]
+    if noted:
+        note, = notes
+        assert note.message.startswith("module.role: ") and note.span.line == 2
+        assert "version '" in note.message and "the models cover" in note.message
+        assert not not_found
+    else:
+        assert not notes and len(not_found) == 1
+
+
+def test_roles_of_unmodelled_calls_do_not_hide_other_roles(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        f'module "role" {{\n  source = "{GITHUB_ROLE}"\n  version = "4.24.1"\n'
+        '  name = "deploy"\n}\n')
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(WORKFLOW % "release")
+    report = scan([tmp_path], root=tmp_path, repository="acme/api")
+    assert [f.rule_id for f in report.findings] == ["OIDC305"]
+
+
+def test_a_registry_version_without_a_model_is_noted_in_json_too(tmp_path):
+    import json
+
+    call = {"module": {"role": {"source": GITHUB_ROLE, "version": "~> 4.0", "name": "deploy"}}}
+    (tmp_path / "main.tf.json").write_text(json.dumps(call, indent=2))
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(WORKFLOW % "deploy")
+    report = scan([tmp_path], root=tmp_path, repository="acme/api")
+    note, = [d for d in report.diagnostics if "has no built-in model" in d.message]
+    assert note.path == "main.tf.json" and "'~> 4.0'" in note.message
+    assert not [f for f in report.findings if f.rule_id == "OIDC305"]

@@ -354,3 +354,26 @@ def test_a_broken_tf_json_file_is_a_diagnostic_and_the_scan_goes_on(tmp_path):
     inventory = scan(tmp_path, {"broken.tf.json": '{"resource": ', "providers.tf": PROVIDER_TF})
     assert len(inventory.providers) == 1
     assert [d.path for d in inventory.diagnostics] == ["broken.tf.json"]
+
+
+def test_variable_types_convert_module_inputs_in_json_too(tmp_path):
+    """A JSON variable's `type` is a type expression in a string; a bool passed to a
+    `string` variable arrives as "true", so the template compares strings."""
+    child = {
+        "variable": {"all": {"type": "string"}, "names": {"type": "list(string)"}},
+        "resource": {"aws_iam_role": {"this": {
+            "name": "${var.names[0]}",
+            "assume_role_policy": "${jsonencode({Statement = [{Effect = \"Allow\", "
+                                  "Action = \"sts:AssumeRoleWithWebIdentity\", Principal = "
+                                  "{Federated = \"arn:aws:iam::123456789012:oidc-provider/"
+                                  "token.actions.githubusercontent.com\"}, Condition = "
+                                  "{StringLike = {\"token.actions.githubusercontent.com:sub\" = "
+                                  "var.all == \"true\" ? \"repo:acme/*\" : \"repo:acme/api:*\"}}}]})}"}}},
+    }
+    root = {"module": {"role": {"source": "./role", "all": True, "names": [7]}}}
+    inventory = scan(tmp_path, {"main.tf.json": json.dumps(root, indent=2),
+                                "role/main.tf.json": json.dumps(child, indent=2)})
+    role, = inventory.roles
+    assert role.name == "7"
+    assert trust_of(inventory, role.address)[0][3] == [
+        ("StringLike", "token.actions.githubusercontent.com:sub", ("repo:acme/*",))]

@@ -623,3 +623,271 @@ resource "kubernetes_service_account" "c" {}
         "var.namespace (no default)", "kubernetes_service_account.a.metadata.name (generated)"]
     assert isinstance(workload.role, Unknown) and workload.role.origin == "undeclared var.role"
     assert not [d for d in inventory.diagnostics if "could not evaluate" in d.message]
+
+
+KUBERNETES_OBJECTS_TF = '''\
+variable "team" {}
+
+resource "kubernetes_namespace_v1" "app" {
+  metadata {
+    name = "payments"
+  }
+}
+
+resource "kubernetes_namespace" "team" {
+  metadata {
+    name = var.team
+  }
+}
+
+resource "kubernetes_namespace" "generated" {
+  metadata {
+    generate_name = "tmp-"
+  }
+}
+
+resource "kubernetes_service_account_v1" "api" {
+  metadata {
+    name      = "api"
+    namespace = kubernetes_namespace_v1.app.metadata[0].name
+  }
+}
+
+resource "kubernetes_service_account" "plain" {
+  metadata {
+    name = "plain"
+  }
+}
+
+resource "kubernetes_service_account" "many" {
+  count = 2
+  metadata {
+    name      = "worker-${count.index}"
+    namespace = kubernetes_namespace.team.id
+  }
+}
+
+resource "kubernetes_service_account" "dynamic" {
+  dynamic "metadata" {
+    for_each = var.metadata
+    content {
+      name = metadata.value
+    }
+  }
+}
+'''
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ("kubernetes_namespace_v1.app.metadata[0].name", "payments"),
+    ("kubernetes_namespace_v1.app.metadata.0.name", "payments"),
+    ("kubernetes_namespace_v1.app.id", "payments"),
+    ("kubernetes_service_account_v1.api.metadata[0].namespace", "payments"),
+    ("kubernetes_service_account_v1.api.id", "payments/api"),
+    ("kubernetes_service_account.plain.metadata[0].namespace", "default"),  # the default
+    ("kubernetes_service_account.plain.id", "default/plain"),
+    ("kubernetes_service_account.many[1].metadata[0].name", "worker-1"),
+    ("kubernetes_service_account_v1.api.metadata[*].name", ["api"]),
+    ("kubernetes_namespace_v1.app.metadata", [{"name": "payments"}]),
+])
+def test_kubernetes_names_from_references(expression, expected):
+    from oidclint.hcl.module import Module
+    from oidclint.hcl.syntax import parse_file
+    from oidclint.hcl.values import plain
+
+    module = Module(".", parse_file(KUBERNETES_OBJECTS_TF + f"locals {{\n  x = {expression}\n}}\n",
+                                    "main.tf"))
+    assert plain(module.local("x", Span("main.tf", 1))) == expected
+
+
+@pytest.mark.parametrize("expression, origins", [
+    ("kubernetes_namespace.team.metadata[0].name", ["var.team (no default)"]),
+    ("kubernetes_service_account.many[0].id", ["var.team (no default)"]),
+    ("kubernetes_namespace.generated.metadata[0].name",
+     ["kubernetes_namespace.generated.metadata[0].name (generated)"]),
+    ("kubernetes_namespace.generated.id",
+     ["kubernetes_namespace.generated.metadata[0].name (generated)"]),
+    ("kubernetes_service_account.dynamic.metadata[0].name",
+     ["kubernetes_service_account.dynamic.metadata[0].name"]),  # dynamic, unknown set
+    ("kubernetes_service_account.plain.metadata[1].name",
+     ["kubernetes_service_account.plain.metadata[1].name"]),
+    ("kubernetes_service_account.plain.metadata.name",
+     ["kubernetes_service_account.plain.metadata.name (an index is needed)"]),
+    ("kubernetes_service_account.plain.spec[0].name",
+     ["kubernetes_service_account.plain.spec[0].name"]),
+])
+def test_kubernetes_names_that_stay_unknown(expression, origins):
+    from oidclint.hcl.module import Module
+    from oidclint.hcl.syntax import parse_file
+
+    module = Module(".", parse_file(KUBERNETES_OBJECTS_TF + f"locals {{\n  x = {expression}\n}}\n",
+                                    "main.tf"))
+    value = module.local("x", Span("main.tf", 1))
+    unknowns = value.unknowns if isinstance(value, Partial) else [value]
+    assert [u.origin for u in unknowns] == origins
+
+
+def test_service_account_namespace_and_trust_from_references(tmp_path):
+    """The ServiceAccount's namespace and the trust's subject both refer to Kubernetes
+    objects: the workload's subject and the trust's pattern are evaluated alike."""
+    text = KUBERNETES_OBJECTS_TF.replace(
+        '    namespace = kubernetes_namespace_v1.app.metadata[0].name\n',
+        '    namespace = kubernetes_namespace_v1.app.metadata[0].name\n'
+        '    annotations = { "eks.amazonaws.com/role-arn" = "arn:aws:iam::123456789012:role/api" }\n')
+    inventory = scan(tmp_path, {"main.tf": text})
+    workload, = inventory.workloads
+    assert workload.name == "ServiceAccount payments/api"
+    assert workload.contexts[0].subject == "system:serviceaccount:payments:api"
+
+
+def test_a_cluster_looked_up_is_a_cluster_and_its_provider_an_eks_issuer(tmp_path):
+    from oidclint.graph import TrustGraph
+
+    text = '''\
+data "aws_eks_cluster" "main" {
+  name = "payments"
+}
+data "aws_iam_openid_connect_provider" "by_url" {
+  url = data.aws_eks_cluster.main.identity[0].oidc[0].issuer
+}
+data "aws_iam_openid_connect_provider" "by_arn" {
+  arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB12"
+}
+data "aws_iam_openid_connect_provider" "unknown" {
+  arn = var.provider_arn
+}
+resource "aws_iam_role" "r" {
+  for_each = {
+    url     = data.aws_iam_openid_connect_provider.by_url.arn
+    arn     = data.aws_iam_openid_connect_provider.by_arn.arn
+    unknown = data.aws_iam_openid_connect_provider.unknown.arn
+    built   = "arn:aws:iam::${var.account}:oidc-provider/${trimprefix(data.aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://")}"
+  }
+  name = each.key
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = each.value }
+    }]
+  })
+}
+'''
+    inventory = scan(tmp_path, {"main.tf": text})
+    cluster, = inventory.clusters
+    assert cluster.address == "data.aws_eks_cluster.main" and cluster.name == "payments"
+    assert str(cluster.issuer).startswith("https://oidc.eks.${region of data.aws_eks_cluster")
+    graph = TrustGraph(inventory)
+    kinds = {t.role.address: t.issuer.kind if t.issuer else None for t in graph.trusts()}
+    assert kinds == {'aws_iam_role.r["arn"]': "eks", 'aws_iam_role.r["built"]': "eks",
+                     'aws_iam_role.r["url"]': "eks", 'aws_iam_role.r["unknown"]': None}
+
+
+def test_service_account_beside_a_cluster_looked_up_runs_in_it(tmp_path):
+    text = EKS_TF.replace('resource "aws_eks_cluster" "main"', 'data "aws_eks_cluster" "main"')
+    api = next(w for w in scan(tmp_path, {"main.tf": text}).workloads if "api" in w.name)
+    assert api.cluster == "data.aws_eks_cluster.main"
+
+
+@pytest.mark.parametrize("name, text", [
+    ("main.tf", 'resource "aws_iam_role" "r" {\n'
+                '  assume_role_policy = data.aws_iam_policy_document.trust\n}\n'),
+    ("main.tf.json", '{"resource": {"aws_iam_role": {"r": {\n'
+                     '  "assume_role_policy": "${data.aws_iam_policy_document.trust}"}}}}\n'),
+])
+def test_a_policy_document_object_instead_of_its_json_is_rejected_as_terraform_does(
+        tmp_path, name, text):
+    from oidclint.engine import scan as scan_tree
+
+    document = ('data "aws_iam_policy_document" "trust" {\n  statement {\n'
+                '    actions = ["sts:AssumeRoleWithWebIdentity"]\n  }\n}\n')
+    (tmp_path / "document.tf").write_text(document)
+    (tmp_path / name).write_text(text)
+    report = scan_tree([tmp_path], root=tmp_path, prefilter=False)
+    problem, = [d for d in report.diagnostics if "JSON string" in d.message]
+    assert problem.message == (
+        "aws_iam_role.r: `assume_role_policy` must be a JSON string; Terraform rejects the "
+        "object `data.aws_iam_policy_document.trust`: use "
+        "`data.aws_iam_policy_document.trust.json`")
+    assert (problem.path, problem.span.line) == (name, 2)
+
+
+@pytest.mark.parametrize("value, what", [
+    ('{ Version = "2012-10-17", Statement = [] }', "an object: wrap it in jsonencode()"),
+    ("[]", "a list: wrap it in jsonencode()"),
+    ("aws_iam_role.other", "the object `aws_iam_role.other`"),
+])
+def test_other_values_that_are_not_strings_are_rejected(tmp_path, value, what):
+    inventory = scan(tmp_path, {"main.tf": f'resource "aws_iam_role" "r" {{\n'
+                                           f'  assume_role_policy = {value}\n}}\n'
+                                           'resource "aws_iam_role" "other" {}\n'})
+    trust = role(inventory, "aws_iam_role.r").trust
+    (span, message), = trust.problems
+    assert message.endswith(what) and span.line == 2
+    assert trust.statements == []
+
+
+def test_the_account_of_a_provider_follows_provider_configurations(tmp_path):
+    """`providers = {}` maps, `provider = aws.x`, inherited defaults and a module's own
+    provider block; what chooses the account is compared, not the region."""
+    provider = ('resource "aws_iam_openid_connect_provider" "%s" {\n%s'
+                '  url = "https://token.actions.githubusercontent.com"\n}\n')
+    files = {
+        "main.tf": '''\
+variable "role" {}
+provider "aws" {
+  region = "eu-west-1"
+}
+provider "aws" {
+  alias  = "us"
+  region = "us-east-1"
+}
+provider "aws" {
+  alias = "prod"
+  assume_role {
+    role_arn = "arn:aws:iam::222222222222:role/terraform"
+  }
+}
+provider "aws" {
+  alias = "input"
+  assume_role {
+    role_arn = var.role
+  }
+}
+module "inherits" {
+  source = "./child"
+}
+module "mapped" {
+  source    = "./child"
+  providers = { aws = aws.prod }
+}
+module "nested" {
+  source    = "./outer"
+  providers = { aws = aws.input }
+}
+module "own" {
+  source = "./own"
+}
+''' + provider % ("default", "") + provider % ("us", "  provider = aws.us\n")
+            + provider % ("input", "  provider = aws.input\n")
+            + provider % ("input_again", "  provider = aws.input\n")
+            + provider % ("missing", "  provider = aws.nowhere\n"),
+        "child/main.tf": provider % ("this", "") + provider % ("alias", "  provider = aws.x\n"),
+        "outer/main.tf": 'module "inner" {\n  source = "../child"\n}\n',
+        "own/main.tf": 'provider "aws" {\n  profile = "sandbox"\n}\n' + provider % ("this", ""),
+    }
+    accounts = {p.address: p.account for p in scan(tmp_path, files).providers}
+    prod = '{"assume_role":["arn:aws:iam::222222222222:role/terraform"]}'
+    assert accounts == {
+        "aws_iam_openid_connect_provider.default": "{}",
+        "aws_iam_openid_connect_provider.us": "{}",  # another region, the same account
+        "aws_iam_openid_connect_provider.input": "provider.aws.input",
+        "aws_iam_openid_connect_provider.input_again": "provider.aws.input",
+        "aws_iam_openid_connect_provider.missing": None,
+        "module.inherits.aws_iam_openid_connect_provider.this": "{}",
+        "module.inherits.aws_iam_openid_connect_provider.alias": None,  # never passed
+        "module.mapped.aws_iam_openid_connect_provider.this": prod,
+        "module.mapped.aws_iam_openid_connect_provider.alias": None,
+        "module.nested.module.inner.aws_iam_openid_connect_provider.this": "provider.aws.input",
+        "module.nested.module.inner.aws_iam_openid_connect_provider.alias": None,
+        "module.own.aws_iam_openid_connect_provider.this": '{"profile":"sandbox"}',
+    }

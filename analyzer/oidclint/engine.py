@@ -100,7 +100,7 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     # matter, so memory follows what is parsed, not the size of the tree; with an index,
     # files unchanged since the last scan are not read at all.
     sieve = Prefilter(lambda file: read_text(file.absolute, max_bytes or
-                                             discovery.MAX_FILE_BYTES), index) \
+                                             discovery.MAX_FILE_BYTES), index, scan_root) \
         if prefilter else None
     # A tree met for the first time (no index) is read by worker processes too.
     share = sieve is not None and jobs != 1 and (index is None or not index.entries)

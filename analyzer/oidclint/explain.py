@@ -147,8 +147,9 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
         for token in tokens_for(workload, graph.repository):
             subject = token.example_subject
             if subject is None:
-                out.append(f"{describe(workload, token.context)}: subject unknown "
-                           "(pass --repository)")
+                why = (f"only partly known, `{token.subject}`" if token.subject is not None
+                       else "unknown (pass --repository)")
+                out.append(f"{describe(workload, token.context)}: subject {why}")
                 continue
             claims = {"sub": subject, **token.claims}
             if token.audience:

@@ -10,6 +10,7 @@ defined in another. Nodes carry the model objects; edges say how they relate:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Iterator
 
 import networkx as nx
@@ -412,6 +413,16 @@ class TrustGraph:
         token: those trusting an issuer of the workload's kind."""
         return [t for t in self.trusts_of_role(role)
                 if t.statement.allows and t.web_identity and issuer_fits(workload, t.issuer)]
+
+    def defined_elsewhere(self, workload: Workload) -> bool:
+        """The role a workload names is known to exist outside the scanned code: the
+        configuration's ``known-roles``, or a role of a module call whose code is not read."""
+        name = role_name_in(workload.role)
+        if not name:
+            return False
+        known = [*self.config.known_roles, *self.inventory.roles_elsewhere]
+        return any(fnmatchcase(str(workload.role), glob) or fnmatchcase(name, glob)
+                   for glob in known)
 
     def unresolved_links(self) -> list[Workload]:
         """Workloads whose role cannot be known statically (a secret, a CI variable)."""

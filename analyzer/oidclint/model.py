@@ -136,11 +136,16 @@ class OidcProvider:
     thumbprints: list[Text] | Unknown = field(default_factory=list)
     span: Span | None = None
     scope: str = ""
-    """Resources with the same scope deploy to the same account (a Terraform module folder,
-    a CloudFormation template)."""
+    """Resources with the same scope deploy together (a Terraform root module folder, a
+    CloudFormation template); roles link to the providers of their scope first."""
     origins: list[Related] = field(default_factory=list)
     """Other places that made this resource: the calling ``module`` block, the ``.tf`` source
     of a plan's resource, the CDK construct. Findings on it list them as related locations."""
+    account: str | None = ""
+    """The account it is created in, as far as the code tells: a Terraform root module with
+    the provider configuration's account settings (``oidclint.hcl.providers``); ``""`` where
+    the scope alone decides (one CloudFormation template is one stack in one account);
+    ``None`` when not known. Equal ``(scope, account)`` is the same account."""
 
     @property
     def host(self) -> Text:
@@ -276,6 +281,9 @@ class Inventory:
     dependencies: dict[str, Any] = field(default_factory=dict)
     """Files read beyond the scanned ones (``file()``, installed modules) -> content hash,
     which a cached result depends on."""
+    roles_elsewhere: list[str] = field(default_factory=list)
+    """Names (``*`` globs) of roles created by code the scan cannot read (a registry module
+    at a version without a built-in model): defined elsewhere, like ``known-roles``."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -288,6 +296,7 @@ class Inventory:
         self.suppressions.extend(other.suppressions)
         self.cached.extend(other.cached)
         self.dependencies.update(other.dependencies)
+        self.roles_elsewhere.extend(other.roles_elsewhere)
         self.timed_out = self.timed_out or other.timed_out
 
 

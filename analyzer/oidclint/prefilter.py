@@ -5,7 +5,8 @@ tree only a few modules deal with web identity. A Terraform folder is parsed whe
 module it calls or is called by (transitively), mentions web identity or what links to it:
 
 - OIDC providers, ``Federated`` principals, ``AssumeRoleWithWebIdentity``, EKS clusters,
-  Kubernetes ServiceAccounts, ``oidc`` in any spelling;
+  Kubernetes ServiceAccounts, ``oidc`` in any spelling, in the folder's files or in a file
+  they read with ``file()`` or ``templatefile()`` (a ``trust.json.tpl``, whatever its name);
 - a registry module with a built-in model (``terraform-aws-modules/iam``, ``oidc-github``);
 - an IAM role or policy together with a role name that a workload (a workflow, a GitLab CI
   job, a manifest) names.
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
+from oidclint.discovery import read_text
 from oidclint.file_index import FileIndex, Known, signature
-from oidclint.hcl.sources import local_folder, module_sources
+from oidclint.hcl.registry import known_module
+from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.source import SourceFile
 
 if TYPE_CHECKING:
@@ -64,6 +67,9 @@ class Facts:
     """Role names the file names literally (workflows, manifests, Kubernetes resources)."""
     directives: bool = False
     """The file holds ``oidclint:`` comments (suppressions are checked in every file)."""
+    reads: tuple[str, ...] = ()
+    """Files a Terraform file reads (``file()``, ``templatefile()``), as globs relative to
+    its folder (``oidclint.hcl.sources.files_read``)."""
 
 
 class Prefilter:
@@ -75,7 +81,7 @@ class Prefilter:
     read at all: its facts and content hash come from the index."""
 
     def __init__(self, read: Callable[[SourceFile], str] | None = None,
-                 index: FileIndex | None = None) -> None:
+                 index: FileIndex | None = None, root: Path | None = None) -> None:
         self.facts: dict[str, Facts] = {}
         self.digests: dict[str, str] = {}
         """Content hash of every file seen."""
@@ -90,6 +96,10 @@ class Prefilter:
         self.names: set[str] = set()
         """Role names that workloads name literally, in the files seen so far."""
         self._checked: dict[str, tuple[frozenset[str], bool]] = {}
+        self.root = root.resolve() if root is not None else None
+        """The scan root: files read through ``file()`` are looked at only inside it."""
+        self._templates: dict[str, bool] = {}
+        """Root-relative glob -> whether a file it names mentions web identity."""
 
     def known(self, file: SourceFile, info: os.stat_result) -> SourceFile | None:
         """``file`` (not read yet) without its text when the index knows it unchanged and its
@@ -108,9 +118,11 @@ class Prefilter:
         lowered = file.text.lower()
         names = tuple(sorted(_role_names(file.text))) if (
             file.kind == "structured" or "kubernetes_service_account" in file.text) else ()
+        terraform = file.kind == "terraform"
         facts = Facts(mentions(lowered, WEB_IDENTITY), mentions(lowered, _IAM),
-                      tuple(module_sources(file.text)) if file.kind == "terraform" else (),
-                      names, "oidclint:" in file.text)
+                      tuple(module_sources(file.text)) if terraform else (),
+                      names, "oidclint:" in file.text,
+                      tuple(files_read(file.text)) if terraform else ())
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
         if facts.iam and not facts.web_identity and self.names:
@@ -194,7 +206,7 @@ class Prefilter:
 
     def _matters(self, file: SourceFile, names: set[str], names_key: str) -> bool:
         facts = self.facts[file.path]
-        if facts.web_identity:
+        if facts.web_identity or facts.reads and self._reads_web_identity(file, facts.reads):
             return True
         if not (facts.iam and names):
             return False
@@ -209,6 +221,41 @@ class Prefilter:
             self._known[file.path] = replace(known, names=(names_key, found))
             self.index.record(file.path, self._known[file.path])
         return found
+
+    def _reads_web_identity(self, file: SourceFile, reads: tuple[str, ...]) -> bool:
+        """Whether a file the Terraform file reads (a template of a trust policy) mentions
+        web identity. Read here each scan, not indexed: the template may change alone."""
+        if self.root is None:
+            return False
+        folder = posixpath.dirname(file.path)
+        for pattern in reads:
+            relative = posixpath.normpath(posixpath.join(folder, pattern))
+            if relative == ".." or relative.startswith("../") or posixpath.isabs(relative):
+                continue  # outside the scanned tree: never read
+            if relative not in self._templates:
+                self._templates[relative] = self._mentions_web_identity(relative)
+            if self._templates[relative]:
+                return True
+        return False
+
+    def _mentions_web_identity(self, relative: str) -> bool:
+        assert self.root is not None
+        try:
+            targets = sorted(self.root.glob(relative))[:MAX_TEMPLATES] if "*" in relative \
+                else [self.root / relative]
+        except (OSError, ValueError):
+            return False
+        for target in targets:
+            try:
+                real = target.resolve()
+                if not real.is_relative_to(self.root) or not real.is_file():
+                    continue
+                text = read_text(real, MAX_TEMPLATE_BYTES)
+            except (OSError, ValueError, RuntimeError):
+                continue  # evaluation reports what it cannot read
+            if mentions(text.lower(), WEB_IDENTITY):
+                return True
+        return False
 
     def text_of(self, file: SourceFile) -> str | None:
         """A dropped text read back; ``None`` (and a problem noted) if that now fails."""
@@ -234,10 +281,16 @@ class Prefilter:
                     if target is not None:
                         calls.setdefault(folder, set()).add(target)
                         callers.setdefault(target, set()).add(folder)
-                    elif "oidc" in source.lower() or "/iam/" in source.lower():
+                    elif "oidc" in source.lower() or "/iam/" in source.lower() \
+                            or known_module(source):
                         relevant.add(folder)
         return _reach(_reach(relevant, callers), calls)
 
+
+MAX_TEMPLATES = 50
+"""Files one ``file("${path.module}/${var.x}.json")`` glob may name that are looked at."""
+MAX_TEMPLATE_BYTES = 1_000_000
+"""As ``file()`` reads at most (``oidclint.hcl.module.MAX_FILE_BYTES``)."""
 
 SHARE_MIN_FILES = 1000
 """Terraform files below which reading them in workers costs more than it saves."""
@@ -271,7 +324,7 @@ def classify(task: ShareTask) -> ShareResult:
     """Reads and classifies files in a worker, as ``Prefilter.observe`` does here."""
     from oidclint.discovery import Discovery, read_candidates
 
-    sieve = Prefilter(index=FileIndex())
+    sieve = Prefilter(index=FileIndex(), root=task.root)
     sieve.names = set(task.names)
     found = Discovery(task.root)
     read_candidates(task.candidates, task.root, task.max_bytes, found, set(), sieve.observe)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from oidclint.iam.claims import admits, describe, subject_overlaps, tokens_for
+from oidclint.iam.claims import (
+    admits, describe, subject_overlaps, subject_ruled_out, tokens_for,
+)
 from oidclint.iam.conditions import patterns, restricts
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
@@ -54,6 +56,11 @@ class WorkloadSubjectNotAdmitted(Rule):
             for token in tokens:
                 subject = token.example_subject
                 if subject is None:
+                    # Partly known (a namespace from an input): decided when its known
+                    # parts already disagree with every trust.
+                    if token.subject is not None and all(
+                            subject_ruled_out(t.statement, token) for t in trusts):
+                        failing.append(token)
                     continue
                 verdicts = [admits(t.statement, token, t.issuer, subject, check_audience=False)
                             for t in trusts]
@@ -73,6 +80,8 @@ class WorkloadSubjectNotAdmitted(Rule):
                 presents = f"`{token.subject}`"
                 if token.subject.glob:
                     presents = f"subjects like {presents}"
+                if not token.subject.known:
+                    presents += f" (whatever the value of {_inputs(token)})"
                 what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
                 where = _trust_subject_span(trusts) if every else token.context.span
                 yield self.finding(
@@ -88,6 +97,13 @@ class WorkloadSubjectNotAdmitted(Rule):
                     evidence={"fingerprint": f"{workload.name}|{token.context.label}",
                               "subject": str(token.subject), "admitted": admitted},
                 )
+
+
+def _inputs(token) -> str:
+    """The unknown pieces of a partly known subject, as the user wrote them."""
+    subject = token.context.subject
+    origins = [f"`{u.origin}`" for u in getattr(subject, "unknowns", ())]
+    return " and ".join(dict.fromkeys(origins)) or "the unknown part"
 
 
 def _admitted(trusts) -> str:

@@ -7,8 +7,12 @@ from oidclint.rule import Rule
 class DuplicateOidcProvider(Rule):
     """
     ## What it does
-    Flags a second IAM OIDC provider with the same URL in the same deployment scope (one
-    Terraform folder, one CloudFormation template).
+    Flags a second IAM OIDC provider with the same URL in the same account: one
+    CloudFormation template, or one Terraform root module where both are created through
+    provider configurations that reach the same account (the same configuration, or ones
+    whose credentials, assumed role and allowed accounts are the same). Configurations
+    passed to modules (`providers = { aws = aws.prod }`) and `provider = aws.x` are followed;
+    when the account of either is not known, nothing is reported.
 
     ## Why it matters
     An account holds one provider per issuer URL: creating the second fails with
@@ -35,11 +39,13 @@ class DuplicateOidcProvider(Rule):
     tags = ("correctness", "oidc")
 
     def check(self, graph):
-        first: dict[tuple[str, str], object] = {}
-        ordered = sorted((p for p in graph.providers if isinstance(p.url, str) and p.span),
+        first: dict[tuple[str, str, str], object] = {}
+        # An account that is not known is not the same account.
+        ordered = sorted((p for p in graph.providers
+                          if isinstance(p.url, str) and p.span and p.account is not None),
                          key=lambda p: (p.span.path, p.span.line))
         for provider in ordered:
-            key = (provider.scope, str(provider.url))
+            key = (provider.scope, provider.account, str(provider.url))
             if key not in first:
                 first[key] = provider
                 continue

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 from oidclint.graph import role_name_in
 from oidclint.model import Level
 from oidclint.rule import Rule
@@ -25,7 +23,9 @@ class WorkloadRoleNotFound(Rule):
     ## Fix
     Check the ARN; scan the repository that defines the role together with this one to have
     the link checked. Roles that live elsewhere on purpose go under `known-roles` in the
-    configuration (ARNs or names, `*` globs allowed) and are no longer noted.
+    configuration (ARNs or names, `*` globs allowed) and are no longer noted. A role created
+    by a registry module at a version without a built-in model is taken as defined elsewhere
+    too (a note names the module call and the version).
 
     ## References
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
@@ -44,9 +44,8 @@ class WorkloadRoleNotFound(Rule):
             name = role_name_in(workload.role)
             if not name or getattr(workload.role, "ref", None):
                 continue
-            if any(fnmatchcase(str(workload.role), known) or fnmatchcase(name, known)
-                   for known in graph.config.known_roles):
-                continue  # defined elsewhere, as the configuration says
+            if graph.defined_elsewhere(workload):
+                continue  # as the configuration says, or by a module the scan cannot read
             yield self.finding(
                 workload.role_span or workload.span,
                 f"{workload.name} assumes `{workload.role}`, which the scanned code does not "

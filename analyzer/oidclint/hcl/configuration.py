@@ -25,8 +25,9 @@ from oidclint.cache import note_read
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.sources import local_folder
 from oidclint.hcl.module import Module
+from oidclint.hcl.providers import provider_pairs
 from oidclint.hcl.syntax import Block, parse_file
-from oidclint.source import Span
+from oidclint.source import Partial, Span, Unknown
 
 Loader = Callable[[str, "Span | None"], "list[Block] | None"]
 """Blocks of the configuration files of a folder (root-relative): the scanned files of it, or
@@ -70,7 +71,8 @@ class Configuration:
         return Module(folder, blocks, self.root, inputs=caller.call_inputs(call),
                       address=f"{caller.address}module.{name}{call.key}.",
                       scope=caller.scope, calls=(*caller.calls, call.block),
-                      configuration=self)
+                      configuration=self, caller=caller,
+                      provider_map=provider_pairs(caller, call))
 
     def _locate(self, caller: Module, name: str,
                 call: Scoped) -> tuple[str, list[Block]] | None:
@@ -98,11 +100,19 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {source} is outside the scanned "
                                           "tree; not read (scan a folder that holds both)"))
             return None
-        from oidclint.hcl.registry import find_model
+        from oidclint.hcl.registry import ROLE_NAME_INPUTS, find_model, unmodelled
 
         version = caller.argument(call, "version")
-        model = find_model(str(source), str(version) if isinstance(version, str) else None)
+        version = str(version) if isinstance(version, str) else None
+        model = find_model(str(source), version)
         if model is None:
+            note = unmodelled(str(source), version)
+            if note is not None:
+                self.notes.append((call.span, f"module.{name}: {note}"))
+                inputs = caller.call_inputs(call)
+                caller.roles_elsewhere.extend(
+                    role_glob(inputs[n]) for n in ROLE_NAME_INPUTS
+                    if n in inputs and role_glob(inputs[n]) is not None)
             return None
         if model.note:
             self.notes.append((call.span, f"module.{name}: {model.note}"))
@@ -147,3 +157,13 @@ class Configuration:
             if folder is not None:
                 dirs[str(entry["Key"])] = folder
         return dirs
+
+
+def role_glob(value: object) -> str | None:
+    """The names a role-name input may give (a name, or the prefix of a generated one):
+    ``deploy`` -> ``deploy*``; unknown pieces are ``*``; ``None`` when nothing is known."""
+    if isinstance(value, Partial) and value.known_prefix:
+        return "".join("*" if isinstance(p, Unknown) else p for p in value.parts) + "*"
+    if isinstance(value, str) and value:
+        return f"{value}*"
+    return None

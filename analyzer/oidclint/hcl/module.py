@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from oidclint.cache import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
-from oidclint.hcl.instances import Scoped, instances, key_text, scoped
+from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
 from oidclint.hcl.policy_text import PolicyTextError, located_json
-from oidclint.hcl.resources import computed_attribute
+from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
+from oidclint.hcl.types import Type, convert, type_constraint
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, TextOrigin, derived_unknown, is_unknown, json_text,
+    MISSING, Encoded, EvalError, ResourceObject, TextOrigin, derived_unknown, is_unknown,
+    json_text,
 )
-from oidclint.source import Span, Str, Unknown
+from oidclint.source import LDict, LList, Span, Str, Unknown
 
 if TYPE_CHECKING:
     from oidclint.hcl.configuration import Configuration
@@ -43,7 +45,9 @@ class Module(Environment):
     def __init__(self, folder: str, blocks: list[Block], root: Path | None = None, *,
                  inputs: dict[str, Any] | None = None, address: str = "",
                  scope: str | None = None, calls: tuple[Block, ...] = (),
-                 configuration: "Configuration | None" = None) -> None:
+                 configuration: "Configuration | None" = None,
+                 caller: "Module | None" = None,
+                 provider_map: dict[str, str] | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.root = root
@@ -57,6 +61,13 @@ class Module(Environment):
         self.calls = calls
         """The ``module`` blocks, outermost first, that made this instance."""
         self.configuration = configuration
+        self.caller = caller
+        """The module whose ``module`` block made this one; ``None`` for a root module."""
+        self.provider_map = provider_map or {}
+        """The call's ``providers``: this module's configuration name -> the caller's."""
+        self.provider_declarations: list[Block] = []
+        self.provider_configurations: dict[str, Block] | None = None
+        """``oidclint.hcl.providers.provider_blocks``, once worked out."""
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Attribute] = {}
         self.outputs: dict[str, Block] = {}
@@ -65,6 +76,9 @@ class Module(Environment):
         self.module_calls: dict[str, Block] = {}
         self._values: dict[tuple, Any] = {}
         self._busy: set[tuple] = set()
+        self.roles_elsewhere: list[str] = []
+        """Names (globs) of the roles of module calls whose code is not read: a registry
+        module at a version without a built-in model."""
         self.warnings: dict[tuple[Span, str], None] = {}
         """What reads one way and acts another (merged condition blocks), in order."""
         self._instances: dict[str, list[Scoped] | Unknown] = {}
@@ -81,6 +95,8 @@ class Module(Environment):
                  "output": self.outputs}.get(block.type)
         if table is not None and len(block.labels) == 1:
             table.setdefault(block.labels[0], block)
+        elif block.type == "provider" and len(block.labels) == 1:
+            self.provider_declarations.append(block)
         elif block.type in ("resource", "data") and len(block.labels) == 2:
             prefix = "data." if block.type == "data" else ""
             address = f"{prefix}{block.labels[0]}.{block.labels[1]}"
@@ -124,15 +140,42 @@ class Module(Environment):
         return self.value(attribute, block if isinstance(block, Scoped) else None)
 
     def variable(self, name: str, span: Span) -> Any:
+        """``var.NAME``: the value given (by the caller or a ``.tfvars`` file) or the
+        default, converted to the variable's ``type`` as Terraform converts it
+        (``oidclint.hcl.types``)."""
         block = self.variables.get(name)
         if block is None:
             return Unknown(f"undeclared var.{name}", span, f"var.{name}")
         if name in self.inputs:
-            return self.inputs[name]
-        default = block.attributes.get("default")
-        if default is None:
-            return Unknown(f"var.{name} (no default)", span)
-        return self.value(default)
+            value = self.inputs[name]
+        else:
+            default = block.attributes.get("default")
+            if default is None:
+                return Unknown(f"var.{name} (no default)", span)
+            value = self.value(default)
+        kind = self.variable_type(block)
+        if kind is None:
+            return value
+        try:
+            return convert(value, kind)
+        except EvalError as exc:
+            return Unknown(f"var.{name}: Terraform rejects the value ({exc})",
+                           getattr(value, "span", None) or span)
+
+    def variable_type(self, block: Block) -> Type | None:
+        """The type constraint of a variable block; ``None`` when it has none (or one this
+        reader cannot read, whose value is then taken as it is)."""
+        attribute = block.attributes.get("type")
+        if attribute is None:
+            return None
+        key = ("type", id(attribute.value), attribute.span)
+        if key not in self._values:
+            evaluator = Evaluator(Environment(), attribute.path)
+            try:
+                self._values[key] = type_constraint(attribute.value, evaluator.evaluate)
+            except (EvalError, RecursionError):
+                self._values[key] = None
+        return self._values[key]
 
     def local(self, name: str, span: Span) -> Any:
         attribute = self.locals.get(name)
@@ -316,11 +359,89 @@ class Instance(Reference):
         if value is MISSING:
             value = self.argument(name)
         if value is MISSING:
-            return Unknown(f"{self.address}.{name}", span, self.address)
+            return nested_blocks(self, self.block, (name,), span)
         return value
 
     def value(self, span: Span) -> Any:
-        return Unknown(self.address, span, self.address)
+        return ResourceObject(self.address, span, self.address)
+
+
+def nested_blocks(instance: Instance, parent: Scoped, path: tuple[str, ...],
+                  span: Span) -> Any:
+    """``metadata`` of ``kubernetes_namespace.app``: the nested blocks of that type, which
+    Terraform exposes as a list of objects (``metadata[0].name``); ``Unknown`` when there are
+    none."""
+    address = instance.address + "".join(f".{step}" for step in path)
+    found = expand(instance.module, parent, path[-1])
+    if not found:
+        return Unknown(address, span, instance.address)
+    return _NestedBlocks(instance, path, address, found)
+
+
+class _NestedBlocks(Reference):
+    """The nested blocks of one type in a resource (``metadata``): indexing picks one."""
+
+    def __init__(self, instance: Instance, path: tuple[str, ...], address: str,
+                 found: list[Scoped | Unknown]) -> None:
+        self.instance = instance
+        self.path = path
+        self.address = address
+        self.ref = instance.address
+        self.found = found
+
+    def index(self, key: Any, span: Span) -> Any:
+        if is_unknown(key) or not isinstance(key, (int, float)) or isinstance(key, bool):
+            return Unknown(f"{self.address}[{key}]", span, self.ref)
+        position = int(key)
+        if not 0 <= position < len(self.found) or any(
+                isinstance(b, Unknown) for b in self.found[:position + 1]):
+            return Unknown(f"{self.address}[{position}]", span, self.ref)
+        return _NestedBlock(self.instance, self.path, f"{self.address}[{position}]",
+                            self.found[position])
+
+    def attribute(self, name: str, span: Span) -> Any:
+        return Unknown(f"{self.address}.{name} (an index is needed)", span, self.ref)
+
+    def elements(self) -> list[Any] | None:
+        if any(isinstance(b, Unknown) for b in self.found):
+            return None
+        return [_NestedBlock(self.instance, self.path, f"{self.address}[{i}]", block)
+                for i, block in enumerate(self.found)]
+
+    def value(self, span: Span) -> Any:
+        elements = self.elements()
+        if elements is None:
+            return Unknown(self.address, span, self.ref)
+        return LList([element.value(span) for element in elements], span=span)
+
+
+class _NestedBlock(Reference):
+    """One nested block: its arguments as written, the provider's defaults for those not
+    set (``oidclint.hcl.resources.nested_default``), and its own nested blocks."""
+
+    def __init__(self, instance: Instance, path: tuple[str, ...], address: str,
+                 block: Scoped) -> None:
+        self.instance = instance
+        self.path = path
+        self.address = address
+        self.ref = instance.address
+        self.block = block
+
+    def attribute(self, name: str, span: Span) -> Any:
+        value = self.instance.module.argument(self.block, name)
+        if value is MISSING:
+            value = nested_default(self.instance, self.path, name, self.block, span)
+        if value is MISSING:
+            return nested_blocks(self.instance, self.block, (*self.path, name), span)
+        return value
+
+    def value(self, span: Span) -> Any:
+        names = list(self.block.attributes) + [b.type for b in self.block.blocks]
+        result = LDict(span=self.block.span)
+        for name in dict.fromkeys(names):
+            item = self.attribute(name, span)
+            result[Str(name, span)] = item.value(span) if isinstance(item, Reference) else item
+        return result
 
 
 class _Instances(Reference):

@@ -142,6 +142,65 @@ def _unknown(instance: "Instance", name: str, span: Span) -> Any:
     return Unknown(f"{instance.address}.{name}", span, instance.address)
 
 
+# --- Kubernetes objects ------------------------------------------------------------------
+# The hashicorp/kubernetes provider keeps an object's identity in its single `metadata`
+# block. A namespaced object's `id` is `<namespace>/<name>`, a cluster-wide one's (a
+# namespace) its name (`buildId` in the provider's kubernetes/structures.go; the import
+# sections of https://registry.terraform.io/providers/hashicorp/kubernetes/latest/docs/
+# resources/service_account_v1 and .../namespace_v1), and `metadata.namespace` defaults to
+# `default` (same pages, "metadata" arguments).
+
+DEFAULT_NAMESPACE = "default"
+_NAMESPACED = frozenset({"kubernetes_service_account", "kubernetes_service_account_v1"})
+_CLUSTER_WIDE = frozenset({"kubernetes_namespace", "kubernetes_namespace_v1"})
+
+
+def _metadata(instance: "Instance", name: str, span: Span) -> Any:
+    """``metadata[0].<name>`` as the provider reads it back, or ``MISSING``."""
+    from oidclint.hcl.instances import expand
+
+    blocks = expand(instance.module, instance.block, "metadata")
+    if len(blocks) != 1 or isinstance(blocks[0], Unknown):
+        return MISSING
+    value = instance.module.argument(blocks[0], name)
+    if value is MISSING:
+        value = nested_default(instance, ("metadata",), name, blocks[0], span)
+    return value
+
+
+def _object_name(instance: "Instance", span: Span) -> Any:
+    name = _metadata(instance, "name", span)
+    if name is MISSING or name is None:
+        return Unknown(f"{instance.address}.metadata[0].name (generated)", span,
+                       instance.address)
+    return name
+
+
+def _kubernetes_id(instance: "Instance", name: str, span: Span) -> Any:
+    if instance.type in _CLUSTER_WIDE:
+        return with_ref(_object_name(instance, span), instance.address)
+    namespace = _metadata(instance, "namespace", span)
+    if namespace is MISSING or namespace is None:
+        namespace = Unknown(f"{instance.address}.metadata[0].namespace", span)
+    return concat((namespace, "/", _object_name(instance, span)), span, instance.address)
+
+
+def nested_default(instance: "Instance", path: tuple[str, ...], name: str, block: Any,
+                   span: Span) -> Any:
+    """What the provider fills in for an argument of a nested block left unset, or
+    ``MISSING`` when it is not known here."""
+    if path == ("metadata",) and instance.type in _NAMESPACED:
+        if name == "namespace":
+            return Str(DEFAULT_NAMESPACE, block.span)
+        if name == "name":  # set by the API server from `generate_name`
+            return Unknown(f"{instance.address}.metadata[0].name (generated)", span,
+                           instance.address)
+    if path == ("metadata",) and instance.type in _CLUSTER_WIDE and name == "name":
+        return Unknown(f"{instance.address}.metadata[0].name (generated)", span,
+                       instance.address)
+    return MISSING
+
+
 _RESOURCES: dict[str, dict[str, Computed]] = {
     "aws_iam_openid_connect_provider": {
         "url": _provider_url, "arn": _provider_arn, "id": _provider_arn,
@@ -152,6 +211,7 @@ _RESOURCES: dict[str, dict[str, Computed]] = {
                      "unique_id": _unknown, "create_date": _unknown},
     "aws_iam_policy": {"arn": _policy_arn, "id": _policy_arn, "name": _role_name,
                        "policy_id": _unknown},
+    **{kind: {"id": _kubernetes_id} for kind in _NAMESPACED | _CLUSTER_WIDE},
 }
 
 _DATA: dict[str, dict[str, Computed]] = {
@@ -169,4 +229,5 @@ _DATA: dict[str, dict[str, Computed]] = {
                      "assume_role_policy": _unknown},
     "aws_iam_policy": {"arn": _policy_arn, "policy": _unknown},
     "template_file": {"rendered": _rendered},
+    **{kind: {"id": _kubernetes_id} for kind in _NAMESPACED | _CLUSTER_WIDE},
 }

@@ -50,6 +50,12 @@ class UnknownElements(Unknown):
     functions know the length is not known."""
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceObject(Unknown):
+    """A whole resource or data source used as a value (``data.aws_iam_policy_document.x``
+    without ``.json``): an object of its attributes, never a string."""
+
+
 @dataclass
 class TextOrigin:
     """Where the text of a heredoc or file value is written, so JSON parsed from it can be

@@ -61,6 +61,8 @@ class Issuer:
     """For the built-in providers: the complete set of keys (they do not get the default set)."""
     builtin: bool = False
     """Federated principal is the bare host; no IAM OIDC provider object exists."""
+    service_accounts: bool = False
+    """Issues Kubernetes ServiceAccount tokens (``system:serviceaccount:<ns>:<name>``)."""
     reference: str = ""
 
     @property
@@ -106,6 +108,16 @@ GITLAB_SUBJECT = SubjectGrammar(
         Field("ref", ""),
     ),
     "project_path:acme/api:ref_type:branch:ref:main",
+)
+
+SERVICE_ACCOUNT_SUBJECT = SubjectGrammar(
+    (
+        "system:serviceaccount:",
+        Field("namespace", ":", tenant=True),
+        ":",
+        Field("service account", "", scope=True),
+    ),
+    "system:serviceaccount:payments:api",
 )
 
 ISSUERS: tuple[Issuer, ...] = (
@@ -237,16 +249,33 @@ ISSUERS: tuple[Issuer, ...] = (
         host_pattern=re.compile(r"oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/id/[A-Za-z0-9]+"),
         shared=False,
         default_audiences=("sts.amazonaws.com",),
-        grammar=SubjectGrammar(
-            (
-                "system:serviceaccount:",
-                Field("namespace", ":", tenant=True),
-                ":",
-                Field("service account", "", scope=True),
-            ),
-            "system:serviceaccount:payments:api",
-        ),
+        grammar=SERVICE_ACCOUNT_SUBJECT,
+        service_accounts=True,
         reference="https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html",
+    ),
+    Issuer(
+        kind="kubernetes",
+        title="Kubernetes (ROSA or self-hosted)",
+        # Red Hat OpenShift Service on AWS: managed OIDC configurations are served from
+        # oidc.op1.openshiftapps.com/<id>, older clusters' from the rh-oidc S3 bucket.
+        # Self-hosted clusters (kops, k3s ...) publish the discovery document in a public
+        # S3 bucket, virtual-hosted (<bucket>.s3.<region>.amazonaws.com/...) or path-style
+        # (s3-<region>.amazonaws.com/<bucket>).
+        host_pattern=re.compile(
+            r"oidc\.op1\.openshiftapps\.com/[A-Za-z0-9]+"
+            r"|[a-z0-9][a-z0-9.-]*\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com(?:\.cn)?"
+            r"(?:/[A-Za-z0-9_.~-]+)*"
+            r"|s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com(?:\.cn)?(?:/[A-Za-z0-9_.~-]+)+"
+        ),
+        shared=False,
+        default_audiences=("sts.amazonaws.com",),
+        grammar=SERVICE_ACCOUNT_SUBJECT,
+        service_accounts=True,
+        # https://access.redhat.com/documentation/en-us/red_hat_openshift_service_on_aws/4/html/introduction_to_rosa/rosa-sts-oidc-provider-requirements-for-operators_rosa-sts-about-iam-resources
+        # https://github.com/terraform-redhat/terraform-aws-rosa-sts (rh_oidc_provider_url)
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+        reference="https://github.com/aws/amazon-eks-pod-identity-webhook/blob/master/"
+        "SELF_HOSTED_SETUP.md",
     ),
     Issuer(
         kind="cognito",

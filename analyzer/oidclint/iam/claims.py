@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer
-from oidclint.iam.conditions import condition_holds, patterns, restricts
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.conditions import STRING_OPERATORS, condition_holds, patterns, restricts
+from oidclint.iam.patterns import Pattern, may_intersect
 from oidclint.iam.subjects import subject_prefix
 from oidclint.model import Condition, Statement, TokenContext, Workload
-from oidclint.source import Partial, Unknown
+from oidclint.source import Partial, Unknown, concat
 
 GITHUB_HOST = "token.actions.githubusercontent.com"
 DEFAULT_AUDIENCE = {
@@ -39,7 +39,8 @@ class Token:
 
     context: TokenContext
     subject: Pattern | None
-    """The full subject (a glob when the context stands for many refs); None when unknown."""
+    """The full subject (a glob when the context stands for many refs), its unknown pieces
+    marked (``Pattern.known``); None when nothing of it is known."""
     audience: str | None
     claims: dict[str, str]
     """Other claims by name: ``ref``, ``environment``, ``repository`` ..."""
@@ -71,8 +72,8 @@ def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
     tokens = []
     for context in workload.contexts:
         subject = None
-        if prefix is not None and isinstance(context.subject, str):
-            subject = Pattern(prefix + str(context.subject), glob=context.pattern)
+        if prefix is not None and isinstance(context.subject, (str, Partial)):
+            subject = Pattern.of(concat((prefix, context.subject)), glob=context.pattern)
         claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
         if workload.kind == "github-actions" and repository:
             claims.setdefault("repository", repository)
@@ -135,11 +136,27 @@ def subject_overlaps(statement: Statement, token: Token) -> bool:
     return True
 
 
+def subject_ruled_out(statement: Statement, token: Token) -> bool:
+    """Whether a positive ``sub`` test of the statement admits none of the subjects the
+    token can carry, decided on its known parts when some are unknown: a ServiceAccount
+    ``api`` in an unknown namespace never matches a trust for ``...:worker``."""
+    if token.subject is None:
+        return False
+    for condition in statement.conditions:
+        if condition.claim != "sub" or not restricts(condition):
+            continue
+        _, ignore_case = STRING_OPERATORS[condition.base_operator]
+        if all(p is not None and may_intersect(p, token.subject, ignore_case) is False
+               for p in patterns(condition)):
+            return True
+    return False
+
+
 ISSUER_KINDS = {
     "github-actions": ("github",),
     "gitlab-ci": ("gitlab.com", "gitlab-self-managed", "generic"),
-    "kubernetes": ("eks", "generic"),
-    "eksctl": ("eks",),
+    "kubernetes": ("generic",),  # and every issuer of ServiceAccount tokens
+    "eksctl": ("eks",),  # eksctl makes EKS clusters only
 }
 
 
@@ -167,4 +184,8 @@ def issuer_may_fit(workload: Workload, host: Partial | Unknown) -> bool:
 
 def issuer_fits(workload: Workload, issuer: Issuer | None) -> bool:
     """Whether a statement trusting this issuer kind could be meant for the workload."""
-    return issuer is not None and issuer.kind in ISSUER_KINDS.get(workload.kind, ())
+    if issuer is None:
+        return False
+    if workload.kind == "kubernetes" and issuer.service_accounts:
+        return True
+    return issuer.kind in ISSUER_KINDS.get(workload.kind, ())

@@ -421,3 +421,30 @@ def _globs_intersect(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
             if ca == "?" or cb == "?" or ca.lstrip("\\") == cb.lstrip("\\"):
                 stack.append((i + 1, j + 1))
     return False
+
+
+def may_intersect(a: Pattern, b: Pattern, ignore_case: bool = False) -> bool | None:
+    """Whether some string matches both patterns, either of which may hold unknown pieces.
+
+    An unknown piece is widened to ``*`` (a glob admitting anything in its place), so
+    ``False`` means no value of the unknown pieces can make the two meet: the known parts
+    already disagree (``system:serviceaccount:${ns}:api`` against ``...:worker``). ``None``
+    when some value might; ``intersects`` when both are known.
+    """
+    if a.known and b.known and not ignore_case:
+        return a.intersects(b)
+    wide_a, wide_b = _widened(a, ignore_case), _widened(b, ignore_case)
+    if wide_a is None or wide_b is None:
+        return None
+    if wide_a.intersects(wide_b):
+        return True if a.known and b.known else None
+    return False
+
+
+def _widened(pattern: Pattern, ignore_case: bool) -> Pattern | None:
+    """The glob admitting every string the pattern can stand for; ``None`` when a literal
+    ``*`` or ``?`` of an exact value cannot be written as a glob."""
+    text = pattern.text.casefold() if ignore_case else pattern.text
+    if not pattern.glob and ("*" in text or "?" in text):
+        return None if UNKNOWN in text else Pattern(text, glob=False)
+    return Pattern(text.replace(UNKNOWN, "*"), glob=True)

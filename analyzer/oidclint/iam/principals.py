@@ -29,6 +29,9 @@ class FederatedPrincipal:
     problem: str | None = None
     ref: str | None = None
     """The provider resource the value was computed from, when it was."""
+    partial_host: str | None = None
+    """The issuer host when only partly known, unknown pieces marked ``UNKNOWN``
+    (``oidc.eks.<region>.amazonaws.com/id/<id>`` of a cluster looked up by name)."""
 
     @property
     def web_identity(self) -> bool:

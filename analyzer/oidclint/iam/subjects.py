@@ -402,6 +402,7 @@ LANGUAGES: dict[str, SubjectLanguage] = {
 """Issuer kind (``catalog.Issuer.kind``) to its subject language. Kinds not listed (the
 generic issuer, Facebook, Amazon) are never checked."""
 LANGUAGES["gitlab-self-managed"] = GITLAB  # the same subject forms as gitlab.com
+LANGUAGES["kubernetes"] = EKS  # every Kubernetes API server names ServiceAccounts alike
 
 PLACEHOLDER_SAMPLES = {"context": "pull_request", "namespace": "default", "project": "default",
                        "phase": "apply"}

@@ -23,11 +23,14 @@ from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
-from oidclint.hcl.resources import eks_issuer, role_name
+from oidclint.hcl.providers import account_scope
+from oidclint.hcl.resources import DEFAULT_NAMESPACE, eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
 from oidclint.hcl.syntax import Block, load_parser, parse_file
-from oidclint.hcl.values import MISSING, EvalError, to_number, to_text, with_ref, with_span
+from oidclint.hcl.values import (
+    MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
+)
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
@@ -355,7 +358,8 @@ def _scan_root(file: SourceFile) -> Path | None:
 def _collect(module: Module, inventory: Inventory) -> None:
     """Everything a module instance declares, then what its module calls declare."""
     for address, block in module.resources.items():
-        collect = _COLLECTORS.get(block.labels[0]) if block.type == "resource" else None
+        collect = (_COLLECTORS if block.type == "resource" else _DATA_COLLECTORS).get(
+            block.labels[0])
         if collect is None:
             continue
         try:
@@ -371,6 +375,7 @@ def _collect(module: Module, inventory: Inventory) -> None:
         for _, child in module.children(name):
             if child is not None:
                 _collect(child, inventory)
+    inventory.roles_elsewhere.extend(module.roles_elsewhere)
     for span, message in module.warnings:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
 
@@ -403,6 +408,7 @@ def _provider(module: Module, instance: Instance, inventory: Inventory) -> None:
         thumbprints=_list_argument(instance, "thumbprint_list"),
         span=block.span,
         scope=module.scope,
+        account=account_scope(module, block),
     ))
 
 
@@ -478,7 +484,9 @@ def _policy_attachment(module: Module, instance: Instance, inventory: Inventory)
 
 
 def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> None:
-    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster
+    """An ``aws_eks_cluster``, created here or looked up by name (``data``): either way its
+    issuer is an EKS issuer (https://registry.terraform.io/providers/hashicorp/aws/latest/
+    docs/resources/eks_cluster, .../docs/data-sources/eks_cluster)."""
     block = instance.block
     name = instance.argument("name")
     inventory.clusters.append(Cluster(
@@ -511,9 +519,9 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
         name = Unknown(f"{instance.address}.metadata.name (generated)", span, instance.address)
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
-        namespace = Str("default", metadata.span)
+        namespace = Str(DEFAULT_NAMESPACE, metadata.span)
     clusters = [module.address + address for address, block in module.resources.items()
-                if block.type == "resource" and block.labels[0] == "aws_eks_cluster"]
+                if block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
         cluster=clusters[0] if len(clusters) == 1 else None))
@@ -531,6 +539,8 @@ _COLLECTORS = {
     "kubernetes_service_account_v1": _service_account,
 }
 """Resource types read, and what each becomes."""
+_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster}
+"""Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it."""
 _COLLECTED = frozenset(_COLLECTORS)
 
 
@@ -541,6 +551,9 @@ def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None
         return None
     span = attribute.value_span
     value = module.argument(block, name)
+    rejected = _not_a_string(name, value)
+    if rejected:
+        return PolicyDocument(span=span, problems=[(span, rejected)])
     try:
         located = module.located_policy(value)
     except PolicyTextError as exc:
@@ -548,6 +561,25 @@ def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None
     except RecursionError:
         return PolicyDocument(span=span, problems=[(span, "the policy is nested too deeply")])
     return document_from_value(located, span)
+
+
+def _not_a_string(name: str, value: Any) -> str | None:
+    """Why Terraform rejects a policy argument that is not a string, or ``None``.
+
+    The AWS provider types ``assume_role_policy`` and ``policy`` as strings
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_role), and
+    Terraform converts only primitive values to strings: an object is refused at plan time
+    (https://developer.hashicorp.com/terraform/language/expressions/type-constraints#conversion-of-primitive-types).
+    """
+    if isinstance(value, ResourceObject):
+        if value.origin.startswith("data.aws_iam_policy_document."):
+            return (f"`{name}` must be a JSON string; Terraform rejects the object "
+                    f"`{value.origin}`: use `{value.origin}.json`")
+        return f"`{name}` must be a JSON string; Terraform rejects the object `{value.origin}`"
+    if isinstance(value, (dict, list)) and not isinstance(value, Encoded):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        return f"`{name}` must be a JSON string; Terraform rejects {kind}: wrap it in jsonencode()"
+    return None
 
 
 def _list_argument(instance: Instance, name: str) -> Any:

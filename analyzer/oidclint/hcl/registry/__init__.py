@@ -88,6 +88,11 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     ),
 }
 
+ROLE_NAME_INPUTS = ("name", "name_prefix", "role_name", "role_name_prefix", "iam_role_name")
+"""Inputs that name the role of every modelled module, in some release line (v4/v5
+``role_name``, v6 ``name`` with ``use_name_prefix``, unfunco ``iam_role_name``): what a call
+of a release without a model most likely names its role by."""
+
 _GITHUB_REPOSITORIES = {
     # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider>
     "terraform-aws-modules/terraform-aws-iam": _IAM,
@@ -127,6 +132,25 @@ def find_model(source: str, version: str | None = None) -> Model | None:
                         f"{_label(entry)}")
             return _model(address, entry, note)
     return None
+
+
+def known_module(source: str) -> bool:
+    """Whether ``source`` names a module with built-in models, at any version."""
+    parsed = normalise_source(source)
+    return parsed is not None and parsed[0] in INDEX
+
+
+def unmodelled(source: str, version: str | None) -> str | None:
+    """The note for a call of a known module at a version no model covers (``find_model``
+    found nothing), or ``None`` when the source is not a known module."""
+    parsed = normalise_source(source)
+    entries = INDEX.get(parsed[0]) if parsed is not None else None
+    if not entries:
+        return None
+    text = version if version is not None and version.strip() else parsed[1]
+    covered = ", ".join(_label(entry) for entry in entries)
+    return (f"{parsed[0]} version {text!r} has no built-in model (the models cover "
+            f"{covered}): the roles it creates are taken as defined elsewhere, unchecked")
 
 
 def _model(address: str, entry: _Entry, note: str | None) -> Model:
@@ -311,10 +335,13 @@ def _bounds(clause: _Clause) -> list[tuple[str, Version, bool]]:
 __all__ = [
     "INDEX",
     "MODELS",
+    "ROLE_NAME_INPUTS",
     "Constraint",
     "Model",
     "find_model",
+    "known_module",
     "normalise_source",
+    "unmodelled",
     "parse_constraint",
     "parse_version",
 ]
