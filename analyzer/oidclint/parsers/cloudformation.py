@@ -24,7 +24,7 @@ from oidclint.parsers.cfn_values import (
     is_no_value, scalar_text,
 )
 from oidclint.parsers.intrinsics import Resolver
-from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents
 from oidclint.parsers.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
 from oidclint.suppressions import Directive
@@ -60,7 +60,8 @@ def parse_cloudformation(file: SourceFile) -> Inventory | None:
     """The providers, roles and policies a template defines; ``None`` when it is no template."""
     json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
     try:
-        documents = load_documents(file.text, file.path, json_mode=json_mode)
+        documents = load_documents(file.text, file.path, json_mode=json_mode,
+                                   schema=CLOUDFORMATION)
     except (LoadError, RecursionError) as exc:
         return _syntax_error(file, str(exc) or "nested too deeply to read")
     except Exception as exc:  # noqa: BLE001 - cfn-flip's tag constructors raise bare errors
