@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from oidclint.iam.claims import admits, describe, subject_overlaps, tokens_for
+from oidclint.iam.claims import admits, describe, subject_excluded, subject_overlaps, tokens_for
 from oidclint.iam.conditions import patterns, restricts
 from oidclint.model import Level, Related
+from oidclint.source import Partial, Unknown
 from oidclint.rule import Rule
 
 
@@ -12,7 +13,10 @@ class WorkloadSubjectNotAdmitted(Rule):
     Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount) to the
     role it assumes, works out the subject its token carries in every way it runs (a push to
     each branch, a tag, a pull request, an environment, a namespace and service account), and
-    flags the runs whose subject no statement of the role's trust admits.
+    flags the runs whose subject no statement of the role's trust admits. A subject only
+    partly known (an environment named by an expression whose values are not written down, a
+    namespace from an input) is decided by its known parts when they are enough:
+    `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is.
 
     ## Why it matters
     This is the most common cause of `Not authorized to perform
@@ -52,6 +56,12 @@ class WorkloadSubjectNotAdmitted(Rule):
                 continue
             failing, partly = [], []
             for token in tokens:
+                if token.subject is not None and not token.subject.known:
+                    # Partly known (`environment:<x>`, a namespace from an input): the known
+                    # parts decide when no trust can admit any value of the rest.
+                    if all(subject_excluded(t.statement, token) for t in trusts):
+                        failing.append(token)
+                    continue
                 subject = token.example_subject
                 if subject is None:
                     continue
@@ -71,7 +81,10 @@ class WorkloadSubjectNotAdmitted(Rule):
                 whole = token in failing
                 level = Level.ERROR if every else Level.WARNING if whole else Level.NOTE
                 presents = f"`{token.subject}`"
-                if token.subject.glob:
+                if not token.subject.known:
+                    pieces = ", ".join(f"`{u.origin}`" for u in _unknowns(token))
+                    presents = f"`{token.shown}` whatever {pieces} is"
+                elif token.subject.glob:
                     presents = f"subjects like {presents}"
                 what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
                 where = _trust_subject_span(trusts) if every else token.context.span
@@ -86,7 +99,8 @@ class WorkloadSubjectNotAdmitted(Rule):
                     level=level,
                     fix="Admit this subject in the trust, or run the workload where the trust expects.",
                     evidence={"fingerprint": f"{workload.name}|{token.context.label}",
-                              "subject": str(token.subject), "admitted": admitted},
+                              "subject": token.shown or str(token.subject),
+                              "admitted": admitted},
                 )
 
 
@@ -120,3 +134,8 @@ def _related(workload, token, role, trusts, every):
                                        if p.span):
         related.append(Related(span, f"OIDC provider {address}"))
     return related
+
+
+def _unknowns(token) -> list[Unknown]:
+    subject = token.context.subject
+    return subject.unknowns if isinstance(subject, Partial) else []

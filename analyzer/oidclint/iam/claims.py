@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer
 from oidclint.iam.conditions import condition_holds, patterns, restricts
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import UNKNOWN, Pattern
 from oidclint.iam.subjects import subject_prefix
 from oidclint.model import Condition, Statement, TokenContext, Workload
+from oidclint.source import Partial, concat
 
 GITHUB_HOST = "token.actions.githubusercontent.com"
 DEFAULT_AUDIENCE = {
@@ -38,10 +39,15 @@ class Token:
 
     context: TokenContext
     subject: Pattern | None
-    """The full subject (a glob when the context stands for many refs); None when unknown."""
+    """The full subject (a glob when the context stands for many refs), with the pieces not
+    known statically marked (``Pattern.known`` is false then); None when nothing decides
+    it (no repository, a subject not known at all)."""
     audience: str | None
     claims: dict[str, str]
     """Other claims by name: ``ref``, ``environment``, ``repository`` ..."""
+    shown: str = ""
+    """The subject as a person reads it, each unknown piece named: ``repo:acme/api:
+    environment:${inputs.stage}``."""
 
     @property
     def example_subject(self) -> str | None:
@@ -50,6 +56,13 @@ class Token:
             return None
         return self.subject.text.replace("*", PROBE).replace("?", "x") if self.subject.glob \
             else self.subject.text
+
+    @property
+    def widest(self) -> Pattern | None:
+        """A glob every subject of this context matches: each unknown piece as ``*``."""
+        if self.subject is None or self.subject.known:
+            return self.subject
+        return Pattern(self.subject.text.replace(UNKNOWN, "*"), glob=True)
 
 
 def describe(workload: Workload, context: TokenContext) -> str:
@@ -69,13 +82,15 @@ def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
         None if workload.audience is not None else DEFAULT_AUDIENCE.get(workload.kind))
     tokens = []
     for context in workload.contexts:
-        subject = None
-        if prefix is not None and isinstance(context.subject, str):
-            subject = Pattern(prefix + str(context.subject), glob=context.pattern)
+        subject, shown = None, ""
+        if prefix is not None and isinstance(context.subject, (str, Partial)):
+            subject = Pattern.of(concat((prefix, context.subject)), glob=context.pattern)
+            shown = prefix + str(context.subject)
         claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
         if workload.kind == "github-actions" and repository:
             claims.setdefault("repository", repository)
-        tokens.append(Token(context, subject, str(audience) if audience else None, claims))
+        tokens.append(Token(context, subject, str(audience) if audience else None, claims,
+                            shown))
     return tokens
 
 
@@ -132,6 +147,21 @@ def subject_overlaps(statement: Statement, token: Token) -> bool:
         if not any(p is not None and p.intersects(token.subject) for p in patterns(condition)):
             return False
     return True
+
+
+def subject_excluded(statement: Statement, token: Token) -> bool:
+    """Whether the statement's positive sub tests reject every subject the token may carry,
+    whatever its unknown pieces are: some test has no pattern that could match any of them
+    (a pattern not known itself could)."""
+    widest = token.widest
+    if widest is None:
+        return False
+    for condition in statement.conditions:
+        if condition.claim != "sub" or not restricts(condition):
+            continue
+        if all(p is not None and p.intersects(widest) is False for p in patterns(condition)):
+            return True
+    return False
 
 
 ISSUER_KINDS = {
