@@ -243,6 +243,35 @@ class Cluster:
 
 
 @dataclass(slots=True)
+class IdentityPool:
+    """A Cognito identity pool (``aws_cognito_identity_pool``, ``AWS::Cognito::IdentityPool``),
+    whose id is the ``aud`` of the tokens it issues."""
+
+    address: str
+    allows_unauthenticated: bool | Unknown | None
+    """Whether it gives identities to guests, who sign in nowhere; ``None`` when not set and
+    no default applies."""
+    span: Span | None = None
+    setting_span: Span | None = None
+    """Where the setting is written (the pool's span when it is left to its default)."""
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class IdentityPoolRoles:
+    """The default roles of an identity pool (``aws_cognito_identity_pool_roles_attachment``,
+    ``AWS::Cognito::IdentityPoolRoleAttachment``)."""
+
+    address: str
+    pool: Text
+    """The pool's id: a reference (its ``ref`` is the pool's address) or a literal."""
+    roles: dict[str, Text]
+    """``authenticated`` / ``unauthenticated`` to the role's ARN (its ``ref`` is the role)."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
 class Diagnostic:
     """A file that could not be read or understood, reported instead of silently skipped."""
 
@@ -261,6 +290,8 @@ class Inventory:
     policies: list[PermissionPolicy] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    identity_pools: list[IdentityPool] = field(default_factory=list)
+    pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Any] = field(default_factory=list)
@@ -282,6 +313,8 @@ class Inventory:
         self.policies.extend(other.policies)
         self.workloads.extend(other.workloads)
         self.clusters.extend(other.clusters)
+        self.identity_pools.extend(other.identity_pools)
+        self.pool_roles.extend(other.pool_roles)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)
