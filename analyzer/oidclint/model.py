@@ -272,6 +272,22 @@ class IdentityPoolRoles:
 
 
 @dataclass(slots=True)
+class PolicyFileUse:
+    """A command that gives a role the trust policy kept in a file: ``aws iam create-role
+    --role-name X --assume-role-policy-document file://trust.json`` (or
+    ``update-assume-role-policy``) in a shell script, a Makefile or a workflow step."""
+
+    role_name: Text
+    policy: Text
+    """The file as the command names it (what follows ``file://``)."""
+    folder: str
+    """The folder the command is taken to run in (the script's own, a step's repository
+    root or working directory), which a relative path starts from."""
+    span: Span
+    command: str = "create-role"
+
+
+@dataclass(slots=True)
 class Diagnostic:
     """A file that could not be read or understood, reported instead of silently skipped."""
 
@@ -292,6 +308,7 @@ class Inventory:
     clusters: list[Cluster] = field(default_factory=list)
     identity_pools: list[IdentityPool] = field(default_factory=list)
     pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
+    policy_uses: list[PolicyFileUse] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Any] = field(default_factory=list)
@@ -315,6 +332,7 @@ class Inventory:
         self.clusters.extend(other.clusters)
         self.identity_pools.extend(other.identity_pools)
         self.pool_roles.extend(other.pool_roles)
+        self.policy_uses.extend(other.policy_uses)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)

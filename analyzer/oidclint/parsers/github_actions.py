@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.parsers.github_expressions import Scope, lookup
+from oidclint.parsers.github_run_steps import run_step_commands
 from oidclint.parsers.located import YAML_1_2_CORE, LoadError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, span_of
 
@@ -99,6 +100,7 @@ class WorkflowSet:
         self.inventory = Inventory()
         self.workflows: dict[str, Workflow] = {}
         self.unreadable: set[str] = set()
+        self.sources = {file.path: file for file in files}
         for file in files:
             self._load(file)
 
@@ -126,6 +128,9 @@ class WorkflowSet:
 
     def read(self) -> Inventory:
         for workflow in self.workflows.values():
+            # Steps that create a role from a policy file of the repository.
+            run_step_commands(workflow.path, workflow.document, self.sources.get(workflow.path),
+                              self.inventory)
             events = event_names(workflow.triggers)
             if events == ["workflow_call"]:
                 continue  # runs only through its callers

@@ -1,0 +1,189 @@
+"""Standalone trust policy files (`trust-policy.json`) as roles, named by the commands that
+create roles from them, and not reported twice when Terraform reads them."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from oidclint.engine import scan
+from oidclint.parsers.policy_file import parse_policy_file
+from oidclint.source import Partial, SourceFile, Unknown
+
+GITHUB = "token.actions.githubusercontent.com"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+                      "StringLike": {f"{GITHUB}:sub": "repo:acme/*"}},
+    }],
+}
+
+
+def parse(text: str, path: str = "trust-policy.json"):
+    return parse_policy_file(SourceFile(path, Path(path), text))
+
+
+def test_a_json_trust_policy_is_a_role_addressed_by_its_file():
+    inventory = parse(json.dumps(TRUST, indent=2))
+    (role,) = inventory.roles
+    assert role.address == role.scope == "trust-policy.json"
+    assert isinstance(role.name, Unknown)
+    (statement,) = role.trust.statements
+    assert statement.federated == [f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"]
+    assert statement.span.line == 4
+
+
+def test_a_yaml_trust_policy_with_an_unquoted_version():
+    inventory = parse(textwrap.dedent(f'''\
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Principal: {{Federated: cognito-identity.amazonaws.com}}
+            Action: sts:AssumeRoleWithWebIdentity
+        '''), "trust.yaml")
+    assert inventory.diagnostics == []
+    assert inventory.roles[0].trust.statements[0].federated == ["cognito-identity.amazonaws.com"]
+
+
+@pytest.mark.parametrize("document", [
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]},
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                             "Principal": {"Service": "ec2.amazonaws.com"}}]},
+    {"Statement": [], "Resources": {}},   # not only policy keys
+    {"name": "package", "Statement": "x"},
+    [TRUST],
+])
+def test_what_is_not_a_standalone_web_identity_trust(document):
+    assert parse(json.dumps(document)) is None
+
+
+def test_placeholders_of_templating_tools_are_unknown():
+    trust = json.loads(json.dumps(TRUST))
+    trust["Statement"][0]["Condition"]["StringLike"][f"{GITHUB}:sub"] = \
+        "repo:${GITHUB_ORG}/{{ repo }}:*"
+    (statement,) = parse(json.dumps(trust)).roles[0].trust.statements
+    sub = next(c for c in statement.conditions if c.claim == "sub")
+    (value,) = sub.values
+    assert isinstance(value, Partial)
+    assert [u.origin for u in value.unknowns] == ["${GITHUB_ORG}", "{{ repo }}"]
+
+
+def test_a_broken_file_is_reported_only_when_it_looks_like_a_web_identity_trust():
+    broken = parse('{"Statement": [{"Action": "sts:AssumeRoleWithWebIdentity",}')
+    assert [d.message.split(":")[0] for d in broken.diagnostics] == ["JSON syntax error"]
+    assert parse('{"Statement": [{"Action": "s3:GetObject",}') is None
+
+
+# -- the tree: names from commands, files Terraform reads ----------------------------------
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+    return root
+
+
+WORKFLOW = f'''\
+on: {{push: {{branches: [main]}}}}
+permissions: {{id-token: write}}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/NAME
+'''
+
+
+def roles_and_findings(root: Path, prefilter: bool = True):
+    report = scan([root], root=root, repository="acme/api", prefilter=prefilter)
+    assert report.diagnostics == []
+    return sorted({(f.rule_id, f.span.path, f.address) for f in report.findings})
+
+
+def test_a_script_names_the_role_a_workload_assumes(tmp_path):
+    root = write(tmp_path, {
+        "iam/trust-policy.json": json.dumps(TRUST, indent=2),
+        "iam/create.sh": "ROLE=deploy\naws iam create-role --role-name $ROLE "
+                         "--assume-role-policy-document file://trust-policy.json\n",
+        ".github/workflows/deploy.yml": WORKFLOW.replace("NAME", "deploy"),
+    })
+    found = roles_and_findings(root)
+    assert ("OIDC204", "iam/trust-policy.json", "iam/trust-policy.json") in found
+    assert not any(rule == "OIDC305" for rule, _, _ in found)  # linked: the role is defined
+
+
+def test_an_unnamed_policy_file_leaves_the_workload_unlinked(tmp_path):
+    root = write(tmp_path, {
+        "iam/trust-policy.json": json.dumps(TRUST, indent=2),
+        ".github/workflows/deploy.yml": WORKFLOW.replace("NAME", "deploy"),
+    })
+    found = roles_and_findings(root)
+    assert ("OIDC204", "iam/trust-policy.json", "iam/trust-policy.json") in found
+    assert any(rule == "OIDC305" for rule, _, _ in found)
+
+
+@pytest.mark.parametrize("command", [
+    "file://iam/trust-policy.json",              # from the root
+    "file://${SCRIPT_DIR}/trust-policy.json",    # an unknown folder, one file of that name
+])
+def test_paths_from_the_root_and_paths_with_an_unknown_folder(tmp_path, command):
+    root = write(tmp_path, {
+        "iam/trust-policy.json": json.dumps(TRUST, indent=2),
+        "scripts/create.sh": f"aws iam create-role --role-name deploy "
+                             f"--assume-role-policy-document {command}\n",
+        ".github/workflows/deploy.yml": WORKFLOW.replace("NAME", "deploy"),
+    })
+    assert not any(rule == "OIDC305" for rule, _, _ in roles_and_findings(root))
+
+
+def test_one_file_for_two_roles_is_two_roles(tmp_path):
+    root = write(tmp_path, {
+        "trust.json": json.dumps(TRUST, indent=2),
+        "Makefile": "roles:\n\taws iam create-role --role-name a --assume-role-policy-document "
+                    "file://trust.json\n\taws iam create-role --role-name b "
+                    "--assume-role-policy-document file://trust.json\n",
+    })
+    found = roles_and_findings(root)
+    assert [(rule, address) for rule, _, address in found if rule == "OIDC204"] == [
+        ("OIDC204", 'trust.json["a"]'), ("OIDC204", 'trust.json["b"]')]
+
+
+@pytest.mark.parametrize("prefilter", [True, False])
+def test_a_file_terraform_reads_is_reported_once_at_the_terraform_role(tmp_path, prefilter):
+    root = write(tmp_path, {
+        "trust-policy.json": json.dumps(TRUST, indent=2),
+        "main.tf": '''\
+            resource "aws_iam_openid_connect_provider" "github" {
+              url            = "https://token.actions.githubusercontent.com"
+              client_id_list = ["sts.amazonaws.com"]
+            }
+
+            resource "aws_iam_role" "deploy" {
+              name               = "deploy"
+              assume_role_policy = file("${path.module}/trust-policy.json")
+            }
+            ''',
+    })
+    found = roles_and_findings(root, prefilter)
+    assert [f for f in found if f[0] == "OIDC204"] == [
+        ("OIDC204", "trust-policy.json", "aws_iam_role.deploy")]
+
+
+def test_the_prefilter_keeps_scripts_that_create_roles_and_only_those(tmp_path):
+    from oidclint.prefilter import Prefilter
+
+    files = [SourceFile("a.sh", tmp_path / "a.sh", "aws iam create-role --role-name x "
+                        "--assume-role-policy-document file://t.json\n", "script"),
+             SourceFile("b.sh", tmp_path / "b.sh", "aws s3 ls  # oidc federated\n", "script")]
+    selection = Prefilter().select(files)
+    assert [f.path for f in selection.keep] == ["a.sh"]
