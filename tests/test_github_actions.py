@@ -787,3 +787,11 @@ def test_a_dispatch_choice_passed_as_the_role_is_one_role_not_known():
     workload = only({"caller.yml": caller, "deploy.yml": callee})
     assert isinstance(workload.role, Unknown)
     assert workload.role.origin == "inputs.role"
+
+
+def test_an_expression_that_can_be_empty_leaves_those_runs_unknown():
+    workload = only(job("on: push\n", body=(
+        "environment: ${{ github.ref == 'refs/heads/main' && 'production' || '' }}\n")))
+    environment, empty = workload.contexts
+    assert isinstance(environment.subject, Partial) and environment.subject.parts[0] == "environment:"
+    assert isinstance(empty.subject, Unknown)

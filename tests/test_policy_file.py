@@ -187,3 +187,75 @@ def test_the_prefilter_keeps_scripts_that_create_roles_and_only_those(tmp_path):
              SourceFile("b.sh", tmp_path / "b.sh", "aws s3 ls  # oidc federated\n", "script")]
     selection = Prefilter().select(files)
     assert [f.path for f in selection.keep] == ["a.sh"]
+
+
+# -- trust policies a script writes itself (here-documents) ---------------------------------
+
+HEREDOC = '''\
+#!/bin/bash
+ORG=acme
+cat > trust-policy.json <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:$ORG/*"}}
+  }]
+}
+EOF
+aws iam create-role --role-name deploy --assume-role-policy-document file://trust-policy.json
+'''
+
+
+def written_roles(text: str, path: str = "infra/setup.sh"):
+    from oidclint.parsers.iam_cli import parse_scripts
+
+    return parse_scripts([SourceFile(path, Path(path), text, "script")]).roles
+
+
+def test_a_trust_the_script_writes_is_the_role_it_creates():
+    (role,) = written_roles(HEREDOC)
+    assert (role.address, role.name, role.scope) == (
+        'infra/trust-policy.json["deploy"]', "deploy", "infra/setup.sh")
+    (statement,) = role.trust.statements
+    (sub,) = [c for c in statement.conditions if c.claim == "sub"]
+    assert sub.values == ["repo:acme/*"]  # $ORG as the script set it
+    assert (sub.values[0].span.path, sub.values[0].span.line) == ("infra/setup.sh", 10)
+    assert isinstance(statement.federated[0], Partial)  # ${ACCOUNT}: not known
+    assert role.origins[0].span.line == 14
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("<<EOF", "<<'EOF'"), "repo:$ORG/*"),                   # quoted: written as it is
+    (("cat > trust-policy.json <<EOF", "cat <<EOF > trust-policy.json"), "repo:acme/*"),
+    (("cat > trust-policy.json <<EOF", "tee trust-policy.json <<EOF >/dev/null"), "repo:acme/*"),
+])
+def test_here_document_forms(change, expected):
+    (role,) = written_roles(HEREDOC.replace(*change))
+    (sub,) = [c for c in role.trust.statements[0].conditions if c.claim == "sub"]
+    assert str(sub.values[0]) == expected
+
+
+LAMBDA_TRUST = HEREDOC.replace(
+    '"Federated": "arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"',
+    '"Service": "lambda.amazonaws.com"').replace(
+    '"Action": "sts:AssumeRoleWithWebIdentity"', '"Action": "sts:AssumeRole"')
+
+
+@pytest.mark.parametrize("text", [
+    LAMBDA_TRUST,                                                    # not web identity
+    HEREDOC.replace('"Version": "2012-10-17",', '"Version": "2012-10-17",,'),  # IAM refuses it
+    HEREDOC.replace("file://trust-policy.json", "file://other.json"),  # another file
+])
+def test_what_a_script_writes_that_is_no_role_of_its_own(text):
+    assert written_roles(text) == []
+
+
+def test_the_lines_of_a_here_document_are_not_commands():
+    text = ("cat > README <<'END'\naws iam create-role --role-name x "
+            "--assume-role-policy-document file://t.json\nEND\n")
+    from oidclint.parsers.iam_cli import script_commands
+
+    assert script_commands(text) == []

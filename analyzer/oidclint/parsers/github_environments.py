@@ -130,7 +130,8 @@ class _Names:
             found += [v for v in values if isinstance(v, (str, Partial)) and str(v) != ""]
             if any(isinstance(v, Unknown) for v in values):
                 # Empty or not is not known: what follows may or may not be reached.
-                return found + [Unknown(expression, self.span)]
+                empty = [v for v in values if isinstance(v, str) and v == ""]
+                return found + [Unknown(expression, self.span)] + empty[:1]
             if not any(isinstance(v, str) and v == "" for v in values):
                 return found
         return found + [Str("", self.span)]
@@ -155,6 +156,10 @@ class _Names:
             options = dispatch_choices(self.triggers, name)
             if options is not None:
                 return options
+        if "''" in operand:
+            # An expression that can give the empty string (`c && 'prod' || ''`): some runs
+            # may name no environment at all.
+            return [Unknown(operand, self.span), Str("", self.span)]
         return [Unknown(operand, self.span)]
 
 

@@ -40,7 +40,8 @@ def run_step_commands(path: str, document: dict, file: SourceFile | None,
                 folder = ""
             for command in script_commands(str(run), _variables(blocks), _Expressions(blocks),
                                            origin=path):
-                record(command, folder, _span(file, run, command.offset), inventory)
+                record(command, folder, path, lambda offset, run=run: _span(file, run, offset),
+                       inventory)
 
 
 def _variables(blocks: tuple[Any, ...]) -> dict[str, Text]:
@@ -97,6 +98,8 @@ def _working_directory(step: dict, job: dict, document: dict) -> str | None:
 
 
 def _span(file: SourceFile | None, run: str, offset: int) -> Span:
+    """Where a character of a step's ``run`` is written (its start, for a folded or quoted
+    scalar whose characters cannot be traced)."""
     positions = scalar_positions(file, run)
     if positions and offset < len(positions):
         (line, column), _ = positions[offset]

@@ -9,6 +9,10 @@ https://docs.aws.amazon.com/cli/latest/reference/iam/update-assume-role-policy.h
 ``file://`` path is read relative to the working folder,
 https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-parameters-file.html).
 
+A script may write the policy itself first, from a here-document (``cat > trust.json <<EOF``):
+the command then uses that text (with ``$NAME`` put in unless the delimiter is quoted,
+https://www.gnu.org/software/bash/manual/bash.html#Here-Documents).
+
 Nothing is run: the text is split into words as the shell would (``shlex``), one logical line
 at a time. A ``$NAME`` is known when the same script (or Makefile, or the step's ``env``)
 gives ``NAME`` one literal value before the command; ``${NAME:-default}``, ``$(...)``, a
@@ -19,13 +23,14 @@ unknown. Quoting is not kept, which does not matter here: a role name or a path 
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
-from oidclint.model import Inventory, PermissionPolicy, PolicyFileUse
-from oidclint.source import SourceFile, Span, Text, Unknown, concat
+from oidclint.model import Inventory, PermissionPolicy, PolicyFileUse, Related
+from oidclint.source import Partial, SourceFile, Span, Text, Unknown, concat
 
 MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
 """Text a file must hold to give a role a trust policy from a file (the prefilter's test)."""
@@ -59,6 +64,18 @@ class CliCommand:
     """What follows ``file://``."""
     offset: int
     """Where the command's line starts in the text read."""
+    written: "Written | None" = None
+    """The policy, when the script itself writes the file before the command."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file a script writes from a here-document (``cat > trust.json <<EOF``), with the
+    variables the shell puts in (a name not known stays ``${NAME}``)."""
+
+    text: str
+    lines: tuple[int, ...]
+    """Where each line of ``text`` starts in the script."""
 
 
 def script_commands(text: str, variables: dict[str, Text] | None = None,
@@ -66,10 +83,11 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
     """The commands of a shell script (or a workflow step's ``run``)."""
     known: dict[str, Text] = dict(variables or {})
     given: dict[str, set[str]] = {}
+    written: dict[str, Written] = {}
     found = []
-    for offset, line in logical_lines(text):
-        if "aws" not in line and "=" not in line:
-            continue  # neither the command nor an assignment it may use
+    for offset, line, heredoc in _script_lines(text):
+        if "aws" not in line and "=" not in line and heredoc is None:
+            continue  # neither the command, an assignment it may use, nor a file it reads
         extra: dict[str, Text] = {}
         if rewrite is not None:
             line, extra = rewrite(line)
@@ -77,13 +95,83 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
         words = _words(line)
         if words is None:
             continue
+        if heredoc is not None:
+            target = _redirect_target(words)
+            if target is not None:
+                written[posixpath.normpath(target)] = _expand_heredoc(heredoc, {**known, **extra})
         for statement in _statements(words):
             command = _command(statement, {**known, **extra}, offset, origin)
             if command is not None:
+                if isinstance(command.policy, str) and command.verb != "attach-role-policy":
+                    own = written.get(posixpath.normpath(str(command.policy)))
+                    command = replace(command, written=own) if own else command
                 found.append(command)
             elif statement:
                 _assign(statement, {**known, **extra}, known, given, origin)
     return found
+
+
+_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
+
+
+def _script_lines(text: str):
+    """(offset, logical line, here-document) of a script; a here-document's body is
+    ``(quoted delimiter, [(offset, line) ...])`` and its lines are not read as commands."""
+    lines = logical_lines(text)
+    index = 0
+    while index < len(lines):
+        offset, line = lines[index]
+        index += 1
+        match = _HEREDOC.search(line) if "<<" in line and "<<<" not in line else None
+        if match is None:
+            yield offset, line, None
+            continue
+        strip_tabs, quoted, delimiter = match[1] == "-", bool(match[2]), match[3]
+        body: list[tuple[int, str]] = []
+        # A here-document's lines are taken as written (a backslash at an end is kept).
+        position = offset + len(text[offset:].split("\n", 1)[0]) + 1
+        for raw in text[position:].split("\n"):
+            candidate = raw.rstrip("\r")
+            if (candidate.lstrip("\t") if strip_tabs else candidate) == delimiter:
+                position += len(raw) + 1
+                break
+            body.append((position, candidate.lstrip("\t") if strip_tabs else candidate))
+            position += len(raw) + 1
+        while index < len(lines) and lines[index][0] < position:
+            index += 1
+        yield offset, line, (quoted, body)
+
+
+def _redirect_target(words: list[str]) -> str | None:
+    """The file ``> FILE`` (or ``tee FILE``) writes."""
+    for index, word in enumerate(words[:-1]):
+        if word in (">", ">>", ">|", "tee"):
+            target = words[index + 1]
+            return target if "$" not in target else None
+    return None
+
+
+def _expand_heredoc(heredoc: tuple[bool, list[tuple[int, str]]],
+                    known: dict[str, Text]) -> Written:
+    """The text a here-document writes: with ``$NAME`` put in unless its delimiter is
+    quoted; a name not known, or not known whole, is written ``${NAME}``."""
+    quoted, body = heredoc
+    lines = []
+    for _, line in body:
+        if not quoted:
+            line = _HEREDOC_EXPANSION.sub(lambda m: _known_text(m, known), line)
+        lines.append(line)
+    return Written("\n".join(lines), tuple(offset for offset, _ in body))
+
+
+_HEREDOC_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _known_text(match: re.Match, known: dict[str, Text]) -> str:
+    name = match[1] or match[2]
+    value = known.get(name)
+    return str(value) if isinstance(value, str) and not isinstance(value, Partial) \
+        else "${" + name + "}"
 
 
 def makefile_commands(text: str, origin: str = "") -> list[CliCommand]:
@@ -123,14 +211,27 @@ def parse_scripts(files: list[SourceFile]) -> Inventory:
             else script_commands(file.text, origin=file.path)
         folder = file.path.rpartition("/")[0]
         for command in commands:
-            line, column = file.position(command.offset)
-            record(command, folder, Span(file.path, line, column), inventory)
+            record(command, folder, file.path,
+                   lambda offset: Span(file.path, *file.position(offset)), inventory)
     return inventory
 
 
-def record(command: CliCommand, folder: str, span: Span, inventory: Inventory) -> None:
-    """A command into the inventory: a use of a policy file, or a managed policy attached
-    to a role named by its name."""
+def record(command: CliCommand, folder: str, path: str, place: Callable[[int], Span],
+           inventory: Inventory) -> None:
+    """A command into the inventory: a role whose trust the script writes itself, a use of
+    a policy file of the tree, or a managed policy attached to a role named by its name.
+    ``place`` gives where an offset of the text read is in the file ``path``."""
+    span = place(command.offset)
+    if command.written is not None:
+        from oidclint.parsers.policy_file import written_role
+
+        target = posixpath.normpath(posixpath.join(folder, str(command.policy)))
+        origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
+        role = written_role(command.written.text, command.written.lines, place, target,
+                            command.role_name, path, origin)
+        if role is not None:
+            inventory.roles.append(role)
+        return
     if command.verb == "attach-role-policy":
         inventory.policies.append(PermissionPolicy(
             address=f"aws iam attach-role-policy ({span.path}:{span.line})",

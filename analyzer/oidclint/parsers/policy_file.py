@@ -15,13 +15,15 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from oidclint.iam.conditions import action_covers
 from oidclint.iam.policy import document_from_value
 from oidclint.model import Diagnostic, Inventory, PolicyDocument, PolicyFileUse, Related, Role
-from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents
-from oidclint.source import LDict, LList, Partial, SourceFile, Span, Str, Unknown, concat, span_of
+from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents, load_json
+from oidclint.source import (
+    LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of,
+)
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}")
@@ -100,6 +102,54 @@ def _with_placeholders(value: Any) -> Any:
                      span=span_of(value))
     if isinstance(value, list):
         return LList([_with_placeholders(v) for v in value], span=span_of(value))
+    return value
+
+
+def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span],
+                 address: str, name: Text, scope: str, origin: Related) -> Role | None:
+    """The role a script creates with a trust policy it writes itself (a here-document):
+    ``lines`` are where each line of ``text`` starts in the script, ``place`` where an
+    offset of the script is written. ``None`` when the text is no web identity trust."""
+    try:
+        value = load_json(text, scope)
+    except (LoadError, RecursionError):
+        return None  # IAM refuses it; the command fails where it runs
+
+    def move(span: Span | None) -> Span | None:
+        if span is None or not lines:
+            return None
+        start = _offset(lines, span.line, span.column)
+        end = _offset(lines, span.end_line, span.end_column)
+        first, last = place(start), place(end)
+        return Span(first.path, first.line, first.column, last.line, last.column)
+
+    value = _moved(_with_placeholders(value), move)
+    document = document_from_value(value, span_of(value))
+    if not is_policy(value) or not grants_web_identity(document):
+        return None
+    known = isinstance(name, str) and not isinstance(name, Partial)
+    return Role(address=f'{address}["{name}"]' if known else address,
+                name=name if known else Unknown(f"role name {name}"), trust=document,
+                span=span_of(value) or origin.span, scope=scope, origins=[origin])
+
+
+def _offset(lines: tuple[int, ...], line: int, column: int) -> int:
+    return lines[min(max(line, 1), len(lines)) - 1] + max(column, 1) - 1
+
+
+def _moved(value: Any, move: Callable[[Span | None], Span | None]) -> Any:
+    """The value with every span moved."""
+    if isinstance(value, Str):
+        return Str(str(value), move(value.span), value.ref)
+    if isinstance(value, Partial):
+        return Partial(value.parts, move(value.span), value.ref)
+    if isinstance(value, Unknown):
+        return Unknown(value.origin, move(value.span), value.ref)
+    if isinstance(value, dict):
+        return LDict({_moved(k, move): _moved(v, move) for k, v in value.items()},
+                     span=move(span_of(value)))
+    if isinstance(value, list):
+        return LList([_moved(v, move) for v in value], span=move(span_of(value)))
     return value
 
 
