@@ -79,7 +79,6 @@ def test_names_not_given_one_literal_value_stay_unknown(script, origin):
 
 
 @pytest.mark.parametrize("script", [
-    "aws iam create-role --role-name x --assume-role-policy-document '{\"Version\": \"2012-10-17\"}'\n",
     "aws iam create-role --role-name x --assume-role-policy-document fileb://t.json\n",
     "aws iam create-role --role-name x\n",
     "echo aws iam create-role --assume-role-policy-document\n",

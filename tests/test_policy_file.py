@@ -259,3 +259,18 @@ def test_the_lines_of_a_here_document_are_not_commands():
     from oidclint.parsers.iam_cli import script_commands
 
     assert script_commands(text) == []
+
+
+def test_a_trust_given_inline_in_the_command():
+    text = ('ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)\n'
+            'GITHUB_USER=octo\n'
+            'aws iam create-role --role-name IaC --assume-role-policy-document "{\\"Statement\\":'
+            '[{\\"Effect\\":\\"Allow\\",\\"Principal\\":{\\"Federated\\":\\"arn:aws:iam::${ACCOUNT_ID}:'
+            'oidc-provider/token.actions.githubusercontent.com\\"},\\"Action\\":'
+            '\\"sts:AssumeRoleWithWebIdentity\\",\\"Condition\\":{\\"StringLike\\":'
+            '{\\"token.actions.githubusercontent.com:sub\\":[\\"repo:${GITHUB_USER}/*:*\\"]}}}]}"\n')
+    (role,) = written_roles(text, "scripts/iac-role.sh")
+    assert (role.address, role.name) == ('scripts/iac-role.sh["IaC"]', "IaC")
+    (sub,) = [c for c in role.trust.statements[0].conditions if c.claim == "sub"]
+    assert sub.values == ["repo:octo/*:*"]
+    assert (sub.values[0].span.path, sub.values[0].span.line) == ("scripts/iac-role.sh", 3)

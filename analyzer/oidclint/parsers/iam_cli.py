@@ -61,7 +61,7 @@ class CliCommand:
     verb: str
     role_name: Text
     policy: Text
-    """What follows ``file://``."""
+    """What follows ``file://`` (empty for a policy given inline as JSON text)."""
     offset: int
     """Where the command's line starts in the text read."""
     written: "Written | None" = None
@@ -225,7 +225,10 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
     if command.written is not None:
         from oidclint.parsers.policy_file import written_role
 
-        target = posixpath.normpath(posixpath.join(folder, str(command.policy)))
+        # Addressed by the file the script writes, or by the script for a policy given
+        # inline in the command.
+        target = posixpath.normpath(posixpath.join(folder, str(command.policy))) \
+            if command.policy else path
         origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
         role = written_role(command.written.text, command.written.lines, place, target,
                             command.role_name, path, origin)
@@ -358,12 +361,18 @@ def _command(words: list[str], known: dict[str, Text], offset: int,
     options = _options(rest[service + 2:])
     name, policy = options.get("--role-name"), options.get(_COMMANDS[verb])
     attach = verb == "attach-role-policy"
-    if name is None or policy is None or not (attach or policy.startswith("file://")):
-        return None  # inline JSON, or fileb:// (not a policy): not a file of the tree
+    inline = not attach and policy is not None and policy.lstrip().startswith("{")
+    if name is None or policy is None or not (attach or inline or policy.startswith("file://")):
+        return None  # fileb://, or a value not known: no policy to read
     locals_ = {**known, **_prefix_assignments(words[:start], known)}
+    role_name = _expand(name, locals_, origin)
+    if inline:
+        # The policy as JSON text in the command; the shell has put its variables in.
+        text = _HEREDOC_EXPANSION.sub(lambda m: _known_text(m, locals_), policy)
+        return CliCommand(verb, role_name, "", offset,
+                          Written(text, tuple(offset for _ in text.split("\n"))))
     written = policy if attach else policy[len("file://"):]
-    return CliCommand(verb, _expand(name, locals_, origin), _expand(written, locals_, origin),
-                      offset)
+    return CliCommand(verb, role_name, _expand(written, locals_, origin), offset)
 
 
 def _options(words: list[str]) -> dict[str, str]:
