@@ -43,6 +43,9 @@ KINDS = (
     ".gitlab-ci.yml",
     "k8s/service-account.yaml",
     "plan.json",
+    "trust-policy.json",
+    "scripts/create-role.sh",
+    "Makefile",
 )
 
 
@@ -82,6 +85,9 @@ def kind_byte(path: Path, relative: str) -> int | None:
         return KINDS.index("terraform.tfvars")
     if name.endswith(".tfvars.json"):
         return KINDS.index("ci.auto.tfvars.json")
+    if kind_of(name) == "script":
+        return KINDS.index("Makefile" if "akefile" in name or name.endswith(".mk")
+                           else "scripts/create-role.sh")
     if not name.endswith((".yaml", ".yml", ".json", ".template")):
         return None
     text = path.read_text(errors="replace")
@@ -89,6 +95,8 @@ def kind_byte(path: Path, relative: str) -> int | None:
         return KINDS.index("plan.json")
     if "Resources" in text:
         return KINDS.index("template.json" if name.endswith(".json") else "template.yaml")
+    if '"Statement"' in text:
+        return KINDS.index("trust-policy.json")
     return KINDS.index("k8s/service-account.yaml")
 
 

@@ -921,3 +921,61 @@ def test_metadata_suppressions_are_read_and_applied(tmp_path):
     assert report.active == []
     assert [d.message for d in report.diagnostics] == [
         "Metadata.oidclint.ignore of Other: each entry needs an `id` (and a `reason`)"]
+
+
+# -- YAML 1.1 implicit types, as CloudFormation reads them --------------------------------------
+
+IMPLICIT_TYPES = """\
+AWSTemplateFormatVersion: 2010-09-09
+Parameters:
+  Stage:
+    Type: String
+    Default: 2024-01-01
+Resources:
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: deploy
+      MaxSessionDuration: 0755
+      AssumeRolePolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal: {Federated: !Sub "arn:aws:iam::123456789012:oidc-provider/${GITHUB}"}
+            Condition:
+              StringEquals:
+                ${GITHUB}:aud: sts.amazonaws.com
+                ${GITHUB}:sub: !Sub repo:acme/api:environment:${Stage}
+              Bool:
+                aws:MultiFactorAuthPresent: yes
+""".replace("${GITHUB}", GITHUB)
+
+
+def test_an_unquoted_date_is_the_string_cloudformation_sees_with_no_warning():
+    inventory = parse(IMPLICIT_TYPES)
+    assert inventory.diagnostics == []
+    (statement,) = trust_of(inventory).statements
+    sub = next(c for c in statement.conditions if c.claim == "sub")
+    assert sub.values == ["repo:acme/api:environment:2024-01-01"]
+    assert sub.values[0].span.line == line_of(IMPLICIT_TYPES, ":sub:")
+
+
+def test_other_yaml_1_1_types_stay_as_yaml_1_1_reads_them():
+    """CloudFormation reads YAML 1.1 but for timestamps: `yes` is a boolean, `0755` octal."""
+    inventory = parse(IMPLICIT_TYPES)
+    role = inventory.roles[0]
+    assert role.max_session_duration == 0o755
+    (statement,) = role.trust.statements
+    mfa = next(c for c in statement.conditions if str(c.operator) == "Bool")
+    assert mfa.values == [True]
+
+
+def test_a_template_with_only_dates_unquoted_gives_the_same_findings_as_quoted():
+    from oidclint.engine import all_rules
+    quoted = IMPLICIT_TYPES.replace("2010-09-09", '"2010-09-09"').replace(
+        "2012-10-17", '"2012-10-17"').replace("Default: 2024-01-01", 'Default: "2024-01-01"')
+    def findings(text):
+        graph = TrustGraph(parse(text))
+        return sorted((f.rule_id, f.message) for rule in all_rules() for f in rule.check(graph))
+    assert findings(IMPLICIT_TYPES) == findings(quoted)

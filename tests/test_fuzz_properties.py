@@ -267,18 +267,20 @@ _KEYS = st.sampled_from([
     "namespace", "eks.amazonaws.com/role-arn", "Resources", "Type", "Properties", "Parameters",
     "Conditions", "Mappings", "AssumeRolePolicyDocument", "Statement", "Condition", "Principal",
     "Federated", "format_version", "planned_values", "resource_changes", "values", "items",
+    "Version", "Effect", "Action",
 ])
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-1, 10**12), st.sampled_from([
     "aws-actions/configure-aws-credentials@v4", "write", "v1", "ServiceAccount", "List",
     "AWS::IAM::Role", "AWS::IAM::OIDCProvider", "sts.amazonaws.com", "${{ matrix.x }}", "$ROLE",
-    "arn:aws:iam::123456789012:role/r", "!Ref", "", "*", "1.2"]))
+    "arn:aws:iam::123456789012:role/r", "!Ref", "", "*", "1.2", "sts:AssumeRoleWithWebIdentity",
+    "2012-10-17"]))
 YAML_DOCUMENTS = st.recursive(
     _SCALARS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
     max_leaves=25,
 )
 _STRUCTURED_PATHS = [".github/workflows/ci.yml", ".gitlab-ci.yml", "k8s/sa.yaml", "template.yaml",
-                     "template.json", "plan.json", "kustomization.yaml"]
+                     "template.json", "plan.json", "kustomization.yaml", "trust-policy.json"]
 
 
 @settings(max_examples=200, deadline=QUICKLY, suppress_health_check=[HealthCheck.too_slow])

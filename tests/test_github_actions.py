@@ -64,12 +64,112 @@ def test_environment_as_mapping_and_colon_encoded():
     assert workload.contexts[0].claims["environment"] == "prod:eu"
 
 
-def test_environment_expression_is_unknown():
+def test_an_environment_not_written_down_is_an_environment_subject_with_an_unknown_name():
+    workload = only(job("on: push\n", body="environment: ${{ vars.DEPLOY_ENV }}\n"))
+    (context,) = workload.contexts
+    assert isinstance(context.subject, Partial)
+    assert context.subject.parts[0] == "environment:"
+    assert context.subject.unknowns[0].origin == "vars.DEPLOY_ENV"
+    assert context.span.line == 7
+
+
+def test_dispatch_inputs_are_empty_in_runs_of_other_events():
+    """`github.event.inputs.X` on a push is empty; what GitHub does with an empty
+    environment name is not documented, so the subject of those runs is unknown."""
     workload = only(job("on: push\n", body="environment: ${{ github.event.inputs.env }}\n"))
     (context,) = workload.contexts
     assert isinstance(context.subject, Unknown)
-    assert context.subject.origin == "github.event.inputs.env"
-    assert context.span.line == 7
+    assert context.label == "other events, environment `${{ github.event.inputs.env }}` empty"
+
+
+DISPATCH = """\
+on:
+  workflow_dispatch:
+    inputs:
+      environment:
+        type: choice
+        options: [staging, production]
+        default: staging
+      stage:
+        type: string
+        default: blue
+"""
+
+
+@pytest.mark.parametrize("expression", ["${{ github.event.inputs.environment }}",
+                                        "${{ inputs.environment }}",
+                                        "${{ inputs.Environment }}"])
+def test_environment_from_a_dispatch_choice_gives_one_context_per_option(expression):
+    workload = only(job(DISPATCH, body=f"environment: {expression}\n"))
+    assert subjects(workload) == [
+        ("workflow_dispatch, environment staging", "environment:staging", False),
+        ("workflow_dispatch, environment production", "environment:production", False)]
+    assert workload.contexts[1].claims == {"environment": "production"}
+
+
+def test_environment_name_mapping_with_a_dispatch_choice_and_other_events():
+    on = DISPATCH.replace("on:\n", "on:\n  push:\n    branches: [main]\n")
+    workload = only(job(on, body="environment:\n  name: ${{ inputs.environment || 'dev' }}\n"))
+    assert subjects(workload) == [
+        ("workflow_dispatch, environment staging", "environment:staging", False),
+        ("workflow_dispatch, environment production", "environment:production", False),
+        ("other events, environment dev", "environment:dev", False)]
+
+
+def test_a_free_text_dispatch_input_leaves_the_name_partly_known():
+    workload = only(job(DISPATCH, body="environment: deploy:${{ inputs.stage }}\n"))
+    (context,) = workload.contexts
+    assert isinstance(context.subject, Partial)
+    assert context.subject.parts[0] == "environment:deploy%3A"  # `:` is written %3A
+    assert context.subject.unknowns[0].origin == "inputs.stage"
+    assert context.label == "workflow_dispatch, environment deploy:${inputs.stage}"
+
+
+def test_a_partial_name_with_a_choice_and_a_matrix_is_every_combination():
+    workload = only(job(DISPATCH, body="""\
+        strategy:
+          matrix:
+            region: [eu, us]
+        environment: ${{ inputs.environment }}-${{ matrix.region }}
+        """))
+    assert [str(c.subject) for c in workload.contexts] == [
+        "environment:staging-eu", "environment:staging-us", "environment:production-eu",
+        "environment:production-us"]
+
+
+def test_a_reusable_workflow_gets_the_dispatch_choice_its_caller_passes():
+    caller = """\
+        on:
+          push:
+          workflow_dispatch:
+            inputs:
+              target: {type: choice, options: [dev, prod]}
+        permissions:
+          id-token: write
+        jobs:
+          call:
+            uses: ./.github/workflows/deploy.yml
+            with:
+              stage: ${{ inputs.target }}
+        """
+    callee = """\
+        on:
+          workflow_call:
+            inputs:
+              stage: {type: string}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            environment: ${{ inputs.stage }}
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  role-to-assume: arn:aws:iam::123456789012:role/deploy
+        """
+    workload = only({"caller.yml": caller, "deploy.yml": callee})
+    assert [(c.label, str(c.subject)) for c in workload.contexts] == [
+        ("environment dev", "environment:dev"), ("environment prod", "environment:prod"),
+        ("environment `${{ inputs.stage }}` empty", "${environment ${{ inputs.stage }} (empty)}")]
 
 
 def test_environment_from_a_matrix_gives_one_context_each():
@@ -644,3 +744,54 @@ def test_random_workflows_never_raise(documents, default_branch):
         assert workload.id_token_permission in (True, False, None)
         assert all(isinstance(c.label, str) and c.subject for c in workload.contexts)
     assert all(d.path.startswith(WORKFLOWS) for d in inventory.diagnostics)
+
+
+def test_workflows_are_read_with_the_yaml_1_2_core_schema_as_github_reads_them():
+    """`on`, `yes` and dates are strings to GitHub: a tag filter `2024-06-01` and an
+    environment named `on` are names, not a date and a boolean."""
+    workload = only(job("on:\n  push:\n    tags: [2024-06-01, yes]\n"))
+    assert subjects(workload) == [
+        ("push of tag 2024-06-01", "ref:refs/tags/2024-06-01", False),
+        ("push of tag yes", "ref:refs/tags/yes", False)]
+    workload = only(job("on: push\n", body="environment: on\n"))
+    assert subjects(workload) == [("environment on", "environment:on", False)]
+
+
+def test_a_dispatch_choice_passed_as_the_role_is_one_role_not_known():
+    caller = """\
+        on:
+          workflow_dispatch:
+            inputs:
+              role: {type: choice, options: [arn:aws:iam::123456789012:role/a]}
+        permissions:
+          id-token: write
+        jobs:
+          call:
+            uses: ./.github/workflows/deploy.yml
+            with:
+              role: ${{ inputs.role }}
+        """
+    callee = """\
+        on:
+          workflow_call:
+            inputs:
+              role: {type: string}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  role-to-assume: ${{ inputs.role }}
+        """
+    workload = only({"caller.yml": caller, "deploy.yml": callee})
+    assert isinstance(workload.role, Unknown)
+    assert workload.role.origin == "inputs.role"
+
+
+def test_an_expression_that_can_be_empty_leaves_those_runs_unknown():
+    workload = only(job("on: push\n", body=(
+        "environment: ${{ github.ref == 'refs/heads/main' && 'production' || '' }}\n")))
+    environment, empty = workload.contexts
+    assert isinstance(environment.subject, Partial) and environment.subject.parts[0] == "environment:"
+    assert isinstance(empty.subject, Unknown)

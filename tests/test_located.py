@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from oidclint.parsers.located import MAX_EXPANDED_NODES, LoadError, load_documents
+from oidclint.parsers.located import (
+    CLOUDFORMATION, MAX_EXPANDED_NODES, YAML_1_1, YAML_1_2_CORE, LoadError, load_documents,
+)
 from oidclint.source import LDict, LList, Span, Str
 
 
@@ -186,3 +188,46 @@ def test_cloudformation_short_tags_still_work_and_merge():
                     "Arn": {"Fn::GetAtt": ["Role", "Arn"]}}
     assert role["RoleName"].span == Span("f.yaml", *at(TEMPLATE, "!Join"),
                                          *at(TEMPLATE, ", Arn:"))
+
+
+# -- the schema a reader reads plain scalars with ------------------------------------------------
+
+def _types(text: str, schema: str) -> dict:
+    (document,) = load_documents(text, "x.yaml", schema=schema)
+    return {str(k): v for k, v in document.items()}
+
+
+SCALARS = ("date: 2012-10-17\nbool: yes\nswitch: on\noctal: 0755\ncore_octal: 0o17\n"
+           "sexagesimal: 1:30\ninf: .inf\nunderscored: 1_000\ntrue_: true\n"
+           "quoted: '2012-10-17'\n")
+
+
+def test_yaml_1_1_is_what_pyyaml_reads():
+    import datetime
+    found = _types(SCALARS, YAML_1_1)
+    assert found == {"date": datetime.date(2012, 10, 17), "bool": True, "switch": True,
+                     "octal": 0o755, "core_octal": "0o17", "sexagesimal": 90,
+                     "inf": float("inf"), "underscored": 1000, "true_": True,
+                     "quoted": "2012-10-17"}
+
+
+def test_cloudformation_reads_timestamps_as_text_and_keeps_the_rest_of_yaml_1_1():
+    found = _types(SCALARS, CLOUDFORMATION)
+    assert found["date"] == "2012-10-17" and isinstance(found["date"], Str)
+    assert found["date"].span == Span("x.yaml", 1, 7, 1, 17)
+    assert {k: found[k] for k in ("bool", "switch", "octal", "sexagesimal", "underscored")} == {
+        "bool": True, "switch": True, "octal": 0o755, "sexagesimal": 90, "underscored": 1000}
+
+
+def test_the_yaml_1_2_core_schema_reads_only_its_own_types():
+    found = _types(SCALARS + "on: push\n", YAML_1_2_CORE)
+    assert found == {"date": "2012-10-17", "bool": "yes", "switch": "on", "octal": 755,
+                     "core_octal": 15, "sexagesimal": "1:30", "inf": float("inf"),
+                     "underscored": "1_000", "true_": True, "quoted": "2012-10-17",
+                     "on": "push"}
+    assert all(isinstance(found[k], Str) for k in ("bool", "switch", "sexagesimal", "on"))
+
+
+def test_an_unknown_schema_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown YAML schema"):
+        load_documents("a: 1\n", "x.yaml", schema="yaml-1.3")

@@ -65,3 +65,23 @@ def test_both_loaders_give_the_same_values_at_the_same_spans(path):
 ])
 def test_both_loaders_agree_on_anchors_tags_blocks_and_documents(text):
     assert _load(text, "x.yaml", located._LOADER) == _load(text, "x.yaml", located._LocatedLoader)
+
+
+IMPLICIT = ("dates: [2012-10-17, 2001-12-14t21:59:43.10-05:00]\n"
+            "booleans: [yes, no, on, off, y, True, FALSE]\n"
+            "numbers: [0755, 0o17, 0x1F, 1:30, 1_000, 1e3, .inf, -.Inf, .NaN, 12.5]\n"
+            "nulls: [~, null, Null]\n"
+            "quoted: ['on', \"2012-10-17\", !!str 12]\n"
+            "on: push\n")
+
+
+@pytest.mark.parametrize("schema", located.SCHEMAS)
+def test_both_loaders_type_plain_scalars_alike_in_every_schema(schema):
+    def load(loader):
+        saved = located._LOADER
+        located._LOADER = loader
+        try:
+            return [_shape(d) for d in located.load_documents(IMPLICIT, "x.yaml", schema=schema)]
+        finally:
+            located._LOADER = saved
+    assert load(located._LOADER) == load(located._LocatedLoader)

@@ -27,6 +27,10 @@ SKIPPED_DIRS = frozenset({
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 VARIABLES_SUFFIXES = (".tfvars", ".tfvars.json")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+SCRIPT_SUFFIXES = (".sh", ".bash", ".mk")
+SCRIPT_NAMES = ("makefile", "gnumakefile")
+"""Shell scripts and Makefiles: read for the ``aws iam create-role`` commands that give a
+role the trust policy of a file (the prefilter keeps only those that mention one)."""
 
 
 def kind_of(name: str) -> str | None:
@@ -37,6 +41,8 @@ def kind_of(name: str) -> str | None:
         return "tfvars"
     if lower.endswith(STRUCTURED_SUFFIXES):
         return "structured"
+    if lower.endswith(SCRIPT_SUFFIXES) or lower in SCRIPT_NAMES:
+        return "script"
     return None
 
 

@@ -146,6 +146,10 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
     for role in roles:
         for token in tokens_for(workload, graph.repository):
             subject = token.example_subject
+            if subject is None and token.subject is not None:
+                out.append(f"{describe(workload, token.context)}: presents `{token.shown}`, "
+                           "partly unknown")
+                continue
             if subject is None:
                 why = (f"only partly known, `{token.subject}`" if token.subject is not None
                        else "unknown (pass --repository)")

@@ -4,7 +4,7 @@ Built once per scan from every file together, so a role in one file may trust a 
 defined in another. Nodes carry the model objects; edges say how they relate:
 
     statement --member_of--> role        statement --trusts--> provider
-    policy    --grants-->    role
+    policy    --grants-->    role        identity_pool --default_role--> role
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import (
     Cluster,
     Condition,
+    IdentityPool,
     Inventory,
     OidcProvider,
     PermissionPolicy,
@@ -270,6 +271,19 @@ class TrustGraph:
                 self.graph.add_edge(workload_id,
                                     self.node_id("cluster", cluster.scope, cluster.address),
                                     key="runs_in")
+        for pool in self.inventory.identity_pools:
+            self.graph.add_node(self.node_id("identity_pool", pool.scope, pool.address),
+                                kind="identity_pool", obj=pool)
+        for attachment in self.inventory.pool_roles:
+            pool_ref = getattr(attachment.pool, "ref", None)
+            pool_id = self.node_id("identity_pool", attachment.scope, str(pool_ref))
+            if not pool_ref or pool_id not in self.graph:
+                continue
+            for kind, arn in attachment.roles.items():
+                for role in self.inventory.roles:
+                    if self._names_role(arn, role, attachment.scope):
+                        self.graph.add_edge(pool_id, self.node_id("role", role.scope, role.address),
+                                            key="default_role", kind=kind)
         for policy in self.inventory.policies:
             policy_id = self.node_id("policy", policy.scope, policy.address)
             self.graph.add_node(policy_id, kind="policy", obj=policy)
@@ -451,6 +465,64 @@ class TrustGraph:
         """The EKS cluster a ServiceAccount runs in, when the code says so."""
         return self._cluster(workload.cluster, workload.span.path)
 
+    def identity_pools(self, trust: Trust) -> list[IdentityPool] | None:
+        """The Cognito identity pools whose tokens a trust's ``aud`` admits, when the scan
+        holds every one: the pools it names by reference (``aws_cognito_identity_pool.x.id``,
+        ``!Ref Pool``) and, for pool ids written as text, the pools the role is a default
+        role of (their roles attachment). ``None`` when it may admit a pool the scan does not
+        hold: no ``aud`` restriction, an id not known, a wildcard, an id written as text for a
+        role no attachment names."""
+        narrowest: list[IdentityPool] | None = None
+        for condition in trust.conditions_on("aud"):
+            if not restricts(condition):
+                continue
+            glob = any(p is not None and p.has_wildcard for p in patterns(condition))
+            pools = None if glob else self._pools_named(condition.values, trust.role)
+            if pools is not None and (narrowest is None or len(pools) < len(narrowest)):
+                narrowest = pools  # conditions are AND-ed: the narrowest decides
+        return narrowest
+
+    def _pools_named(self, values: list, role: Role) -> list[IdentityPool] | None:
+        found: list[IdentityPool] = []
+        for value in values:
+            ref = getattr(value, "ref", None)
+            if ref:
+                pools = [p for p in self.inventory.identity_pools
+                         if p.address == ref and p.scope == role.scope]
+            elif isinstance(value, str):
+                pools = self.pools_of_role(role)
+            else:
+                return None
+            if not pools:
+                return None
+            found += [p for p in pools if not any(p is f for f in found)]
+        return found
+
+    def pools_of_role(self, role: Role) -> list[IdentityPool] | None:
+        """The identity pools whose roles attachment names the role (as its authenticated or
+        unauthenticated role); ``None`` when one of those attachments names a pool the scan
+        does not hold."""
+        found: list[IdentityPool] = []
+        for attachment in self.inventory.pool_roles:
+            if not any(self._names_role(arn, role, attachment.scope)
+                       for arn in attachment.roles.values()):
+                continue
+            ref = getattr(attachment.pool, "ref", None)
+            pools = [p for p in self.inventory.identity_pools
+                     if ref and p.address == ref and p.scope == attachment.scope]
+            if not pools:
+                return None
+            found += [p for p in pools if not any(p is f for f in found)]
+        return found
+
+    @staticmethod
+    def _names_role(value: object, role: Role, scope: str) -> bool:
+        ref = getattr(value, "ref", None)
+        if ref:
+            return ref == role.address and scope == role.scope
+        name = role_name_in(value)
+        return bool(name) and isinstance(role.name, str) and role.name == name
+
     def cluster_of_provider(self, provider: OidcProvider) -> Cluster | None:
         """The EKS cluster whose issuer the provider was built from, when the code says so."""
         path = provider.span.path if provider.span else ""
@@ -485,9 +557,9 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
             view.add_node(node, kind=kind, label=obj.address)
         elif kind == "workload":
             view.add_node(node, kind=kind, label=obj.name)
-        elif kind == "cluster":
+        elif kind in ("cluster", "identity_pool"):
             view.add_node(node, kind=kind, label=obj.address)
-    for source, target, key in trust_graph.graph.edges(keys=True):
+    for source, target, key, data in trust_graph.graph.edges(keys=True, data=True):
         if key == "trusts":
             trust = trust_graph.graph.nodes[source]["obj"]
             role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
@@ -499,6 +571,8 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
             view.add_edge(source, target, label=contexts)
         elif key == "runs_in":
             view.add_edge(source, target, label="runs in")
+        elif key == "default_role":
+            view.add_edge(source, target, label=f"{data['kind']} role")
     for provider in trust_graph.providers:
         cluster = trust_graph.cluster_of_provider(provider)
         if cluster:

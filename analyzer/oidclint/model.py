@@ -249,6 +249,51 @@ class Cluster:
 
 
 @dataclass(slots=True)
+class IdentityPool:
+    """A Cognito identity pool (``aws_cognito_identity_pool``, ``AWS::Cognito::IdentityPool``),
+    whose id is the ``aud`` of the tokens it issues."""
+
+    address: str
+    allows_unauthenticated: bool | Unknown | None
+    """Whether it gives identities to guests, who sign in nowhere; ``None`` when not set and
+    no default applies."""
+    span: Span | None = None
+    setting_span: Span | None = None
+    """Where the setting is written (the pool's span when it is left to its default)."""
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class IdentityPoolRoles:
+    """The default roles of an identity pool (``aws_cognito_identity_pool_roles_attachment``,
+    ``AWS::Cognito::IdentityPoolRoleAttachment``)."""
+
+    address: str
+    pool: Text
+    """The pool's id: a reference (its ``ref`` is the pool's address) or a literal."""
+    roles: dict[str, Text]
+    """``authenticated`` / ``unauthenticated`` to the role's ARN (its ``ref`` is the role)."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class PolicyFileUse:
+    """A command that gives a role the trust policy kept in a file: ``aws iam create-role
+    --role-name X --assume-role-policy-document file://trust.json`` (or
+    ``update-assume-role-policy``) in a shell script, a Makefile or a workflow step."""
+
+    role_name: Text
+    policy: Text
+    """The file as the command names it (what follows ``file://``)."""
+    folder: str
+    """The folder the command is taken to run in (the script's own, a step's repository
+    root or working directory), which a relative path starts from."""
+    span: Span
+    command: str = "create-role"
+
+
+@dataclass(slots=True)
 class Diagnostic:
     """A file that could not be read or understood, reported instead of silently skipped."""
 
@@ -267,6 +312,9 @@ class Inventory:
     policies: list[PermissionPolicy] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    identity_pools: list[IdentityPool] = field(default_factory=list)
+    pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
+    policy_uses: list[PolicyFileUse] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Any] = field(default_factory=list)
@@ -291,6 +339,9 @@ class Inventory:
         self.policies.extend(other.policies)
         self.workloads.extend(other.workloads)
         self.clusters.extend(other.clusters)
+        self.identity_pools.extend(other.identity_pools)
+        self.pool_roles.extend(other.pool_roles)
+        self.policy_uses.extend(other.policy_uses)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)

@@ -16,6 +16,7 @@ from oidclint.cache import Cache, digest, make_key
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.policy_file import link_policy_files, parse_policy_file
 from oidclint.parsers.terraform import start_terraform
 from oidclint.pool import Pool
 from oidclint.progress import Tick
@@ -81,6 +82,14 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
                 from oidclint.parsers.gitlab_ci import parse_gitlab_ci
 
                 gitlab[file.path].extend(parse_gitlab_ci(file, by_path))
+    scripts = [f for f in files if f.kind == "script"]
+    for file in scripts:
+        from oidclint.parsers.iam_cli import parse_scripts
+
+        found_in_script = Inventory()
+        with _budget(budget, file.path, found_in_script):
+            found_in_script.extend(parse_scripts([file]))
+        inventory.extend(found_in_script)
     if meanwhile is not None:
         meanwhile()
     found = finish_terraform()
@@ -113,6 +122,9 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
 
         for plan in plans:
             link_sources(plan, inventory)
+    for file in scripts:
+        tick(file.path)
+    link_policy_files(inventory)
     return inventory
 
 
@@ -203,6 +215,9 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
         manifests = parse_kubernetes(file, kustomize_namespace=namespace)
         if manifests is not None:
             return manifests, False
+    policy = parse_policy_file(file)  # a standalone trust policy (trust-policy.json)
+    if policy is not None:
+        return policy, False
     return Inventory(), False
 
 

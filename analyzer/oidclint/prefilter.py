@@ -12,9 +12,10 @@ module it calls or is called by (transitively), mentions web identity or what li
   job, a manifest) names.
 
 Every folder of a kept folder's module tree is kept, so evaluation sees the same inputs as a
-full scan. CloudFormation templates and plans follow the same markers; workflows, GitLab CI
-files, manifests and kustomizations are always read (they are small, and they say which roles
-matter). A test runs every fixture and sample stack with and without the prefilter and
+full scan. CloudFormation templates, plans and standalone policy files follow the same
+markers; workflows, GitLab CI files, manifests and kustomizations are always read (they are
+small, and they say which roles matter); shell scripts and Makefiles only when they give a
+role the trust policy of a file (``aws iam create-role --assume-role-policy-document``). A test runs every fixture and sample stack with and without the prefilter and
 requires the same report.
 """
 
@@ -42,6 +43,8 @@ WEB_IDENTITY = ("assumerolewithwebidentity", "federated", "openid", "oidc", "aws
                 "terraform-aws-modules/iam")
 """Lower-cased text that makes a file matter on its own (substring tests: one pass of
 ``in`` per marker is many times faster than one alternation)."""
+SCRIPT_MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
+"""What a shell script or Makefile must mention to matter (``parsers.iam_cli.MARKERS``)."""
 _IAM = ("aws_iam_", "aws::iam::", "aws::serverless::")
 _ROLE_NAME = re.compile(
     r"arn:aws[\w-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"
@@ -119,7 +122,10 @@ class Prefilter:
         names = tuple(sorted(_role_names(file.text))) if (
             file.kind == "structured" or "kubernetes_service_account" in file.text) else ()
         terraform = file.kind == "terraform"
-        facts = Facts(mentions(lowered, WEB_IDENTITY), mentions(lowered, _IAM),
+        # A script matters only when it gives a role the trust policy of a file.
+        markers = SCRIPT_MARKERS if file.kind == "script" else WEB_IDENTITY
+        facts = Facts(mentions(lowered, markers),
+                      file.kind != "script" and mentions(lowered, _IAM),
                       tuple(module_sources(file.text)) if terraform else (),
                       names, "oidclint:" in file.text,
                       tuple(files_read(file.text)) if terraform else ())

@@ -14,7 +14,10 @@ class WorkloadSubjectNotAdmitted(Rule):
     Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount) to the
     role it assumes, works out the subject its token carries in every way it runs (a push to
     each branch, a tag, a pull request, an environment, a namespace and service account), and
-    flags the runs whose subject no statement of the role's trust admits.
+    flags the runs whose subject no statement of the role's trust admits. A subject only
+    partly known (an environment named by an expression whose values are not written down, a
+    namespace from an input) is decided by its known parts when they are enough:
+    `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is.
 
     ## Why it matters
     This is the most common cause of `Not authorized to perform
@@ -78,10 +81,10 @@ class WorkloadSubjectNotAdmitted(Rule):
                 whole = token in failing
                 level = Level.ERROR if every else Level.WARNING if whole else Level.NOTE
                 presents = f"`{token.subject}`"
-                if token.subject.glob:
-                    presents = f"subjects like {presents}"
                 if not token.subject.known:
-                    presents += f" (whatever the value of {_inputs(token)})"
+                    presents = f"`{token.shown}` (whatever the value of {_inputs(token)})"
+                elif token.subject.glob:
+                    presents = f"subjects like {presents}"
                 what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
                 where = _trust_subject_span(trusts) if every else token.context.span
                 yield self.finding(
@@ -95,7 +98,8 @@ class WorkloadSubjectNotAdmitted(Rule):
                     level=level,
                     fix="Admit this subject in the trust, or run the workload where the trust expects.",
                     evidence={"fingerprint": f"{workload.name}|{token.context.label}",
-                              "subject": str(token.subject), "admitted": admitted},
+                              "subject": token.shown or str(token.subject),
+                              "admitted": admitted},
                 )
 
 

@@ -39,11 +39,15 @@ class Token:
 
     context: TokenContext
     subject: Pattern | None
-    """The full subject (a glob when the context stands for many refs), its unknown pieces
-    marked (``Pattern.known``); None when nothing of it is known."""
+    """The full subject (a glob when the context stands for many refs), with the pieces not
+    known statically marked (``Pattern.known`` is false then); None when nothing decides
+    it (no repository, a subject not known at all)."""
     audience: str | None
     claims: dict[str, str]
     """Other claims by name: ``ref``, ``environment``, ``repository`` ..."""
+    shown: str = ""
+    """The subject as a person reads it, each unknown piece named: ``repo:acme/api:
+    environment:${inputs.stage}``."""
 
     @property
     def example_subject(self) -> str | None:
@@ -52,6 +56,7 @@ class Token:
             return None
         return self.subject.text.replace("*", PROBE).replace("?", "x") if self.subject.glob \
             else self.subject.text
+
 
 
 def describe(workload: Workload, context: TokenContext) -> str:
@@ -71,13 +76,15 @@ def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
         None if workload.audience is not None else DEFAULT_AUDIENCE.get(workload.kind))
     tokens = []
     for context in workload.contexts:
-        subject = None
+        subject, shown = None, ""
         if prefix is not None and isinstance(context.subject, (str, Partial)):
             subject = Pattern.of(concat((prefix, context.subject)), glob=context.pattern)
+            shown = prefix + str(context.subject)
         claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
         if workload.kind == "github-actions" and repository:
             claims.setdefault("repository", repository)
-        tokens.append(Token(context, subject, str(audience) if audience else None, claims))
+        tokens.append(Token(context, subject, str(audience) if audience else None, claims,
+                            shown))
     return tokens
 
 

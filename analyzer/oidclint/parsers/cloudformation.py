@@ -17,14 +17,15 @@ from typing import Any
 from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import as_list, document_from_value
 from oidclint.model import (
-    Cluster, Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Role,
+    Cluster, Diagnostic, IdentityPool, IdentityPoolRoles, Inventory, OidcProvider,
+    PermissionPolicy, PolicyDocument, Role,
 )
 from oidclint.parsers.cfn_values import (
     CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, intrinsic_name,
     is_no_value, scalar_text,
 )
 from oidclint.parsers.intrinsics import Resolver
-from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents
 from oidclint.parsers.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
 from oidclint.suppressions import Directive
@@ -60,7 +61,8 @@ def parse_cloudformation(file: SourceFile) -> Inventory | None:
     """The providers, roles and policies a template defines; ``None`` when it is no template."""
     json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
     try:
-        documents = load_documents(file.text, file.path, json_mode=json_mode)
+        documents = load_documents(file.text, file.path, json_mode=json_mode,
+                                   schema=CLOUDFORMATION)
     except (LoadError, RecursionError) as exc:
         return _syntax_error(file, str(exc) or "nested too deeply to read")
     except Exception as exc:  # noqa: BLE001 - cfn-flip's tag constructors raise bare errors
@@ -342,6 +344,38 @@ class TemplateReader:
             scope=self.file.path,
         ))
 
+    def _identity_pool(self, logical: str, span: Span | None, properties: dict) -> None:
+        # AllowUnauthenticatedIdentities is required, a Boolean:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypool.html
+        raw = properties.get("AllowUnauthenticatedIdentities")
+        value = _single(self.resolver.resolve(raw))
+        allows: bool | Unknown | None = None
+        if isinstance(value, bool):
+            allows = value
+        elif isinstance(value, str) and str(value).lower() in ("true", "false"):
+            allows = str(value).lower() == "true"
+        elif isinstance(value, (Unknown, Partial)):
+            allows = Unknown(str(value), span_of(raw) or span)
+        elif value is not None:
+            self._problem(span_of(raw) or span,
+                          f"{logical}.AllowUnauthenticatedIdentities is not a Boolean")
+        self.inventory.identity_pools.append(IdentityPool(
+            address=self._address(logical), allows_unauthenticated=allows, span=span,
+            setting_span=span_of(raw) or span, scope=self.file.path))
+
+    def _pool_roles(self, logical: str, span: Span | None, properties: dict) -> None:
+        # Roles maps `authenticated` and `unauthenticated` to role ARNs:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html
+        pool = self._text(properties, "IdentityPoolId", logical)
+        roles = self.resolver.resolve(properties.get("Roles"))
+        self.inventory.pool_roles.append(IdentityPoolRoles(
+            address=self._address(logical),
+            pool=pool if pool is not None else Unknown(f"{logical}.IdentityPoolId", span),
+            roles={str(kind): self._as_text(_single(arn), f"{logical}.Roles.{kind}", span)
+                   for kind, arn in roles.items() if not isinstance(arn, (dict, list))}
+            if isinstance(roles, dict) else {},
+            span=span, scope=self.file.path))
+
 
 def _single(value: Any) -> Any:
     """A single-valued property: an ``Fn::If`` between different values is not known."""
@@ -360,4 +394,6 @@ _READERS = {
     MANAGED_POLICY: TemplateReader._managed_policy,
     "AWS::IAM::RolePolicy": TemplateReader._role_policy,
     EKS_CLUSTER: TemplateReader._eks_cluster,
+    "AWS::Cognito::IdentityPool": TemplateReader._identity_pool,
+    "AWS::Cognito::IdentityPoolRoleAttachment": TemplateReader._pool_roles,
 }

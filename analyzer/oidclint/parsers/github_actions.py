@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
-from oidclint.parsers.located import LoadError, load_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, render, span_of
+from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
+from oidclint.parsers.github_expressions import Scope, lookup
+from oidclint.parsers.github_run_steps import run_step_commands
+from oidclint.parsers.located import YAML_1_2_CORE, LoadError, load_documents
+from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, span_of
 
 KIND = "github-actions"
 ISSUER = "token.actions.githubusercontent.com"
@@ -33,9 +36,6 @@ MAX_NESTING = 10
 """Reusable workflows nest at most a few levels deep on GitHub; deeper is a loop or an error."""
 
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-_REFERENCE = re.compile(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$")
-_QUOTED = re.compile(r"^'((?:[^']|'')*)'$")
 _DIGITS = re.compile(r"^\s*([0-9]{1,9})\s*$")
 
 # Events whose runs check out the default branch (GITHUB_REF is the default branch):
@@ -66,8 +66,9 @@ class Workflow:
 
     @property
     def triggers(self) -> Any:
-        # PyYAML follows YAML 1.1, where the bare key `on` is the boolean true.
-        return self.document.get("on", self.document.get(True))
+        # Read with the YAML 1.2 core schema, as GitHub reads it: the bare key `on` is the
+        # string "on" (YAML 1.1 would make it the boolean true).
+        return self.document.get("on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +100,14 @@ class WorkflowSet:
         self.inventory = Inventory()
         self.workflows: dict[str, Workflow] = {}
         self.unreadable: set[str] = set()
+        self.sources = {file.path: file for file in files}
         for file in files:
             self._load(file)
 
     def _load(self, file: SourceFile) -> None:
         self.inventory.files.append(file.path)
         try:
-            documents = load_documents(file.text, file.path)
+            documents = load_documents(file.text, file.path, schema=YAML_1_2_CORE)
         except LoadError as exc:
             self.unreadable.add(file.path)
             reason = str(exc)
@@ -126,6 +128,9 @@ class WorkflowSet:
 
     def read(self) -> Inventory:
         for workflow in self.workflows.values():
+            # Steps that create a role from a policy file of the repository.
+            run_step_commands(workflow.path, workflow.document, self.sources.get(workflow.path),
+                              self.inventory)
             events = event_names(workflow.triggers)
             if events == ["workflow_call"]:
                 continue  # runs only through its callers
@@ -199,7 +204,8 @@ class WorkflowSet:
                   caller: Caller | None) -> list[TokenContext]:
         note = self._noter(workflow)
         scope = Scope((), caller.inputs if caller else None)
-        environments = environment_contexts(job, scope, note)
+        environments = environment_contexts(job, workflow.triggers, event_names(workflow.triggers),
+                                            scope, note)
         if environments is not None:
             return environments
         if caller is not None:
@@ -237,8 +243,11 @@ class WorkflowSet:
         if isinstance(passed, dict):
             # The `env` context is not available in jobs.<id>.with.
             scope = Scope((), caller.inputs if caller else None)
-            inputs.update({k.lower(): scope.resolve(v) for k, v in passed.items()
-                           if isinstance(k, str)})
+            events = event_names(workflow.triggers)
+            for key, value in passed.items():
+                if isinstance(key, str):
+                    choice = None if caller else dispatch_choice(value, workflow.triggers, events)
+                    inputs[key.lower()] = choice or scope.resolve(value)
         elif passed is not None:
             note(f"`with` of job {job_id} is not a mapping", span_of(passed))
         self._jobs(target, Caller(
@@ -350,93 +359,6 @@ def _flag(raw: Any, scope: Scope) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-# -- expressions ---------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """What ``${{ env.X }}`` and ``${{ inputs.X }}`` mean where a value is written.
-
-    Expressions: https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
-    Context names are case-insensitive there, as are input names.
-    """
-
-    env: tuple[Any, ...]
-    """``env`` blocks from the innermost (step) to the outermost (workflow)."""
-    inputs: dict[str, Any] | None
-    """Inputs passed by a caller; ``None`` for a workflow that runs on its own."""
-
-    def resolve(self, value: Any) -> Any:
-        """The value with its expressions resolved: a literal, ``Unknown`` or ``Partial``."""
-        if not isinstance(value, str) or "${{" not in value:
-            return value
-        span = span_of(value)
-        matches = list(_EXPRESSION.finditer(value))
-        if not matches:
-            return value
-        if len(matches) == 1 and matches[0].span() == (0, len(value)):
-            return self._expression(matches[0][1], span)
-        pieces: list[Any] = []
-        end = 0
-        for match in matches:
-            pieces.append(value[end:match.start()])
-            piece = self._expression(match[1], span)
-            if isinstance(piece, (str, Partial, Unknown)):
-                pieces.append(piece)
-            elif piece is None:
-                pieces.append("")
-            elif isinstance(piece, bool):
-                pieces.append("true" if piece else "false")
-            elif isinstance(piece, (int, float)):
-                pieces.append(str(piece))
-            else:
-                pieces.append(Unknown(_origin(match[1]), span))
-            end = match.end()
-        pieces.append(value[end:])
-        return concat(pieces, span)
-
-    def _expression(self, text: str, span: Span | None) -> Any:
-        origin = _origin(text)
-        quoted = _QUOTED.match(origin)
-        if quoted:
-            return Str(quoted[1].replace("''", "'"), span)
-        reference = _REFERENCE.match(origin)
-        if reference is None:
-            return Unknown(origin, span)
-        context, name = reference[1].lower(), reference[2]
-        if context == "env":
-            return self._env(name, origin, span)
-        if context == "inputs" and self.inputs is not None:
-            value = self.inputs.get(name.lower())
-            if value is not None and not isinstance(value, (dict, list)):
-                return value
-        return Unknown(origin, span)
-
-    def _env(self, name: str, origin: str, span: Span | None) -> Any:
-        for depth, block in enumerate(self.env):
-            if not isinstance(block, dict):
-                continue
-            key = _lookup(block, name)
-            if key is None:
-                continue
-            value = block[key]
-            if value is None or isinstance(value, (dict, list)):
-                break
-            # An env value can refer to the levels outside its own.
-            return Scope(self.env[depth + 1:], self.inputs).resolve(value)
-        return Unknown(origin, span)
-
-
-def _origin(expression: str) -> str:
-    return " ".join(expression.split())
-
-
-def _lookup(block: dict, name: str) -> Any:
-    if name in block:
-        return name
-    folded = name.casefold()
-    return next((k for k in block if isinstance(k, str) and k.casefold() == folded), None)
-
-
 def input_defaults(workflow: Workflow) -> dict[str, Any]:
     """The defaults of a reusable workflow's ``on.workflow_call.inputs``."""
     triggers = workflow.triggers
@@ -492,7 +414,7 @@ def permission_block(block: Any, key_span: Span | None, note: Note) -> IdTokenGr
         note(f"`permissions: {block}` is neither read-all, write-all nor a mapping", span)
         return IdTokenGrant(None, span)
     if isinstance(block, dict):
-        key = _lookup(block, "id-token")
+        key = lookup(block, "id-token")
         value = block.get(key) if key is not None else None
         return IdTokenGrant(isinstance(value, str) and value.strip() == "write", span)
     note("`permissions` is neither read-all, write-all nor a mapping", span)
@@ -504,57 +426,6 @@ def _key_span(mapping: dict, name: str) -> Span | None:
 
 
 # -- token contexts --------------------------------------------------------------------------
-
-def environment_contexts(job: dict, scope: Scope, note: Note) -> list[TokenContext] | None:
-    """The context of a job that names an environment (it decides the subject, whatever the
-    trigger); ``None`` when the job names none."""
-    value = job.get("environment")
-    if isinstance(value, dict):
-        value = value.get("name")
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        note("`environment` is neither a name nor a mapping with a name", span_of(value))
-        return None
-    names = matrix_values(job, value)
-    if names is None:
-        names = [scope.resolve(value)]
-    contexts = []
-    for name in names:
-        span = span_of(value)
-        if isinstance(name, str):
-            subject: Text = Str(f"environment:{_encode(name)}", span)
-        else:
-            unknown = name if isinstance(name, Unknown) else Unknown(render(name), span)
-            subject = Unknown(unknown.origin, span)
-        contexts.append(TokenContext(label=f"environment {render(name)}", subject=subject,
-                                     span=span, claims={"environment": name}))
-    return contexts
-
-
-def matrix_values(job: dict, value: str) -> list[Str] | None:
-    """The environments of ``environment: ${{ matrix.X }}`` when the matrix lists them."""
-    match = _EXPRESSION.fullmatch(value.strip())
-    reference = _REFERENCE.match(_origin(match[1])) if match else None
-    if reference is None or reference[1].lower() != "matrix":
-        return None
-    strategy = job.get("strategy")
-    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
-    if not isinstance(matrix, dict):
-        return None
-    key = _lookup(matrix, reference[2])
-    listed = matrix.get(key) if key is not None else None
-    found = [v for v in listed if isinstance(v, str)] if isinstance(listed, list) else []
-    extra = matrix.get("include")
-    for entry in extra if isinstance(extra, list) else []:
-        if isinstance(entry, dict):
-            key = _lookup(entry, reference[2])
-            if key is not None and isinstance(entry[key], str):
-                found.append(entry[key])
-    if not found or any("${{" in v for v in found):
-        return None
-    return list(dict.fromkeys(found))
-
 
 def event_names(triggers: Any) -> list[str]:
     return [str(name) for name, _, _ in _events(triggers)]
@@ -653,7 +524,7 @@ def _ref_context(label: str, prefix: str, ref_filter: str, span: Span | None, *,
                  pattern: bool = False) -> TokenContext:
     glob, is_glob = (ref_filter, True) if pattern else filter_glob(ref_filter)
     ref = prefix + glob
-    return TokenContext(label=label, subject=f"ref:{_encode(ref)}", pattern=is_glob,
+    return TokenContext(label=label, subject=f"ref:{encode(ref)}", pattern=is_glob,
                         span=span_of(ref_filter) or span, claims={"ref": ref})
 
 
@@ -688,9 +559,3 @@ def filter_glob(ref_filter: str) -> tuple[str, bool]:
         else:
             out.append(char)
     return "".join(out), is_glob
-
-
-def _encode(value: str) -> str:
-    # A `:` inside a subject value is written %3A:
-    # https://docs.github.com/en/actions/reference/security/oidc
-    return value.replace(":", "%3A")

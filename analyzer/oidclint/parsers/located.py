@@ -12,11 +12,16 @@ mapping win over merged ones, and an earlier merged mapping over a later one. Th
 and values are the nodes where they were written, so they keep those spans. Each key is merged
 once (a chain of merges naming the same mapping many times cannot grow exponentially), and
 merged entries count against the same budget as aliases.
+
+Which type a plain (unquoted) scalar has depends on who reads the file, so the caller names
+its reader's schema (``SCHEMAS``); the same resolution runs in both loaders, libyaml's and
+PyYAML's own, since both ask the resolver here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -28,6 +33,58 @@ MAX_EXPANDED_NODES = 500_000
 """How many nodes a document may expand to, aliases and merged entries counted at every use."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_CORE_INT_TAG = "tag:oidclint,2025:core-int"
+"""A YAML 1.2 core integer: ``0755`` is decimal there, ``0o755`` octal (YAML 1.1, and so
+PyYAML's own constructor, reads both otherwise)."""
+
+YAML_1_1 = "yaml-1.1"
+"""PyYAML's reading, YAML 1.1: ``yes``/``on`` are booleans, ``0755`` octal, ``1:30`` the
+number 90, ``2012-10-17`` a date. Kubernetes (go-yaml) and GitLab (Ruby's Psych) read YAML
+1.1 too."""
+CLOUDFORMATION = "cloudformation"
+"""YAML 1.1 without the timestamp type: CloudFormation "supports the YAML Version 1.1
+specification" except "the binary, omap, pairs, set, and timestamp tags", so an unquoted
+``Version: 2012-10-17`` is the string it passes to IAM; the other implicit types (booleans,
+octal and sexagesimal integers, ``.inf``) are read as YAML 1.1 reads them.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/format-version-structure.html
+(``AWSTemplateFormatVersion: 2010-09-09`` unquoted in AWS's own example)."""
+YAML_1_2_CORE = "yaml-1.2-core"
+"""The YAML 1.2 core schema: only ``true``/``false`` (three spellings), ``null``/``~``/empty,
+decimal, ``0o`` and ``0x`` integers and decimal floats with ``.inf``/``.nan`` are not
+strings; ``on``, ``yes``, ``2012-10-17`` and ``1:30`` are strings. GitHub Actions reads
+workflows so (the runner's ``YamlObjectReader``: "determine type using YAML 1.2 core schema",
+https://github.com/actions/runner/blob/main/src/Sdk/DTPipelines/Pipelines/ObjectTemplating/YamlObjectReader.cs)."""
+SCHEMAS = (YAML_1_1, CLOUDFORMATION, YAML_1_2_CORE)
+
+# https://yaml.org/spec/1.2.2/#1032-tag-resolution
+_CORE_NULL = re.compile(r"(?:~|null|Null|NULL|)")
+_CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)")
+_CORE_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
+def _core_tag(value: str) -> str:
+    """The tag the YAML 1.2 core schema gives a plain scalar."""
+    if _CORE_NULL.fullmatch(value):
+        return "tag:yaml.org,2002:null"
+    if _CORE_BOOL.fullmatch(value):
+        return "tag:yaml.org,2002:bool"
+    if _CORE_INT.fullmatch(value):
+        return _CORE_INT_TAG
+    if _CORE_FLOAT.fullmatch(value):
+        return "tag:yaml.org,2002:float"
+    return _STR_TAG
+
+
+def _core_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
 
 
 class LoadError(ValueError):
@@ -35,18 +92,29 @@ class LoadError(ValueError):
 
 
 class _LocatedLoader(CfnYamlLoader):
-    def __init__(self, stream: str, path: str, json_scalars: bool) -> None:
+    def __init__(self, stream: str, path: str, json_scalars: bool,
+                 schema: str = YAML_1_1) -> None:
         super().__init__(stream)
-        self._start(path, json_scalars)
+        self._start(path, json_scalars, schema)
 
-    def _start(self, path: str, json_scalars: bool) -> None:
+    def _start(self, path: str, json_scalars: bool, schema: str = YAML_1_1) -> None:
         self._path = path
         self._json_scalars = json_scalars
+        self._schema = schema
         self._located: dict[yaml.Node, Any] = {}
         self._sizes: dict[yaml.Node, int] = {}
         self._flattened: set[yaml.Node] = set()
         self._flattening: set[yaml.Node] = set()
         self._expanded = 0
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node without one: a plain scalar's by the reader's schema."""
+        tag = super().resolve(kind, value, implicit)
+        if kind is not yaml.ScalarNode or not implicit[0] or self._schema == YAML_1_1:
+            return tag
+        if self._schema == YAML_1_2_CORE:
+            return _core_tag(value)
+        return _STR_TAG if tag == _TIMESTAMP_TAG else tag
 
     def _spend(self, count: int) -> None:
         self._expanded += count
@@ -137,6 +205,9 @@ class _LocatedLoader(CfnYamlLoader):
         return data
 
 
+_LocatedLoader.add_constructor(_CORE_INT_TAG, _core_int)
+
+
 if getattr(yaml, "__with_libyaml__", False):
     from yaml.cyaml import CParser
 
@@ -145,11 +216,12 @@ if getattr(yaml, "__with_libyaml__", False):
         extension), several times faster than PyYAML's own: nodes carry the same marks, and
         libyaml refuses documents nested more than 1,000 levels deep."""
 
-        def __init__(self, stream: str, path: str, json_scalars: bool) -> None:
+        def __init__(self, stream: str, path: str, json_scalars: bool,
+                     schema: str = YAML_1_1) -> None:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
-            self._start(path, json_scalars)
+            self._start(path, json_scalars, schema)
 
     _LOADER: type[_LocatedLoader] = _FastLocatedLoader
 else:  # a PyYAML built without libyaml
@@ -183,8 +255,12 @@ def _json_scalar(text: str, span: Span) -> Any:
         return Str(text, span)
 
 
-def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any]:
-    """Every document of a YAML (or JSON) text, located. Raises ``LoadError``."""
+def load_documents(text: str, path: str, *, json_mode: bool = False,
+                   schema: str = YAML_1_1) -> list[Any]:
+    """Every document of a YAML (or JSON) text, located, its plain scalars typed as the
+    ``schema`` (one of ``SCHEMAS``) says. Raises ``LoadError``."""
+    if schema not in SCHEMAS:
+        raise ValueError(f"unknown YAML schema {schema!r}")
     if json_mode:
         text = text.replace("\t", " ")
     # A control character is refused before any parsing, as PyYAML's reader does (libyaml
@@ -194,7 +270,7 @@ def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any
         column = bad.start() - text.rfind("\n", 0, bad.start())
         raise LoadError(f"line {line}, column {column}: character #x{ord(bad.group()[0]):04x} "
                         "is not allowed in YAML")
-    loader = _LOADER(text, path, json_mode)
+    loader = _LOADER(text, path, json_mode, schema)
     try:
         documents = []
         while loader.check_node():

@@ -37,6 +37,7 @@ from oidclint.model import (
     Related, Role,
 )
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
+from oidclint.parsers.terraform_cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.parsers.tfvars import root_variables
 from oidclint.pool import Pool
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
@@ -537,6 +538,7 @@ _COLLECTORS = {
     "aws_eks_cluster": _eks_cluster,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
+    **COGNITO_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 _DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster}

@@ -1,0 +1,452 @@
+"""``aws iam`` commands in shell scripts, Makefiles and workflow ``run`` steps that give a role
+the trust policy kept in a file of the tree (and the managed policies they attach to it):
+
+    aws iam create-role --role-name X --assume-role-policy-document file://trust-policy.json
+    aws iam update-assume-role-policy --role-name X --policy-document file://trust-policy.json
+
+(https://docs.aws.amazon.com/cli/latest/reference/iam/create-role.html,
+https://docs.aws.amazon.com/cli/latest/reference/iam/update-assume-role-policy.html; a
+``file://`` path is read relative to the working folder,
+https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-parameters-file.html).
+
+A script may write the policy itself first, from a here-document (``cat > trust.json <<EOF``):
+the command then uses that text (with ``$NAME`` put in unless the delimiter is quoted,
+https://www.gnu.org/software/bash/manual/bash.html#Here-Documents).
+
+Nothing is run: the text is split into words as the shell would (``shlex``), one logical line
+at a time. A ``$NAME`` is known when the same script (or Makefile, or the step's ``env``)
+gives ``NAME`` one literal value before the command; ``${NAME:-default}``, ``$(...)``, a
+Makefile ``?=`` (which the environment overrides) or a name given several values stays
+unknown. Quoting is not kept, which does not matter here: a role name or a path holds no
+``$``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from oidclint.model import Inventory, PermissionPolicy, PolicyFileUse, Related
+from oidclint.source import Partial, SourceFile, Span, Text, Unknown, concat
+
+MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
+"""Text a file must hold to give a role a trust policy from a file (the prefilter's test)."""
+
+_COMMANDS = {"create-role": "--assume-role-policy-document",
+             "update-assume-role-policy": "--policy-document",
+             # Not a trust, but what makes the role privileged (OIDC209):
+             # https://docs.aws.amazon.com/cli/latest/reference/iam/attach-role-policy.html
+             "attach-role-policy": "--policy-arn"}
+_OPERATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "|&", ";;", "!", "{", "}"})
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}|\(.*)")
+_MAKE_ASSIGNMENT = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*"
+                              r"(::=|:=|\?=|\+=|!=|=)\s*(.*)$")
+_MAKE_REFERENCE = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_.-]*)[)}]")
+_DECLARATIONS = frozenset({"export", "readonly", "local", "declare", "typeset"})
+_RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "time", "!"})
+
+Rewrite = Callable[[str], tuple[str, dict[str, Text]]]
+"""Turns one logical line into shell text, with values for the names it introduced (a
+workflow's ``${{ ... }}`` become ``$NAME`` references this way)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CliCommand:
+    """One ``aws iam`` command that gives a role a trust policy from a file."""
+
+    verb: str
+    role_name: Text
+    policy: Text
+    """What follows ``file://`` (empty for a policy given inline as JSON text)."""
+    offset: int
+    """Where the command's line starts in the text read."""
+    written: "Written | None" = None
+    """The policy, when the script itself writes the file before the command."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file a script writes from a here-document (``cat > trust.json <<EOF``), with the
+    variables the shell puts in (a name not known stays ``${NAME}``)."""
+
+    text: str
+    lines: tuple[int, ...]
+    """Where each line of ``text`` starts in the script."""
+
+
+def script_commands(text: str, variables: dict[str, Text] | None = None,
+                    rewrite: Rewrite | None = None, origin: str = "") -> list[CliCommand]:
+    """The commands of a shell script (or a workflow step's ``run``)."""
+    known: dict[str, Text] = dict(variables or {})
+    given: dict[str, set[str]] = {}
+    written: dict[str, Written] = {}
+    found = []
+    for offset, line, heredoc in _script_lines(text):
+        if "aws" not in line and "=" not in line and heredoc is None:
+            continue  # neither the command, an assignment it may use, nor a file it reads
+        extra: dict[str, Text] = {}
+        if rewrite is not None:
+            line, extra = rewrite(line)
+        line = _substitutions(line, extra, origin)
+        words = _words(line)
+        if words is None:
+            continue
+        if heredoc is not None:
+            target = _redirect_target(words)
+            if target is not None:
+                written[posixpath.normpath(target)] = _expand_heredoc(heredoc, {**known, **extra})
+        for statement in _statements(words):
+            command = _command(statement, {**known, **extra}, offset, origin)
+            if command is not None:
+                if isinstance(command.policy, str) and command.verb != "attach-role-policy":
+                    own = written.get(posixpath.normpath(str(command.policy)))
+                    command = replace(command, written=own) if own else command
+                found.append(command)
+            elif statement:
+                _assign(statement, {**known, **extra}, known, given, origin)
+    return found
+
+
+_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
+
+
+def _script_lines(text: str):
+    """(offset, logical line, here-document) of a script; a here-document's body is
+    ``(quoted delimiter, [(offset, line) ...])`` and its lines are not read as commands."""
+    lines = logical_lines(text)
+    index = 0
+    while index < len(lines):
+        offset, line = lines[index]
+        index += 1
+        match = _HEREDOC.search(line) if "<<" in line and "<<<" not in line else None
+        if match is None:
+            yield offset, line, None
+            continue
+        strip_tabs, quoted, delimiter = match[1] == "-", bool(match[2]), match[3]
+        body: list[tuple[int, str]] = []
+        # A here-document's lines are taken as written (a backslash at an end is kept).
+        position = offset + len(text[offset:].split("\n", 1)[0]) + 1
+        for raw in text[position:].split("\n"):
+            candidate = raw.rstrip("\r")
+            if (candidate.lstrip("\t") if strip_tabs else candidate) == delimiter:
+                position += len(raw) + 1
+                break
+            body.append((position, candidate.lstrip("\t") if strip_tabs else candidate))
+            position += len(raw) + 1
+        while index < len(lines) and lines[index][0] < position:
+            index += 1
+        yield offset, line, (quoted, body)
+
+
+def _redirect_target(words: list[str]) -> str | None:
+    """The file ``> FILE`` (or ``tee FILE``) writes."""
+    for index, word in enumerate(words[:-1]):
+        if word in (">", ">>", ">|", "tee"):
+            target = words[index + 1]
+            return target if "$" not in target else None
+    return None
+
+
+def _expand_heredoc(heredoc: tuple[bool, list[tuple[int, str]]],
+                    known: dict[str, Text]) -> Written:
+    """The text a here-document writes: with ``$NAME`` put in unless its delimiter is
+    quoted; a name not known, or not known whole, is written ``${NAME}``."""
+    quoted, body = heredoc
+    lines = []
+    for _, line in body:
+        if not quoted:
+            line = _HEREDOC_EXPANSION.sub(lambda m: _known_text(m, known), line)
+        lines.append(line)
+    return Written("\n".join(lines), tuple(offset for offset, _ in body))
+
+
+_HEREDOC_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _known_text(match: re.Match, known: dict[str, Text]) -> str:
+    name = match[1] or match[2]
+    value = known.get(name)
+    return str(value) if isinstance(value, str) and not isinstance(value, Partial) \
+        else "${" + name + "}"
+
+
+def makefile_commands(text: str, origin: str = "") -> list[CliCommand]:
+    """The commands of a Makefile's recipes, with its variables (``=``, ``:=``, ``::=``)
+    put in; a recipe line is its own shell."""
+    variables: dict[str, str] = {}
+    given: dict[str, set[str]] = {}
+    found = []
+    for offset, line in logical_lines(text):
+        if line.startswith("\t"):
+            shell = _make_expand(line.lstrip("\t").lstrip("@-+ "), variables)
+            found += [CliCommand(c.verb, c.role_name, c.policy, offset)
+                      for c in script_commands(shell, origin=origin)]
+            continue
+        assignment = _MAKE_ASSIGNMENT.match(line.strip())
+        if assignment is None:
+            continue
+        name, operator, value = assignment.groups()
+        value = value.split("#", 1)[0].strip()
+        given.setdefault(name, set()).add(value if operator in ("=", ":=", "::=") else "\0")
+        if operator in ("=", ":=", "::=") and "$" not in value and len(given[name]) == 1:
+            variables[name] = value
+        else:
+            variables.pop(name, None)
+    return found
+
+
+def parse_scripts(files: list[SourceFile]) -> Inventory:
+    """The commands of shell scripts and Makefiles, as uses of policy files."""
+    inventory = Inventory()
+    for file in files:
+        if not any(marker in file.text for marker in MARKERS):
+            continue
+        name = file.path.rpartition("/")[2]
+        makefile = name in ("Makefile", "makefile", "GNUmakefile") or name.endswith(".mk")
+        commands = makefile_commands(file.text, file.path) if makefile \
+            else script_commands(file.text, origin=file.path)
+        folder = file.path.rpartition("/")[0]
+        for command in commands:
+            record(command, folder, file.path,
+                   lambda offset: Span(file.path, *file.position(offset)), inventory)
+    return inventory
+
+
+def record(command: CliCommand, folder: str, path: str, place: Callable[[int], Span],
+           inventory: Inventory) -> None:
+    """A command into the inventory: a role whose trust the script writes itself, a use of
+    a policy file of the tree, or a managed policy attached to a role named by its name.
+    ``place`` gives where an offset of the text read is in the file ``path``."""
+    span = place(command.offset)
+    if command.written is not None:
+        from oidclint.parsers.policy_file import written_role
+
+        # Addressed by the file the script writes, or by the script for a policy given
+        # inline in the command.
+        target = posixpath.normpath(posixpath.join(folder, str(command.policy))) \
+            if command.policy else path
+        origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
+        role = written_role(command.written.text, command.written.lines, place, target,
+                            command.role_name, path, origin)
+        if role is not None:
+            inventory.roles.append(role)
+        return
+    if command.verb == "attach-role-policy":
+        inventory.policies.append(PermissionPolicy(
+            address=f"aws iam attach-role-policy ({span.path}:{span.line})",
+            roles=[command.role_name],
+            managed_arn=command.policy, span=span, scope=folder))
+        return
+    inventory.policy_uses.append(PolicyFileUse(
+        role_name=command.role_name, policy=command.policy, folder=folder, span=span,
+        command=command.verb))
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """(offset, line) with backslash-newline continuations joined."""
+    lines: list[tuple[int, str]] = []
+    start, pending = 0, ""
+    offset = 0
+    for raw in text.split("\n"):
+        if not pending:
+            start = offset
+        offset += len(raw) + 1
+        body = raw.rstrip("\r")
+        trailing = len(body) - len(body.rstrip("\\"))
+        if trailing % 2 == 1:
+            pending += body[:-1] + " "
+            continue
+        lines.append((start, pending + body))
+        pending = ""
+    if pending:
+        lines.append((start, pending))
+    return lines
+
+
+def _words(line: str) -> list[str] | None:
+    """The words and operators of a shell line; ``None`` when it cannot be split (an open
+    quote: a here-document's body or a multi-line string)."""
+    lexer = shlex.shlex(_without_comment(line), posix=True, punctuation_chars=";&|()<>")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return None
+
+
+def _without_comment(line: str) -> str:
+    """The line up to an unquoted ``#`` that starts a word."""
+    quote = None
+    escaped = False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] in " \t;&|()"):
+            return line[:index]
+    return line
+
+
+def _substitutions(line: str, names: dict[str, Text], origin: str) -> str:
+    """Each ``$(...)`` and backquoted command as a variable with no known value, so that
+    it stays one word."""
+    out: list[str] = []
+    index = 0
+    while index < len(line):
+        if line.startswith("$(", index) or line[index] == "`":
+            end = _substitution_end(line, index)
+            written = line[index:end]
+            name = f"__command_{len(names)}"
+            names[name] = Unknown(f"{written} in {origin}" if origin else written)
+            out.append("${" + name + "}")
+            index = end
+        else:
+            out.append(line[index])
+            index += 1
+    return "".join(out)
+
+
+def _substitution_end(line: str, start: int) -> int:
+    if line[start] == "`":
+        end = line.find("`", start + 1)
+        return len(line) if end < 0 else end + 1
+    depth = 0
+    for index in range(start + 1, len(line)):
+        if line[index] == "(":
+            depth += 1
+        elif line[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(line)
+
+
+def _statements(words: list[str]) -> list[list[str]]:
+    """Words split at the shell's operators, without the reserved words that open a
+    compound command (``if``, ``then`` ...)."""
+    statements: list[list[str]] = [[]]
+    for word in words:
+        if word in _OPERATORS or (word and set(word) <= set(";&|()<>")):
+            statements.append([])
+        elif statements[-1] or word not in _RESERVED:
+            statements[-1].append(word)
+    return [s for s in statements if s]
+
+
+def _command(words: list[str], known: dict[str, Text], offset: int,
+             origin: str) -> CliCommand | None:
+    try:
+        start = next(i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == "aws")
+    except StopIteration:
+        return None
+    rest = words[start + 1:]
+    try:
+        service = next(i for i, w in enumerate(rest[:8]) if w == "iam")
+    except StopIteration:
+        return None
+    if service + 1 >= len(rest) or rest[service + 1] not in _COMMANDS:
+        return None
+    verb = rest[service + 1]
+    options = _options(rest[service + 2:])
+    name, policy = options.get("--role-name"), options.get(_COMMANDS[verb])
+    attach = verb == "attach-role-policy"
+    inline = not attach and policy is not None and policy.lstrip().startswith("{")
+    if name is None or policy is None or not (attach or inline or policy.startswith("file://")):
+        return None  # fileb://, or a value not known: no policy to read
+    locals_ = {**known, **_prefix_assignments(words[:start], known)}
+    role_name = _expand(name, locals_, origin)
+    if inline:
+        # The policy as JSON text in the command; the shell has put its variables in.
+        text = _HEREDOC_EXPANSION.sub(lambda m: _known_text(m, locals_), policy)
+        return CliCommand(verb, role_name, "", offset,
+                          Written(text, tuple(offset for _ in text.split("\n"))))
+    written = policy if attach else policy[len("file://"):]
+    return CliCommand(verb, role_name, _expand(written, locals_, origin), offset)
+
+
+def _options(words: list[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("--") and "=" in word:
+            key, _, value = word.partition("=")
+            options[key] = value
+        elif word.startswith("--") and index + 1 < len(words):
+            options[word] = words[index + 1]
+            index += 1
+        index += 1
+    return options
+
+
+def _prefix_assignments(words: list[str], known: dict[str, Text]) -> dict[str, Text]:
+    """``NAME=value aws ...``: names set for this command only."""
+    found: dict[str, Text] = {}
+    for word in words:
+        match = _ASSIGNMENT.match(word)
+        if match:
+            found[match[1]] = _expand(match[2], {**known, **found}, "")
+    return found
+
+
+def _assign(words: list[str], known_now: dict[str, Text], known: dict[str, Text],
+            given: dict[str, set[str]], origin: str) -> None:
+    """Record ``NAME=value`` statements (``export``, ``readonly`` ... too). A name given
+    different values, or a value with an expansion not known, is not known."""
+    if words[0] in _DECLARATIONS:
+        words = [w for w in words[1:] if not w.startswith("-")]
+    elif not _ASSIGNMENT.match(words[0]):
+        return
+    for word in words:
+        match = _ASSIGNMENT.match(word)
+        if match is None:
+            if word in known:  # `export NAME` keeps its value
+                continue
+            return  # a command after the assignments: they are its own, not the script's
+        name, value = match[1], _expand(match[2], known_now, origin)
+        given.setdefault(name, set()).add(str(value))
+        if isinstance(value, str) and len(given[name]) == 1:
+            known[name] = value
+        elif len(given[name]) > 1:
+            where = f" in {origin}" if origin else ""
+            known[name] = Unknown(f"${name}{where} (given several values)")
+        else:
+            known[name] = value
+
+
+def _expand(word: str, known: dict[str, Text], origin: str) -> Text:
+    """A word with its ``$NAME`` and ``${NAME}`` put in; other expansions unknown."""
+    pieces: list[Text] = []
+    end = 0
+    for match in _EXPANSION.finditer(word):
+        pieces.append(word[end:match.start()])
+        name = match[1] or match[2]
+        value = known.get(name) if name else None
+        pieces.append(value if value is not None else
+                      Unknown(match[0] if not origin else f"{match[0]} in {origin}"))
+        end = match.end() if name else len(word)
+        if not name:
+            break  # `${X:-d}`, `$(...)`: what follows is not known either
+    pieces.append(word[end:])
+    return concat(p for p in pieces if not (isinstance(p, str) and p == ""))
+
+
+def _make_expand(line: str, variables: dict[str, str]) -> str:
+    """A recipe line with the Makefile's known variables put in; the others become a shell
+    expansion no value is known for, and ``$$`` the shell's ``$``."""
+    def put(match: re.Match) -> str:
+        value = variables.get(match[1])
+        return value if value is not None else "${%s}" % match[1].replace(".", "_")
+    return _MAKE_REFERENCE.sub(put, line.replace("$$", "\0")).replace("\0", "$")
+

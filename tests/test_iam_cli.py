@@ -1,0 +1,190 @@
+"""`aws iam create-role --assume-role-policy-document file://...` read from shell scripts,
+Makefiles and workflow run steps, never run."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from oidclint.discovery import kind_of
+from oidclint.parsers.github_actions import parse_workflows
+from oidclint.parsers.iam_cli import logical_lines, makefile_commands, parse_scripts, script_commands
+from oidclint.source import Partial, SourceFile, Unknown
+
+
+def found(text: str) -> list[tuple[str, str, str]]:
+    return [(c.verb, str(c.role_name), str(c.policy))
+            for c in script_commands(textwrap.dedent(text), origin="setup.sh")]
+
+
+def test_a_literal_command():
+    assert found("aws iam create-role --role-name deploy "
+                 "--assume-role-policy-document file://trust-policy.json\n") == [
+        ("create-role", "deploy", "trust-policy.json")]
+
+
+def test_continuations_quotes_equals_and_global_options():
+    assert found('''\
+        aws --profile prod --region eu-west-1 iam create-role \\
+            --role-name="deploy" \\
+            --assume-role-policy-document 'file://./policies/trust policy.json' # why
+        ''') == [("create-role", "deploy", "./policies/trust policy.json")]
+
+
+def test_update_assume_role_policy_takes_its_policy_document():
+    assert found("aws iam update-assume-role-policy --role-name deploy "
+                 "--policy-document file://trust.json | tee log\n") == [
+        ("update-assume-role-policy", "deploy", "trust.json")]
+
+
+def test_variables_assigned_once_earlier_are_read():
+    assert found('''\
+        #!/bin/bash
+        set -euo pipefail
+        ROLE_NAME=github-deploy  # the role a workflow assumes
+        export POLICY="trust.json"
+        readonly SUFFIX=prod
+        echo a#b; aws iam create-role --role-name "${ROLE_NAME}-$SUFFIX" \\
+          --assume-role-policy-document file://$POLICY
+        ''') == [("create-role", "github-deploy-prod", "trust.json")]
+
+
+def test_a_name_for_this_command_only():
+    assert found("ROLE=deploy aws iam create-role --role-name $ROLE "
+                 "--assume-role-policy-document file://t.json\n") == [
+        ("create-role", "deploy", "t.json")]
+
+
+@pytest.mark.parametrize("script, origin", [
+    ("aws iam create-role --role-name $ROLE --assume-role-policy-document file://t.json\n",
+     "$ROLE in setup.sh"),
+    ('ROLE="${ROLE:-deploy}"\naws iam create-role --role-name "$ROLE" '
+     "--assume-role-policy-document file://t.json\n", "${ROLE:-deploy} in setup.sh"),
+    ("ROLE=a\nif x; then ROLE=b; fi\naws iam create-role --role-name $ROLE "
+     "--assume-role-policy-document file://t.json\n", "$ROLE in setup.sh (given several values)"),
+    ("aws iam create-role --role-name $(cat name) --assume-role-policy-document file://t.json\n",
+     "$(cat name) in setup.sh"),
+])
+def test_names_not_given_one_literal_value_stay_unknown(script, origin):
+    (command,) = script_commands(script, origin="setup.sh")
+    name = command.role_name
+    assert isinstance(name, (Unknown, Partial))
+    unknown = name if isinstance(name, Unknown) else name.unknowns[0]
+    assert unknown.origin == origin
+    assert command.policy == "t.json"
+
+
+@pytest.mark.parametrize("script", [
+    "aws iam create-role --role-name x --assume-role-policy-document fileb://t.json\n",
+    "aws iam create-role --role-name x\n",
+    "echo aws iam create-role --assume-role-policy-document\n",
+    "aws s3 cp --role-name x --assume-role-policy-document file://t.json\n",
+    "cat <<EOF\naws iam create-role --role-name 'x --assume-role-policy-document file://t.json\nEOF\n",
+])
+def test_what_is_not_a_policy_file_use(script):
+    assert script_commands(script) == []
+
+
+def test_logical_lines_keep_where_each_starts():
+    text = "a \\\n  b\nc\n"
+    assert logical_lines(text) == [(0, "a    b"), (8, "c"), (10, "")]
+
+
+def test_makefile_variables_and_recipes():
+    text = textwrap.dedent('''\
+        ROLE := gh-deploy
+        POLICY = policies/trust.json  # comment
+        REGION ?= eu-west-1
+        OTHER ?= other-role
+        create:
+        \t@aws iam create-role --role-name $(ROLE) --assume-role-policy-document file://$(POLICY)
+        \t-aws iam create-role --role-name $(OTHER) --assume-role-policy-document file://t.json
+        \tNAME=x; aws iam create-role --role-name $$NAME --assume-role-policy-document file://t.json
+        ''')
+    commands = makefile_commands(text, "Makefile")
+    assert [(str(c.role_name), str(c.policy)) for c in commands] == [
+        ("gh-deploy", "policies/trust.json"),
+        ("${${OTHER} in Makefile}", "t.json"),  # ?= : the environment may set it
+        ("x", "t.json")]
+    assert [text.count("\n", 0, c.offset) + 1 for c in commands] == [6, 7, 8]
+
+
+def test_parse_scripts_places_each_use_where_its_command_is(tmp_path):
+    text = "#!/bin/sh\n\naws iam create-role --role-name r \\\n  --assume-role-policy-document file://t.json\n"
+    inventory = parse_scripts([SourceFile("infra/setup.sh", tmp_path / "setup.sh", text, "script")])
+    (use,) = inventory.policy_uses
+    assert (use.folder, use.span.path, use.span.line, use.span.column) == ("infra", "infra/setup.sh", 3, 1)
+
+
+@pytest.mark.parametrize("name, kind", [("setup.sh", "script"), ("bootstrap.bash", "script"),
+                                        ("Makefile", "script"), ("GNUmakefile", "script"),
+                                        ("rules.mk", "script"), ("README.md", None),
+                                        ("setup.py", None)])
+def test_discovery_reads_scripts_and_makefiles(name, kind):
+    assert kind_of(name) == kind
+
+
+# -- workflow run steps ------------------------------------------------------------------------
+
+WORKFLOW = '''\
+on: workflow_dispatch
+env:
+  ROLE: api-deploy
+jobs:
+  bootstrap:
+    runs-on: ubuntu-latest
+    defaults:
+      run:
+        working-directory: infra
+    steps:
+      - env:
+          POLICY: trust.json
+        run: |
+          echo "creating ${{ env.ROLE }}"
+          aws iam create-role --role-name "${{ env.ROLE }}" \\
+            --assume-role-policy-document "file://$POLICY"
+      - run: aws iam create-role --role-name ${{ secrets.ROLE }} --assume-role-policy-document file://x.json
+        working-directory: other
+'''
+
+
+def test_workflow_run_steps_with_env_expressions_and_working_directories():
+    file = SourceFile("svc/.github/workflows/bootstrap.yml", Path("bootstrap.yml"), WORKFLOW)
+    uses = parse_workflows([file]).policy_uses
+    assert [(str(u.role_name), str(u.policy), u.folder, u.span.line, u.span.column)
+            for u in uses] == [
+        ("api-deploy", "trust.json", "svc/infra", 15, 11),
+        ("${secrets.ROLE}", "x.json", "svc/other", 17, 14)]
+
+
+def test_an_attached_managed_policy_is_a_permission_of_the_role_it_names(tmp_path):
+    text = ("ROLE=deploy\naws iam attach-role-policy --role-name $ROLE "
+            "--policy-arn arn:aws:iam::aws:policy/AdministratorAccess\n")
+    inventory = parse_scripts([SourceFile("infra/setup.sh", tmp_path / "setup.sh",
+                                          "# create-role --assume-role-policy-document\n" + text,
+                                          "script")])
+    (policy,) = inventory.policies
+    assert (policy.roles, policy.managed_arn, policy.span.line) == (
+        ["deploy"], "arn:aws:iam::aws:policy/AdministratorAccess", 3)
+    assert inventory.policy_uses == []
+
+
+_SHELL = st.lists(st.sampled_from([
+    "aws", "iam", "create-role", "update-assume-role-policy", "attach-role-policy",
+    "--role-name", "--role-name=", "--assume-role-policy-document", "--policy-document",
+    "--policy-arn", "file://", "t.json", "$X", "${X", "}", "$(", ")", "`", "'", '"', "\\",
+    "\n", "\t", " ", ";", "&&", "|", "#", "X=", "export", "$(X)", "$$", ":=", "?=", "=",
+    "if", "then", "<<EOF", "EOF", "\\\n",
+]), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_SHELL)
+def test_any_script_or_makefile_reads_without_raising(text):
+    for command in script_commands(text, origin="s.sh") + makefile_commands(text, "Makefile"):
+        assert command.verb in ("create-role", "update-assume-role-policy", "attach-role-policy")
+        assert 0 <= command.offset <= len(text)
