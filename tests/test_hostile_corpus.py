@@ -351,12 +351,14 @@ def test_links_to_folders_outside_and_links_inside_are_handled(tmp_path, monkeyp
     (outside / "secret.tf").write_text(GOOD_BUT_FLAWED.replace("deploy", "secret"))
     tree = tmp_path / "tree"
     tree.mkdir()
-    os.symlink(outside, tree / "linked-folder")  # folders reached by links are not entered
+    os.symlink(outside, tree / "linked-folder")  # a folder link out of the tree: not entered
     os.symlink("../tree/good.tf", tree / "z-same-file.tf")  # the same file twice: read once
     os.symlink("../../" + outside.name + "/secret.tf", tree / "dotdot.tf")
     report = scan_tree(tree, monkeypatch, {})
-    assert [(d.path, d.message) for d in report.diagnostics] == [
-        ("dotdot.tf", "symbolic link to a file outside the scanned tree; not read")]
+    assert [(d.path, d.message, d.level.name) for d in report.diagnostics] == [
+        ("dotdot.tf", "symbolic link to a file outside the scanned tree; not read", W),
+        ("linked-folder", "symbolic link to a folder outside the scanned tree; not followed",
+         N)]
     assert findings(report) == [("OIDC201", "good.tf")]
     assert report.files_scanned == 1
 

@@ -10,11 +10,17 @@ bring old findings back. An earlier SARIF log works as a baseline too (its
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from oidclint.config import ConfigError
+from oidclint.reading import Refused, read_text
 from oidclint.reporters import FINGERPRINT_KEY
+
+
+MAX_BASELINE_BYTES = 32 * 1024 * 1024
+"""A baseline is read up to this size."""
 
 
 class BaselineError(ConfigError):
@@ -32,12 +38,18 @@ class Baseline:
 def read_baseline(path: Path) -> Baseline:
     """The fingerprints of an oidclint JSON report or SARIF log."""
     try:
-        text = path.read_text(encoding="utf-8")
-        # An empty file (``--baseline /dev/null``) holds nothing: every finding is shown.
-        document = json.loads(text) if text.strip() else {"findings": []}
+        # An empty file or ``/dev/null`` holds nothing: every finding is shown. Anything else
+        # that is not a regular file (``/dev/zero``, a FIFO) is refused, never read.
+        text = "" if _empty_device(path) else read_text(path, limit=MAX_BASELINE_BYTES)
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except Refused as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc}") from None
+    except ValueError as exc:
+        raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
+    try:
+        document = json.loads(text) if text.strip() else {"findings": []}
+    except ValueError as exc:
         raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
     if isinstance(document, dict) and isinstance(document.get("runs"), list):
         found = [result["partialFingerprints"].get(FINGERPRINT_KEY)
@@ -49,3 +61,11 @@ def read_baseline(path: Path) -> Baseline:
     else:
         raise BaselineError(f"{path}: not an oidclint JSON report or SARIF log")
     return Baseline(frozenset(f for f in found if isinstance(f, str)), path)
+
+
+def _empty_device(path: Path) -> bool:
+    """``/dev/null`` (or what it links to): the README's way to see every finding."""
+    try:
+        return os.path.samefile(path, os.devnull)
+    except OSError:
+        return False

@@ -7,6 +7,7 @@ answered from the cache never loads them."""
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -90,7 +91,7 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     # matter, so memory follows what is parsed, not the size of the tree; with an index,
     # files unchanged since the last scan are not read at all.
     sieve = Prefilter(lambda file: read_text(file.absolute, max_bytes or
-                                             discovery.MAX_FILE_BYTES), index) \
+                                             discovery.MAX_FILE_BYTES, scan_root), index) \
         if prefilter else None
     # A tree met for the first time (no index) is read by worker processes too.
     share = sieve is not None and jobs != 1 and (index is None or not index.entries)
@@ -101,8 +102,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
                          delegate=sieve.shared(pool, lambda: _get_ready(cache))
                          if share else None)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
+    given = _variables_files(var_paths, [Path(p) for p in var_files], config, found.root)
     var_paths += [Path(p) for p in var_files]
-    given = discover(var_paths, found.root) if var_paths else None
     for path in var_paths:
         if kind_of(path.name) != "tfvars":
             found.diagnostics.append(Diagnostic(
@@ -113,6 +114,24 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
         index.save(cache)
     return Prepared(config, found, given, chosen, sieve,
                     detect_repository(found.root, config.repository))
+
+
+def _variables_files(configured: list[Path], named: list[Path], config: Config,
+                     root: Path) -> Discovery | None:
+    """The ``var-files`` of the configuration and the ``--var-file`` files. The command line
+    may name a file anywhere; a configuration file inside the scanned tree (which a pull
+    request may change) only files inside it."""
+    if not configured and not named:
+        return None
+    from oidclint.reading import inside
+
+    confined = config.path is not None and inside(os.path.abspath(config.path), root)
+    given = discover(configured, root, confined=confined) if configured else Discovery(root)
+    if named:
+        more = discover(named, root, confined=False)
+        given.files = sorted(given.files + more.files, key=lambda f: f.path)
+        given.diagnostics += more.diagnostics
+    return given
 
 
 def _get_ready(cache: Cache | None) -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Callable, Collection
 from oidclint.cache import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.sources import local_folder, module_sources
+from oidclint.reading import read_text
 from oidclint.source import SourceFile
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Prefilter:
         """Content hash of every file seen."""
         self.dropped: set[str] = set()
         """Files whose text was let go after their facts were taken."""
-        self.read = read or (lambda file: file.absolute.read_text(encoding="utf-8"))
+        self.read = read or (lambda file: read_text(file.absolute))
         """Reads a file's text again; raises ``OSError`` or ``ValueError``."""
         self.problems: list[tuple[str, str]] = []
         """Files that could not be read again: (path, reason)."""

@@ -26,7 +26,11 @@ from oidclint.hcl.instances import Scoped
 from oidclint.hcl.sources import local_folder
 from oidclint.hcl.module import Module
 from oidclint.hcl.syntax import Block, parse_file
+from oidclint.reading import Refused, read_text
 from oidclint.source import Span
+
+MAX_MANIFEST_BYTES = 10_000_000
+"""``modules.json`` is read up to this size."""
 
 Loader = Callable[[str, "Span | None"], "list[Block] | None"]
 """Blocks of the configuration files of a folder (root-relative): the scanned files of it, or
@@ -45,6 +49,8 @@ class Configuration:
     (``"*"``: the ``--var-file`` values, for folders without files of their own)."""
     notes: list[tuple[Span, str]] = field(default_factory=list)
     """What could not be followed (a built-in model chosen without a version ...)."""
+    problems: list[tuple[Span, str]] = field(default_factory=list)
+    """What could not be read (a manifest of installed modules refused), as warnings."""
     _installed: dict[str, dict[str, str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     """Folders whose blocks were asked for (reset by whoever wants to know per root)."""
@@ -98,7 +104,7 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {source} is outside the scanned "
                                           "tree; not read (scan a folder that holds both)"))
             return None
-        from oidclint.hcl.registry import find_model
+        from oidclint.hcl.registry import MODELS, find_model
 
         version = caller.argument(call, "version")
         model = find_model(str(source), str(version) if isinstance(version, str) else None)
@@ -108,7 +114,8 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {model.note}"))
         blocks = []
         for path in sorted(model.folder.glob("*.tf")):
-            blocks.extend(parse_file(path.read_text(encoding="utf-8"), call.path, at=call.span))
+            text = read_text(path, root=MODELS)  # oidclint's own files
+            blocks.extend(parse_file(text, call.path, at=call.span))
         return caller.folder, blocks
 
     def _blocks(self, folder: str) -> list[Block] | None:
@@ -133,11 +140,17 @@ class Configuration:
         manifest = self.root / root_folder / ".terraform" / "modules" / "modules.json"
         note_read(manifest)
         try:
-            if manifest.is_symlink() or not manifest.is_file() \
-                    or manifest.stat().st_size > 10_000_000:
-                return {}
-            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
-        except (OSError, ValueError, AttributeError):
+            entries = json.loads(read_text(manifest, root=self.root.resolve(),
+                                           limit=MAX_MANIFEST_BYTES)).get("Modules", [])
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        except (OSError, ValueError, AttributeError) as exc:
+            shown = posixpath.join(root_folder, ".terraform/modules/modules.json")
+            reason = f"cannot read: {exc.strerror or exc}" if isinstance(exc, OSError) \
+                else str(exc) if isinstance(exc, Refused) else "not a manifest of modules"
+            self.problems.append((Span(shown.removeprefix("./"), 1),
+                                  f"{reason}; the modules terraform init installed are not "
+                                  "read"))
             return {}
         dirs = {}
         for entry in entries if isinstance(entries, list) else []:
