@@ -215,6 +215,29 @@ def concat(pieces: Iterable[Any], span: Span | None = None, ref: str | None = No
     return Partial(tuple(parts), span, ref)
 
 
+def known_length(text: Any) -> int:
+    """The characters of a string, or of the known parts of a ``Partial`` (0 otherwise)."""
+    if isinstance(text, Partial):
+        return sum(len(p) for p in text.parts if isinstance(p, str))
+    return len(text) if isinstance(text, str) else 0
+
+
+class Pieces(list):
+    """String pieces gathered for one ``concat``, refused as soon as they pass the string
+    limit: expanding a reference many times over stops there, not once all is built."""
+
+    def __init__(self, what: str = "joining strings") -> None:
+        super().__init__()
+        self.what = what
+        self.length = 0
+
+    def add(self, piece: Any) -> None:
+        self.length += known_length(piece)
+        if self.length > MAX_STRING_LENGTH:
+            reserve_text(self.length, self.what)  # raises
+        self.append(piece)
+
+
 def span_of(value: Any) -> Span | None:
     """The span a value carries, if any."""
     return getattr(value, "span", None)

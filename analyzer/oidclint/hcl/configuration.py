@@ -145,12 +145,13 @@ class Configuration:
         except (FileNotFoundError, NotADirectoryError):
             return {}
         except (OSError, ValueError, AttributeError) as exc:
-            shown = posixpath.join(root_folder, ".terraform/modules/modules.json")
+            # Reported as discovery reports a file (the modules it lists are not read).
+            shown = posixpath.normpath(posixpath.join(root_folder, ".terraform/modules/"
+                                                                   "modules.json"))
             reason = f"cannot read: {exc.strerror or exc}" if isinstance(exc, OSError) \
-                else str(exc) if isinstance(exc, Refused) else "not a manifest of modules"
-            self.problems.append((Span(shown.removeprefix("./"), 1),
-                                  f"{reason}; the modules terraform init installed are not "
-                                  "read"))
+                else str(exc) if isinstance(exc, Refused) else \
+                "not a manifest of installed modules (not JSON, or no Modules list); not read"
+            self.problems.append((Span(shown, 1), reason))
             return {}
         dirs = {}
         for entry in entries if isinstance(entries, list) else []:

@@ -24,7 +24,9 @@ from oidclint.hcl.values import (
 )
 from oidclint.limits import MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, \
     reserve_elements
-from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
+from oidclint.source import (
+    LDict, LList, Partial, Pieces, Span, Str, Unknown, concat, known_length,
+)
 
 MAX_DEPTH = 160
 """Nested expressions evaluated at once; deeper input is reported instead of crashing."""
@@ -137,19 +139,6 @@ class Tally:
         if self.characters > MAX_VALUE_TEXT:
             raise TooLarge(f"{self.what} holding more than {MAX_VALUE_TEXT:,} characters")
 
-    def add_text(self, piece: Any) -> None:
-        """A piece of a string being built (a template)."""
-        self.characters += known_length(piece) if isinstance(piece, (str, Partial)) else 0
-        if self.characters > MAX_STRING_LENGTH:
-            raise TooLarge(f"{self.what} would build a string longer than the "
-                           f"{MAX_STRING_LENGTH:,}-character limit")
-
-
-def known_length(text: str | Partial) -> int:
-    """The characters of a string, or of the known parts of a ``Partial``."""
-    if isinstance(text, Partial):
-        return sum(len(p) for p in text.parts if isinstance(p, str))
-    return len(text)
 
 
 class Evaluator:
@@ -544,11 +533,11 @@ class Evaluator:
         if len(pieces) == 1 and pieces[0].kind == "interp" and not pieces[0].strip_before:
             return self.evaluate(pieces[0].expr)
         nodes = _structure(pieces)
-        out = _Rendered(self.env)
+        out = Pieces("a template")
         self._render(nodes, out, span, {} if refs is None else refs)
         return concat(out, span)
 
-    def _render(self, nodes: list, out: "_Rendered", span: Span, refs: dict[str, str]) -> None:
+    def _render(self, nodes: list, out: Pieces, span: Span, refs: dict[str, str]) -> None:
         for node in nodes:
             if isinstance(node, Piece):
                 if node.kind == "text":
@@ -567,13 +556,13 @@ class Evaluator:
             else:
                 self._render_for(piece, branches[0], out, span, refs)
 
-    def _render_if(self, piece: Piece, branches: list, out: "_Rendered", span: Span,
+    def _render_if(self, piece: Piece, branches: list, out: Pieces, span: Span,
                    refs: dict[str, str]) -> None:
         test = self.evaluate(piece.expr)
         if is_unknown(test):
             rendered = []
             for branch in branches:
-                pieces = _Rendered(self.env)
+                pieces = Pieces("a template")
                 self._render(branch, pieces, span, refs)
                 rendered.append(concat(pieces, span))
             if same_value(rendered[0], rendered[1]):
@@ -583,7 +572,7 @@ class Evaluator:
             return
         self._render(branches[0] if to_bool(test) else branches[1], out, span, refs)
 
-    def _render_for(self, piece: Piece, body: list, out: "_Rendered", span: Span,
+    def _render_for(self, piece: Piece, body: list, out: Pieces, span: Span,
                     refs: dict[str, str]) -> None:
         scopes = self.iterate(self.evaluate(piece.expr), list(piece.names), piece.span)
         if isinstance(scopes, Unknown):
@@ -650,19 +639,6 @@ class Evaluator:
         if len(args) != 1:
             raise EvalError("jsondecode() takes 1 argument")
         return self.env.decode_json(args[0], span)
-
-
-class _Rendered(list):
-    """The pieces of a template being rendered, refused once they pass the string limit (a
-    ``for`` directive repeating a long value stops there, not once all of it is built)."""
-
-    def __init__(self, env: Environment) -> None:
-        super().__init__()
-        self.tally = Tally(env, "a template")
-
-    def add(self, piece: Any) -> None:
-        self.tally.add_text(piece)
-        self.append(piece)
 
 
 def render_template(env: Environment, content: Any, variables: Any, span: Span,

@@ -22,7 +22,7 @@ from oidclint.hcl.values import (
 from oidclint.limits import (
     MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, reserve_elements, reserve_text,
 )
-from oidclint.source import LDict, Partial, Str, Unknown, concat
+from oidclint.source import LDict, Partial, Pieces, Str, Unknown, concat
 
 STRING_FUNCTIONS: dict[str, Function] = {}
 _function = registry(STRING_FUNCTIONS)
@@ -302,7 +302,8 @@ def _join(call: Call) -> Any:
     separator = text_arg(call.args[0], call)
     if is_unknown(separator):
         return unknown_result(call)
-    pieces: list[Any] = []
+    separator = str(separator)  # once: every piece between two items is this one string
+    pieces = Pieces("join()")
     for items in call.args[1:]:
         if isinstance(items, Unknown):
             return unknown_result(call)
@@ -310,8 +311,8 @@ def _join(call: Call) -> Any:
             if isinstance(item, UnknownElements):
                 return unknown_result(call, [item])
             if pieces:
-                pieces.append(str(separator))
-            pieces.append(text_arg(item, call))
+                pieces.add(separator)
+            pieces.add(text_arg(item, call))
     return concat(pieces, call.span, what="join()")
 
 

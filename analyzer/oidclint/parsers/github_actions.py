@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.limits import TooLarge
 from oidclint.parsers.located import LoadError, load_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, render, span_of
+from oidclint.source import (
+    Partial, Pieces, SourceFile, Span, Str, Text, Unknown, concat, render, span_of,
+)
 
 KIND = "github-actions"
 ISSUER = "token.actions.githubusercontent.com"
@@ -158,10 +161,16 @@ class WorkflowSet:
                            span_of(job) or span_of(job_id))
                 continue
             key_span = span_of(job_id) or span_of(job) or Span(workflow.path, 1)
-            if job.get("uses") is not None:
-                self._call(workflow, str(job_id), job, key_span, caller)
-            else:
-                self._steps(workflow, str(job_id), job, key_span, caller)
+            try:
+                if job.get("uses") is not None:
+                    self._call(workflow, str(job_id), job, key_span, caller)
+                else:
+                    self._steps(workflow, str(job_id), job, key_span, caller)
+            except TooLarge as exc:  # an expression repeating a long value: this job only
+                diagnostic = Diagnostic(workflow.path, f"job {job_id}: {exc}; not read",
+                                        span=key_span)
+                if diagnostic not in self.inventory.diagnostics:
+                    self.inventory.diagnostics.append(diagnostic)
 
     def _steps(self, workflow: Workflow, job_id: str, job: dict, key_span: Span,
                caller: Caller | None) -> None:
@@ -375,24 +384,24 @@ class Scope:
             return value
         if len(matches) == 1 and matches[0].span() == (0, len(value)):
             return self._expression(matches[0][1], span)
-        pieces: list[Any] = []
+        pieces = Pieces("an expression")
         end = 0
         for match in matches:
-            pieces.append(value[end:match.start()])
+            pieces.add(value[end:match.start()])
             piece = self._expression(match[1], span)
             if isinstance(piece, (str, Partial, Unknown)):
-                pieces.append(piece)
+                pieces.add(piece)
             elif piece is None:
-                pieces.append("")
+                pieces.add("")
             elif isinstance(piece, bool):
-                pieces.append("true" if piece else "false")
+                pieces.add("true" if piece else "false")
             elif isinstance(piece, (int, float)):
-                pieces.append(str(piece))
+                pieces.add(str(piece))
             else:
-                pieces.append(Unknown(_origin(match[1]), span))
+                pieces.add(Unknown(_origin(match[1]), span))
             end = match.end()
-        pieces.append(value[end:])
-        return concat(pieces, span)
+        pieces.add(value[end:])
+        return concat(pieces, span, what="an expression")
 
     def _expression(self, text: str, span: Span | None) -> Any:
         origin = _origin(text)

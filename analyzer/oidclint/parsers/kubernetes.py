@@ -45,17 +45,32 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
     (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/namespace/).
     """
     json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
+    unbuilt: list[LoadError] = []  # documents that could not be built; the others are read
     try:
-        documents = load_documents(file.text, file.path, json_mode=json_mode)
+        documents = load_documents(file.text, file.path, json_mode=json_mode, errors=unbuilt,
+                                   wanted=_may_hold_workloads)
     except LoadError as exc:
         return _syntax_error(file, str(exc))
     reader = _ManifestReader(file, kustomize_namespace)
     for document in documents:
         for obj in _objects(document, 0):
             reader.read(obj)
+    problems = [_syntax_error(file, str(exc)) for exc in unbuilt]
     if not reader.relevant:
-        return None
+        return _merged([p for p in problems if p is not None])
+    for problem in problems:
+        if problem is not None:
+            reader.inventory.diagnostics.extend(problem.diagnostics)
     return reader.inventory
+
+
+def _merged(inventories: list[Inventory]) -> Inventory | None:
+    if not inventories:
+        return None
+    merged = inventories[0]
+    for other in inventories[1:]:
+        merged.diagnostics.extend(other.diagnostics)
+    return merged
 
 
 def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
@@ -124,6 +139,17 @@ def _helm_text(value: Str) -> Text:
         position = match.end()
     pieces.append(value[position:])
     return concat([p for p in pieces if p != ""], value.span)
+
+
+def _may_hold_workloads(node: Any) -> bool:
+    """A parsed document that may hold what the reader reads: any but a mapping whose
+    ``kind`` is written as another kind than a ServiceAccount, an eksctl ClusterConfig or a
+    list of objects."""
+    for key, value in getattr(node, "value", ()) if node.id == "mapping" else ():
+        if getattr(key, "value", None) == "kind" and key.id == "scalar":
+            return value.id != "scalar" or value.value in ("ServiceAccount", "ClusterConfig") \
+                or str(value.value).endswith("List")
+    return True
 
 
 def _objects(document: Any, depth: int) -> Iterator[dict]:

@@ -4,7 +4,8 @@ CloudFormation short-form tags (``!Ref``, ``!Sub`` ...) are read with cfn-flip's
 they arrive in their long form (``{"Fn::Sub": ...}``). JSON is read by the same loader: JSON
 is YAML once tabs, which JSON only allows as white space, are made spaces. Aliases are shared,
 not copied, and the total size they expand to is bounded, so an alias bomb is an error and
-not an exhausted machine.
+not an exhausted machine. Only what aliases and merge keys add counts: a large document
+written out in full is bounded by the file size limit, not taken for a bomb.
 
 Merge keys (``<<: *defaults``, ``<<: [*a, *b]``, https://yaml.org/type/merge.html) are applied
 here for every caller, since cfn-flip's mapping constructor does not: keys written in the
@@ -17,7 +18,7 @@ merged entries count against the same budget as aliases.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from cfn_tools.yaml_loader import CfnYamlLoader
@@ -25,7 +26,8 @@ from cfn_tools.yaml_loader import CfnYamlLoader
 from oidclint.source import LDict, LList, Span, Str
 
 MAX_EXPANDED_NODES = 500_000
-"""How many nodes a document may expand to, aliases and merged entries counted at every use."""
+"""How many nodes the aliases and merge keys of a file may add, counted at every use (the
+nodes written in the file do not count)."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -44,9 +46,20 @@ class _LocatedLoader(CfnYamlLoader):
         self._json_scalars = json_scalars
         self._located: dict[yaml.Node, Any] = {}
         self._sizes: dict[yaml.Node, int] = {}
+        self._sizing: set[yaml.Node] = set()
         self._flattened: set[yaml.Node] = set()
         self._flattening: set[yaml.Node] = set()
         self._expanded = 0
+
+    def restart(self) -> None:
+        """Ready for the next document after one that could not be built (the state
+        PyYAML's constructor leaves behind when it raises)."""
+        self.constructed_objects = {}
+        self.recursive_objects = {}
+        self.state_generators = []
+        self.deep_construct = False
+        self._flattening.clear()
+        self._sizing.clear()
 
     def _spend(self, count: int) -> None:
         self._expanded += count
@@ -77,11 +90,15 @@ class _LocatedLoader(CfnYamlLoader):
                         f"expected a mapping or a list of mappings, found {source.id}",
                         source.start_mark)
                 self._flatten(source)
+                # Every entry merged is paid for, kept or not (a mapping merged a million
+                # times is work even when deduplicated); a kept one is the key and value
+                # written elsewhere, once more, with all they hold.
                 self._spend(len(source.value))
                 for entry in source.value:
                     if _identity(entry[0]) not in seen:
                         seen.add(_identity(entry[0]))
                         kept.append(entry)
+                        self._spend(self._size(entry[0]) + self._size(entry[1]) - 1)
         node.value = kept + own
         self._flattening.discard(node)
         self._flattened.add(node)
@@ -89,11 +106,16 @@ class _LocatedLoader(CfnYamlLoader):
     def _size(self, node: yaml.Node) -> int:
         size = self._sizes.get(node)
         if size is None:
+            if node in self._sizing:  # holds itself: no size, and nothing can be built
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found unconstructable recursive node", node.start_mark)
+            self._sizing.add(node)
             size = 1
             if isinstance(node, yaml.SequenceNode):
                 size += sum(self._size(child) for child in node.value)
             elif isinstance(node, yaml.MappingNode):
                 size += sum(self._size(k) + self._size(v) for k, v in node.value)
+            self._sizing.discard(node)
             self._sizes[node] = size
         return size
 
@@ -102,10 +124,9 @@ class _LocatedLoader(CfnYamlLoader):
         return Span(self._path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self._located:
+        if node in self._located:  # an alias: the node again, with all it holds
             self._spend(self._size(node))
             return self._located[node]
-        self._spend(1)
         if isinstance(node, yaml.MappingNode):
             self._flatten(node)
         data = super().construct_object(node, deep=True)
@@ -183,8 +204,14 @@ def _json_scalar(text: str, span: Span) -> Any:
         return Str(text, span)
 
 
-def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any]:
-    """Every document of a YAML (or JSON) text, located. Raises ``LoadError``."""
+def load_documents(text: str, path: str, *, json_mode: bool = False,
+                   errors: list[LoadError] | None = None,
+                   wanted: Callable[[yaml.Node], bool] | None = None) -> list[Any]:
+    """Every document of a YAML (or JSON) text, located. Raises ``LoadError``; with an
+    ``errors`` list, a document that parses but cannot be built (an alias bomb, a duplicate
+    key) is left out and its error added there, and the documents after it are still read.
+    A document whose parsed node ``wanted`` refuses is not built at all (building is most of
+    the work: a ConfigMap of 260,000 keys next to the one ServiceAccount a reader wants)."""
     if json_mode:
         text = text.replace("\t", " ")
     # A control character is refused before any parsing, as PyYAML's reader does (libyaml
@@ -199,22 +226,34 @@ def load_documents(text: str, path: str, *, json_mode: bool = False) -> list[Any
         documents = []
         while loader.check_node():
             node = loader.get_node()
-            documents.append(loader.construct_document(node))
+            if wanted is not None and not wanted(node):
+                continue
+            try:
+                documents.append(loader.construct_document(node))
+            except Exception as exc:  # noqa: BLE001 - what cannot be built is a LoadError
+                if errors is None:
+                    raise
+                errors.append(_load_error(exc))
+                loader.restart()
         return documents
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise LoadError(f"{where}{exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise LoadError(str(exc)) from None
-    except RecursionError:
-        raise LoadError("nested too deeply to read") from None
-    except LoadError:
-        raise
-    except Exception as exc:  # unhashable keys, tag values of the wrong shape
-        raise LoadError(f"cannot read the document: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - what cannot be read is a LoadError
+        raise _load_error(exc) from None
     finally:
         loader.dispose()
+
+
+def _load_error(exc: Exception) -> LoadError:
+    if isinstance(exc, LoadError):
+        return exc
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        return LoadError(f"{where}{exc.problem or exc.context}")
+    if isinstance(exc, yaml.YAMLError):
+        return LoadError(str(exc))
+    if isinstance(exc, RecursionError):
+        return LoadError("nested too deeply to read")
+    return LoadError(f"cannot read the document: {exc}")  # unhashable keys, odd tag values
 
 
 def load_json(text: str, path: str, line_offset: int = 0) -> Any:

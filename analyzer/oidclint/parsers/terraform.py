@@ -300,9 +300,10 @@ def _loader(root: Path | None):
         except OSError:
             return None
         found = discover(paths, root) if paths else None
+        if found is not None:
+            diagnostics.extend(found.diagnostics)
         if found is None or not found.files:
             return None
-        diagnostics.extend(found.diagnostics)
         blocks: list[Block] = []
         for file in found.files:
             note_read(file.absolute)
