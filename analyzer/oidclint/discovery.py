@@ -19,8 +19,7 @@ from typing import Callable, Iterator
 
 from oidclint.model import Diagnostic, Level
 from oidclint.reading import (
-    BROKEN_LINK, MAX_FILE_BYTES, OUTSIDE, Refused, decode, inside, locate, read_located,
-    too_large,
+    BROKEN_LINK, MAX_FILE_BYTES, OUTSIDE, Refused, decode, inside, read_located, too_large,
 )
 from oidclint.source import SourceFile
 
@@ -337,13 +336,6 @@ def _read(candidate: Candidate, root: Path, max_bytes: int, found: Discovery,
 def read_file(target: str, info: os.stat_result, max_bytes: int) -> str:
     """The decoded text of a file of the scan whose real path and status discovery found."""
     return decode(read_located(target, info, max_bytes))
-
-
-def read_text(target: Path | str, max_bytes: int = MAX_FILE_BYTES,
-              root: Path | None = None) -> str:
-    """A file's decoded text, at most ``max_bytes`` of it, confined to ``root`` when one is
-    given; raises ``OSError`` or ``ValueError`` (not read, not text)."""
-    return decode(read_located(*locate(target, root), max_bytes))
 
 
 def _shown(absolute: str, root: Path) -> str:

@@ -17,11 +17,12 @@ from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, read_baseline
 from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError
-from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, read_text
+from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of
 from oidclint.file_index import FileIndex
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
+from oidclint.reading import read_text
 from oidclint.progress import progress
 from oidclint.reporters import fingerprint
 from oidclint.repository import detect_repository
@@ -90,8 +91,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     # The prefilter takes each file's facts as it is read and lets go of texts that may not
     # matter, so memory follows what is parsed, not the size of the tree; with an index,
     # files unchanged since the last scan are not read at all.
-    sieve = Prefilter(lambda file: read_text(file.absolute, max_bytes or
-                                             discovery.MAX_FILE_BYTES, scan_root), index) \
+    sieve = Prefilter(lambda file: read_text(file.absolute, root=scan_root, limit=max_bytes
+                                             or discovery.MAX_FILE_BYTES), index) \
         if prefilter else None
     # A tree met for the first time (no index) is read by worker processes too.
     share = sieve is not None and jobs != 1 and (index is None or not index.entries)

@@ -18,6 +18,7 @@ merged entries count against the same budget as aliases.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 import yaml
@@ -37,12 +38,14 @@ class LoadError(ValueError):
 
 
 class _LocatedLoader(CfnYamlLoader):
-    def __init__(self, stream: str, path: str, json_scalars: bool) -> None:
+    def __init__(self, stream: str, path: str, json_scalars: bool, lines: int = 0) -> None:
         super().__init__(stream)
-        self._start(path, json_scalars)
+        self._start(path, json_scalars, lines)
 
-    def _start(self, path: str, json_scalars: bool) -> None:
+    def _start(self, path: str, json_scalars: bool, lines: int = 0) -> None:
         self._path = path
+        self._lines = lines
+        """Lines of the file before the text read (one document of several)."""
         self._json_scalars = json_scalars
         self._located: dict[yaml.Node, Any] = {}
         self._sizes: dict[yaml.Node, int] = {}
@@ -91,14 +94,13 @@ class _LocatedLoader(CfnYamlLoader):
                         source.start_mark)
                 self._flatten(source)
                 # Every entry merged is paid for, kept or not (a mapping merged a million
-                # times is work even when deduplicated); a kept one is the key and value
-                # written elsewhere, once more, with all they hold.
+                # times is work even when deduplicated); what a kept one holds is paid for
+                # when it is built, as an alias is.
                 self._spend(len(source.value))
                 for entry in source.value:
                     if _identity(entry[0]) not in seen:
                         seen.add(_identity(entry[0]))
                         kept.append(entry)
-                        self._spend(self._size(entry[0]) + self._size(entry[1]) - 1)
         node.value = kept + own
         self._flattening.discard(node)
         self._flattened.add(node)
@@ -121,7 +123,8 @@ class _LocatedLoader(CfnYamlLoader):
 
     def _span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
-        return Span(self._path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        return Span(self._path, start.line + 1 + self._lines, start.column + 1,
+                    end.line + 1 + self._lines, end.column + 1)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self._located:  # an alias: the node again, with all it holds
@@ -166,11 +169,12 @@ if getattr(yaml, "__with_libyaml__", False):
         extension), several times faster than PyYAML's own: nodes carry the same marks, and
         libyaml refuses documents nested more than 1,000 levels deep."""
 
-        def __init__(self, stream: str, path: str, json_scalars: bool) -> None:
+        def __init__(self, stream: str, path: str, json_scalars: bool,
+                     lines: int = 0) -> None:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
-            self._start(path, json_scalars)
+            self._start(path, json_scalars, lines)
 
     _LOADER: type[_LocatedLoader] = _FastLocatedLoader
 else:  # a PyYAML built without libyaml
@@ -206,22 +210,24 @@ def _json_scalar(text: str, span: Span) -> Any:
 
 def load_documents(text: str, path: str, *, json_mode: bool = False,
                    errors: list[LoadError] | None = None,
-                   wanted: Callable[[yaml.Node], bool] | None = None) -> list[Any]:
+                   wanted: Callable[[yaml.Node], bool] | None = None,
+                   lines: int = 0) -> list[Any]:
     """Every document of a YAML (or JSON) text, located. Raises ``LoadError``; with an
     ``errors`` list, a document that parses but cannot be built (an alias bomb, a duplicate
     key) is left out and its error added there, and the documents after it are still read.
     A document whose parsed node ``wanted`` refuses is not built at all (building is most of
-    the work: a ConfigMap of 260,000 keys next to the one ServiceAccount a reader wants)."""
+    the work: a ConfigMap of 260,000 keys next to the one ServiceAccount a reader wants).
+    ``lines``: the lines of the file before ``text`` (one of its ``documents``)."""
     if json_mode:
         text = text.replace("\t", " ")
     # A control character is refused before any parsing, as PyYAML's reader does (libyaml
     # would say where in bytes, not characters).
     if (bad := yaml.reader.Reader.NON_PRINTABLE.search(text)) is not None:
-        line = text.count("\n", 0, bad.start()) + 1
+        line = text.count("\n", 0, bad.start()) + 1 + lines
         column = bad.start() - text.rfind("\n", 0, bad.start())
         raise LoadError(f"line {line}, column {column}: character #x{ord(bad.group()[0]):04x} "
                         "is not allowed in YAML")
-    loader = _LOADER(text, path, json_mode)
+    loader = _LOADER(text, path, json_mode, lines)
     try:
         documents = []
         while loader.check_node():
@@ -233,21 +239,48 @@ def load_documents(text: str, path: str, *, json_mode: bool = False,
             except Exception as exc:  # noqa: BLE001 - what cannot be built is a LoadError
                 if errors is None:
                     raise
-                errors.append(_load_error(exc))
+                errors.append(_load_error(exc, lines))
                 loader.restart()
         return documents
     except Exception as exc:  # noqa: BLE001 - what cannot be read is a LoadError
-        raise _load_error(exc) from None
+        raise _load_error(exc, lines) from None
     finally:
         loader.dispose()
 
 
-def _load_error(exc: Exception) -> LoadError:
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+
+
+def documents(text: str) -> list[tuple[int, str]]:
+    """The documents of a YAML stream as texts, each with the lines before it, split where a
+    line starts with ``---``. A line that starts so always starts a document, inside a block
+    or quoted scalar too (https://yaml.org/spec/1.2.2/#912-document-markers), so each piece
+    parses as the stream would; the directives just above a marker go with it."""
+    starts = [0]
+    for match in _DOCUMENT_START.finditer(text):
+        start = line = match.start()
+        while line > 0:  # directives (%YAML, %TAG) just above, comments among them
+            line = text.rfind("\n", 0, line - 1) + 1
+            if text.startswith("%", line):
+                start = line
+            elif not text.startswith("#", line):
+                break
+        if start > starts[-1]:
+            starts.append(start)
+    pieces, lines, counted = [], 0, 0
+    for begin, end in zip(starts, starts[1:] + [len(text)]):
+        lines += text.count("\n", counted, begin)
+        counted = begin
+        pieces.append((lines, text[begin:end]))
+    return pieces
+
+
+def _load_error(exc: Exception, lines: int = 0) -> LoadError:
     if isinstance(exc, LoadError):
         return exc
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        where = f"line {mark.line + 1 + lines}, column {mark.column + 1}: " if mark else ""
         return LoadError(f"{where}{exc.problem or exc.context}")
     if isinstance(exc, yaml.YAMLError):
         return LoadError(str(exc))
