@@ -65,7 +65,7 @@ class Environment:
 
     def __init__(self) -> None:
         self.depth = 0
-        self._sizes: dict[int, tuple[Any, int]] = {}
+        self._sizes: dict[int, tuple[Any, tuple[int, int]]] = {}
         self.text_origins: dict[Span, TextOrigin] = {}
         """Span of a heredoc or file value -> where its text is written."""
 
@@ -138,7 +138,6 @@ class Tally:
             raise TooLarge(f"{self.what} with more than {MAX_VALUE_NODES:,} elements")
         if self.characters > MAX_VALUE_TEXT:
             raise TooLarge(f"{self.what} holding more than {MAX_VALUE_TEXT:,} characters")
-
 
 
 class Evaluator:
