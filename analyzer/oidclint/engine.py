@@ -22,7 +22,7 @@ from oidclint.file_index import FileIndex
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
-from oidclint.reading import read_text
+from oidclint.reading import inside, read_text
 from oidclint.progress import progress
 from oidclint.reporters import fingerprint
 from oidclint.repository import detect_repository
@@ -91,8 +91,7 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     # The prefilter takes each file's facts as it is read and lets go of texts that may not
     # matter, so memory follows what is parsed, not the size of the tree; with an index,
     # files unchanged since the last scan are not read at all.
-    sieve = Prefilter(lambda file: read_text(file.absolute, root=scan_root, limit=max_bytes
-                                             or discovery.MAX_FILE_BYTES), index) \
+    sieve = Prefilter(lambda file: _read_again(file.absolute, scan_root, max_bytes), index) \
         if prefilter else None
     # A tree met for the first time (no index) is read by worker processes too.
     share = sieve is not None and jobs != 1 and (index is None or not index.entries)
@@ -117,6 +116,13 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
                     detect_repository(found.root, config.repository))
 
 
+def _read_again(path: Path, root: Path, max_bytes: int | None) -> str:
+    """A file discovery read, read again: inside the root still, when it was found there
+    (a path given on the command line may lie elsewhere)."""
+    confined = root if inside(str(path), root) else None
+    return read_text(path, root=confined, limit=max_bytes or discovery.MAX_FILE_BYTES)
+
+
 def _variables_files(configured: list[Path], named: list[Path], config: Config,
                      root: Path) -> Discovery | None:
     """The ``var-files`` of the configuration and the ``--var-file`` files. The command line
@@ -124,8 +130,6 @@ def _variables_files(configured: list[Path], named: list[Path], config: Config,
     request may change) only files inside it."""
     if not configured and not named:
         return None
-    from oidclint.reading import inside
-
     confined = config.path is not None and inside(os.path.abspath(config.path), root)
     given = discover(configured, root, confined=confined) if configured else Discovery(root)
     if named:

@@ -436,8 +436,9 @@ def _strrev(call: Call) -> Any:
     if is_unknown(value):
         return unknown_result(call)
     text = str(value)
-    # Terraform reverses grapheme clusters, not code points: only ASCII text, where the two
-    # are the same, is reversed here.
+    # Terraform reverses grapheme clusters, not code points (https://developer.hashicorp.com/
+    # terraform/language/functions/strrev): only ASCII text, where the two are the same, is
+    # reversed here.
     if not text.isascii():
         return unknown_result(call, [Unknown("strrev() of text beyond ASCII", call.span)])
     reserve_text(len(text), "strrev()")
