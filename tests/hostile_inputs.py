@@ -18,24 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-GOOD = '''
-resource "aws_iam_openid_connect_provider" "github" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
-}
-resource "aws_iam_role" "deploy" {
-  name = "deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
-      Condition = { StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" } }
-    }]
-  })
-}
-'''
+from test_bad_input import GOOD_BUT_FLAWED
+
+GOOD = GOOD_BUT_FLAWED
 PLANTED = [("OIDC201", "good.tf")]
 W, N, E = "WARNING", "NOTE", "ERROR"
 TOO_LONG = "would build a string longer than the 1,000,000-character limit"
@@ -152,10 +137,12 @@ CASES: dict[str, Case] = {
         ("evil/main.tf", f"name: replace() {TOO_LONG}; not evaluated", W)]),
     "indent": Case({"evil/main.tf": evil("name", 'indent(800000000, "a\\nb")')}, [
         ("evil/main.tf", f"name: indent() {TOO_LONG}; not evaluated", W)]),
-    "strrev-repeated": Case({"evil/main.tf": evil("names", "[for x in local.l : strrev(local.s)]")}, [
+    "strrev-repeated": Case({"evil/main.tf": evil(
+        "names", "[for x in local.l : strrev(local.s)]")}, [
         ("evil/main.tf", "names: a for expression holding more than 10,000,000 characters; "
                          "not evaluated", W)]),
-    "template-for": Case({"evil/main.tf": evil("policy", '"%{for x in local.l}${local.s}%{endfor}"')}, [
+    "template-for": Case({"evil/main.tf": evil(
+        "policy", '"%{for x in local.l}${local.s}%{endfor}"')}, [
         ("evil/main.tf", f"policy: a template {TOO_LONG}; not evaluated", W)]),
     "templatefile-for": Case({
         "evil/main.tf": evil("policy", 'templatefile("${path.module}/t.tpl", '
@@ -165,7 +152,8 @@ CASES: dict[str, Case] = {
     "jsonencode-shared": Case({"evil/main.tf": evil(
         "policy", 'jsonencode([for x in local.l : substr(local.s, 0, 4000)])')}, [
         ("evil/main.tf", f"policy: jsonencode() {TOO_LONG}; not evaluated", W)]),
-    "for-fresh-strings": Case({"evil/main.tf": evil("names", "[for x in local.l : upper(local.s)]")}, [
+    "for-fresh-strings": Case({"evil/main.tf": evil(
+        "names", "[for x in local.l : upper(local.s)]")}, [
         ("evil/main.tf", "names: a for expression holding more than 10,000,000 characters; "
                          "not evaluated", W)]),
     "for-nested": Case({"evil/main.tf": evil(
