@@ -277,7 +277,7 @@ def test_a_baseline_that_is_not_a_regular_file_is_refused(stack, tmp_path, speci
     result = subprocess.run([sys.executable, "-m", "oidclint", "scan", str(stack),
                              "--baseline", special], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
-    assert f"{special}: the baseline is not a regular file; not read" in result.stderr
+    assert f"{special}: cannot read the baseline: not a regular file; not read" in result.stderr
 
 
 def test_the_null_device_is_the_empty_baseline(stack):
@@ -305,12 +305,13 @@ def test_a_baseline_whose_size_says_nothing_is_read_only_up_to_the_limit(monkeyp
     """Files under /proc say they are empty and hold kilobytes: the reading stops at the
     limit, in chunks, not at the end of the file."""
     import oidclint.baseline
+    import oidclint.reading
 
     monkeypatch.setattr(oidclint.baseline, "MAX_BASELINE_BYTES", 100)
-    monkeypatch.setattr(oidclint.baseline, "_CHUNK", 7)
+    monkeypatch.setattr(oidclint.reading, "CHUNK_BYTES", 7)
     reads = []
     real_read = os.read
-    monkeypatch.setattr(oidclint.baseline.os, "read",
+    monkeypatch.setattr(oidclint.reading.os, "read",
                         lambda fd, n: reads.append(n) or real_read(fd, n))
     maps = Path("/proc/self/maps")
     assert maps.stat().st_size == 0

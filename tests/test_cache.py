@@ -179,12 +179,12 @@ def no_parsing(monkeypatch):
 def reads(monkeypatch) -> list[str]:
     """Names of the files discovery reads from disk (those the file index does not spare)."""
     seen: list[str] = []
-    original = discovery.read_text
+    original = discovery.read_file
 
-    def counting(target, max_bytes=discovery.MAX_FILE_BYTES):
+    def counting(target, info, max_bytes):
         seen.append(Path(target).name)
-        return original(target, max_bytes)
-    monkeypatch.setattr(discovery, "read_text", counting)
+        return original(target, info, max_bytes)
+    monkeypatch.setattr(discovery, "read_file", counting)
     return seen
 
 

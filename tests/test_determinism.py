@@ -40,15 +40,7 @@ def test_creation_order_and_listing_order_do_not_change_the_output(tmp_path, mon
     first = outputs(tree)
     shutil.rmtree(tree)
     build(tree, reverse=True)
-    real_walk = os.walk
-
-    def reversed_walk(top, *args, **kwargs):
-        for folder, dirs, names in real_walk(top, *args, **kwargs):
-            dirs.reverse()  # in place: os.walk descends into this same list
-            names.reverse()
-            yield folder, dirs, names
-
-    monkeypatch.setattr(os, "walk", reversed_walk)
+    monkeypatch.setattr(os, "scandir", lambda *a: _Reversed(_scandir(*a)))
     monkeypatch.setattr(os, "listdir", lambda *a: sorted(_listdir(*a), reverse=True))
     second = outputs(tree)
     assert first[0] == second[0]
@@ -57,6 +49,24 @@ def test_creation_order_and_listing_order_do_not_change_the_output(tmp_path, mon
 
 
 _listdir = os.listdir
+_scandir = os.scandir
+
+
+class _Reversed:
+    """A folder listing in reverse order of names (what ``os.scandir`` returns)."""
+
+    def __init__(self, listing) -> None:
+        with listing:
+            self.entries = sorted(listing, key=lambda e: e.name, reverse=True)
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __enter__(self):
+        return iter(self.entries)
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 SCRIPT = """
 import sys

@@ -552,7 +552,7 @@ def test_module_reads_files_beside_it(tmp_path: Path):
 def test_values_that_double_at_every_step_are_refused():
     doubling = "\n".join(f"  l{i + 1} = [local.l{i}, local.l{i}]" for i in range(40))
     value = local("jsonencode(local.l40)", f'locals {{\n  l0 = ["x"]\n{doubling}\n}}')
-    assert "a value with more than 200,000 elements" in str(value)  # an inner local gave up
+    assert "a list with more than 200,000 elements" in str(value)  # an inner local gave up
     strings = "\n".join(f'  s{i + 1} = "${{local.s{i}}}${{local.s{i}}}"' for i in range(40))
     value = local("local.s40", f'locals {{\n  s0 = "ab"\n{strings}\n}}')
     assert isinstance(value, (Unknown, Partial)) and "10,000 unknown pieces" in str(value)

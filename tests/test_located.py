@@ -231,3 +231,99 @@ def test_the_yaml_1_2_core_schema_reads_only_its_own_types():
 def test_an_unknown_schema_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown YAML schema"):
         load_documents("a: 1\n", "x.yaml", schema="yaml-1.3")
+
+
+# -- what counts against the alias budget -----------------------------------------------------
+
+@pytest.fixture(params=["libyaml", "pure"])
+def loader(request, monkeypatch):
+    """Both loaders, libyaml's and PyYAML's own: the same budget, the same documents."""
+    from oidclint.parsers import located
+
+    if request.param == "pure":
+        monkeypatch.setattr(located, "_LOADER", located._LocatedLoader)
+    elif located._LOADER is located._LocatedLoader:
+        pytest.skip("PyYAML without libyaml")
+    return request.param
+
+
+@pytest.fixture
+def small_budget(monkeypatch):
+    """A budget of 1,000 nodes, so that documents bigger than it stay quick to load."""
+    from oidclint.parsers import located
+
+    monkeypatch.setattr(located, "MAX_EXPANDED_NODES", 1000)
+
+
+def test_nodes_written_in_full_do_not_count_as_expansion(loader, small_budget):
+    # 6,002 nodes written out, six times the budget, and not one alias: an honest document.
+    text = "data:\n" + "".join(f"  k{i}: v\n" for i in range(3000))
+    (document,) = load_documents(text, "big.yaml")
+    assert len(document["data"]) == 3000
+
+
+def test_what_aliases_add_is_counted_at_every_use(loader, small_budget):
+    items = ", ".join(f"k{i}: v" for i in range(10))
+    under = f"a: &a {{{items}}}\nb: [{', '.join(['*a'] * 47)}]\n"  # 47 x 21 nodes
+    assert len(load_documents(under, "a.yaml")[0]["b"]) == 47
+    over = f"a: &a {{{items}}}\nb: [{', '.join(['*a'] * 48)}]\n"
+    with pytest.raises(LoadError, match="more than 1,000 nodes"):
+        load_documents(over, "a.yaml")
+    # A merge pays for each entry it looks at (10), and for the keys and values it brings
+    # (20 nodes, as aliases): 33 merges are 990 nodes, 34 too many.
+    merged = f"a: &a {{{items}}}\n" + "".join(f"m{i}: {{<<: *a}}\n" for i in range(33))
+    assert len(load_documents(merged, "a.yaml")[0]) == 34
+    with pytest.raises(LoadError, match="more than 1,000 nodes"):
+        load_documents(merged + "m33: {<<: *a}\n", "a.yaml")
+
+
+def test_a_document_that_cannot_be_built_leaves_the_others(loader):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+        for i in range(6))
+    text = "first: 1\n---\n" + bomb + "---\nthird: {k: 1, k: 2}\n---\nfourth: 4\n"
+    errors: list[LoadError] = []
+    documents = load_documents(text, "multi.yaml", errors=errors)
+    assert documents == [{"first": 1}, {"fourth": 4}]
+    assert [str(e) for e in errors] == [
+        f"aliases and merge keys expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias "
+        "bomb?)", "line 11, column 15: duplicate key `k` (first on line 11)"]
+    with pytest.raises(LoadError, match="alias bomb"):  # without the list: the file fails
+        load_documents(text, "multi.yaml")
+
+
+def test_documents_not_wanted_are_not_built(loader):
+    text = "kind: ConfigMap\ndata: {a: &a [1], b: [*a, *a]}\n---\nkind: ServiceAccount\n"
+    wanted = [d["kind"] for d in load_documents(
+        text, "m.yaml", wanted=lambda node: "ServiceAccount" in str(node.value))]
+    assert wanted == ["ServiceAccount"]
+
+
+# -- a stream read document by document ----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "a: 1\n",
+    "---\na: 1\n---\nb: [2]\n...\n---\nc: |\n  x\n  y\n",
+    "# leading comment\n%YAML 1.1\n---\na: 1\n# between\n--- !!map\nb: 2\n",
+    "--- |\n  text\n---\n- x\n---   \nk: v\n",
+    "a: 1\n--- # comment after the marker\nb: 2\n----not-a-marker: 3\n",
+    "k: >\n  folded\n---\nempty:\n---\n",
+])
+def test_documents_read_one_by_one_are_those_of_the_stream(loader, text):
+    from oidclint.parsers.located import documents
+    from test_yaml_loaders import _shape
+
+    whole = [_shape(d) for d in load_documents(text, "m.yaml")]
+    pieces = [_shape(d) for lines, piece in documents(text)
+              for d in load_documents(piece, "m.yaml", lines=lines)]
+    assert pieces == whole
+
+
+def test_an_error_in_one_document_is_placed_in_the_file():
+    from oidclint.parsers.located import documents
+
+    text = "a: 1\n---\nb: [1\n---\nc: 3\n"
+    (_, first), (lines, second), (_, third) = documents(text)
+    with pytest.raises(LoadError, match="^line 4, column 1: "):
+        load_documents(second, "m.yaml", lines=lines)
+    assert load_documents(third, "m.yaml", lines=4)[0]["c"] == 3

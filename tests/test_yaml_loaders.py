@@ -85,3 +85,19 @@ def test_both_loaders_type_plain_scalars_alike_in_every_schema(schema):
         finally:
             located._LOADER = saved
     assert load(located._LOADER) == load(located._LocatedLoader)
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.suffix != ".json"],
+                         ids=lambda p: str(p.relative_to(p.parents[2])))
+def test_a_stream_read_document_by_document_gives_the_same_documents(path):
+    # How Kubernetes manifests are read: each document on its own (``located.documents``).
+    text = path.read_text(encoding="utf-8-sig")
+    whole = _load(text, str(path), located._LOADER)
+    pieces = []
+    for lines, piece in located.documents(text):
+        try:
+            pieces += [_shape(d) for d in located.load_documents(piece, str(path), lines=lines)]
+        except located.LoadError as exc:
+            pieces = ("error", str(exc).split(":")[0])
+            break
+    assert pieces == whole

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import find_root
+from oidclint.reading import Refused, read_text
+from oidclint.reading import inside as within
 from oidclint.reporters import FINGERPRINT_KEY
 
 MAX_BASELINE_BYTES = 32 * 1024 * 1024
 """Some 30,000 findings as a JSON report (SARIF logs take more per finding); reading that
 much takes about half a second and 100 MB."""
-_CHUNK = 1024 * 1024
 
 
 class BaselineError(ConfigError):
@@ -58,15 +58,25 @@ def configured_baseline(config: Config) -> Baseline | None:
 
 def read_baseline(path: Path, *, inside: Path | None = None) -> Baseline:
     """The fingerprints of an oidclint JSON report or SARIF log; ``inside``: the folder it
-    must be in."""
+    must be in (links followed)."""
+    root = inside.resolve() if inside is not None else None
+    if root is not None and not within(os.path.realpath(path), root):
+        raise BaselineError(f"{path}: the baseline is outside the repository ({inside}); "
+                            "not read")
     try:
-        text = _read_guarded(path, inside).decode("utf-8")
-        # An empty file (``--baseline /dev/null``) holds nothing: every finding is shown.
+        # An empty file or ``/dev/null`` holds nothing: every finding is shown. Anything else
+        # that is not a regular file (``/dev/zero``, a FIFO) is refused, never read.
+        text = "" if _empty_device(path) else read_text(path, root=root,
+                                                         limit=MAX_BASELINE_BYTES)
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except Refused as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc}") from None
+    except ValueError as exc:
+        raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
+    try:
         document = json.loads(text) if text.strip() else {"findings": []}
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop (Python < 3.13)
-        raise BaselineError(f"{path}: cannot read the baseline: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         raise BaselineError(f"{path}: the baseline is not JSON: {exc}") from None
     if isinstance(document, dict) and isinstance(document.get("runs"), list):
         found = [result["partialFingerprints"].get(FINGERPRINT_KEY)
@@ -80,35 +90,9 @@ def read_baseline(path: Path, *, inside: Path | None = None) -> Baseline:
     return Baseline(frozenset(f for f in found if isinstance(f, str)), path)
 
 
-def _read_guarded(path: Path, inside: Path | None) -> bytes:
-    """The bytes of a baseline file: a regular file (the null device reads as empty), at most
-    ``MAX_BASELINE_BYTES``, inside ``inside`` (links followed) when given. Read in chunks, so
-    a file that grows while it is read costs no more than the limit."""
-    real = path.resolve(strict=True)
-    if inside is not None and not real.is_relative_to(inside.resolve()):
-        raise BaselineError(f"{path}: the baseline is outside the repository "
-                            f"({inside}); not read")
-    if real == Path(os.devnull).resolve():
-        return b""
-    too_large = BaselineError(f"{path}: the baseline is larger than the "
-                              f"{MAX_BASELINE_BYTES:,}-byte limit; not read")
-    # O_NONBLOCK: opening a FIFO must not wait for a writer (a regular file ignores it).
-    handle = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+def _empty_device(path: Path) -> bool:
+    """``/dev/null`` (or what it links to): the README's way to see every finding."""
     try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise BaselineError(f"{path}: the baseline is not a regular file; not read")
-        if info.st_size > MAX_BASELINE_BYTES:
-            raise too_large
-        chunks, size = [], 0
-        while size <= MAX_BASELINE_BYTES:
-            chunk = os.read(handle, min(_CHUNK, MAX_BASELINE_BYTES + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(handle)
-    if size > MAX_BASELINE_BYTES:
-        raise too_large
-    return b"".join(chunks)
+        return os.path.samefile(path, os.devnull)
+    except OSError:
+        return False

@@ -124,21 +124,32 @@ def note_listing(folder: Path | str) -> None:
     note_read(f"{folder}{os.sep}")
 
 
+HASHED_BYTES = 64 * 1024 * 1024
+"""Files up to this size are hashed by content; a larger one by its size and times (as the
+file index tells an unchanged file), never read."""
+
+
 def current_hash(path: str) -> str | None:
     """A file's content hash, a folder's (a path ending in the separator) list of names;
-    ``None`` when it is not there or cannot be read."""
+    ``None`` when it is not there or cannot be read. A file that is not read (not a regular
+    file, too large to hash) gets a mark that says why and changes when it does."""
+    from oidclint.reading import Refused, decode, locate, read_located
+
     try:
         if path.endswith(os.sep):
             folder = path[:-len(os.sep)]
             if not os.path.isdir(folder):
                 return None
             return digest("\n".join(sorted(os.listdir(folder))))
-        with open(path, "rb") as handle:
-            data = handle.read()
+        real, info = locate(path)
+        if info.st_size > HASHED_BYTES:
+            return (f"large:{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}:"
+                    f"{info.st_ctime_ns}")
+        data = read_located(real, info, HASHED_BYTES)
+    except Refused as exc:
+        return f"not read: {exc}"
     except OSError:
         return None
-    from oidclint.discovery import decode
-
     try:
         return digest(decode(data))
     except ValueError:
@@ -167,6 +178,8 @@ class Cache:
             self.problem = _unusable(directory)
             if self.problem:
                 self.directory = None
+        self._real = self.directory.resolve() if self.directory is not None else None
+        """The cache folder's real path: entries are read from inside it only."""
 
     @property
     def enabled(self) -> bool:
@@ -182,10 +195,11 @@ class Cache:
         tables)."""
         if self.directory is None:
             return None
+        from oidclint.reading import read_bytes
+
         path = self._path(key)
         try:
-            with open(path, "rb") as handle:
-                deps, value = pickle.load(handle)
+            deps, value = pickle.loads(read_bytes(path, root=self._real, limit=self.limit))
         except Exception:  # noqa: BLE001 - missing or damaged: a miss, not a failed scan
             self.stats.misses += counted
             return None

@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from oidclint.model import Diagnostic, Level, RuleInfo
+from oidclint.reading import MAX_FILE_BYTES, read_text
 
 FILE_NAMES = (".oidclint.toml", "pyproject.toml")
+MAX_CONFIG_BYTES = MAX_FILE_BYTES
+"""A configuration file is read up to this size (it may be a link to ``/dev/zero``)."""
 
 LIMIT_CAPS = {"time_budget": 30, "max_file_size": 16 * 1024 * 1024}
 """The most a configuration file may set: 30 seconds per file, three times the default, and
@@ -111,11 +114,13 @@ def find_config(start: Path) -> Path | None:
 def load_config(path: Path) -> Config:
     """Read and check one configuration file; raises ``ConfigError``."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        data = tomllib.loads(read_text(path, limit=MAX_CONFIG_BYTES))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # refused (not a regular file, too large) or not text
+        if isinstance(exc, tomllib.TOMLDecodeError):
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: {exc}") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         data = tool.get("oidclint", {}) if isinstance(tool, dict) else {}
@@ -129,8 +134,8 @@ def load_config(path: Path) -> Config:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path, limit=MAX_CONFIG_BYTES)
+    except (OSError, ValueError):
         return False
     try:
         data = tomllib.loads(text)

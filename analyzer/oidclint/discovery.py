@@ -1,25 +1,30 @@
 """Find the files of a scan, read them safely, and say why any could not be read.
 
-Nothing is executed and nothing is written. Directories reached through symbolic links are
-not entered (no loops); a file link whose target lies outside the scan root is not read.
-FIFOs, devices and sockets are never opened (reading one could block forever).
+Nothing is executed and nothing is written. Symbolic links, to files and to folders, are
+followed while they stay inside the scan root, into dot folders too; a link out of it is
+reported and not followed, and a folder is entered once whatever the links to it, so link
+loops end. A file reached under several names is read once, under its own name when the scan
+reaches it without a link, else under the first (in path order) of the links that lead to
+it. Every file is read through ``oidclint.reading``: FIFOs, devices and sockets are never
+opened (reading one could block forever), and at most the size limit is read.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from oidclint.model import Diagnostic, Level
+from oidclint.reading import (
+    BROKEN_LINK, MAX_FILE_BYTES, OUTSIDE, Refused, decode, inside, read_located, too_large,
+)
 from oidclint.source import SourceFile
 
 Observer = Callable[[SourceFile, os.stat_result], "SourceFile | None"]
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform",
@@ -74,18 +79,6 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 (BOM allowed) or UTF-16 with a BOM. Raises ``ValueError``."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    if b"\x00" in data:
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
-
-
 class Exclusion:
     """gitignore-style patterns (the configuration's ``exclude``), relative to ``base``.
     ``excluded`` keeps the files they left out that would have been read, so a scan can say
@@ -123,39 +116,51 @@ class Exclusion:
                                  for name in names if kind_of(name))
 
 
-Candidate = tuple[str, "str | None"]
-"""A file to read and the real path of the folder it was found in (``None``: resolve it)."""
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A file to read, as the walk reached it."""
+
+    path: str
+    """The path it was reached by (through any links)."""
+    target: str | None
+    """Its real path; ``None`` until a link, or a path given, is resolved."""
+    link: bool = False
+    """The file itself is a symbolic link."""
+    direct: bool = True
+    """Reached without following a link: its own name."""
+
+
 Delegate = Callable[[list[Candidate], Path, int],
                     "list[tuple[list[SourceFile], list[Diagnostic]]] | None"]
 
 
 def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None,
              exclude: Exclusion | None = None, observe: Observer | None = None,
-             known: Observer | None = None, delegate: Delegate | None = None) -> Discovery:
+             known: Observer | None = None, delegate: Delegate | None = None,
+             confined: bool = True) -> Discovery:
     """Every file under ``paths`` that oidclint reads, decoded. ``observe`` sees each file
     as it is read and returns what to keep of it (the prefilter lets texts go); ``known``
     sees each file before it is read, without its text, and returns it when it need not be
     read (an index knows it unchanged). ``delegate`` may read the Terraform files elsewhere
-    (worker processes), returning what they found, or ``None`` to leave them here."""
+    (worker processes), returning what they found, or ``None`` to leave them here. A path
+    given that is a link may lead outside the root only when not ``confined`` (files the
+    user names, such as ``--var-file``)."""
     root = (root or find_root(paths)).resolve()
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     found = Discovery(root)
-    seen: set[str] = set()
-    candidates = [item for path in paths for item in _walk(path, found, exclude)]
+    candidates = _one_name_each(_walk(paths, found, exclude), found, confined)
     # YAML and JSON first: workflows and manifests name the roles that make a Terraform
     # file matter, and the prefilter checks each file while its text is at hand.
-    structured = [c for c in candidates if kind_of(os.path.basename(c[0])) == "structured"]
-    rest = [c for c in candidates if kind_of(os.path.basename(c[0])) != "structured"]
+    structured = [c for c in candidates if kind_of(os.path.basename(c.path)) == "structured"]
+    rest = [c for c in candidates if kind_of(os.path.basename(c.path)) != "structured"]
+    seen: set[str] = set()
     read_candidates(structured, root, max_bytes, found, seen, observe, known)
     shared = delegate(rest, root, max_bytes) if delegate is not None and rest else None
     if shared is None:
         read_candidates(rest, root, max_bytes, found, seen, observe, known)
     else:
         for files, diagnostics in shared:
-            for file in files:  # the same file through two links is read once
-                if str(file.absolute) not in seen:
-                    seen.add(str(file.absolute))
-                    found.files.append(file)
+            found.files.extend(files)
             found.diagnostics.extend(diagnostics)
     found.files.sort(key=lambda f: f.path)
     found.diagnostics.sort(key=lambda d: d.path)
@@ -166,86 +171,181 @@ def read_candidates(candidates: list[Candidate], root: Path, max_bytes: int,
                     found: Discovery, seen: set[str], observe: Observer | None = None,
                     known: Observer | None = None) -> None:
     """Each candidate read into ``found`` (``seen``: the real paths read so far)."""
-    for candidate, real_folder in candidates:
-        _read(candidate, real_folder, root, max_bytes, found, seen, observe, known)
+    for candidate in candidates:
+        _read(candidate, root, max_bytes, found, seen, observe, known)
 
 
-def _walk(path: Path, found: Discovery, exclude: Exclusion | None = None):
-    """``(file, real folder)`` for every candidate file under ``path``; the real folder is
-    ``None`` for a path given directly (it is resolved on its own)."""
-    if path.is_symlink() or path.is_file():
-        if exclude is None or not exclude(path):
-            yield str(path), None
-        return
-    if not path.exists():
-        found.diagnostics.append(Diagnostic(relative(Path(os.path.abspath(path)), found.root),
-                                            "no such file or directory", Level.ERROR))
-        return
+# -- the walk ----------------------------------------------------------------------------
 
-    def report(error: OSError) -> None:
-        found.diagnostics.append(Diagnostic(relative(Path(error.filename or path), found.root),
-                                            f"cannot read directory: {error.strerror}"))
+class _Walk:
+    """The folders of a scan, each entered once: first every path given, without following
+    folder links, then the links met, in path order, while they lead to folders inside the
+    root not entered yet."""
 
-    top = str(path)
-    try:
-        real_top = str(path.resolve(strict=True))
-    except (OSError, RuntimeError):
-        real_top = None
-    # Folders below the top are real ones (os.walk does not enter linked folders), so a
-    # folder's real path is the top's plus the rest: one resolve per walk, not per file.
-    for folder, dirs, names in os.walk(top, onerror=report):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS
-                         and not (exclude and exclude(Path(folder) / d, is_dir=True)))
-        real_folder = real_top + folder[len(top):] if real_top is not None else None
-        for name in sorted(names):
-            if kind_of(name) and not (exclude and exclude(Path(folder) / name)):
-                yield os.path.join(folder, name), real_folder
+    def __init__(self, found: Discovery, exclude: Exclusion | None) -> None:
+        self.found = found
+        self.root = found.root
+        self.exclude = exclude
+        self.entered: set[str] = set()
+        """Real paths of the folders entered."""
+        self.links: list[tuple[str, str]] = []
+        """Folder links met and not yet followed: (path, real folder holding the link)."""
+
+    def given(self, path: Path) -> Iterator[Candidate]:
+        if path.is_dir():
+            try:
+                real = str(path.resolve(strict=True))
+            except (OSError, RuntimeError):
+                real = os.path.abspath(path)
+            # A folder given is walked by its real path: what is found there is shown by
+            # its own name, even when the folder was named through a link.
+            yield from self.folder(real, direct=True)
+        elif path.is_symlink() or path.exists():
+            if self.exclude is None or not self.exclude(path):
+                yield Candidate(str(path), None, link=path.is_symlink())
+        else:
+            self.found.diagnostics.append(Diagnostic(
+                relative(Path(os.path.abspath(path)), self.root), "no such file or directory",
+                Level.ERROR))
+
+    def followed(self) -> Iterator[Candidate]:
+        while self.links:
+            pending, self.links = sorted(self.links), []
+            for link, holder in pending:
+                target = self._target(link, holder)
+                if target is not None:
+                    yield from self.folder(link, direct=False, real=target)
+
+    def folder(self, top: str, direct: bool, real: str | None = None) -> Iterator[Candidate]:
+        """The candidates under ``top`` (a real folder, or a link to ``real``)."""
+        real = top if real is None else real
+        if real in self.entered:
+            return
+        self.entered.add(real)
+        stack = [(top, real)]
+        while stack:
+            folder, real_folder = stack.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError as error:
+                self.found.diagnostics.append(Diagnostic(
+                    self.shown(error.filename or folder),
+                    f"cannot read directory: {error.strerror}"))
+                continue
+            below = []
+            for entry in entries:
+                name, path = entry.name, os.path.join(folder, entry.name)
+                try:
+                    link = entry.is_symlink()
+                    is_folder = entry.is_dir()
+                except OSError:  # a link loop: not a folder
+                    link, is_folder = True, False
+                if is_folder:
+                    if name in SKIPPED_DIRS or self.excluded(path, is_dir=True):
+                        continue
+                    if link:
+                        self.links.append((path, real_folder))
+                    elif (inner := os.path.join(real_folder, name)) not in self.entered:
+                        self.entered.add(inner)
+                        below.append((path, inner))
+                elif kind_of(name) and not self.excluded(path):
+                    yield Candidate(path, None if link else os.path.join(real_folder, name),
+                                    link=link, direct=direct and not link)
+            stack.extend(reversed(below))
+
+    def _target(self, link: str, holder: str) -> str | None:
+        """The real folder a folder link leads to, when it is to be followed."""
+        shown = self.shown(link)
+        try:
+            target = os.path.realpath(link, strict=True)
+        except (OSError, RuntimeError):
+            self.note(shown, "broken or looping symbolic link; not followed")
+            return None
+        if not inside(target, self.root):
+            self.note(shown, "symbolic link to a folder outside the scanned tree; not followed")
+            return None
+        if inside(holder, Path(target)):
+            self.note(shown, "symbolic link to a folder that holds it (a loop); not followed")
+            return None
+        within = os.path.relpath(target, self.root).split(os.sep)
+        if SKIPPED_DIRS.intersection(within) or self.excluded(target, is_dir=True):
+            return None  # where the scan does not look, it does not look through links either
+        return None if target in self.entered else target
+
+    def excluded(self, path: str, is_dir: bool = False) -> bool:
+        return self.exclude is not None and self.exclude(Path(path), is_dir=is_dir)
+
+    def shown(self, path: str) -> str:
+        return _shown(os.path.abspath(path), self.root)
+
+    def note(self, shown: str, message: str) -> None:
+        self.found.diagnostics.append(Diagnostic(shown, message, Level.NOTE))
 
 
-def _read(path: str, real_folder: str | None, root: Path, max_bytes: int, found: Discovery,
+def _walk(paths: list[Path], found: Discovery,
+          exclude: Exclusion | None = None) -> list[Candidate]:
+    walk = _Walk(found, exclude)
+    candidates = [c for path in paths for c in walk.given(path)]
+    candidates.extend(walk.followed())
+    return candidates
+
+
+def _one_name_each(candidates: list[Candidate], found: Discovery,
+                   confined: bool) -> list[Candidate]:
+    """Each real file once, with its real path resolved: under its own name when the scan
+    reaches it so, else under the first in path order of the names that lead to it. A file
+    link out of the root is reported, not read."""
+    chosen: dict[str, tuple[bool, str, int]] = {}
+    resolved: list[Candidate | None] = []
+    for index, candidate in enumerate(candidates):
+        shown = _shown(os.path.abspath(candidate.path), found.root)
+        target = candidate.target
+        if target is None:
+            try:
+                target = os.path.realpath(candidate.path, strict=True)
+            except (OSError, RuntimeError):
+                found.diagnostics.append(Diagnostic(shown, BROKEN_LINK))
+                resolved.append(None)
+                continue
+            if candidate.link and confined and not inside(target, found.root):
+                found.diagnostics.append(Diagnostic(shown, OUTSIDE))
+                resolved.append(None)
+                continue
+        resolved.append(Candidate(candidate.path, target, candidate.link, candidate.direct))
+        rank = (not candidate.direct, shown, index)
+        if target not in chosen or rank < chosen[target]:
+            chosen[target] = rank
+    return [c for index, c in enumerate(resolved)
+            if c is not None and chosen[c.target][2] == index]
+
+
+# -- reading -----------------------------------------------------------------------------
+
+def _read(candidate: Candidate, root: Path, max_bytes: int, found: Discovery,
           seen: set[str], observe: Observer | None = None,
           known: Observer | None = None) -> None:
     # abspath folds `..` (a scan of tree/../tree) without following symbolic links, so the
     # shown path never climbs out of the root it is relative to.
+    path, target = candidate.path, candidate.target
     shown = _shown(os.path.abspath(path), root)
     kind = kind_of(os.path.basename(path))
-    if kind is None:
-        return
-    try:
-        info = os.lstat(path)
-        link = stat.S_ISLNK(info.st_mode)
-        if link or real_folder is None:
-            target = str(Path(path).resolve(strict=True))
-        else:
-            target = os.path.join(real_folder, os.path.basename(path))
-    except (OSError, RuntimeError):
-        found.diagnostics.append(Diagnostic(shown, "broken or looping symbolic link; not read"))
-        return
-    if link and not Path(target).is_relative_to(root):
-        found.diagnostics.append(Diagnostic(
-            shown, "symbolic link to a file outside the scanned tree; not read"))
-        return
-    if target in seen:
+    if kind is None or target is None or target in seen:
         return
     seen.add(target)
     absolute = Path(target)
     try:
-        if link or real_folder is None:
-            info = os.stat(target)
+        info = os.stat(target)
         if not stat.S_ISREG(info.st_mode):
-            found.diagnostics.append(Diagnostic(shown, "not a regular file; not read"))
-            return
+            raise Refused("not a regular file; not read")
         if info.st_size > max_bytes:
-            found.diagnostics.append(Diagnostic(
-                shown, f"larger than the {max_bytes:,}-byte limit ({info.st_size:,} bytes); "
-                       "not read"))
-            return
+            raise too_large(max_bytes, info.st_size)
         if known is not None:
             unread = known(SourceFile(path=shown, absolute=absolute, text="", kind=kind), info)
             if unread is not None:
                 found.files.append(unread)
                 return
-        text = read_text(absolute, max_bytes)
+        text = read_file(target, info, max_bytes)
     except OSError as exc:
         found.diagnostics.append(Diagnostic(shown, f"cannot read: {exc.strerror or exc}"))
         return
@@ -256,19 +356,14 @@ def _read(path: str, real_folder: str | None, root: Path, max_bytes: int, found:
     found.files.append(observe(file, info) if observe else file)
 
 
+def read_file(target: str, info: os.stat_result, max_bytes: int) -> str:
+    """The decoded text of a file of the scan whose real path and status discovery found."""
+    return decode(read_located(target, info, max_bytes))
+
+
 def _shown(absolute: str, root: Path) -> str:
     """``relative(Path(absolute), root)`` without building paths (one call per file)."""
     base = str(root).rstrip(os.sep)
     if absolute.startswith(base + os.sep):
         return absolute[len(base) + 1:].replace(os.sep, "/")
     return relative(Path(absolute), root)
-
-
-def read_text(target: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """A file's decoded text, at most ``max_bytes`` of it; raises ``OSError`` or
-    ``ValueError`` (not text)."""
-    with open(target, "rb") as handle:
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValueError(f"larger than the {max_bytes:,}-byte limit")
-    return decode(data)

@@ -17,12 +17,12 @@ from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, configured_baseline
 from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError, effects, exclusion_effect
-from oidclint.discovery import (Discovery, Exclusion, discover, find_root, kind_of, read_text,
-                                relative)
+from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, relative
 from oidclint.file_index import FileIndex
 from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
+from oidclint.reading import inside, read_text
 from oidclint.progress import progress
 from oidclint.reporters import fingerprint
 from oidclint.repository import detect_repository
@@ -99,8 +99,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     # The prefilter takes each file's facts as it is read and lets go of texts that may not
     # matter, so memory follows what is parsed, not the size of the tree; with an index,
     # files unchanged since the last scan are not read at all.
-    sieve = Prefilter(lambda file: read_text(file.absolute, max_bytes or
-                                             discovery.MAX_FILE_BYTES), index, scan_root) \
+    sieve = Prefilter(lambda file: _read_again(file.absolute, scan_root, max_bytes), index,
+                      scan_root) \
         if prefilter else None
     # A tree met for the first time (no index) is read by worker processes too.
     share = sieve is not None and jobs != 1 and (index is None or not index.entries)
@@ -111,8 +111,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
                          delegate=sieve.shared(pool, lambda: _get_ready(cache))
                          if share else None)
     var_paths = [config.folder / v if config.folder else Path(v) for v in config.var_files]
+    given = _variables_files(var_paths, [Path(p) for p in var_files], config, found.root)
     var_paths += [Path(p) for p in var_files]
-    given = discover(var_paths, found.root) if var_paths else None
     for path in var_paths:
         if kind_of(path.name) != "tfvars":
             found.diagnostics.append(Diagnostic(
@@ -124,6 +124,29 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     return Prepared(config, found, given, chosen, sieve,
                     detect_repository(found.root, config.repository),
                     len(exclude.excluded) if exclude else 0)
+
+
+def _read_again(path: Path, root: Path, max_bytes: int | None) -> str:
+    """A file discovery read, read again: inside the root still, when it was found there
+    (a path given on the command line may lie elsewhere)."""
+    confined = root if inside(str(path), root) else None
+    return read_text(path, root=confined, limit=max_bytes or discovery.MAX_FILE_BYTES)
+
+
+def _variables_files(configured: list[Path], named: list[Path], config: Config,
+                     root: Path) -> Discovery | None:
+    """The ``var-files`` of the configuration and the ``--var-file`` files. The command line
+    may name a file anywhere; a configuration file inside the scanned tree (which a pull
+    request may change) only files inside it."""
+    if not configured and not named:
+        return None
+    confined = config.path is not None and inside(os.path.abspath(config.path), root)
+    given = discover(configured, root, confined=confined) if configured else Discovery(root)
+    if named:
+        more = discover(named, root, confined=False)
+        given.files = sorted(given.files + more.files, key=lambda f: f.path)
+        given.diagnostics += more.diagnostics
+    return given
 
 
 def _get_ready(cache: Cache | None) -> None:

@@ -13,6 +13,7 @@ from typing import Callable
 
 from oidclint.budget import BudgetExceeded, time_budget
 from oidclint.cache import Cache, digest, make_key
+from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
@@ -195,6 +196,8 @@ def _budget(seconds: float | None, path: str, inventory: Inventory):
     except BudgetExceeded as exc:
         inventory.timed_out = True
         inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
+    except TooLarge as exc:  # a value over a size limit that its reader did not catch
+        inventory.diagnostics.append(Diagnostic(path, f"{exc}; not read"))
 
 
 def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:

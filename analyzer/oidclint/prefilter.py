@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
-from oidclint.discovery import read_text
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources
+from oidclint.reading import read_text
 from oidclint.source import SourceFile
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class Prefilter:
         """Content hash of every file seen."""
         self.dropped: set[str] = set()
         """Files whose text was let go after their facts were taken."""
-        self.read = read or (lambda file: file.absolute.read_text(encoding="utf-8"))
+        self.read = read or (lambda file: read_text(file.absolute))
         """Reads a file's text again; raises ``OSError`` or ``ValueError``."""
         self.problems: list[tuple[str, str]] = []
         """Files that could not be read again: (path, reason)."""
@@ -253,11 +253,8 @@ class Prefilter:
             return False
         for target in targets:
             try:
-                real = target.resolve()
-                if not real.is_relative_to(self.root) or not real.is_file():
-                    continue
-                text = read_text(real, MAX_TEMPLATE_BYTES)
-            except (OSError, ValueError, RuntimeError):
+                text = read_text(target, root=self.root, limit=MAX_TEMPLATE_BYTES)
+            except (OSError, ValueError):
                 continue  # evaluation reports what it cannot read
             if mentions(text.lower(), WEB_IDENTITY):
                 return True

@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+from oidclint.reading import read_text
+
 _REMOTE = re.compile(
     r"^(?:[a-z+]+://)?(?:[^@/]+@)?[^/:]+(?::\d+)?[:/](?P<path>[^?#]+?)(?:\.git)?/?$"
 )
@@ -25,19 +27,31 @@ def repository_from_url(url: str) -> str | None:
     return path if "/" in path else None
 
 
+MAX_GIT_FILE_BYTES = 1024 * 1024
+"""``.git`` pointers and git's ``config`` are read up to this size."""
+
+
 def _git_dir(root: Path) -> Path | None:
     dot_git = root / ".git"
     if dot_git.is_dir():
         return dot_git
     if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
-        text = dot_git.read_text(errors="replace").strip()
+        text = _read(dot_git).strip()
         if text.startswith("gitdir:"):
             target = (root / text[len("gitdir:"):].strip()).resolve()
             common = target / "commondir"
             if common.is_file():
-                return (target / common.read_text().strip()).resolve()
+                return (target / _read(common).strip()).resolve()
             return target
     return None
+
+
+def _read(path: Path) -> str:
+    """A small file of git's; empty when it cannot be read (nothing is then detected)."""
+    try:
+        return read_text(path, limit=MAX_GIT_FILE_BYTES)
+    except (OSError, ValueError):
+        return ""
 
 
 def origin_url(root: Path) -> str | None:
@@ -46,8 +60,8 @@ def origin_url(root: Path) -> str | None:
         return None
     config = configparser.ConfigParser(strict=False, interpolation=None)
     try:
-        config.read(git_dir / "config", encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeError):
+        config.read_string(_read(git_dir / "config"))
+    except configparser.Error:
         return None
     section = 'remote "origin"'
     return config.get(section, "url", fallback=None) if config.has_section(section) else None

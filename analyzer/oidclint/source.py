@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from oidclint.limits import MAX_STRING_LENGTH, reserve_text
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
@@ -183,23 +185,57 @@ Text = str | Partial | Unknown
 """What a string-valued field of the model holds."""
 
 
-def concat(pieces: Iterable[Any], span: Span | None = None, ref: str | None = None) -> Text:
-    """Join string pieces; the result is ``Str`` when all are known, else ``Partial``."""
+def concat(pieces: Iterable[Any], span: Span | None = None, ref: str | None = None,
+           what: str = "joining strings") -> Text:
+    """Join string pieces; the result is ``Str`` when all are known, else ``Partial``.
+    The length is checked before anything is joined (``oidclint.limits``)."""
     parts: list[str | Unknown] = []
+    run: list[Any] = []  # known pieces since the last unknown one, joined once
+    length = 0
     for piece in pieces:
         items = piece.parts if isinstance(piece, Partial) else (piece,)
         for item in items:
             if isinstance(item, Unknown):
+                if run:
+                    parts.append("".join(map(str, run)))
+                    run = []
                 parts.append(item)
-            elif parts and not isinstance(parts[-1], Unknown):
-                parts[-1] = parts[-1] + str(item)
-            else:
-                parts.append(str(item))
+                continue
+            length += len(item)
+            if length > MAX_STRING_LENGTH:
+                reserve_text(length, what)  # raises, naming what was building it
+            run.append(item)
+    if run:
+        parts.append("".join(map(str, run)))
+    reserve_text(length, what)
     if not any(isinstance(p, Unknown) for p in parts):
         return Str("".join(parts), span, ref)
     if len(parts) == 1:
         return parts[0]
     return Partial(tuple(parts), span, ref)
+
+
+def known_length(text: Any) -> int:
+    """The characters of a string, or of the known parts of a ``Partial`` (0 otherwise)."""
+    if isinstance(text, Partial):
+        return sum(len(p) for p in text.parts if isinstance(p, str))
+    return len(text) if isinstance(text, str) else 0
+
+
+class Pieces(list):
+    """String pieces gathered for one ``concat``, refused as soon as they pass the string
+    limit: expanding a reference many times over stops there, not once all is built."""
+
+    def __init__(self, what: str = "joining strings") -> None:
+        super().__init__()
+        self.what = what
+        self.length = 0
+
+    def add(self, piece: Any) -> None:
+        self.length += known_length(piece)
+        if self.length > MAX_STRING_LENGTH:
+            reserve_text(self.length, self.what)  # raises
+        self.append(piece)
 
 
 def span_of(value: Any) -> Span | None:

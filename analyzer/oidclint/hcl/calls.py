@@ -8,6 +8,7 @@ from typing import Any, Callable
 from oidclint.hcl.values import (
     EvalError, UnknownElements, derived_unknown, is_unknown, to_number, to_text, type_name,
 )
+from oidclint.limits import reserve_elements
 from oidclint.source import LList, Span, Unknown
 
 
@@ -75,6 +76,8 @@ def whole_number(value: Any, call: Call) -> int:
 
 
 def new_list(items: Any, call: Call) -> LList:
+    items = items if isinstance(items, list) else list(items)
+    reserve_elements(len(items), f"{call.name}()")
     return LList(items, span=call.span)
 
 

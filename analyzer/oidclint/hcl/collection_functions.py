@@ -17,6 +17,7 @@ from oidclint.hcl.values import (
     Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, same_value,
     to_number, to_text, type_name,
 )
+from oidclint.limits import MAX_ELEMENTS, reserve_elements
 from oidclint.source import LDict, LList, Unknown
 
 COLLECTION_FUNCTIONS: dict[str, Function] = {}
@@ -37,6 +38,7 @@ def _length(call: Call) -> Any:
 
 @_function("concat", 1)
 def _concat(call: Call) -> Any:
+    reserve_elements(sum(len(a) if isinstance(a, list) else 1 for a in call.args), "concat()")
     items: list[Any] = []
     for arg in call.args:
         if isinstance(arg, Unknown):
@@ -250,6 +252,7 @@ def _lookup(call: Call) -> Any:
 @_function("merge", 0)
 def _merge(call: Call) -> Any:
     result = LDict(span=call.span)
+    reserve_elements(sum(len(a) for a in call.args if isinstance(a, dict)), "merge()")
     for arg in call.args:
         if arg is None:
             continue
@@ -267,6 +270,7 @@ def _zipmap(call: Call) -> Any:
     keys, values = list_arg(keys, call), list_arg(values, call)
     if len(keys) != len(values):
         raise EvalError("zipmap(): lists of different lengths")
+    reserve_elements(len(keys), "zipmap()")
     return LDict(zip(keys, values), span=call.span)
 
 
@@ -284,6 +288,54 @@ def _min(call: Call) -> Any:
     return min(to_number(a) for a in call.args)
 
 
+
+
+RANGE_LIMIT = 1024
+"""Terraform refuses a ``range`` of more numbers
+(https://developer.hashicorp.com/terraform/language/functions/range)."""
+
+
+@_function("range", 1, 3)
+def _range(call: Call) -> Any:
+    if any_unknown(call.args):
+        return unknown_result(call)
+    numbers = [to_number(a) for a in call.args]
+    if len(numbers) == 1:
+        start, limit, step = 0, numbers[0], None
+    else:
+        start, limit, step = numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None
+    if step is None:
+        step = 1 if limit >= start else -1
+    if step == 0 or (step > 0) != (limit >= start) and start != limit:
+        return unknown_result(call, [Unknown("range() stepping away from its limit")])
+    result, number = [], start
+    while (number < limit) if step > 0 else (number > limit):
+        if len(result) == RANGE_LIMIT:
+            raise EvalError(f"range(): more than {RANGE_LIMIT} numbers")
+        result.append(number)
+        number += step
+    return new_list(result, call)
+
+
+@_function("setproduct", 1)
+def _setproduct(call: Call) -> Any:
+    # https://developer.hashicorp.com/terraform/language/functions/setproduct
+    if any(isinstance(a, Unknown) for a in call.args):
+        return unknown_result(call)
+    sets = [list_arg(a, call) for a in call.args]
+    if not all(length_known(items) for items in sets):
+        return unknown_result(call, [i for items in sets for i in items])
+    combinations = 1
+    for items in sets:
+        combinations *= len(items)
+        if combinations > MAX_ELEMENTS:
+            break  # the count alone would be a huge number to carry on multiplying
+    # Every combination is a list of one element per set.
+    reserve_elements(combinations * (len(sets) + 1), "setproduct()")
+    rows: list[list[Any]] = [[]]
+    for items in sets:
+        rows = [row + [item] for row in rows for item in items]
+    return new_list([LList(row, span=call.span) for row in rows], call)
 
 
 @_function("jsonencode", 1, 1)

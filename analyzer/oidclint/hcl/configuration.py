@@ -27,7 +27,11 @@ from oidclint.hcl.sources import local_folder
 from oidclint.hcl.module import Module
 from oidclint.hcl.providers import provider_pairs
 from oidclint.hcl.syntax import Block, parse_file
+from oidclint.reading import Refused, read_text
 from oidclint.source import Partial, Span, Unknown
+
+MAX_MANIFEST_BYTES = 10_000_000
+"""``modules.json`` is read up to this size."""
 
 Loader = Callable[[str, "Span | None"], "list[Block] | None"]
 """Blocks of the configuration files of a folder (root-relative): the scanned files of it, or
@@ -46,6 +50,8 @@ class Configuration:
     (``"*"``: the ``--var-file`` values, for folders without files of their own)."""
     notes: list[tuple[Span, str]] = field(default_factory=list)
     """What could not be followed (a built-in model chosen without a version ...)."""
+    problems: list[tuple[Span, str]] = field(default_factory=list)
+    """What could not be read (a manifest of installed modules refused), as warnings."""
     _installed: dict[str, dict[str, str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     """Folders whose blocks were asked for (reset by whoever wants to know per root)."""
@@ -100,7 +106,7 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {source} is outside the scanned "
                                           "tree; not read (scan a folder that holds both)"))
             return None
-        from oidclint.hcl.registry import ROLE_NAME_INPUTS, find_model, unmodelled
+        from oidclint.hcl.registry import MODELS, ROLE_NAME_INPUTS, find_model, unmodelled
 
         version = caller.argument(call, "version")
         version = str(version) if isinstance(version, str) else None
@@ -118,7 +124,8 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {model.note}"))
         blocks = []
         for path in sorted(model.folder.glob("*.tf")):
-            blocks.extend(parse_file(path.read_text(encoding="utf-8"), call.path, at=call.span))
+            text = read_text(path, root=MODELS)  # oidclint's own files
+            blocks.extend(parse_file(text, call.path, at=call.span))
         return caller.folder, blocks
 
     def _blocks(self, folder: str) -> list[Block] | None:
@@ -143,11 +150,18 @@ class Configuration:
         manifest = self.root / root_folder / ".terraform" / "modules" / "modules.json"
         note_read(manifest)
         try:
-            if manifest.is_symlink() or not manifest.is_file() \
-                    or manifest.stat().st_size > 10_000_000:
-                return {}
-            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
-        except (OSError, ValueError, AttributeError):
+            entries = json.loads(read_text(manifest, root=self.root.resolve(),
+                                           limit=MAX_MANIFEST_BYTES)).get("Modules", [])
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        except (OSError, ValueError, AttributeError) as exc:
+            # Reported as discovery reports a file (the modules it lists are not read).
+            shown = posixpath.normpath(posixpath.join(root_folder, ".terraform/modules/"
+                                                                   "modules.json"))
+            reason = f"cannot read: {exc.strerror or exc}" if isinstance(exc, OSError) \
+                else str(exc) if isinstance(exc, Refused) else \
+                "not a manifest of installed modules (not JSON, or no Modules list); not read"
+            self.problems.append((Span(shown, 1), reason))
             return {}
         dirs = {}
         for entry in entries if isinstance(entries, list) else []:

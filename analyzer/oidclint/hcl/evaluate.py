@@ -22,15 +22,21 @@ from oidclint.hcl.values import (
     Encoded, EvalError, TextOrigin, UnknownElements, derived_unknown, extend_origin, has_unknown,
     is_unknown, same_value, to_bool, to_number, to_text, type_name, with_span,
 )
-from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
+from oidclint.limits import MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, \
+    reserve_elements
+from oidclint.source import (
+    LDict, LList, Partial, Pieces, Span, Str, Unknown, concat, known_length,
+)
 
 MAX_DEPTH = 160
 """Nested expressions evaluated at once; deeper input is reported instead of crashing."""
-MAX_VALUE_NODES = 200_000
+MAX_VALUE_NODES = MAX_ELEMENTS
 """Elements a value may hold, shared ones counted at every use: ``[local.a, local.a]``
 repeated thirty times would otherwise be a billion elements to encode or compare."""
-MAX_STRING_LENGTH = 1_000_000
 MAX_PARTIAL_PARTS = 10_000
+MAX_NUMBER_BITS = 4096
+"""Whole numbers beyond this many bits are not computed (squaring a number forty times over
+would take all memory); Terraform's own numbers keep 512 bits of precision."""
 
 
 class Reference:
@@ -59,7 +65,7 @@ class Environment:
 
     def __init__(self) -> None:
         self.depth = 0
-        self._sizes: dict[int, tuple[Any, int]] = {}
+        self._sizes: dict[int, tuple[Any, tuple[int, int]]] = {}
         self.text_origins: dict[Span, TextOrigin] = {}
         """Span of a heredoc or file value -> where its text is written."""
 
@@ -67,36 +73,71 @@ class Environment:
         return Unknown(name, span)
 
     def measure(self, value: Any) -> int:
-        """How many elements a value holds; raises ``EvalError`` past the limits."""
+        """How many elements a value holds; raises ``TooLarge`` past the limits."""
+        return self.weigh(value)[0]
+
+    def weigh(self, value: Any) -> tuple[int, int]:
+        """The elements and the characters of text a value holds, shared ones counted at
+        every use; raises ``TooLarge`` past the limits."""
         if isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
-                raise EvalError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
-            return 1
+                raise TooLarge(f"a string longer than {MAX_STRING_LENGTH:,} characters")
+            return 1, len(value)
         if isinstance(value, Partial):
             if len(value.parts) > MAX_PARTIAL_PARTS:
-                raise EvalError(f"a string of more than {MAX_PARTIAL_PARTS:,} unknown pieces")
-            if sum(len(p) for p in value.parts if isinstance(p, str)) > MAX_STRING_LENGTH:
-                raise EvalError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
-            return 1
+                raise TooLarge(f"a string of more than {MAX_PARTIAL_PARTS:,} unknown pieces")
+            length = known_length(value)
+            if length > MAX_STRING_LENGTH:
+                raise TooLarge(f"a string longer than {MAX_STRING_LENGTH:,} characters")
+            return 1, length
         if not isinstance(value, (list, dict)):
-            return 1
+            return 1, 0
         known = self._sizes.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
-        size = 1
-        for key, item in items:
-            size += self.measure(item) + (0 if key is None else 1)
-            if size > MAX_VALUE_NODES:
-                raise EvalError(f"a value with more than {MAX_VALUE_NODES:,} elements")
-        self._sizes[id(value)] = (value, size)  # the value is kept so its id stays its own
-        return size
+        tally = Tally(self, "a value")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                tally.add(item, key)
+        else:
+            for item in value:
+                tally.add(item)
+        self._sizes[id(value)] = (value, tally.weight)  # the value is kept: its id stays its own
+        return tally.weight
 
     def read_file(self, path: Any, span: Span) -> Any:
         return derived_unknown("function file", [path], span)
 
     def decode_json(self, value: Any, span: Span) -> Any:
         return Unknown("function jsondecode", span)
+
+
+class Tally:
+    """The elements and characters of a list, map or string being built, checked as each
+    piece is added, so that a ``for`` expression repeating a large value stops at the limit
+    instead of building all of it first."""
+
+    def __init__(self, env: Environment, what: str) -> None:
+        self.env = env
+        self.what = what
+        self.elements = 1
+        self.characters = 0
+
+    @property
+    def weight(self) -> tuple[int, int]:
+        return self.elements, self.characters
+
+    def add(self, value: Any, key: Any = None) -> None:
+        elements, characters = self.env.weigh(value)
+        self.elements += elements
+        self.characters += characters
+        if key is not None:
+            self.elements += 1
+            self.characters += known_length(key) if isinstance(key, (str, Partial)) else 0
+        if self.elements > MAX_VALUE_NODES:
+            raise TooLarge(f"{self.what} with more than {MAX_VALUE_NODES:,} elements")
+        if self.characters > MAX_VALUE_TEXT:
+            raise TooLarge(f"{self.what} holding more than {MAX_VALUE_TEXT:,} characters")
 
 
 class Evaluator:
@@ -187,10 +228,16 @@ class Evaluator:
     _heredoc_template_trim = _heredoc_template
 
     def _tuple(self, tree: Tree) -> Any:
-        return LList([self.evaluate(t) for t in subtrees(tree)], span=self.span(tree))
+        tally, items = Tally(self.env, "a list"), []
+        for element in subtrees(tree):
+            items.append(self.evaluate(element))
+            tally.add(items[-1])
+        reserve_elements(len(items), "a list")
+        return LList(items, span=self.span(tree))
 
     def _object(self, tree: Tree) -> Any:
         result = LDict(span=self.span(tree))
+        tally = Tally(self.env, "an object")
         for elem in subtrees(tree):
             key_node, value_node = elem.children[0], elem.children[-1]
             key = self._object_key(key_node)
@@ -199,6 +246,8 @@ class Evaluator:
             # keeps only the second.
             result.pop(key, None)
             result[key] = self.evaluate(value_node)
+            tally.add(result[key], key)
+        reserve_elements(len(result), "an object")
         return result
 
     def _object_key(self, node: Tree) -> Any:
@@ -262,6 +311,7 @@ class Evaluator:
                 else:
                     item = self.index(item, self._index_key(step), span)
             results.append(item.value(span) if isinstance(item, Reference) else item)
+        reserve_elements(len(results), "a splat expression")
         return LList(results, span=span)
 
     def attribute(self, value: Any, name: str, span: Span) -> Any:
@@ -354,12 +404,12 @@ class Evaluator:
         if is_unknown(left) or is_unknown(right):
             return derived_unknown(f"'{operator}'", [left, right], span)
         a, b = to_number(left), to_number(right)
-        if operator == "+":
-            return a + b
-        if operator == "-":
-            return a - b
-        if operator == "*":
-            return a * b
+        if operator in ("+", "-", "*"):
+            result = a + b if operator == "+" else a - b if operator == "-" else a * b
+            if isinstance(result, int) and result.bit_length() > MAX_NUMBER_BITS:
+                raise TooLarge(f"'{operator}' would make a number of more than "
+                               f"{MAX_NUMBER_BITS:,} bits")
+            return result
         if operator in ("/", "%"):
             if b == 0:
                 raise EvalError("division by zero")
@@ -391,12 +441,15 @@ class Evaluator:
         if isinstance(items, Unknown):
             return items
         results = []
+        tally = Tally(self.env, "a for expression")
         for scope in items:
             keep = self._for_keep(scope, condition)
             if isinstance(keep, Unknown):
                 return keep
             if keep:
                 results.append(scope.evaluate(body[0]))
+                tally.add(results[-1])
+        reserve_elements(len(results), "a for expression")
         return LList(results, span=span)
 
     def _for_object_expr(self, tree: Tree) -> Any:
@@ -407,6 +460,7 @@ class Evaluator:
         if isinstance(items, Unknown):
             return items
         result = LDict(span=span)
+        tally = Tally(self.env, "a for expression")
         for scope in items:
             keep = self._for_keep(scope, condition)
             if isinstance(keep, Unknown):
@@ -415,12 +469,14 @@ class Evaluator:
                 continue
             key = to_text(scope.evaluate(body[0]), span)
             value = scope.evaluate(body[1])
+            tally.add(value, key)
             if grouping:
                 result.setdefault(key, LList([], span=span)).append(value)
             elif key in result and not is_unknown(key):
                 raise EvalError(f"duplicate key {str(key)!r} in a for expression")
             else:
                 result[key] = value
+        reserve_elements(len(result), "a for expression")
         return result
 
     def _for_parts(self, tree: Tree) -> tuple[Tree, list[Tree], Tree | None]:
@@ -476,22 +532,22 @@ class Evaluator:
         if len(pieces) == 1 and pieces[0].kind == "interp" and not pieces[0].strip_before:
             return self.evaluate(pieces[0].expr)
         nodes = _structure(pieces)
-        out: list[Any] = []
+        out = Pieces("a template")
         self._render(nodes, out, span, {} if refs is None else refs)
         return concat(out, span)
 
-    def _render(self, nodes: list, out: list[Any], span: Span, refs: dict[str, str]) -> None:
+    def _render(self, nodes: list, out: Pieces, span: Span, refs: dict[str, str]) -> None:
         for node in nodes:
             if isinstance(node, Piece):
                 if node.kind == "text":
-                    out.append(node.text)
+                    out.add(node.text)
                 else:
                     value = self.evaluate(node.expr)
                     if isinstance(value, Encoded):
                         value = Str(str(value))
                     if getattr(value, "ref", None):
                         refs[str(value)] = value.ref
-                    out.append(to_text(value, node.span))
+                    out.add(to_text(value, node.span))
                 continue
             kind, piece, *branches = node
             if kind == "if":
@@ -499,23 +555,23 @@ class Evaluator:
             else:
                 self._render_for(piece, branches[0], out, span, refs)
 
-    def _render_if(self, piece: Piece, branches: list, out: list[Any], span: Span,
+    def _render_if(self, piece: Piece, branches: list, out: Pieces, span: Span,
                    refs: dict[str, str]) -> None:
         test = self.evaluate(piece.expr)
         if is_unknown(test):
             rendered = []
             for branch in branches:
-                pieces: list[Any] = []
+                pieces = Pieces("a template")
                 self._render(branch, pieces, span, refs)
                 rendered.append(concat(pieces, span))
             if same_value(rendered[0], rendered[1]):
-                out.append(rendered[0])
+                out.add(rendered[0])
             else:
-                out.append(derived_unknown("template if", [test], piece.span))
+                out.add(derived_unknown("template if", [test], piece.span))
             return
         self._render(branches[0] if to_bool(test) else branches[1], out, span, refs)
 
-    def _render_for(self, piece: Piece, body: list, out: list[Any], span: Span,
+    def _render_for(self, piece: Piece, body: list, out: Pieces, span: Span,
                     refs: dict[str, str]) -> None:
         scopes = self.iterate(self.evaluate(piece.expr), list(piece.names), piece.span)
         if isinstance(scopes, Unknown):

@@ -24,13 +24,16 @@ from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, TextOrigin, derived_unknown, is_unknown,
     json_text,
 )
+from oidclint.limits import TooLarge
+from oidclint.reading import read_text
 from oidclint.source import LDict, LList, Span, Str, Unknown
 
 if TYPE_CHECKING:
     from oidclint.hcl.configuration import Configuration
 
 MAX_FILE_BYTES = 1_000_000
-"""``file()`` reads at most this much; larger files evaluate to ``Unknown``."""
+"""``file()`` reads at most this much; larger files are reported and evaluate to
+``Unknown``."""
 MAX_MODULE_DEPTH = 16
 """Module calls followed from a root module; deeper (or cyclic) calls stay unevaluated."""
 _CALL_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers",
@@ -81,6 +84,8 @@ class Module(Environment):
         module at a version without a built-in model."""
         self.warnings: dict[tuple[Span, str], None] = {}
         """What reads one way and acts another (merged condition blocks), in order."""
+        self.problems: dict[tuple[Span, str], None] = {}
+        """What could not be read or evaluated (a file refused, a value too large)."""
         self._instances: dict[str, list[Scoped] | Unknown] = {}
         self._children: dict[str, list[tuple[Scoped, "Module | None"]]] = {}
         for block in blocks:
@@ -106,6 +111,10 @@ class Module(Environment):
     def warn(self, span: Span, message: str) -> None:
         self.warnings.setdefault((span, message), None)
 
+    def report(self, span: Span, message: str) -> None:
+        """Something of the module that could not be read or evaluated (a warning)."""
+        self.problems.setdefault((span, message), None)
+
     # --- values ------------------------------------------------------------------------
 
     def value(self, attribute: Attribute, within: Scoped | None = None) -> Any:
@@ -121,6 +130,10 @@ class Module(Environment):
         self._busy.add(key)
         try:
             value = Evaluator(self, attribute.path, dict(bindings)).evaluate(attribute.value)
+        except TooLarge as exc:
+            value = Unknown(f"not evaluated: {exc}", attribute.value_span)
+            if not exc.repeated:
+                self.report(attribute.value_span, f"{attribute.name}: {exc}; not evaluated")
         except EvalError as exc:
             value = Unknown(f"invalid expression: {exc}", attribute.value_span)
         except RecursionError:
@@ -297,7 +310,9 @@ class Module(Environment):
         """``file(path)``: the text of a file of the scan, relative to this module's folder.
 
         ``path.module`` is ``"."`` here, so ``"${path.module}/trust.json"`` and the bare
-        ``"trust.json"`` of a root module both name the file beside the configuration.
+        ``"trust.json"`` of a root module both name the file beside the configuration. A file
+        that cannot be read (outside the tree, not a regular file, too large, not text) is
+        reported and its value is unknown.
         """
         if is_unknown(path):
             return derived_unknown("file()", [path], span)
@@ -308,18 +323,22 @@ class Module(Environment):
             return Unknown(f"file {text_path}", span)
         relative = posixpath.normpath(posixpath.join(self.folder, text_path))
         if relative.startswith("../") or relative == "..":
+            self.report(span, f"reading {text_path}: outside the scanned tree; not read")
             return Unknown(f"file {text_path} (outside the scanned tree)", span)
         # Whatever comes of the read (a file not there, not UTF-8, a link now pointing
         # elsewhere), a cached result depends on what is at this path.
         note_read(self.root / relative)
         try:
-            root = self.root.resolve()
-            target = (root / relative).resolve()
-            target.relative_to(root)
-            if not target.is_file() or target.stat().st_size > MAX_FILE_BYTES:
-                return Unknown(f"file {text_path}", span)
-            text = target.read_text(encoding="utf-8")
-        except (OSError, ValueError):
+            text = read_text(self.root / relative, root=self.root.resolve(),
+                             limit=MAX_FILE_BYTES)
+        except (FileNotFoundError, NotADirectoryError):
+            self.warn(span, f"reading {text_path}: no such file; its value is unknown")
+            return Unknown(f"file {text_path}", span)
+        except OSError as exc:
+            self.report(span, f"reading {text_path}: cannot read: {exc.strerror or exc}")
+            return Unknown(f"file {text_path}", span)
+        except ValueError as exc:
+            self.report(span, f"reading {text_path}: {exc}")
             return Unknown(f"file {text_path}", span)
         lines = text.split("\n")
         file_span = Span(relative, 1, 1, len(lines), len(lines[-1]) + 1)

@@ -19,7 +19,10 @@ from oidclint.hcl.values import (
     EvalError, UnknownElements, derived_unknown, has_unknown, is_unknown, json_text, to_bool,
     to_number, to_text, type_name, with_span,
 )
-from oidclint.source import LDict, Partial, Str, Unknown, concat
+from oidclint.limits import (
+    MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, reserve_elements, reserve_text,
+)
+from oidclint.source import LDict, Partial, Pieces, Str, Unknown, concat
 
 STRING_FUNCTIONS: dict[str, Function] = {}
 _function = registry(STRING_FUNCTIONS)
@@ -30,6 +33,7 @@ def _each_known_part(call: Call, transform: Callable[[str], str]) -> Any:
     value = text_arg(call.args[0], call)
     if isinstance(value, Unknown):
         return unknown_result(call)
+    reserve_text(_length(value), f"{call.name}()")
     if isinstance(value, Partial):
         parts = [transform(p) if isinstance(p, str)
                  else Unknown(f"{call.name}() of {p.origin}", p.span) for p in value.parts]
@@ -52,6 +56,7 @@ def _title(call: Call) -> Any:
     value = text_arg(call.args[0], call)
     if is_unknown(value):
         return unknown_result(call)
+    reserve_text(len(value), "title()")
     return Str(re.sub(r"\b[a-z]", lambda m: m.group().upper(), str(value)), call.span)
 
 
@@ -68,6 +73,7 @@ def _trimspace(call: Call) -> Any:
         return unknown_result(call)
     if isinstance(value, Unknown):
         return unknown_result(call)
+    reserve_text(len(value), "trimspace()")
     return Str(str(value).strip(), call.span)
 
 
@@ -76,6 +82,7 @@ def _trim(call: Call) -> Any:
     value, chars = (text_arg(a, call) for a in call.args)
     if is_unknown(value) or is_unknown(chars):
         return unknown_result(call)
+    reserve_text(len(value), "trim()")
     return Str(str(value).strip(str(chars)), call.span)
 
 
@@ -178,11 +185,38 @@ def _replace(call: Call) -> Any:
             return unknown_result(call)
         except regex.InvalidPattern as exc:
             raise EvalError(f"replace(): invalid regular expression: {exc}") from None
-        text = pattern.sub(lambda m: regex.expand_template(replacement, m), str(value))
-        return Str(text, call.span)
+        return Str(_replace_matches(pattern, replacement, str(value)), call.span)
     if isinstance(value, Partial):
         return _replace_in_partial(value, search, replacement, call)
-    return Str(str(value).replace(search, replacement) if search else str(value), call.span)
+    text = str(value)
+    if not search:
+        return Str(text, call.span)
+    reserve_text(_replaced_length(text, search, replacement), "replace()")
+    return Str(text.replace(search, replacement), call.span)
+
+
+def _replaced_length(text: str, search: str, replacement: str) -> int:
+    """The length of ``text`` with every ``search`` replaced, without replacing."""
+    return len(text) + text.count(search) * (len(replacement) - len(search))
+
+
+def _replace_matches(pattern: Any, template: str, text: str) -> str:
+    """``text`` with every match of ``pattern`` replaced by the expanded ``template``; the
+    length is checked as each match is replaced, so that a replacement repeated a million
+    times stops at the limit."""
+    length = len(text)
+
+    def expand(match: Any) -> str:
+        nonlocal length
+        expanded = regex.expand_template(template, match)
+        length += len(expanded) - (match.end() - match.start())
+        if length > MAX_STRING_LENGTH:
+            reserve_text(length, "replace()")
+        return expanded
+
+    result = pattern.sub(expand, text)
+    reserve_text(len(result), "replace()")
+    return result
 
 
 def _replace_in_partial(value: Partial, search: str, replacement: str, call: Call) -> Any:
@@ -195,6 +229,8 @@ def _replace_in_partial(value: Partial, search: str, replacement: str, call: Cal
     if not search:
         return with_span(value, call.span)
     parts = value.parts
+    reserve_text(sum(_replaced_length(p, search, replacement) for p in parts
+                     if isinstance(p, str)), "replace()")
     for index, part in enumerate(parts):
         if not isinstance(part, str):
             continue
@@ -237,6 +273,8 @@ def _regex_matches(call: Call) -> Any:
         raise EvalError(f"{call.name}(): invalid regular expression: {exc}") from None
     results = []
     for match in pattern.finditer(str(value)):
+        if len(results) >= MAX_ELEMENTS:
+            reserve_elements(len(results) + 1, f"{call.name}()")
         if pattern.groupindex:
             results.append(LDict({Str(k): Str(match.group(k) or "", call.span)
                                   for k in pattern.groupindex}, span=call.span))
@@ -252,9 +290,11 @@ def _split(call: Call) -> Any:
     separator, value = (text_arg(a, call) for a in call.args)
     if is_unknown(separator) or is_unknown(value):
         return unknown_result(call)
+    text = str(value)
+    reserve_elements(text.count(str(separator)) + 1 if separator else len(text), "split()")
     if not separator:
-        return new_list([Str(ch, call.span) for ch in str(value)], call)
-    return new_list([Str(piece, call.span) for piece in str(value).split(str(separator))], call)
+        return new_list([Str(ch, call.span) for ch in text], call)
+    return new_list([Str(piece, call.span) for piece in text.split(str(separator))], call)
 
 
 @_function("join", 2)
@@ -262,7 +302,8 @@ def _join(call: Call) -> Any:
     separator = text_arg(call.args[0], call)
     if is_unknown(separator):
         return unknown_result(call)
-    pieces: list[Any] = []
+    separator = str(separator)  # once: every piece between two items is this one string
+    pieces = Pieces("join()")
     for items in call.args[1:]:
         if isinstance(items, Unknown):
             return unknown_result(call)
@@ -270,9 +311,9 @@ def _join(call: Call) -> Any:
             if isinstance(item, UnknownElements):
                 return unknown_result(call, [item])
             if pieces:
-                pieces.append(str(separator))
-            pieces.append(text_arg(item, call))
-    return concat(pieces, call.span)
+                pieces.add(separator)
+            pieces.add(text_arg(item, call))
+    return concat(pieces, call.span, what="join()")
 
 
 @_function("format", 1)
@@ -280,7 +321,7 @@ def _format(call: Call) -> Any:
     spec = text_arg(call.args[0], call)
     if is_unknown(spec):
         return unknown_result(call)
-    return concat(_format_pieces(str(spec), call.args[1:], call), call.span)
+    return concat(_format_pieces(str(spec), call.args[1:], call), call.span, what="format()")
 
 
 @_function("formatlist", 1)
@@ -294,10 +335,16 @@ def _formatlist(call: Call) -> Any:
     if any(not length_known(a) for a in call.args[1:] if isinstance(a, list)):
         return unknown_result(call)
     count = lengths.pop() if lengths else 1
-    rows = []
+    reserve_elements(count, "formatlist()")
+    rows, characters = [], 0
     for i in range(count):
         args = [a[i] if isinstance(a, list) else a for a in call.args[1:]]
-        rows.append(concat(_format_pieces(str(spec), args, call), call.span))
+        rows.append(concat(_format_pieces(str(spec), args, call), call.span,
+                           what="formatlist()"))
+        characters += _length(rows[-1])
+        if characters > MAX_VALUE_TEXT:
+            raise TooLarge(f"formatlist() would build a list holding more than "
+                           f"{MAX_VALUE_TEXT:,} characters")
     return new_list(rows, call)
 
 
@@ -333,6 +380,10 @@ def _format_pieces(spec: str, args: list[Any], call: Call) -> list[Any]:
 
 def _format_one(arg: Any, flags: str, width: str | None, precision: str | None, verb: str,
                 call: Call) -> Any:
+    # A width or precision is a length the verb builds before anything else can see it.
+    for length in (width, precision):
+        if length and int(length) > MAX_STRING_LENGTH:
+            reserve_text(int(length), f"{call.name}()")
     if isinstance(arg, (Unknown, Partial)):
         if verb in "sv" and not width and precision is None:
             return arg
@@ -341,9 +392,9 @@ def _format_one(arg: Any, flags: str, width: str | None, precision: str | None, 
         return Unknown(f"format() of a {type_name(arg)} with unknown elements", call.span)
     if verb in "sv":
         if verb == "v" and isinstance(arg, (list, dict)):
-            text = json_text(arg)
+            text = json_text(arg, f"{call.name}()")
         elif verb == "v" and "#" in flags:
-            text = json_text(arg)
+            text = json_text(arg, f"{call.name}()")
         else:
             if isinstance(arg, (list, dict)):
                 raise EvalError("format(): %s needs a string")
@@ -351,7 +402,7 @@ def _format_one(arg: Any, flags: str, width: str | None, precision: str | None, 
         if precision:
             text = text[: int(precision)]
     elif verb == "q":
-        text = json_text(str(to_text(arg, call.span)))
+        text = json_text(str(to_text(arg, call.span)), f"{call.name}()")
     elif verb == "t":
         value = to_bool(arg)
         text = "true" if value else "false"
@@ -377,6 +428,53 @@ def _format_one(arg: Any, flags: str, width: str | None, precision: str | None, 
         else:
             text = text.rjust(int(width))
     return text
+
+
+@_function("strrev", 1, 1)
+def _strrev(call: Call) -> Any:
+    value = text_arg(call.args[0], call)
+    if is_unknown(value):
+        return unknown_result(call)
+    text = str(value)
+    # Terraform reverses grapheme clusters, not code points (https://developer.hashicorp.com/
+    # terraform/language/functions/strrev): only ASCII text, where the two are the same, is
+    # reversed here.
+    if not text.isascii():
+        return unknown_result(call, [Unknown("strrev() of text beyond ASCII", call.span)])
+    reserve_text(len(text), "strrev()")
+    return Str(text[::-1], call.span)
+
+
+@_function("indent", 2, 2)
+def _indent(call: Call) -> Any:
+    # Every line but the first gets the spaces, a line after a final newline too
+    # (https://developer.hashicorp.com/terraform/language/functions/indent).
+    spaces, value = call.args
+    if is_unknown(spaces):
+        return unknown_result(call)
+    count = whole_number(spaces, call)
+    if count < 0:
+        raise EvalError("indent() needs a number of spaces that is not negative")
+    value = text_arg(value, call)
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    if isinstance(value, Partial):
+        lines = sum(p.count("\n") for p in value.parts if isinstance(p, str))
+    else:
+        lines = str(value).count("\n")
+    reserve_text(_length(value) + lines * count, "indent()")
+    pad = "\n" + " " * count
+    if isinstance(value, Partial):
+        return concat([p.replace("\n", pad) if isinstance(p, str) else p for p in value.parts],
+                      call.span, what="indent()")
+    return Str(str(value).replace("\n", pad), call.span)
+
+
+def _length(value: Any) -> int:
+    """The characters of a string, or of the known parts of a ``Partial``."""
+    if isinstance(value, Partial):
+        return sum(len(p) for p in value.parts if isinstance(p, str))
+    return len(value) if isinstance(value, str) else 0
 
 
 @_function("tostring", 1, 1)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidclint.limits import json_length, reserve_text
 from oidclint.source import Partial, Span, Str, Unknown
 
 _REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
@@ -192,8 +193,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-def json_text(value: Any) -> str:
-    """Terraform's ``jsonencode`` output: compact, keys in lexical order."""
+def json_text(value: Any, what: str = "jsonencode()") -> str:
+    """Terraform's ``jsonencode`` output: compact, keys in lexical order. Its length is
+    checked before it is built (a list of one long string repeated is short to hold and long
+    to encode)."""
+    reserve_text(json_length(value, what), what)
     return json.dumps(plain(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 

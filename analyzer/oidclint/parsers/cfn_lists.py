@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from oidclint.parsers.cfn_values import (
     choice_origin, combinations, distinct, relocate, scalar_text,
 )
+from oidclint.limits import reserve_elements
 from oidclint.source import Choice, LList, Partial, Span, Str, Unknown, concat
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def _split(resolver: Resolver, delimiter: str, source: Any, span: Span | None) -
     text = scalar_text(source)
     if text is None:
         return resolver.bad("Fn::Split", span, "a string to split")
+    reserve_elements(text.count(delimiter) + 1, "Fn::Split")
     return LList([Str(chunk, span) for chunk in text.split(delimiter)], span=span)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import as_list, document_from_value
+from oidclint.limits import TooLarge, allowance
 from oidclint.model import (
     Cluster, Diagnostic, IdentityPool, IdentityPoolRoles, Inventory, OidcProvider,
     PermissionPolicy, PolicyDocument, Role,
@@ -73,10 +74,13 @@ def parse_cloudformation(file: SourceFile) -> Inventory | None:
     inventory = Inventory(files=[file.path])
     for template in templates:
         try:
-            inventory.extend(TemplateReader(file, template).read())
+            with allowance():  # what the intrinsics of one template may build in all
+                inventory.extend(TemplateReader(file, template).read())
         except RecursionError:
             inventory.diagnostics.append(
                 Diagnostic(file.path, "template nested too deeply to analyze"))
+        except TooLarge as exc:  # raised outside any one intrinsic function
+            inventory.diagnostics.append(Diagnostic(file.path, f"{exc}; not read"))
     return inventory
 
 

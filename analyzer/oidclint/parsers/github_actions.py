@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.limits import TooLarge
 from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.parsers.github_expressions import Scope, lookup
 from oidclint.parsers.github_run_steps import run_step_commands
@@ -163,10 +164,16 @@ class WorkflowSet:
                            span_of(job) or span_of(job_id))
                 continue
             key_span = span_of(job_id) or span_of(job) or Span(workflow.path, 1)
-            if job.get("uses") is not None:
-                self._call(workflow, str(job_id), job, key_span, caller)
-            else:
-                self._steps(workflow, str(job_id), job, key_span, caller)
+            try:
+                if job.get("uses") is not None:
+                    self._call(workflow, str(job_id), job, key_span, caller)
+                else:
+                    self._steps(workflow, str(job_id), job, key_span, caller)
+            except TooLarge as exc:  # an expression repeating a long value: this job only
+                diagnostic = Diagnostic(workflow.path, f"job {job_id}: {exc}; not read",
+                                        span=key_span)
+                if diagnostic not in self.inventory.diagnostics:
+                    self.inventory.diagnostics.append(diagnostic)
 
     def _steps(self, workflow: Workflow, job_id: str, job: dict, key_span: Span,
                caller: Caller | None) -> None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from oidclint.source import Choice, Partial, Span, Str, Unknown, concat, span_of
+from oidclint.source import Choice, Partial, Pieces, Span, Str, Unknown, concat, span_of
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 REFERENCE = re.compile(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$")
@@ -40,24 +40,24 @@ class Scope:
             return value
         if len(matches) == 1 and matches[0].span() == (0, len(value)):
             return self._expression(matches[0][1], span)
-        pieces: list[Any] = []
+        pieces = Pieces("an expression")
         end = 0
         for match in matches:
-            pieces.append(value[end:match.start()])
+            pieces.add(value[end:match.start()])
             piece = self._expression(match[1], span)
             if isinstance(piece, (str, Partial, Unknown)):
-                pieces.append(piece)
+                pieces.add(piece)
             elif piece is None:
-                pieces.append("")
+                pieces.add("")
             elif isinstance(piece, bool):
-                pieces.append("true" if piece else "false")
+                pieces.add("true" if piece else "false")
             elif isinstance(piece, (int, float)):
-                pieces.append(str(piece))
+                pieces.add(str(piece))
             else:
-                pieces.append(Unknown(origin(match[1]), span))
+                pieces.add(Unknown(origin(match[1]), span))
             end = match.end()
-        pieces.append(value[end:])
-        return concat(pieces, span)
+        pieces.add(value[end:])
+        return concat(pieces, span, what="an expression")
 
     def _expression(self, text: str, span: Span | None) -> Any:
         written = origin(text)

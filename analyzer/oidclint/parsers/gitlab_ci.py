@@ -34,7 +34,9 @@ from oidclint.parsers.gitlab_refs import (  # the ref functions are importable f
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
 )
 from oidclint.parsers.located import LoadError, load_documents
-from oidclint.source import LDict, LList, SourceFile, Span, Str, Text, Unknown, concat, span_of
+from oidclint.source import (
+    LDict, LList, Pieces, SourceFile, Span, Str, Text, Unknown, concat, span_of,
+)
 
 __all__ = [
     "RESERVED", "deep_merge", "glob_match", "parse_condition", "parse_gitlab_ci", "refs_of",
@@ -457,22 +459,22 @@ class _Expander:
         name = whole and (whole[1] or whole[2])
         if name and name in self.variables and depth < 5 and name not in self.tokens:
             return self.expand(self.variables[name], depth + 1)  # located where it is set
-        pieces: list[Any] = []
+        pieces = Pieces("expanding variables")
         position = 0
         for match in _VARIABLE.finditer(text):
-            pieces.append(text[position:match.start()])
+            pieces.add(text[position:match.start()])
             position = match.end()
             name = match[1] or match[2]
             if match[0] == "$$":
-                pieces.append("$")
+                pieces.add("$")
             elif name is None:
-                pieces.append(Unknown(f"input {match[3]}", text.span))
+                pieces.add(Unknown(f"input {match[3]}", text.span))
             elif name in self.variables and depth < 5 and name not in self.tokens:
-                pieces.append(self.expand(self.variables[name], depth + 1))
+                pieces.add(self.expand(self.variables[name], depth + 1))
             else:
-                pieces.append(Unknown(_origin(name, name in self.tokens), text.span))
-        pieces.append(text[position:])
-        return concat([p for p in pieces if p != ""], text.span)
+                pieces.add(Unknown(_origin(name, name in self.tokens), text.span))
+        pieces.add(text[position:])
+        return concat([p for p in pieces if p != ""], text.span, what="expanding variables")
 
 
 def _origin(name: str, token: bool) -> str:

@@ -23,6 +23,7 @@ import json
 import re
 from typing import Any, Callable
 
+from oidclint.limits import TooLarge, json_length, reserve_text
 from oidclint.parsers.cdk import resource_addresses
 from oidclint.parsers.cfn_conditions import ConditionEvaluator, Decision
 from oidclint.parsers.cfn_json_text import TemplateJsonText
@@ -34,7 +35,8 @@ from oidclint.parsers.cfn_values import (
 )
 from oidclint.parsers.json_text import Hole, Piece
 from oidclint.source import (
-    Choice, LDict, LList, Partial, SourceFile, Span, Str, Unknown, concat, render, span_of,
+    Choice, LDict, LList, Partial, Pieces, SourceFile, Span, Str, Unknown, concat, render,
+    span_of,
 )
 
 Problem = tuple[Span | None, str]
@@ -160,7 +162,12 @@ class Resolver:
     def _call(self, name: str, arg: Any, span: Span | None) -> Any:
         function = _FUNCTIONS.get(name)
         if function is not None:
-            return function(self, arg, span)
+            try:
+                return function(self, arg, span)
+            except TooLarge as exc:
+                if not exc.repeated:
+                    self.problem(span, f"{exc}; not evaluated")
+                return Unknown(f"{name} (not evaluated: too large)", span)
         if name in _OPAQUE:
             return Unknown(name, span)
         if name in _CONDITION_FUNCTIONS:
@@ -189,8 +196,13 @@ class Resolver:
         combos = combinations(pieces)
         if combos is None:
             return Unknown(f"{what} over too many Fn::If branches", span)
-        results = [concat([self._text_piece(p, span, what) for p in combo], span, ref)
-                   for combo in combos]
+        results = []
+        for combo in combos:
+            pieces = Pieces(what)  # refused as soon as it is too long, before it is all built
+            for piece in combo:
+                pieces.add(piece if isinstance(piece, str) else
+                           self._text_piece(piece, span, what))
+            results.append(concat(pieces, span, ref, what=what))
         if len(results) == 1:
             return results[0]
         return Choice(distinct(results), choice_origin(pieces), span)
@@ -367,7 +379,9 @@ class Resolver:
     def _fn_base64(self, arg: Any, span: Span | None) -> Any:
         value = self.resolve(arg)
         if isinstance(value, str):
-            return Str(base64.b64encode(str(value).encode()).decode(), span)
+            data = str(value).encode()
+            reserve_text(4 * ((len(data) + 2) // 3), "Fn::Base64")
+            return Str(base64.b64encode(data).decode(), span)
         return Unknown(f"Fn::Base64 of {render(value)}", span)
 
     def _fn_length(self, arg: Any, span: Span | None) -> Any:
@@ -377,8 +391,12 @@ class Resolver:
         return Unknown("Fn::Length", span)
 
     def _fn_to_json_string(self, arg: Any, span: Span | None) -> Any:
+        value = self.resolve(arg)
         try:
-            plain = _plain(self.resolve(arg))
+            # Measured on the value itself: a list repeating one long string through YAML
+            # aliases is short to hold and long to write out.
+            reserve_text(json_length(value, "Fn::ToJsonString"), "Fn::ToJsonString")
+            plain = _plain(value)
         except _NotKnown:
             return Unknown("Fn::ToJsonString", span)
         return Str(json.dumps(plain, separators=(",", ":")), span)

@@ -24,6 +24,7 @@ from typing import Any, Iterator, Mapping
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
 from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.located import documents as split_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
 
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -45,17 +46,38 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
     (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/namespace/).
     """
     json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
-    try:
-        documents = load_documents(file.text, file.path, json_mode=json_mode)
-    except LoadError as exc:
-        return _syntax_error(file, str(exc))
+    # Each document on its own: one that cannot be read leaves the others, and one whose text
+    # names no kind the reader reads (a ConfigMap of 260,000 keys) is not even parsed.
+    unread: list[LoadError] = []
+    documents = []
+    for lines, text in [(0, file.text)] if json_mode else split_documents(file.text):
+        if len(text) > _SMALL and not any(kind in text for kind in _KINDS):
+            continue
+        try:
+            documents += load_documents(text, file.path, json_mode=json_mode, errors=unread,
+                                        wanted=_may_hold_workloads, lines=lines)
+        except LoadError as exc:
+            unread.append(exc)
     reader = _ManifestReader(file, kustomize_namespace)
     for document in documents:
         for obj in _objects(document, 0):
             reader.read(obj)
+    problems = [_syntax_error(file, str(exc)) for exc in unread]
     if not reader.relevant:
-        return None
+        return _merged([p for p in problems if p is not None])
+    for problem in problems:
+        if problem is not None:
+            reader.inventory.diagnostics.extend(problem.diagnostics)
     return reader.inventory
+
+
+def _merged(inventories: list[Inventory]) -> Inventory | None:
+    if not inventories:
+        return None
+    merged = inventories[0]
+    for other in inventories[1:]:
+        merged.diagnostics.extend(other.diagnostics)
+    return merged
 
 
 def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
@@ -124,6 +146,23 @@ def _helm_text(value: Str) -> Text:
         position = match.end()
     pieces.append(value[position:])
     return concat([p for p in pieces if p != ""], value.span)
+
+
+_KINDS = ("ServiceAccount", "ClusterConfig", "List")
+"""What a document must say to hold what the reader reads (a list may hold ServiceAccounts)."""
+_SMALL = 4096
+"""Documents up to this size are parsed whatever they say, so that their errors are seen."""
+
+
+def _may_hold_workloads(node: Any) -> bool:
+    """A parsed document that may hold what the reader reads: any but a mapping whose
+    ``kind`` is written as another kind than a ServiceAccount, an eksctl ClusterConfig or a
+    list of objects."""
+    for key, value in getattr(node, "value", ()) if node.id == "mapping" else ():
+        if getattr(key, "value", None) == "kind" and key.id == "scalar":
+            return value.id != "scalar" or value.value in ("ServiceAccount", "ClusterConfig") \
+                or str(value.value).endswith("List")
+    return True
 
 
 def _objects(document: Any, depth: int) -> Iterator[dict]:

@@ -4,7 +4,8 @@ CloudFormation short-form tags (``!Ref``, ``!Sub`` ...) are read with cfn-flip's
 they arrive in their long form (``{"Fn::Sub": ...}``). JSON is read by the same loader: JSON
 is YAML once tabs, which JSON only allows as white space, are made spaces. Aliases are shared,
 not copied, and the total size they expand to is bounded, so an alias bomb is an error and
-not an exhausted machine.
+not an exhausted machine. Only what aliases and merge keys add counts: a large document
+written out in full is bounded by the file size limit, not taken for a bomb.
 
 Merge keys (``<<: *defaults``, ``<<: [*a, *b]``, https://yaml.org/type/merge.html) are applied
 here for every caller, since cfn-flip's mapping constructor does not: keys written in the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from cfn_tools.yaml_loader import CfnYamlLoader
@@ -30,7 +31,8 @@ from cfn_tools.yaml_loader import CfnYamlLoader
 from oidclint.source import LDict, LList, Span, Str
 
 MAX_EXPANDED_NODES = 500_000
-"""How many nodes a document may expand to, aliases and merged entries counted at every use."""
+"""How many nodes the aliases and merge keys of a file may add, counted at every use (the
+nodes written in the file do not count)."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -93,16 +95,20 @@ class LoadError(ValueError):
 
 class _LocatedLoader(CfnYamlLoader):
     def __init__(self, stream: str, path: str, json_scalars: bool,
-                 schema: str = YAML_1_1) -> None:
+                 schema: str = YAML_1_1, lines: int = 0) -> None:
         super().__init__(stream)
-        self._start(path, json_scalars, schema)
+        self._start(path, json_scalars, schema, lines)
 
-    def _start(self, path: str, json_scalars: bool, schema: str = YAML_1_1) -> None:
+    def _start(self, path: str, json_scalars: bool, schema: str = YAML_1_1,
+               lines: int = 0) -> None:
         self._path = path
+        self._lines = lines
+        """Lines of the file before the text read (one document of several)."""
         self._json_scalars = json_scalars
         self._schema = schema
         self._located: dict[yaml.Node, Any] = {}
         self._sizes: dict[yaml.Node, int] = {}
+        self._sizing: set[yaml.Node] = set()
         self._flattened: set[yaml.Node] = set()
         self._flattening: set[yaml.Node] = set()
         self._expanded = 0
@@ -115,6 +121,16 @@ class _LocatedLoader(CfnYamlLoader):
         if self._schema == YAML_1_2_CORE:
             return _core_tag(value)
         return _STR_TAG if tag == _TIMESTAMP_TAG else tag
+
+    def restart(self) -> None:
+        """Ready for the next document after one that could not be built (the state
+        PyYAML's constructor leaves behind when it raises)."""
+        self.constructed_objects = {}
+        self.recursive_objects = {}
+        self.state_generators = []
+        self.deep_construct = False
+        self._flattening.clear()
+        self._sizing.clear()
 
     def _spend(self, count: int) -> None:
         self._expanded += count
@@ -145,6 +161,9 @@ class _LocatedLoader(CfnYamlLoader):
                         f"expected a mapping or a list of mappings, found {source.id}",
                         source.start_mark)
                 self._flatten(source)
+                # Every entry merged is paid for, kept or not (a mapping merged a million
+                # times is work even when deduplicated); what a kept one holds is paid for
+                # when it is built, as an alias is.
                 self._spend(len(source.value))
                 for entry in source.value:
                     if _identity(entry[0]) not in seen:
@@ -157,23 +176,28 @@ class _LocatedLoader(CfnYamlLoader):
     def _size(self, node: yaml.Node) -> int:
         size = self._sizes.get(node)
         if size is None:
+            if node in self._sizing:  # holds itself: no size, and nothing can be built
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found unconstructable recursive node", node.start_mark)
+            self._sizing.add(node)
             size = 1
             if isinstance(node, yaml.SequenceNode):
                 size += sum(self._size(child) for child in node.value)
             elif isinstance(node, yaml.MappingNode):
                 size += sum(self._size(k) + self._size(v) for k, v in node.value)
+            self._sizing.discard(node)
             self._sizes[node] = size
         return size
 
     def _span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
-        return Span(self._path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        return Span(self._path, start.line + 1 + self._lines, start.column + 1,
+                    end.line + 1 + self._lines, end.column + 1)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self._located:
+        if node in self._located:  # an alias: the node again, with all it holds
             self._spend(self._size(node))
             return self._located[node]
-        self._spend(1)
         if isinstance(node, yaml.MappingNode):
             self._flatten(node)
         data = super().construct_object(node, deep=True)
@@ -217,11 +241,11 @@ if getattr(yaml, "__with_libyaml__", False):
         libyaml refuses documents nested more than 1,000 levels deep."""
 
         def __init__(self, stream: str, path: str, json_scalars: bool,
-                     schema: str = YAML_1_1) -> None:
+                     schema: str = YAML_1_1, lines: int = 0) -> None:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
-            self._start(path, json_scalars, schema)
+            self._start(path, json_scalars, schema, lines)
 
     _LOADER: type[_LocatedLoader] = _FastLocatedLoader
 else:  # a PyYAML built without libyaml
@@ -256,9 +280,17 @@ def _json_scalar(text: str, span: Span) -> Any:
 
 
 def load_documents(text: str, path: str, *, json_mode: bool = False,
-                   schema: str = YAML_1_1) -> list[Any]:
+                   schema: str = YAML_1_1,
+                   errors: list[LoadError] | None = None,
+                   wanted: Callable[[yaml.Node], bool] | None = None,
+                   lines: int = 0) -> list[Any]:
     """Every document of a YAML (or JSON) text, located, its plain scalars typed as the
-    ``schema`` (one of ``SCHEMAS``) says. Raises ``LoadError``."""
+    ``schema`` (one of ``SCHEMAS``) says. Raises ``LoadError``; with an ``errors`` list, a
+    document that parses but cannot be built (an alias bomb, a duplicate key) is left out and
+    its error added there, and the documents after it are still read. A document whose parsed
+    node ``wanted`` refuses is not built at all (building is most of the work: a ConfigMap of
+    260,000 keys next to the one ServiceAccount a reader wants). ``lines``: the lines of the
+    file before ``text`` (one of its ``documents``)."""
     if schema not in SCHEMAS:
         raise ValueError(f"unknown YAML schema {schema!r}")
     if json_mode:
@@ -266,31 +298,70 @@ def load_documents(text: str, path: str, *, json_mode: bool = False,
     # A control character is refused before any parsing, as PyYAML's reader does (libyaml
     # would say where in bytes, not characters).
     if (bad := yaml.reader.Reader.NON_PRINTABLE.search(text)) is not None:
-        line = text.count("\n", 0, bad.start()) + 1
+        line = text.count("\n", 0, bad.start()) + 1 + lines
         column = bad.start() - text.rfind("\n", 0, bad.start())
         raise LoadError(f"line {line}, column {column}: character #x{ord(bad.group()[0]):04x} "
                         "is not allowed in YAML")
-    loader = _LOADER(text, path, json_mode, schema)
+    loader = _LOADER(text, path, json_mode, schema, lines)
     try:
         documents = []
         while loader.check_node():
             node = loader.get_node()
-            documents.append(loader.construct_document(node))
+            if wanted is not None and not wanted(node):
+                continue
+            try:
+                documents.append(loader.construct_document(node))
+            except Exception as exc:  # noqa: BLE001 - what cannot be built is a LoadError
+                if errors is None:
+                    raise
+                errors.append(_load_error(exc, lines))
+                loader.restart()
         return documents
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise LoadError(f"{where}{exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise LoadError(str(exc)) from None
-    except RecursionError:
-        raise LoadError("nested too deeply to read") from None
-    except LoadError:
-        raise
-    except Exception as exc:  # unhashable keys, tag values of the wrong shape
-        raise LoadError(f"cannot read the document: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - what cannot be read is a LoadError
+        raise _load_error(exc, lines) from None
     finally:
         loader.dispose()
+
+
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+
+
+def documents(text: str) -> list[tuple[int, str]]:
+    """The documents of a YAML stream as texts, each with the lines before it, split where a
+    line starts with ``---``. A line that starts so always starts a document, inside a block
+    or quoted scalar too (https://yaml.org/spec/1.2.2/#912-document-markers), so each piece
+    parses as the stream would; the directives just above a marker go with it."""
+    starts = [0]
+    for match in _DOCUMENT_START.finditer(text):
+        start = line = match.start()
+        while line > 0:  # directives (%YAML, %TAG) just above, comments among them
+            line = text.rfind("\n", 0, line - 1) + 1
+            if text.startswith("%", line):
+                start = line
+            elif not text.startswith("#", line):
+                break
+        if start > starts[-1]:
+            starts.append(start)
+    pieces, lines, counted = [], 0, 0
+    for begin, end in zip(starts, starts[1:] + [len(text)]):
+        lines += text.count("\n", counted, begin)
+        counted = begin
+        pieces.append((lines, text[begin:end]))
+    return pieces
+
+
+def _load_error(exc: Exception, lines: int = 0) -> LoadError:
+    if isinstance(exc, LoadError):
+        return exc
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1 + lines}, column {mark.column + 1}: " if mark else ""
+        return LoadError(f"{where}{exc.problem or exc.context}")
+    if isinstance(exc, yaml.YAMLError):
+        return LoadError(str(exc))
+    if isinstance(exc, RecursionError):
+        return LoadError("nested too deeply to read")
+    return LoadError(f"cannot read the document: {exc}")  # unhashable keys, odd tag values
 
 
 def load_json(text: str, path: str, line_offset: int = 0) -> Any:

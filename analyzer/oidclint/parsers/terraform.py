@@ -32,6 +32,7 @@ from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
 from oidclint.iam.policy import document_from_value
+from oidclint.limits import TooLarge, allowance
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
@@ -200,6 +201,7 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
     results, written = [], 0
     for folder in task.roots:
         inventory, notes_before = Inventory(), len(configuration.notes)
+        problems_before = len(configuration.problems)
         own_diagnostics: list[Diagnostic] = []
         own_reads: dict[str, str | None] = {}
         configuration.used = set()
@@ -207,7 +209,7 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
         seconds = task.budget * len(task.scanned[folder]) if task.budget else None
         with recording() as reads:
             try:
-                with time_budget(seconds):
+                with time_budget(seconds), allowance():
                     module = configuration.root_module(folder)
                     if module is not None:
                         _collect(module, inventory)
@@ -215,6 +217,9 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
                 complete = False
                 inventory.diagnostics.append(Diagnostic(
                     folder, f"evaluating the module {exc}", Level.ERROR))
+            except TooLarge as exc:  # raised outside any one value: the module is not read
+                inventory.diagnostics.append(Diagnostic(
+                    folder, f"evaluating the module: {exc}; not evaluated"))
         deps = {**reads.seen, **own_reads}
         diagnostics = []
         for used in sorted(configuration.used):
@@ -227,6 +232,8 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
         inventory.timed_out = not complete
         notes = [Diagnostic(span.path, message, Level.NOTE, span=span)
                  for span, message in configuration.notes[notes_before:]]
+        notes += [Diagnostic(span.path, message, span=span)
+                  for span, message in configuration.problems[problems_before:]]
         results.append(RootResult(inventory, notes, deps))
         if task.cache is not None and folder in task.keys and complete:
             written += task.cache.put(task.keys[folder], results[-1], deps, counted=False)
@@ -297,9 +304,10 @@ def _loader(root: Path | None):
         except OSError:
             return None
         found = discover(paths, root) if paths else None
+        if found is not None:
+            diagnostics.extend(found.diagnostics)
         if found is None or not found.files:
             return None
-        diagnostics.extend(found.diagnostics)
         blocks: list[Block] = []
         for file in found.files:
             note_read(file.absolute)
@@ -368,6 +376,9 @@ def _collect(module: Module, inventory: Inventory) -> None:
                 before = len(inventory.roles), len(inventory.providers)
                 collect(module, instance, inventory)
                 _add_origins(module, inventory, before)
+        except TooLarge as exc:
+            inventory.diagnostics.append(Diagnostic(
+                block.path, f"{module.address}{address}: {exc}; not evaluated", span=block.span))
         except Exception as exc:  # noqa: BLE001 - one odd resource must not end the scan
             inventory.diagnostics.append(Diagnostic(
                 block.path, f"could not evaluate {module.address}{address}: "
@@ -379,6 +390,8 @@ def _collect(module: Module, inventory: Inventory) -> None:
     inventory.roles_elsewhere.extend(module.roles_elsewhere)
     for span, message in module.warnings:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
+    for span, message in module.problems:
+        inventory.diagnostics.append(Diagnostic(span.path, message, Level.WARNING, span=span))
 
 
 def _add_origins(module: Module, inventory: Inventory, before: tuple[int, int]) -> None:

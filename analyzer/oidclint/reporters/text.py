@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.padding import Padding
 from rich.text import Text
 
-from oidclint.discovery import MAX_FILE_BYTES, decode
+from oidclint.reading import MAX_FILE_BYTES, decode, read_bytes
 from oidclint.model import Finding, Level, Report
 from oidclint.reporters import printable
 from oidclint.source import Span
@@ -116,12 +116,7 @@ class SourceLines:
         if self.root is None or not path:
             return None
         try:
-            target = (self.root / path).resolve()
-            if not target.is_relative_to(self.root) or not target.is_file():
-                return None
-            if target.stat().st_size > MAX_FILE_BYTES:
-                return None
-            data = target.read_bytes()
+            data = read_bytes(self.root / path, root=self.root, limit=MAX_FILE_BYTES)
         except (OSError, ValueError):
             return None
         try:
