@@ -71,7 +71,7 @@ def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
     for context in workload.contexts:
         subject = None
         if prefix is not None and isinstance(context.subject, str):
-            subject = Pattern(prefix + str(context.subject), glob=context.pattern)
+            subject = Pattern.of(prefix + str(context.subject), glob=context.pattern)
         claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
         if workload.kind == "github-actions" and repository:
             claims.setdefault("repository", repository)
@@ -129,7 +129,9 @@ def subject_overlaps(statement: Statement, token: Token) -> bool:
     for condition in statement.conditions:
         if condition.claim != "sub" or not restricts(condition):
             continue
-        if not any(p is not None and p.intersects(token.subject) for p in patterns(condition)):
+        # An unknown value, or two patterns too long to compare, may overlap.
+        if not any(p is None or p.intersects(token.subject) is not False
+                   for p in patterns(condition)):
             return False
     return True
 
