@@ -174,11 +174,11 @@ def _replace(call: Call) -> Any:
             return unknown_result(call)
         try:
             pattern = regex.compile_re2(search[1:-1])
+            text = pattern.sub(lambda m: regex.expand_template(replacement, m), str(value))
         except regex.Unsupported:
             return unknown_result(call)
         except regex.InvalidPattern as exc:
             raise EvalError(f"replace(): invalid regular expression: {exc}") from None
-        text = pattern.sub(lambda m: regex.expand_template(replacement, m), str(value))
         return Str(text, call.span)
     if isinstance(value, Partial):
         return _replace_in_partial(value, search, replacement, call)
@@ -231,12 +231,13 @@ def _regex_matches(call: Call) -> Any:
         return unknown_result(call)
     try:
         pattern = regex.compile_re2(str(pattern_text))
+        matches = list(pattern.finditer(str(value)))
     except regex.Unsupported:
         return unknown_result(call)
     except regex.InvalidPattern as exc:
         raise EvalError(f"{call.name}(): invalid regular expression: {exc}") from None
     results = []
-    for match in pattern.finditer(str(value)):
+    for match in matches:
         if pattern.groupindex:
             results.append(LDict({Str(k): Str(match.group(k) or "", call.span)
                                   for k in pattern.groupindex}, span=call.span))
