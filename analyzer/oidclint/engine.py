@@ -25,6 +25,7 @@ from oidclint.progress import progress
 from oidclint.reporters import fingerprint
 from oidclint.repository import detect_repository
 from oidclint.rule import Rule
+from oidclint.rule_runner import run_rules
 from oidclint.suppressions import apply as apply_suppressions
 from oidclint.suppressions import comment_directives
 
@@ -36,18 +37,6 @@ def all_rules() -> list[Rule]:
     from oidclint_rules import ALL_RULES
 
     return [rule() for rule in ALL_RULES]
-
-
-def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], list[Diagnostic]]:
-    findings: list[Finding] = []
-    problems: list[Diagnostic] = []
-    for rule in rules:
-        try:
-            findings.extend(rule.check(graph))
-        except Exception as exc:  # a rule bug must not hide every other finding
-            problems.append(Diagnostic("", f"rule {rule.id} failed: {exc!r}", Level.ERROR))
-    unique = {(f.rule_id, f.span, f.message): f for f in findings}
-    return sorted(unique.values(), key=lambda f: f.sort_key), problems
 
 
 @dataclass
@@ -184,6 +173,7 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
                               (sieve.problems if sieve else ())]
     inventory.suppressions.extend(comment_directives(keep + chosen.skipped))
     _document_problems(inventory)
+    _values_too_long(inventory)
     if prepared.repository is None and any(w.kind in ("github-actions", "gitlab-ci")
                                            for w in inventory.workloads):
         inventory.diagnostics.append(Diagnostic(
@@ -206,6 +196,35 @@ def _document_problems(inventory: Inventory) -> None:
             where = span or document.span
             inventory.diagnostics.append(Diagnostic(
                 where.path if where else "", f"{address}: {message}", Level.WARNING, span=where))
+
+
+def _values_too_long(inventory: Inventory) -> None:
+    """Condition values and workload subjects too long to analyse are reported: the rules
+    take them as unknown (``oidclint.iam.patterns.too_long``)."""
+    from oidclint.iam.patterns import MAX_PATTERN_LENGTH, too_long
+    from oidclint.source import span_of
+
+    limit = (f"longer than oidclint analyses ({MAX_PATTERN_LENGTH:,} characters, the most a "
+             "role trust policy can hold); not checked")
+    for role in inventory.roles:
+        for statement in role.trust.statements if role.trust else []:
+            for condition in statement.conditions:
+                for value in condition.values:
+                    if too_long(value):
+                        where = span_of(value) or condition.span or statement.span
+                        inventory.diagnostics.append(Diagnostic(
+                            where.path if where else "",
+                            f"{role.address}: a `{condition.key}` value of "
+                            f"{len(str(value)):,} characters is {limit}", Level.WARNING,
+                            span=where))
+    for workload in inventory.workloads:
+        for context in workload.contexts:
+            if too_long(context.subject):
+                where = context.span or workload.span
+                inventory.diagnostics.append(Diagnostic(
+                    where.path if where else "",
+                    f"{workload.name}: the subject of {context.label} is {limit}",
+                    Level.WARNING, span=where))
 
 
 def _with_flags(config: Config | None, repository: str | None, default_branch: str | None,
@@ -248,7 +267,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     with recording() as reads:  # files read beyond the chosen ones (GitLab includes)
         graph = _graph(prepared, show_progress=show_progress, cache=cache, jobs=jobs)
     rules = chosen_rules(config) if rules is None else list(rules)
-    findings, problems = run_rules(graph, rules)
+    findings, problems = run_rules(graph, rules, config.time_budget)
     infos = [_configured(rule.info(), config) for rule in rules]
     names = {info.id: info.name for info in infos}
     for finding in findings:

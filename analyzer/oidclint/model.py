@@ -250,6 +250,9 @@ class Diagnostic:
     message: str
     level: Level = Level.WARNING
     span: Span | None = None
+    internal: bool = False
+    """An internal error of oidclint (a rule that raised), not a problem of the input: the scan
+    exits 2."""
 
 
 @dataclass(slots=True)
@@ -380,6 +383,11 @@ class Report:
     @property
     def suppressed(self) -> list[Finding]:
         return [f for f in self.findings if f.suppression is not None]
+
+    @property
+    def internal_errors(self) -> list[Diagnostic]:
+        """Failures of oidclint itself (a rule that raised): the command exits 2."""
+        return [d for d in self.diagnostics if d.internal]
 
     @property
     def incomplete(self) -> bool:
