@@ -320,7 +320,8 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message)
+        return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message,
+                self.address or "")
 
 
 @dataclass(frozen=True, slots=True)

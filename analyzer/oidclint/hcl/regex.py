@@ -507,6 +507,11 @@ class _Shape:
                          else _capped(sum(b.ways for b in branches)))
         assert isinstance(node, _Repeat)
         body = self._prepend(node.item, _END, iterations)
+        if not body.nullable:
+            # An iteration is followed by another one or by the tail: read the item again
+            # knowing what can follow it (`[a-z]+` before `[.-]`: one way, not one per count).
+            after = _Tail(0, body.first | tail.first, tail.nullable, 1)
+            body = self._prepend(node.item, after, iterations)
         count = iterations(node)
         paths = _geometric(body.ways, count)  # ways of making 0 ... count iterations
         hands_over_once = not tail.nullable and not body.nullable and self._disjoint(
