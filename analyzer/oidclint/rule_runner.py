@@ -135,30 +135,24 @@ class _Watching:
     def __init__(self, graph: "TrustGraph", skipped: set) -> None:
         self._graph = graph
         self._skipped = skipped
-        self._cells: list[list[Any]] = []
-        """One per sequence being walked: the item it last handed out."""
+        self._walks: list[_Walk] = []
+        self.handed_out = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._graph, name)
 
     def current(self) -> Any:
-        """The item of the innermost sequence still being walked."""
-        return self._cells[-1][0] if self._cells else None
+        """The item the rule was handed last by a walk it has not finished: the innermost
+        loop it is in. (A loop it broke out of counts as unfinished; at worst the rule is
+        run again without an item it did not fail on.)"""
+        live = [w for w in self._walks if not w.done and w.tick]
+        return max(live, key=lambda w: w.tick).item if live else None
 
-    def _watch(self, items: Iterable[Any]) -> Iterator[Any]:
-        cell: list[Any] = [None]
-        self._cells.append(cell)
-        try:
-            for item in items:
-                if _key(item) in self._skipped:
-                    continue
-                cell[0] = item
-                yield item
-        finally:
-            for index in range(len(self._cells) - 1, -1, -1):
-                if self._cells[index] is cell:
-                    del self._cells[index]
-                    break
+    def _watch(self, items: Iterable[Any]) -> "_Walk":
+        self._walks = [w for w in self._walks if not w.done]
+        walk = _Walk(self, items)
+        self._walks.append(walk)
+        return walk
 
     def trusts(self) -> Iterator[Any]:
         return self._watch(self._graph.trusts())
@@ -183,6 +177,32 @@ class _Watching:
     @property
     def providers(self) -> list:
         return _WatchedList(self, self._graph.providers)
+
+
+class _Walk:
+    """One walk through a sequence of the graph. An iterator object rather than a generator:
+    a generator is closed as the failing rule's frame is torn down, before the failure can
+    ask where the rule was."""
+
+    def __init__(self, view: _Watching, items: Iterable[Any]) -> None:
+        self._view = view
+        self._items = iter(items)
+        self.item: Any = None
+        self.tick = 0
+        """When the item was handed out (a count over the view's walks)."""
+        self.done = False
+
+    def __iter__(self) -> "_Walk":
+        return self
+
+    def __next__(self) -> Any:
+        for item in self._items:
+            if _key(item) not in self._view._skipped:
+                self._view.handed_out += 1
+                self.item, self.tick = item, self._view.handed_out
+                return item
+        self.done = True
+        raise StopIteration
 
 
 class _WatchedList(list):
