@@ -14,7 +14,7 @@ RE2 matches in linear time; Python's ``re`` backtracks, and a pattern such as ``
 exponential time. So the translator also reads the pattern's structure (``_Shape``: atoms,
 sequences, alternations, repetitions; ``re``'s own parser is private) and, before each use,
 bounds the steps a backtracking match can take on the text at hand (``RE2Pattern.steps``). Past
-``MAX_STEPS`` the match is not run: ``Unsupported``, so the value is unknown, never a hang.
+``MAX_STEPS`` the match is not run: ``TooSlow``, so the value is unknown, never a hang.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class InvalidPattern(ValueError):
     """Not a valid RE2 pattern (Terraform would reject it)."""
 
 
+class TooSlow(Exception):
+    """A search Python's backtracking could not finish in bounded time on this text (RE2,
+    linear, would): the result is unknown, and the evaluation says so."""
+
+
 MAX_STEPS = 20_000_000
 """Backtracking steps a match may take, by ``RE2Pattern.steps``: a second or two in ``re``."""
 
@@ -54,7 +59,9 @@ MAX_REPEAT = 1000
 class RE2Pattern:
     """A translated pattern that runs only when its backtracking is bounded on the text."""
 
-    def __init__(self, compiled: re.Pattern[str], shape: "_Shape") -> None:
+    def __init__(self, source: str, compiled: re.Pattern[str], shape: "_Shape") -> None:
+        self.source = source
+        """The RE2 pattern as written."""
         self.compiled = compiled
         self.shape = shape
 
@@ -72,8 +79,8 @@ class RE2Pattern:
 
     def _bounded(self, text: str) -> str:
         if self.steps(text) > MAX_STEPS:
-            raise Unsupported(f"the pattern could backtrack for more than {MAX_STEPS:,} steps "
-                              f"on a text of {len(text):,} characters")
+            raise TooSlow(f"the pattern `{self.source}` could backtrack for more than "
+                          f"{MAX_STEPS:,} steps on a text of {len(text):,} characters")
         return text
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
@@ -97,7 +104,7 @@ def compile_re2(pattern: str) -> RE2Pattern:
         raise InvalidPattern(str(exc)) from None
     except (RecursionError, OverflowError):
         raise Unsupported("pattern too complex") from None
-    return RE2Pattern(compiled, shape.finish())
+    return RE2Pattern(pattern, compiled, shape.finish())
 
 
 def _translate(pattern: str, shape: "_Shape") -> tuple[str, bool]:
