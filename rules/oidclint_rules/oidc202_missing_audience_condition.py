@@ -48,15 +48,17 @@ class MissingAudienceCondition(Rule):
                 continue
             if any(restricts(c) for c in trust.conditions_on("aud")):
                 continue
+            # The host is unknown when the issuer comes from a cluster the code creates.
+            host = trust.hosts[0] if trust.hosts else "<issuer host>"
             if issuer.audience_is_boundary:
                 yield self.finding(
                     trust.statement,
                     f"The statement trusts {issuer.title} without an `aud` condition: the audience "
                     f"is the only boundary between your application and every other one using "
-                    f"{trust.hosts[0]}, so anyone's identities can assume {trust.role.address}.",
+                    f"{host}, so anyone's identities can assume {trust.role.address}.",
                     trust=trust,
                     level=Level.ERROR,
-                    fix=f"Add `StringEquals` on `{trust.hosts[0]}:aud` with your identity pool or client id.",
+                    fix=f"Add `StringEquals` on `{host}:aud` with your identity pool or client id.",
                 )
             else:
                 yield self.finding(
@@ -64,6 +66,6 @@ class MissingAudienceCondition(Rule):
                     f"The statement does not restrict `aud`; the provider's client id list is the "
                     f"only audience check for {trust.role.address}.",
                     trust=trust,
-                    fix=f"Add `StringEquals` on `{trust.hosts[0]}:aud`"
+                    fix=f"Add `StringEquals` on `{host}:aud`"
                     + (f" = `{issuer.default_audiences[0]}`." if issuer.default_audiences else "."),
                 )
