@@ -23,9 +23,9 @@ UNKNOWN = "\x00"
 """Stands, inside a pattern's text, for a piece that is not known statically."""
 
 MAX_PATTERN_LENGTH = 8192
-"""The longest condition value analysed: a role's trust policy holds at most 8,192 characters
-(the IAM quota "Role trust policy length", 2,048 by default, raised on request up to 8,192;
-docs/facts.md, section 2), so a longer value can never be part of a deployed trust.
+"""The longest condition value analysed: a role's trust policy holds 2,048 characters by
+default (the IAM quota "Role trust policy length"), raised on request to at most 8,192
+(docs/facts.md, section 2), so a longer value can never be part of a deployed trust.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"""
 
 MAX_INTERSECTION_STATES = 1_000_000
