@@ -377,6 +377,9 @@ def test_the_command_exits_2_on_a_rule_that_raises(tmp_path, monkeypatch):
     assert notification["message"]["text"].startswith("internal error: rule TEST901")
     assert {r["ruleId"] for r in json.loads(sarif.stdout)["runs"][0]["results"]} == {
         "OIDC201", "TEST901"}
+    report = runner.invoke(app, ["scan", str(tree), "--no-cache", "--format", "json"])
+    assert report.exit_code == 2
+    assert [d.get("internal") for d in json.loads(report.stdout)["diagnostics"]] == [True]
 
 
 def test_the_command_exits_3_on_a_rule_out_of_time_with_fail_on_incomplete(tmp_path,
