@@ -329,6 +329,12 @@ resource "aws_iam_role" "api" {
   assume_role_policy = data.aws_iam_policy_document.trust.json
 }
 """),
+    # A provider URL with a stray `]`: OIDC302's URL parser raised "Invalid IPv6 URL".
+    ("main.tf", """resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent]com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+"""),
 ]
 
 

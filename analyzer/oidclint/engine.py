@@ -10,7 +10,7 @@ import importlib
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, read_baseline
@@ -18,7 +18,7 @@ from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, read_text
 from oidclint.file_index import FileIndex
-from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
+from oidclint.model import Diagnostic, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
 from oidclint.progress import progress
@@ -204,8 +204,7 @@ def _values_too_long(inventory: Inventory) -> None:
     from oidclint.iam.patterns import MAX_PATTERN_LENGTH, too_long
     from oidclint.source import span_of
 
-    limit = (f"longer than oidclint analyses ({MAX_PATTERN_LENGTH:,} characters, the most a "
-             "role trust policy can hold); not checked")
+    limit = f"longer than oidclint analyses ({MAX_PATTERN_LENGTH:,} characters"
     for role in inventory.roles:
         for statement in role.trust.statements if role.trust else []:
             for condition in statement.conditions:
@@ -215,15 +214,16 @@ def _values_too_long(inventory: Inventory) -> None:
                         inventory.diagnostics.append(Diagnostic(
                             where.path if where else "",
                             f"{role.address}: a `{condition.key}` value of "
-                            f"{len(str(value)):,} characters is {limit}", Level.WARNING,
-                            span=where))
+                            f"{len(str(value)):,} characters is {limit}, the most a role trust "
+                            "policy can hold); not checked", Level.WARNING, span=where))
     for workload in inventory.workloads:
         for context in workload.contexts:
             if too_long(context.subject):
                 where = context.span or workload.span
                 inventory.diagnostics.append(Diagnostic(
                     where.path if where else "",
-                    f"{workload.name}: the subject of {context.label} is {limit}",
+                    f"{workload.name}: the subject of {context.label} is {limit}); "
+                    "not checked",
                     Level.WARNING, span=where))
 
 
