@@ -380,6 +380,9 @@ def test_the_command_exits_2_on_a_rule_that_raises(tmp_path, monkeypatch):
     report = runner.invoke(app, ["scan", str(tree), "--no-cache", "--format", "json"])
     assert report.exit_code == 2
     assert [d.get("internal") for d in json.loads(report.stdout)["diagnostics"]] == [True]
+    summary = runner.invoke(app, ["scan", str(tree), "--no-cache", "--format", "markdown"])
+    assert summary.exit_code == 2
+    assert "oidclint failed: 1 internal error" in summary.stdout
 
 
 def test_the_command_exits_3_on_a_rule_out_of_time_with_fail_on_incomplete(tmp_path,
