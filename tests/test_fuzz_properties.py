@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
+from oidclint.engine import all_rules, run_rules
+from oidclint.graph import TrustGraph
 from oidclint.parsing import parse
 from oidclint.hcl.evaluate import evaluate_source
 from oidclint.hcl.functions import FUNCTIONS
@@ -301,6 +303,39 @@ def test_any_yaml_shaped_document_parses_to_an_inventory(path, documents):
 FUZZ_CRASHES: list[tuple[str, str]] = [
     # A control character YAML forbids: PyYAML's reader raised before any parsing started.
     *((path, "jobs:\n  deploy:\n   \x19 steps: []\n") for path in _STRUCTURED_PATHS),
+    # A trust of an EKS cluster's provider (its host unknown) whose `aud` test is misspelt:
+    # OIDC202 took the first host of none and raised.
+    ("main.tf", """resource "aws_eks_cluster" "main" {
+  name = "payments"
+}
+resource "aws_iam_openid_connect_provider" "eks" {
+  url            = aws_eks_cluster.main.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.eks.arn]
+    }
+    condition {
+      test     = "StringEqua&ls"
+      variable = "${replace(aws_iam_openid_connect_provider.eks.url, "https://", "")}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+resource "aws_iam_role" "api" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"""),
+    # A provider URL with a stray `]`: OIDC302's URL parser raised "Invalid IPv6 URL".
+    ("main.tf", """resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent]com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+"""),
 ]
 
 
@@ -309,7 +344,11 @@ def test_fuzzer_crashes_stay_fixed(path, text):
     kind = "tfvars" if ".tfvars" in path else "terraform" if path.endswith((".tf", ".tf.json")) \
         else "structured"
     files = [SourceFile(path, Path("/nonexistent") / path, text, kind)]
-    assert isinstance(parse(files, default_branch="main"), Inventory)
+    inventory = parse(files, default_branch="main")
+    assert isinstance(inventory, Inventory)
+    # The fuzz target runs every rule over what was read: none may raise.
+    _, problems = run_rules(TrustGraph(inventory, "acme/api"), all_rules())
+    assert [d.message for d in problems if d.internal] == []
 
 
 @pytest.mark.parametrize("path", [".github/workflows/ci.yml", ".gitlab-ci.yml"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -253,6 +255,16 @@ def test_glob_filters_become_patterns_and_negations_only_exclude():
 ])
 def test_filter_glob(written, glob, is_glob):
     assert filter_glob(written) == (glob, is_glob)
+
+
+def test_filter_glob_takes_linear_time_on_unclosed_brackets():
+    # Each `[` used to search the rest of the filter for a `]`: quadratic, minutes on a
+    # megabyte. In a process of its own, so a regression fails instead of hanging.
+    program = ("from oidclint.parsers.github_actions import filter_glob\n"
+               "print(filter_glob('[' * 1_000_000 + 'x')[1])\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout == "False\n"
 
 
 @pytest.mark.parametrize(("on", "expected"), [

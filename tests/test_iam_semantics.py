@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 from oidclint.iam.catalog import ISSUERS, issuer_for
 from oidclint.iam.conditions import condition_holds, statement_admits
 from oidclint.graph import REACH_ORDER, _pattern_reach
-from oidclint.iam.patterns import UNKNOWN, Pattern, may_intersect
+from oidclint.iam.patterns import MAX_PATTERN_LENGTH, UNKNOWN, Pattern, glob_matches, may_intersect
 from oidclint.iam.principals import parse_federated
 from oidclint.model import Condition, Statement
 from oidclint.source import Partial, Unknown
@@ -41,6 +44,45 @@ texts = st.text(alphabet="ab:/c", max_size=8)
 @given(globs, texts)
 def test_glob_matching_agrees_with_reference(pattern, text):
     assert Pattern(pattern).matches(text) == reference_match(pattern, text)
+
+
+def regex_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
+    """A second reference: the glob as a regular expression, as ``fnmatch`` would build it."""
+    translated = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(translated, text, re.S | (re.I if ignore_case else 0)) is not None
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="aAb*?:\n", max_size=10), st.text(alphabet="aAbB:\n", max_size=12),
+       st.booleans())
+def test_linear_glob_matching_agrees_with_a_regular_expression(pattern, text, ignore_case):
+    assert glob_matches(pattern, text, ignore_case) == regex_match(pattern, text, ignore_case)
+
+
+def test_glob_matching_takes_linear_time_on_a_pattern_that_backtracks_exponentially():
+    # `*a` thirty times and a final `*x` against forty `a`s: a backtracking matcher tries
+    # every way of splitting the `a`s between the stars (the scan hung on it); this one
+    # does at most len(pattern) * len(text) steps. Run in a process of its own so a
+    # regression fails the test instead of hanging the suite.
+    program = ("from oidclint.iam.patterns import Pattern\n"
+               "p = Pattern('repo:acme/api:ref:refs/heads/' + '*a' * 3000 + '*x')\n"
+               "print(p.matches('repo:acme/api:ref:refs/heads/' + 'a' * 4000))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout == "False\n"
+
+
+def test_values_longer_than_a_trust_policy_can_hold_are_not_analysed():
+    assert Pattern.of("repo:acme/" + "x" * MAX_PATTERN_LENGTH) is None
+    assert Pattern.of(Partial(("repo:", Unknown("var.org"), "/" + "x" * MAX_PATTERN_LENGTH))) \
+        is None
+    assert Pattern.of("repo:acme/" + "x" * (MAX_PATTERN_LENGTH - 10)) is not None
+
+
+def test_intersection_of_patterns_too_long_to_search_together_is_undecided():
+    other = Pattern("repo:" + "a?" * 1000)
+    assert Pattern("repo:" + "*a" * 100).intersects(other) is True
+    assert Pattern("repo:" + "*a" * 1000).intersects(other) is None  # four million pairs
 
 
 @given(globs, texts)

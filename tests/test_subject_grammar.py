@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oidclint.iam.claims import tokens_for
 from oidclint.iam.patterns import Pattern
-from oidclint.iam.subjects import LANGUAGES, accepts, check, matches_some_subject
+from oidclint.iam.subjects import LANGUAGES, TooComplex, accepts, check, matches_some_subject
 from oidclint.parsers.github_actions import parse_workflows
 from oidclint.parsers.gitlab_ci import parse_gitlab_ci
 from oidclint.parsers.kubernetes import parse_kubernetes
@@ -201,3 +201,13 @@ def test_empty_segments_are_told_apart():
 def test_issuers_without_a_grammar_are_never_checked():
     assert check("generic", Pattern("anything at all", False)) is None
     assert check(None, Pattern("repo:acme/api:ref:main", False)) is None
+
+
+def test_a_search_past_its_state_limit_is_too_complex_not_a_verdict():
+    # Every star opens most of GitHub's automaton at every position: some 8,000 positions
+    # times 1,100 states, gigabytes without the limit.
+    wide = Pattern("repo:" + "*" * 8000)
+    with pytest.raises(TooComplex, match="more than 200,000 states"):
+        check("github", wide)
+    assert check("github", Pattern("repo:" + "*" * 40)) is None  # the same form, short: fits
+

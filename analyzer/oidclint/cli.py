@@ -1,8 +1,10 @@
 """The ``oidclint`` command line.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or
-internal error; 3 (only with ``--fail-on-incomplete``) no failing finding, but something could
-not be read or understood. Diagnostics go to stderr, results to stdout or ``--output``.
+internal error (a rule that raised, too: the report is still written); 3 (only with
+``--fail-on-incomplete``) no failing finding, but something could not be read or understood,
+or a rule ran out of time. ``explain`` and ``graph`` exit 3 when they run out of time.
+Diagnostics go to stderr, results to stdout or ``--output``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import enum
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -179,6 +182,8 @@ def scan(
     else:
         sys.stdout.write(rendered)
         sys.stdout.flush()
+    if report.internal_errors:
+        raise typer.Exit(2)
     if fail_on != FailOn.never:
         from oidclint.model import Level
 
@@ -243,12 +248,13 @@ def graph(
     from oidclint.engine import build_graph
 
     targets = paths or [Path(".")]
-    built, _, _ = build_graph(targets, _configuration_or_exit(targets), repository=repository)
+    settings = _configuration_or_exit(targets)
+    built, _, _ = build_graph(targets, settings, repository=repository)
     _print_diagnostics(built.inventory.diagnostics)
-    view = trust_graph.linked_view(built)
     render = {"mermaid": trust_graph.to_mermaid, "dot": trust_graph.to_dot,
               "json": trust_graph.to_json}[format.value]
-    text = render(view)
+    with _command_budget("drawing the graph", settings):
+        text = render(trust_graph.linked_view(built))
     if output:
         _write_atomically(output, text)
     else:
@@ -275,14 +281,17 @@ def explain(
     if not role and not workload:
         typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)
         raise typer.Exit(2)
-    built, _, _ = build_graph(path, _configuration_or_exit(path), repository=repository)
+    settings = _configuration_or_exit(path)
+    built, _, _ = build_graph(path, settings, repository=repository)
     _print_diagnostics(built.inventory.diagnostics)
     if workload:
         matches = find_workloads(built, workload)
         if not matches:
             typer.echo(f"oidclint: no workload {workload!r} in the scan", err=True)
             raise typer.Exit(2)
-        sys.stdout.write("".join(explain_workload(built, w) for w in matches))
+        with _command_budget("the explanation", settings):
+            for match in matches:  # each one as soon as it is known
+                sys.stdout.write(explain_workload(built, match))
         return
     claims = {}
     for item in claim or []:
@@ -295,7 +304,31 @@ def explain(
     if not roles:
         typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
         raise typer.Exit(2)
-    sys.stdout.write("".join(explain_role(built, r, Request(claims)) for r in roles))
+    with _command_budget("the explanation", settings):
+        for match in roles:
+            sys.stdout.write(explain_role(built, match, Request(claims)))
+
+
+@contextmanager
+def _command_budget(what: str, settings):
+    """Run the rest of ``explain`` or ``graph`` under the rule phase's overall budget (three
+    times the per-file ``time-budget``): past it, say so and exit 3."""
+    from oidclint.budget import Budget, BudgetExceeded
+    from oidclint.config import Config
+    from oidclint.rule_runner import PHASE_BUDGET_FACTOR
+
+    seconds = (settings or Config()).time_budget
+    budget = Budget(seconds * PHASE_BUDGET_FACTOR if seconds else None)
+    try:
+        with budget.running():
+            yield
+    except BudgetExceeded as exc:
+        if not budget.owns(exc):
+            raise
+        sys.stdout.flush()
+        typer.echo(f"oidclint: {what} took longer than its {exc.seconds:g} s time budget "
+                   "and was stopped; it is incomplete", err=True)
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -64,7 +64,8 @@ class Config:
     max_file_size: int | None = None
     """Files larger than this many bytes are reported and not read (default 5 MiB)."""
     time_budget: float = 10.0
-    """Seconds one file may take to parse (and, per file, a root module to evaluate)."""
+    """Seconds one file may take to parse (and, per file, a root module to evaluate); each
+    rule may take as long, all rules together three times as long (``oidclint.rule_runner``)."""
     baseline: str | None = None
     """A baseline report (``--write-baseline``), relative to this file: findings it holds
     are not reported. ``--baseline`` wins."""

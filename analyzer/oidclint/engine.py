@@ -11,7 +11,7 @@ import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, configured_baseline
@@ -19,7 +19,7 @@ from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError, effects, exclusion_effect
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, relative
 from oidclint.file_index import FileIndex
-from oidclint.model import Diagnostic, Finding, Inventory, Level, Report, RuleInfo
+from oidclint.model import Diagnostic, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
 from oidclint.reading import inside, read_text
@@ -27,6 +27,7 @@ from oidclint.progress import progress
 from oidclint.reporters import fingerprint
 from oidclint.repository import detect_repository
 from oidclint.rule import Rule
+from oidclint.rule_runner import run_rules
 from oidclint.suppressions import apply as apply_suppressions
 from oidclint.suppressions import comment_directives
 
@@ -38,18 +39,6 @@ def all_rules() -> list[Rule]:
     from oidclint_rules import ALL_RULES
 
     return [rule() for rule in ALL_RULES]
-
-
-def run_rules(graph: TrustGraph, rules: Iterable[Rule]) -> tuple[list[Finding], list[Diagnostic]]:
-    findings: list[Finding] = []
-    problems: list[Diagnostic] = []
-    for rule in rules:
-        try:
-            findings.extend(rule.check(graph))
-        except Exception as exc:  # a rule bug must not hide every other finding
-            problems.append(Diagnostic("", f"rule {rule.id} failed: {exc!r}", Level.ERROR))
-    unique = {(f.rule_id, f.span, f.message): f for f in findings}
-    return sorted(unique.values(), key=lambda f: f.sort_key), problems
 
 
 @dataclass
@@ -218,6 +207,7 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
                               (sieve.problems if sieve else ())]
     inventory.suppressions.extend(comment_directives(keep + chosen.skipped))
     _document_problems(inventory)
+    _values_too_long(inventory)
     if prepared.repository is None and any(w.kind in ("github-actions", "gitlab-ci")
                                            for w in inventory.workloads):
         inventory.diagnostics.append(Diagnostic(
@@ -240,6 +230,35 @@ def _document_problems(inventory: Inventory) -> None:
             where = span or document.span
             inventory.diagnostics.append(Diagnostic(
                 where.path if where else "", f"{address}: {message}", Level.WARNING, span=where))
+
+
+def _values_too_long(inventory: Inventory) -> None:
+    """Condition values and workload subjects too long to analyse are reported: the rules
+    take them as unknown (``oidclint.iam.patterns.too_long``)."""
+    from oidclint.iam.patterns import MAX_PATTERN_LENGTH, too_long
+    from oidclint.source import span_of
+
+    limit = f"longer than oidclint analyses ({MAX_PATTERN_LENGTH:,} characters"
+    for role in inventory.roles:
+        for statement in role.trust.statements if role.trust else []:
+            for condition in statement.conditions:
+                for value in condition.values:
+                    if too_long(value):
+                        where = span_of(value) or condition.span or statement.span
+                        inventory.diagnostics.append(Diagnostic(
+                            where.path if where else "",
+                            f"{role.address}: a `{condition.key}` value of "
+                            f"{len(str(value)):,} characters is {limit}, the most a role trust "
+                            "policy can hold); not checked", Level.WARNING, span=where))
+    for workload in inventory.workloads:
+        for context in workload.contexts:
+            if too_long(context.subject):
+                where = context.span or workload.span
+                inventory.diagnostics.append(Diagnostic(
+                    where.path if where else "",
+                    f"{workload.name}: the subject of {context.label} is {limit}); "
+                    "not checked",
+                    Level.WARNING, span=where))
 
 
 def _with_flags(config: Config | None, repository: str | None, default_branch: str | None,
@@ -286,7 +305,7 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     # chosen by the caller, they are not the file's doing).
     turned_off = effects(config, every if rules is None else [], prepared.config_shown)
     rules = chosen_rules(config) if rules is None else list(rules)
-    findings, problems = run_rules(graph, rules)
+    findings, problems = run_rules(graph, rules, config.time_budget)
     problems[:0] = turned_off
     infos = [_configured(rule.info(), config) for rule in rules]
     names = {info.id: info.name for info in infos}

@@ -301,6 +301,9 @@ class Diagnostic:
     message: str
     level: Level = Level.WARNING
     span: Span | None = None
+    internal: bool = False
+    """An internal error of oidclint (a rule that raised), not a problem of the input: the scan
+    exits 2."""
 
 
 @dataclass(slots=True)
@@ -378,7 +381,8 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message)
+        return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message,
+                self.address or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +445,11 @@ class Report:
     @property
     def suppressed(self) -> list[Finding]:
         return [f for f in self.findings if f.suppression is not None]
+
+    @property
+    def internal_errors(self) -> list[Diagnostic]:
+        """Failures of oidclint itself (a rule that raised): the command exits 2."""
+        return [d for d in self.diagnostics if d.internal]
 
     @property
     def incomplete(self) -> bool:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from oidclint.budget import BudgetExceeded, time_budget
+from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
@@ -190,10 +190,13 @@ def parse_structured(tasks: list[StructuredTask]) -> tuple[list[StructuredResult
 def _budget(seconds: float | None, path: str, inventory: Inventory):
     """Run a parse under the time budget; when it runs out, the file is reported as not read
     (and the inventory as ``timed_out``) and the scan goes on."""
+    budget = Budget(seconds)
     try:
-        with time_budget(seconds):
+        with budget.running():
             yield
     except BudgetExceeded as exc:
+        if not budget.owns(exc):
+            raise
         inventory.timed_out = True
         inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
     except TooLarge as exc:  # a value over a size limit that its reader did not catch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
 
-from oidclint.model import Finding, Level, Related, RuleInfo
+from oidclint.model import Diagnostic, Finding, Level, Related, RuleInfo
 from oidclint.source import Span, span_of
 
 if TYPE_CHECKING:
@@ -26,7 +26,9 @@ class Rule:
     tags: ClassVar[tuple[str, ...]] = ()
     security_severity: ClassVar[float | None] = None
 
-    def check(self, graph: "TrustGraph") -> Iterator[Finding]:
+    def check(self, graph: "TrustGraph") -> Iterator[Finding | Diagnostic]:
+        """The rule's findings; also a ``Diagnostic`` (``undecided``) for a value the rule
+        could not decide either way."""
         raise NotImplementedError
 
     @classmethod
@@ -56,14 +58,9 @@ class Rule:
     ) -> Finding:
         """A finding at the span of ``where`` (a located value or a span), or at the first of
         ``fallback`` (or of the trust's statement and role) that has one."""
-        candidates: list[Any] = [where, *fallback]
+        span = self._span(where, fallback, trust, message)
         if trust is not None:
-            candidates += [trust.statement, trust.role]
             address = address or trust.role.address
-        span = next((s for s in (c if isinstance(c, Span) else span_of(c) for c in candidates)
-                     if s is not None), None)
-        if span is None:
-            raise ValueError(f"{self.id}: nothing to point at for {message!r}")
         related = list(related)
         if trust is not None:
             # A call already at the finding's line (a built-in model's output) adds nothing.
@@ -84,3 +81,24 @@ class Rule:
             fix=fix,
             evidence=evidence or {},
         )
+
+    def undecided(self, where: Any, message: str, *, trust: "Trust | None" = None,
+                  fallback: Iterable[Any] = ()) -> Diagnostic:
+        """A value the rule could not decide either way (too complex to analyse): a warning
+        about the scan at the value, so the value is neither passed nor failed in silence."""
+        span = self._span(where, fallback, trust, message)
+        return Diagnostic(span.path, f"{self.id} {self.name}: {message}", Level.WARNING,
+                          span=span)
+
+    def _span(self, where: Any, fallback: Iterable[Any], trust: "Trust | None",
+              message: str) -> Span:
+        """The span of ``where``, or of the first of ``fallback`` (then of the trust's
+        statement and role) that has one."""
+        candidates: list[Any] = [where, *fallback]
+        if trust is not None:
+            candidates += [trust.statement, trust.role]
+        span = next((s for s in (c if isinstance(c, Span) else span_of(c) for c in candidates)
+                     if s is not None), None)
+        if span is None:
+            raise ValueError(f"{self.id}: nothing to point at for {message!r}")
+        return span

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import patterns, restricts
-from oidclint.iam.subjects import Verdict, check
+from oidclint.iam.subjects import TooComplex, Verdict, check
 from oidclint.model import Level
 from oidclint.rule import Rule
 from oidclint.source import Partial, Str
@@ -72,7 +72,15 @@ class ImpossibleSubjectPattern(Rule):
                     if pattern is not None and not pattern.glob and (
                             "*" in pattern.text or "?" in pattern.text):
                         continue  # a wildcard under StringEquals is OIDC106's finding
-                    verdict = check(issuer.kind, pattern)
+                    try:
+                        verdict = check(issuer.kind, pattern)
+                    except TooComplex as exc:
+                        yield self.undecided(
+                            value, f"whether any {issuer.title} subject matches the `sub` value "
+                            f"of {trust.role.address} ({len(pattern.text):,} characters) is "
+                            f"too complex to decide ({exc}); it is not checked.",
+                            trust=trust, fallback=[condition.key])
+                        continue
                     if verdict is None:
                         continue
                     message, fix = explain(verdict, issuer.title, value, trust)

@@ -11,7 +11,10 @@ def url_problem(url: str) -> str | None:
         return "it does not start with `https://`"
     if url != url.strip() or any(c.isspace() for c in url):
         return "it contains white space"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced `[` or `]` (an IPv6 host gone wrong)
+        return "it is not a valid URL"
     if parts.query or "?" in url:
         return "it has a query string"
     if parts.fragment or "#" in url:

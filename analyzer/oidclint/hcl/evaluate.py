@@ -14,6 +14,7 @@ from typing import Any
 from lark import Token, Tree
 
 from oidclint.hcl.functions import FUNCTIONS, Call
+from oidclint.hcl.regex import TooSlow
 from oidclint.hcl.syntax import (
     heredoc_body, is_tree, name_of, parse_tree, span_of_node, subtrees,
 )
@@ -606,7 +607,13 @@ class Evaluator:
         function = FUNCTIONS.get(name)
         if function is None:
             return Unknown(f"function {name}", span)
-        return function(Call(name, args, span))
+        try:
+            return function(Call(name, args, span))
+        except TooSlow as exc:  # Terraform's RE2 would answer: the value is unknown, not wrong
+            configuration = getattr(self.env, "configuration", None)
+            if configuration is not None:
+                configuration.notes.append((span, f"{name}(): {exc}; its result is unknown"))
+            return Unknown(f"{name}(): {exc}", span)
 
     def _try(self, name: str, arg_trees: list[Tree], span: Span) -> Any:
         if not arg_trees:

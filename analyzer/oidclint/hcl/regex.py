@@ -9,11 +9,20 @@ repetition is literal, and the Perl classes are ASCII. What RE2 has and Python h
 (``\\pL``, ungreedy ``(?U)``, flags in mid-pattern) raises ``Unsupported``: the caller then
 treats the result as unknown instead of guessing. Python-only syntax (lookaround,
 backreferences) is invalid RE2 and raises ``InvalidPattern``.
+
+RE2 matches in linear time; Python's ``re`` backtracks, and a pattern such as ``(a+)+$`` takes
+exponential time. So the translator also reads the pattern's structure (``_Shape``: atoms,
+sequences, alternations, repetitions; ``re``'s own parser is private) and, before each use,
+bounds the steps a backtracking match can take on the text at hand (``RE2Pattern.steps``). Past
+``MAX_STEPS`` the match is not run: ``TooSlow``, so the value is unknown, never a hang.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator
 
 _POSIX_CLASSES = {
     "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
@@ -34,48 +43,132 @@ class InvalidPattern(ValueError):
     """Not a valid RE2 pattern (Terraform would reject it)."""
 
 
-def compile_re2(pattern: str) -> re.Pattern[str]:
+class TooSlow(Exception):
+    """A search Python's backtracking could not finish in bounded time on this text (RE2,
+    linear, would): the result is unknown, and the evaluation says so."""
+
+
+MAX_STEPS = 20_000_000
+"""Backtracking steps a match may take, by ``RE2Pattern.steps``: a second or two in ``re``."""
+
+MAX_REPEAT = 1000
+"""RE2 refuses a repetition count above this (https://github.com/google/re2/wiki/Syntax,
+"implementation restriction"); Go's regexp, which Terraform uses, too."""
+
+
+class RE2Pattern:
+    """A translated pattern that runs only when its backtracking is bounded on the text."""
+
+    def __init__(self, source: str, compiled: re.Pattern[str], shape: "_Shape") -> None:
+        self.source = source
+        """The RE2 pattern as written."""
+        self.compiled = compiled
+        self.shape = shape
+
+    @property
+    def groups(self) -> int:
+        return self.compiled.groups
+
+    @property
+    def groupindex(self):
+        return self.compiled.groupindex
+
+    def steps(self, text: str) -> int:
+        """An upper bound of the steps a backtracking search through ``text`` takes."""
+        return self.shape.steps(text)
+
+    def _bounded(self, text: str) -> str:
+        if self.steps(text) > MAX_STEPS:
+            raise TooSlow(f"the pattern `{self.source}` could backtrack for more than "
+                          f"{MAX_STEPS:,} steps on a text of {len(text):,} characters")
+        return text
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(self._bounded(text))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.compiled.search(self._bounded(text))
+
+    def sub(self, replacement, text: str) -> str:
+        return self.compiled.sub(replacement, self._bounded(text))
+
+
+def compile_re2(pattern: str) -> RE2Pattern:
     """The Python pattern that matches what the RE2 ``pattern`` matches."""
-    translated, multiline = _translate(pattern)
+    shape = _Shape()
+    translated, multiline = _translate(pattern, shape)
     flags = re.ASCII | (re.MULTILINE if multiline else 0)
     try:
-        return re.compile(translated, flags)
+        compiled = re.compile(translated, flags)
     except re.error as exc:
         raise InvalidPattern(str(exc)) from None
     except (RecursionError, OverflowError):
         raise Unsupported("pattern too complex") from None
+    return RE2Pattern(pattern, compiled, shape.finish())
 
 
-def _translate(pattern: str) -> tuple[str, bool]:
+def _translate(pattern: str, shape: "_Shape") -> tuple[str, bool]:
     out: list[str] = []
     multiline = False
     i, n = 0, len(pattern)
     while i < n:
         ch = pattern[i]
         if ch == "\\":
+            start = i
             piece, i = _escape(pattern, i, in_class=False)
             out.append(piece)
+            if pattern.startswith("\\Q", start):
+                for char in pattern[start + 2:i].removesuffix("\\E"):
+                    shape.atom(re.escape(char))
+            elif piece in ("\\A", "\\Z", "\\b", "\\B"):
+                shape.assertion(start=piece == "\\A")
+            else:
+                shape.atom(piece)
             continue
         if ch == "[":
             piece, i = _char_class(pattern, i)
             out.append(piece)
+            shape.atom(piece)
             continue
         if ch == "(" and pattern.startswith("(?", i):
             piece, i, flags = _group_opening(pattern, i, at_start=not out)
             multiline = multiline or "m" in flags
             out.append(piece)
+            if piece.endswith(":") or piece.startswith("(?P<"):
+                shape.open_group(piece)
+            else:  # flags for the whole pattern, not a group
+                shape.flags(piece)
             continue
         if ch == "$":
             out.append("$" if multiline else r"\Z")
+            shape.assertion()
         elif ch == "{":
             match = _REPETITION.match(pattern, i)
             if match and out:
+                low, _, high = match.group()[1:-1].partition(",")
+                if int(low) > MAX_REPEAT or (high and int(high) > MAX_REPEAT):
+                    raise InvalidPattern(f"repetition count above {MAX_REPEAT}")
                 out.append(match.group())
+                shape.repeat(int(low), int(high) if high else None if "," in match.group()
+                             else int(low))
                 i = match.end()
                 continue
             out.append(r"\{")
+            shape.atom(r"\{")
         else:
             out.append(ch)
+            if ch == "(":
+                shape.open_group("(")
+            elif ch == ")":
+                shape.close()
+            elif ch == "|":
+                shape.alternative()
+            elif ch in "*+?":
+                shape.repeat(1 if ch == "+" else 0, 1 if ch == "?" else None, token=ch)
+            elif ch == "^":
+                shape.assertion(start=not multiline)
+            else:
+                shape.atom("." if ch == "." else re.escape(ch))
         i += 1
     return "".join(out), multiline
 
@@ -139,7 +232,12 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         return f"\\u{int(digits, 8):04x}", i + 1 + len(digits)
     if ch in "89":
         raise InvalidPattern("backreferences are not RE2")
-    if ch in "AbBdDsSwWfnrtv\\ax" or not ch.isalnum():
+    if ch == "x":
+        digits = pattern[i + 2:i + 4]
+        if len(digits) < 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise InvalidPattern(r"invalid \x escape")
+        return pattern[i:i + 4], i + 4
+    if ch in "AbBdDsSwWfnrtv\\a" or not ch.isalnum():
         if ch == "b" and in_class:
             raise InvalidPattern(r"\b inside a character class")
         return pattern[i:i + 2], i + 2
@@ -225,3 +323,278 @@ def _group(match: re.Match[str], name: str) -> str:
     except IndexError:
         return ""
     return value or ""
+
+
+# --- how far a backtracking match can go ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Atom:
+    """One character: ``piece`` is its Python pattern, ``flags`` the inline flags in force."""
+
+    piece: str
+    flags: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Assertion:
+    start: bool = False
+    """``^`` or ``\\A`` outside multi-line mode: a search tries only the first position."""
+
+
+@dataclass
+class _Group:
+    alternatives: list[list[object]]
+
+
+@dataclass
+class _Repeat:
+    item: object
+    low: int
+    high: int | None
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """What a backtracking matcher faces from some point of the pattern to its end."""
+
+    cost: int
+    """At most this many steps, over every way of going on, before it succeeds or fails."""
+    first: frozenset[_Atom]
+    """The characters it can start with."""
+    nullable: bool
+    """It can also succeed without a character."""
+    ways: int
+    """At most this many ways of succeeding."""
+
+
+_END = _Tail(0, frozenset(), True, 1)
+_CAP = 10 ** 15  # counts beyond any budget are kept at this, so the arithmetic stays small
+# Characters outside Latin-1 that classes tend to hold (negations, `.`, case folding):
+# overlap of two classes is tested on Latin-1, these and the characters the pattern names.
+_PROBES = "\u0100\u0130\u0131\u017f\u212a\u4e2d\uffff\U0010ffff"
+_ESCAPED_CHARACTER = re.compile(r"\\U([0-9a-f]{8})|\\u([0-9a-f]{4})|\\x([0-9a-fA-F]{2})")
+
+
+class _Shape:
+    """A pattern's structure, built as the translator reads it, and the bound on the steps a
+    backtracking search through a given text takes with it.
+
+    The bound follows how ``re`` backtracks: a repetition retries what follows it after each
+    possible number of iterations, and an alternation tries each branch. Two refinements keep
+    ordinary patterns cheap: a repetition whose item cannot start what follows it (``\\d+:``)
+    hands over at one count only, and an alternation whose branches start with different
+    characters succeeds one way at most. Nested repetitions and ambiguous alternations under
+    a repetition multiply, so ``(a+)+`` and ``(a|ab)*`` are bounded by an exponential in the
+    text's length, and refused beyond a few characters."""
+
+    def __init__(self) -> None:
+        self._open: list[tuple[_Group, frozenset[str]]] = [(_Group([[]]), frozenset())]
+        self._flags: frozenset[str] = frozenset()
+        self._after_repeat = False
+        self.root = _Group([[]])
+        self._masks: dict[_Atom, int] = {}
+        self._universe = ""
+
+    # building, token by token ------------------------------------------------------------
+
+    def _add(self, node: object) -> None:
+        self._open[-1][0].alternatives[-1].append(node)
+        self._after_repeat = False
+
+    def atom(self, piece: str) -> None:
+        self._add(_Atom(piece, self._flags))
+
+    def assertion(self, start: bool = False) -> None:
+        self._add(_Assertion(start))
+
+    def flags(self, piece: str) -> None:
+        """``(?is)`` at the start of the pattern."""
+        self._flags = self._flags | set(piece.strip("(?)"))
+
+    def open_group(self, piece: str) -> None:
+        self._open.append((_Group([[]]), self._flags))
+        if piece.startswith("(?") and not piece.startswith("(?P<"):
+            on, _, off = piece[2:-1].partition("-")
+            self._flags = (self._flags | set(on)) - set(off)
+        self._after_repeat = False
+
+    def close(self) -> None:
+        if len(self._open) > 1:  # an unbalanced `)` is re's error to report
+            group, self._flags = self._open.pop()
+            self._add(group)
+
+    def alternative(self) -> None:
+        self._open[-1][0].alternatives.append([])
+        self._after_repeat = False
+
+    def repeat(self, low: int, high: int | None, token: str = "") -> None:
+        if token == "?" and self._after_repeat:
+            self._after_repeat = False  # `*?`, `+?`, `??`: lazy, the same backtracking
+            return
+        items = self._open[-1][0].alternatives[-1]
+        if items:
+            items[-1] = _Repeat(items[-1], low, high)
+        self._after_repeat = True
+
+    def finish(self) -> "_Shape":
+        while len(self._open) > 1:
+            self.close()
+        self.root = self._open[0][0]
+        named = set()
+        for atom in self._atoms(self.root):
+            named.update(atom.piece)
+            for match in _ESCAPED_CHARACTER.finditer(atom.piece):
+                code = int(next(g for g in match.groups() if g), 16)
+                named.update(chr(c) for c in (code - 1, code, code + 1) if 0 <= c <= 0x10FFFF)
+        self._universe = "".join(sorted(set(map(chr, range(256))) | set(_PROBES) | named))
+        return self
+
+    def _atoms(self, node: object) -> Iterator[_Atom]:
+        if isinstance(node, _Atom):
+            yield node
+        elif isinstance(node, _Repeat):
+            yield from self._atoms(node.item)
+        elif isinstance(node, _Group):
+            for items in node.alternatives:
+                for item in items:
+                    yield from self._atoms(item)
+
+    # the bound -----------------------------------------------------------------------------
+
+    def steps(self, text: str) -> int:
+        """Steps of a search through ``text``: a first estimate from the length alone, and a
+        closer one (runs of each repeated class, starting characters) when that is too high."""
+        rough = self._search_steps(text, exact=False)
+        return rough if rough <= MAX_STEPS else self._search_steps(text, exact=True)
+
+    def _search_steps(self, text: str, exact: bool) -> int:
+        runs: dict[_Atom, int] = {}
+
+        def iterations(node: _Repeat) -> int:
+            if isinstance(node.item, _Atom):
+                if exact and node.item not in runs:
+                    runs[node.item] = _longest_run(node.item, text)
+                most = runs.get(node.item, len(text))
+            else:
+                width = _min_width(node.item)
+                most = len(text) // width if width else len(text) + 1
+            return most if node.high is None else min(most, node.high)
+
+        tail = self._prepend(self.root, _END, iterations)
+        first = tail.first
+        items = self.root.alternatives
+        if len(items) == 1 and items[0] and isinstance(items[0][0], _Assertion) \
+                and items[0][0].start:
+            starts = 1
+        elif exact and not tail.nullable:
+            starts = _starting(first, text)
+        else:
+            starts = len(text) + 1
+        return min(len(text) + starts * tail.cost, _CAP)
+
+    def _prepend(self, node: object, tail: _Tail, iterations) -> _Tail:
+        if isinstance(node, _Atom):
+            return _Tail(_capped(1 + tail.cost), frozenset((node,)), False, tail.ways)
+        if isinstance(node, _Assertion):
+            return _Tail(_capped(1 + tail.cost), tail.first, tail.nullable, tail.ways)
+        if isinstance(node, _Group):
+            branches = []
+            for items in node.alternatives:
+                branch = tail
+                for item in reversed(items):
+                    branch = self._prepend(item, branch, iterations)
+                branches.append(branch)
+            distinct = not any(b.nullable for b in branches) and self._disjoint(
+                [b.first for b in branches])
+            return _Tail(_capped(sum(b.cost for b in branches)),
+                         frozenset().union(*(b.first for b in branches)),
+                         any(b.nullable for b in branches),
+                         max(b.ways for b in branches) if distinct
+                         else _capped(sum(b.ways for b in branches)))
+        assert isinstance(node, _Repeat)
+        body = self._prepend(node.item, _END, iterations)
+        if not body.nullable:
+            # An iteration is followed by another one or by the tail: read the item again
+            # knowing what can follow it (`[a-z]+` before `[.-]`: one way, not one per count).
+            after = _Tail(0, body.first | tail.first, tail.nullable, 1)
+            body = self._prepend(node.item, after, iterations)
+        count = iterations(node)
+        paths = _geometric(body.ways, count)  # ways of making 0 ... count iterations
+        hands_over_once = not tail.nullable and not body.nullable and self._disjoint(
+            [body.first, tail.first])
+        if hands_over_once:
+            on = 1 if body.ways == 1 else paths
+            cost = paths * (body.cost + 1) + on * tail.cost
+            ways = on * tail.ways
+        else:
+            cost = paths * (body.cost + tail.cost)
+            ways = paths * tail.ways
+        optional = node.low == 0 or body.nullable
+        return _Tail(_capped(cost), body.first | (tail.first if optional else frozenset()),
+                     optional and tail.nullable, _capped(ways))
+
+    def _disjoint(self, sets: list[frozenset[_Atom]]) -> bool:
+        seen = 0
+        for atoms in sets:
+            mask = 0
+            for atom in atoms:
+                mask |= self._mask(atom)
+            if mask & seen:
+                return False
+            seen |= mask
+        return True
+
+    def _mask(self, atom: _Atom) -> int:
+        """The characters of the universe the atom matches, as bits."""
+        if atom not in self._masks:
+            matcher = re.compile(atom.piece, _flags(atom))
+            self._masks[atom] = sum(1 << i for i, char in enumerate(self._universe)
+                                    if matcher.fullmatch(char))
+        return self._masks[atom]
+
+
+def _flags(atom: _Atom) -> int:
+    return re.ASCII | (re.IGNORECASE if "i" in atom.flags else 0) | (
+        re.DOTALL if "s" in atom.flags else 0)
+
+
+def _longest_run(atom: _Atom, text: str) -> int:
+    """The most characters of ``text`` in a row the atom matches (a linear scan)."""
+    runs = re.compile(f"(?:{atom.piece})+", _flags(atom)).finditer(text)
+    return max((m.end() - m.start() for m in runs), default=0)
+
+
+def _starting(first: frozenset[_Atom], text: str) -> int:
+    """Positions of ``text`` whose character can start a match."""
+    counts = Counter(text)
+    matchers = [re.compile(a.piece, _flags(a)) for a in first]
+    return sum(n for char, n in counts.items() if any(m.fullmatch(char) for m in matchers))
+
+
+def _min_width(node: object) -> int:
+    if isinstance(node, _Atom):
+        return 1
+    if isinstance(node, _Repeat):
+        return node.low * _min_width(node.item)
+    if isinstance(node, _Group):
+        return min((sum(_min_width(i) for i in items) for items in node.alternatives),
+                   default=0)
+    return 0
+
+
+def _geometric(ways: int, count: int) -> int:
+    """1 + ways + ways² + ... + ways^count, kept at ``_CAP``."""
+    if ways <= 1:
+        return _capped(count + 1)
+    total, term = 0, 1
+    for _ in range(count + 1):
+        total += term
+        if total >= _CAP:
+            return _CAP
+        term *= ways
+    return total
+
+
+def _capped(value: int) -> int:
+    return min(value, _CAP)

@@ -181,11 +181,12 @@ def _replace(call: Call) -> Any:
             return unknown_result(call)
         try:
             pattern = regex.compile_re2(search[1:-1])
+            text = _replace_matches(pattern, replacement, str(value))
         except regex.Unsupported:
             return unknown_result(call)
         except regex.InvalidPattern as exc:
             raise EvalError(f"replace(): invalid regular expression: {exc}") from None
-        return Str(_replace_matches(pattern, replacement, str(value)), call.span)
+        return Str(text, call.span)
     if isinstance(value, Partial):
         return _replace_in_partial(value, search, replacement, call)
     text = str(value)
@@ -267,12 +268,13 @@ def _regex_matches(call: Call) -> Any:
         return unknown_result(call)
     try:
         pattern = regex.compile_re2(str(pattern_text))
+        matches = pattern.finditer(str(value))  # the backtracking bound is checked here
     except regex.Unsupported:
         return unknown_result(call)
     except regex.InvalidPattern as exc:
         raise EvalError(f"{call.name}(): invalid regular expression: {exc}") from None
     results = []
-    for match in pattern.finditer(str(value)):
+    for match in matches:
         if len(results) >= MAX_ELEMENTS:
             reserve_elements(len(results) + 1, f"{call.name}()")
         if pattern.groupindex:

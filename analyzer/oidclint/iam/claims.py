@@ -138,7 +138,9 @@ def subject_overlaps(statement: Statement, token: Token) -> bool:
     for condition in statement.conditions:
         if condition.claim != "sub" or not restricts(condition):
             continue
-        if not any(p is not None and p.intersects(token.subject) for p in patterns(condition)):
+        # An unknown value, or two patterns too long to compare, may overlap.
+        if not any(p is None or p.intersects(token.subject) is not False
+                   for p in patterns(condition)):
             return False
     return True
 

@@ -4,11 +4,16 @@
 included), ``?`` exactly one, anywhere in the value, case-sensitive. Under ``StringEquals`` both
 are literal characters.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+
+Matching is linear in the pattern times the value, whatever the pattern: a backtracking
+regular expression would take exponential time on ``*a*a*a...`` against a long value, and the
+patterns come from the scanned code. A value longer than ``MAX_PATTERN_LENGTH`` is not analysed
+at all (``Pattern.of`` gives ``None``, as for a value not known); the scan reports it
+(``oidclint.engine``).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +22,23 @@ from oidclint.source import Partial, Unknown
 
 UNKNOWN = "\x00"
 """Stands, inside a pattern's text, for a piece that is not known statically."""
+
+MAX_PATTERN_LENGTH = 8192
+"""The longest condition value analysed: a role's trust policy holds 2,048 characters by
+default (the IAM quota "Role trust policy length"), raised on request to at most 8,192
+(docs/facts.md, section 2), so a longer value can never be part of a deployed trust.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"""
+
+MAX_INTERSECTION_STATES = 1_000_000
+"""Pairs of positions ``Pattern.intersects`` may visit (a second or so, some 100 MB)."""
+
+
+def too_long(value: object) -> bool:
+    """A condition value (text, or text with unknown parts) longer than oidclint analyses."""
+    if isinstance(value, Partial):
+        return sum(len(p) if isinstance(p, str) else 1 for p in value.parts) \
+            > MAX_PATTERN_LENGTH
+    return isinstance(value, str) and len(value) > MAX_PATTERN_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +52,10 @@ class Pattern:
 
     @classmethod
     def of(cls, value: object, glob: bool = True) -> "Pattern | None":
-        """The pattern of a condition value; ``None`` when nothing of it is known."""
+        """The pattern of a condition value; ``None`` when nothing of it is known, or when it
+        is too long to analyse (``too_long``)."""
+        if too_long(value):
+            return None
         if isinstance(value, Partial):
             text = "".join(UNKNOWN if isinstance(p, Unknown) else p for p in value.parts)
             return cls(text, glob, tuple(u.origin for u in value.unknowns))
@@ -55,11 +80,15 @@ class Pattern:
             return None
         if not self.glob:
             return subject.casefold() == self.text.casefold() if ignore_case else subject == self.text
-        return bool(_glob_regex(self.text, ignore_case).fullmatch(subject))
+        return glob_matches(self.text, subject, ignore_case)
 
     def intersects(self, other: "Pattern") -> bool | None:
-        """Whether some string matches both patterns."""
+        """Whether some string matches both patterns; ``None`` when a pattern is not known,
+        or when the two are too long to search together (more than
+        ``MAX_INTERSECTION_STATES`` pairs of positions)."""
         if not (self.known and other.known):
+            return None
+        if (len(self.text) + 1) * (len(other.text) + 1) > MAX_INTERSECTION_STATES:
             return None
         return _globs_intersect(self._tokens(), other._tokens())
 
@@ -383,17 +412,33 @@ def _joined(fills: dict[str, FieldFill], out: list[str], rest: Reading | None) -
     return fills | more, "".join(out) + text
 
 
-@functools.lru_cache(maxsize=4096)
-def _glob_regex(text: str, ignore_case: bool) -> re.Pattern:
-    pieces = []
-    for char in text:
-        if char == "*":
-            pieces.append(".*")
-        elif char == "?":
-            pieces.append(".")
+def glob_matches(glob: str, text: str, ignore_case: bool = False) -> bool:
+    """Whether ``text`` matches the glob (``*`` any run of characters, ``?`` one).
+
+    Two positions walk the glob and the text; on a mismatch the last ``*`` seen takes one
+    more character and the walk resumes after it. Only the last star is ever revisited (what
+    an earlier star took can be left as it is: the later star can take the difference), so
+    the time is at most ``len(glob) * len(text)`` steps.
+    """
+    g = t = 0
+    star = -1  # position of the last star in the glob
+    resume = 0  # where the text resumes when the star takes one more character
+    while t < len(text):
+        if g < len(glob) and glob[g] == "*":
+            star, resume = g, t
+            g += 1
+        elif g < len(glob) and (glob[g] == "?" or glob[g] == text[t] or (
+                ignore_case and glob[g].casefold() == text[t].casefold())):
+            g += 1
+            t += 1
+        elif star >= 0:
+            resume += 1
+            g, t = star + 1, resume
         else:
-            pieces.append(re.escape(char))
-    return re.compile("".join(pieces), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+            return False
+    while g < len(glob) and glob[g] == "*":
+        g += 1
+    return g == len(glob)
 
 
 def _globs_intersect(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -496,8 +496,23 @@ def _tokens(pattern: Pattern) -> tuple[tuple[str, str], ...]:
     return tuple(tokens)
 
 
-def meet(nfa: Automaton, tokens: tuple[tuple[str, str], ...]) -> Meeting:
-    """Breadth-first search over (pattern position, automaton state) pairs."""
+MAX_PRODUCT_STATES = 200_000
+"""Pairs of (pattern position, automaton state) a search may visit: a second or two, some
+30 MB. Patterns up to 175 characters fit whatever they hold (GitHub's automaton has some 1,100
+states); longer ones fit unless their wildcards open most of the automaton at every position."""
+
+
+class TooComplex(Exception):
+    """The search needs more than ``MAX_PRODUCT_STATES`` pairs: no verdict either way."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} states")
+
+
+def meet(nfa: Automaton, tokens: tuple[tuple[str, str], ...],
+         limit: int = MAX_PRODUCT_STATES) -> Meeting:
+    """Breadth-first search over (pattern position, automaton state) pairs; ``TooComplex``
+    past ``limit`` of them."""
     start = (0, nfa.start)
     parent: dict[tuple[int, int], tuple[tuple[int, int], str] | None] = {start: None}
     queue = deque([start])
@@ -534,6 +549,8 @@ def meet(nfa: Automaton, tokens: tuple[tuple[str, str], ...]) -> Meeting:
             if nxt not in parent:
                 parent[nxt] = (node, char)
                 queue.append(nxt)
+        if len(parent) > limit:
+            raise TooComplex(limit)
     expected = []
     for q in frontier:
         for label, _ in nfa.moves[q]:
@@ -590,7 +607,8 @@ BITBUCKET_STEP = re.compile(r":\{[0-9a-fA-F-]+\}$")
 
 def check(kind: str | None, pattern: Pattern | None) -> Verdict | None:
     """A verdict when no subject of the issuer can match the pattern; None otherwise (also when
-    the issuer has no modelled language or the pattern is not known well enough)."""
+    the issuer has no modelled language or the pattern is not known well enough).
+    ``TooComplex`` when the search for a matching subject grows past its limit."""
     language = language_for(kind)
     if language is None or pattern is None:
         return None
@@ -624,21 +642,29 @@ def suggest(language: SubjectLanguage, pattern: Pattern) -> Iterable[tuple[str, 
         fixed = re.sub(repair.mistake, repair.correction, pattern.text, count=1)
         if fixed == pattern.text or fixed in seen:
             continue
-        probe = re.sub(r"<([a-z]+)>", lambda m: PLACEHOLDER_SAMPLES.get(m[1], "x"), fixed)
-        meeting = meet(language.automaton, _tokens(Pattern(probe, pattern.glob)))
-        if meeting.witness is None:
+        if not _fits(language, fixed, pattern.glob):
             # A second repair may complete the first (`repo:acme:api:ref:main`).
             for second in language.repairs:
                 again = re.sub(second.mistake, second.correction, fixed, count=1)
-                probe = re.sub(r"<([a-z]+)>", lambda m: PLACEHOLDER_SAMPLES.get(m[1], "x"), again)
-                if again != fixed and meet(language.automaton,
-                                           _tokens(Pattern(probe, pattern.glob))).witness:
+                if again != fixed and _fits(language, again, pattern.glob):
                     fixed = again
                     break
             else:
                 continue
         seen.add(fixed)
         yield fixed.replace(UNKNOWN, "${...}"), repair.why
+
+
+def _fits(language: SubjectLanguage, corrected: str, glob: bool) -> bool:
+    """Whether a corrected pattern (placeholders filled with samples) matches some subject;
+    a correction too complex to verify quickly is not suggested (a pattern may be tried with
+    every pair of repairs)."""
+    probe = re.sub(r"<([a-z]+)>", lambda m: PLACEHOLDER_SAMPLES.get(m[1], "x"), corrected)
+    try:
+        return meet(language.automaton, _tokens(Pattern(probe, glob)),
+                    MAX_PRODUCT_STATES // 10).witness is not None
+    except TooComplex:
+        return False
 
 
 # --- subjects for claim synthesis ------------------------------------------------------

@@ -546,6 +546,7 @@ def filter_glob(ref_filter: str) -> tuple[str, bool]:
     out: list[str] = []
     is_glob = False
     index = 0
+    last_close = ref_filter.rfind("]")  # so a `[` with no `]` after it costs no search
     while index < len(ref_filter):
         char = ref_filter[index]
         index += 1
@@ -559,7 +560,7 @@ def filter_glob(ref_filter: str) -> tuple[str, bool]:
             if not out or out[-1] != "*":
                 out.append("*")
             is_glob = True
-        elif char == "[" and "]" in ref_filter[index:]:
+        elif char == "[" and last_close >= index:
             index = ref_filter.index("]", index) + 1
             out.append("?")
             is_glob = True

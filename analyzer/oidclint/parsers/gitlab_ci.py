@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from oidclint.iam.subjects import ANY, Automaton, Chars, TooComplex, alt, opt, seq, star
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.parsers.gitlab_refs import (  # the ref functions are importable from here too
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
@@ -155,7 +156,13 @@ class _IncludeResolver:
                 self._report(file.path, f"include {pattern}: a path with variables is not "
                              "resolved; its jobs are not analyzed", span, Level.NOTE)
                 continue
-            matches = self._matching(pattern)
+            try:
+                matches = self._matching(pattern)
+            except TooComplex as exc:
+                self._report(file.path, f"include {pattern} is too complex to match against "
+                             f"the scanned files ({exc}); its jobs are not analyzed", span,
+                             Level.WARNING)
+                continue
             if not matches:
                 self._report(file.path, f"include {pattern} is not among the scanned files; "
                              "its jobs are not analyzed", span, Level.NOTE)
@@ -168,34 +175,39 @@ class _IncludeResolver:
             return [relative] if relative in self.files else []
         matcher = _path_glob(relative)
         return [path for path in sorted(self.files)
-                if path.endswith((".yml", ".yaml")) and matcher.fullmatch(path)]
+                if path.endswith((".yml", ".yaml")) and matcher.accepts(path)]
 
 
-def _path_glob(pattern: str) -> re.Pattern[str]:
-    """``include:local`` wildcards: ``*`` within a folder, ``**`` across folders, ``{a,b}``."""
-    out, index = [], 0
+_NOT_SLASH = Chars("^/", "x", "a name")
+
+
+def _path_glob(pattern: str) -> Automaton:
+    """``include:local`` wildcards: ``*`` within a folder, ``**`` across folders, ``{a,b}``.
+    An automaton, so matching takes linear time whatever the pattern (a regular expression
+    would backtrack exponentially on ``**a**a**a...``)."""
+    items: list[object] = []
+    index = 0
     while index < len(pattern):
         if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
+            items.append(opt(seq(star(ANY), "/")))
             index += 3
         elif pattern.startswith("**", index):
-            out.append(".*")
+            items.append(star(ANY))
             index += 2
         elif pattern[index] == "*":
-            out.append("[^/]*")
+            items.append(star(_NOT_SLASH))
             index += 1
         elif pattern[index] == "?":
-            out.append("[^/]")
+            items.append(_NOT_SLASH)
             index += 1
         elif pattern[index] == "{" and "}" in pattern[index:]:
             end = pattern.index("}", index)
-            options = pattern[index + 1:end].split(",")
-            out.append("(?:" + "|".join(re.escape(option) for option in options) + ")")
+            items.append(alt(*pattern[index + 1:end].split(",")))
             index = end + 1
         else:
-            out.append(re.escape(pattern[index]))
+            items.append(pattern[index])
             index += 1
-    return re.compile("".join(out))
+    return Automaton.of(seq(*items))
 
 
 # -- jobs ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from oidclint.iam.patterns import glob_matches
 from oidclint.model import TokenContext
 from oidclint.source import Span, Str, Text, Unknown, concat, span_of
 
@@ -84,9 +85,8 @@ def _meet_all(groups: list[list[Refs]]) -> list[Refs]:
 
 
 def glob_match(glob: str, text: str) -> bool:
-    """IAM-style wildcards: ``*`` any run of characters, ``?`` one."""
-    pattern = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-    return re.fullmatch(pattern, text, re.S) is not None
+    """IAM-style wildcards: ``*`` any run of characters, ``?`` one (in linear time)."""
+    return glob_matches(glob, text)
 
 
 def _context(refs: Refs, fallback: Span | None) -> TokenContext:

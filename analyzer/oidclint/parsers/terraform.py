@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from oidclint.budget import BudgetExceeded, time_budget
+from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key, note_listing, note_read, recording
 from oidclint.discovery import discover
 from oidclint.hcl import outline
@@ -206,14 +206,16 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
         own_reads: dict[str, str | None] = {}
         configuration.used = set()
         complete = True
-        seconds = task.budget * len(task.scanned[folder]) if task.budget else None
+        budget = Budget(task.budget * len(task.scanned[folder]) if task.budget else None)
         with recording() as reads:
             try:
-                with time_budget(seconds), allowance():
+                with budget.running(), allowance():
                     module = configuration.root_module(folder)
                     if module is not None:
                         _collect(module, inventory)
             except BudgetExceeded as exc:
+                if not budget.owns(exc):
+                    raise
                 complete = False
                 inventory.diagnostics.append(Diagnostic(
                     folder, f"evaluating the module {exc}", Level.ERROR))
@@ -267,10 +269,13 @@ def _parsed(members: list[SourceFile], budget: float | None,
     blocks: list[Block] = []
     complete = True
     for file in members:
+        limit = Budget(budget)
         try:
-            with time_budget(budget):
+            with limit.running():
                 blocks.extend(_blocks(file, diagnostics))
         except BudgetExceeded as exc:
+            if not limit.owns(exc):
+                raise  # the module's own budget: reported with the module
             complete = False
             diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
     return blocks, complete

@@ -81,6 +81,8 @@ def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
     if diagnostic.span is not None:
         out["line"] = diagnostic.span.line
         out["column"] = diagnostic.span.column
+    if diagnostic.internal:
+        out["internal"] = True  # oidclint itself failed: the command exits 2
     return out
 
 

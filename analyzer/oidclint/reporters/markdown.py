@@ -17,7 +17,8 @@ from urllib.parse import quote
 from oidclint.model import Diagnostic, Finding, Level, Report
 from oidclint.reporters import printable, sorted_diagnostics
 from oidclint.reporters.sarif import HELP_URI
-from oidclint.reporters.text import Tally, counts_phrase, duration_phrase, hidden_phrase, tally
+from oidclint.reporters.text import (Tally, counts_phrase, duration_phrase, failed_phrase,
+                                     hidden_phrase, tally)
 
 MAX_ROWS = 100
 MAX_CHARS = 60_000
@@ -74,6 +75,9 @@ def _verdict(report: Report, counts: Tally) -> str:
     files = f"{report.files_scanned} file{'' if report.files_scanned == 1 else 's'}"
     files += duration_phrase(report.duration)
     icon = _VERDICT[counts.worst]
+    if counts.internal_errors:
+        return f"{_VERDICT[Level.ERROR]} **{failed_phrase(counts)}**" + (
+            f" {counts_phrase(counts)} in {files}." if counts.worst else "")
     if counts.worst is None:
         return f"{icon} No problems found in {files}."
     return f"{icon} **{counts_phrase(counts)}** in {files}."

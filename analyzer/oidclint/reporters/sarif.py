@@ -52,8 +52,9 @@ def build(report: Report) -> om.SarifLog:
         results=[_result(f, rule_index) for f in sorted_findings(report)],
         invocations=[
             om.Invocation(
-                execution_successful=True,
-                # The scan went on past these files, so the execution still succeeded.
+                # The scan went on past files it could not read, so the execution succeeded,
+                # unless oidclint itself failed (a rule that raised).
+                execution_successful=not report.internal_errors,
                 tool_execution_notifications=notifications or None,
             )
         ],

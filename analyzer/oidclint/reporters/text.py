@@ -250,6 +250,8 @@ class Tally:
     """Errors and warnings about the scan itself (no file): a rule that failed ..."""
     notes: int
     """Note diagnostics: what the scan could not be sure of (two condition blocks merge ...)."""
+    internal_errors: int = 0
+    """Failures of oidclint itself (a rule that raised): never "No problems found"."""
 
     @property
     def problems(self) -> int:
@@ -272,6 +274,7 @@ def tally(report: Report) -> Tally:
         unread_files=len({d.path for d in problems if d.path}),
         scan_problems=sum(1 for d in problems if not d.path),
         notes=len(notes),
+        internal_errors=len(report.internal_errors),
     )
 
 
@@ -279,6 +282,12 @@ def counts_phrase(counts: Tally) -> str:
     """``3 problems (1 error, 2 warnings)``."""
     levels = [_plural(n, level.value) for level, n in counts.by_level.items() if n]
     return f"{_plural(counts.problems, 'problem')} ({', '.join(levels)})"
+
+
+def failed_phrase(counts: Tally) -> str:
+    """What a report says when oidclint itself failed (the reasons are on stderr)."""
+    return (f"oidclint failed: {_plural(counts.internal_errors, 'internal error')} (on "
+            "stderr); the findings below may be incomplete.")
 
 
 def hidden_phrase(counts: Tally) -> str | None:
@@ -300,8 +309,12 @@ def duration_phrase(seconds: float) -> str:
 
 def _print_summary(console: Console, report: Report, counts: Tally) -> None:
     files = _plural(report.files_scanned, "file") + duration_phrase(report.duration)
-    if counts.worst is None:
+    if counts.internal_errors:
+        console.print(f"[bold red]{failed_phrase(counts)}[/]")
+    if counts.worst is None and not counts.internal_errors:
         console.print(f"[bold green]No problems found in {files}.[/]")
+    elif counts.worst is None:
+        console.print(f"No findings in {files}.")
     else:
         console.print(f"[{_STYLE[counts.worst]}]{counts_phrase(counts)}[/] in {files}.")
     hidden = hidden_phrase(counts)
