@@ -414,7 +414,7 @@ def test_text_does_not_interpret_markup_or_emoji_codes_from_findings():
     assert "fix: [/]" in out
 
 
-def test_text_strips_terminal_control_characters_from_paths_and_messages():
+def test_text_shows_terminal_control_characters_as_escapes_in_paths_and_messages():
     finding = Finding(
         "OIDC203",
         Level.ERROR,
@@ -425,9 +425,10 @@ def test_text_strips_terminal_control_characters_from_paths_and_messages():
     out = FORMATS["text"](_report(findings=[finding], diagnostics=[]), color=False)
     assert "\x1b" not in out
     assert "\x07" not in out and "\r" not in out and "\u202e" not in out
-    assert "evil.tf" in out
-    assert "admits everythinghidden" in out
-    assert "↳ provider defined at xy.tf:2" in out
+    assert "evil\\x1b[31m.tf" in out
+    assert ("admits \\x1b]8;;https://evil.example\\x07everything\\x1b]8;;\\x07\\rhidden"
+            "\\u202e") in out.replace("\n    ", "")
+    assert "↳ provider\\x07 defined at x\\x1b[2Jy.tf:2" in out
 
 
 # --- JSON -------------------------------------------------------------------------------

@@ -245,6 +245,7 @@ def explain(
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
     from oidclint.engine import build_graph
     from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
+    from oidclint.reporters import printable
 
     if not role and not workload:
         typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)
@@ -256,7 +257,7 @@ def explain(
         if not matches:
             typer.echo(f"oidclint: no workload {workload!r} in the scan", err=True)
             raise typer.Exit(2)
-        sys.stdout.write("".join(explain_workload(built, w) for w in matches))
+        sys.stdout.write(printable("".join(explain_workload(built, w) for w in matches)))
         return
     claims = {}
     for item in claim or []:
@@ -269,7 +270,7 @@ def explain(
     if not roles:
         typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
         raise typer.Exit(2)
-    sys.stdout.write("".join(explain_role(built, r, Request(claims)) for r in roles))
+    sys.stdout.write(printable("".join(explain_role(built, r, Request(claims)) for r in roles)))
 
 
 @app.command()
