@@ -80,8 +80,17 @@ def _distinct(call: Call) -> Any:
 
 def _deduplicate(items: list) -> list:
     result: list[Any] = []
+    strings: set[str] = set()  # a string equals only a string: looked up, not compared
+    others: list[Any] = []
     for item in items:
-        if not any(same_value(item, seen) for seen in result) or is_unknown(item):
+        if is_unknown(item):
+            result.append(item)
+        elif isinstance(item, str):
+            if str(item) not in strings:
+                strings.add(str(item))
+                result.append(item)
+        elif not any(same_value(item, seen) for seen in others):
+            others.append(item)
             result.append(item)
     return result
 

@@ -19,8 +19,9 @@ from oidclint.hcl.syntax import (
 )
 from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
-    Encoded, EvalError, TextOrigin, UnknownElements, derived_unknown, extend_origin, has_unknown,
-    is_unknown, same_value, to_bool, to_number, to_text, type_name, with_span,
+    Encoded, EvalError, LimitError, TextOrigin, UnknownElements, decided_comparison,
+    derived_unknown, extend_origin, has_unknown, is_unknown, same_value, shifted_range, to_bool,
+    to_number, to_text, type_name, integer_literal, with_span,
 )
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
 
@@ -70,13 +71,13 @@ class Environment:
         """How many elements a value holds; raises ``EvalError`` past the limits."""
         if isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
-                raise EvalError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
+                raise LimitError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
             return 1
         if isinstance(value, Partial):
             if len(value.parts) > MAX_PARTIAL_PARTS:
-                raise EvalError(f"a string of more than {MAX_PARTIAL_PARTS:,} unknown pieces")
+                raise LimitError(f"a string of more than {MAX_PARTIAL_PARTS:,} unknown pieces")
             if sum(len(p) for p in value.parts if isinstance(p, str)) > MAX_STRING_LENGTH:
-                raise EvalError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
+                raise LimitError(f"a string longer than {MAX_STRING_LENGTH:,} characters")
             return 1
         if not isinstance(value, (list, dict)):
             return 1
@@ -88,7 +89,7 @@ class Environment:
         for key, item in items:
             size += self.measure(item) + (0 if key is None else 1)
             if size > MAX_VALUE_NODES:
-                raise EvalError(f"a value with more than {MAX_VALUE_NODES:,} elements")
+                raise LimitError(f"a value with more than {MAX_VALUE_NODES:,} elements")
         self._sizes[id(value)] = (value, size)  # the value is kept so its id stays its own
         return size
 
@@ -131,7 +132,7 @@ class Evaluator:
         env.depth += 1
         try:
             if env.depth > MAX_DEPTH:
-                raise EvalError("expression nested too deeply to evaluate")
+                raise LimitError(f"nested more than {MAX_DEPTH} levels deep")
             if isinstance(tree, Token):
                 raise EvalError(f"unexpected {tree.type}")
             handler = getattr(self, "_" + tree.data, None)
@@ -151,7 +152,10 @@ class Evaluator:
         return self.evaluate(inner[0]) if parenthesized else self._walk(inner[0])
 
     def _int_lit(self, tree: Tree) -> Any:
-        return int(str(tree.children[0]))
+        try:
+            return integer_literal(str(tree.children[0]))
+        except ValueError as exc:
+            raise LimitError(str(exc)) from None
 
     def _float_lit(self, tree: Tree) -> Any:
         number = float(str(tree.children[0]))
@@ -344,6 +348,13 @@ class Evaluator:
         if operator in ("&&", "||"):
             return self._logic(operator, left, right_tree, span)
         right = self.evaluate(right_tree)
+        # An index or key standing for several instances (past the instance cap).
+        decided = decided_comparison(operator, left, right)
+        if decided is not None:
+            return decided
+        moved = shifted_range(operator, left, right)
+        if moved is not None:
+            return moved
         if operator in ("==", "!="):
             if has_unknown(left) or has_unknown(right):
                 causes = [left, right] if is_unknown(left) or is_unknown(right) else [
@@ -558,6 +569,8 @@ class Evaluator:
         for tree in arg_trees:
             try:
                 value = self.evaluate(tree)
+            except LimitError:
+                raise
             except EvalError:
                 if name == "can":
                     return False

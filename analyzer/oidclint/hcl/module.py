@@ -20,8 +20,10 @@ from oidclint.hcl.policy_text import PolicyTextError, located_json
 from oidclint.hcl.resources import computed_attribute
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, TextOrigin, derived_unknown, is_unknown, json_text,
+    MISSING, Encoded, EvalError, LimitError, TextOrigin, UnknownElements, derived_unknown,
+    is_unknown, json_text,
 )
+from oidclint.model import Level
 from oidclint.source import Span, Str, Unknown
 
 if TYPE_CHECKING:
@@ -65,8 +67,9 @@ class Module(Environment):
         self.module_calls: dict[str, Block] = {}
         self._values: dict[tuple, Any] = {}
         self._busy: set[tuple] = set()
-        self.warnings: dict[tuple[Span, str], None] = {}
-        """What reads one way and acts another (merged condition blocks), in order."""
+        self.warnings: dict[tuple[Span, str], Level] = {}
+        """What reads one way and acts another (merged condition blocks), and what was not
+        evaluated (past a limit), in order, with the level to report it at."""
         self._instances: dict[str, list[Scoped] | Unknown] = {}
         self._children: dict[str, list[tuple[Scoped, "Module | None"]]] = {}
         for block in blocks:
@@ -87,8 +90,8 @@ class Module(Environment):
             # Terraform rejects a second declaration of an address; the first one counts.
             self.resources.setdefault(address, block)
 
-    def warn(self, span: Span, message: str) -> None:
-        self.warnings.setdefault((span, message), None)
+    def warn(self, span: Span, message: str, level: Level = Level.NOTE) -> None:
+        self.warnings.setdefault((span, message), level)
 
     # --- values ------------------------------------------------------------------------
 
@@ -105,10 +108,14 @@ class Module(Environment):
         self._busy.add(key)
         try:
             value = Evaluator(self, attribute.path, dict(bindings)).evaluate(attribute.value)
+        except (LimitError, RecursionError) as exc:
+            # Past a limit of the scan, not an error of the code: said, never silent.
+            reason = str(exc) if isinstance(exc, LimitError) else "nested too deeply"
+            value = Unknown(f"{attribute.name} not evaluated: {reason}", attribute.value_span)
+            self.warn(attribute.value_span, f"`{attribute.name}` is not evaluated: {reason} "
+                      "(a limit of the scan); its value is unknown", Level.WARNING)
         except EvalError as exc:
             value = Unknown(f"invalid expression: {exc}", attribute.value_span)
-        except RecursionError:
-            value = Unknown("expression nested too deeply to evaluate", attribute.value_span)
         except (ArithmeticError, ValueError) as exc:  # e.g. an infinite number made whole
             value = Unknown(f"invalid expression: {exc}", attribute.value_span)
         finally:
@@ -340,7 +347,7 @@ class _Instances(Reference):
             return Instance(self.module, self.local_address, block)
         wanted = key_text(key if isinstance(key, int) else str(key))
         for instance in self.found:
-            if instance.key == wanted:
+            if instance.key == wanted or instance.covers(key):
                 return Instance(self.module, self.local_address, instance)
         return Unknown(f"{self.address}{wanted} (no such instance)", span, self.address)
 
@@ -350,7 +357,11 @@ class _Instances(Reference):
     def elements(self) -> list[Any] | None:
         if isinstance(self.found, Unknown):
             return None
-        return [Instance(self.module, self.local_address, block) for block in self.found]
+        # Instances evaluated together (past the cap) are several elements, how many of each
+        # value not known: the list holds unknown elements in their place.
+        return [Instance(self.module, self.local_address, block) if block.stands_for is None
+                else UnknownElements(f"{self.address}{block.key}", block.span)
+                for block in self.found]
 
 
 class _Names(Reference):
@@ -413,8 +424,8 @@ class _CallInstances(Reference):
             return Unknown(f"{self.address}[{key}]", span, self.address)
         wanted = key_text(key if isinstance(key, int) else str(key))
         for call, child in self.children:
-            if call.key == wanted:
-                return _Outputs(self.address + wanted, child)
+            if call.key == wanted or call.covers(key):
+                return _Outputs(self.address + call.key, child)
         return Unknown(f"{self.address}{wanted} (no such instance)", span, self.address)
 
     def attribute(self, name: str, span: Span) -> Any:

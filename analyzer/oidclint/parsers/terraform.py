@@ -371,8 +371,8 @@ def _collect(module: Module, inventory: Inventory) -> None:
         for _, child in module.children(name):
             if child is not None:
                 _collect(child, inventory)
-    for span, message in module.warnings:
-        inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
+    for (span, message), level in module.warnings.items():
+        inventory.diagnostics.append(Diagnostic(span.path, message, level, span=span))
 
 
 def _add_origins(module: Module, inventory: Inventory, before: tuple[int, int]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from oidclint.hcl.evaluate import Environment, Evaluator
 from oidclint.hcl.syntax import is_tree, parse_tree, read_body
-from oidclint.hcl.values import EvalError
+from oidclint.hcl.values import EvalError, LimitError
 from oidclint.model import Diagnostic
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.source import SourceFile, Unknown
@@ -60,7 +60,7 @@ def _values(file: SourceFile, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     try:
         if file.path.endswith(".json"):
             return _json_values(file)
-        return _hcl_values(file)
+        return _hcl_values(file, diagnostics)
     except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
         from oidclint.parsers.terraform import syntax_error
 
@@ -71,7 +71,7 @@ def _values(file: SourceFile, diagnostics: list[Diagnostic]) -> dict[str, Any]:
         return {}
 
 
-def _hcl_values(file: SourceFile) -> dict[str, Any]:
+def _hcl_values(file: SourceFile, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     tree = parse_tree(file.text)
     body = next(c for c in tree.children if is_tree(c, "body"))
     attributes, _ = read_body(body, file.path)
@@ -80,7 +80,13 @@ def _hcl_values(file: SourceFile) -> dict[str, Any]:
     for name, attribute in attributes.items():
         try:
             values[name] = Evaluator(environment, file.path).evaluate(attribute.value)
-        except (EvalError, RecursionError, ArithmeticError, ValueError) as exc:
+        except (LimitError, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, LimitError) else "nested too deeply"
+            values[name] = Unknown(f"{name} in {file.path}: {reason}", attribute.value_span)
+            diagnostics.append(Diagnostic(
+                file.path, f"`{name}` is not evaluated: {reason} (a limit of the scan); its "
+                "value is unknown", span=attribute.value_span))
+        except (EvalError, ArithmeticError, ValueError) as exc:
             values[name] = Unknown(f"{name} in {file.path}: {exc}", attribute.value_span)
     return values
 
