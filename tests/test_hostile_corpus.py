@@ -114,8 +114,8 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("Shapes: Condition is not a mapping", W, (12, 81)),
         ('Shapes: Principal is neither "*" nor a mapping', W, (12, 49)),
         ("resource NoType has no Type", W, (3, 3)),
-        # `Null:` is YAML's null, as a key too: the message names it as Python does.
-        ("resource None is not a mapping", W, None),
+        # `Null:` is YAML's null, as a key too: the message names it as YAML does.
+        ("resource null is not a mapping", W, None),
         ("the Properties of ListProperties cannot be read", W, (7, 17))]),
     # A second Condition (or a second operator inside one) would silently replace the first
     # and lose a restriction: the file is reported, naming the key and both lines.
@@ -144,8 +144,17 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("YAML syntax error: aliases and merge keys expand to more than 500,000 nodes (an alias "
          "bomb?)", W, None)]),
     # Terraform plan JSON
+    # Fields of the wrong type are named, with the line; nulls are nothing to read.
     "plan-wrong-types.json": ("plan-wrong-types.json", [
-        ("1: the policy is not a JSON object", W, (1, 115))]),
+        ("`configuration` is not an object; not read", N, (1, 255)),
+        ("`planned_values.root_module.resources[1]` is not an object; not read", N, (1, 75)),
+        ("`planned_values.root_module.resources[2].type` is not a string; not read", N, (1, 94)),
+        # A number has no span of its own: the mapping or list holding it is pointed at.
+        ("`planned_values.root_module.resources[2].values` is not an object; not read", N,
+         (1, 85)),
+        ("`planned_values.root_module.resources[3].address` is not a string; not read", N,
+         (1, 115)),
+        ("`resource_changes[1].change` is not an object; not read", N, (1, 222))]),
 }
 
 # Inputs that are silently dropped today: the test states the outcome they should have.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from oidclint.hcl.calls import (
-    Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry,
+    Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry, text_arg,
     unknown_result, whole_number,
 )
 from oidclint.hcl.values import (
@@ -276,7 +276,8 @@ def _zipmap(call: Call) -> Any:
     keys, values = list_arg(keys, call), list_arg(values, call)
     if len(keys) != len(values):
         raise EvalError("zipmap(): lists of different lengths")
-    return LDict(zip(keys, values), span=call.span)
+    # Keys are strings (numbers and bools converted); a list or map is an error.
+    return LDict(zip((text_arg(k, call) for k in keys), values), span=call.span)
 
 
 @_function("max", 1)

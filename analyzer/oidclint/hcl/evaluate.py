@@ -21,9 +21,9 @@ from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
     Encoded, EvalError, LimitError, TextOrigin, UnknownElements, decided_comparison,
     derived_unknown, extend_origin, has_unknown, is_unknown, same_value, shifted_range, to_bool,
-    to_number, to_text, type_name, integer_literal, with_span,
+    to_number, to_text, type_name, with_span,
 )
-from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
+from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat, integer_literal
 
 MAX_DEPTH = 160
 """Nested expressions evaluated at once; deeper input is reported instead of crashing."""

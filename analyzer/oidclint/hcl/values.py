@@ -27,19 +27,6 @@ class LimitError(EvalError):
     Terraform would not have taken the fallback)."""
 
 
-MAX_NUMBER_DIGITS = 4300
-"""Digits of a number literal read; Python's own bound on converting text to an integer
-(``sys.get_int_max_str_digits``), which keeps the conversion from taking quadratic time."""
-
-
-def integer_literal(text: str) -> int:
-    """An integer literal (JSON, YAML, HCL); raises ``ValueError`` in the user's words past
-    ``MAX_NUMBER_DIGITS`` digits."""
-    if len(text.lstrip("+-")) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"a number with more than {MAX_NUMBER_DIGITS:,} digits")
-    return int(text)
-
-
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"

@@ -23,7 +23,7 @@ from typing import Any, Iterator, Mapping
 
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
-from oidclint.parsers.located import LoadError, load_documents
+from oidclint.parsers.located import MAX_FILE_NODES, LoadError, NodeLimitError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
 
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -33,6 +33,9 @@ MAX_LIST_DEPTH = 8
 """``kind: List`` inside ``kind: List`` is followed this deep (far beyond real manifests)."""
 
 _HELM_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+# `apiVersion: v1` in block style, `{"apiVersion": "v1"` or `{apiVersion: v1` in flow style.
+_API_VERSION = re.compile(r"""(?:^|[\s{,])["']?apiVersion["']?\s*:""", re.M)
+_KIND = re.compile(r"""(?:^|[\s{,])["']?kind["']?\s*:""", re.M)
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 
 
@@ -45,14 +48,26 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
     (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/namespace/).
     """
     json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
+    limit = None
     try:
         documents = load_documents(file.text, file.path, json_mode=json_mode)
+    except NodeLimitError as exc:
+        # What fits is read: the documents before, and the items of a List read in full.
+        documents, limit = list(exc.documents), str(exc)
+        items = _items(exc.truncated)
+        if items is not None:
+            documents.append(exc.truncated)
+            limit = (f"the items of the List past the first {len(items):,} are not read: the "
+                     f"file holds more than {MAX_FILE_NODES:,} values (the limit of the scan)")
     except LoadError as exc:
         return _syntax_error(file, str(exc))
     reader = _ManifestReader(file, kustomize_namespace)
     for document in documents:
         for obj in _objects(document, 0):
             reader.read(obj)
+    if limit is not None and _looks_like_a_manifest(file.text):
+        reader.inventory.diagnostics.append(Diagnostic(file.path, limit))
+        return reader.inventory
     if not reader.relevant:
         return None
     return reader.inventory
@@ -126,13 +141,24 @@ def _helm_text(value: Str) -> Text:
     return concat([p for p in pieces if p != ""], value.span)
 
 
+def _items(document: Any) -> list | None:
+    """The ``items`` of a ``kind: List`` (or ``ServiceAccountList`` ...) document."""
+    if isinstance(document, dict) and isinstance(document.get("kind"), str) \
+            and document["kind"].endswith("List") and isinstance(document.get("items"), list):
+        return document["items"]
+    return None
+
+
+def _looks_like_a_manifest(text: str) -> bool:
+    return bool(_API_VERSION.search(text) and _KIND.search(text))
+
+
 def _objects(document: Any, depth: int) -> Iterator[dict]:
     """The objects of a document: itself, or the items of a ``kind: List``."""
     if not isinstance(document, dict):
         return
-    kind = document.get("kind")
-    items = document.get("items")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+    items = _items(document)
+    if items is not None:
         if depth < MAX_LIST_DEPTH:
             for item in items:
                 yield from _objects(item, depth + 1)
@@ -143,7 +169,7 @@ def _objects(document: Any, depth: int) -> Iterator[dict]:
 def _syntax_error(file: SourceFile, reason: str) -> Inventory | None:
     if "{{" in file.text:
         return None  # a Helm template: not a manifest until rendered
-    if "apiVersion:" not in file.text or "kind:" not in file.text:
+    if not _looks_like_a_manifest(file.text):
         return None
     position = _SYNTAX_POSITION.match(reason)
     span = Span(file.path, int(position[1]), int(position[2])) if position else None
