@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from oidclint import discovery
+from oidclint.parsers import located
 from oidclint.config import Config
 from oidclint.engine import scan
 from test_bad_input import GOOD_BUT_FLAWED
@@ -94,7 +95,14 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "gitlab-ci-truncated.yml": (GITLAB, [
         (f"YAML syntax error: line 3, column 1: {UNCLOSED_LIST}", W, (3, 1))]),
     "gitlab-ci-list.yml": (GITLAB, [("the CI configuration is not a mapping", W, (1, 1))]),
-    "gitlab-ci-wrong-types.yml": (GITLAB, []),
+    "gitlab-ci-wrong-types.yml": (GITLAB, [
+        ("an `include` is neither a path nor a mapping; not read", N, None),
+        ("the global `variables` is not a mapping; not read", N, (2, 12)),
+        ("`id_tokens` of job deploy is not a mapping; not read", N, (5, 14)),
+        # A number has no span of its own: the list holding it is pointed at.
+        ("`aud` of id_token AWS_TOKEN of job other is not a string; not read", N, (10, 26)),
+        ("`aud` of id_token AWS_TOKEN of job other is not a string; not read", N, (10, 36)),
+        ("`script` of job other is not a string or a list; not read", N, (12, 11))]),
     "python-tag-gitlab-ci.yml": (GITLAB, [
         ("YAML syntax error: line 2, column 11: could not determine a constructor for the tag "
          "'tag:yaml.org,2002:python/object/apply:subprocess.call'", W, (2, 11))]),
@@ -136,7 +144,13 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     # Kubernetes
     "serviceaccount-truncated.yaml": ("serviceaccount-truncated.yaml", [
         (f"YAML syntax error: line 5, column 1: {UNCLOSED_LIST}", W, (5, 1))]),
-    "serviceaccount-wrong-types.yaml": ("serviceaccount-wrong-types.yaml", []),
+    "serviceaccount-wrong-types.yaml": ("serviceaccount-wrong-types.yaml", [
+        ("`metadata.annotations` of a ServiceAccount is not a mapping; not read", N, (6, 16)),
+        ("annotation `eks.amazonaws.com/role-arn` of ServiceAccount api is not a string; not "
+         "read", N, (17, 45)),
+        ("`metadata` of an eksctl ClusterConfig is not a mapping; not read", N, (26, 1)),
+        ("`iam.serviceAccounts` of an eksctl ClusterConfig is not a list; not read", N,
+         (29, 6))]),
     "python-tag-serviceaccount.yaml": ("python-tag-serviceaccount.yaml", [
         ("YAML syntax error: line 3, column 11: could not determine a constructor for the tag "
          "'tag:yaml.org,2002:python/name:os.system'", W, (3, 11))]),
@@ -295,19 +309,30 @@ def test_a_10_mb_line_over_the_default_limit_is_reported(tmp_path, monkeypatch):
     assert findings(report) == [("OIDC201", "good.tf")]
 
 
-@pytest.mark.parametrize("name, template", [
-    ("long.tf", 'locals {\n  x = "%s"\n}\n'),
-    # libyaml reads a 10 MB string in a fraction of a second, but not five million list items.
-    ("long.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: [%s]\nResources: {}\n'),
-])
-def test_a_10_mb_line_within_a_raised_limit_is_stopped_by_the_time_budget(
-        tmp_path, monkeypatch, name, template):
-    # Both parsers take well over ten seconds on it; the budget ends the work on the file.
+def test_a_10_mb_line_within_a_raised_limit_is_stopped_by_the_time_budget(tmp_path, monkeypatch):
+    # The parser takes well over ten seconds on it; the budget ends the work on the file.
     monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
-    line = "a" * (10 * 1024 * 1024) if name.endswith(".tf") else "a," * (5 * 1024 * 1024)
-    report = scan_tree(tmp_path, monkeypatch, {name: template % line},
+    text = 'locals {\n  x = "%s"\n}\n' % ("a" * (10 * 1024 * 1024))
+    report = scan_tree(tmp_path, monkeypatch, {"long.tf": text},
                        config=Config(time_budget=1.0))
-    assert outcome(report, name) == [("took longer than the 1 s time budget; not read", E, None)]
+    assert outcome(report, "long.tf") == [
+        ("took longer than the 1 s time budget; not read", E, None)]
+    assert findings(report) == [("OIDC201", "good.tf")]
+
+
+def test_five_million_yaml_values_are_stopped_while_they_are_read(tmp_path, monkeypatch):
+    # libyaml reads a 10 MB string in a fraction of a second, but not five million list items:
+    # the count of values stops it before they fill the memory, whatever the time budget (a
+    # lower limit here, to keep the test quick; test_memory_bounds runs the real one).
+    monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
+    monkeypatch.setattr(located, "MAX_FILE_NODES", 100_000)
+    text = 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: [%s]\nResources: {}\n' % (
+        "a," * (5 * 1024 * 1024))
+    report = scan_tree(tmp_path, monkeypatch, {"long.yaml": text},
+                       config=Config(time_budget=600.0))
+    assert outcome(report, "long.yaml") == [
+        ("YAML/JSON syntax error: more than 100,000 values (the limit of the scan); not read",
+         W, None)]
     assert findings(report) == [("OIDC201", "good.tf")]
 
 

@@ -22,7 +22,7 @@ import re
 from typing import Any, Iterator, Mapping
 
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
-from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
+from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.parsers.located import MAX_FILE_NODES, LoadError, NodeLimitError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
 
@@ -63,7 +63,7 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
         return _syntax_error(file, str(exc))
     reader = _ManifestReader(file, kustomize_namespace)
     for document in documents:
-        for obj in _objects(document, 0):
+        for obj in _objects(document, 0, reader):
             reader.read(obj)
     if limit is not None and _looks_like_a_manifest(file.text):
         reader.inventory.diagnostics.append(Diagnostic(file.path, limit))
@@ -153,15 +153,21 @@ def _looks_like_a_manifest(text: str) -> bool:
     return bool(_API_VERSION.search(text) and _KIND.search(text))
 
 
-def _objects(document: Any, depth: int) -> Iterator[dict]:
-    """The objects of a document: itself, or the items of a ``kind: List``."""
+def _objects(document: Any, depth: int, reader: "_ManifestReader") -> Iterator[dict]:
+    """The objects of a document: itself, or the items of a ``kind: List`` (an item or
+    ``items`` of the wrong type noted by the ``reader``)."""
     if not isinstance(document, dict):
         return
     items = _items(document)
     if items is not None:
         if depth < MAX_LIST_DEPTH:
             for item in items:
-                yield from _objects(item, depth + 1)
+                if not reader.wrong(item, dict, "an item of a List", items):
+                    yield from _objects(item, depth + 1, reader)
+        return
+    kind = document.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in document:
+        reader.wrong(document["items"], list, f"`items` of a {kind}", document)
         return
     yield document
 
@@ -198,14 +204,41 @@ class _ManifestReader:
     def _problem(self, span: Span | None, message: str) -> None:
         self.inventory.diagnostics.append(Diagnostic(self.file.path, message, span=span))
 
+    def wrong(self, value: Any, expected: type, field: str, within: Any) -> bool:
+        """Whether ``value`` is of the wrong type (neither ``expected`` nor absent), noted with
+        the field: the object is read around it."""
+        if value is None or isinstance(value, expected) or expected is str and not isinstance(
+                value, (dict, list)):
+            return False
+        noun = {dict: "a mapping", list: "a list", str: "a string"}[expected]
+        self.inventory.diagnostics.append(Diagnostic(
+            self.file.path, f"{field} is not {noun}; not read", Level.NOTE,
+            span=span_of(value) or span_of(within)))
+        return True
+
     def _service_account(self, obj: dict) -> None:
         metadata = obj.get("metadata")
+        if self.wrong(metadata, dict, "`metadata` of a ServiceAccount", obj):
+            return
         metadata = metadata if isinstance(metadata, dict) else {}
-        role, audience = irsa_annotations(metadata.get("annotations"))
+        named = metadata.get("name")
+        label = f"ServiceAccount {named}" if isinstance(named, str) else "a ServiceAccount"
+        annotations = metadata.get("annotations")
+        if self.wrong(annotations, dict, f"`metadata.annotations` of {label}", metadata):
+            return
+        for key in (ROLE_ANNOTATION, AUDIENCE_ANNOTATION):
+            if self.wrong((annotations or {}).get(key), str, f"annotation `{key}` of {label}",
+                           annotations):
+                return
+        role, audience = irsa_annotations(annotations)
         if role is None:
             return
         where = span_of(metadata) or span_of(obj) or Span(self.file.path, 1)
-        name = as_text(metadata.get("name"), where)
+        if self.wrong(named, str, "`metadata.name` of a ServiceAccount", metadata) or \
+                self.wrong(metadata.get("namespace"), str, f"`metadata.namespace` of {label}",
+                            metadata):
+            return
+        name = as_text(named, where)
         if name is None:
             self._problem(where, "ServiceAccount with an IAM role annotation but no metadata.name")
             return
@@ -221,7 +254,12 @@ class _ManifestReader:
     def _cluster_config(self, obj: dict) -> None:
         # https://eksctl.io/usage/iamserviceaccounts/ and https://eksctl.io/usage/schema/
         metadata = obj.get("metadata")
+        self.wrong(metadata, dict, "`metadata` of an eksctl ClusterConfig", obj)
         metadata = metadata if isinstance(metadata, dict) else {}
+        self.wrong(metadata.get("name"), str, "`metadata.name` of an eksctl ClusterConfig",
+                    metadata)
+        self.wrong(metadata.get("region"), str, "`metadata.region` of an eksctl ClusterConfig",
+                    metadata)
         where = span_of(metadata.get("name")) or span_of(obj) or Span(self.file.path, 1)
         name = (as_text(metadata.get("name"), where)
                 or Unknown("eksctl cluster name (not set)", where))
@@ -233,15 +271,30 @@ class _ManifestReader:
         self.inventory.clusters.append(Cluster(
             address=address, name=name, issuer=issuer, span=where, scope=self.file.path))
         iam = obj.get("iam")
+        self.wrong(iam, dict, "`iam` of an eksctl ClusterConfig", obj)
         accounts = iam.get("serviceAccounts") if isinstance(iam, dict) else None
+        self.wrong(accounts, list, "`iam.serviceAccounts` of an eksctl ClusterConfig", iam)
         for account in accounts if isinstance(accounts, list) else []:
             if isinstance(account, dict):
                 self._eksctl_service_account(account, address, where)
+            elif account is not None:
+                self.wrong(account, dict, "an entry of `iam.serviceAccounts`", accounts)
 
     def _eksctl_service_account(self, account: dict, cluster: str, where: Span) -> None:
         metadata = account.get("metadata")
+        if self.wrong(metadata, dict, "`metadata` of an eksctl iam.serviceAccounts entry",
+                       account):
+            return
         metadata = metadata if isinstance(metadata, dict) else {}
         place = span_of(account) or where
+        for field in ("name", "namespace"):
+            if self.wrong(metadata.get(field), str, f"`metadata.{field}` of an eksctl "
+                           "iam.serviceAccounts entry", metadata):
+                return
+        for field in ("attachRoleARN", "roleName"):
+            if self.wrong(account.get(field), str, f"`{field}` of an eksctl "
+                           "iam.serviceAccounts entry", account):
+                return
         name = as_text(metadata.get("name"), place)
         if name is None:
             self._problem(place, "eksctl iam.serviceAccounts entry without metadata.name")
