@@ -34,6 +34,8 @@ UNCLOSED_LIST = ("did not find expected ',' or ']'" if LIBYAML
                  else "expected ',' or ']', but got '<stream end>'")
 NO_NODE = ("did not find expected node content" if LIBYAML
            else "expected the node content, but found '<stream end>'")
+UNCLOSED_MAPPING = ("did not find expected ',' or '}'" if LIBYAML
+                    else "expected ',' or '}', but got '<stream end>'")
 SECOND_DOCUMENT = ("did not find expected <document start>" if LIBYAML
                    else "expected '<document start>', but found '<scalar>'")
 TRUNCATED_JSON_SPAN = (2, 1) if LIBYAML else (1, 107)  # libyaml: after the last line break
@@ -157,7 +159,40 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "merge-key-bomb-serviceaccount.yaml": ("merge-key-bomb-serviceaccount.yaml", [
         ("YAML syntax error: aliases and merge keys expand to more than 500,000 nodes (an alias "
          "bomb?)", W, None)]),
+    # A flow-style (JSON-like) manifest is a manifest too: it does not vanish when it is broken.
+    "flow-style-truncated-serviceaccount.yaml": ("flow-style-truncated-serviceaccount.yaml", [
+        (f"YAML syntax error: line 2, column 1: {UNCLOSED_MAPPING}", W, (2, 1))]),
+    "complex-key-serviceaccount.yaml": ("complex-key-serviceaccount.yaml", [
+        ("YAML syntax error: line 5, column 5: a key that is a list, a mapping or a tagged "
+         "value is not supported", W, (5, 5))]),
+    # Values past a limit, in the user's terms (Python's own message names an interpreter
+    # function, sys.set_int_max_str_digits).
+    "huge-number-workflow.yml": (WORKFLOW, [
+        ("YAML syntax error: line 6, column 22: a number with more than 4,300 digits", W,
+         (6, 22))]),
+    "huge-number.tf.json": ("huge-number.tf.json", [
+        ("Terraform JSON syntax error: line 1, column 75: a number with more than 4,300 digits",
+         W, (1, 75))]),
+    "huge-number.tf": ("huge-number.tf", [
+        ("`max_session_duration` is not evaluated: a number with more than 4,300 digits (a "
+         "limit of the scan); its value is unknown", W, (3, 26)),
+        ("aws_iam_role.huge: the policy has no Statement", W, (4, 26))]),
+    # About 80 nested calls: past the evaluation's nesting limit, said, not a role gone.
+    "nested-calls.tf": ("nested-calls.tf", [
+        ("`assume_role_policy` is not evaluated: nested more than 160 levels deep (a limit of "
+         "the scan); its value is unknown", W, (3, 24))]),
+    # A map as a map key: Terraform rejects it; the value is unknown, no "unhashable type".
+    "map-as-key.tf": ("map-as-key.tf", [
+        ("aws_iam_role.keyed: the policy has no Statement", W, (6, 24))]),
+    "tag-of-wrong-shape-cloudformation.yaml": ("tag-of-wrong-shape-cloudformation.yaml", [
+        ("YAML/JSON syntax error: line 10, column 36: `!GetAtt` cannot take this value", W,
+         (10, 36))]),
     # Terraform plan JSON
+    "plan-in-a-list.json": ("plan-in-a-list.json", [
+        ("the top level is a list, not the plan object `terraform show -json` writes; not read",
+         W, (1, 1))]),
+    # A JSON list naming the plan keys but holding no plan is some other file: nothing to say.
+    "not-a-plan-list.json": ("not-a-plan-list.json", []),
     # Fields of the wrong type are named, with the line; nulls are nothing to read.
     "plan-wrong-types.json": ("plan-wrong-types.json", [
         ("`configuration` is not an object; not read", N, (1, 255)),
