@@ -23,7 +23,7 @@ from typing import Any, Iterator, Mapping
 
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
-from oidclint.parsers.located import MAX_FILE_NODES, LoadError, NodeLimitError, load_documents
+from oidclint.parsers.located import LoadError, NodeLimitError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
 
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -58,7 +58,7 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
         if items is not None:
             documents.append(exc.truncated)
             limit = (f"the items of the List past the first {len(items):,} are not read: the "
-                     f"file holds more than {MAX_FILE_NODES:,} values (the limit of the scan)")
+                     f"file holds more than {exc.limit:,} values (the limit of the scan)")
     except LoadError as exc:
         return _syntax_error(file, str(exc))
     reader = _ManifestReader(file, kustomize_namespace)
@@ -161,9 +161,12 @@ def _objects(document: Any, depth: int, reader: "_ManifestReader") -> Iterator[d
     items = _items(document)
     if items is not None:
         if depth < MAX_LIST_DEPTH:
+            odd = [item for item in items if item is not None and not isinstance(item, dict)]
+            if odd:  # one note for the List, however many
+                reader.wrong(odd[0], dict, "an item of a List" if len(odd) == 1
+                             else f"{len(odd):,} items of a List: the first", items)
             for item in items:
-                if not reader.wrong(item, dict, "an item of a List", items):
-                    yield from _objects(item, depth + 1, reader)
+                yield from _objects(item, depth + 1, reader)
         return
     kind = document.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and "items" in document:

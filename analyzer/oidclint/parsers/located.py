@@ -40,6 +40,7 @@ class LoadError(ValueError):
 class NodeLimitError(LoadError):
     """A file with more values than the scan reads (``MAX_FILE_NODES``)."""
 
+    limit: int = MAX_FILE_NODES
     documents: list[Any]
     """The documents before the one the limit stopped, read in full."""
     truncated: Any = None
@@ -71,8 +72,10 @@ class _LocatedLoader(CfnYamlLoader):
         self._composed += 1
         self._parents.append((current_node, current_index))
         if self._composed > MAX_FILE_NODES:
-            raise NodeLimitError(f"more than {MAX_FILE_NODES:,} values (the limit of the "
-                                 "scan); not read")
+            error = NodeLimitError(f"more than {MAX_FILE_NODES:,} values (the limit of the "
+                                   "scan); not read")
+            error.limit = MAX_FILE_NODES
+            raise error
         super().descend_resolver(current_node, current_index)
 
     def ascend_resolver(self) -> None:
@@ -90,12 +93,23 @@ class _LocatedLoader(CfnYamlLoader):
                 or not isinstance(sequence, yaml.SequenceNode):
             return None
         end = sequence.value[-1].end_mark if sequence.value else sequence.start_mark
-        cut = yaml.SequenceNode(sequence.tag, list(sequence.value), sequence.start_mark, end)
-        node = yaml.MappingNode(root.tag, [*root.value, (key, cut)], root.start_mark, end)
         try:
-            return self.construct_document(node)
+            document = self.construct_document(
+                yaml.MappingNode(root.tag, list(root.value), root.start_mark, end))
+            name = self.construct_object(key, deep=True)
         except (yaml.YAMLError, LoadError, RecursionError):
             return None
+        items = LList(span=Span(self._path, sequence.start_mark.line + 1,
+                                sequence.start_mark.column + 1, end.line + 1, end.column + 1))
+        for node in sequence.value:  # as many as the other limits let through
+            try:
+                items.append(self.construct_object(node, deep=True))
+            except (yaml.YAMLError, LoadError, RecursionError):
+                break
+        if not isinstance(document, dict) or not isinstance(name, str):
+            return None
+        document[name] = items
+        return document
 
     def _spend(self, count: int) -> None:
         self._expanded += count
