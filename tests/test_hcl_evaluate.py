@@ -490,9 +490,33 @@ def test_jsondecode_of_heredoc():
 # --- robustness ----------------------------------------------------------------------------
 
 
-def test_deep_nesting_is_unknown_not_a_crash():
-    value = local("[" * 400 + "]" * 400)
-    assert isinstance(value, Unknown) and "nested too deeply" in value.origin
+def test_deep_nesting_is_unknown_not_a_crash_and_said():
+    mod = module("locals {\n  x = " + "[" * 400 + "]" * 400 + "\n}\n")
+    value = mod.local("x", Span("main.tf", 1))
+    assert isinstance(value, Unknown) and "nested more than 160 levels deep" in value.origin
+    [(span, message)] = mod.problems
+    assert (span.line, span.column) == (2, 7)
+    assert message == "x: nested more than 160 levels deep; not evaluated"
+
+
+@pytest.mark.parametrize("expression", [
+    "lower(" * 100 + '"repo:*"' + ")" * 100,
+    "(" * 1000 + '"repo:*"' + ")" * 1000,
+    "9" * 5000,
+])
+def test_try_never_takes_its_fallback_for_an_expression_past_a_limit(expression):
+    # Terraform would evaluate the first argument; the fallback is not what it deploys.
+    value = local(f'try({expression}, "repo:acme/api:*")')
+    assert isinstance(value, Unknown) and "not evaluated" in value.origin
+    assert isinstance(local(f"can({expression})"), Unknown)
+
+
+def test_a_number_too_long_to_convert_is_unknown_and_said():
+    mod = module("locals {\n  x = " + "9" * 5000 + "\n  y = 1" + "0" * 4299 + "\n}\n")
+    assert isinstance(mod.local("x", Span("main.tf", 1)), Unknown)
+    assert mod.local("y", Span("main.tf", 1)) == 10 ** 4299
+    [(_, message)] = mod.problems
+    assert message == "x: a number with more than 4,300 digits; not evaluated"
 
 
 def test_long_chain_of_locals_is_unknown_not_a_crash():

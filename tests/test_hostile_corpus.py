@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from oidclint import discovery
+from oidclint.parsers import located
 from oidclint.config import Config
 from oidclint.engine import scan
 from test_bad_input import GOOD_BUT_FLAWED
@@ -36,6 +37,8 @@ UNCLOSED_LIST = ("did not find expected ',' or ']'" if LIBYAML
                  else "expected ',' or ']', but got '<stream end>'")
 NO_NODE = ("did not find expected node content" if LIBYAML
            else "expected the node content, but found '<stream end>'")
+UNCLOSED_MAPPING = ("did not find expected ',' or '}'" if LIBYAML
+                    else "expected ',' or '}', but got '<stream end>'")
 SECOND_DOCUMENT = ("did not find expected <document start>" if LIBYAML
                    else "expected '<document start>', but found '<scalar>'")
 TRUNCATED_JSON_SPAN = (2, 1) if LIBYAML else (1, 107)  # libyaml: after the last line break
@@ -107,7 +110,14 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "gitlab-ci-truncated.yml": (GITLAB, [
         (f"YAML syntax error: line 3, column 1: {UNCLOSED_LIST}", W, (3, 1))]),
     "gitlab-ci-list.yml": (GITLAB, [("the CI configuration is not a mapping", W, (1, 1))]),
-    "gitlab-ci-wrong-types.yml": (GITLAB, []),
+    "gitlab-ci-wrong-types.yml": (GITLAB, [
+        ("an `include` is neither a path nor a mapping; not read", N, None),
+        ("the global `variables` is not a mapping; not read", N, (2, 12)),
+        ("`id_tokens` of job deploy is not a mapping; not read", N, (5, 14)),
+        # A number has no span of its own: the list holding it is pointed at.
+        ("`aud` of id_token AWS_TOKEN of job other is not a string; not read", N, (10, 26)),
+        ("`aud` of id_token AWS_TOKEN of job other is not a string; not read", N, (10, 36)),
+        ("`script` of job other is not a string or a list; not read", N, (12, 11))]),
     "python-tag-gitlab-ci.yml": (GITLAB, [
         ("YAML syntax error: line 2, column 11: could not determine a constructor for the tag "
          "'tag:yaml.org,2002:python/object/apply:subprocess.call'", W, (2, 11))]),
@@ -127,8 +137,8 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("Shapes: Condition is not a mapping", W, (12, 81)),
         ('Shapes: Principal is neither "*" nor a mapping', W, (12, 49)),
         ("resource NoType has no Type", W, (3, 3)),
-        # `Null:` is YAML's null, as a key too: the message names it as Python does.
-        ("resource None is not a mapping", W, None),
+        # `Null:` is YAML's null, as a key too: the message names it as YAML does.
+        ("resource null is not a mapping", W, None),
         ("the Properties of ListProperties cannot be read", W, (7, 17))]),
     # A second Condition (or a second operator inside one) would silently replace the first
     # and lose a restriction: the file is reported, naming the key and both lines.
@@ -149,16 +159,63 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     # Kubernetes
     "serviceaccount-truncated.yaml": ("serviceaccount-truncated.yaml", [
         (f"YAML syntax error: line 5, column 1: {UNCLOSED_LIST}", W, (5, 1))]),
-    "serviceaccount-wrong-types.yaml": ("serviceaccount-wrong-types.yaml", []),
+    "serviceaccount-wrong-types.yaml": ("serviceaccount-wrong-types.yaml", [
+        ("`metadata.annotations` of a ServiceAccount is not a mapping; not read", N, (6, 16)),
+        ("annotation `eks.amazonaws.com/role-arn` of ServiceAccount api is not a string; not "
+         "read", N, (17, 45)),
+        ("`metadata` of an eksctl ClusterConfig is not a mapping; not read", N, (26, 1)),
+        ("`iam.serviceAccounts` of an eksctl ClusterConfig is not a list; not read", N,
+         (29, 6))]),
     "python-tag-serviceaccount.yaml": ("python-tag-serviceaccount.yaml", [
         ("YAML syntax error: line 3, column 11: could not determine a constructor for the tag "
          "'tag:yaml.org,2002:python/name:os.system'", W, (3, 11))]),
     "merge-key-bomb-serviceaccount.yaml": ("merge-key-bomb-serviceaccount.yaml", [
         ("YAML syntax error: aliases and merge keys expand to more than 500,000 nodes (an alias "
          "bomb?)", W, None)]),
+    # A flow-style (JSON-like) manifest is a manifest too: it does not vanish when it is broken.
+    "flow-style-truncated-serviceaccount.yaml": ("flow-style-truncated-serviceaccount.yaml", [
+        (f"YAML syntax error: line 2, column 1: {UNCLOSED_MAPPING}", W, (2, 1))]),
+    "complex-key-serviceaccount.yaml": ("complex-key-serviceaccount.yaml", [
+        ("YAML syntax error: line 5, column 5: a key that is a list, a mapping or a tagged "
+         "value is not supported", W, (5, 5))]),
+    # Values past a limit, in the user's terms (Python's own message names an interpreter
+    # function, sys.set_int_max_str_digits).
+    "huge-number-workflow.yml": (WORKFLOW, [
+        ("YAML syntax error: line 6, column 22: a number with more than 4,300 digits", W,
+         (6, 22))]),
+    "huge-number.tf.json": ("huge-number.tf.json", [
+        ("Terraform JSON syntax error: line 1, column 75: a number with more than 4,300 digits",
+         W, (1, 75))]),
+    "huge-number.tf": ("huge-number.tf", [
+        ("aws_iam_role.huge: the policy has no Statement", W, (4, 26)),
+        ("max_session_duration: a number with more than 4,300 digits; not evaluated", W,
+         (3, 26))]),
+    # About 80 nested calls: past the evaluation's nesting limit, said, not a role gone.
+    "nested-calls.tf": ("nested-calls.tf", [
+        ("assume_role_policy: nested more than 160 levels deep; not evaluated", W, (3, 24))]),
+    # A map as a map key: Terraform rejects it; the value is unknown, no "unhashable type".
+    "map-as-key.tf": ("map-as-key.tf", [
+        ("aws_iam_role.keyed: the policy has no Statement", W, (6, 24))]),
+    "tag-of-wrong-shape-cloudformation.yaml": ("tag-of-wrong-shape-cloudformation.yaml", [
+        ("YAML/JSON syntax error: line 10, column 36: `!GetAtt` cannot take this value", W,
+         (10, 36))]),
     # Terraform plan JSON
+    "plan-in-a-list.json": ("plan-in-a-list.json", [
+        ("the top level is a list, not the plan object `terraform show -json` writes; not read",
+         W, (1, 1))]),
+    # A JSON list naming the plan keys but holding no plan is some other file: nothing to say.
+    "not-a-plan-list.json": ("not-a-plan-list.json", []),
+    # Fields of the wrong type are named, with the line; nulls are nothing to read.
     "plan-wrong-types.json": ("plan-wrong-types.json", [
-        ("1: the policy is not a JSON object", W, (1, 115))]),
+        ("`configuration` is not an object; not read", N, (1, 255)),
+        ("`planned_values.root_module.resources[1]` is not an object; not read", N, (1, 75)),
+        ("`planned_values.root_module.resources[2].type` is not a string; not read", N, (1, 94)),
+        # A number has no span of its own: the mapping or list holding it is pointed at.
+        ("`planned_values.root_module.resources[2].values` is not an object; not read", N,
+         (1, 85)),
+        ("`planned_values.root_module.resources[3].address` is not a string; not read", N,
+         (1, 115)),
+        ("`resource_changes[1].change` is not an object; not read", N, (1, 222))]),
 }
 
 # Inputs that are silently dropped today: the test states the outcome they should have.
@@ -299,19 +356,30 @@ def test_a_10_mb_line_over_the_default_limit_is_reported(tmp_path, monkeypatch):
     assert findings(report) == [("OIDC201", "good.tf")]
 
 
-@pytest.mark.parametrize("name, template", [
-    ("long.tf", 'locals {\n  x = "%s"\n}\n'),
-    # libyaml reads a 10 MB string in a fraction of a second, but not five million list items.
-    ("long.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: [%s]\nResources: {}\n'),
-])
-def test_a_10_mb_line_within_a_raised_limit_is_stopped_by_the_time_budget(
-        tmp_path, monkeypatch, name, template):
-    # Both parsers take well over ten seconds on it; the budget ends the work on the file.
+def test_a_10_mb_line_within_a_raised_limit_is_stopped_by_the_time_budget(tmp_path, monkeypatch):
+    # The parser takes well over ten seconds on it; the budget ends the work on the file.
     monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
-    line = "a" * (10 * 1024 * 1024) if name.endswith(".tf") else "a," * (5 * 1024 * 1024)
-    report = scan_tree(tmp_path, monkeypatch, {name: template % line},
+    text = 'locals {\n  x = "%s"\n}\n' % ("a" * (10 * 1024 * 1024))
+    report = scan_tree(tmp_path, monkeypatch, {"long.tf": text},
                        config=Config(time_budget=1.0))
-    assert outcome(report, name) == [("took longer than the 1 s time budget; not read", E, None)]
+    assert outcome(report, "long.tf") == [
+        ("took longer than the 1 s time budget; not read", E, None)]
+    assert findings(report) == [("OIDC201", "good.tf")]
+
+
+def test_five_million_yaml_values_are_stopped_while_they_are_read(tmp_path, monkeypatch):
+    # libyaml reads a 10 MB string in a fraction of a second, but not five million list items:
+    # the count of values stops it before they fill the memory, whatever the time budget (a
+    # lower limit here, to keep the test quick; test_memory_bounds runs the real one).
+    monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
+    monkeypatch.setattr(located, "MAX_FILE_NODES", 100_000)
+    text = 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: [%s]\nResources: {}\n' % (
+        "a," * (5 * 1024 * 1024))
+    report = scan_tree(tmp_path, monkeypatch, {"long.yaml": text},
+                       config=Config(time_budget=600.0))
+    assert outcome(report, "long.yaml") == [
+        ("YAML/JSON syntax error: more than 100,000 values (the limit of the scan); not read",
+         W, None)]
     assert findings(report) == [("OIDC201", "good.tf")]
 
 

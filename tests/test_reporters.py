@@ -128,6 +128,16 @@ def _report(**changes) -> Report:
     return dataclasses.replace(report, **changes)
 
 
+def _strange_names() -> Report:
+    """Findings in files named with bytes that are not UTF-8, a line break, an escape."""
+    names = ["\udcff\udcfebad/main.tf", "nl/new\nline.tf", "esc/esc\x1b[31mred.tf"]
+    findings = [Finding("OIDC203", Level.WARNING, f"in {name}: `repo:*\x1b[2J`", Span(name, 3),
+                        address="aws_iam_role.deploy", related=[Related(Span(name, 1), name)])
+                for name in names]
+    return _report(findings=findings, diagnostics=[
+        Diagnostic(name, "not UTF-8 text", Level.WARNING, Span(name, 1)) for name in names])
+
+
 def _sarif(report: Report) -> dict:
     return json.loads(FORMATS["sarif"](report))
 
@@ -170,6 +180,7 @@ def _validator():
         pytest.param(_report(), id="relative-root"),
         pytest.param(_report(root=str(Path(os.sep, "srv", "checkout dir").resolve())), id="abs"),
         pytest.param(_report(findings=[], diagnostics=[]), id="empty"),
+        pytest.param(_strange_names(), id="strange-names"),
     ],
 )
 def test_sarif_validates_against_the_schema(report):
@@ -349,9 +360,11 @@ def test_sarif_percent_encodes_paths():
     not os.environ.get("SARIF_MULTITOOL"),
     reason="set SARIF_MULTITOOL to the Sarif.Multitool binary to run Microsoft's validator",
 )
-def test_sarif_passes_the_multitool_with_github_rules(tmp_path):
+@pytest.mark.parametrize("report", [_report, _strange_names])
+def test_sarif_passes_the_multitool_with_github_rules(tmp_path, report):
     path = tmp_path / "oidclint.sarif"
-    path.write_text(FORMATS["sarif"](_report(root=str(tmp_path))), encoding="utf-8")
+    path.write_text(FORMATS["sarif"](dataclasses.replace(report(), root=str(tmp_path))),
+                    encoding="utf-8")
     script = REPO / ".ci" / "validate-sarif.sh"
     out = subprocess.run(["bash", str(script), str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -414,7 +427,7 @@ def test_text_does_not_interpret_markup_or_emoji_codes_from_findings():
     assert "fix: [/]" in out
 
 
-def test_text_strips_terminal_control_characters_from_paths_and_messages():
+def test_text_shows_terminal_control_characters_as_escapes_in_paths_and_messages():
     finding = Finding(
         "OIDC203",
         Level.ERROR,
@@ -425,9 +438,10 @@ def test_text_strips_terminal_control_characters_from_paths_and_messages():
     out = FORMATS["text"](_report(findings=[finding], diagnostics=[]), color=False)
     assert "\x1b" not in out
     assert "\x07" not in out and "\r" not in out and "\u202e" not in out
-    assert "evil.tf" in out
-    assert "admits everythinghidden" in out
-    assert "↳ provider defined at xy.tf:2" in out
+    assert "evil\\x1b[31m.tf" in out
+    assert ("admits \\x1b]8;;https://evil.example\\x07everything\\x1b]8;;\\x07\\rhidden"
+            "\\u202e") in out.replace("\n    ", "")
+    assert "↳ provider\\x07 defined at x\\x1b[2Jy.tf:2" in out
 
 
 # --- JSON -------------------------------------------------------------------------------

@@ -277,6 +277,7 @@ def explain(
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
     from oidclint.engine import build_graph
     from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
+    from oidclint.reporters import printable
 
     if not role and not workload:
         typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)
@@ -291,7 +292,7 @@ def explain(
             raise typer.Exit(2)
         with _command_budget("the explanation", settings):
             for match in matches:  # each one as soon as it is known
-                sys.stdout.write(explain_workload(built, match))
+                sys.stdout.write(printable(explain_workload(built, match)))
         return
     claims = {}
     for item in claim or []:
@@ -306,7 +307,7 @@ def explain(
         raise typer.Exit(2)
     with _command_budget("the explanation", settings):
         for match in roles:
-            sys.stdout.write(explain_role(built, match, Request(claims)))
+            sys.stdout.write(printable(explain_role(built, match, Request(claims))))
 
 
 @contextmanager

@@ -9,6 +9,8 @@ from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
 from oidclint.iam.claims import describe, tokens_for
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
+from oidclint.reporters import printable
+from oidclint.source import Span
 
 NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 
@@ -61,6 +63,11 @@ def _same_file(scanned: str, given: str) -> bool:
     return scanned == given or scanned.endswith("/" + given)
 
 
+def _at(span: Span) -> str:
+    """``path:line:column``, a file name with a line break or an escape shown escaped."""
+    return printable(str(span), newlines=False)
+
+
 def _verdict(result: bool | None) -> str:
     return {True: "holds", False: "FAILS", None: "unknown"}[result]
 
@@ -83,7 +90,7 @@ def _condition_line(condition: Condition, context: dict[str, list[str]],
         seen = "the token has no such key"
     else:
         seen = "the token has " + ", ".join(f"`{v}`" for v in present)
-    where = f" ({condition.span})" if condition.span else ""
+    where = f" ({_at(condition.span)})" if condition.span else ""
     return (f"    {_verdict(result):7} {condition.operator} {condition.key} {values}: {seen}{where}",
             result)
 
@@ -98,7 +105,7 @@ def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
         label = f"  Statement {statement.index + 1}"
         if statement.sid:
             label += f" ({statement.sid})"
-        lines.append(f"{label} at {statement.span}: {statement.effect}, trusts "
+        lines.append(f"{label} at {_at(statement.span)}: {statement.effect}, trusts "
                      + (", ".join(f"`{h}`" for h in issuers) or "no known OIDC issuer"))
         verdict: bool | None = True
         if not statement.allows:
@@ -131,7 +138,7 @@ def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
 
 def explain_role(graph: TrustGraph, role: Role, request: Request) -> str:
     trusts = graph.trusts_of_role(role)
-    header = f"Trust of {role.address} ({role.span}) for " + ", ".join(
+    header = f"Trust of {role.address} ({_at(role.span)}) for " + ", ".join(
         f"{k}={v}" for k, v in request.claims.items())
     if not trusts:
         return header + "\n  the role has no trust policy statements the scan could read\n"

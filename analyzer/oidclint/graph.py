@@ -34,6 +34,7 @@ from oidclint.model import (
     Statement,
     Workload,
 )
+from oidclint.reporters import printable
 from oidclint.source import Partial, Unknown
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -583,6 +584,7 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
 
 
 def _quoted(text: str) -> str:
+    text = printable(text)  # a name's escapes and undecodable bytes, shown escaped
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
@@ -604,6 +606,7 @@ def to_mermaid(view: nx.DiGraph) -> str:
               "cluster": ("[(", ")]")}
 
     def text(value: str) -> str:
+        value = printable(value)
         return '"' + value.replace('"', "#quot;").replace("\n", "<br/>") + '"'
 
     lines = ["flowchart LR"]

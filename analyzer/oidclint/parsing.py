@@ -21,7 +21,7 @@ from oidclint.parsers.policy_file import link_policy_files, parse_policy_file
 from oidclint.parsers.terraform import start_terraform
 from oidclint.pool import Pool
 from oidclint.progress import Tick
-from oidclint.source import SourceFile
+from oidclint.source import SourceFile, span_of
 
 
 def is_workflow(path: str) -> bool:
@@ -238,8 +238,14 @@ def _plan(file) -> Inventory | None:
         broken = Inventory()
         broken.diagnostics.append(Diagnostic(file.path, f"JSON syntax error: {exc}"))
         return broken
-    from oidclint.parsers.terraform_plan import is_plan, parse_plan
+    from oidclint.parsers.terraform_plan import is_plan, parse_plan, plan_in_a_list
 
+    if documents and plan_in_a_list(documents[0]):
+        wrapped = Inventory()
+        wrapped.diagnostics.append(Diagnostic(
+            file.path, "the top level is a list, not the plan object `terraform show -json` "
+            "writes; not read", span=span_of(documents[0])))
+        return wrapped
     if not documents or not is_plan(documents[0]):
         return None
     return parse_plan(file, documents[0])

@@ -9,6 +9,7 @@ source carry a span too (``LDict``, ``LList``).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -179,6 +180,26 @@ class Choice:
 
     def __str__(self) -> str:
         return "${" + self.origin + "}"
+
+
+MAX_NUMBER_DIGITS = 4300
+"""Digits of an integer literal read (JSON, YAML, HCL): Python's own bound on converting text
+to an integer (``sys.get_int_max_str_digits``), which keeps that from taking quadratic time."""
+
+
+def integer_literal(text: str) -> int:
+    """An integer literal; past ``MAX_NUMBER_DIGITS`` digits, ``ValueError`` in the user's
+    words (Python's own message names a function of its interpreter)."""
+    if len(text.lstrip("+-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number with more than {MAX_NUMBER_DIGITS:,} digits")
+    return int(text)
+
+
+def long_number_offset(text: str) -> int:
+    """Where the first run of more than ``MAX_NUMBER_DIGITS`` digits starts (0 if none):
+    to place the error ``integer_literal`` raised for a JSON document."""
+    found = re.search(r"\d{%d,}" % (MAX_NUMBER_DIGITS + 1), text)
+    return found.start() if found else 0
 
 
 Text = str | Partial | Unknown

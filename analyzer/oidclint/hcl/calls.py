@@ -22,6 +22,11 @@ class Call:
 Function = Callable[[Call], Any]
 
 
+class _NotKnown(Exception):
+    """An argument that must be a known number (an offset, a count) is not: the function's
+    result is unknown (it is not an error: the value exists, the scan cannot see it)."""
+
+
 def registry(table: dict[str, Function]):
     """A decorator adding a function to ``table``: ``@function("lower", 1, 1)``."""
     def function(name: str, least: int, most: int | None = None):
@@ -38,7 +43,10 @@ def _register(table: dict[str, Function], name: str, least: int, most: int | Non
                 upper = "any number of" if most is None else str(most)
                 wanted = str(least) if most == least else f"{least} to {upper}"
                 raise EvalError(f"{name}() takes {wanted} arguments, got {count}")
-            return fn(call)
+            try:
+                return fn(call)
+            except _NotKnown:
+                return unknown_result(call)
         table[name] = checked
         return fn
     return register
@@ -69,9 +77,12 @@ def map_arg(value: Any, call: Call) -> dict:
 
 
 def whole_number(value: Any, call: Call) -> int:
+    if is_unknown(value):
+        raise _NotKnown
     number = to_number(value)
-    if not isinstance(number, (int, float)) or float(number) != int(number):
-        raise EvalError(f"{call.name}() expects a whole number, got {value!r}")
+    whole = isinstance(number, int) or isinstance(number, float) and number.is_integer()
+    if not whole:
+        raise EvalError(f"{call.name}() expects a whole number, got {number}")
     return int(number)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from oidclint.hcl.calls import (
-    Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry,
+    Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry, text_arg,
     unknown_result, whole_number,
 )
 from oidclint.hcl.values import (
@@ -82,8 +82,17 @@ def _distinct(call: Call) -> Any:
 
 def _deduplicate(items: list) -> list:
     result: list[Any] = []
+    strings: set[str] = set()  # a string equals only a string: looked up, not compared
+    others: list[Any] = []
     for item in items:
-        if not any(same_value(item, seen) for seen in result) or is_unknown(item):
+        if is_unknown(item):
+            result.append(item)
+        elif isinstance(item, str):
+            if str(item) not in strings:
+                strings.add(str(item))
+                result.append(item)
+        elif not any(same_value(item, seen) for seen in others):
+            others.append(item)
             result.append(item)
     return result
 
@@ -271,7 +280,8 @@ def _zipmap(call: Call) -> Any:
     if len(keys) != len(values):
         raise EvalError("zipmap(): lists of different lengths")
     reserve_elements(len(keys), "zipmap()")
-    return LDict(zip(keys, values), span=call.span)
+    # Keys are strings (numbers and bools converted); a list or map is an error.
+    return LDict(zip((text_arg(k, call) for k in keys), values), span=call.span)
 
 
 @_function("max", 1)

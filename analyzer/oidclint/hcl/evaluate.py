@@ -20,13 +20,14 @@ from oidclint.hcl.syntax import (
 )
 from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
-    Encoded, EvalError, TextOrigin, UnknownElements, derived_unknown, extend_origin, has_unknown,
-    is_unknown, same_value, to_bool, to_number, to_text, type_name, with_span,
+    Encoded, EvalError, LimitError, TextOrigin, UnknownElements, decided_comparison,
+    derived_unknown, extend_origin, has_unknown, is_unknown, same_value, shifted_range, to_bool,
+    to_number, to_text, type_name, with_span,
 )
 from oidclint.limits import MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, \
     reserve_elements
 from oidclint.source import (
-    LDict, LList, Partial, Pieces, Span, Str, Unknown, concat, known_length,
+    LDict, LList, Partial, Pieces, Span, Str, Unknown, concat, integer_literal, known_length,
 )
 
 MAX_DEPTH = 160
@@ -173,7 +174,7 @@ class Evaluator:
         env.depth += 1
         try:
             if env.depth > MAX_DEPTH:
-                raise EvalError("expression nested too deeply to evaluate")
+                raise LimitError(f"nested more than {MAX_DEPTH} levels deep")
             if isinstance(tree, Token):
                 raise EvalError(f"unexpected {tree.type}")
             handler = getattr(self, "_" + tree.data, None)
@@ -193,7 +194,10 @@ class Evaluator:
         return self.evaluate(inner[0]) if parenthesized else self._walk(inner[0])
 
     def _int_lit(self, tree: Tree) -> Any:
-        return int(str(tree.children[0]))
+        try:
+            return integer_literal(str(tree.children[0]))
+        except ValueError as exc:
+            raise LimitError(str(exc)) from None
 
     def _float_lit(self, tree: Tree) -> Any:
         number = float(str(tree.children[0]))
@@ -395,6 +399,13 @@ class Evaluator:
         if operator in ("&&", "||"):
             return self._logic(operator, left, right_tree, span)
         right = self.evaluate(right_tree)
+        # An index or key standing for several instances (past the instance cap).
+        decided = decided_comparison(operator, left, right)
+        if decided is not None:
+            return decided
+        moved = shifted_range(operator, left, right)
+        if moved is not None:
+            return moved
         if operator in ("==", "!="):
             if has_unknown(left) or has_unknown(right):
                 causes = [left, right] if is_unknown(left) or is_unknown(right) else [
@@ -621,7 +632,7 @@ class Evaluator:
         for tree in arg_trees:
             try:
                 value = self.evaluate(tree)
-            except EvalError:
+            except EvalError:  # a limit of the scan (TooLarge) is not caught: see LimitError
                 if name == "can":
                     return False
                 continue

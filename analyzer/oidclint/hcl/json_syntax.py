@@ -35,7 +35,7 @@ from lark import Token, Tree
 
 from oidclint.hcl.syntax import Attribute, Block, parse_expression
 from oidclint.hcl.template import closing_brace
-from oidclint.source import Span
+from oidclint.source import Span, integer_literal, long_number_offset
 
 MAX_NESTING = 200
 """JSON nested deeper than this is refused before anything recursive reads it."""
@@ -132,11 +132,14 @@ def parse_json_file(text: str, path: str) -> list[Block]:
 def compose_json(source: JsonText) -> yaml.Node | None:
     """The located node tree of strict JSON (duplicate property names kept, in order)."""
     try:
-        json.loads(source.text, parse_constant=_reject_constant)
+        json.loads(source.text, parse_constant=_reject_constant, parse_int=integer_literal)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(exc.msg, exc.lineno, exc.colno) from None
     except ValueError as exc:
-        raise JsonSyntaxError(str(exc), 1, 1) from None
+        offset = long_number_offset(source.text) if "digits" in str(exc) else 0
+        line = source.text.count("\n", 0, offset) + 1
+        raise JsonSyntaxError(str(exc), line, offset - source.text.rfind("\n", 0, offset)) \
+            from None
     except RecursionError:
         raise JsonSyntaxError("nested too deeply to read", 1, 1) from None
     if _nesting(source.text) > MAX_NESTING:

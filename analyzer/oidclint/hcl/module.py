@@ -21,8 +21,8 @@ from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.types import Type, convert, type_constraint
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, ResourceObject, TextOrigin, derived_unknown, is_unknown,
-    json_text,
+    MISSING, Encoded, EvalError, ResourceObject, TextOrigin, UnknownElements, derived_unknown,
+    is_unknown, json_text,
 )
 from oidclint.limits import TooLarge
 from oidclint.reading import read_text
@@ -130,14 +130,14 @@ class Module(Environment):
         self._busy.add(key)
         try:
             value = Evaluator(self, attribute.path, dict(bindings)).evaluate(attribute.value)
-        except TooLarge as exc:
-            value = Unknown(f"not evaluated: {exc}", attribute.value_span)
-            if not exc.repeated:
-                self.report(attribute.value_span, f"{attribute.name}: {exc}; not evaluated")
+        except (TooLarge, RecursionError) as exc:
+            # Past a limit of the scan, not an error of the code: said, never silent.
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            value = Unknown(f"not evaluated: {reason}", attribute.value_span)
+            if not getattr(exc, "repeated", False):
+                self.report(attribute.value_span, f"{attribute.name}: {reason}; not evaluated")
         except EvalError as exc:
             value = Unknown(f"invalid expression: {exc}", attribute.value_span)
-        except RecursionError:
-            value = Unknown("expression nested too deeply to evaluate", attribute.value_span)
         except (ArithmeticError, ValueError) as exc:  # e.g. an infinite number made whole
             value = Unknown(f"invalid expression: {exc}", attribute.value_span)
         finally:
@@ -480,7 +480,7 @@ class _Instances(Reference):
             return Instance(self.module, self.local_address, block)
         wanted = key_text(key if isinstance(key, int) else str(key))
         for instance in self.found:
-            if instance.key == wanted:
+            if instance.key == wanted or instance.covers(key):
                 return Instance(self.module, self.local_address, instance)
         return Unknown(f"{self.address}{wanted} (no such instance)", span, self.address)
 
@@ -490,7 +490,11 @@ class _Instances(Reference):
     def elements(self) -> list[Any] | None:
         if isinstance(self.found, Unknown):
             return None
-        return [Instance(self.module, self.local_address, block) for block in self.found]
+        # Instances evaluated together (past the cap) are several elements, how many of each
+        # value not known: the list holds unknown elements in their place.
+        return [Instance(self.module, self.local_address, block) if block.stands_for is None
+                else UnknownElements(f"{self.address}{block.key}", block.span)
+                for block in self.found]
 
 
 class _Names(Reference):
@@ -553,8 +557,8 @@ class _CallInstances(Reference):
             return Unknown(f"{self.address}[{key}]", span, self.address)
         wanted = key_text(key if isinstance(key, int) else str(key))
         for call, child in self.children:
-            if call.key == wanted:
-                return _Outputs(self.address + wanted, child)
+            if call.key == wanted or call.covers(key):
+                return _Outputs(self.address + call.key, child)
         return Unknown(f"{self.address}{wanted} (no such instance)", span, self.address)
 
     def attribute(self, name: str, span: Span) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from oidclint.hcl.values import Encoded, TextOrigin, with_ref
 from oidclint.parsers.json_text import Hole, Piece, joined, located_value
 from oidclint.parsers.located import LoadError
-from oidclint.source import Partial, Span, Unknown
+from oidclint.source import Partial, Span, Unknown, integer_literal
 
 MAX_NESTING = 100
 """Policies nest a handful of levels; deeper JSON is refused before the loader recurses."""
@@ -82,7 +82,7 @@ def _check_strict(text: str, span: Span | None, origin: TextOrigin | None) -> No
     if _nesting(text) > MAX_NESTING:
         raise PolicyTextError("the policy JSON is nested too deeply", span)
     try:
-        json.loads(text)
+        json.loads(text, parse_int=integer_literal)
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         path = span.path if span is not None else ""

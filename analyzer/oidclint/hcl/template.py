@@ -15,7 +15,7 @@ from hcl2.utils import process_escape_sequences
 from lark import Token, Tree
 
 from oidclint.hcl.syntax import is_tree, parse_expression, span_of_node
-from oidclint.hcl.values import EvalError
+from oidclint.hcl.values import EvalError, LimitError
 from oidclint.source import Span
 
 _DIRECTIVE = re.compile(
@@ -134,10 +134,9 @@ def _parse(text: str, line: int, column: int) -> Tree:
     try:
         return parse_expression(text, line, column)
     except RecursionError:
-        raise EvalError("template expression nested too deeply") from None
-    except Exception as exc:  # Lark reports its own exception kinds
-        raise EvalError(f"invalid template expression {text.strip()!r} at line {line}: "
-                        f"{type(exc).__name__}") from None
+        raise LimitError("a template expression nested too deeply to read") from None
+    except Exception:  # Lark reports its own exception kinds
+        raise EvalError(f"invalid template expression `{text.strip()}` at line {line}") from None
 
 
 def _directive(inner: str, offset: int, where, span: Span, strip_before: bool,

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oidclint.limits import json_length, reserve_text
+from oidclint.limits import TooLarge, json_length, reserve_text
 from oidclint.source import Partial, Span, Str, Unknown
 
 _REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
@@ -20,6 +20,13 @@ _REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
 
 class EvalError(Exception):
     """An expression Terraform itself would reject (missing key, bad index, wrong type)."""
+
+
+class LimitError(TooLarge):
+    """An expression past one of oidclint's own limits (nesting, a number's digits), which
+    Terraform may well accept: its value is unknown, and the scan says so. Like every
+    ``TooLarge``, not an ``EvalError``: ``try()`` does not catch it, since Terraform would not
+    have taken the fallback."""
 
 
 class _Missing:
@@ -55,6 +62,64 @@ class UnknownElements(Unknown):
 class ResourceObject(Unknown):
     """A whole resource or data source used as a value (``data.aws_iam_policy_document.x``
     without ``.json``): an object of its attributes, never a string."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRange(Unknown):
+    """A whole number known only to lie in ``low..high``: the ``count.index`` of instances
+    evaluated together (past ``instances.MAX_INSTANCES``). A comparison that comes out the
+    same for every number in the range is decided (``count.index >= 1000``)."""
+
+    low: int = 0
+    high: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAmong(Unknown):
+    """A string known only to be one of ``keys``: the ``each.key`` of instances evaluated
+    together. ``each.key == "web"`` is decided when ``web`` is not among them."""
+
+    keys: frozenset[str] = frozenset()
+
+
+_ORDER = {"<": lambda a, b: a < b, ">": lambda a, b: a > b,
+          "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def decided_comparison(operator: str, left: Any, right: Any) -> bool | None:
+    """``left operator right`` where one side stands for several values (``IndexRange``,
+    ``KeyAmong``) and the other is known: the answer when all of them give the same one,
+    else ``None``."""
+    if isinstance(right, (IndexRange, KeyAmong)) and not isinstance(left, Unknown):
+        left, right, operator = right, left, _MIRRORED.get(operator, operator)
+    if isinstance(left, IndexRange) and isinstance(right, (int, float)) \
+            and not isinstance(right, bool):
+        if operator in _ORDER:  # monotone: both ends agree, so does everything between
+            at_low, at_high = (_ORDER[operator](end, right) for end in (left.low, left.high))
+            return at_low if at_low == at_high else None
+        if operator in ("==", "!="):
+            outside = not float(right).is_integer() or not left.low <= right <= left.high
+            equal = False if outside else True if left.low == left.high else None
+            return None if equal is None else equal == (operator == "==")
+    if isinstance(left, KeyAmong) and isinstance(right, str) \
+            and not isinstance(right, (Partial, Unknown)) and operator in ("==", "!="):
+        equal = False if right not in left.keys else True if len(left.keys) == 1 else None
+        return None if equal is None else equal == (operator == "==")
+    return None
+
+
+def shifted_range(operator: str, left: Any, right: Any) -> IndexRange | None:
+    """``count.index + 1`` (or ``- 1``) of a range: the range moved."""
+    if operator not in ("+", "-"):
+        return None
+    if isinstance(right, IndexRange) and operator == "+":
+        left, right = right, left
+    if not isinstance(left, IndexRange) or not isinstance(right, int) or isinstance(right, bool):
+        return None
+    step = right if operator == "+" else -right
+    origin = f"{left.origin} {operator} {right}"
+    return IndexRange(origin, left.span, None, left.low + step, left.high + step)
 
 
 @dataclass

@@ -66,8 +66,8 @@ def parse_cloudformation(file: SourceFile) -> Inventory | None:
                                    schema=CLOUDFORMATION)
     except (LoadError, RecursionError) as exc:
         return _syntax_error(file, str(exc) or "nested too deeply to read")
-    except Exception as exc:  # noqa: BLE001 - cfn-flip's tag constructors raise bare errors
-        return _syntax_error(file, f"{type(exc).__name__}: {exc}")
+    except Exception:  # noqa: BLE001 - a constructor's own error, never the scan's end
+        return _syntax_error(file, "a value cannot be read")
     templates = [document for document in documents if is_cloudformation(document)]
     if not templates:
         return None
@@ -82,6 +82,15 @@ def parse_cloudformation(file: SourceFile) -> Inventory | None:
         except TooLarge as exc:  # raised outside any one intrinsic function
             inventory.diagnostics.append(Diagnostic(file.path, f"{exc}; not read"))
     return inventory
+
+
+def _logical_id(key: Any) -> str:
+    """A resource's logical ID as written: YAML reads ``null:`` or ``true:`` as values."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _syntax_error(file: SourceFile, reason: str) -> Inventory | None:
@@ -106,7 +115,7 @@ class TemplateReader:
         resources = self.template.get("Resources")
         if isinstance(resources, dict):
             for key, resource in resources.items():
-                self._resource(str(key), span_of(key) or span_of(resource), resource)
+                self._resource(_logical_id(key), span_of(key) or span_of(resource), resource)
         elif resources is not None:
             self._problem(span_of(resources), "Resources is not a mapping")
         for span, message in self.resolver.problems:

@@ -423,6 +423,9 @@ def permission_block(block: Any, key_span: Span | None, note: Note) -> IdTokenGr
     if isinstance(block, dict):
         key = lookup(block, "id-token")
         value = block.get(key) if key is not None else None
+        if value is not None and not isinstance(value, str):
+            note("`id-token` permission is neither write, read nor none; read as not write",
+                 span_of(value) or span)
         return IdTokenGrant(isinstance(value, str) and value.strip() == "write", span)
     note("`permissions` is neither read-all, write-all nor a mapping", span)
     return IdTokenGrant(None, span)
@@ -458,13 +461,16 @@ def trigger_contexts(triggers: Any, default_branch: str | None,
     contexts: dict[tuple[str, str], TokenContext] = {}
     for event, config, span in _events(triggers):
         span = span or span_of(triggers)
-        for context in _event_contexts(str(event), config, span, default_branch):
+        for context in _event_contexts(str(event), config, span, default_branch, note):
             contexts.setdefault((context.label, str(context.subject)), context)
     return list(contexts.values())
 
 
 def _event_contexts(event: str, config: Any, span: Span | None,
-                    default_branch: str | None) -> list[TokenContext]:
+                    default_branch: str | None, note: Note) -> list[TokenContext]:
+    if config is not None and not isinstance(config, dict):
+        note(f"`on.{event}` is not a mapping; read as the event without filters",
+             span_of(config) or span)
     config = config if isinstance(config, dict) else {}
     if event == "workflow_call":
         return []  # the caller's contexts apply
@@ -474,12 +480,12 @@ def _event_contexts(event: str, config: Any, span: Span | None,
         return [TokenContext("pull_request", "pull_request", span=span,
                              claims={"ref": "refs/pull/*/merge"})]
     if event == "push":
-        return _push_contexts(config, span)
+        return _push_contexts(config, span, note)
     if event == "pull_request_target":
         # Runs on the pull request's base branch, so the subject names that branch.
         if "branches" in config:
             return [_ref_context(f"pull_request_target into {f}", "refs/heads/", f, span)
-                    for f in _positive_filters(config["branches"])]
+                    for f in _positive_filters(config["branches"], note)]
         return [_ref_context("pull_request_target into any branch", "refs/heads/", "*", span,
                              pattern=True)]
     if event == "workflow_dispatch":
@@ -499,7 +505,7 @@ def _event_contexts(event: str, config: Any, span: Span | None,
     return [_ref_context(event, "refs/", "*", span, pattern=True)]
 
 
-def _push_contexts(config: dict, span: Span | None) -> list[TokenContext]:
+def _push_contexts(config: dict, span: Span | None, note: Note) -> list[TokenContext]:
     # Filtering only branches (or only tags) leaves the other kind of ref out:
     # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onpushbranchestagsbranches-ignoretags-ignore
     on_branches = "branches" in config or "branches-ignore" in config
@@ -511,19 +517,23 @@ def _push_contexts(config: dict, span: Span | None) -> list[TokenContext]:
                                 ("tags", "refs/tags/", "push of tag")):
         if kind in config:
             contexts += [_ref_context(f"{label} {f}", prefix, f, span)
-                         for f in _positive_filters(config[kind])]
+                         for f in _positive_filters(config[kind], note)]
         elif f"{kind}-ignore" in config:
             anything = "any branch" if kind == "branches" else "any tag"
             contexts.append(_ref_context(f"{label} {anything}", prefix, "*", span, pattern=True))
     return contexts
 
 
-def _positive_filters(filters: Any) -> list[Str]:
+def _positive_filters(filters: Any, note: Note) -> list[Str]:
     """Branch or tag filters that admit refs; ``!`` ones only exclude (over-approximated)."""
     if isinstance(filters, str):
         filters = [filters]
     if not isinstance(filters, list):
+        if filters is not None:
+            note("a branch or tag filter list is not a list; not read", span_of(filters))
         return []
+    for odd in (f for f in filters if f is not None and not isinstance(f, str)):
+        note("a branch or tag filter is not a string; not read", span_of(odd) or span_of(filters))
     return [f for f in filters if isinstance(f, str) and f and not f.startswith("!")]
 
 

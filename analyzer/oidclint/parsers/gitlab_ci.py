@@ -148,6 +148,10 @@ class _IncludeResolver:
         # https://docs.gitlab.com/ci/yaml/#include: a string (local unless a URL), a list of
         # strings or mappings, or one mapping; only ``local`` files are in this repository.
         for entry in value if isinstance(value, list) else [] if value is None else [value]:
+            if entry is not None and not isinstance(entry, (str, dict)):
+                self._report(file.path, "an `include` is neither a path nor a mapping; not read",
+                             span_of(entry) or span_of(value), Level.NOTE)
+                continue
             pattern = entry.get("local") if isinstance(entry, dict) else entry
             if not isinstance(pattern, str) or "://" in pattern:
                 continue  # remote, project, template or component includes
@@ -235,14 +239,28 @@ class _Pipeline:
                      if isinstance(key, str) and key not in RESERVED and isinstance(value, dict)}
         default = config.get("default")
         self.default = default if isinstance(default, dict) else {}
+        self._wrong(config.get("variables"), (dict,), "the global `variables`", config)
         self.variables = _variables(config.get("variables"))
         workflow = config.get("workflow")
         rules = self._resolved(workflow.get("rules")) if isinstance(workflow, dict) else None
         self.workflow = rule_refs(rules) if isinstance(rules, list) else [Refs()]
 
-    def _report(self, span: Span | None, message: str) -> None:
+    def _report(self, span: Span | None, message: str, level: Level = Level.WARNING) -> None:
         path = span.path if span else self.path
-        self.inventory.diagnostics.append(Diagnostic(path, message, span=span))
+        diagnostic = Diagnostic(path, message, level, span=span)
+        if diagnostic not in self.inventory.diagnostics:  # a template job extended twice
+            self.inventory.diagnostics.append(diagnostic)
+
+    def _wrong(self, value: Any, expected: tuple[type, ...], field: str, within: Any) -> bool:
+        """Whether ``value`` is of the wrong type (neither one of ``expected`` nor absent),
+        noted with the field: the job is read around it."""
+        if value is None or isinstance(value, expected):
+            return False
+        nouns = {dict: "a mapping", list: "a list", str: "a string"}
+        self._report(span_of(value) or span_of(within),
+                     f"{field} is not {' or '.join(nouns[t] for t in expected)}; not read",
+                     Level.NOTE)
+        return True
 
     def read(self) -> None:
         for name, (key, _) in self.jobs.items():
@@ -319,8 +337,19 @@ class _Pipeline:
     def _workload(self, name: str, key: Str, job: LDict,
                   global_variables: dict[str, Str]) -> Workload | None:
         tokens = self._resolved(job.get("id_tokens"))
-        if not isinstance(tokens, dict) or not tokens:
+        if self._wrong(tokens, (dict,), f"`id_tokens` of job {name}", job) or not tokens:
             return None
+        for token_name, spec in tokens.items():
+            if not self._wrong(spec, (dict,), f"id_token {token_name} of job {name}", tokens) \
+                    and isinstance(spec, dict):
+                aud = spec.get("aud")
+                for item in aud if isinstance(aud, list) else [aud]:
+                    self._wrong(item, (str,), f"`aud` of id_token {token_name} of job {name}",
+                                spec)
+        self._wrong(job.get("variables"), (dict,), f"`variables` of job {name}", job)
+        for part in ("before_script", "script", "after_script"):
+            self._wrong(job.get(part), (str, list), f"`{part}` of job {name}", job)
+        self._wrong(job.get("rules"), (list,), f"`rules` of job {name}", job)
         variables = dict(global_variables)
         variables.update(_variables(self._resolved(job.get("variables"))))
         own = set(_variables(job.get("variables")))

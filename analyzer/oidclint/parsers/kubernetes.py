@@ -22,8 +22,8 @@ import re
 from typing import Any, Iterator, Mapping
 
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
-from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
-from oidclint.parsers.located import LoadError, load_documents
+from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.parsers.located import LoadError, NodeLimitError, load_documents
 from oidclint.parsers.located import documents as split_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
 
@@ -34,6 +34,9 @@ MAX_LIST_DEPTH = 8
 """``kind: List`` inside ``kind: List`` is followed this deep (far beyond real manifests)."""
 
 _HELM_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+# `apiVersion: v1` in block style, `{"apiVersion": "v1"` or `{apiVersion: v1` in flow style.
+_API_VERSION = re.compile(r"""(?:^|[\s{,])["']?apiVersion["']?\s*:""", re.M)
+_KIND = re.compile(r"""(?:^|[\s{,])["']?kind["']?\s*:""", re.M)
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 
 
@@ -50,20 +53,34 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
     # names no kind the reader reads (a ConfigMap of 260,000 keys) is not even parsed.
     unread: list[LoadError] = []
     documents = []
+    limit = None
     for lines, text in [(0, file.text)] if json_mode else split_documents(file.text):
         if len(text) > _SMALL and not any(kind in text for kind in _KINDS):
             continue
         try:
             documents += load_documents(text, file.path, json_mode=json_mode, errors=unread,
                                         wanted=_may_hold_workloads, lines=lines)
+        except NodeLimitError as exc:
+            # What fits is read: the documents before, and the items of a List read in full.
+            documents += exc.documents
+            limit = str(exc)
+            items = _items(exc.truncated)
+            if items is not None:
+                documents.append(exc.truncated)
+                limit = (f"the items of the List past the first {len(items):,} are not read: "
+                         f"the file holds more than {exc.limit:,} values (the limit of the "
+                         "scan)")
+            break
         except LoadError as exc:
             unread.append(exc)
     reader = _ManifestReader(file, kustomize_namespace)
     for document in documents:
-        for obj in _objects(document, 0):
+        for obj in _objects(document, 0, reader):
             reader.read(obj)
     problems = [_syntax_error(file, str(exc)) for exc in unread]
-    if not reader.relevant:
+    if limit is not None and _looks_like_a_manifest(file.text):
+        reader.inventory.diagnostics.append(Diagnostic(file.path, limit))
+    if not reader.relevant and limit is None:
         return _merged([p for p in problems if p is not None])
     for problem in problems:
         if problem is not None:
@@ -148,6 +165,18 @@ def _helm_text(value: Str) -> Text:
     return concat([p for p in pieces if p != ""], value.span)
 
 
+def _items(document: Any) -> list | None:
+    """The ``items`` of a ``kind: List`` (or ``ServiceAccountList`` ...) document."""
+    if isinstance(document, dict) and isinstance(document.get("kind"), str) \
+            and document["kind"].endswith("List") and isinstance(document.get("items"), list):
+        return document["items"]
+    return None
+
+
+def _looks_like_a_manifest(text: str) -> bool:
+    return bool(_API_VERSION.search(text) and _KIND.search(text))
+
+
 _KINDS = ("ServiceAccount", "ClusterConfig", "List")
 """What a document must say to hold what the reader reads (a list may hold ServiceAccounts)."""
 _SMALL = 4096
@@ -165,16 +194,24 @@ def _may_hold_workloads(node: Any) -> bool:
     return True
 
 
-def _objects(document: Any, depth: int) -> Iterator[dict]:
-    """The objects of a document: itself, or the items of a ``kind: List``."""
+def _objects(document: Any, depth: int, reader: "_ManifestReader") -> Iterator[dict]:
+    """The objects of a document: itself, or the items of a ``kind: List`` (an item or
+    ``items`` of the wrong type noted by the ``reader``)."""
     if not isinstance(document, dict):
         return
-    kind = document.get("kind")
-    items = document.get("items")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+    items = _items(document)
+    if items is not None:
         if depth < MAX_LIST_DEPTH:
+            odd = [item for item in items if item is not None and not isinstance(item, dict)]
+            if odd:  # one note for the List, however many
+                reader.wrong(odd[0], dict, "an item of a List" if len(odd) == 1
+                             else f"{len(odd):,} items of a List: the first", items)
             for item in items:
-                yield from _objects(item, depth + 1)
+                yield from _objects(item, depth + 1, reader)
+        return
+    kind = document.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in document:
+        reader.wrong(document["items"], list, f"`items` of a {kind}", document)
         return
     yield document
 
@@ -182,7 +219,7 @@ def _objects(document: Any, depth: int) -> Iterator[dict]:
 def _syntax_error(file: SourceFile, reason: str) -> Inventory | None:
     if "{{" in file.text:
         return None  # a Helm template: not a manifest until rendered
-    if "apiVersion:" not in file.text or "kind:" not in file.text:
+    if not _looks_like_a_manifest(file.text):
         return None
     position = _SYNTAX_POSITION.match(reason)
     span = Span(file.path, int(position[1]), int(position[2])) if position else None
@@ -211,14 +248,41 @@ class _ManifestReader:
     def _problem(self, span: Span | None, message: str) -> None:
         self.inventory.diagnostics.append(Diagnostic(self.file.path, message, span=span))
 
+    def wrong(self, value: Any, expected: type, field: str, within: Any) -> bool:
+        """Whether ``value`` is of the wrong type (neither ``expected`` nor absent), noted with
+        the field: the object is read around it."""
+        if value is None or isinstance(value, expected) or expected is str and not isinstance(
+                value, (dict, list)):
+            return False
+        noun = {dict: "a mapping", list: "a list", str: "a string"}[expected]
+        self.inventory.diagnostics.append(Diagnostic(
+            self.file.path, f"{field} is not {noun}; not read", Level.NOTE,
+            span=span_of(value) or span_of(within)))
+        return True
+
     def _service_account(self, obj: dict) -> None:
         metadata = obj.get("metadata")
+        if self.wrong(metadata, dict, "`metadata` of a ServiceAccount", obj):
+            return
         metadata = metadata if isinstance(metadata, dict) else {}
-        role, audience = irsa_annotations(metadata.get("annotations"))
+        named = metadata.get("name")
+        label = f"ServiceAccount {named}" if isinstance(named, str) else "a ServiceAccount"
+        annotations = metadata.get("annotations")
+        if self.wrong(annotations, dict, f"`metadata.annotations` of {label}", metadata):
+            return
+        for key in (ROLE_ANNOTATION, AUDIENCE_ANNOTATION):
+            if self.wrong((annotations or {}).get(key), str, f"annotation `{key}` of {label}",
+                           annotations):
+                return
+        role, audience = irsa_annotations(annotations)
         if role is None:
             return
         where = span_of(metadata) or span_of(obj) or Span(self.file.path, 1)
-        name = as_text(metadata.get("name"), where)
+        if self.wrong(named, str, "`metadata.name` of a ServiceAccount", metadata) or \
+                self.wrong(metadata.get("namespace"), str, f"`metadata.namespace` of {label}",
+                            metadata):
+            return
+        name = as_text(named, where)
         if name is None:
             self._problem(where, "ServiceAccount with an IAM role annotation but no metadata.name")
             return
@@ -234,7 +298,12 @@ class _ManifestReader:
     def _cluster_config(self, obj: dict) -> None:
         # https://eksctl.io/usage/iamserviceaccounts/ and https://eksctl.io/usage/schema/
         metadata = obj.get("metadata")
+        self.wrong(metadata, dict, "`metadata` of an eksctl ClusterConfig", obj)
         metadata = metadata if isinstance(metadata, dict) else {}
+        self.wrong(metadata.get("name"), str, "`metadata.name` of an eksctl ClusterConfig",
+                    metadata)
+        self.wrong(metadata.get("region"), str, "`metadata.region` of an eksctl ClusterConfig",
+                    metadata)
         where = span_of(metadata.get("name")) or span_of(obj) or Span(self.file.path, 1)
         name = (as_text(metadata.get("name"), where)
                 or Unknown("eksctl cluster name (not set)", where))
@@ -246,15 +315,30 @@ class _ManifestReader:
         self.inventory.clusters.append(Cluster(
             address=address, name=name, issuer=issuer, span=where, scope=self.file.path))
         iam = obj.get("iam")
+        self.wrong(iam, dict, "`iam` of an eksctl ClusterConfig", obj)
         accounts = iam.get("serviceAccounts") if isinstance(iam, dict) else None
+        self.wrong(accounts, list, "`iam.serviceAccounts` of an eksctl ClusterConfig", iam)
         for account in accounts if isinstance(accounts, list) else []:
             if isinstance(account, dict):
                 self._eksctl_service_account(account, address, where)
+            elif account is not None:
+                self.wrong(account, dict, "an entry of `iam.serviceAccounts`", accounts)
 
     def _eksctl_service_account(self, account: dict, cluster: str, where: Span) -> None:
         metadata = account.get("metadata")
+        if self.wrong(metadata, dict, "`metadata` of an eksctl iam.serviceAccounts entry",
+                       account):
+            return
         metadata = metadata if isinstance(metadata, dict) else {}
         place = span_of(account) or where
+        for field in ("name", "namespace"):
+            if self.wrong(metadata.get(field), str, f"`metadata.{field}` of an eksctl "
+                           "iam.serviceAccounts entry", metadata):
+                return
+        for field in ("attachRoleARN", "roleName"):
+            if self.wrong(account.get(field), str, f"`{field}` of an eksctl "
+                           "iam.serviceAccounts entry", account):
+                return
         name = as_text(metadata.get("name"), place)
         if name is None:
             self._problem(place, "eksctl iam.serviceAccounts entry without metadata.name")

@@ -28,11 +28,14 @@ from typing import Any, Callable
 import yaml
 from cfn_tools.yaml_loader import CfnYamlLoader
 
-from oidclint.source import LDict, LList, Span, Str
+from oidclint.source import MAX_NUMBER_DIGITS, LDict, LList, Span, Str, integer_literal
 
 MAX_EXPANDED_NODES = 500_000
 """How many nodes the aliases and merge keys of a file may add, counted at every use (the
 nodes written in the file do not count)."""
+MAX_FILE_NODES = 1_000_000
+"""How many nodes (scalars, mappings, sequences) a file may hold: each takes some 450 bytes
+while it is read, so a 5 MiB file of ``[a,a,a,...]`` stays well under a gigabyte."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -84,6 +87,9 @@ def _core_tag(value: str) -> str:
 
 def _core_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
     text = loader.construct_scalar(node)
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number with more than {MAX_NUMBER_DIGITS:,} digits", node.start_mark)
     if text.startswith(("0o", "0x")):
         return int(text[2:], 8 if text[1] == "o" else 16)
     return int(text, 10)
@@ -91,6 +97,18 @@ def _core_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -
 
 class LoadError(ValueError):
     """A file that is not valid YAML/JSON; the message says where and why."""
+
+
+class NodeLimitError(LoadError):
+    """A file with more values than the scan reads (``MAX_FILE_NODES``)."""
+
+    limit: int = MAX_FILE_NODES
+    documents: list[Any]
+    """The documents before the one the limit stopped, read in full."""
+    truncated: Any = None
+    """The document the limit stopped, cut where it was, when that was in a list that is the
+    value of a top-level key (the ``items`` of a Kubernetes ``List``): the top-level entries
+    before it and the list's items read in full, located. ``None`` otherwise."""
 
 
 class _LocatedLoader(CfnYamlLoader):
@@ -112,6 +130,54 @@ class _LocatedLoader(CfnYamlLoader):
         self._flattened: set[yaml.Node] = set()
         self._flattening: set[yaml.Node] = set()
         self._expanded = 0
+        self._composed = 0
+        self._parents: list[tuple[Any, Any]] = []
+
+    # Called around every node as it is composed (by libyaml's composer too), with the node
+    # it goes into and its index or key there: the count stops a file before its nodes fill
+    # the memory, and the parents say where it stopped.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self._composed += 1
+        self._parents.append((current_node, current_index))
+        if self._composed > MAX_FILE_NODES:
+            error = NodeLimitError(f"more than {MAX_FILE_NODES:,} values (the limit of the "
+                                   "scan); not read")
+            error.limit = MAX_FILE_NODES
+            raise error
+        super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        self._parents.pop()
+        super().ascend_resolver()
+
+    def truncated_document(self) -> Any:
+        """``NodeLimitError.truncated``: the document composed so far, when the limit met it
+        inside a list under a top-level key (libyaml fills a node's list of children as it
+        composes them, so the nodes read in full are there)."""
+        if len(self._parents) < 3 or self._parents[0][0] is not None:
+            return None
+        (root, key), (sequence, _) = self._parents[1], self._parents[2]
+        if not isinstance(root, yaml.MappingNode) or key is None \
+                or not isinstance(sequence, yaml.SequenceNode):
+            return None
+        end = sequence.value[-1].end_mark if sequence.value else sequence.start_mark
+        try:
+            document = self.construct_document(
+                yaml.MappingNode(root.tag, list(root.value), root.start_mark, end))
+            name = self.construct_object(key, deep=True)
+        except (yaml.YAMLError, LoadError, RecursionError):
+            return None
+        items = LList(span=Span(self._path, sequence.start_mark.line + 1,
+                                sequence.start_mark.column + 1, end.line + 1, end.column + 1))
+        for node in sequence.value:  # as many as the other limits let through
+            try:
+                items.append(self.construct_object(node, deep=True))
+            except (yaml.YAMLError, LoadError, RecursionError):
+                break
+        if not isinstance(document, dict) or not isinstance(name, str):
+            return None
+        document[name] = items
+        return document
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         """The tag of a node without one: a plain scalar's by the reader's schema."""
@@ -148,6 +214,7 @@ class _LocatedLoader(CfnYamlLoader):
                 None, None, "a merge key (<<) merges the mapping it is in", node.start_mark)
         self._flattening.add(node)
         own = [(key, value) for key, value in node.value if key.tag != _MERGE_TAG]
+        _refuse_complex_keys(own)
         _refuse_duplicates(own)
         seen = {_identity(key) for key, _ in own}
         kept = []
@@ -200,7 +267,16 @@ class _LocatedLoader(CfnYamlLoader):
             return self._located[node]
         if isinstance(node, yaml.MappingNode):
             self._flatten(node)
-        data = super().construct_object(node, deep=True)
+        try:
+            data = super().construct_object(node, deep=True)
+        except LoadError:
+            raise
+        except (TypeError, ValueError, AttributeError):
+            # A tag's constructor given a value of a shape it does not take (``!GetAtt`` with
+            # a mapping): said where, in the user's terms.
+            what = f"`{node.tag}` cannot take this value" if node.tag.startswith("!") \
+                else "a value that cannot be read"
+            raise yaml.constructor.ConstructorError(None, None, what, node.start_mark) from None
         data = self._locate(data, node)
         self._located[node] = data
         return data
@@ -230,6 +306,18 @@ class _LocatedLoader(CfnYamlLoader):
 
 
 _LocatedLoader.add_constructor(_CORE_INT_TAG, _core_int)
+
+
+def _construct_integer(loader: _LocatedLoader, node: yaml.ScalarNode) -> int:
+    """YAML integers, a number too long to convert said as such (Python's own message
+    names a function of its interpreter)."""
+    if len(node.value) > MAX_NUMBER_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number with more than {MAX_NUMBER_DIGITS:,} digits", node.start_mark)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+_LocatedLoader.add_constructor("tag:yaml.org,2002:int", _construct_integer)
 
 
 if getattr(yaml, "__with_libyaml__", False):
@@ -266,6 +354,17 @@ def _refuse_duplicates(entries: list[tuple[yaml.Node, yaml.Node]]) -> None:
                 key.start_mark)
 
 
+def _refuse_complex_keys(entries: list[tuple[yaml.Node, yaml.Node]]) -> None:
+    """A key that is a list, a mapping or a tagged value (``? [a] : b``, ``!Ref x: y``):
+    YAML allows it, no file oidclint reads uses it, and it cannot be a key of a value."""
+    for key, _ in entries:
+        if not isinstance(key, yaml.ScalarNode) or key.tag.startswith("!"):
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", None,
+                "a key that is a list, a mapping or a tagged value is not supported",
+                key.start_mark)
+
+
 def _identity(key: yaml.Node) -> object:
     """What makes two keys the same key: a scalar's tag and text, any other node itself."""
     return (key.tag, key.value) if isinstance(key, yaml.ScalarNode) else key
@@ -274,7 +373,7 @@ def _identity(key: yaml.Node) -> object:
 def _json_scalar(text: str, span: Span) -> Any:
     """A plain (unquoted) JSON scalar: a number, true, false or null."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=integer_literal)
     except ValueError:
         return Str(text, span)
 
@@ -317,6 +416,10 @@ def load_documents(text: str, path: str, *, json_mode: bool = False,
                 errors.append(_load_error(exc, lines))
                 loader.restart()
         return documents
+    except NodeLimitError as exc:
+        exc.documents = documents
+        exc.truncated = loader.truncated_document()
+        raise
     except Exception as exc:  # noqa: BLE001 - what cannot be read is a LoadError
         raise _load_error(exc, lines) from None
     finally:

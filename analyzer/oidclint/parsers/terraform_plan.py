@@ -30,13 +30,15 @@ from oidclint.hcl.json_syntax import JsonText, decoded_characters
 from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
-    Cluster, Diagnostic, Inventory, OidcProvider, PermissionPolicy, PolicyDocument, Related,
-    Role,
+    Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
+    Related, Role,
 )
 from oidclint.parsers.json_text import located_value
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
 from oidclint.parsers.located import LoadError
-from oidclint.source import LDict, LList, SourceFile, Span, Str, Unknown, span_of
+from oidclint.source import (
+    LDict, LList, SourceFile, Span, Str, Unknown, integer_literal, span_of,
+)
 
 MAX_MODULE_DEPTH = 50
 _INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
@@ -102,7 +104,8 @@ def _step(value: Any, path: tuple, partial: bool = False) -> Any:
 def parse_plan(file: SourceFile, document: Any) -> Inventory:
     """Providers, roles, policies, clusters and ServiceAccounts a plan will create or keep."""
     inventory = Inventory(files=[file.path])
-    resources = list(_resources(document, JsonText(file.text, file.path)))
+    shapes = _Shapes(file.path, inventory.diagnostics)
+    resources = list(_resources(document, JsonText(file.text, file.path), shapes))
     for resource in resources:
         read = _READERS.get(resource.type)
         if read is None:
@@ -117,26 +120,68 @@ def parse_plan(file: SourceFile, document: Any) -> Inventory:
     return inventory
 
 
+def plan_in_a_list(document: Any) -> bool:
+    """A JSON list holding a plan: not what ``terraform show -json`` writes, but not some
+    other file either."""
+    return isinstance(document, list) and any(is_plan(item) for item in document)
+
+
 # --- walking the plan ---------------------------------------------------------------------
 
 
-def _resources(document: Any, text: JsonText) -> Iterator[PlanResource]:
-    entries = [c for c in _list(document.get("resource_changes"))
-               if isinstance(c, dict) and isinstance(c.get("change"), dict)
-               and not c.get("deposed")]
+class _Shapes:
+    """Notes on fields of the wrong type (a list where the format has an object ...): the
+    plan is read around them, and the file and field are named, with the line."""
+
+    def __init__(self, path: str, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.diagnostics = diagnostics
+
+    def expect(self, value: Any, kind: type, field: str, within: Any = None) -> bool:
+        """Whether ``value`` is a ``kind`` (``dict``, ``list``, ``str``); noted when it is
+        neither that nor absent (``None``)."""
+        if isinstance(value, kind):
+            return True
+        if value is not None:
+            noun = {dict: "an object", list: "a list", str: "a string"}[kind]
+            self.diagnostics.append(Diagnostic(
+                self.path, f"`{field}` is not {noun}; not read", Level.NOTE,
+                span=span_of(value) or span_of(within)))
+        return False
+
+
+def _resources(document: Any, text: JsonText, shapes: _Shapes) -> Iterator[PlanResource]:
+    entries = []
+    changes_list = document.get("resource_changes")
+    shapes.expect(changes_list, list, "resource_changes")
+    for index, change in enumerate(_list(changes_list)):
+        where = f"resource_changes[{index}]"
+        if shapes.expect(change, dict, where, changes_list) and shapes.expect(
+                change.get("change"), dict, f"{where}.change", change) \
+                and not change.get("deposed"):
+            entries.append(change)
     changes = {str(c.get("address")): c["change"] for c in entries}
-    expressions = _configured_expressions(document.get("configuration"))
+    configuration = document.get("configuration")
+    shapes.expect(configuration, dict, "configuration")
+    expressions = _configured_expressions(configuration)
     planned = document.get("planned_values")
-    if isinstance(planned, dict):
-        found = _planned(planned.get("root_module"), 0)
+    if shapes.expect(planned, dict, "planned_values"):
+        root = planned.get("root_module")
+        shapes.expect(root, dict, "planned_values.root_module", planned)
+        found = _planned(root, 0, "planned_values.root_module", shapes)
     else:  # a plan without planned values: the "after" of each change
-        found = [LDict({**c, "values": c["change"].get("after")}, span=span_of(c))
-                 for c in entries]
-    for resource in found:
-        address = str(resource.get("address", ""))
-        values = resource.get("values")
-        if resource.get("mode", "managed") != "managed" or not isinstance(values, dict):
+        found = [(LDict({**c, "values": c["change"].get("after")}, span=span_of(c)),
+                  "resource_changes[]") for c in entries]
+    for resource, where in found:
+        if resource.get("mode", "managed") != "managed":
             continue
+        values = resource.get("values")
+        fields = [shapes.expect(resource.get("address"), str, f"{where}.address", resource),
+                  shapes.expect(resource.get("type"), str, f"{where}.type", resource),
+                  shapes.expect(values, dict, f"{where}.values", resource)]
+        if not all(fields):
+            continue
+        address = str(resource["address"])
         span = span_of(resource) or Span(text.path, 1)
         after_unknown = changes.get(address, {}).get("after_unknown")
         yield PlanResource(
@@ -145,12 +190,19 @@ def _resources(document: Any, text: JsonText) -> Iterator[PlanResource]:
             text=text, expressions=expressions.get(_INSTANCE_KEY.sub("", address), {}))
 
 
-def _planned(module: Any, depth: int) -> list[dict]:
+def _planned(module: Any, depth: int, where: str, shapes: _Shapes) -> list[tuple[dict, str]]:
+    """The resources of a module and its children, each with where it is in the plan."""
     if not isinstance(module, dict) or depth > MAX_MODULE_DEPTH:
         return []
-    found = [r for r in _list(module.get("resources")) if isinstance(r, dict)]
-    for child in _list(module.get("child_modules")):
-        found.extend(_planned(child, depth + 1))
+    resources, children = module.get("resources"), module.get("child_modules")
+    shapes.expect(resources, list, f"{where}.resources", module)
+    shapes.expect(children, list, f"{where}.child_modules", module)
+    found = [(r, f"{where}.resources[{index}]") for index, r in enumerate(_list(resources))
+             if shapes.expect(r, dict, f"{where}.resources[{index}]", resources)]
+    for index, child in enumerate(_list(children)):
+        place = f"{where}.child_modules[{index}]"
+        if shapes.expect(child, dict, place, children):
+            found.extend(_planned(child, depth + 1, place, shapes))
     return found
 
 
@@ -241,7 +293,7 @@ def embedded_json(text: JsonText, value: Str) -> Any:
         return text.span(start + begin, start + end)
 
     return located_value([inner.text], span.path, relocate_span=relocate,
-                         check=lambda t: json.loads(t))
+                         check=lambda t: json.loads(t, parse_int=integer_literal))
 
 
 def _policy(resource: PlanResource, *path: Any) -> PolicyDocument | None:

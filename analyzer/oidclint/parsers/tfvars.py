@@ -82,12 +82,14 @@ def _hcl_values(file: SourceFile, diagnostics: list[Diagnostic]) -> dict[str, An
     for name, attribute in attributes.items():
         try:
             values[name] = Evaluator(environment, file.path).evaluate(attribute.value)
-        except TooLarge as exc:
-            values[name] = Unknown(f"{name} in {file.path}: {exc}", attribute.value_span)
-            if not exc.repeated:
-                diagnostics.append(Diagnostic(file.path, f"{name}: {exc}; not evaluated",
+        except (TooLarge, RecursionError) as exc:
+            # Past a limit of the scan, not an error of the code: said, never silent.
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            values[name] = Unknown(f"{name} in {file.path}: {reason}", attribute.value_span)
+            if not getattr(exc, "repeated", False):
+                diagnostics.append(Diagnostic(file.path, f"{name}: {reason}; not evaluated",
                                               span=attribute.value_span))
-        except (EvalError, RecursionError, ArithmeticError, ValueError) as exc:
+        except (EvalError, ArithmeticError, ValueError) as exc:
             values[name] = Unknown(f"{name} in {file.path}: {exc}", attribute.value_span)
     return values
 

@@ -1,5 +1,10 @@
 """A stable JSON document of the findings, for scripts and snapshots.
 
+Strings are written as they are, JSON-escaped; the document is ASCII. A file name that is not
+UTF-8 keeps each byte that is not as the lone surrogate U+DC80-U+DCFF that stands for it
+(Python's ``surrogateescape``): the byte 0xFF of ``\xff\xfebad.tf`` is written
+``\udcff``, and ``os.fsencode(path)`` of the decoded string gives back the name's bytes.
+
 The module is not called ``json`` because importing a submodule binds it as an attribute of
 its package: ``oidclint.reporters.json`` would then shadow any ``import json`` in the package
 ``__init__``.

@@ -20,6 +20,8 @@ from oidclint.model import Diagnostic, Finding, Level, Report, RuleInfo
 from oidclint.reporters import (
     FINGERPRINT_KEY,
     fingerprint,
+    name_bytes,
+    printable,
     sorted_diagnostics,
     sorted_findings,
 )
@@ -64,6 +66,13 @@ def build(report: Report) -> om.SarifLog:
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
+def _text(text: str) -> str:
+    """Text from the scanned tree in a message: controls and the bytes of a file name that
+    are not UTF-8 shown as escapes (a lone surrogate is not Unicode; strict JSON readers and
+    code scanning's upload refuse it)."""
+    return printable(text)
+
+
 def _descriptor(rule: RuleInfo) -> om.ReportingDescriptor:
     tags = list(dict.fromkeys(rule.tags))  # the schema wants unique tags
     properties: dict[str, Any] = {"precision": "high"}
@@ -93,9 +102,9 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         _location(r.span, message=r.label, id=i)
         for i, r in enumerate(finding.related, start=1)
     ]
-    text = _sentence(finding.message)
+    text = _sentence(_text(finding.message))
     if finding.fix:
-        text += "\n\nFix: " + _sentence(finding.fix)
+        text += "\n\nFix: " + _sentence(_text(finding.fix))
     return om.Result(
         rule_id=finding.rule_id,
         rule_index=rule_index.get(finding.rule_id, -1),
@@ -105,7 +114,9 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
             _location(
                 finding.span,
                 logical=[
-                    om.LogicalLocation(fully_qualified_name=finding.address, kind="resource")
+                    om.LogicalLocation(fully_qualified_name=printable(finding.address,
+                                                                      newlines=False),
+                                       kind="resource")
                 ]
                 if finding.address
                 else None,
@@ -124,7 +135,8 @@ def _suppressions(finding: Finding) -> list[om.Suppression] | None:
     if finding.suppression is None:
         return None
     where = finding.suppression.span
-    return [om.Suppression(kind="inSource", justification=finding.suppression.justification,
+    return [om.Suppression(kind="inSource",
+                           justification=_text(finding.suppression.justification),
                            location=_location(where) if where else None)]
 
 
@@ -148,7 +160,7 @@ def _flow_step(span: Span, label: str) -> om.ThreadFlowLocation:
 
 def _notification(diagnostic: Diagnostic) -> om.Notification:
     return om.Notification(
-        message=om.Message(text=_sentence(diagnostic.message)),
+        message=om.Message(text=_sentence(_text(diagnostic.message))),
         level=diagnostic.level.value,
         locations=[_location(diagnostic.span, path=diagnostic.path)]
         if diagnostic.span is not None or diagnostic.path
@@ -167,7 +179,7 @@ def _location(
     path = span.path if span is not None else path or ""
     return om.Location(
         id=id,
-        message=om.Message(text=message) if message else None,
+        message=om.Message(text=_text(message)) if message else None,
         physical_location=om.PhysicalLocation(
             artifact_location=artifact_location(path),
             region=_region(span) if span is not None else None,
@@ -179,15 +191,16 @@ def _location(
 def artifact_location(path: str) -> om.ArtifactLocation:
     """A root-relative path as a URI reference against ``%SRCROOT%``.
 
-    Paths are percent-encoded (spaces, ``#``, ``%``, non-ASCII ...) because SARIF URIs are
-    URI references, not file names (SARIF 2.1.0 §3.10.2).
+    Paths are percent-encoded (spaces, ``#``, ``%``, controls, non-ASCII ...) because SARIF
+    URIs are URI references, not file names (SARIF 2.1.0 §3.10.2); the encoding is of the
+    name's bytes (RFC 3986 §2.1), so a name that is not UTF-8 keeps its own: ``%FF%FEbad.tf``.
     """
     posix = PurePosixPath(path)
     if posix.is_absolute() or ".." in posix.parts:
         # Outside the root (a path given on the command line): never `../` against %SRCROOT%.
         return om.ArtifactLocation(uri=Path(os.path.abspath(path)).as_uri())
     text = posix.as_posix()
-    return om.ArtifactLocation(uri=quote(text, safe="/"), uri_base_id=SRCROOT)
+    return om.ArtifactLocation(uri=quote(name_bytes(text), safe="/"), uri_base_id=SRCROOT)
 
 
 def _region(span: Span) -> om.Region:

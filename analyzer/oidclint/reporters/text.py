@@ -4,10 +4,10 @@ Under each finding: its message, the source lines it points at (the span marked)
 provider, role or workload it involves, then the fix. A summary closes the report.
 
 Everything taken from scanned files or findings is made safe before it is shown: control
-characters are stripped (a path or a source line can carry escape sequences) and rich markup
-is escaped (a message can contain ``[bold]`` or ``[link=...]``), or the text is handed to rich
-as a ``Text`` object, which is never parsed for markup. Input never styles or rewrites the
-output.
+characters are shown as escapes (a path or a source line can carry escape sequences, see
+``printable``) and rich markup is escaped (a message can contain ``[bold]`` or ``[link=...]``),
+or the text is handed to rich as a ``Text`` object, which is never parsed for markup. Input
+never styles or rewrites the output.
 """
 
 from __future__ import annotations
@@ -147,8 +147,10 @@ def snippet(span: Span, lines: list[str] | None, style: str, width: int) -> list
     if first == last:
         return _single_line(span, lines[first - 1], digits, style, width)
     rows = [
-        _row(number, _visible(lines[number - 1]), digits, _bracket(number, first, last), style,
-             width)
+        # What lies past the width is never shown: a minified file's one long line is not
+        # measured whole for every finding on it.
+        _row(number, _visible(lines[number - 1][: 2 * width]), digits,
+             _bracket(number, first, last), style, width)
         for number in shown
     ]
     hidden = last - shown[-1]
@@ -167,10 +169,16 @@ def _last_line(span: Span) -> int:
 
 def _single_line(span: Span, raw: str, digits: int, style: str, width: int) -> list[Text]:
     column = max(span.column, 1)
-    line = _visible(raw)
-    start = cell_len(_visible(raw[: column - 1]))
-    end = max(start + 1, cell_len(_visible(raw[: max(span.end_column, column) - 1])))
+    end_column = max(span.end_column, column)
     room = width - len(_gutter(None, digits))
+    # Only the characters around the span can be shown (each takes a cell or more): a
+    # minified plan.json's one line is not measured whole for every finding on it.
+    cut = max(0, column - 1 - room)
+    raw = raw[cut: column - 1 + 2 * room]
+    column, end_column = column - cut, min(end_column - cut, len(raw) + 1)
+    line = ("…" if cut else "") + _visible(raw)
+    start = (1 if cut else 0) + cell_len(_visible(raw[: column - 1]))
+    end = max(start + 1, (1 if cut else 0) + cell_len(_visible(raw[: end_column - 1])))
     if end > room and start > SCROLL_MARGIN:
         # The span lies past the right edge (a minified plan.json): show the line from a
         # little before it, as the carets do.
