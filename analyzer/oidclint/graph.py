@@ -9,6 +9,7 @@ defined in another. Nodes carry the model objects; edges say how they relate:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -26,6 +27,7 @@ from oidclint.model import (
     Inventory,
     OidcProvider,
     PermissionPolicy,
+    Related,
     Role,
     Statement,
     Workload,
@@ -150,6 +152,27 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
     return "narrow"
 
 
+@dataclass(slots=True)
+class Link:
+    """The roles a workload may assume. A role is named by its ARN or name, and the same
+    name can be a role of each account: when the scan defines the name in several root
+    modules or templates, or code the scan cannot read may define it (``unseen``), which
+    role the workload reaches is not known, and only what holds for every candidate can be
+    said of it."""
+
+    workload: Workload
+    roles: list[Role] = field(default_factory=list)
+    """The roles of the scan it may assume."""
+    unseen: list[Related] = field(default_factory=list)
+    """Where a role of that name may be defined out of the scan's sight: a module call whose
+    code is not read, a workload naming it in another account."""
+
+    @property
+    def certain(self) -> bool:
+        """Exactly one role, and nothing unseen that could be it."""
+        return len(self.roles) == 1 and not self.unseen
+
+
 class TrustGraph:
     def __init__(self, inventory: Inventory, repository: str | None = None,
                  immutable_repositories: frozenset[str] = frozenset(),
@@ -163,7 +186,7 @@ class TrustGraph:
         """GitHub repositories configured as issuing ``owner@id/name@id`` subjects."""
         self.graph = nx.MultiDiGraph()
         self._trusts: list[Trust] = []
-        self._assumed: dict[int, list[Role]] = {}
+        self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
         """The host of each provider of the inventory, in its order."""
         self._build()
@@ -196,11 +219,12 @@ class TrustGraph:
         for cluster in self.inventory.clusters:
             self.graph.add_node(self.node_id("cluster", cluster.scope, cluster.address),
                                 kind="cluster", obj=cluster)
+        accounts = self._accounts_named()
         for index, workload in enumerate(self.inventory.workloads):
             workload_id = f"workload:{index}:{workload.name}"
             self.graph.add_node(workload_id, kind="workload", obj=workload)
-            self._assumed[id(workload)] = self._roles_requested(workload.role)
-            for role in self._assumed[id(workload)]:
+            link = self._links[id(workload)] = self._link(workload, accounts)
+            for role in link.roles:
                 self.graph.add_edge(workload_id, self.node_id("role", role.scope, role.address),
                                     key="assumes")
             cluster = self.cluster_of(workload)
@@ -228,16 +252,24 @@ class TrustGraph:
         if principal.ref:
             same = [p for p in self.inventory.providers
                     if p.address == principal.ref and p.scope == scope]
-            if same:
-                return same
-        if principal.host:
-            if self._hosts is None:  # a provider's host is worked out from its URL each time
-                self._hosts = [p.host for p in self.inventory.providers]
-            by_host = [p for p, host in zip(self.inventory.providers, self._hosts)
-                       if host == principal.host]
-            local = [p for p in by_host if p.scope == scope]
-            return local or by_host
-        return []
+            if same or principal.ref.startswith("data."):
+                # A provider looked up (`data "aws_iam_openid_connect_provider"`) is one of
+                # its own account: at most the one this root module defines for that host.
+                return same or self._providers_by_host(principal, scope, anywhere=False)
+        return self._providers_by_host(principal, scope, anywhere=True)
+
+    def _providers_by_host(self, principal: FederatedPrincipal, scope: str, *,
+                           anywhere: bool) -> list[OidcProvider]:
+        """Providers whose issuer is the principal's known host: those of the same scope, or
+        when it has none and ``anywhere``, of any. An unknown host matches none."""
+        if not principal.host:
+            return []
+        if self._hosts is None:  # a provider's host is worked out from its URL each time
+            self._hosts = [p.host for p in self.inventory.providers]
+        by_host = [p for p, host in zip(self.inventory.providers, self._hosts)
+                   if isinstance(host, str) and host == principal.host]
+        local = [p for p in by_host if p.scope == scope]
+        return local or (by_host if anywhere else [])
 
     def _roles_requested(self, value: object) -> list[Role]:
         """Roles a workload's role value names: by reference, by ARN or by name."""
@@ -250,6 +282,40 @@ class TrustGraph:
         if not name:
             return []
         return [r for r in self.inventory.roles if isinstance(r.name, str) and r.name == name]
+
+    def _link(self, workload: Workload, accounts: dict[str, dict[str, Related]]) -> Link:
+        value = workload.role
+        link = Link(workload, self._roles_requested(value))
+        name = role_name_in(value)
+        if not name or getattr(value, "ref", None):
+            return link
+        account = account_in(value)
+        for call in self.inventory.unread_calls:
+            if call.span and any(_same_role(v, name, account) for v in call.values):
+                link.unseen.append(Related(call.span, (
+                    f"{call.address} ({call.source}), whose code the scan cannot read, is "
+                    f"given the role name `{name}`")))
+        # Workloads naming this name in more accounts than the scan has roles of it (in
+        # distinct root modules or templates): some of those accounts' roles are not here.
+        named = accounts.get(name, {})
+        scopes = {r.scope for r in link.roles}
+        if len(named) > len(scopes):
+            for other, where in sorted(named.items()):
+                if other != account:
+                    link.unseen.append(Related(where.span, (
+                        f"`{name}` in account {other}, which may be another role than the "
+                        "one in the scan")))
+        return link
+
+    def _accounts_named(self) -> dict[str, dict[str, Related]]:
+        """Role name -> the account ids workloads name it in (where first named)."""
+        found: dict[str, dict[str, Related]] = {}
+        for workload in self.inventory.workloads:
+            name, account = role_name_in(workload.role), account_in(workload.role)
+            if name and account:
+                span = workload.role_span or workload.span
+                found.setdefault(name, {}).setdefault(account, Related(span, workload.name))
+        return found
 
     def _roles_named(self, policy: PermissionPolicy) -> list[Role]:
         roles = []
@@ -326,8 +392,12 @@ class TrustGraph:
         return list(self.inventory.workloads)
 
     def assumed_roles(self, workload: Workload) -> list[Role]:
-        """The roles in the scan that a workload asks for."""
-        return list(self._assumed.get(id(workload), []))
+        """The roles in the scan that a workload may ask for (see ``link``)."""
+        return list(self.link(workload).roles)
+
+    def link(self, workload: Workload) -> Link:
+        """The roles a workload may assume, and what the scan cannot see that may be it."""
+        return self._links.get(id(workload)) or Link(workload)
 
     def trusts_of_role(self, role: Role) -> list[Trust]:
         return [t for t in self._trusts if t.role is role]
@@ -345,10 +415,19 @@ class TrustGraph:
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
     def links(self) -> Iterator[tuple[Workload, Role]]:
-        """Every workload with every role of the scan it asks for."""
+        """Every workload with the role it assumes, when that role is certain (``Link``)."""
         for workload in self.inventory.workloads:
-            for role in self.assumed_roles(workload):
-                yield workload, role
+            link = self.link(workload)
+            if link.certain:
+                yield workload, link.roles[0]
+
+    def candidate_links(self) -> Iterator[tuple[Workload, list[Role]]]:
+        """Every workload with the roles of the scan it may assume, when it can assume no
+        other: one role (a certain link) or several, all of them in the scan."""
+        for workload in self.inventory.workloads:
+            link = self.link(workload)
+            if link.roles and not link.unseen:
+                yield workload, list(link.roles)
 
     def _cluster(self, address: str | None, path: str) -> Cluster | None:
         """The cluster an address names from a file: the one in the same folder or template
@@ -369,6 +448,24 @@ class TrustGraph:
         """The EKS cluster whose issuer the provider was built from, when the code says so."""
         path = provider.span.path if provider.span else ""
         return self._cluster(getattr(provider.url, "ref", None), path)
+
+
+def account_in(value: object) -> str | None:
+    """The account id of an ARN, when it is written out (``arn:aws:iam::123456789012:...``)."""
+    text = value.known_prefix if isinstance(value, Partial) else value if isinstance(value, str) else None
+    if not text:
+        return None
+    match = _ARN_ACCOUNT.match(str(text))
+    return match[1] if match else None
+
+
+_ARN_ACCOUNT = re.compile(r"arn:[\w-]+:iam::(\d{12}):")
+
+
+def _same_role(value: object, name: str, account: str | None) -> bool:
+    """``value`` names the role ``name`` (of ``account``, when both say the account)."""
+    other = account_in(value)
+    return role_name_in(value) == name and (account is None or other is None or other == account)
 
 
 def role_name_in(value: object) -> str | None:

@@ -232,6 +232,22 @@ class Workload:
 
 
 @dataclass(slots=True)
+class UnreadModuleCall:
+    """A Terraform ``module`` call whose code the scan cannot read (a registry module without
+    a built-in model, a source outside the scanned tree): the roles it creates are not known,
+    but a role name among its arguments may be one of them."""
+
+    address: str
+    """``module.ci`` (with the instance key and the calling modules' addresses)."""
+    source: str
+    values: list[Text]
+    """The strings its arguments hold, as far as they are known (list and map elements
+    included)."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
 class Cluster:
     """An EKS cluster, whose issuer a ServiceAccount's token comes from."""
 
@@ -261,6 +277,8 @@ class Inventory:
     policies: list[PermissionPolicy] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    unread_calls: list[UnreadModuleCall] = field(default_factory=list)
+    """Module calls whose code the scan cannot read."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Any] = field(default_factory=list)
@@ -282,6 +300,7 @@ class Inventory:
         self.policies.extend(other.policies)
         self.workloads.extend(other.workloads)
         self.clusters.extend(other.clusters)
+        self.unread_calls.extend(other.unread_calls)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)

@@ -7,8 +7,8 @@ module it calls or is called by (transitively), mentions web identity or what li
 - OIDC providers, ``Federated`` principals, ``AssumeRoleWithWebIdentity``, EKS clusters,
   Kubernetes ServiceAccounts, ``oidc`` in any spelling;
 - a registry module with a built-in model (``terraform-aws-modules/iam``, ``oidc-github``);
-- an IAM role or policy together with a role name that a workload (a workflow, a GitLab CI
-  job, a manifest) names.
+- an IAM role or policy, or a module call, together with a role name that a workload (a
+  workflow, a GitLab CI job, a manifest) names.
 
 Every folder of a kept folder's module tree is kept, so evaluation sees the same inputs as a
 full scan. CloudFormation templates and plans follow the same markers; workflows, GitLab CI
@@ -113,7 +113,7 @@ class Prefilter:
                       names, "oidclint:" in file.text)
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
-        if facts.iam and not facts.web_identity and self.names:
+        if (facts.iam or facts.sources) and not facts.web_identity and self.names:
             # Checked now, while the text is at hand, against the role names seen so far
             # (discovery reads workflows and manifests first); ``_matters`` reads the file
             # again only for a name found later.
@@ -196,7 +196,8 @@ class Prefilter:
         facts = self.facts[file.path]
         if facts.web_identity:
             return True
-        if not (facts.iam and names):
+        # A module call may create a role too (one whose code the scan cannot read).
+        if not ((facts.iam or facts.sources) and names):
             return False
         known = self._known.get(file.path)
         if known is not None and known.names is not None and known.names[0] == names_key:

@@ -22,7 +22,7 @@ from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, TextOrigin, derived_unknown, is_unknown, json_text,
 )
-from oidclint.source import Span, Str, Unknown
+from oidclint.source import Span, Str, Unknown, fill_ins
 
 if TYPE_CHECKING:
     from oidclint.hcl.configuration import Configuration
@@ -134,6 +134,11 @@ class Module(Environment):
             return Unknown(f"var.{name} (no default)", span)
         return self.value(default)
 
+    def filled_variable(self, name: str, span: Span) -> Any:
+        """``var.NAME`` as expressions see it: a fill-in placeholder left in a default or a
+        ``.tfvars`` value (``<ACCOUNT_ID>``) is unknown (``oidclint.source.fill_ins``)."""
+        return fill_ins(self.variable(name, span))
+
     def local(self, name: str, span: Span) -> Any:
         attribute = self.locals.get(name)
         if attribute is None:
@@ -237,7 +242,7 @@ class Module(Environment):
 
     def reference(self, name: str, span: Span) -> Any:
         if name == "var":
-            return _Names(self, "var", self.variable)
+            return _Names(self, "var", self.filled_variable)
         if name == "local":
             return _Names(self, "local", self.local)
         if name == "data":

@@ -23,7 +23,9 @@ from typing import Any, Callable, Iterator
 
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.parsers.located import LoadError, load_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, render, span_of
+from oidclint.source import (
+    Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, render, span_of,
+)
 
 KIND = "github-actions"
 ISSUER = "token.actions.githubusercontent.com"
@@ -315,7 +317,7 @@ def _given(value: Any) -> bool:
 
 def _text(value: Any) -> Text | None:
     if isinstance(value, (str, Partial, Unknown)):
-        return value
+        return fill_ins(value)  # an `<ACCOUNT_ID>` left for the user decides nothing
     return None
 
 

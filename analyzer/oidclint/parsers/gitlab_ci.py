@@ -34,7 +34,9 @@ from oidclint.parsers.gitlab_refs import (  # the ref functions are importable f
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
 )
 from oidclint.parsers.located import LoadError, load_documents
-from oidclint.source import LDict, LList, SourceFile, Span, Str, Text, Unknown, concat, span_of
+from oidclint.source import (
+    LDict, LList, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
+)
 
 __all__ = [
     "RESERVED", "deep_merge", "glob_match", "parse_condition", "parse_gitlab_ci", "refs_of",
@@ -326,7 +328,7 @@ class _Pipeline:
             kind="gitlab-ci",
             name=f"{self.path} job {name}",
             span=key.span or span_of(job) or Span(self.path, 1),
-            role=role,
+            role=fill_ins(role),  # an `<ACCOUNT_ID>` left for the user decides nothing
             role_span=span_of(role),
             audience=_audience(token, tokens.get(token), expander),
             session_name=session_name,

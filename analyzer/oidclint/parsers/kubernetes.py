@@ -24,7 +24,9 @@ from typing import Any, Iterator, Mapping
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, TokenContext, Workload
 from oidclint.parsers.located import LoadError, load_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
+from oidclint.source import (
+    Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
+)
 
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
@@ -32,7 +34,14 @@ EKSCTL_API_PREFIX = "eksctl.io/"
 MAX_LIST_DEPTH = 8
 """``kind: List`` inside ``kind: List`` is followed this deep (far beyond real manifests)."""
 
-_HELM_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_RENDERED = re.compile(
+    r"\{\{-?(?P<helm>.*?)-?\}\}"
+    r"|\$\{(?P<braced>[A-Za-z_]\w*)(?:[:]?[-=?+][^}]*)?\}"
+    r"|\$\((?P<kustomize>[A-Za-z_][\w.]*)\)"
+    r"|\$(?P<plain>[A-Za-z_]\w*)", re.S)
+"""What a tool fills in before the manifest reaches the cluster: Helm and Argo CD
+``{{ ... }}``, envsubst and Flux ``${NAME}`` (``${NAME:=default}``), kustomize ``$(NAME)``,
+shell ``$NAME``. None of these characters can be part of a Kubernetes name or an IAM ARN."""
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 
 
@@ -99,7 +108,8 @@ def apply_time_namespace(span: Span | None = None) -> Unknown:
 
 
 def as_text(value: Any, span: Span | None = None) -> Text | None:
-    """A string-valued manifest field; Helm ``{{ ... }}`` expressions become ``Unknown``."""
+    """A string-valued manifest field; what is filled in when the manifest is rendered
+    (``_RENDERED``) and fill-in placeholders (``<ACCOUNT_ID>``) become ``Unknown``."""
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):
@@ -107,23 +117,29 @@ def as_text(value: Any, span: Span | None = None) -> Text | None:
     if isinstance(value, (int, float)):
         return Str(str(value), span)
     if isinstance(value, Str):
-        return _helm_text(value)
+        return _rendered_text(value)
     if isinstance(value, str):
-        return _helm_text(Str(value, span))
+        return _rendered_text(Str(value, span))
     return value if isinstance(value, (Unknown, Partial)) else None
 
 
-def _helm_text(value: Str) -> Text:
-    if "{{" not in value:
-        return value
+def _rendered_text(value: Str) -> Text:
+    if "{{" not in value and "$" not in value:
+        return fill_ins(value)
     pieces: list[Any] = []
     position = 0
-    for match in _HELM_EXPRESSION.finditer(value):
+    for match in _RENDERED.finditer(value):
         pieces.append(value[position:match.start()])
-        pieces.append(Unknown(f"Helm template {{{{{match[1]}}}}}", value.span))
+        if match["helm"] is not None:
+            origin = f"Helm template {{{{{match['helm']}}}}}"
+        elif match["kustomize"] is not None:
+            origin = f"kustomize variable {match[0]}"
+        else:
+            origin = f"{match[0]}, substituted when the manifest is rendered"
+        pieces.append(Unknown(origin, value.span))
         position = match.end()
     pieces.append(value[position:])
-    return concat([p for p in pieces if p != ""], value.span)
+    return fill_ins(concat([p for p in pieces if p != ""], value.span))
 
 
 def _objects(document: Any, depth: int) -> Iterator[dict]:

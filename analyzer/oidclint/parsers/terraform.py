@@ -34,6 +34,7 @@ from oidclint.model import (
     Related, Role,
 )
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
+from oidclint.parsers.terraform_unread import unread_call
 from oidclint.parsers.tfvars import root_variables
 from oidclint.pool import Pool
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
@@ -368,9 +369,11 @@ def _collect(module: Module, inventory: Inventory) -> None:
                 block.path, f"could not evaluate {module.address}{address}: "
                             f"{type(exc).__name__}: {exc}", span=block.span))
     for name in module.module_calls:
-        for _, child in module.children(name):
+        for call, child in module.children(name):
             if child is not None:
                 _collect(child, inventory)
+            else:
+                inventory.unread_calls.append(unread_call(module, name, call))
     for span, message in module.warnings:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
 
