@@ -449,6 +449,21 @@ def _role_policy_attachment(module: Module, instance: Instance, inventory: Inven
     ))
 
 
+def _role_policy_attachments(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """``aws_iam_role_policy_attachments_exclusive``: every ARN of ``policy_arns`` attached to
+    ``role_name`` (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/
+    iam_role_policy_attachments_exclusive)."""
+    arns = instance.argument("policy_arns")
+    if arns is MISSING or arns is None:
+        return
+    for index, arn in enumerate(arns if isinstance(arns, list) else [arns]):
+        inventory.policies.append(PermissionPolicy(
+            address=f"{instance.address}.policy_arns[{index}]",
+            roles=_roles(instance.argument("role_name")), managed_arn=arn,
+            span=getattr(arn, "span", None) or instance.block.span, scope=module.scope,
+        ))
+
+
 def _role_policy(module: Module, instance: Instance, inventory: Inventory) -> None:
     inventory.policies.append(PermissionPolicy(
         address=instance.address,
@@ -526,6 +541,7 @@ _COLLECTORS = {
     "aws_iam_openid_connect_provider": _provider,
     "aws_iam_role": _role,
     "aws_iam_role_policy_attachment": _role_policy_attachment,
+    "aws_iam_role_policy_attachments_exclusive": _role_policy_attachments,
     "aws_iam_role_policy": _role_policy,
     "aws_iam_policy": _policy,
     "aws_iam_policy_attachment": _policy_attachment,
