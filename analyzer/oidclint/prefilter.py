@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
+from oidclint.discovery import is_action
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.source import SourceFile
@@ -319,9 +320,10 @@ def mentions(lowered: str, markers: tuple[str, ...]) -> bool:
 
 
 def _always_read(path: str) -> bool:
-    """Workflows, GitLab CI files and kustomizations: small, and they say what matters."""
+    """Workflows, the actions their steps may use, GitLab CI files and kustomizations:
+    small, and they say what matters."""
     name = posixpath.basename(path)
-    return "/.github/workflows/" in f"/{path}" or name in (
+    return "/.github/workflows/" in f"/{path}" or is_action(path) or name in (
         ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml")
 
 
