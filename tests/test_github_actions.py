@@ -445,7 +445,11 @@ def test_callee_environment_and_input_defaults():
 
 @pytest.mark.parametrize(("caller_permissions", "callee_permissions", "granted", "where"), [
     ("permissions:\n  id-token: write\n", "", True, "deploy.yml"),
-    ("", "permissions:\n  id-token: write\n", False, "deploy.yml"),  # cannot elevate
+    # A caller with the default permissions lets a workflow of its own repository ask for it.
+    ("", "permissions:\n  id-token: write\n", True, "build.yml"),
+    ("", "", False, "deploy.yml"),
+    ("permissions:\n  contents: read\n", "permissions:\n  id-token: write\n", False,
+     "deploy.yml"),  # declared without it: cannot elevate
     ("permissions:\n  id-token: write\n", "permissions:\n  contents: read\n", False, "build.yml"),
     ("permissions: write-all\n", "permissions:\n  id-token: write\n", True, "build.yml"),
 ])

@@ -112,6 +112,21 @@ def test_one_role_of_the_name_is_a_certain_link(tmp_path):
         ("ci.yml job deploy", "aws_iam_role.deploy")]
 
 
+def test_two_roles_of_the_name_in_one_root_module_are_each_checked(tmp_path):
+    # One account holds one role of a name: whichever of the two the code creates is it.
+    second = (TRUST % {"name": "deploy"}).split('resource "aws_iam_role"')[1]
+    graph = graph_of(tree(tmp_path, {
+        "infra/main.tf": TRUST % {"name": "deploy"}
+        + 'resource "aws_iam_role"' + second.replace('"deploy"', '"deploy2"', 1),
+        ".github/workflows/ci.yml": WORKFLOW % {"role": "arn:aws:iam::123456789012:role/deploy"},
+    }))
+    (workload,) = graph.workloads
+    assert graph.link(workload).certain
+    assert [r.address for _, r in graph.links()] == ["aws_iam_role.deploy", "aws_iam_role.deploy2"]
+    assert [[r.address for r in roles] for _, roles in graph.candidate_links()] == [
+        ["aws_iam_role.deploy"], ["aws_iam_role.deploy2"]]
+
+
 def test_the_same_name_in_two_root_modules_is_ambiguous(tmp_path):
     graph = graph_of(tree(tmp_path, {
         "dev/main.tf": TRUST % {"name": "deploy"},

@@ -169,8 +169,9 @@ class Link:
 
     @property
     def certain(self) -> bool:
-        """Exactly one role, and nothing unseen that could be it."""
-        return len(self.roles) == 1 and not self.unseen
+        """The roles are of one root module or template (one account, where the name is one
+        role, whichever of them the code creates), and nothing unseen could be it."""
+        return len({role.scope for role in self.roles}) == 1 and not self.unseen
 
 
 class TrustGraph:
@@ -298,8 +299,7 @@ class TrustGraph:
         # Workloads naming this name in more accounts than the scan has roles of it (in
         # distinct root modules or templates): some of those accounts' roles are not here.
         named = accounts.get(name, {})
-        scopes = {r.scope for r in link.roles}
-        if len(named) > len(scopes):
+        if len(named) > len({r.scope for r in link.roles}):
             for other, where in sorted(named.items()):
                 if other != account:
                     link.unseen.append(Related(where.span, (
@@ -415,18 +415,23 @@ class TrustGraph:
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
     def links(self) -> Iterator[tuple[Workload, Role]]:
-        """Every workload with the role it assumes, when that role is certain (``Link``)."""
+        """Every workload with each role it assumes, when the link is certain (``Link``)."""
         for workload in self.inventory.workloads:
             link = self.link(workload)
             if link.certain:
-                yield workload, link.roles[0]
+                for role in link.roles:
+                    yield workload, role
 
     def candidate_links(self) -> Iterator[tuple[Workload, list[Role]]]:
         """Every workload with the roles of the scan it may assume, when it can assume no
-        other: one role (a certain link) or several, all of them in the scan."""
+        other: each role of a certain link on its own, or the roles of several root modules
+        or templates together (the workload reaches one of them, which is not known)."""
         for workload in self.inventory.workloads:
             link = self.link(workload)
-            if link.roles and not link.unseen:
+            if link.certain:
+                for role in link.roles:
+                    yield workload, [role]
+            elif link.roles and not link.unseen:
                 yield workload, list(link.roles)
 
     def _cluster(self, address: str | None, path: str) -> Cluster | None:

@@ -114,6 +114,8 @@ class IdTokenGrant:
 
     granted: bool | None
     span: Span | None
+    declared: bool = True
+    """False for the default permissions of a job that declares none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,8 +570,13 @@ def job_grant(workflow: Workflow, job: dict, key_span: Span, cap: IdTokenGrant |
     to none, and neither default (permissive or restricted) includes ``id-token``:
     https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions
     https://docs.github.com/en/actions/reference/github_token-reference
-    A reusable workflow's permissions can only lower its caller's:
-    https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows
+    A reusable workflow's permissions can only lower its caller's
+    (https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows),
+    except that a reusable workflow of the caller's own organisation may ask for `id-token:
+    write` when the caller declares no permissions; only one of another organisation needs
+    the caller to grant it (https://github.blog/changelog/2023-06-15-github-actions-securing-
+    openid-connect-oidc-token-permissions-in-reusable-workflows/). Local reusable workflows
+    are of the caller's own repository.
     """
     own = None
     for holder in (job, workflow.document):
@@ -578,8 +585,8 @@ def job_grant(workflow: Workflow, job: dict, key_span: Span, cap: IdTokenGrant |
             own = permission_block(block, _key_span(holder, "permissions"), note)
             break
     if own is None:
-        return cap if cap is not None else IdTokenGrant(False, key_span)
-    if cap is None:
+        return cap if cap is not None else IdTokenGrant(False, key_span, declared=False)
+    if cap is None or not cap.declared:
         return own
     if own.granted is False:
         return own
