@@ -11,6 +11,7 @@ import pytest
 
 from conftest import FIXTURES
 from oidclint.engine import build_graph, scan
+from oidclint.graph import linked_view
 from oidclint.source import FILL_IN, Partial, Span, Str, Unknown, fill_ins
 
 TRUST = '''\
@@ -307,3 +308,12 @@ def test_a_literal_provider_arn_still_finds_the_provider_by_its_host(tmp_path):
     (trust,) = graph.trusts()
     assert [(p.address, p.scope) for p in trust.providers] == [
         ("aws_iam_openid_connect_provider.github", "bootstrap")]
+
+
+def test_the_graph_draws_a_lookup_as_itself(tmp_path):
+    lookup = LOOKUP % {"by": 'url = "https://token.actions.githubusercontent.com"'}
+    view = linked_view(graph_of(tree(tmp_path, {"roles/main.tf": lookup,
+                                                "bootstrap/main.tf": PROVIDERS})))
+    edges = {(view.nodes[a]["label"], view.nodes[b]["label"]) for a, b in view.edges}
+    assert edges == {("aws_iam_role.deploy", "data.aws_iam_openid_connect_provider.github\n"
+                                             "token.actions.githubusercontent.com")}

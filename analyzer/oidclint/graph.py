@@ -519,14 +519,24 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
         if key == "trusts":
             trust = trust_graph.graph.nodes[source]["obj"]
             role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
-            subjects = [str(v) for c in trust.conditions_on("sub") for v in c.values]
-            view.add_edge(role, target, label="trusts " + (", ".join(subjects) or "any subject"))
+            view.add_edge(role, target, label=_trusts_label(trust))
         elif key == "assumes":
             workload = trust_graph.graph.nodes[source]["obj"]
             contexts = ", ".join(c.label for c in workload.contexts) or "assumes"
             view.add_edge(source, target, label=contexts)
         elif key == "runs_in":
             view.add_edge(source, target, label="runs in")
+    for trust in trust_graph.trusts():
+        # A provider looked up (`data "aws_iam_openid_connect_provider"`) is drawn as the
+        # lookup, with the issuer it names when it names one, not as some provider elsewhere.
+        for principal in trust.principals:
+            if trust.providers or not (principal.ref or "").startswith("data."):
+                continue
+            node = trust_graph.node_id("lookup", trust.role.scope, principal.ref)
+            view.add_node(node, kind="provider",
+                          label=f"{principal.ref}\n{principal.host or 'issuer not known'}")
+            role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
+            view.add_edge(role, node, label=_trusts_label(trust))
     for provider in trust_graph.providers:
         cluster = trust_graph.cluster_of_provider(provider)
         if cluster:
@@ -534,6 +544,11 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
                           trust_graph.node_id("cluster", cluster.scope, cluster.address),
                           label="issuer of")
     return view
+
+
+def _trusts_label(trust: Trust) -> str:
+    subjects = [str(v) for c in trust.conditions_on("sub") for v in c.values]
+    return "trusts " + (", ".join(subjects) or "any subject")
 
 
 def _quoted(text: str) -> str:
