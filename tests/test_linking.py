@@ -317,3 +317,26 @@ def test_the_graph_draws_a_lookup_as_itself(tmp_path):
     edges = {(view.nodes[a]["label"], view.nodes[b]["label"]) for a, b in view.edges}
     assert edges == {("aws_iam_role.deploy", "data.aws_iam_openid_connect_provider.github\n"
                                              "token.actions.githubusercontent.com")}
+
+
+def test_a_reference_is_resolved_in_the_workloads_own_root_module(tmp_path):
+    irsa = '''\
+        resource "aws_iam_role" "irsa" {
+          name = "%s-irsa"
+          assume_role_policy = "{}"
+        }
+        resource "kubernetes_service_account_v1" "api" {
+          metadata {
+            name        = "api"
+            namespace   = "%s"
+            annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.irsa.arn }
+          }
+        }
+        '''
+    graph, _, _ = build_graph([tree(tmp_path, {"dev/main.tf": irsa % ("dev", "dev"),
+                                               "prod/main.tf": irsa % ("prod", "prod")})],
+                              root=tmp_path, prefilter=False)
+    assert sorted((w.name, [(r.scope, r.name) for r in graph.link(w).roles],
+                   graph.link(w).certain) for w in graph.workloads) == [
+        ("ServiceAccount dev/api", [("dev", "dev-irsa")], True),
+        ("ServiceAccount prod/api", [("prod", "prod-irsa")], True)]

@@ -272,13 +272,15 @@ class TrustGraph:
         local = [p for p in by_host if p.scope == scope]
         return local or (by_host if anywhere else [])
 
-    def _roles_requested(self, value: object) -> list[Role]:
-        """Roles a workload's role value names: by reference, by ARN or by name."""
+    def _roles_requested(self, value: object, scope: str = "") -> list[Role]:
+        """Roles a workload's role value names: by reference (within the workload's root
+        module, when it says which), by ARN or by name."""
         if value is None:
             return []
         ref = getattr(value, "ref", None)
         if ref:
-            return [r for r in self.inventory.roles if r.address == ref]
+            return [r for r in self.inventory.roles
+                    if r.address == ref and (not scope or r.scope == scope)]
         name = role_name_in(value)
         if not name:
             return []
@@ -286,7 +288,7 @@ class TrustGraph:
 
     def _link(self, workload: Workload, accounts: dict[str, dict[str, Related]]) -> Link:
         value = workload.role
-        link = Link(workload, self._roles_requested(value))
+        link = Link(workload, self._roles_requested(value, workload.scope))
         name = role_name_in(value)
         if not name or getattr(value, "ref", None):
             return link

@@ -229,6 +229,9 @@ class Workload:
     """GitHub: whether the job's effective permissions include ``id-token: write``."""
     permission_span: Span | None = None
     role_chaining: bool = False
+    scope: str = ""
+    """Where a reference in ``role`` is resolved: the Terraform root module (or plan) the
+    workload was read in; empty for workloads of their own files."""
 
 
 @dataclass(slots=True)

@@ -82,7 +82,7 @@ def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
 def service_account_workload(name: Text, namespace: Text, span: Span, role: Text,
                              role_span: Span | None = None, audience: Text | None = None, *,
                              kind: str = "kubernetes", title: str = "ServiceAccount",
-                             cluster: str | None = None) -> Workload:
+                             cluster: str | None = None, scope: str = "") -> Workload:
     """The workload of a ServiceAccount: one identity, ``system:serviceaccount:<ns>:<name>``.
 
     https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
@@ -99,6 +99,7 @@ def service_account_workload(name: Text, namespace: Text, span: Span, role: Text
         audience=audience,
         contexts=[TokenContext(label=label, subject=subject, span=span)],
         cluster=cluster,
+        scope=scope,
     )
 
 

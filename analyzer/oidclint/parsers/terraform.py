@@ -534,7 +534,7 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
                 if block.type == "resource" and block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=clusters[0] if len(clusters) == 1 else None))
+        cluster=clusters[0] if len(clusters) == 1 else None, scope=module.scope))
 
 
 _COLLECTORS = {

@@ -351,7 +351,8 @@ def _service_account(resource: PlanResource, inventory: Inventory) -> None:
     inventory.workloads.append(service_account_workload(
         name if name is not None else Unknown(f"{resource.address}.metadata[0].name", span),
         metadata.get("namespace") or Str("default", span), span,
-        resource.referring(role, "metadata", 0, "annotations"), audience=audience))
+        resource.referring(role, "metadata", 0, "annotations"), audience=audience,
+        scope=resource.scope))
 
 
 _READERS = {
