@@ -254,10 +254,10 @@ def test_helm_expressions_in_quoted_values_are_unknown():
 
 
 @pytest.mark.parametrize("value, origin", [
-    ("${CARTS_IAM_ROLE}", "${CARTS_IAM_ROLE}, substituted when the manifest is rendered"),
+    ("${CARTS_IAM_ROLE}", "CARTS_IAM_ROLE (substituted when the manifest is rendered)"),
     ("${ROLE_ARN:=arn:aws:iam::123456789012:role/x}",
-     "${ROLE_ARN:=arn:aws:iam::123456789012:role/x}, substituted when the manifest is rendered"),
-    ("$ROLE_ARN", "$ROLE_ARN, substituted when the manifest is rendered"),
+     "ROLE_ARN:=arn:aws:iam::123456789012:role/x (substituted when the manifest is rendered)"),
+    ("$ROLE_ARN", "ROLE_ARN (substituted when the manifest is rendered)"),
     ("$(ROLE_ARN)", "kustomize variable $(ROLE_ARN)"),
     ("<ROLE_ARN>", "placeholder <ROLE_ARN>"),
 ])
@@ -298,9 +298,9 @@ def test_placeholders_inside_a_role_arn_leave_the_rest_known():
     assert isinstance(orders.role, Partial)
     assert orders.role.known_suffix == ":role/orders"
     assert [u.origin for u in orders.role.unknowns] == [
-        "${AWS_ACCOUNT_ID}, substituted when the manifest is rendered"]
+        "AWS_ACCOUNT_ID (substituted when the manifest is rendered)"]
     assert [u.origin for u in orders.contexts[0].subject.unknowns] == [
-        "${NAMESPACE}, substituted when the manifest is rendered"]
+        "NAMESPACE (substituted when the manifest is rendered)"]
     assert isinstance(cart.role, Partial)
     assert [u.origin for u in cart.role.unknowns] == ["placeholder <ACCOUNT_ID>"]
 

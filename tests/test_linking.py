@@ -220,11 +220,11 @@ def test_a_role_value_not_wholly_known_is_listed_as_unresolved_and_not_noted_twi
         ("negative-account-from-variable",
          ["deploy.yml job deploy: arn:aws:iam::${vars.PROD_ACCOUNT_ID}:role/api-deploy-prod"]),
         ("negative-manifest-role-from-environment", [
-            "ServiceAccount carts/carts: ${${CARTS_IAM_ROLE}, substituted when the manifest "
-            "is rendered}",
+            "ServiceAccount carts/carts: ${CARTS_IAM_ROLE (substituted when the manifest is "
+            "rendered)}",
             "ServiceAccount catalog/catalog: ${kustomize variable $(CATALOG_ROLE_ARN)}",
-            "ServiceAccount orders/orders: arn:aws:iam::${$ACCOUNT_ID, substituted when the "
-            "manifest is rendered}:role/orders",
+            "ServiceAccount orders/orders: arn:aws:iam::${ACCOUNT_ID (substituted when the "
+            "manifest is rendered)}:role/orders",
         ]),
     ]:
         folder = FIXTURES / "OIDC305" / fixture

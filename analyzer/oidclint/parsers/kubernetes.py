@@ -135,8 +135,9 @@ def _rendered_text(value: Str) -> Text:
             origin = f"Helm template {{{{{match['helm']}}}}}"
         elif match["kustomize"] is not None:
             origin = f"kustomize variable {match[0]}"
-        else:
-            origin = f"{match[0]}, substituted when the manifest is rendered"
+        else:  # `${NAME}` reads as the unknown `${NAME ...}` it stands for
+            name = match[0][2:-1] if match["braced"] is not None else match[0][1:]
+            origin = f"{name} (substituted when the manifest is rendered)"
         pieces.append(Unknown(origin, value.span))
         position = match.end()
     pieces.append(value[position:])
