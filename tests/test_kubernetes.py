@@ -253,6 +253,64 @@ def test_helm_expressions_in_quoted_values_are_unknown():
     assert subject.known_suffix == "-api"
 
 
+@pytest.mark.parametrize("value, origin", [
+    ("${CARTS_IAM_ROLE}", "CARTS_IAM_ROLE (substituted when the manifest is rendered)"),
+    ("${ROLE_ARN:=arn:aws:iam::123456789012:role/x}",
+     "ROLE_ARN:=arn:aws:iam::123456789012:role/x (substituted when the manifest is rendered)"),
+    ("$ROLE_ARN", "ROLE_ARN (substituted when the manifest is rendered)"),
+    ("$(ROLE_ARN)", "kustomize variable $(ROLE_ARN)"),
+    ("<ROLE_ARN>", "placeholder <ROLE_ARN>"),
+])
+def test_role_filled_in_when_rendered_is_unknown_with_its_placeholder(value, origin):
+    text = textwrap.dedent(f"""\
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: carts
+          namespace: carts
+          annotations:
+            eks.amazonaws.com/role-arn: "{value}"
+    """)
+    (workload,) = parse(text).workloads
+    assert isinstance(workload.role, Unknown)
+    assert workload.role.origin == origin
+
+
+def test_placeholders_inside_a_role_arn_leave_the_rest_known():
+    text = textwrap.dedent("""\
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: orders
+          namespace: ${NAMESPACE}
+          annotations:
+            eks.amazonaws.com/role-arn: arn:aws:iam::${AWS_ACCOUNT_ID}:role/orders
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: cart
+          namespace: cart
+          annotations:
+            eks.amazonaws.com/role-arn: arn:aws:iam::<ACCOUNT_ID>:role/cart
+    """)
+    orders, cart = parse(text).workloads
+    assert isinstance(orders.role, Partial)
+    assert orders.role.known_suffix == ":role/orders"
+    assert [u.origin for u in orders.role.unknowns] == [
+        "AWS_ACCOUNT_ID (substituted when the manifest is rendered)"]
+    assert [u.origin for u in orders.contexts[0].subject.unknowns] == [
+        "NAMESPACE (substituted when the manifest is rendered)"]
+    assert isinstance(cart.role, Partial)
+    assert [u.origin for u in cart.role.unknowns] == ["placeholder <ACCOUNT_ID>"]
+
+
+def test_written_out_role_arns_stay_known():
+    workload = by_name(parse(MANIFESTS))["ServiceAccount payments/api"]
+    assert workload.role == "arn:aws:iam::123456789012:role/payments-api"
+    assert isinstance(workload.role, Str)
+
+
 # -- eksctl -------------------------------------------------------------------------------
 
 

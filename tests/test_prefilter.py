@@ -60,6 +60,11 @@ def test_only_folders_that_can_matter_are_parsed():
         _file(".github/workflows/ci.yml",
               "jobs:\n  d:\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n"
               "        with:\n          role-to-assume: arn:aws:iam::123456789012:role/deployer\n"),
+        _file("shared/main.tf", 'module "ci" {\n  source = "acme/ci-role/aws"\n'
+                                '  role_name = "deployer"\n}\n'),
+        _file("other/main.tf", 'module "ci" {\n  source = "acme/ci-role/aws"\n'
+                               '  role_name = "builder"\n}\n'),
+        _file(".github/actions/login/action.yml", "runs:\n  using: composite\n  steps: []\n"),
         _file("templates/bucket.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"),
         _file("templates/role.yaml", "Resources:\n  R:\n    Type: AWS::IAM::Role\n"
                                      "    Properties: {AssumeRolePolicyDocument: {Statement: "
@@ -67,15 +72,17 @@ def test_only_folders_that_can_matter_are_parsed():
     ]
     chosen = select(files)
     assert sorted(f.path for f in chosen.keep) == [
+        ".github/actions/login/action.yml",  # a workflow's step may use it
         ".github/workflows/ci.yml",
         "ci/main.tf",            # calls a module that matters
         "deployer/main.tf",      # defines the role a workflow assumes
         "modules/role/main.tf",  # a Federated principal
         "modules/vpc/main.tf",   # called by a folder that is kept
+        "shared/main.tf",        # gives a module the name of the role a workflow assumes
         "templates/role.yaml",
     ]
     assert sorted(f.path for f in chosen.skipped) == [
-        "lambda/main.tf", "network/main.tf", "templates/bucket.yaml"]
+        "lambda/main.tf", "network/main.tf", "other/main.tf", "templates/bucket.yaml"]
 
 
 @pytest.mark.parametrize("tree", [FIXTURES, SAMPLES], ids=["fixtures", "sample_stacks"])

@@ -76,3 +76,13 @@ def test_explain_usage_errors(linked_tree):
     assert runner.invoke(app, ["explain", "nope", "--path", str(linked_tree)]).exit_code == 2
     assert runner.invoke(app, ["explain", "aws_iam_role.api", "--claim", "sub",
                                "--path", str(linked_tree)]).exit_code == 2
+
+
+def test_explain_workload_names_every_role_it_may_assume():
+    folder = FIXTURES / "OIDC108" / "negative-same-name-given-to-unread-module"
+    result = runner.invoke(app, ["explain", "--path", str(folder), "--repository", "acme/site",
+                                 "--workload", ".github/workflows/release.yml:publish"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("release.yml job publish may assume any of aws_iam_role.deploy in ")
+    assert "module.ci_role (acme-platform/ci-role/aws), whose code the scan cannot read" in first

@@ -150,6 +150,11 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
     if not roles:
         return f"{workload.name}: assumes `{workload.role}`, which the scan does not define.\n"
     out = []
+    link = graph.link(workload)
+    if not link.certain:  # which of them it reaches is not known (``graph.Link``)
+        out.append(f"{workload.name} may assume any of " + ", ".join(
+            f"{r.address} in {r.scope}" for r in roles) + "".join(
+            f"; or {u.label} ({u.span})" for u in link.unseen))
     for role in roles:
         for token in tokens_for(workload, graph.repository):
             subject = token.example_subject

@@ -9,6 +9,7 @@ defined in another. Nodes carry the model objects; edges say how they relate:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Iterator
@@ -30,6 +31,7 @@ from oidclint.model import (
     Inventory,
     OidcProvider,
     PermissionPolicy,
+    Related,
     Role,
     Statement,
     Workload,
@@ -214,6 +216,28 @@ def _pattern_reach(pattern: Pattern | None, grammar) -> str:
     return "unknown" if shape.tenant.state == "unknown" else "narrow"
 
 
+@dataclass(slots=True)
+class Link:
+    """The roles a workload may assume. A role is named by its ARN or name, and the same
+    name can be a role of each account: when the scan defines the name in several root
+    modules or templates, or code the scan cannot read may define it (``unseen``), which
+    role the workload reaches is not known, and only what holds for every candidate can be
+    said of it."""
+
+    workload: Workload
+    roles: list[Role] = field(default_factory=list)
+    """The roles of the scan it may assume."""
+    unseen: list[Related] = field(default_factory=list)
+    """Where a role of that name may be defined out of the scan's sight: a module call whose
+    code is not read, a workload naming it in another account."""
+
+    @property
+    def certain(self) -> bool:
+        """The roles are of one root module or template (one account, where the name is one
+        role, whichever of them the code creates), and nothing unseen could be it."""
+        return len({role.scope for role in self.roles}) == 1 and not self.unseen
+
+
 class TrustGraph:
     def __init__(self, inventory: Inventory, repository: str | None = None,
                  immutable_repositories: frozenset[str] = frozenset(),
@@ -227,7 +251,7 @@ class TrustGraph:
         """GitHub repositories configured as issuing ``owner@id/name@id`` subjects."""
         self.graph = nx.MultiDiGraph()
         self._trusts: list[Trust] = []
-        self._assumed: dict[int, list[Role]] = {}
+        self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
         """The host of each provider of the inventory, in its order."""
         self._build()
@@ -260,11 +284,12 @@ class TrustGraph:
         for cluster in self.inventory.clusters:
             self.graph.add_node(self.node_id("cluster", cluster.scope, cluster.address),
                                 kind="cluster", obj=cluster)
+        accounts = self._accounts_named()
         for index, workload in enumerate(self.inventory.workloads):
             workload_id = f"workload:{index}:{workload.name}"
             self.graph.add_node(workload_id, kind="workload", obj=workload)
-            self._assumed[id(workload)] = self._roles_requested(workload.role)
-            for role in self._assumed[id(workload)]:
+            link = self._links[id(workload)] = self._link(workload, accounts)
+            for role in link.roles:
                 self.graph.add_edge(workload_id, self.node_id("role", role.scope, role.address),
                                     key="assumes")
             cluster = self.cluster_of(workload)
@@ -305,28 +330,71 @@ class TrustGraph:
         if principal.ref:
             same = [p for p in self.inventory.providers
                     if p.address == principal.ref and p.scope == scope]
-            if same:
-                return same
-        if principal.host:
-            if self._hosts is None:  # a provider's host is worked out from its URL each time
-                self._hosts = [p.host for p in self.inventory.providers]
-            by_host = [p for p, host in zip(self.inventory.providers, self._hosts)
-                       if host == principal.host]
-            local = [p for p in by_host if p.scope == scope]
-            return local or by_host
-        return []
+            if same or principal.ref.startswith("data."):
+                # A provider looked up (`data "aws_iam_openid_connect_provider"`) is one of
+                # its own account: at most the one this root module defines for that host.
+                return same or self._providers_by_host(principal, scope, anywhere=False)
+        return self._providers_by_host(principal, scope, anywhere=True)
 
-    def _roles_requested(self, value: object) -> list[Role]:
-        """Roles a workload's role value names: by reference, by ARN or by name."""
+    def _providers_by_host(self, principal: FederatedPrincipal, scope: str, *,
+                           anywhere: bool) -> list[OidcProvider]:
+        """Providers whose issuer is the principal's known host: those of the same scope, or
+        when it has none and ``anywhere``, of any. An unknown host matches none."""
+        if not principal.host:
+            return []
+        if self._hosts is None:  # a provider's host is worked out from its URL each time
+            self._hosts = [p.host for p in self.inventory.providers]
+        by_host = [p for p, host in zip(self.inventory.providers, self._hosts)
+                   if isinstance(host, str) and host == principal.host]
+        local = [p for p in by_host if p.scope == scope]
+        return local or (by_host if anywhere else [])
+
+    def _roles_requested(self, value: object, scope: str = "") -> list[Role]:
+        """Roles a workload's role value names: by reference (within the workload's root
+        module, when it says which), by ARN or by name."""
         if value is None:
             return []
         ref = getattr(value, "ref", None)
         if ref:
-            return [r for r in self.inventory.roles if r.address == ref]
+            return [r for r in self.inventory.roles
+                    if r.address == ref and (not scope or r.scope == scope)]
         name = role_name_in(value)
         if not name:
             return []
         return [r for r in self.inventory.roles if isinstance(r.name, str) and r.name == name]
+
+    def _link(self, workload: Workload, accounts: dict[str, dict[str, Related]]) -> Link:
+        value = workload.role
+        link = Link(workload, self._roles_requested(value, workload.scope))
+        name = role_name_in(value)
+        if not name or getattr(value, "ref", None):
+            return link
+        account = account_in(value)
+        for call in self.inventory.unread_calls:
+            if call.span and any(_same_role(v, name, account) for v in call.values):
+                link.unseen.append(Related(call.span, (
+                    f"{call.address} ({call.source}), whose code the scan cannot read, is "
+                    f"given the role name `{name}`")))
+        # Workloads naming this name in more accounts than the scan has roles of it (in
+        # distinct root modules or templates): some of those accounts' roles are not here.
+        named = accounts.get(name, {})
+        if len(named) > len({r.scope for r in link.roles}):
+            for other, where in sorted(named.items()):
+                if other != account:
+                    link.unseen.append(Related(where.span, (
+                        f"`{name}` in account {other}, which may be another role than the "
+                        "one in the scan")))
+        return link
+
+    def _accounts_named(self) -> dict[str, dict[str, Related]]:
+        """Role name -> the account ids workloads name it in (where first named)."""
+        found: dict[str, dict[str, Related]] = {}
+        for workload in self.inventory.workloads:
+            name, account = role_name_in(workload.role), account_in(workload.role)
+            if name and account:
+                span = workload.role_span or workload.span
+                found.setdefault(name, {}).setdefault(account, Related(span, workload.name))
+        return found
 
     def _roles_named(self, policy: PermissionPolicy) -> list[Role]:
         roles = []
@@ -417,8 +485,12 @@ class TrustGraph:
         return list(self.inventory.workloads)
 
     def assumed_roles(self, workload: Workload) -> list[Role]:
-        """The roles in the scan that a workload asks for."""
-        return list(self._assumed.get(id(workload), []))
+        """The roles in the scan that a workload may ask for (see ``link``)."""
+        return list(self.link(workload).roles)
+
+    def link(self, workload: Workload) -> Link:
+        """The roles a workload may assume, and what the scan cannot see that may be it."""
+        return self._links.get(id(workload)) or Link(workload)
 
     def trusts_of_role(self, role: Role) -> list[Trust]:
         return [t for t in self._trusts if t.role is role]
@@ -446,10 +518,24 @@ class TrustGraph:
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
     def links(self) -> Iterator[tuple[Workload, Role]]:
-        """Every workload with every role of the scan it asks for."""
+        """Every workload with each role it assumes, when the link is certain (``Link``)."""
         for workload in self.inventory.workloads:
-            for role in self.assumed_roles(workload):
-                yield workload, role
+            link = self.link(workload)
+            if link.certain:
+                for role in link.roles:
+                    yield workload, role
+
+    def candidate_links(self) -> Iterator[tuple[Workload, list[Role]]]:
+        """Every workload with the roles of the scan it may assume, when it can assume no
+        other: each role of a certain link on its own, or the roles of several root modules
+        or templates together (the workload reaches one of them, which is not known)."""
+        for workload in self.inventory.workloads:
+            link = self.link(workload)
+            if link.certain:
+                for role in link.roles:
+                    yield workload, [role]
+            elif link.roles and not link.unseen:
+                yield workload, list(link.roles)
 
     def _cluster(self, address: str | None, path: str) -> Cluster | None:
         """The cluster an address names from a file: the one in the same folder or template
@@ -530,6 +616,24 @@ class TrustGraph:
         return self._cluster(getattr(provider.url, "ref", None), path)
 
 
+def account_in(value: object) -> str | None:
+    """The account id of an ARN, when it is written out (``arn:aws:iam::123456789012:...``)."""
+    text = value.known_prefix if isinstance(value, Partial) else value if isinstance(value, str) else None
+    if not text:
+        return None
+    match = _ARN_ACCOUNT.match(str(text))
+    return match[1] if match else None
+
+
+_ARN_ACCOUNT = re.compile(r"arn:[\w-]+:iam::(\d{12}):")
+
+
+def _same_role(value: object, name: str, account: str | None) -> bool:
+    """``value`` names the role ``name`` (of ``account``, when both say the account)."""
+    other = account_in(value)
+    return role_name_in(value) == name and (account is None or other is None or other == account)
+
+
 def role_name_in(value: object) -> str | None:
     """The role name in an ARN (``arn:aws:iam::<account>:role/<path>/<name>``) or a bare name."""
     text = value.known_suffix if isinstance(value, Partial) else value if isinstance(value, str) else None
@@ -564,8 +668,7 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
         if key == "trusts":
             trust = trust_graph.graph.nodes[source]["obj"]
             role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
-            subjects = [str(v) for c in trust.conditions_on("sub") for v in c.values]
-            view.add_edge(role, target, label="trusts " + (", ".join(subjects) or "any subject"))
+            view.add_edge(role, target, label=_trusts_label(trust))
         elif key == "assumes":
             workload = trust_graph.graph.nodes[source]["obj"]
             contexts = ", ".join(c.label for c in workload.contexts) or "assumes"
@@ -574,6 +677,17 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
             view.add_edge(source, target, label="runs in")
         elif key == "default_role":
             view.add_edge(source, target, label=f"{data['kind']} role")
+    for trust in trust_graph.trusts():
+        # A provider looked up (`data "aws_iam_openid_connect_provider"`) is drawn as the
+        # lookup, with the issuer it names when it names one, not as some provider elsewhere.
+        for principal in trust.principals:
+            if trust.providers or not (principal.ref or "").startswith("data."):
+                continue
+            node = trust_graph.node_id("lookup", trust.role.scope, principal.ref)
+            view.add_node(node, kind="provider",
+                          label=f"{principal.ref}\n{principal.host or 'issuer not known'}")
+            role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
+            view.add_edge(role, node, label=_trusts_label(trust))
     for provider in trust_graph.providers:
         cluster = trust_graph.cluster_of_provider(provider)
         if cluster:
@@ -581,6 +695,11 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
                           trust_graph.node_id("cluster", cluster.scope, cluster.address),
                           label="issuer of")
     return view
+
+
+def _trusts_label(trust: Trust) -> str:
+    subjects = [str(v) for c in trust.conditions_on("sub") for v in c.values]
+    return "trusts " + (", ".join(subjects) or "any subject")
 
 
 def _quoted(text: str) -> str:

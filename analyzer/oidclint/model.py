@@ -235,6 +235,25 @@ class Workload:
     """GitHub: whether the job's effective permissions include ``id-token: write``."""
     permission_span: Span | None = None
     role_chaining: bool = False
+    scope: str = ""
+    """Where a reference in ``role`` is resolved: the Terraform root module (or plan) the
+    workload was read in; empty for workloads of their own files."""
+
+
+@dataclass(slots=True)
+class UnreadModuleCall:
+    """A Terraform ``module`` call whose code the scan cannot read (a registry module without
+    a built-in model, a source outside the scanned tree): the roles it creates are not known,
+    but a role name among its arguments may be one of them."""
+
+    address: str
+    """``module.ci`` (with the instance key and the calling modules' addresses)."""
+    source: str
+    values: list[Text]
+    """The strings its arguments hold, as far as they are known (list and map elements
+    included)."""
+    span: Span | None = None
+    scope: str = ""
 
 
 @dataclass(slots=True)
@@ -318,6 +337,8 @@ class Inventory:
     identity_pools: list[IdentityPool] = field(default_factory=list)
     pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
     policy_uses: list[PolicyFileUse] = field(default_factory=list)
+    unread_calls: list[UnreadModuleCall] = field(default_factory=list)
+    """Module calls whose code the scan cannot read."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Any] = field(default_factory=list)
@@ -345,6 +366,7 @@ class Inventory:
         self.identity_pools.extend(other.identity_pools)
         self.pool_roles.extend(other.pool_roles)
         self.policy_uses.extend(other.policy_uses)
+        self.unread_calls.extend(other.unread_calls)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)

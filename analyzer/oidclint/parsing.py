@@ -13,6 +13,7 @@ from typing import Callable
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key
+from oidclint.discovery import is_action
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.parsers.kubernetes import parse_kubernetes
@@ -48,12 +49,13 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     ``meanwhile`` is called while they work."""
     inventory = Inventory()
     structured = [f for f in files if f.kind == "structured"]
-    workflows = [f for f in structured if is_workflow(f.path)]
+    workflows = [f for f in structured if is_workflow(f.path) or is_action(f.path)]
     by_path = context if context is not None else {f.path: f for f in structured}
     namespaces = kustomize_namespaces(list(by_path.values()), inventory.diagnostics)
     # Templates, manifests and plans stand alone: the workers (or the cache) take them
     # while this process reads Terraform, workflows and GitLab CI files.
-    alone = [f for f in structured if not is_workflow(f.path) and not is_gitlab_ci(f.path)]
+    alone = [f for f in structured if not is_workflow(f.path) and not is_action(f.path)
+             and not is_gitlab_ci(f.path)]
     tasks = [StructuredTask(f, namespaces.get(f.path.rpartition("/")[0]), budget)
              for f in alone]
     results: dict[str, StructuredResult] = {}
@@ -108,7 +110,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
             results[task.file.path] = result
     plans: list[Inventory] = []
     for file in structured:
-        if is_workflow(file.path):
+        if is_workflow(file.path) or is_action(file.path):
             continue
         tick(file.path)
         if is_gitlab_ci(file.path):

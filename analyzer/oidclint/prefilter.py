@@ -8,8 +8,8 @@ module it calls or is called by (transitively), mentions web identity or what li
   Kubernetes ServiceAccounts, ``oidc`` in any spelling, in the folder's files or in a file
   they read with ``file()`` or ``templatefile()`` (a ``trust.json.tpl``, whatever its name);
 - a registry module with a built-in model (``terraform-aws-modules/iam``, ``oidc-github``);
-- an IAM role or policy together with a role name that a workload (a workflow, a GitLab CI
-  job, a manifest) names.
+- an IAM role or policy, or a module call, together with a role name that a workload (a
+  workflow, a GitLab CI job, a manifest) names.
 
 Every folder of a kept folder's module tree is kept, so evaluation sees the same inputs as a
 full scan. CloudFormation templates, plans and standalone policy files follow the same
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
+from oidclint.discovery import is_action
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources
@@ -131,7 +132,7 @@ class Prefilter:
                       tuple(files_read(file.text)) if terraform else ())
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
-        if facts.iam and not facts.web_identity and self.names:
+        if (facts.iam or facts.sources) and not facts.web_identity and self.names:
             # Checked now, while the text is at hand, against the role names seen so far
             # (discovery reads workflows and manifests first); ``_matters`` reads the file
             # again only for a name found later.
@@ -214,7 +215,8 @@ class Prefilter:
         facts = self.facts[file.path]
         if facts.web_identity or facts.reads and self._reads_web_identity(file, facts.reads):
             return True
-        if not (facts.iam and names):
+        # A module call may create a role too (one whose code the scan cannot read).
+        if not ((facts.iam or facts.sources) and names):
             return False
         known = self._known.get(file.path)
         if known is not None and known.names is not None and known.names[0] == names_key:
@@ -374,9 +376,10 @@ def mentions(lowered: str, markers: tuple[str, ...]) -> bool:
 
 
 def _always_read(path: str) -> bool:
-    """Workflows, GitLab CI files and kustomizations: small, and they say what matters."""
+    """Workflows, the actions their steps may use, GitLab CI files and kustomizations:
+    small, and they say what matters."""
     name = posixpath.basename(path)
-    return "/.github/workflows/" in f"/{path}" or name in (
+    return "/.github/workflows/" in f"/{path}" or is_action(path) or name in (
         ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml")
 
 

@@ -31,6 +31,24 @@ class Rule:
         could not decide either way."""
         raise NotImplementedError
 
+    def for_every_candidate(self, graph: "TrustGraph", check) -> Iterator[Finding]:
+        """The findings of ``check(graph, links)`` (a check written for one role per
+        workload), run on each role a workload may assume (``TrustGraph.candidate_links``),
+        kept only when it finds something with every one of them: whichever role of that name
+        the workload reaches, it fails. Nothing when a candidate is out of the scan's sight."""
+        for workload, roles in graph.candidate_links():
+            found = [list(check(graph, [(workload, role)])) for role in roles]
+            if not all(found):
+                continue
+            for findings in found:
+                for finding in findings:
+                    if len(roles) > 1:
+                        finding.message += (
+                            f" The scan defines {len(roles)} roles named `{roles[0].name}` ("
+                            + ", ".join(f"{r.address} in {r.scope}" for r in roles)
+                            + "); the workload may assume any of them, and this holds for each.")
+                    yield finding
+
     @classmethod
     def info(cls) -> RuleInfo:
         return RuleInfo(

@@ -271,3 +271,46 @@ def render(value: Any) -> str:
     if isinstance(value, str):
         return str(value)
     return repr(value)
+
+
+FILL_IN = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")
+"""A fill-in placeholder as examples and templates leave them for the user: a name in angle
+brackets, ``<VALUE>``, ``<ACCOUNT_ID>``, ``<your-org>``. Nothing else is taken for one: no
+spaces or other characters inside, nothing empty; an angle bracket is never valid in an IAM
+ARN, a provider URL, a role name or a token subject, so a real value never has that shape."""
+
+
+def fill_ins(value: Any) -> Any:
+    """A literal string with its fill-in placeholders (``FILL_IN``) as unknown pieces: the
+    user has not filled them in yet, so they decide nothing. ``Unknown`` when the whole value
+    is one, ``Partial`` when it holds some, the value itself otherwise (other types too)."""
+    if isinstance(value, Partial):
+        filled = concat([fill_ins(p) for p in value.parts], value.span, value.ref)
+        return filled if filled != value else value
+    if isinstance(value, (list, dict)):
+        return _filled_container(value)
+    # Exactly a string: text that also carries a structure (encoded JSON) is left whole.
+    if type(value) not in (str, Str) or "<" not in value or not FILL_IN.search(value):
+        return value
+    span = getattr(value, "span", None)
+    pieces: list[Any] = []
+    end = 0
+    for match in FILL_IN.finditer(value):
+        pieces += [value[end:match.start()], Unknown(f"placeholder {match[0]}", span)]
+        end = match.end()
+    pieces.append(value[end:])
+    return concat([p for p in pieces if p != ""], span, getattr(value, "ref", None))
+
+
+def _filled_container(value: list | dict) -> Any:
+    """A list or mapping with ``fill_ins`` applied to its strings; the same object when none
+    holds a placeholder (most do not, and identity is what caches key on)."""
+    if isinstance(value, dict):
+        items = {k: fill_ins(v) for k, v in value.items()}
+        if all(items[k] is v for k, v in value.items()):
+            return value
+        return LDict(items, span=getattr(value, "span", None))
+    elements = [fill_ins(v) for v in value]
+    if all(a is b for a, b in zip(elements, value)):
+        return value
+    return LList(elements, span=getattr(value, "span", None))

@@ -50,10 +50,12 @@ class WorkloadSubjectNotAdmitted(Rule):
     tags = ("correctness", "oidc", "workload")
 
     def check(self, graph):
-        for workload, role in graph.links():
-            trusts = graph.trusts_for(workload, role)
+        # A workload that may assume any of several roles of the scan (the same name in
+        # several root modules) fails only with a subject that none of them admits.
+        for workload, roles in graph.candidate_links():
+            trusts = [t for role in roles for t in graph.trusts_for(workload, role)]
             tokens = tokens_for(workload, graph.repository)
-            if not trusts or not tokens:
+            if not trusts or not tokens or any(_unread(graph, workload, r) for r in roles):
                 continue
             failing, partly = [], []
             for token in tokens:
@@ -86,15 +88,17 @@ class WorkloadSubjectNotAdmitted(Rule):
                 elif token.subject.glob:
                     presents = f"subjects like {presents}"
                 what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
-                where = _trust_subject_span(trusts) if every else token.context.span
+                one = len(roles) == 1
+                where = (token.context.span if not every else _trust_subject_span(trusts) if one
+                         else workload.role_span)
                 yield self.finding(
                     where,
-                    f"{describe(workload, token.context)} presents {presents}; the trust of "
-                    f"{role.address} admits {admitted}: this run {what} with `Not authorized to "
-                    "perform sts:AssumeRoleWithWebIdentity`.",
-                    address=role.address if every else None,
-                    fallback=[token.context.span, workload.span, trusts[0].statement, role],
-                    related=_related(workload, token, role, trusts, every),
+                    f"{describe(workload, token.context)} presents {presents}; "
+                    f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}: this run "
+                    f"{what} with `Not authorized to perform sts:AssumeRoleWithWebIdentity`.",
+                    address=roles[0].address if every and one else None,
+                    fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
+                    related=_related(workload, token, roles, trusts, every),
                     level=level,
                     fix="Admit this subject in the trust, or run the workload where the trust expects.",
                     evidence={"fingerprint": f"{workload.name}|{token.context.label}",
@@ -136,14 +140,34 @@ def _trust_subject_span(trusts):
     return trusts[0].statement.span
 
 
-def _related(workload, token, role, trusts, every):
+def _unread(graph, workload, role) -> bool:
+    """Whether the role might admit the workload through a trust read only in part: none of
+    its statements is for the workload's issuer kind, but the trust policy, or the issuer of
+    an allowing statement, is not known."""
+    if graph.trusts_for(workload, role):
+        return False
+    document = role.trust
+    return document is None or document.unknown is not None or any(
+        t.statement.allows and (t.statement.unknown is not None or not t.issuers)
+        for t in graph.trusts_of_role(role))
+
+
+def _trust_of(roles) -> str:
+    """Whose trust a message speaks of: the role's, or each candidate's (``graph.Link``)."""
+    if len(roles) == 1:
+        return f"the trust of {roles[0].address}"
+    return (f"the trusts of the {len(roles)} roles named `{roles[0].name}` it may assume ("
+            + ", ".join(f"{r.address} in {r.scope}" for r in roles) + ")")
+
+
+def _related(workload, token, roles, trusts, every):
     related = []
     if every:
         span = token.context.span or workload.span
         related.append(Related(span, describe(workload, token.context)))
-    else:
-        span = _trust_subject_span(trusts)
-        if span:
+    for role in roles:
+        span = _trust_subject_span([t for t in trusts if t.role is role] or trusts)
+        if span and (len(roles) > 1 or not every):
             related.append(Related(span, f"subject condition of {role.address}"))
     for span, address in dict.fromkeys((p.span, p.address) for t in trusts for p in t.providers
                                        if p.span):

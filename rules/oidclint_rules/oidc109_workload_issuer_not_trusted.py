@@ -46,7 +46,10 @@ class WorkloadIssuerNotTrusted(Rule):
     tags = ("correctness", "oidc", "workload")
 
     def check(self, graph):
-        for workload, role in graph.links():
+        return self.for_every_candidate(graph, self._check)
+
+    def _check(self, graph, links):
+        for workload, role in links:
             trusts = [t for t in graph.trusts_of_role(role) if t.statement.allows]
             if any(p.kind in ("unknown", "undeclared", "malformed")
                    for t in trusts for p in t.principals):

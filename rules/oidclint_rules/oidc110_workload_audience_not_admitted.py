@@ -44,7 +44,10 @@ class WorkloadAudienceNotAdmitted(Rule):
     tags = ("correctness", "oidc", "workload")
 
     def check(self, graph):
-        for workload, role in graph.links():
+        return self.for_every_candidate(graph, self._check)
+
+    def _check(self, graph, links):
+        for workload, role in links:
             tokens = tokens_for(workload, graph.repository)
             audience = tokens[0].audience if tokens else None
             if not audience:

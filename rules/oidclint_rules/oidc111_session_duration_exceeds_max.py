@@ -36,7 +36,10 @@ class SessionDurationExceedsMax(Rule):
     tags = ("correctness", "workload")
 
     def check(self, graph):
-        for workload, role in graph.links():
+        return self.for_every_candidate(graph, self._check)
+
+    def _check(self, graph, links):
+        for workload, role in links:
             if not isinstance(workload.duration, int):
                 continue
             maximum = role.max_session_duration

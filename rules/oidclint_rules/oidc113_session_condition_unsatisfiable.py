@@ -41,7 +41,10 @@ class SessionConditionUnsatisfiable(Rule):
     tags = ("correctness", "workload")
 
     def check(self, graph):
-        for workload, role in graph.links():
+        return self.for_every_candidate(graph, self._check)
+
+    def _check(self, graph, links):
+        for workload, role in links:
             session = workload.session_name
             if session is None:
                 session = DEFAULT_SESSION_NAME.get(workload.kind)

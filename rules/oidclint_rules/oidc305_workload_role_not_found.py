@@ -9,7 +9,11 @@ class WorkloadRoleNotFound(Rule):
     """
     ## What it does
     Notes a workload that names a role (an ARN or a name) that the scanned code does not
-    define, so its trust cannot be checked against the workload.
+    define, so its trust cannot be checked against the workload. A role value not wholly
+    known (a secret, a CI variable, a placeholder such as `${ROLE_ARN}` in a manifest) is not
+    noted: the report lists it among the links that cannot be resolved. Nor is a name given
+    to a module call whose code the scan cannot read (a registry module without a built-in
+    model), which may define it.
 
     ## Why it matters
     The role may live in another repository (fine), or the name may be misspelt, the account
@@ -38,9 +42,15 @@ class WorkloadRoleNotFound(Rule):
     tags = ("workload",)
 
     def check(self, graph):
+        # A role value not wholly known (a secret, a variable, a placeholder) is listed
+        # with the unresolved links: one fact, one report.
+        unresolved = {id(w) for w in graph.unresolved_links()}
         for workload in graph.workloads:
-            if workload.kind == "eksctl" or graph.assumed_roles(workload):
+            if workload.kind == "eksctl" or id(workload) in unresolved:
                 continue
+            link = graph.link(workload)
+            if link.roles or link.unseen:
+                continue  # defined in the scan, or maybe by code the scan cannot read
             name = role_name_in(workload.role)
             if not name or getattr(workload.role, "ref", None):
                 continue

@@ -26,7 +26,7 @@ from oidclint.hcl.values import (
 )
 from oidclint.limits import TooLarge
 from oidclint.reading import read_text
-from oidclint.source import LDict, LList, Span, Str, Unknown
+from oidclint.source import LDict, LList, Span, Str, Unknown, fill_ins
 
 if TYPE_CHECKING:
     from oidclint.hcl.configuration import Configuration
@@ -190,6 +190,11 @@ class Module(Environment):
                 self._values[key] = None
         return self._values[key]
 
+    def filled_variable(self, name: str, span: Span) -> Any:
+        """``var.NAME`` as expressions see it: a fill-in placeholder left in a default or a
+        ``.tfvars`` value (``<ACCOUNT_ID>``) is unknown (``oidclint.source.fill_ins``)."""
+        return fill_ins(self.variable(name, span))
+
     def local(self, name: str, span: Span) -> Any:
         attribute = self.locals.get(name)
         if attribute is None:
@@ -293,7 +298,7 @@ class Module(Environment):
 
     def reference(self, name: str, span: Span) -> Any:
         if name == "var":
-            return _Names(self, "var", self.variable)
+            return _Names(self, "var", self.filled_variable)
         if name == "local":
             return _Names(self, "local", self.local)
         if name == "data":

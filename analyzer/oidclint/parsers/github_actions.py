@@ -10,6 +10,11 @@ workflow (job-level ``uses: ./.github/workflows/x.yml``) runs with its caller's 
 permissions and inputs:
 https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows
 
+The local composite actions of the repository (``action.yml`` or ``action.yaml`` with
+``runs.using: composite``) are read with them: a step ``uses: ./path`` runs the action's steps
+in the job, with the action's ``inputs`` (the step's ``with:``, else their defaults):
+https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#runs-for-composite-actions
+
 Workflow syntax: https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax
 Action inputs: https://github.com/aws-actions/configure-aws-credentials#readme
 """
@@ -21,13 +26,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from oidclint.discovery import is_action
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.limits import TooLarge
 from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.parsers.github_expressions import Scope, lookup
 from oidclint.parsers.github_run_steps import run_step_commands
 from oidclint.parsers.located import YAML_1_2_CORE, LoadError, load_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, span_of
+from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
 
 KIND = "github-actions"
 ISSUER = "token.actions.githubusercontent.com"
@@ -72,12 +78,44 @@ class Workflow:
         return self.document.get("on")
 
 
+@dataclass(slots=True)
+class LocalAction:
+    """A composite action of the repository (``action.yml`` in its folder)."""
+
+    path: str
+    document: dict
+
+    @property
+    def steps(self) -> Any:
+        runs = self.document.get("runs")
+        return runs.get("steps") if isinstance(runs, dict) else None
+
+    @property
+    def composite(self) -> bool:
+        runs = self.document.get("runs")
+        using = runs.get("using") if isinstance(runs, dict) else None
+        return isinstance(using, str) and using.strip().lower() == "composite"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialStep:
+    """A configure-aws-credentials step as the job runs it: directly, or inside the local
+    composite actions ``via`` (outermost first) that the job's step ``number`` uses."""
+
+    number: int
+    via: tuple[str, ...]
+    inputs: dict
+    scope: "Scope"
+
+
 @dataclass(frozen=True, slots=True)
 class IdTokenGrant:
     """Whether a job's GITHUB_TOKEN may request an OIDC token, and the block that decided it."""
 
     granted: bool | None
     span: Span | None
+    declared: bool = True
+    """False for the default permissions of a job that declares none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +138,7 @@ class WorkflowSet:
         self.default_branch = default_branch
         self.inventory = Inventory()
         self.workflows: dict[str, Workflow] = {}
+        self.actions: dict[str, LocalAction] = {}
         self.unreadable: set[str] = set()
         self.sources = {file.path: file for file in files}
         for file in files:
@@ -125,7 +164,10 @@ class WorkflowSet:
             self._note(file.path, "not a workflow: the top level is not a mapping",
                        span_of(document))
             return
-        self.workflows[file.path] = Workflow(file.path, document)
+        if is_action(file.path):
+            self.actions[file.path] = LocalAction(file.path, document)
+        else:
+            self.workflows[file.path] = Workflow(file.path, document)
 
     def read(self) -> Inventory:
         for workflow in self.workflows.values():
@@ -184,7 +226,10 @@ class WorkflowSet:
             self._note(workflow.path, f"`steps` of job {job_id} is not a list", span_of(steps))
             return
         note = self._noter(workflow)
-        found = list(credential_steps(steps, note))
+        envs = (job.get("env"), workflow.document.get("env"))
+        found = sorted(self._credential_steps(repository_root(workflow.path), steps, envs,
+                                              caller.inputs if caller else None, note, ()),
+                       key=lambda found: found.number)
         if not found:
             return
         contexts = self._contexts(workflow, job, caller)
@@ -193,19 +238,65 @@ class WorkflowSet:
         if caller is not None:
             name = f"{caller.name} → {name}"
         workloads = []
-        for number, step, inputs in found:
-            scope = Scope((step.get("env"), job.get("env"), workflow.document.get("env")),
-                          caller.inputs if caller else None)
-            workload = assume_role_step(inputs, scope, note, name, key_span)
+        for step in found:
+            workload = assume_role_step(step.inputs, step.scope, note, name, key_span)
             if workload is not None:
                 workload.contexts = list(contexts)
                 workload.id_token_permission = grant.granted
                 workload.permission_span = grant.span
-                workloads.append((number, workload))
-        for number, workload in workloads:
+                workloads.append((step, workload))
+        for step, workload in workloads:
             if len(workloads) > 1:
-                workload.name = f"{name} step {number}"
+                workload.name = f"{name} step {step.number}"
+            workload.name += "".join(f" → {uses}" for uses in step.via)
             self.inventory.workloads.append(workload)
+
+    # -- composite actions -------------------------------------------------------------------
+
+    def _credential_steps(self, root: str, steps: Any, envs: tuple, inputs: dict | None,
+                          note: Note, chain: tuple[str, ...]) -> Iterator[CredentialStep]:
+        """The configure-aws-credentials steps among ``steps`` (of a workflow or a local
+        action of the repository at ``root``), with the scope their inputs are resolved in,
+        and those of the
+        local composite actions they use, followed ``MAX_NESTING`` deep. A composite action's
+        steps see its own inputs and the env of the step that uses it, the job and the
+        workflow."""
+        if not isinstance(steps, list):
+            return
+        for number, step, given in credential_steps(steps, note):
+            yield CredentialStep(number, (), given, Scope((step.get("env"), *envs), inputs))
+        for number, step, uses in local_action_steps(steps):
+            action = self._action(root, uses, note, chain)
+            if action is None:
+                continue
+            outer = Scope((step.get("env"), *envs), inputs)
+            passed = declared_defaults(action.document.get("inputs"))
+            given = step.get("with")
+            if isinstance(given, dict):
+                passed.update({k.lower(): outer.resolve(v) for k, v in given.items()
+                               if isinstance(k, str)})
+            for found in self._credential_steps(root, action.steps,
+                                                (step.get("env"), *envs), passed, note,
+                                                chain + (action.path,)):
+                yield CredentialStep(number, (uses, *found.via), found.inputs, found.scope)
+
+    def _action(self, root: str, uses: str, note: Note,
+                chain: tuple[str, ...]) -> LocalAction | None:
+        """The composite action ``uses: ./dir`` names, when the scan holds it."""
+        folder = posixpath.normpath(root + uses)
+        action = next((self.actions[f] for f in (f"{folder}/action.yml", f"{folder}/action.yaml")
+                       if f in self.actions), None)
+        if action is None:
+            if not any(f.startswith(f"{folder}/action.y") for f in self.unreadable):
+                note(f"local action {uses} is not among the scanned files", span_of(uses))
+            return None
+        if not action.composite:
+            return None  # a JavaScript or Docker action: its steps are not YAML
+        if action.path in chain or len(chain) >= MAX_NESTING:
+            note(f"local action {uses} uses itself (a loop) or nests too deeply: not followed",
+                 span_of(uses))
+            return None
+        return action
 
     def _contexts(self, workflow: Workflow, job: dict,
                   caller: Caller | None) -> list[TokenContext]:
@@ -263,15 +354,19 @@ class WorkflowSet:
             chain=chain + (target.path,)))
 
     def _callee(self, caller_path: str, uses: str) -> Workflow | None:
-        # Local paths are relative to the repository root, where .github/workflows lives.
-        marker = caller_path.rfind(".github/workflows/")
-        root = caller_path[:marker] if marker > 0 else ""
-        path = posixpath.normpath(root + uses)
+        path = posixpath.normpath(repository_root(caller_path) + uses)
         target = self.workflows.get(path)
         if target is None and path not in self.unreadable:
             self._note(caller_path, f"reusable workflow {uses} is not among the scanned "
                        "workflows", span_of(uses))
         return target
+
+
+def repository_root(path: str) -> str:
+    """The repository root (``""`` or ``sub/dir/``) of a workflow: local paths (``uses:
+    ./...``) are relative to it, where ``.github/workflows`` lives."""
+    marker = path.rfind(".github/workflows/")
+    return path[:marker] if marker > 0 else ""
 
 
 # -- steps ------------------------------------------------------------------------------------
@@ -292,6 +387,15 @@ def credential_steps(steps: list, note: Note) -> Iterator[tuple[int, dict, dict]
             note("`with` of configure-aws-credentials is not a mapping", span_of(inputs))
             continue
         yield number, step, {k.lower(): v for k, v in inputs.items() if isinstance(k, str)}
+
+
+def local_action_steps(steps: list) -> Iterator[tuple[int, dict, str]]:
+    """(1-based position, step, path) of each step that uses an action of the repository
+    (``uses: ./path/to/folder``)."""
+    for number, step in enumerate(steps, start=1):
+        if isinstance(step, dict) and isinstance(step.get("uses"), str) \
+                and step["uses"].strip().startswith("./"):
+            yield number, step, step["uses"].strip()
 
 
 def assume_role_step(inputs: dict, scope: Scope, note: Note, name: str,
@@ -331,7 +435,7 @@ def _given(value: Any) -> bool:
 
 def _text(value: Any) -> Text | None:
     if isinstance(value, (str, Partial, Unknown)):
-        return value
+        return fill_ins(value)  # an `<ACCOUNT_ID>` left for the user decides nothing
     return None
 
 
@@ -370,7 +474,12 @@ def input_defaults(workflow: Workflow) -> dict[str, Any]:
     """The defaults of a reusable workflow's ``on.workflow_call.inputs``."""
     triggers = workflow.triggers
     call = triggers.get("workflow_call") if isinstance(triggers, dict) else None
-    declared = call.get("inputs") if isinstance(call, dict) else None
+    return declared_defaults(call.get("inputs") if isinstance(call, dict) else None)
+
+
+def declared_defaults(declared: Any) -> dict[str, Any]:
+    """Input name (lower case) to its ``default``, for the ``inputs`` a reusable workflow or
+    an action declares."""
     if not isinstance(declared, dict):
         return {}
     plain = Scope((), None)
@@ -388,8 +497,13 @@ def job_grant(workflow: Workflow, job: dict, key_span: Span, cap: IdTokenGrant |
     to none, and neither default (permissive or restricted) includes ``id-token``:
     https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions
     https://docs.github.com/en/actions/reference/github_token-reference
-    A reusable workflow's permissions can only lower its caller's:
-    https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows
+    A reusable workflow's permissions can only lower its caller's
+    (https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows),
+    except that a reusable workflow of the caller's own organisation may ask for `id-token:
+    write` when the caller declares no permissions; only one of another organisation needs
+    the caller to grant it (https://github.blog/changelog/2023-06-15-github-actions-securing-
+    openid-connect-oidc-token-permissions-in-reusable-workflows/). Local reusable workflows
+    are of the caller's own repository.
     """
     own = None
     for holder in (job, workflow.document):
@@ -398,8 +512,8 @@ def job_grant(workflow: Workflow, job: dict, key_span: Span, cap: IdTokenGrant |
             own = permission_block(block, _key_span(holder, "permissions"), note)
             break
     if own is None:
-        return cap if cap is not None else IdTokenGrant(False, key_span)
-    if cap is None:
+        return cap if cap is not None else IdTokenGrant(False, key_span, declared=False)
+    if cap is None or not cap.declared:
         return own
     if own.granted is False:
         return own

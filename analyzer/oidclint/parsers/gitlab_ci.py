@@ -36,7 +36,7 @@ from oidclint.parsers.gitlab_refs import (  # the ref functions are importable f
 )
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.source import (
-    LDict, LList, Pieces, SourceFile, Span, Str, Text, Unknown, concat, span_of,
+    LDict, LList, Pieces, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
 )
 
 __all__ = [
@@ -369,7 +369,7 @@ class _Pipeline:
             kind="gitlab-ci",
             name=f"{self.path} job {name}",
             span=key.span or span_of(job) or Span(self.path, 1),
-            role=role,
+            role=fill_ins(role),  # an `<ACCOUNT_ID>` left for the user decides nothing
             role_span=span_of(role),
             audience=_audience(token, tokens.get(token), expander),
             session_name=session_name,

@@ -35,7 +35,8 @@ from oidclint.parsers.cfn_values import (
 )
 from oidclint.parsers.json_text import Hole, Piece
 from oidclint.source import (
-    Choice, LDict, LList, Partial, Pieces, SourceFile, Span, Str, Unknown, concat, render,
+    Choice, LDict, LList, Partial, Pieces, SourceFile, Span, Str, Unknown, concat, fill_ins,
+    render,
     span_of,
 )
 
@@ -241,17 +242,19 @@ class Resolver:
             # The default names an SSM parameter; Ref gives that parameter's value.
             return Unknown(f"parameter {name} (SSM parameter {render(default)})", span)
         is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
+        # A fill-in placeholder left as the default (`<your-org>`) decides nothing.
         if isinstance(default, list) and is_list:
             items = [scalar_text(item) for item in default]
             if all(item is not None for item in items):
-                return LList([Str(item, span) for item in items], span=span)
+                return LList([fill_ins(Str(item, span)) for item in items], span=span)
         text = scalar_text(default)
         if text is None:
             self.problem(span_of(default), f"the Default of parameter {name} is not a string")
             return Unknown(f"parameter {name}", span)
         if is_list:
-            return LList([Str(item.strip(), span) for item in text.split(",")], span=span)
-        return Str(text, span)
+            return LList([fill_ins(Str(item.strip(), span)) for item in text.split(",")],
+                         span=span)
+        return fill_ins(Str(text, span))
 
     def _guarded(self, name: str, span: Span | None, follow: Callable[[], Any]) -> Any:
         """Follows a reference to a resource's properties, stopping at cycles."""

@@ -25,7 +25,9 @@ from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.parsers.located import LoadError, NodeLimitError, load_documents
 from oidclint.parsers.located import documents as split_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of
+from oidclint.source import (
+    Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
+)
 
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
@@ -33,7 +35,14 @@ EKSCTL_API_PREFIX = "eksctl.io/"
 MAX_LIST_DEPTH = 8
 """``kind: List`` inside ``kind: List`` is followed this deep (far beyond real manifests)."""
 
-_HELM_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_RENDERED = re.compile(
+    r"\{\{-?(?P<helm>.*?)-?\}\}"
+    r"|\$\{(?P<braced>[A-Za-z_]\w*)(?:[:]?[-=?+][^}]*)?\}"
+    r"|\$\((?P<kustomize>[A-Za-z_][\w.]*)\)"
+    r"|\$(?P<plain>[A-Za-z_]\w*)", re.S)
+"""What a tool fills in before the manifest reaches the cluster: Helm and Argo CD
+``{{ ... }}``, envsubst and Flux ``${NAME}`` (``${NAME:=default}``), kustomize ``$(NAME)``,
+shell ``$NAME``. None of these characters can be part of a Kubernetes name or an IAM ARN."""
 # `apiVersion: v1` in block style, `{"apiVersion": "v1"` or `{apiVersion: v1` in flow style.
 _API_VERSION = re.compile(r"""(?:^|[\s{,])["']?apiVersion["']?\s*:""", re.M)
 _KIND = re.compile(r"""(?:^|[\s{,])["']?kind["']?\s*:""", re.M)
@@ -112,7 +121,7 @@ def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
 def service_account_workload(name: Text, namespace: Text, span: Span, role: Text,
                              role_span: Span | None = None, audience: Text | None = None, *,
                              kind: str = "kubernetes", title: str = "ServiceAccount",
-                             cluster: str | None = None) -> Workload:
+                             cluster: str | None = None, scope: str = "") -> Workload:
     """The workload of a ServiceAccount: one identity, ``system:serviceaccount:<ns>:<name>``.
 
     https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
@@ -129,6 +138,7 @@ def service_account_workload(name: Text, namespace: Text, span: Span, role: Text
         audience=audience,
         contexts=[TokenContext(label=label, subject=subject, span=span)],
         cluster=cluster,
+        scope=scope,
     )
 
 
@@ -138,7 +148,8 @@ def apply_time_namespace(span: Span | None = None) -> Unknown:
 
 
 def as_text(value: Any, span: Span | None = None) -> Text | None:
-    """A string-valued manifest field; Helm ``{{ ... }}`` expressions become ``Unknown``."""
+    """A string-valued manifest field; what is filled in when the manifest is rendered
+    (``_RENDERED``) and fill-in placeholders (``<ACCOUNT_ID>``) become ``Unknown``."""
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):
@@ -146,23 +157,30 @@ def as_text(value: Any, span: Span | None = None) -> Text | None:
     if isinstance(value, (int, float)):
         return Str(str(value), span)
     if isinstance(value, Str):
-        return _helm_text(value)
+        return _rendered_text(value)
     if isinstance(value, str):
-        return _helm_text(Str(value, span))
+        return _rendered_text(Str(value, span))
     return value if isinstance(value, (Unknown, Partial)) else None
 
 
-def _helm_text(value: Str) -> Text:
-    if "{{" not in value:
-        return value
+def _rendered_text(value: Str) -> Text:
+    if "{{" not in value and "$" not in value:
+        return fill_ins(value)
     pieces: list[Any] = []
     position = 0
-    for match in _HELM_EXPRESSION.finditer(value):
+    for match in _RENDERED.finditer(value):
         pieces.append(value[position:match.start()])
-        pieces.append(Unknown(f"Helm template {{{{{match[1]}}}}}", value.span))
+        if match["helm"] is not None:
+            origin = f"Helm template {{{{{match['helm']}}}}}"
+        elif match["kustomize"] is not None:
+            origin = f"kustomize variable {match[0]}"
+        else:  # `${NAME}` reads as the unknown `${NAME ...}` it stands for
+            name = match[0][2:-1] if match["braced"] is not None else match[0][1:]
+            origin = f"{name} (substituted when the manifest is rendered)"
+        pieces.append(Unknown(origin, value.span))
         position = match.end()
     pieces.append(value[position:])
-    return concat([p for p in pieces if p != ""], value.span)
+    return fill_ins(concat([p for p in pieces if p != ""], value.span))
 
 
 def _items(document: Any) -> list | None:

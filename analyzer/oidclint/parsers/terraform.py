@@ -39,6 +39,7 @@ from oidclint.model import (
 )
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
 from oidclint.parsers.terraform_cognito import COLLECTORS as COGNITO_COLLECTORS
+from oidclint.parsers.terraform_unread import unread_call
 from oidclint.parsers.tfvars import root_variables
 from oidclint.pool import Pool
 from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
@@ -389,9 +390,11 @@ def _collect(module: Module, inventory: Inventory) -> None:
                 block.path, f"could not evaluate {module.address}{address}: "
                             f"{type(exc).__name__}: {exc}", span=block.span))
     for name in module.module_calls:
-        for _, child in module.children(name):
+        for call, child in module.children(name):
             if child is not None:
                 _collect(child, inventory)
+            else:
+                inventory.unread_calls.append(unread_call(module, name, call))
     inventory.roles_elsewhere.extend(module.roles_elsewhere)
     for span, message in module.warnings:
         inventory.diagnostics.append(Diagnostic(span.path, message, Level.NOTE, span=span))
@@ -471,6 +474,21 @@ def _role_policy_attachment(module: Module, instance: Instance, inventory: Inven
     ))
 
 
+def _role_policy_attachments(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """``aws_iam_role_policy_attachments_exclusive``: every ARN of ``policy_arns`` attached to
+    ``role_name`` (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/
+    iam_role_policy_attachments_exclusive)."""
+    arns = instance.argument("policy_arns")
+    if arns is MISSING or arns is None:
+        return
+    for index, arn in enumerate(arns if isinstance(arns, list) else [arns]):
+        inventory.policies.append(PermissionPolicy(
+            address=f"{instance.address}.policy_arns[{index}]",
+            roles=_roles(instance.argument("role_name")), managed_arn=arn,
+            span=getattr(arn, "span", None) or instance.block.span, scope=module.scope,
+        ))
+
+
 def _role_policy(module: Module, instance: Instance, inventory: Inventory) -> None:
     inventory.policies.append(PermissionPolicy(
         address=instance.address,
@@ -543,13 +561,14 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
                 if block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=clusters[0] if len(clusters) == 1 else None))
+        cluster=clusters[0] if len(clusters) == 1 else None, scope=module.scope))
 
 
 _COLLECTORS = {
     "aws_iam_openid_connect_provider": _provider,
     "aws_iam_role": _role,
     "aws_iam_role_policy_attachment": _role_policy_attachment,
+    "aws_iam_role_policy_attachments_exclusive": _role_policy_attachments,
     "aws_iam_role_policy": _role_policy,
     "aws_iam_policy": _policy,
     "aws_iam_policy_attachment": _policy_attachment,

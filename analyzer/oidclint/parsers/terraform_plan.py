@@ -370,6 +370,16 @@ def _permissions(resource: PlanResource, inventory: Inventory, *, roles: str = "
         span=resource.span, scope=resource.scope))
 
 
+def _attachments(resource: PlanResource, inventory: Inventory) -> None:
+    """``aws_iam_role_policy_attachments_exclusive``: each of ``policy_arns`` on ``role_name``."""
+    arns = resource.referring(resource.get("policy_arns"), "policy_arns")
+    for index, arn in enumerate(arns if isinstance(arns, list) else [arns]):
+        inventory.policies.append(PermissionPolicy(
+            address=f"{resource.address}.policy_arns[{index}]",
+            roles=_roles(resource, "role_name"), managed_arn=arn,
+            span=span_of(arn) or resource.span, scope=resource.scope))
+
+
 def _eks_cluster(resource: PlanResource, inventory: Inventory) -> None:
     issuer = resource.get("identity", 0, "oidc", 0, "issuer")
     if not isinstance(issuer, str):
@@ -393,7 +403,8 @@ def _service_account(resource: PlanResource, inventory: Inventory) -> None:
     inventory.workloads.append(service_account_workload(
         name if name is not None else Unknown(f"{resource.address}.metadata[0].name", span),
         metadata.get("namespace") or Str("default", span), span,
-        resource.referring(role, "metadata", 0, "annotations"), audience=audience))
+        resource.referring(role, "metadata", 0, "annotations"), audience=audience,
+        scope=resource.scope))
 
 
 _READERS = {
@@ -403,6 +414,7 @@ _READERS = {
     "aws_iam_role_policy": partial(_permissions, roles="role", policy="policy"),
     "aws_iam_policy": partial(_permissions, policy="policy"),
     "aws_iam_policy_attachment": partial(_permissions, roles="roles", arn="policy_arn"),
+    "aws_iam_role_policy_attachments_exclusive": _attachments,
     "aws_eks_cluster": _eks_cluster,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,

@@ -337,7 +337,7 @@ def _print_summary(console: Console, report: Report, counts: Tally) -> None:
         console.print(
             f"[yellow]{_plural(len(report.unresolved), 'workload')} "
             f"{'names' if len(report.unresolved) == 1 else 'name'} a role that cannot be "
-            "resolved statically (a secret or CI variable):[/]"
+            "resolved statically (a secret, a CI variable, a placeholder):[/]"
         )
         for link in sorted(report.unresolved):
             console.print(_indented(_safe(link)))
