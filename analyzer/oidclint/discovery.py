@@ -320,10 +320,19 @@ def _one_name_each(candidates: list[Candidate], found: Discovery,
                 continue
         resolved.append(Candidate(candidate.path, target, candidate.link, candidate.direct))
         rank = (not candidate.direct, shown, index)
-        if target not in chosen or rank < chosen[target]:
-            chosen[target] = rank
-    return [c for index, c in enumerate(resolved)
-            if c is not None and chosen[c.target][2] == index]
+        key = _identity(shown, target)
+        if key not in chosen or rank < chosen[key]:
+            chosen[key] = rank
+    return [c for index, c in enumerate(resolved) if c is not None and chosen[
+        _identity(_shown(os.path.abspath(c.path), found.root), c.target)][2] == index]
+
+
+def _identity(shown: str, target: str) -> str:
+    """What one read stands for: the real file, and for a Terraform file the folder its name
+    is in too, since Terraform reads a module as its folder's files: a `.tf` file linked into
+    several folders (a shared provider or remote state) is a file of each of their modules."""
+    folder, _, name = shown.rpartition("/")
+    return f"{target}\0{folder}" if kind_of(name) == "terraform" else target
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -336,9 +345,10 @@ def _read(candidate: Candidate, root: Path, max_bytes: int, found: Discovery,
     path, target = candidate.path, candidate.target
     shown = _shown(os.path.abspath(path), root)
     kind = kind_of(os.path.basename(path))
-    if kind is None or target is None or target in seen:
+    key = _identity(shown, target) if target is not None else None
+    if kind is None or key is None or key in seen:
         return
-    seen.add(target)
+    seen.add(key)
     absolute = Path(target)
     try:
         info = os.stat(target)

@@ -192,6 +192,7 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
         with progress(len(keep), enabled=show_progress) as tick:
             inventory = parse(keep, default_branch=config.default_branch,
                               var_files=prepared.given.files if prepared.given else (),
+                              unread=[d.path for d in found.diagnostics],
                               tick=tick, budget=config.time_budget, context=context,
                               prune=sieve is not None, cache=cache, pool=pool,
                               # imported (networkx: a quarter of a second) while the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Collection
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key
@@ -38,15 +38,16 @@ def is_gitlab_ci(path: str) -> bool:
 def parse(files, *, default_branch: str | None = None, var_files=(),
           tick: Tick = lambda path: None, budget: float | None = None,
           context=None, prune: bool = False, cache: Cache | None = None,
-          pool: Pool | None = None, meanwhile: Callable[[], object] | None = None
-          ) -> Inventory:
+          pool: Pool | None = None, meanwhile: Callable[[], object] | None = None,
+          unread: Collection[str] = ()) -> Inventory:
     """Every file through the parser for its kind; the results as one inventory.
     ``tick`` is called once per file, for a progress display; ``budget`` is the time one
     file may take (``None``: no limit); ``context`` holds every YAML and JSON file of the
     scan by path, for GitLab includes and kustomizations (default: those of ``files``);
     ``prune`` leaves out Terraform blocks that cannot matter (``oidclint.hcl.outline``);
     results are taken from and kept in ``cache``, and computed by the ``pool``'s workers;
-    ``meanwhile`` is called while they work."""
+    ``meanwhile`` is called while they work; ``unread``: the files of the scan that could
+    not be read (a module folder missing one of its files is not known whole)."""
     inventory = Inventory()
     structured = [f for f in files if f.kind == "structured"]
     workflows = [f for f in structured if is_workflow(f.path) or is_action(f.path)]
@@ -72,7 +73,8 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     waiting = pool.submit(parse_structured, chunks) if pool else \
         (lambda: [parse_structured(chunk) for chunk in chunks])
     terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
-    finish_terraform = start_terraform(terraform, list(var_files), budget, prune, cache, pool)
+    finish_terraform = start_terraform(terraform, list(var_files), budget, prune, cache, pool,
+                                       unread=unread)
     # This process's own share while the workers parse: workflows (read together, a job may
     # call a reusable workflow of another file), GitLab CI files (their includes may name
     # any file of the scan), and ``meanwhile``.

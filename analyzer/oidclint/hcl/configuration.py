@@ -52,6 +52,9 @@ class Configuration:
     """What could not be followed (a built-in model chosen without a version ...)."""
     problems: list[tuple[Span, str]] = field(default_factory=list)
     """What could not be read (a manifest of installed modules refused), as warnings."""
+    incomplete: set[str] = field(default_factory=set)
+    """Folders with a file that could not be read or parsed: their modules are not known
+    whole (``Module.undeclared``)."""
     _installed: dict[str, dict[str, str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     """Folders whose blocks were asked for (reset by whoever wants to know per root)."""

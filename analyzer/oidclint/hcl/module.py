@@ -152,13 +152,22 @@ class Module(Environment):
             return MISSING
         return self.value(attribute, block if isinstance(block, Scoped) else None)
 
+    def undeclared(self, what: str, span: Span, ref: str | None = None) -> Unknown:
+        """A reference to what the module does not declare: ``undeclared ...`` (which rules
+        may report as a mistake) when every file of its folder was read; only unknown when
+        one could not be (a syntax error, a link out of the tree), since it may be there."""
+        configuration = self.configuration
+        if configuration is not None and self.folder in configuration.incomplete:
+            return Unknown(f"{what} (a file of {self.folder} could not be read)", span, ref)
+        return Unknown(f"undeclared {what}", span, ref)
+
     def variable(self, name: str, span: Span) -> Any:
         """``var.NAME``: the value given (by the caller or a ``.tfvars`` file) or the
         default, converted to the variable's ``type`` as Terraform converts it
         (``oidclint.hcl.types``)."""
         block = self.variables.get(name)
         if block is None:
-            return Unknown(f"undeclared var.{name}", span, f"var.{name}")
+            return self.undeclared(f"var.{name}", span, f"var.{name}")
         if name in self.inputs:
             value = self.inputs[name]
         else:
@@ -198,13 +207,13 @@ class Module(Environment):
     def local(self, name: str, span: Span) -> Any:
         attribute = self.locals.get(name)
         if attribute is None:
-            return Unknown(f"undeclared local.{name}", span, f"local.{name}")
+            return self.undeclared(f"local.{name}", span, f"local.{name}")
         return self.value(attribute)
 
     def instance(self, address: str, span: Span) -> Any:
         block = self.resources.get(address)
         if block is None:
-            return Unknown(f"undeclared {self.address}{address}", span, self.address + address)
+            return self.undeclared(self.address + address, span, self.address + address)
         found = self.instances_of(address)
         if isinstance(found, Unknown) or "count" in block.attributes \
                 or "for_each" in block.attributes:
@@ -238,7 +247,7 @@ class Module(Environment):
     def output(self, name: str, span: Span) -> Any:
         block = self.outputs.get(name)
         if block is None:
-            return Unknown(f"undeclared output {self.address}{name}", span)
+            return self.undeclared(f"output {self.address}{name}", span)
         value = self.argument(block, "value")
         return Unknown(f"{self.address}{name}", span) if value is MISSING else value
 
@@ -520,7 +529,7 @@ class _ResourceType(Reference):
         return self.module.instance(f"{self.address}.{name}", span)
 
     def value(self, span: Span) -> Any:
-        return Unknown(f"undeclared {self.address}", span, self.address)
+        return self.module.undeclared(self.address, span, self.address)
 
 
 class _DataSources(Reference):

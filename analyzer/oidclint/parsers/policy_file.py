@@ -22,7 +22,8 @@ from oidclint.iam.policy import document_from_value
 from oidclint.model import Diagnostic, Inventory, PolicyDocument, PolicyFileUse, Related, Role
 from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents, load_json
 from oidclint.source import (
-    LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, span_of,
+    LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins,
+    span_of,
 )
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -85,18 +86,19 @@ def _syntax_error(file: SourceFile, reason: str, json_mode: bool) -> Inventory |
 
 
 def _with_placeholders(value: Any) -> Any:
-    """The value with ``${...}`` and ``{{ ... }}`` pieces of its strings unknown."""
+    """The value with ``${...}`` and ``{{ ... }}`` pieces of its strings unknown, and the
+    fill-in placeholders (``<ACCOUNT_ID>``, ``oidclint.source.fill_ins``) too."""
     if isinstance(value, str):
         if "${" not in value and "{{" not in value:
-            return value
+            return fill_ins(value)
         pieces: list[Any] = []
         end = 0
         for match in _PLACEHOLDER.finditer(value):
             pieces += [value[end:match.start()], Unknown(match[0], span_of(value))]
             end = match.end()
         pieces.append(value[end:])
-        return concat([p for p in pieces if not (isinstance(p, str) and p == "")],
-                      span_of(value))
+        return fill_ins(concat([p for p in pieces if not (isinstance(p, str) and p == "")],
+                               span_of(value)))
     if isinstance(value, dict):
         return LDict({_with_placeholders(k): _with_placeholders(v) for k, v in value.items()},
                      span=span_of(value))

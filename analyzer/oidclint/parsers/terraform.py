@@ -11,13 +11,13 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key, note_listing, note_read, recording
-from oidclint.discovery import discover
+from oidclint.discovery import discover, kind_of
 from oidclint.hcl import outline
 from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.sources import local_folder, module_sources
@@ -55,7 +55,8 @@ def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
 def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
                     budget: float | None = None, prune: bool = False,
                     cache: Cache | None = None,
-                    pool: Pool | None = None) -> Callable[[], Inventory]:
+                    pool: Pool | None = None,
+                    unread: Collection[str] = ()) -> Callable[[], Inventory]:
     """Starts evaluating the root modules among ``files`` (on the ``pool``'s workers) and
     returns the function that waits for them: providers, roles and policies of every root
     module among ``files`` (``.tf``, ``.tf.json`` and ``.tfvars`` files), each called module
@@ -63,6 +64,8 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     ``budget`` is the time allowed per file (parsing) and per file of a root module
     (evaluating it). With ``prune``, resource and data blocks that cannot matter are not
     parsed (``oidclint.hcl.outline``).
+    ``unread`` are files of the scan that could not be read: a module folder that held one of
+    them is not known whole, so what its code does not declare may be in it.
 
     A root module is a folder no other folder calls as a local module (module sources are
     read from the text, as the prefilter does). Each root's result stands on its own, so it
@@ -79,6 +82,8 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         if file.kind != "tfvars":
             scanned.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
     calls = {folder: local_calls(folder, members) for folder, members in scanned.items()}
+    incomplete = {posixpath.dirname(path) or "." for path in unread
+                  if kind_of(posixpath.basename(path)) == "terraform"}
     called = {target for folder, targets in calls.items() for target in targets
               if target != folder}
     roots = [folder for folder in scanned if folder not in called]
@@ -90,9 +95,10 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         # Once per file: a shared module's files are part of the key of every root using it.
         hashes = {f.path: digest(f.text) for members in scanned.values() for f in members}
         for folder in roots:
+            tree = sorted(_tree(folder, calls))
             keys[folder] = make_key("terraform", str(root), folder, prune, inputs, [
-                (f.path, hashes[f.path])
-                for needed in sorted(_tree(folder, calls)) for f in scanned[needed]])
+                (f.path, hashes[f.path]) for needed in tree for f in scanned[needed]],
+                sorted(incomplete.intersection(tree)))
             if (hit := cache.get(keys[folder])) is not None:
                 results[folder] = hit
                 inventory.cached += [f.path for needed in _tree(folder, calls)
@@ -109,7 +115,8 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         tasks.append(RootsTask(group, {f: scanned[f] for f in used},
                                {f: calls[f] for f in used}, variables, root, budget, prune,
                                cache if keys else None,
-                               {r: keys[r] for r in group if r in keys}))
+                               {r: keys[r] for r in group if r in keys},
+                               incomplete & used))
     waiting = pool.submit(evaluate_roots, tasks) if pool else \
         (lambda: [evaluate_roots(task) for task in tasks])
 
@@ -166,6 +173,8 @@ class RootsTask:
     """Where the process that evaluates the roots keeps their results, under ``keys``."""
     keys: dict[str, str] = field(default_factory=dict)
     """Root -> its cache key."""
+    incomplete: set[str] = field(default_factory=set)
+    """Folders with a file that could not be read: their modules are not known whole."""
 
 
 def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
@@ -187,6 +196,8 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
                     members = outline.prune(members, _COLLECTED,
                                             root=folder in task.roots)
                 blocks, complete = _parsed(members, task.budget, diagnostics)
+        if any(d.level != Level.NOTE for d in diagnostics):
+            configuration.incomplete.add(folder)  # a file of it not read: see Module.undeclared
         if at is None:
             parsed[folder] = diagnostics, reads.seen, complete
         else:  # parsed again at every call: reported with the root that calls it
@@ -194,7 +205,8 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
             own_reads.update(reads.seen)
         return blocks
 
-    configuration = Configuration({}, task.root, load, task.variables)
+    configuration = Configuration({}, task.root, load, task.variables,
+                                  incomplete=set(task.incomplete))
     users: dict[str, int] = {}
     for folder in task.roots:
         for needed in _tree(folder, task.calls):

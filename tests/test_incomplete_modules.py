@@ -1,0 +1,102 @@
+"""A module is its folder's files: what one of them declares is known only when it was read.
+
+A reference to what no file of a module declares is a mistake (OIDC103 names it) only when
+every file of the folder was read; a file with a syntax error, or a link out of the scanned
+tree, may hold the declaration. A `.tf` file linked into several folders is a file of each
+of their modules, as Terraform reads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oidclint.engine import scan
+
+TRUST = '''\
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = %s }
+      Condition = { StringEquals = {
+        "token.actions.githubusercontent.com:sub" = "repo:acme/api:ref:refs/heads/main"
+        "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      } }
+    }]
+  })
+}
+'''
+PROVIDER = '''\
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+'''
+REMOTE = '''\
+data "terraform_remote_state" "oidc" {
+  backend = "s3"
+  config  = { bucket = "state", key = "oidc.tfstate", region = "eu-west-1" }
+}
+'''
+
+
+def write(root: Path, files: dict[str, str], links: dict[str, str] = {}) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    for name, target in links.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).symlink_to(target)
+    return root
+
+
+def rules(report) -> list[str]:
+    return sorted(f.rule_id for f in report.findings)
+
+
+def test_a_reference_to_what_no_file_declares_is_reported(tmp_path):
+    root = write(tmp_path, {"main.tf": TRUST % "aws_iam_openid_connect_provider.github.arn"})
+    assert rules(scan([root], root=root)) == ["OIDC103"]
+
+
+def test_a_declaration_in_a_file_with_a_syntax_error_may_be_there(tmp_path):
+    broken = PROVIDER.replace('["sts.amazonaws.com"]', '["sts.amazonaws.com"')
+    root = write(tmp_path, {"main.tf": TRUST % "aws_iam_openid_connect_provider.github.arn",
+                            "provider.tf": broken})
+    report = scan([root], root=root)
+    assert rules(report) == []
+    assert [(d.path, d.message.split(":")[0]) for d in report.diagnostics] == [
+        ("provider.tf", "HCL syntax error")]
+
+
+def test_a_syntax_error_in_another_folder_changes_nothing(tmp_path):
+    broken = PROVIDER.replace('["sts.amazonaws.com"]', '["sts.amazonaws.com"')
+    root = write(tmp_path, {"app/main.tf": TRUST % "aws_iam_openid_connect_provider.github.arn",
+                            "other/provider.tf": broken})
+    assert rules(scan([root], root=root)) == ["OIDC103"]
+
+
+def test_a_declaration_behind_a_link_out_of_the_scanned_tree_may_be_there(tmp_path):
+    write(tmp_path, {"shared/remote.tf": REMOTE})
+    stack = write(tmp_path / "stack",
+                  {"main.tf": TRUST % "data.terraform_remote_state.oidc.outputs.provider_arn"},
+                  {"remote.tf": "../shared/remote.tf"})
+    report = scan([stack], root=stack)
+    assert rules(report) == []
+    assert [d.path for d in report.diagnostics] == ["remote.tf"]
+
+
+def test_a_file_linked_into_several_folders_is_a_file_of_each_module(tmp_path):
+    root = write(tmp_path, {
+        ".stub/remote.tf": REMOTE,
+        "dev/main.tf": TRUST % "data.terraform_remote_state.oidc.outputs.provider_arn",
+        "prod/main.tf": TRUST % "data.terraform_remote_state.oidc.outputs.provider_arn",
+        "lone/main.tf": TRUST % "data.terraform_remote_state.oidc.outputs.provider_arn",
+    }, {"dev/remote.tf": "../.stub/remote.tf", "prod/remote.tf": "../.stub/remote.tf"})
+    report = scan([root], root=root)
+    assert report.diagnostics == []
+    # Only the folder without the link refers to what it does not declare.
+    assert [(f.rule_id, f.span.path) for f in report.findings] == [("OIDC103", "lone/main.tf")]
