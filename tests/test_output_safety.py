@@ -98,14 +98,15 @@ def test_sarif_uris_stay_relative_to_the_root(tmp_path, monkeypatch):
     tree = tmp_path / "tree"
     (tree / "sub").mkdir(parents=True)
     hostile_report(tree)
-    os.symlink("../" + NAME, tree / "sub" / "link.tf")  # the same file through a link
+    # The same file through a link: a file of the module of `sub` too, as Terraform reads it.
+    os.symlink("../" + NAME, tree / "sub" / "link.tf")
     monkeypatch.chdir(tmp_path)
     report = scan(["tree/../tree", "tree/sub/../../missing.tf"], root=tree)
     run = json.loads(FORMATS["sarif"](report))["runs"][0]
     locations = [loc["physicalLocation"]["artifactLocation"]
                  for result in run["results"] for loc in result["locations"]]
     assert {(a["uri"], a["uriBaseId"]) for a in locations} == {
-        ("dir%2C1%3Aa%25%1B%5B31m.tf", "%SRCROOT%")}
+        ("dir%2C1%3Aa%25%1B%5B31m.tf", "%SRCROOT%"), ("sub/link.tf", "%SRCROOT%")}
     [note] = run["invocations"][0]["toolExecutionNotifications"]
     # A path outside the root is an absolute file URI, never `../` against %SRCROOT%.
     assert note["locations"][0]["physicalLocation"]["artifactLocation"] == {

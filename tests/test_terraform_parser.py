@@ -293,6 +293,25 @@ def test_policy_that_is_not_json_is_a_problem(tmp_path):
     assert trust.statements == []
 
 
+def test_an_argument_a_statement_block_does_not_have_is_reported(tmp_path):
+    text = ('data "aws_iam_policy_document" "trust" {\n  statement {\n'
+            '    action = ["sts:AssumeRoleWithWebIdentity"]\n'
+            '    principals {\n      type        = "Federated"\n'
+            '      identifiers = ["arn:aws:iam::111122223333:oidc-provider/gitlab.com"]\n'
+            '    }\n  }\n}\n'
+            'resource "aws_iam_role" "r" {\n  name = "r"\n'
+            '  assume_role_policy = data.aws_iam_policy_document.trust.json\n}\n')
+    inventory = scan(tmp_path, {"main.tf": text})
+    [problem] = inventory.diagnostics
+    assert (problem.path, problem.span.line) == ("main.tf", 3)
+    assert problem.message == ("data.aws_iam_policy_document.trust: a `statement` block has no "
+                               "argument `action` (`actions`?); Terraform rejects it")
+    # What the statement was meant to allow is not known: no finding says it allows nothing.
+    [statement] = role(inventory, "aws_iam_role.r").trust.statements
+    [action] = statement.actions
+    assert isinstance(action, Unknown)
+
+
 def test_quoted_json_string_points_at_the_string(tmp_path):
     text = ('resource "aws_iam_role" "r" {\n  name = "r"\n'
             '  assume_role_policy = "{\\"Statement\\": [{\\"Effect\\": \\"Allow\\", '

@@ -17,7 +17,7 @@ from typing import Iterator
 import networkx as nx
 
 from oidclint.config import Config
-from oidclint.iam.catalog import Issuer, issuer_for
+from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern
@@ -104,7 +104,24 @@ class Trust:
                 issuer = issuer_for(sample)
                 if issuer.kind != "generic":
                     found.append((str(host), issuer))
+        if not found and self.principals and all(
+                p.kind in ("oidc", "unknown") and p.host is None for p in self.principals):
+            found += self._issuer_of_keys()
         return found
+
+    def _issuer_of_keys(self) -> list[tuple[str, Issuer]]:
+        """The issuer the required condition keys name, when the principal does not say
+        (a provider whose URL comes from a variable): a positive test of a key is false when
+        the key is absent, and a token of another issuer carries its keys under its own
+        prefix, so only tokens of that issuer can be admitted (docs/facts.md, section 2)."""
+        prefixes = {str(c.issuer_prefix).lower() for c in self.statement.conditions
+                    if restricts(c) and isinstance(c.issuer_prefix, str)}
+        prefixes -= GLOBAL_KEY_PREFIXES
+        if len(prefixes) != 1:
+            return []
+        host = prefixes.pop()
+        issuer = issuer_for(host)
+        return [(host, issuer)] if issuer.kind != "generic" and self.may_be_issuer(host) else []
 
     @property
     def issuer(self) -> Issuer | None:

@@ -182,6 +182,11 @@ class Role:
     max_session_duration: int | Unknown | None = None
     origins: list[Related] = field(default_factory=list)
     """As for ``OidcProvider.origins``."""
+    standalone: bool = False
+    """A trust policy kept apart from any role the scan defines (a ``trust-policy.json`` file,
+    a ``data "aws_iam_policy_document"`` passed on to code the scan cannot read): checked as
+    the trust of the role it is written for, its address the document's. Dropped when a role
+    of the scan turns out to use it (``oidclint.parsers.policy_file.link_policy_files``)."""
 
 
 @dataclass(slots=True)

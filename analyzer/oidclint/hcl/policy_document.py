@@ -14,6 +14,7 @@ attribute it came from; a statement spans its block.
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING, Any, Callable
 
 from oidclint.hcl.instances import Scoped, expand
@@ -32,6 +33,9 @@ Decode = Callable[[Any], Any]
 _FIELDS = (("sid", "Sid"), ("effect", "Effect"), ("actions", "Action"),
            ("not_actions", "NotAction"), ("resources", "Resource"),
            ("not_resources", "NotResource"))
+_ARGUMENTS = [name for name, _ in _FIELDS]
+"""The arguments of a ``statement`` block (its nested blocks are ``principals``,
+``not_principals`` and ``condition``)."""
 
 
 def policy_document(block: Block, address: str, module: "Module") -> LDict:
@@ -69,6 +73,11 @@ def _statement(block: Block, module: "Module", address: str) -> Any:
         value = evaluate(block, attribute)
         if value is not MISSING and value is not None:
             statement[Str(key, _name_span(block, attribute))] = value
+    unexpected = _unexpected(block, module, address)
+    if unexpected and "Action" not in statement and "NotAction" not in statement:
+        # `action = [...]` for `actions`: what the statement was meant to allow is not known.
+        statement[Str("Action", block.span)] = Unknown(
+            f"the actions of {address} (Terraform rejects `{unexpected[0]}`)", block.span)
     if "Effect" not in statement:
         statement[Str("Effect", block.span)] = Str("Allow", block.header_span)
     for kind, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
@@ -84,6 +93,19 @@ def _statement(block: Block, module: "Module", address: str) -> Any:
     if conditions is not None:
         statement[Str("Condition", conditions.span)] = conditions
     return statement
+
+
+def _unexpected(block: Block, module: "Module", address: str) -> list[str]:
+    """The arguments of a ``statement`` block the data source does not have, each reported:
+    Terraform rejects the configuration ("An argument named ... is not expected here")."""
+    unexpected = [name for name in block.attributes if name not in _ARGUMENTS]
+    for name in unexpected:
+        close = difflib.get_close_matches(name, _ARGUMENTS, n=1)
+        hint = f" (`{close[0]}`?)" if close else ""
+        module.report(block.attributes[name].span,
+                      f"{address}: a `statement` block has no argument `{name}`{hint}; "
+                      "Terraform rejects it")
+    return unexpected
 
 
 def _principals(blocks: list[Block], evaluate: Evaluate) -> Any:

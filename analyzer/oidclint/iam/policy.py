@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oidclint.iam.conditions import action_covers
 from oidclint.model import Condition, PolicyDocument, Statement
 from oidclint.source import Choice, Partial, Span, Str, Text, Unknown, span_of
 
@@ -144,3 +145,16 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
     if raw is None:
         problems.append((own, "the policy has no Statement"))
     return PolicyDocument(statements=statements, span=own, problems=problems)
+
+
+def grants_web_identity(document: PolicyDocument) -> bool:
+    """Some statement of the document is a web identity trust: it names a Federated
+    principal, or allows ``sts:AssumeRoleWithWebIdentity`` without naming a resource (a trust
+    policy has no ``Resource``; a permission policy that lets its holder call the action
+    names the roles it may assume, and is no trust).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    """
+    return any(statement.federated or (
+        not statement.resources and not statement.not_resources
+        and any(isinstance(a, str) and action_covers(str(a), "sts:AssumeRoleWithWebIdentity")
+                for a in statement.actions)) for statement in document.statements)

@@ -17,16 +17,14 @@ import re
 from dataclasses import replace
 from typing import Any, Callable
 
-from oidclint.iam.conditions import action_covers
-from oidclint.iam.policy import document_from_value
-from oidclint.model import Diagnostic, Inventory, PolicyDocument, PolicyFileUse, Related, Role
+from oidclint.iam.policy import document_from_value, grants_web_identity
+from oidclint.model import Diagnostic, Inventory, PolicyFileUse, Related, Role
 from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents, load_json
 from oidclint.source import (
     LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins,
     span_of,
 )
 
-WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}")
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 
@@ -56,7 +54,8 @@ def parse_policy_file(file: SourceFile) -> Inventory | None:
         return None
     role = Role(address=file.path,
                 name=Unknown(f"role name (no command of the scan creates it from {file.path})"),
-                trust=document, span=span_of(value) or Span(file.path, 1), scope=file.path)
+                trust=document, span=span_of(value) or Span(file.path, 1), scope=file.path,
+                standalone=True)
     return Inventory(roles=[role], files=[file.path])
 
 
@@ -65,13 +64,6 @@ def is_policy(value: Any) -> bool:
     if not isinstance(value, dict) or not any(k == "Statement" for k in value):
         return False
     return all(k in ("Version", "Statement", "Id") for k in value)
-
-
-def grants_web_identity(document: PolicyDocument) -> bool:
-    """Some statement names a Federated principal or allows AssumeRoleWithWebIdentity."""
-    return any(statement.federated or any(
-        isinstance(a, str) and action_covers(str(a), WEB_IDENTITY_ACTION)
-        for a in statement.actions) for statement in document.statements)
 
 
 def _syntax_error(file: SourceFile, reason: str, json_mode: bool) -> Inventory | None:
@@ -159,29 +151,28 @@ def _moved(value: Any, move: Callable[[Span | None], Span | None]) -> Any:
 
 def is_standalone(role: Role) -> bool:
     """A role ``parse_policy_file`` made: addressed by its file."""
-    return role.address == role.scope and role.trust is not None and \
-        role.span is not None and role.span.path == role.address
+    return role.standalone and role.span is not None and role.span.path == role.address
 
 
 def link_policy_files(inventory: Inventory) -> None:
-    """Give each standalone trust the names the commands of the tree create it with, and
-    drop those another role of the scan reads as its trust."""
-    standalone = {r.address: r for r in inventory.roles if is_standalone(r)}
-    if not standalone:
+    """Give each standalone trust file the names the commands of the tree create it with,
+    and drop the standalone trusts (files, policy documents) another role of the scan uses."""
+    if not any(r.standalone for r in inventory.roles):
         return
+    standalone = {r.address: r for r in inventory.roles if is_standalone(r)}
     named: dict[str, list[PolicyFileUse]] = {}
     for use in inventory.policy_uses:
         path = _policy_path(use, standalone)
         if path is not None:
             named.setdefault(path, []).append(use)
-    read = _read_by_other_roles(inventory, standalone)
+    used = _used_by_other_roles(inventory)
     kept: list[Role] = []
     for role in inventory.roles:
-        if not is_standalone(role):
+        if not role.standalone:
             kept.append(role)
-        elif role.address in named:
+        elif role.address in named and is_standalone(role):
             kept += _named_roles(role, named[role.address])
-        elif role.address not in read:
+        elif not _used(role, used):
             kept.append(role)
     inventory.roles = kept
 
@@ -207,16 +198,25 @@ def _policy_path(use: PolicyFileUse, standalone: dict[str, Role]) -> str | None:
     return None
 
 
-def _read_by_other_roles(inventory: Inventory, standalone: dict[str, Role]) -> set[str]:
-    """Policy files that a role of Terraform or CloudFormation reads as its trust."""
-    read = set()
-    for role in inventory.roles:
-        if is_standalone(role) or role.trust is None:
-            continue
-        for span in [role.trust.span, *(s.span for s in role.trust.statements)]:
-            if span is not None and span.path in standalone:
-                read.add(span.path)
-    return read
+def _used_by_other_roles(inventory: Inventory) -> set[Span]:
+    """Where the trusts of the roles of the scan are written: a standalone trust written
+    there (a file a role reads with ``file()``, a policy document a role's
+    ``assume_role_policy`` names) is that role's, not one of its own."""
+    return {span for role in inventory.roles if not role.standalone and role.trust is not None
+            for span in (s.span for s in role.trust.statements) if span is not None}
+
+
+def _used(role: Role, used: set[Span]) -> bool:
+    """A standalone trust is used when a role's trust has one of its statements, or a
+    statement written inside it (a role reading the file with ``file()``)."""
+    own = {s.span for s in role.trust.statements} if role.trust else set()
+    return bool(own & used) or any(_within(span, role.span) for span in used)
+
+
+def _within(inner: Span, outer: Span | None) -> bool:
+    return outer is not None and inner.path == outer.path and \
+        (outer.line, outer.column) <= (inner.line, inner.column) and \
+        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
 def _named_roles(role: Role, uses: list[PolicyFileUse]) -> list[Role]:

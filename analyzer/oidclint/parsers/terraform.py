@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Collection
 
+from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from oidclint.budget import Budget, BudgetExceeded
@@ -31,7 +32,7 @@ from oidclint.hcl.syntax import Block, load_parser, parse_file
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
-from oidclint.iam.policy import document_from_value
+from oidclint.iam.policy import document_from_value, grants_web_identity
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
@@ -590,8 +591,61 @@ _COLLECTORS = {
     **COGNITO_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
-_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster}
-"""Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it."""
+def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """A ``data "aws_iam_policy_document"`` that is a web identity trust, as the trust of the
+    role it is written for: passed to a module the scan cannot read, or out as an output, it
+    is checked all the same. When a role of the scan uses it, it is dropped again
+    (``oidclint.parsers.policy_file.link_policy_files``): the role's findings are enough."""
+    if instance.local_address in _documents_in_use(module):
+        return  # a role's trust, or part of another document: checked there
+    span = instance.block.span
+    encoded = module.policy_document_json(instance, span)
+    if not isinstance(encoded, Encoded):
+        return
+    document = document_from_value(encoded.decoded, span)
+    if not grants_web_identity(document):
+        return
+    inventory.roles.append(Role(
+        address=instance.address,
+        name=Unknown(f"the role {instance.address} is written for"),
+        trust=document, span=span, scope=module.scope, standalone=True))
+
+
+_BUILT_FROM_DOCUMENTS = {
+    ("resource", "aws_iam_role"): ("assume_role_policy",),
+    ("data", "aws_iam_policy_document"): ("source_policy_documents", "override_policy_documents",
+                                          "source_json", "override_json"),
+}
+
+
+def _documents_in_use(module: Module) -> set[str]:
+    """The policy documents of a module that a role's ``assume_role_policy`` or another
+    document is built from, whatever their instances (a role with ``count = 0`` still makes
+    its document no trust of its own)."""
+    key = ("documents in use",)
+    if key not in module._values:
+        used: set[str] = set()
+        for block in module.resources.values():
+            for name in _BUILT_FROM_DOCUMENTS.get((block.type, block.labels[0]), ()):
+                attribute = block.attributes.get(name)
+                if attribute is not None:
+                    used |= _document_references(attribute.value)
+        module._values[key] = used
+    return module._values[key]
+
+
+def _document_references(value: Any) -> set[str]:
+    """``data.aws_iam_policy_document.NAME`` for each document an expression names."""
+    words = [str(token) for token in value.scan_values(
+        lambda v: isinstance(v, Token) and v.type == "NAME")] if isinstance(value, Tree) \
+        else str(value).replace("[", ".").split(".")
+    return {f"data.aws_iam_policy_document.{after}"
+            for before, after in zip(words, words[1:]) if before == "aws_iam_policy_document"}
+
+
+_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document}
+"""Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
+policy document may be the trust of a role the scan does not see."""
 _COLLECTED = frozenset(_COLLECTORS)
 
 
