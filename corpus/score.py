@@ -1,6 +1,6 @@
 """Score oidclint against the expert verdicts of the real-world corpus.
 
-    python corpus/score.py --checkouts DIR [--only owner/name ...] [--json OUT]
+    python corpus/score.py --checkouts DIR [--only owner/name ...] [--batch N] [--json OUT]
 
 For every verdict in ``corpus/verdicts.yaml`` whose checkout ``DIR/<owner>/<name>`` exists,
 the scan runs as a user would run it (``oidclint scan <checkout>[/<path> ...] --format json
@@ -14,6 +14,7 @@ by a reported one with its rule, the same address when the entry gives one (an a
 where the finding points or among the finding's related locations (a pattern set in a
 ``.tfvars`` file is reported where the value is written; the expert names the trust's file).
 Precision is true positives over reported problems, recall true positives over expected ones.
+Totals are printed for each batch of verdicts (``batch``, 1 when absent) and overall.
 
 Exit status: 0 when every scan ran; 1 on an internal error (the scan exited 2, or a rule
 failed), named on the way; 2 for a verdicts file that is not usable.
@@ -45,7 +46,12 @@ KINDS = frozenset({
     "terraform-variables", "terraform-registry-module", "cloudformation-parameters", "cdk-output",
     "irsa-manifests", "eks-terraform", "helm-values", "gitlab-ci", "hcp-terraform", "cognito",
     "trust-policy-json", "github-actions-workflows", "cloudformation", "terraform",
+    "circleci", "bitbucket", "buildkite", "terragrunt", "aws-cli-scripts",
 })
+# The keys a verdict may have; `batch` tells verdicts judged at different times apart.
+VERDICT_KEYS = frozenset({"repo", "commit", "kinds", "paths", "repository", "expected",
+                          "notes", "batch"})
+FIRST_BATCH = 1
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class RepoScore:
     repo: str
     expected: list[dict[str, Any]]
     reported: list[Problem]
+    batch: int = FIRST_BATCH
     true_positives: list[tuple[dict[str, Any], Problem]] = field(default_factory=list)
     false_positives: list[Problem] = field(default_factory=list)
     false_negatives: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +120,11 @@ def verdict_problems(verdicts: list[dict[str, Any]], rule_ids: Iterable[str]) ->
                 problems.append(f"{where}: path {sub!r} must be relative and stay in the checkout")
         if "repository" in verdict and not REPO.match(str(verdict["repository"])):
             problems.append(f"{where}: `repository` must be owner/name")
+        if "batch" in verdict and (type(verdict["batch"]) is not int or verdict["batch"] < 1):
+            problems.append(f"{where}: `batch` must be a whole number from 1")
+        unknown = set(verdict) - VERDICT_KEYS
+        if unknown:
+            problems.append(f"{where}: unknown keys {sorted(unknown)}")
         expected = verdict.get("expected")
         if not isinstance(expected, list):
             problems.append(f"{where}: `expected` must be a list (empty when nothing is wrong)")
@@ -132,6 +144,10 @@ def verdict_problems(verdicts: list[dict[str, Any]], rule_ids: Iterable[str]) ->
             if extra:
                 problems.append(f"{at}: unknown keys {sorted(extra)}")
     return problems
+
+
+def batch_of(verdict: dict[str, Any]) -> int:
+    return verdict.get("batch", FIRST_BATCH)
 
 
 def _relative(path: Any) -> bool:
@@ -261,6 +277,7 @@ def score_repository(verdict: dict[str, Any], checkouts: Path) -> RepoScore | No
     elapsed = time.monotonic() - started
     reported = problems_of(document, checkout) if document else []
     score = match(verdict.get("expected") or [], reported, verdict["repo"])
+    score.batch = batch_of(verdict)
     score.internal_errors = internal_errors(document, status, stderr)
     score.not_read = not_read(document)
     score.seconds = elapsed
@@ -303,10 +320,23 @@ def table(scores: list[RepoScore]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     lines.append("")
-    lines.append(f"precision {t['precision']:.1%} "
-                 f"({t['reported'] - t['false_positives']}/{t['reported']}), "
-                 f"recall {t['recall']:.1%} ({t['true_positives']}/{t['expected']})")
+    for batch in sorted({s.batch for s in scores}):
+        lines.append(f"batch {batch}: " + _figures(totals(by_batch(scores)[batch])))
+    lines.append("all: " + _figures(t))
     return "\n".join(lines)
+
+
+def by_batch(scores: list[RepoScore]) -> dict[int, list[RepoScore]]:
+    batches: dict[int, list[RepoScore]] = {}
+    for s in scores:
+        batches.setdefault(s.batch, []).append(s)
+    return batches
+
+
+def _figures(t: dict[str, Any]) -> str:
+    return (f"{t['repositories']} repositories, precision {t['precision']:.1%} "
+            f"({t['reported'] - t['false_positives']}/{t['reported']}), "
+            f"recall {t['recall']:.1%} ({t['true_positives']}/{t['expected']})")
 
 
 def disagreements(scores: list[RepoScore]) -> str:
@@ -332,9 +362,11 @@ def as_json(scores: list[RepoScore], skipped: list[str]) -> dict[str, Any]:
 
     return {
         "totals": totals(scores),
+        "batches": {str(b): totals(group) for b, group in sorted(by_batch(scores).items())},
         "skipped": skipped,
         "repositories": [{
             "repo": s.repo,
+            "batch": s.batch,
             "seconds": round(s.seconds, 2) if s.seconds is not None else None,
             "expected": len(s.expected),
             "reported": len(s.reported),
@@ -352,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkouts", type=Path, required=True,
                         help="folder holding <owner>/<name> checkouts (corpus/fetch.sh makes them)")
     parser.add_argument("--only", nargs="+", metavar="OWNER/NAME", default=None)
+    parser.add_argument("--batch", type=int, metavar="N", default=None,
+                        help="score only the verdicts of batch N (1 when a verdict names none)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the scores as JSON")
     parser.add_argument("--verdicts", type=Path, default=VERDICTS)
     args = parser.parse_args(argv)
@@ -374,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"score: no verdict for {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         verdicts = [v for v in verdicts if v["repo"].lower() in wanted]
+    if args.batch is not None:
+        verdicts = [v for v in verdicts if batch_of(v) == args.batch]
+        if not verdicts:
+            print(f"score: no verdict in batch {args.batch}", file=sys.stderr)
+            return 2
 
     scores: list[RepoScore] = []
     skipped: list[str] = []

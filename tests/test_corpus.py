@@ -58,6 +58,13 @@ def test_the_verdicts_file_is_well_formed():
             assert level in ("error", "warning"), (verdict["repo"], entry)
 
 
+def test_the_held_out_batch_is_marked_and_large_enough():
+    verdicts = score.load_verdicts()
+    batches = {score.batch_of(v) for v in verdicts}
+    assert batches == {1, 2}
+    assert len([v for v in verdicts if score.batch_of(v) == 2]) >= 20
+
+
 def test_the_corpus_covers_every_kind_it_promises():
     kinds = {kind for verdict in score.load_verdicts() for kind in verdict["kinds"]}
     assert {"terraform-variables", "cloudformation-parameters", "cdk-output", "irsa-manifests",
@@ -74,6 +81,10 @@ def test_shape_problems_are_named():
         {"repo": "acme/api", "commit": "A" * 40, "kinds": ["poetry"], "paths": ["/abs"],
          "expected": None},
         {"repo": "ACME/api", "commit": "a" * 40, "kinds": ["cognito"], "expected": []},
+        {"repo": "acme/web", "commit": "b" * 40, "kinds": ["cognito"], "expected": [],
+         "batch": 0, "note": "typo"},
+        {"repo": "acme/ops", "commit": "c" * 40, "kinds": ["terragrunt"], "expected": [],
+         "batch": "2"},
     ]
     problems = score.verdict_problems(bad, RULE_IDS)
     text = "\n".join(problems)
@@ -82,7 +93,10 @@ def test_shape_problems_are_named():
                      "`path` must be a relative file path", "`why` must say why",
                      "unknown keys ['adress']", "unknown kind 'poetry'",
                      "path '/abs' must be relative", "`expected` must be a list",
-                     "ACME/api: listed twice"]:
+                     "ACME/api: listed twice",
+                     "acme/web: `batch` must be a whole number from 1",
+                     "acme/web: unknown keys ['note']",
+                     "acme/ops: `batch` must be a whole number from 1"]:
         assert expected in text, (expected, problems)
 
 
@@ -221,3 +235,38 @@ def test_an_internal_error_fails_the_script(tmp_path, capsys, monkeypatch):
     captured = capsys.readouterr()
     assert "INTERNAL acme/infra: rule OIDC301 failed: TypeError()" in captured.out
     assert "internal error in: acme/infra" in captured.err
+
+
+def test_a_batch_is_scored_alone_and_every_batch_gets_its_totals(tmp_path, capsys):
+    checkouts = tmp_path / "checkouts"
+    for name in ("old", "new"):
+        (checkouts / "acme" / name).mkdir(parents=True)
+        (checkouts / "acme" / name / "main.tf").write_text(OPEN_TRUST)
+    entry = {"rule": "OIDC204", "path": "main.tf", "address": "aws_iam_role.deploy",
+             "why": "every repository of acme"}
+    verdicts = tmp_path / "verdicts.yaml"
+    verdicts.write_text(yaml.safe_dump([
+        {"repo": "acme/old", "commit": "0" * 40, "kinds": ["terraform"], "expected": [entry]},
+        {"repo": "acme/new", "commit": "1" * 40, "kinds": ["terraform"], "batch": 2,
+         "expected": []},
+    ]))
+    out = tmp_path / "scores.json"
+    assert score.main(["--checkouts", str(checkouts), "--verdicts", str(verdicts),
+                       "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "batch 1: 1 repositories, precision 100.0% (1/1), recall 100.0% (1/1)" in printed
+    assert "batch 2: 1 repositories, precision 0.0% (0/1), recall 100.0% (0/0)" in printed
+    assert "all: 2 repositories, precision 50.0% (1/2), recall 100.0% (1/1)" in printed
+    written = json.loads(out.read_text())
+    assert set(written["batches"]) == {"1", "2"}
+    assert [r["batch"] for r in written["repositories"]] == [1, 2]
+
+    assert score.main(["--checkouts", str(checkouts), "--verdicts", str(verdicts),
+                       "--batch", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "acme/new" in printed and "acme/old" not in printed
+    assert "batch 1:" not in printed
+
+    assert score.main(["--checkouts", str(checkouts), "--verdicts", str(verdicts),
+                       "--batch", "3"]) == 2
+    assert "no verdict in batch 3" in capsys.readouterr().err
