@@ -121,7 +121,8 @@ class Trust:
             return []
         host = prefixes.pop()
         issuer = issuer_for(host)
-        return [(host, issuer)] if issuer.kind != "generic" and self.may_be_issuer(host) else []
+        fits = not self.partial_hosts or self.may_be_issuer(host)  # nothing known, or agrees
+        return [(host, issuer)] if issuer.kind != "generic" and fits else []
 
     @property
     def issuer(self) -> Issuer | None:
