@@ -85,6 +85,15 @@ class Trust:
         shown = self.hosts + [str(h) for h in self.partial_hosts]
         return shown[0] if shown else "an unknown issuer"
 
+    @property
+    def issuer_unknown(self) -> bool:
+        """Nothing is known of the issuer the statement trusts (a provider ARN from a
+        variable, with keys built from it too): it may be any workload's, so what its
+        conditions decide on their own (a subject no token of the workload carries) holds."""
+        return not self.issuers and not self.hosts and all(
+            p.kind == "unknown" or p.kind == "oidc" and p.host is None
+            for p in self.principals)
+
     def may_be_issuer(self, host: str) -> bool:
         """Whether a host can be an issuer the statement trusts, for some value of what is not
         known of its hosts (an unknown piece stands for any text, so a no is certain)."""
@@ -517,7 +526,8 @@ class TrustGraph:
         """The allowing web identity statements of a role that could admit the workload's
         token: those trusting an issuer of the workload's kind."""
         return [t for t in self.trusts_of_role(role)
-                if t.statement.allows and t.web_identity and issuer_fits(workload, t.issuer)]
+                if t.statement.allows and t.web_identity
+                and (issuer_fits(workload, t.issuer) or t.issuer_unknown)]
 
     def defined_elsewhere(self, workload: Workload) -> bool:
         """The role a workload names is known to exist outside the scanned code: the
