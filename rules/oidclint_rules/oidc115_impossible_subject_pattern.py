@@ -91,7 +91,8 @@ class ImpossibleSubjectPattern(Rule):
                         trust=trust,
                         fallback=[condition.key],
                         fix=fix,
-                        evidence={"fingerprint": str(pattern), "segment": readable(verdict.segment),
+                        evidence={"fingerprint": str(pattern),
+                                  "segment": readable(verdict.segment),
                                   "suggestions": [s for s, _ in verdict.suggestions]},
                     )
 
