@@ -111,7 +111,7 @@ def statement_from_value(value: Any, index: int, span: Span | None, problems: li
     elif not isinstance(effect, (str, Partial, Unknown)):
         # Valid values are the text `Allow` and `Deny`: the statement allows nothing.
         # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html
-        problems.append((span_of(effect) or own, "the Effect of a Statement is not text"))
+        problems.append((span_of(effect) or own, "Effect is not a string"))
         effect = Str(render(effect), span_of(effect) or own)
     return Statement(
         effect=effect,
