@@ -136,6 +136,7 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("Provider.Url is not a string", W, (16, 23)),
         ("Shapes: Condition is not a mapping", W, (12, 81)),
         ('Shapes: Principal is neither "*" nor a mapping', W, (12, 49)),
+        ("Shapes: Effect is not a string", W, (12, 29)),
         ("resource NoType has no Type", W, (3, 3)),
         # `Null:` is YAML's null, as a key too: the message names it as YAML does.
         ("resource null is not a mapping", W, None),

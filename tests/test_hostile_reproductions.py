@@ -156,7 +156,8 @@ ALLOWED = [re.compile(pattern) for pattern in (
     r"job \w+ is not a mapping",
     r"resource [\w-]+ (is not a mapping|has no Type)",
     r"[\w.]+ is not a (list|string|number of seconds)",
-    r"\w+: (Condition is not a mapping|Principal is neither \"\*\" nor a mapping)",
+    r"\w+: (Condition is not a mapping|Principal is neither \"\*\" nor a mapping|Effect is not "
+    r"a string)",
     r"the Properties of \w+ cannot be read",
     r"a variables file must hold one JSON object",
     r"symbolic link to a file outside the scanned tree; not read",

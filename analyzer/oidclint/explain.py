@@ -10,7 +10,7 @@ from oidclint.iam.claims import describe, tokens_for
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
 from oidclint.reporters import printable
-from oidclint.source import Span
+from oidclint.source import Span, render
 
 NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 
@@ -83,7 +83,7 @@ def _condition_line(condition: Condition, context: dict[str, list[str]],
         condition = Condition(condition.operator, claim, condition.values, condition.span)
     result = condition_holds(condition, context)
     present = context.get(key) if key else None
-    values = ", ".join(f"`{v}`" for v in condition.values)
+    values = ", ".join(f"`{render(v)}`" for v in condition.values)
     if key is None:
         seen = "the key is not known statically"
     elif present is None:
@@ -104,8 +104,10 @@ def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
         issuers = [host for host, _ in trust.issuers]
         label = f"  Statement {statement.index + 1}"
         if statement.sid:
-            label += f" ({statement.sid})"
-        lines.append(f"{label} at {_at(statement.span)}: {statement.effect}, trusts "
+            label += f" ({render(statement.sid)})"  # the reader passes any JSON value through
+        if statement.span:
+            label += f" at {_at(statement.span)}"
+        lines.append(f"{label}: {statement.effect}, trusts "
                      + (", ".join(f"`{h}`" for h in issuers) or "no known OIDC issuer"))
         verdict: bool | None = True
         if not statement.allows:
@@ -148,6 +150,8 @@ def explain_role(graph: TrustGraph, role: Role, request: Request) -> str:
 def explain_workload(graph: TrustGraph, workload: Workload) -> str:
     roles = graph.assumed_roles(workload)
     if not roles:
+        if workload.role is None:
+            return f"{workload.name}: names no role to assume.\n"
         return f"{workload.name}: assumes `{workload.role}`, which the scan does not define.\n"
     out = []
     link = graph.link(workload)

@@ -37,7 +37,7 @@ from oidclint.model import (
     Workload,
 )
 from oidclint.reporters import printable
-from oidclint.source import Partial, Unknown
+from oidclint.source import Partial, Unknown, render
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
@@ -726,7 +726,7 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
 
 
 def _trusts_label(trust: Trust) -> str:
-    subjects = [str(v) for c in trust.conditions_on("sub") for v in c.values]
+    subjects = [render(v) for c in trust.conditions_on("sub") for v in c.values]
     return "trusts " + (", ".join(subjects) or "any subject")
 
 

@@ -9,6 +9,7 @@ source carry a span too (``LDict``, ``LList``).
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,12 +266,17 @@ def span_of(value: Any) -> Span | None:
 
 
 def render(value: Any) -> str:
-    """A value as a person reads it in a message."""
-    if isinstance(value, (Unknown, Partial)):
+    """A value as a person reads it in a message: text as written, what is not known as
+    ``${origin}``, anything else (a number, ``true``, a list or a mapping where text was
+    expected) as JSON, the form policies and templates write it in."""
+    if isinstance(value, (Unknown, Partial, Choice)):
         return str(value)
     if isinstance(value, str):
         return str(value)
-    return repr(value)
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):  # a key JSON has no form for, a container holding itself
+        return repr(value)
 
 
 FILL_IN = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")

@@ -66,6 +66,7 @@ class SessionConditionUnsatisfiable(Rule):
             f"{workload.name} presents {what}, which `{condition.operator}` on `{condition.key}` "
             f"in the trust of {role.address} rejects: every attempt is denied.",
             address=role.address,
+            fallback=[condition, role],  # a key written without a location of its own
             related=[Related(workload.span, workload.name)],
             fix="Make the workload's session match the condition, or relax the condition.",
         )

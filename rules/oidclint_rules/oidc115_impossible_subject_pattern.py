@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import patterns, restricts
+from oidclint.iam.patterns import UNKNOWN
 from oidclint.iam.subjects import TooComplex, Verdict, check
 from oidclint.model import Level
 from oidclint.rule import Rule
@@ -90,27 +91,34 @@ class ImpossibleSubjectPattern(Rule):
                         trust=trust,
                         fallback=[condition.key],
                         fix=fix,
-                        evidence={"fingerprint": str(pattern), "segment": verdict.segment,
+                        evidence={"fingerprint": str(pattern),
+                                  "segment": readable(verdict.segment),
                                   "suggestions": [s for s, _ in verdict.suggestions]},
                     )
 
 
+def readable(text: str) -> str:
+    """Pattern text as a message quotes it: the verdict quotes the pattern's own text, where
+    an unknown piece is a marker character."""
+    return text.replace(UNKNOWN, "${...}")
+
+
 def explain(verdict: Verdict, title: str, value: object, trust) -> tuple[str, str]:
     shown = str(verdict.pattern)
-    prefix = verdict.prefix.replace("\x00", "${...}")
+    prefix, segment = readable(verdict.prefix), readable(verdict.segment)
     if verdict.volatile:
-        message = (f"`{shown}` pins the step uuid `{verdict.segment}`, which {title} issues anew "
+        message = (f"`{shown}` pins the step uuid `{segment}`, which {title} issues anew "
                    "for every run: no future token carries this subject.")
     elif verdict.empty_segment:
         where = f"after `{prefix}`" if prefix else "at the start"
-        if verdict.segment:
+        if segment:
             message = f"`{shown}` has an empty segment {where}: no {title} subject has one."
         else:
             message = f"`{shown}` stops {where}: every {title} subject continues there."
         origin = variable_origin(value, trust)
         if origin:
             message += f" The value came from {origin} that was empty or unset."
-    elif not verdict.segment:
+    elif not segment:
         message = f"`{shown}` ends too early: every {title} subject continues"
         if 0 < len(verdict.expected) <= 3:
             message += " with " + " or ".join(
@@ -120,7 +128,7 @@ def explain(verdict: Verdict, title: str, value: object, trust) -> tuple[str, st
         message = (f"`{shown}` does not start like any {title} subject (`{verdict.example}`): "
                    "no token matches it.")
     else:
-        message = (f"`{verdict.segment.lstrip(':')}` after `{prefix}` in `{shown}` is not part "
+        message = (f"`{segment.lstrip(':')}` after `{prefix}` in `{shown}` is not part "
                    f"of any {title} subject: no token matches it.")
     if verdict.suggestions:
         fixed, why = verdict.suggestions[0]

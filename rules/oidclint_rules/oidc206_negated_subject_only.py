@@ -3,6 +3,7 @@ from __future__ import annotations
 from oidclint.iam.conditions import negated, restricts
 from oidclint.model import Level
 from oidclint.rule import Rule
+from oidclint.source import render
 
 
 class NegatedSubjectOnly(Rule):
@@ -48,7 +49,7 @@ class NegatedSubjectOnly(Rule):
             yield self.finding(
                 condition.key,
                 f"`{condition.operator}` on `{condition.key}` only excludes "
-                + ", ".join(f"`{v}`" for v in condition.values)
+                + ", ".join(f"`{render(v)}`" for v in condition.values)
                 + f"; every other subject on {issuer.title} can assume {trust.role.address}.",
                 trust=trust,
                 fix="Add a positive `StringEquals`/`StringLike` condition naming who may assume the role.",

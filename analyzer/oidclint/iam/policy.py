@@ -11,7 +11,7 @@ from typing import Any
 
 from oidclint.iam.conditions import action_covers
 from oidclint.model import Condition, PolicyDocument, Statement
-from oidclint.source import Choice, Partial, Span, Str, Text, Unknown, span_of
+from oidclint.source import Choice, Partial, Span, Str, Text, Unknown, render, span_of
 
 
 def as_list(value: Any) -> list[Any]:
@@ -108,6 +108,11 @@ def statement_from_value(value: Any, index: int, span: Span | None, problems: li
     if effect is None:
         problems.append((own, "Statement has no Effect"))
         effect = Str("", own)
+    elif not isinstance(effect, (str, Partial, Unknown)):
+        # Valid values are the text `Allow` and `Deny`: the statement allows nothing.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html
+        problems.append((span_of(effect) or own, "Effect is not a string"))
+        effect = Str(render(effect), span_of(effect) or own)
     return Statement(
         effect=effect,
         actions=_texts(_field(value, "Action")),
