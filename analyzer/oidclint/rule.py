@@ -44,8 +44,8 @@ class Rule:
                 for finding in findings:
                     if len(roles) > 1:
                         finding.message += (
-                            f" The scan defines {len(roles)} roles named `{roles[0].name}` ("
-                            + ", ".join(f"{r.address} in {r.scope}" for r in roles)
+                            f" The scan defines {len(roles)} roles of that name ("
+                            + ", ".join(f"{r.address} in {_folder(r.scope)}" for r in roles)
                             + "); the workload may assume any of them, and this holds for each.")
                     yield finding
 
@@ -120,3 +120,8 @@ class Rule:
         if span is None:
             raise ValueError(f"{self.id}: nothing to point at for {message!r}")
         return span
+
+
+def _folder(scope: str) -> str:
+    """A root module folder or template as a message names it (the root folder is ``.``)."""
+    return "the root folder" if scope in ("", ".") else scope
