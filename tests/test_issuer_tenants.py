@@ -6,14 +6,20 @@ project of the customer, and each issuer's subjects are read for what unreviewed
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from oidclint.config import Config
 from oidclint.engine import scan
+from oidclint.graph import REACH_ORDER, _pattern_reach
 from oidclint.iam.catalog import ISSUERS, issuer_for
 from oidclint.iam.patterns import Pattern
 from oidclint.model import Level
+from oidclint.source import Partial, Unknown
 
 BITBUCKET = "api.bitbucket.org/2.0/workspaces/{}/pipelines-config/identity/oidc"
 
@@ -173,3 +179,36 @@ resource "aws_iam_role" "deploy" {{
     found = [f for f in scan([tmp_path], root=tmp_path).findings if f.rule_id == "OIDC204"]
     assert len(found) == 1
     return " ".join(found[0].message.split())
+
+
+_PIECES = st.sampled_from(["org/", "/project/", "/user/", "{", "}:", "space:", ":stack:",
+                           ":run_type:", ":scope:", "acme", "api", "/", ":", "*", "?", "a*", "$x",
+                           "$y"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["circleci", "bitbucket", "spacelift"]),
+       st.lists(_PIECES, min_size=1, max_size=8), st.sampled_from(["acme", "evil", "a-b"]))
+def test_a_reach_decided_with_unknown_pieces_holds_for_any_name_they_hold(kind, pieces, name):
+    """As for the shared issuers: an unknown piece is read as names, never as a wildcard, and
+    nothing ever reaches another customer of an issuer whose URL names it."""
+    grammar = next(i for i in ISSUERS if i.kind == kind).grammar
+    reach = _pattern_reach(Pattern.of(Partial(tuple(
+        Unknown(f"var.{p[1:]} (no default)") if p.startswith("$") else p for p in pieces))),
+        grammar)
+    assert reach != "any-tenant"
+    if reach in ("narrow", "unknown"):
+        return
+    filled = Pattern("".join(name if p.startswith("$") else p for p in pieces))
+    assert REACH_ORDER[_pattern_reach(filled, grammar)] >= REACH_ORDER[reach], filled
+
+
+@pytest.mark.parametrize("text", ["*" * 8000, "*:" * 4000, "*:stack:x:" * 800, "*?" * 4000])
+def test_stars_are_followed_a_bounded_number_of_times(text):
+    """A pattern of thousands of stars (as long as a trust policy can hold) is read without
+    following each star to every place it may end: no deep recursion, no quadratic time."""
+    started = time.perf_counter()
+    for issuer in ISSUERS:
+        if issuer.grammar:
+            Pattern(text).shape(issuer.grammar)
+    assert time.perf_counter() - started < 5

@@ -251,6 +251,11 @@ def _field(grammar: SubjectGrammar, name: str) -> Field:
 _LIT, _STAR, _ONE, _HOLE = "lit", "star", "one", "hole"
 MAX_HOLES = 16
 """Unknown pieces read one by one; the last stands for everything after it."""
+MAX_STAR_SPANS = 2
+"""Stars in the form's own text followed to where they may end (`*:stack:infra:*`); after
+these, and in patterns longer than ``MAX_STAR_SPAN_LENGTH``, everything after such a star is
+read as open: the widest reading, at the cost of the reader before stars were followed."""
+MAX_STAR_SPAN_LENGTH = 512
 
 
 def _shape_tokens(pattern: Pattern) -> tuple[tuple[str, str], ...]:
@@ -293,6 +298,8 @@ class _Reader:
         self.parts = grammar.parts
         self.origins = origins
         self.memo: dict[tuple[int, int, int, str], Reading | None] = {}
+        self.stars = {pos: n for n, pos in enumerate(
+            i for i, (kind, _) in enumerate(tokens) if kind == _STAR)}
         stops = [p.stop if isinstance(p, Field) else "" for p in self.parts]
         self.later_stops = [frozenset(s for s in stops[i + 1:] if s) for i in range(len(stops))]
 
@@ -395,8 +402,10 @@ class _Reader:
         or inside a literal), so each place the rest of the pattern reads from is taken,
         the fields the star covers open, and each field is read as the widest of those
         readings (`*:stack:infra:*` pins the stack whatever the star covers). None when the
-        star is the last token or no place reads."""
-        if star + 1 >= len(self.tokens):
+        star is the last token, past the first ``MAX_STAR_SPANS`` stars or in a long pattern
+        (``MAX_STAR_SPAN_LENGTH``), or when no place reads."""
+        if star + 1 >= len(self.tokens) or self.stars[star] >= MAX_STAR_SPANS \
+                or len(self.tokens) > MAX_STAR_SPAN_LENGTH:
             return None
         parts = self.parts
         found: Reading | None = None
