@@ -482,7 +482,7 @@ def _widest(a: dict[str, FieldFill], b: dict[str, FieldFill]) -> dict[str, Field
     """Each field as the wider of two readings: open where either opens it or where they
     disagree, unknown where either leaves it unknown."""
     widest = {}
-    for name in a.keys() | b.keys():
+    for name in [*a, *(n for n in b if n not in a)]:
         x, y = a.get(name, OPEN), b.get(name, OPEN)
         if x == y:
             widest[name] = x
