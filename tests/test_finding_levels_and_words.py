@@ -43,7 +43,7 @@ def one(case: str, rule: str, repository: str | None = None):
      ["`repo:${var.github_org}*/infra:*`", "any owner"]),
     # A Kubernetes issuer with no `sub` condition: the verdict of `system:serviceaccount:*`.
     ("OIDC203/positive-eks-no-sub-condition", "OIDC203", "error",
-     ["without a condition on `sub`", "every ServiceAccount"]),
+     ["without a condition on `sub`", "every service account of every namespace of the cluster"]),
     ("OIDC203/positive-eks-any-namespace", "OIDC203", "error", ["any namespace"]),
     # A key that can never be the cluster's issuer, whatever its region and id.
     ("OIDC104/positive-eks-key-without-region", "OIDC104", "error",
@@ -60,7 +60,8 @@ def one(case: str, rule: str, repository: str | None = None):
     ("OIDC209/positive-iam-full-access", "OIDC209", "error",
      ["the AWS managed policy IAMFullAccess allows `iam:PutRolePolicy` (by `iam:*`)"]),
     ("OIDC209/positive-admin-owner-from-variable", "OIDC209", "error",
-     ["AdministratorAccess allows `*` on `*`", "other repositories", "`var.github_org`"]),
+     ["AdministratorAccess allows `*` on `*`",
+      "every repository of the owner named by `var.github_org`"]),
     ("OIDC209/positive-admin-repository-path-from-variable", "OIDC209", "error",
      ["pull requests and any branch (", "`var.github_repository`"]),
 ])

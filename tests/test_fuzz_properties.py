@@ -195,14 +195,16 @@ def fields_of(subject: str, grammar) -> dict[str, str] | None:
                     (f"(?P<f{i}>[^{re.escape(p.stop)}]+)" if p.stop else f"(?P<f{i}>.+)")
                     for i, p in enumerate(grammar.parts))
     match = re.fullmatch(regex, subject, re.DOTALL)
-    if match is None:
+    if match is None or any(p.values and match[f"f{i}"] not in p.values
+                            for i, p in enumerate(grammar.parts) if isinstance(p, Field)):
         return None
     return {p.name: match[f"f{i}"] for i, p in enumerate(grammar.parts) if isinstance(p, Field)}
 
 
 def _pattern_pieces(grammar) -> list[str]:
     literals = [p for p in grammar.parts if isinstance(p, str)]
-    return literals + ["acme", "api", "main", "*", "?", "a*", "*a", "/", ":", "x"]
+    values = [v for p in grammar.parts if isinstance(p, Field) for v in p.values]
+    return literals + values + ["acme", "api", "main", "*", "?", "a*", "*a", "/", ":", "x"]
 
 
 @st.composite

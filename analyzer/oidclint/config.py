@@ -52,8 +52,9 @@ class Config:
     """``owner/name`` of the repository, for CI job subjects."""
     default_branch: str | None = None
     trusted_owners: list[str] = field(default_factory=list)
-    """GitHub owners, GitLab groups, HCP organisations of your own: a trust open to all of
-    one of them is a note, not a warning (OIDC204)."""
+    """GitHub owners, GitLab groups, HCP organisations (CircleCI organization ids, Bitbucket
+    workspaces, Spacelift accounts) of your own: a trust open to all of one of them is a
+    note, not a warning (OIDC204)."""
     immutable_subjects: list[str] = field(default_factory=list)
     """GitHub repositories configured to issue ``owner@id/name@id`` subjects (OIDC114)."""
     known_roles: list[str] = field(default_factory=list)

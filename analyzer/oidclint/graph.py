@@ -20,10 +20,9 @@ from oidclint.config import Config
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import issuer_fits
 from oidclint.iam.conditions import action_covers, patterns, restricts
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
-from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import (
     Cluster,
     Condition,
@@ -37,7 +36,7 @@ from oidclint.model import (
     Workload,
 )
 from oidclint.reporters import printable
-from oidclint.source import Partial, Unknown, render
+from oidclint.source import FILL_IN, Partial, Unknown, render
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
@@ -182,14 +181,39 @@ class Trust:
                     yield provider, condition, wanted
 
     @property
-    def admits_every_service_account(self) -> bool:
-        """A Kubernetes issuer (subjects `system:serviceaccount:<namespace>:<name>`) trusted
-        with no condition on `sub` at all: every ServiceAccount of every namespace of the
-        cluster gets in, as with `system:serviceaccount:*`."""
+    def admits_every_subject(self) -> bool:
+        """An issuer of one customer (a cluster, a self-managed GitLab instance, a CircleCI
+        organization, a Bitbucket workspace, a Spacelift account) trusted with no condition
+        on a claim that binds the token to a project: every token the issuer gives gets in,
+        as with `sub` `*`. (A shared issuer is OIDC201's: anyone's tokens get in.)"""
         issuer = self.issuer
         return (issuer is not None and issuer.grammar is not None
-                and issuer.grammar.head == SERVICE_ACCOUNT_PREFIX
-                and not self.conditions_on("sub") and not self.has_unknown_keys)
+                and not issuer.requires_subject and not issuer.audience_is_boundary
+                and not self.subject_conditions() and not self.has_unknown_keys)
+
+    @property
+    def tenant_shown(self) -> str:
+        """The customer an issuer of one customer serves, as a message names it: the
+        CircleCI organization `0f1e...`, or the input or placeholder its URL takes the name
+        from."""
+        issuer = self.issuer
+        if issuer is None or not issuer.tenant:
+            return ""
+        what = f"the {issuer.title} {issuer.tenant}"
+        partial = {str(h): h for h in self.partial_hosts if isinstance(h, Partial)}
+        for host, found in self.issuers:
+            if found is not issuer:
+                continue
+            if host in partial:
+                origins = dict.fromkeys(u.origin for u in partial[host].unknowns)
+                return f"{what} named by " + " and ".join(map(_input_named, origins))
+            name = issuer.tenant_of(host)
+            if name:
+                return f"{what} `{name}`"
+            placeholder = FILL_IN.search(host)
+            if placeholder:
+                return f"{what} left as the placeholder `{placeholder[0]}`"
+        return f"{what} its URL names"
 
     def subject_reach(self) -> tuple[str, Condition | None, Pattern | None]:
         """How far the subject restriction reaches: ``any-tenant`` (any owner, organisation,
@@ -203,8 +227,10 @@ class Trust:
         grammar = issuer.grammar if issuer else None
         effective = [c for c in self.subject_conditions() if restricts(c)]
         if not effective:
-            if self.admits_every_service_account:
-                return "any-tenant", None, None
+            if self.admits_every_subject:
+                # Every namespace of a cluster, every group of an instance; or, when the
+                # issuer's URL names the customer, every project of that one.
+                return ("any-tenant" if grammar.tenant_field else "whole-tenant"), None, None
             return "none", None, None
         results = []
         for condition in effective:
@@ -225,6 +251,13 @@ REACH_ORDER = {"narrow": 0, "unknown": 1, "within-tenant": 2, "whole-tenant": 3,
 any; values are OR-ed, so the widest decides, and what is known of it is a lower bound.
 ``within-tenant`` (every workspace of one HCP Terraform project, every project of one GitLab
 subgroup) sits above ``unknown`` so that an unknown condition beside it keeps it silent."""
+
+
+def _input_named(origin: str) -> str:
+    """An input as a message names it; a placeholder as the text left to fill in."""
+    if origin.startswith("placeholder "):
+        return f"the placeholder `{origin.removeprefix('placeholder ')}`"
+    return input_phrase(origin)
 
 
 def _pattern_reach(pattern: Pattern | None, grammar) -> str:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Level
 from oidclint.rule import Rule
 
@@ -12,13 +11,17 @@ class WildcardSubject(Rule):
     namespace: `*`, `repo:*`, `repo:acme*` (which also admits `acme-evil`), `repo:*/api:*`,
     `project_path:*`, `organization:*:project:...`, `system:serviceaccount:*`. A Kubernetes
     issuer (an EKS cluster) trusted with no condition on `sub` at all admits every
-    ServiceAccount of the cluster, and is reported the same way. A wildcard written next to
-    an input (`repo:${var.org}*/...`) admits other owners whatever the input holds; an input
-    alone is never taken for a wildcard.
+    ServiceAccount of the cluster, and a self-managed GitLab instance every project of every
+    group on it: each is reported the same way. A wildcard written next to an input
+    (`repo:${var.org}*/...`) admits other owners whatever the input holds; an input alone is
+    never taken for a wildcard. On an issuer whose URL names the customer (a CircleCI
+    organization, a Bitbucket workspace, a Spacelift account) no subject reaches another
+    customer: its widest patterns are OIDC204's.
 
     ## Why it matters
     A wildcard before the tenant boundary lets strangers in: anyone can create a GitHub
-    organisation called `acme-evil`, a GitLab group, an HCP Terraform organisation or, on a
+    organisation called `acme-evil`, a GitLab group (on gitlab.com, or on an instance where
+    users may create groups, as they may by default), an HCP Terraform organisation or, on a
     cluster, a namespace, and obtain a token whose subject matches.
 
     ## Example
@@ -34,6 +37,7 @@ class WildcardSubject(Rule):
     ## References
     - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+    - https://docs.gitlab.com/administration/user_settings/#prevent-users-from-creating-top-level-groups
     """
 
     id = "OIDC203"
@@ -49,14 +53,16 @@ class WildcardSubject(Rule):
             if reach != "any-tenant":
                 continue
             issuer = trust.issuer
-            tenant = next(f.name for f in issuer.grammar.parts if getattr(f, "tenant", False))
-            if condition is None:  # a Kubernetes issuer with no condition on `sub`
+            grammar = issuer.grammar
+            tenant = grammar.tenant_field.name
+            if condition is None:  # a cluster or an instance with no condition on `sub`
+                scope = grammar.scope_fields[-1].name
                 yield self.finding(
                     trust.statement,
                     f"The statement trusts {issuer.title} (`{trust.issuer_shown}`) without"
-                    f" a condition on `sub`: every ServiceAccount of every {tenant} of "
-                    f"the cluster can assume {trust.role.address}, as with "
-                    f"`{SERVICE_ACCOUNT_PREFIX}*`.",
+                    f" a condition on `sub`: every {scope} of every {tenant} of "
+                    f"{issuer.realm} can assume {trust.role.address}, as with "
+                    f"`{grammar.head}*`.",
                     trust=trust,
                     fix=f"Add `StringEquals` on `<issuer>:sub` = `{issuer.grammar.example}`.",
                     evidence={"fingerprint": "no sub condition"},

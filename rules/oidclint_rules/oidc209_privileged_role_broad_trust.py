@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from oidclint.iam.conditions import condition_holds, patterns, restricts
 from oidclint.iam.patterns import input_phrase
 from oidclint.model import Condition, Level
@@ -13,10 +15,15 @@ PROBE = "oidclint-probe"
 class PrivilegedRoleBroadTrust(Rule):
     """
     ## What it does
-    Flags a privileged role whose trust admits more than one repository, pull requests or any
-    branch (GitHub Actions), or any tenant or every repository, project, workspace or
-    ServiceAccount of one (every issuer with a subject grammar: the breadth OIDC203 and
-    OIDC204 report). Privileged means administrator (`*` on `*`, the AWS managed
+    Flags a privileged role whose trust admits code that nobody reviewed: any tenant of a
+    shared issuer, or every repository, project, stack ... of one (the breadth OIDC203 and
+    OIDC204 report, including an issuer of one customer trusted with no subject condition);
+    on a CI system, more than one repository (project, stack ...), or, within one, what the
+    issuer gives to unreviewed code: pull requests and any branch on GitHub; any branch on
+    GitLab and Buildkite; jobs on any branch on CircleCI (`.../user/*`: the default token
+    does not name the branch); every pipeline step on any branch and every deployment
+    environment on Bitbucket (`{<repository>}:*`); proposed runs on Spacelift, which a push
+    to any branch starts. Privileged means administrator (`*` on `*`, the AWS managed
     `AdministratorAccess`), or able to become one, as published privilege escalation
     research lists the ways: writing its own permissions (`iam:PutRolePolicy`,
     `iam:AttachRolePolicy`, `iam:*`, the AWS managed `IAMFullAccess`, `iam:CreatePolicyVersion`
@@ -30,6 +37,7 @@ class PrivilegedRoleBroadTrust(Rule):
     names the permissions. A subject built from inputs without a value is read for what
     its known text admits whatever they hold: `repo:${var.org}/*:*` admits every
     repository of that owner, `repo:${var.repo}:*` its pull requests and every branch.
+    HCP Terraform workspaces and Kubernetes ServiceAccounts are judged by breadth alone.
 
     ## Why it matters
     Pull request workflows run code proposed by anyone who can open a pull request, and any
@@ -43,13 +51,17 @@ class PrivilegedRoleBroadTrust(Rule):
     ```
 
     ## Fix
-    Bind the role to one repository and a protected environment or the default branch
-    (`repo:acme/platform:environment:production`), and grant only the permissions the
+    Bind the role to one repository (project, stack) and a protected environment or the
+    default branch (`repo:acme/platform:environment:production`; a Bitbucket deployment
+    environment, `{<repository>}:{<environment>}:*`), and grant only the permissions the
     deployment needs: no IAM writes, and `iam:PassRole` only on the roles it must pass
     (with `iam:PassedToService`).
 
     ## References
     - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+    - https://circleci.com/docs/openid-connect-tokens/
+    - https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/
+    - https://docs.spacelift.io/concepts/run/proposed
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html#jf_administrator
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
     - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
@@ -70,19 +82,17 @@ class PrivilegedRoleBroadTrust(Rule):
             issuer = trust.issuer
             if issuer is None or issuer.grammar is None or trust.has_unknown_keys:
                 continue
-            if issuer.kind == "github":
-                admitted, where, inputs = _github_reach(trust, issuer)
-            else:
-                admitted, where, inputs = _reach(trust, issuer)
+            admitted, where, inputs = _breadth(trust, issuer.grammar)
             if not admitted:
                 continue
             privilege = graph.privilege(trust.role)
             if privilege is None:
                 continue
             role = trust.role.address
-            reach = " and ".join(admitted) + (
-                f" (the subject is built from {', '.join(input_phrase(i) for i in inputs)})"
-                if inputs else "")
+            reach = _listed(admitted)
+            inputs = [i for i in inputs if input_phrase(i) not in reach]
+            if inputs:
+                reach += f" (the subject is built from {', '.join(map(input_phrase, inputs))})"
             if privilege.administrator:
                 message = (f"{role} has administrator permissions ({privilege.describe()}) and its "
                            f"trust admits {reach}: unreviewed code can take over the account.")
@@ -90,81 +100,106 @@ class PrivilegedRoleBroadTrust(Rule):
                 message = (f"{role} is privileged: {privilege.describe()}, so it "
                            f"{privilege.path.gives}. Its trust admits {reach}: unreviewed code "
                            "can do the same.")
+            scope = issuer.grammar.scope_fields[-1].name
             yield self.finding(
                 where,
                 message,
                 trust=trust,
-                fix="Bind the role to one repository and a protected environment or branch, and "
-                "grant least privilege.",
+                fix=f"Bind the role to one {scope}"
+                + (" and a protected environment or branch" if issuer.grammar.probes else "")
+                + ", and grant least privilege.",
             )
 
 
-def _reach(trust, issuer):
-    """Any issuer: every tenant, or every repository, project ... of one (OIDC203, OIDC204)."""
+def _breadth(trust, grammar) -> tuple[list[str], object, tuple[str, ...]]:
+    """What the trust admits beyond one project's reviewed code, in the user's words; where
+    the finding points; and the inputs the subject is built from."""
+    admitted, where, inputs = _tenant_breadth(trust, grammar)
+    conditions = [c for c in trust.subject_conditions() if restricts(c)]
+    if not conditions:
+        return admitted, where, inputs
+    subjects = [_concrete(c, grammar) for c in conditions]
+    pinned = _pinned(subjects, grammar)
+    for probe in grammar.probes:
+        if probe.admits not in admitted and _admits(subjects, _written(probe, pinned)):
+            admitted.append(probe.admits)
+    # Several repositories (projects ...) of a CI system are several ways in for unreviewed
+    # code; named ServiceAccounts or HCP Terraform workspaces are judged by breadth alone.
+    scope = grammar.scope_fields[-1].name
+    if where is None and grammar.probes and _scopes_named(subjects, grammar) > 1:
+        admitted.append(f"more than one {scope}")
+    if admitted and where is None:
+        first = conditions[0]
+        where = first.values[0] if first.values else first.key
+        inputs = tuple(dict.fromkeys(i for c in conditions for p in patterns(c)
+                                     if p is not None for i in p.origins))
+    return admitted, where, inputs
+
+
+def _tenant_breadth(trust, grammar):
+    """Any tenant, or every repository, project ... of one (OIDC203, OIDC204)."""
     reach, condition, pattern = trust.subject_reach()
     if reach not in ("any-tenant", "whole-tenant"):
         return [], None, ()
-    if condition is None:  # a Kubernetes issuer with no condition on `sub`
-        return ["every ServiceAccount of the cluster"], trust.statement, ()
-    shape = pattern.shape(issuer.grammar)
-    tenant = next(f.name for f in issuer.grammar.parts if getattr(f, "tenant", False))
-    what = f"any {tenant}" if reach == "any-tenant" else f"{every(shape)} of {tenant_phrase(shape)}"
+    tenant = grammar.tenant_field
+    if condition is None:  # an issuer of one customer with no subject condition
+        scope = grammar.scope_fields[-1].name
+        what = (f"every {scope} of every {tenant.name} of {trust.issuer.realm}" if tenant
+                else f"every {scope} of {trust.tenant_shown}")
+        return [what], trust.statement, ()
+    shape = pattern.shape(grammar)
+    what = (f"any {tenant.name}" if reach == "any-tenant" else
+            f"{every(shape)} of {tenant_phrase(shape, trust)}")
     return [what], _value(condition, pattern), shape.tenant.inputs
 
 
-def _github_reach(trust, issuer):
-    """Pull requests, any branch, other repositories: probed on the subject patterns, each
-    unknown piece read as a made-up name (what they admit whatever the input holds)."""
-    conditions = [c for c in trust.subject_conditions() if restricts(c)]
-    if not conditions:
-        return [], None, ()
-    subjects = [_concrete(c, issuer) for c in conditions]
-    owner, repo = _pinned(subjects, issuer)
-    probes = {
-        "pull requests": f"repo:{owner}/{repo}:pull_request",
-        "any branch": f"repo:{owner}/{repo}:ref:refs/heads/{PROBE}",
-        "other repositories": f"repo:{owner}/{PROBE}:ref:refs/heads/main",
-    }
-    admitted = [what for what, subject in probes.items() if _admits(subjects, subject)]
-    if "other repositories" not in admitted and _repositories_named(subjects, issuer) > 1:
-        admitted.append("more than one repository")
-    inputs = tuple(dict.fromkeys(i for c in conditions for p in patterns(c) if p is not None
-                                 for i in p.origins))
-    first = conditions[0]
-    return admitted, first.values[0] if first.values else first.key, inputs
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _concrete(condition: Condition, issuer) -> Condition:
-    """The condition with each partly known value written out (``Shape.concrete``)."""
+def _written(probe, pinned: dict[str, str]) -> str:
+    """A probe's subject for the trust's own repository (project ...): each `<field>` the
+    trust's value of it, or a name nobody chose where the trust leaves it open."""
+    return re.sub(r"<([a-z ]+)>", lambda m: pinned.get(m[1], PROBE), probe.subject)
+
+
+def _concrete(condition: Condition, grammar) -> Condition:
+    """The condition with each partly known value written out (``Shape.concrete``), and its
+    key as text: which claim it tests is known, if not the issuer prefix of the key (a
+    workspace left as a placeholder)."""
     values = []
     for value, pattern in zip(condition.values, patterns(condition)):
-        shape = pattern.shape(issuer.grammar) if pattern is not None and not pattern.known \
+        shape = pattern.shape(grammar) if pattern is not None and not pattern.known \
             else None
         values.append(shape.concrete.text if shape is not None else value)
-    return Condition(condition.operator, condition.key, values, condition.span)
+    return Condition(condition.operator, str(condition.key), values, condition.span)
 
 
-def _pinned(subjects, issuer) -> tuple[str, str]:
-    """Owner and repository named by the trust, so probes differ only where it is open."""
+def _pinned(subjects, grammar) -> dict[str, str]:
+    """The fields the trust names, from its first value that names the tenant, so probes
+    differ from it only where it is open."""
     for condition in subjects:
         for pattern in patterns(condition):
-            shape = pattern.shape(issuer.grammar) if pattern else None
-            if shape and shape.fields["owner"].state == "exact":
-                repo = shape.fields["repository"]
-                return shape.fields["owner"].text, repo.text if repo.state == "exact" else PROBE
-    return PROBE, PROBE
+            shape = pattern.shape(grammar) if pattern else None
+            if shape and shape.tenant.state == "exact":
+                return {name: fill.text for name, fill in shape.fields.items()
+                        if fill.state == "exact"}
+    return {}
 
 
-def _repositories_named(subjects, issuer) -> int:
-    """How many repositories the values of the subject conditions name (values are OR-ed,
-    conditions AND-ed, so the narrowest condition counts)."""
+def _scopes_named(subjects, grammar) -> int:
+    """How many repositories (projects ...) the values of the subject conditions name
+    (values are OR-ed, conditions AND-ed, so the narrowest condition counts)."""
+    names = [f.name for f in grammar.scope_fields]
+    if grammar.tenant_field:
+        names.insert(0, grammar.tenant_field.name)
     counts = []
     for condition in subjects:
         named = set()
         for pattern in patterns(condition):
-            shape = pattern.shape(issuer.grammar) if pattern else None
+            shape = pattern.shape(grammar) if pattern else None
             if shape:
-                named.add((shape.fields["owner"].text, shape.fields["repository"].text))
+                named.add(tuple(shape.fields[n].text for n in names))
         counts.append(len(named))
     return min(counts) if counts else 0
 

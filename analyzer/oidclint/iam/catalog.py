@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oidclint.source import FILL_IN
+
 DEFAULT_KEYS = frozenset({"sub", "aud", "oaud", "amr", "email"})
 """Claims every issuer exposes as condition keys.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_aud
@@ -25,6 +27,26 @@ class Field:
     """The segment that separates one customer of a shared issuer from another."""
     scope: bool = False
     """The segment right below the tenant (repository, project, workspace, service account)."""
+    unique: bool = False
+    """A scope that names one thing of the tenant whatever the scopes above it hold: a
+    Spacelift stack id is unique in its account, so `*:stack:infra:*` admits one stack."""
+    values: tuple[str, ...] = ()
+    """The only values the issuer writes there, when it documents a list (`stack` or
+    `module`): a reading of a pattern that puts another value there is not one."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A subject the issuer gives to code that no review stands in front of (a pull request,
+    a push to any branch), written for the repository, project ... a trust names: when the
+    trust of a privileged role admits it, so does that code (OIDC209).
+
+    ``subject`` names a field of the grammar in angle brackets (`<owner>`), which stands for
+    the trust's own value of it, and ``oidclint-probe`` for a name nobody chose."""
+
+    admits: str
+    """What admitting it means, in the user's words: ``pull requests``, ``any branch``."""
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -33,10 +55,22 @@ class SubjectGrammar:
 
     parts: tuple[str | Field, ...]
     example: str
+    probes: tuple[Probe, ...] = ()
+    """Subjects of unreviewed code (OIDC209), per issuer: what "any branch" is in its terms."""
 
     @property
     def head(self) -> str:
         return self.parts[0] if isinstance(self.parts[0], str) else ""
+
+    @property
+    def tenant_field(self) -> Field | None:
+        """The field naming the tenant; None when the issuer's URL names it instead (a
+        CircleCI organization, a Bitbucket workspace, a Spacelift account)."""
+        return next((p for p in self.parts if isinstance(p, Field) and p.tenant), None)
+
+    @property
+    def scope_fields(self) -> list[Field]:
+        return [p for p in self.parts if isinstance(p, Field) and p.scope]
 
 
 @dataclass(frozen=True)
@@ -63,6 +97,14 @@ class Issuer:
     """Federated principal is the bare host; no IAM OIDC provider object exists."""
     service_accounts: bool = False
     """Issues Kubernetes ServiceAccount tokens (``system:serviceaccount:<ns>:<name>``)."""
+    realm: str = ""
+    """What one issuer of one customer serves, when its subjects name tenants within it
+    (`the cluster`: namespaces; `the instance`: groups)."""
+    tenant: str = ""
+    """For an issuer of one customer, what its URL names (``organization``, ``workspace``,
+    ``account``): ``host_pattern`` captures the name as ``tenant``. Every token of the issuer
+    is that customer's, so its grammar has no tenant field, and a trust restricting no
+    subject admits every project of the customer (OIDC204)."""
     reference: str = ""
 
     @property
@@ -72,7 +114,14 @@ class Issuer:
         return DEFAULT_KEYS | self.extra_keys
 
     def matches(self, host: str) -> bool:
-        return bool(self.host_pattern.fullmatch(host))
+        return bool(self.host_pattern.fullmatch(_filled(host)))
+
+    def tenant_of(self, host: str) -> str | None:
+        """The customer an issuer URL names (``tenant``); None when it names none, or when
+        the name is a placeholder left to fill in (`<your_workspace>`)."""
+        match = self.host_pattern.fullmatch(host) if self.tenant else None
+        name = match["tenant"] if match else None
+        return name if name and not FILL_IN.search(name) else None
 
     @property
     def subject_language(self):
@@ -94,6 +143,12 @@ GITHUB_SUBJECT = SubjectGrammar(
         Field("context", ""),
     ),
     "repo:acme/api:ref:refs/heads/main",
+    # Anyone who can open a pull request, and anyone who can push a branch, runs code
+    # without review (docs/facts.md, section 5).
+    probes=(
+        Probe("pull requests", "repo:<owner>/<repository>:pull_request"),
+        Probe("any branch", "repo:<owner>/<repository>:ref:refs/heads/oidclint-probe"),
+    ),
 )
 
 GITLAB_SUBJECT = SubjectGrammar(
@@ -108,6 +163,10 @@ GITLAB_SUBJECT = SubjectGrammar(
         Field("ref", ""),
     ),
     "project_path:acme/api:ref_type:branch:ref:main",
+    # A push to any branch, in each order a project may give its `sub` (docs/facts.md, §4).
+    probes=tuple(Probe("any branch", f"project_path:<group>/<project>:{context}") for context in (
+        "ref_type:branch:ref:oidclint-probe", "ref:oidclint-probe:ref_type:branch",
+        "ref:oidclint-probe")),
 )
 
 SERVICE_ACCOUNT_SUBJECT = SubjectGrammar(
@@ -166,6 +225,9 @@ ISSUERS: tuple[Issuer, ...] = (
             r"(?:[a-z0-9-]+\.)*gitlab(?:[-.][a-z0-9-]+)*\.[a-z]{2,}(?:/[A-Za-z0-9_.~-]+)*"
         ),
         shared=False,
+        # Users of an instance may create groups and projects by default, so every group
+        # of it is a tenant, as on gitlab.com (docs/facts.md, section 4).
+        realm="the instance",
         grammar=GITLAB_SUBJECT,
         reference="https://docs.gitlab.com/ci/secrets/id_token_authentication/",
     ),
@@ -216,31 +278,100 @@ ISSUERS: tuple[Issuer, ...] = (
                 Field("step", ""),
             ),
             "organization:acme:pipeline:deploy:ref:refs/heads/main:commit:abc:step:deploy",
+            probes=(Probe("any branch", "organization:<organization>:pipeline:<pipeline>:ref:"
+                                        "refs/heads/oidclint-probe:commit:oidclint-probe:step:"
+                                        "oidclint-probe"),),
         ),
         reference="https://buildkite.com/docs/pipelines/security/oidc/aws",
     ),
     Issuer(
         kind="circleci",
         title="CircleCI",
-        host_pattern=re.compile(r"oidc\.circleci\.com/org/[A-Za-z0-9-]+"),
+        # One issuer per organization; `sub` is `org/<org>/project/<project>/user/<user>`,
+        # the V2 token appends `/vcs-origin/<repository URL>/vcs-ref/<ref>`, and the project
+        # id is a key of its own (docs/facts.md, sections 3 and 4).
+        host_pattern=re.compile(r"oidc\.circleci\.com/org/(?P<tenant>[A-Za-z0-9-]+)"),
         shared=False,
+        tenant="organization",
         extra_keys=frozenset({"oidc.circleci.com/project-id"}),
+        subject_keys=frozenset({"sub", "oidc.circleci.com/project-id"}),
+        grammar=SubjectGrammar(
+            (
+                "org/",
+                Field("organization", "/"),
+                "/project/",
+                Field("project", "/", scope=True),
+                "/user/",
+                Field("user", ""),
+            ),
+            "org/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab/project/11111111-2222-3333-4444-"
+            "555555555555/user/66666666-7777-8888-9999-000000000000",
+            # The V1 token does not name the branch: `user/*` admits every push.
+            probes=(
+                Probe("jobs on any branch", "org/<organization>/project/<project>/user/"
+                                            "oidclint-probe"),
+                Probe("jobs on any branch", "org/<organization>/project/<project>/user/"
+                                            "oidclint-probe/vcs-origin/oidclint-probe/vcs-ref/"
+                                            "refs/heads/oidclint-probe"),
+            ),
+        ),
         reference="https://circleci.com/docs/openid-connect-tokens/",
     ),
     Issuer(
         kind="bitbucket",
         title="Bitbucket Pipelines",
+        # One issuer per workspace; `sub` is `{<repository uuid>}:{<step uuid>}`, or
+        # `{<repository uuid>}:{<environment uuid>}:{<step uuid>}` in a deployment step, and
+        # the step uuid is new on every run (docs/facts.md, section 4).
         host_pattern=re.compile(
-            r"api\.bitbucket\.org/2\.0/workspaces/[^/]+/pipelines-config/identity/oidc"
+            r"api\.bitbucket\.org/2\.0/workspaces/(?P<tenant>[^/]+)/pipelines-config/identity/oidc"
         ),
         shared=False,
+        tenant="workspace",
+        grammar=SubjectGrammar(
+            (
+                "{",
+                Field("repository", "}", scope=True),
+                "}:",
+                Field("step", ""),
+            ),
+            "{a1b2c3d4-0000-1111-2222-333344445555}:{0f0f0f0f-aaaa-bbbb-cccc-dddddddddddd}",
+            probes=(
+                Probe("every step on any branch", "{<repository>}:{oidclint-probe}"),
+                Probe("every deployment environment",
+                      "{<repository>}:{oidclint-probe}:{oidclint-probe}"),
+            ),
+        ),
         reference="https://support.atlassian.com/bitbucket-cloud/docs/deploy-on-aws-using-bitbucket-pipelines-openid-connect/",
     ),
     Issuer(
         kind="spacelift",
         title="Spacelift",
-        host_pattern=re.compile(r"[A-Za-z0-9-]+\.app\.spacelift\.io"),
+        # One issuer per account; `sub` is
+        # `space:<space>:(stack|module):<id>:run_type:<type>:scope:<read|write>`, a stack id
+        # naming one stack of the account; a push to any branch starts a proposed run
+        # (docs/facts.md, section 4).
+        host_pattern=re.compile(r"(?P<tenant>[A-Za-z0-9-]+)\.app\.spacelift\.io"),
         shared=False,
+        tenant="account",
+        grammar=SubjectGrammar(
+            (
+                "space:",
+                Field("space", ":", scope=True),
+                ":",
+                Field("caller", ":", values=("stack", "module")),
+                ":",
+                Field("stack", ":", scope=True, unique=True),
+                ":run_type:",
+                Field("run type", ":",
+                      values=("PROPOSED", "TRACKED", "TASK", "TESTING", "DESTROY")),
+                ":scope:",
+                Field("token scope", "", values=("read", "write")),
+            ),
+            "space:root:stack:network:run_type:TRACKED:scope:write",
+            probes=(Probe("proposed runs (a push to any branch)",
+                          "space:<space>:<caller>:<stack>:run_type:PROPOSED:scope:read"),),
+        ),
         reference="https://docs.spacelift.io/integrations/cloud-providers/oidc/aws-oidc",
     ),
     Issuer(
@@ -251,6 +382,7 @@ ISSUERS: tuple[Issuer, ...] = (
         default_audiences=("sts.amazonaws.com",),
         grammar=SERVICE_ACCOUNT_SUBJECT,
         service_accounts=True,
+        realm="the cluster",
         reference="https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html",
     ),
     Issuer(
@@ -271,6 +403,7 @@ ISSUERS: tuple[Issuer, ...] = (
         default_audiences=("sts.amazonaws.com",),
         grammar=SERVICE_ACCOUNT_SUBJECT,
         service_accounts=True,
+        realm="the cluster",
         # https://access.redhat.com/documentation/en-us/red_hat_openshift_service_on_aws/4/html/introduction_to_rosa/rosa-sts-oidc-provider-requirements-for-operators_rosa-sts-about-iam-resources
         # https://github.com/terraform-redhat/terraform-aws-rosa-sts (rh_oidc_provider_url)
         # https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
@@ -339,8 +472,16 @@ GLOBAL_KEY_PREFIXES = frozenset({"aws", "sts"})
 """Condition keys that are not claims of the token: ``aws:SourceIp``, ``sts:RoleSessionName``."""
 
 
+def _filled(host: str) -> str:
+    """A host with each fill-in placeholder (`<your_workspace>`, ``FILL_IN``) read as a name,
+    so that the kind comes from the known text around it."""
+    return FILL_IN.sub("x0", host) if "<" in host else host
+
+
 def issuer_for(host: str) -> Issuer:
-    """The issuer kind of a host (scheme-less), or the generic issuer."""
+    """The issuer kind of a host (scheme-less), or the generic issuer. A placeholder in it
+    leaves the kind to the rest of the text: `api.bitbucket.org/2.0/workspaces/<ws>/...` is a
+    Bitbucket workspace, which one is not known (``Issuer.tenant_of``)."""
     for issuer in ISSUERS:
         if issuer.matches(host):
             return issuer

@@ -181,7 +181,11 @@ class Shape:
 
     @property
     def tenant(self) -> FieldFill:
-        return next(self.fields[f.name] for f in _fields(self.grammar) if f.tenant)
+        """The tenant field; when the issuer's URL names the tenant (the grammar has no
+        tenant field), every subject is of that one tenant: written out, as far as the
+        pattern goes."""
+        field = self.grammar.tenant_field
+        return self.fields[field.name] if field else ISSUER_TENANT
 
     @property
     def scopes(self) -> list[tuple[str, FieldFill]]:
@@ -203,17 +207,22 @@ class Shape:
         """The scope field (repository, project ...) left open for one tenant."""
         if not self.one_tenant:
             return None
-        tenant = next(f.name for f in _fields(self.grammar) if f.tenant)
+        tenant = self.grammar.tenant_field
         parent = None
-        for name, fill in self.scopes:
+        scopes = self.scopes
+        for at, (name, fill) in enumerate(scopes):
             if fill.state == "unknown" and not fill.bounded:
                 return None
             if fill.state == "wild":
+                if any(_one(later) for later_name, later in scopes[at + 1:]
+                       if _field(self.grammar, later_name).unique):
+                    return None  # a scope below names one thing of the tenant by itself
                 if fill.starts_wild:
                     return OpenScope(name, parent)
-                if fill.pinned.endswith("/"):
+                if tenant is not None and fill.pinned.endswith("/"):
                     # A path below the tenant, open under it (a GitLab subgroup).
-                    return OpenScope(name, (tenant, f"{self.tenant.text}/{fill.pinned[:-1]}"))
+                    return OpenScope(name, (tenant.name,
+                                            f"{self.tenant.text}/{fill.pinned[:-1]}"))
                 return None
             parent = (name, fill.text)
         return None
@@ -226,9 +235,27 @@ class Shape:
         return scope.field if scope is not None and scope.parent is None else None
 
 
+ISSUER_TENANT = FieldFill("exact", "")
+"""The tenant of a subject whose issuer's URL names the tenant (``Shape.tenant``)."""
+
+
+def _one(fill: FieldFill) -> bool:
+    """The field holds one value: written out, or one unknown value between separators."""
+    return fill.state == "exact" or (fill.state == "unknown" and fill.bounded)
+
+
+def _field(grammar: SubjectGrammar, name: str) -> Field:
+    return next(f for f in _fields(grammar) if f.name == name)
+
+
 _LIT, _STAR, _ONE, _HOLE = "lit", "star", "one", "hole"
 MAX_HOLES = 16
 """Unknown pieces read one by one; the last stands for everything after it."""
+MAX_STAR_SPANS = 2
+"""Stars in the form's own text followed to where they may end (`*:stack:infra:*`); after
+these, and in patterns longer than ``MAX_STAR_SPAN_LENGTH``, everything after such a star is
+read as open: the widest reading, at the cost of the reader before stars were followed."""
+MAX_STAR_SPAN_LENGTH = 512
 
 
 def _shape_tokens(pattern: Pattern) -> tuple[tuple[str, str], ...]:
@@ -260,9 +287,9 @@ Reading = tuple[dict[str, FieldFill], str]
 class _Reader:
     """Reads tokens against a grammar's parts, each field running to its stop character.
 
-    A state is (token position, part, offset in a literal part, whether an unknown piece
-    covers the start of the field). Each is read once, so trying the places an unknown piece
-    may end costs at most once per state.
+    A state is (token position, part, offset in a literal part, what covers the start of the
+    field: ``hole`` an unknown piece, ``star`` a wildcard, or nothing). Each is read once, so
+    trying the places an unknown piece or a wildcard may end costs at most once per state.
     """
 
     def __init__(self, tokens: tuple[tuple[str, str], ...], grammar: SubjectGrammar,
@@ -270,18 +297,20 @@ class _Reader:
         self.tokens = tokens
         self.parts = grammar.parts
         self.origins = origins
-        self.memo: dict[tuple[int, int, int, bool], Reading | None] = {}
+        self.memo: dict[tuple[int, int, int, str], Reading | None] = {}
+        self.stars = {pos: n for n, pos in enumerate(
+            i for i, (kind, _) in enumerate(tokens) if kind == _STAR)}
         stops = [p.stop if isinstance(p, Field) else "" for p in self.parts]
         self.later_stops = [frozenset(s for s in stops[i + 1:] if s) for i in range(len(stops))]
 
-    def read(self, pos: int, index: int, offset: int = 0, entered: bool = False) -> Reading | None:
+    def read(self, pos: int, index: int, offset: int = 0, entered: str = "") -> Reading | None:
         key = (pos, index, offset, entered)
         if key not in self.memo:
             self.memo[key] = None  # a state never leads back to itself: positions advance
             self.memo[key] = self._read(pos, index, offset, entered)
         return self.memo[key]
 
-    def _read(self, pos: int, index: int, offset: int, entered: bool) -> Reading | None:
+    def _read(self, pos: int, index: int, offset: int, entered: str) -> Reading | None:
         tokens, parts = self.tokens, self.parts
         fills: dict[str, FieldFill] = {}
         out: list[str] = []
@@ -293,7 +322,12 @@ class _Reader:
                         return None
                     kind, char = tokens[pos]
                     if kind == _STAR:
-                        return fills | self._rest(index, "wild"), "".join(out) + self._text(pos)
+                        # Where the star ends decides the fields after it; when that cannot
+                        # be told, everything after it is open.
+                        rest = self._star_span(pos, index, offset)
+                        if rest is None:
+                            rest = self._rest(index, "wild"), self._text(pos)
+                        return _joined(fills, out, rest)
                     if kind == _HOLE:
                         # Literal text of the form itself (`repo:`, `:project:`) is not known
                         # to be there: nothing after it is.
@@ -320,23 +354,27 @@ class _Reader:
             if entered and self._swallows(value, index):
                 return None  # beside an unknown piece, a field keeps to its own separators
             fills[part.name] = self._fill(value, entered)
+            if part.values and not _may_be_one_of(fills[part.name], part.values):
+                return None
             out.append(self._text(start, pos))
             if at_end and index + 1 < len(parts):
                 # The pattern ends inside the subject: only a trailing star or unknown piece
                 # can stand for the rest.
                 if value and value[-1][0] == _STAR:
                     return fills | self._rest(index + 1, "wild"), "".join(out)
+                if entered == "star" and not value:
+                    return fills | self._rest(index + 1, "wild"), "".join(out)
                 if entered and not value:
                     return (fills | self._rest(index + 1, "unknown"),
                             "".join(out) + self._made_up(f"rest{index}", index + 1, len(parts)))
                 return None
-            index, entered = index + 1, False
+            index, entered = index + 1, ""
         if pos < len(tokens):
             return None
         return fills, "".join(out)
 
     def _span(self, hole: int, index: int, head: tuple[tuple[str, str], ...],
-              entered: bool) -> Reading | None:
+              entered: str) -> Reading | None:
         """Realign after the unknown piece at token ``hole``, which starts inside field
         ``index`` after the tokens ``head``: it covers the fewest parts after which the rest
         of the pattern reads, ending at a separator or inside a later field."""
@@ -345,7 +383,7 @@ class _Reader:
         covered = {parts[index].name: self._fill(head, entered, spanning=name)}
         for j in range(index + 1, len(parts)):
             inside = isinstance(parts[j], Field)
-            reading = self.read(hole + 1, j, entered=inside)
+            reading = self.read(hole + 1, j, entered="hole" if inside else "")
             if reading is None:
                 continue
             fills, rest = reading
@@ -358,20 +396,51 @@ class _Reader:
             return covered | fills, made_up + rest
         return None
 
+    def _star_span(self, star: int, index: int, offset: int) -> Reading | None:
+        """Read on after the star at token ``star``, which stands at ``offset`` of literal
+        part ``index``: it may end at any later place (inside a field, which it then opens,
+        or inside a literal), so each place the rest of the pattern reads from is taken,
+        the fields the star covers open, and each field is read as the widest of those
+        readings (`*:stack:infra:*` pins the stack whatever the star covers). None when the
+        star is the last token, past the first ``MAX_STAR_SPANS`` stars or in a long pattern
+        (``MAX_STAR_SPAN_LENGTH``), or when no place reads."""
+        if star + 1 >= len(self.tokens) or self.stars[star] >= MAX_STAR_SPANS \
+                or len(self.tokens) > MAX_STAR_SPAN_LENGTH:
+            return None
+        parts = self.parts
+        found: Reading | None = None
+        for j in range(index, len(parts)):
+            part = parts[j]
+            if isinstance(part, Field):
+                starts = [(0, "star"), (0, "")]
+            else:
+                starts = [(k, "") for k in range(offset if j == index else 0, len(part))]
+            for at, entered in starts:
+                reading = self.read(star + 1, j, at, entered)
+                if reading is None:
+                    continue
+                fills, rest = reading
+                covered = {p.name: OPEN for p in parts[index + 1:j] if isinstance(p, Field)}
+                found = ((covered | fills, "*" + rest) if found is None else
+                         (_widest(found[0], covered | fills), found[1]))
+        return found
+
     def _swallows(self, value: tuple[tuple[str, str], ...], index: int) -> bool:
         """The field's text holds a separator of a later field."""
         later = self.later_stops[index]
         return any(kind == _LIT and char in later for kind, char in value)
 
-    def _fill(self, value: tuple[tuple[str, str], ...], entered: bool,
+    def _fill(self, value: tuple[tuple[str, str], ...], entered: str,
               spanning: str | None = None) -> FieldFill:
-        """A field from its tokens; ``entered``: an unknown piece covers its start;
-        ``spanning``: the unknown piece of that name starts after ``value`` and runs on past
-        the field's end."""
+        """A field from its tokens; ``entered``: an unknown piece (``hole``) or a wildcard
+        (``star``) covers its start; ``spanning``: the unknown piece of that name starts
+        after ``value`` and runs on past the field's end."""
         text = self._shown(value)
         holes = [c for k, c in value if k == _HOLE] + ([spanning] if spanning else [])
         inputs = self._inputs(*holes)
         wild = next((i for i, (kind, _) in enumerate(value) if kind in (_STAR, _ONE)), None)
+        if entered == "star":
+            return FieldFill("wild", "*" + text, starts_wild=True, inputs=inputs)
         if entered or (spanning is not None and wild is None):
             return FieldFill("unknown", text, bounded=False, inputs=inputs)
         if wild is not None:
@@ -403,6 +472,38 @@ class _Reader:
         """Parts ``start`` to ``end`` written out, a made-up name in each field."""
         return "".join(p if isinstance(p, str) else f"oidclint-input-{name}-{i}"
                        for i, p in enumerate(self.parts[start:end], start))
+
+
+OPEN = FieldFill("wild", "", starts_wild=True, bounded=False)
+"""A field a wildcard covers whole."""
+
+
+def _widest(a: dict[str, FieldFill], b: dict[str, FieldFill]) -> dict[str, FieldFill]:
+    """Each field as the wider of two readings: open where either opens it or where they
+    disagree, unknown where either leaves it unknown."""
+    widest = {}
+    for name in [*a, *(n for n in b if n not in a)]:
+        x, y = a.get(name, OPEN), b.get(name, OPEN)
+        if x == y:
+            widest[name] = x
+        elif "wild" in (x.state, y.state) or x.state == y.state == "exact":
+            widest[name] = x if x.state == "wild" and x.starts_wild else \
+                y if y.state == "wild" and y.starts_wild else OPEN
+        else:  # unknown and exact, or two unknowns
+            unknown = x if x.state == "unknown" else y
+            widest[name] = FieldFill("unknown", unknown.text,
+                                     bounded=x.bounded and y.bounded,
+                                     inputs=tuple(dict.fromkeys(x.inputs + y.inputs)))
+    return widest
+
+
+def _may_be_one_of(fill: FieldFill, values: tuple[str, ...]) -> bool:
+    """Whether a field's reading can be one of the only values the issuer writes there."""
+    if fill.state == "exact":
+        return fill.text in values
+    if fill.state == "wild" and not fill.inputs:
+        return any(glob_matches(fill.text, v) for v in values)
+    return True
 
 
 def _joined(fills: dict[str, FieldFill], out: list[str], rest: Reading | None) -> Reading | None:
