@@ -19,6 +19,15 @@ class WorkloadSubjectNotAdmitted(Rule):
     namespace from an input) is decided by its known parts when they are enough:
     `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is.
 
+    Job and step `if:` conditions are read: a run they rule out is not checked, and a
+    condition such as `github.ref == 'refs/heads/main'` narrows a push to any branch to the
+    push to `main`. The level follows what fails: an error when every run of the workload
+    fails; a warning when some runs certainly fail (a branch the trigger names, or every
+    branch but the admitted ones of a job that runs on each push to any branch); a note when
+    a run fails only on a ref a person picks (`workflow_dispatch` from another branch), or
+    when an `if:` that cannot be decided before the run (it reads step outputs or variables,
+    or is not understood) may keep the job from running there: the message names it.
+
     ## Why it matters
     This is the most common cause of `Not authorized to perform
     sts:AssumeRoleWithWebIdentity`: a job that gained `environment: production` (its subject
@@ -32,13 +41,20 @@ class WorkloadSubjectNotAdmitted(Rule):
     on: {push: {branches: [release]}}
     # trust: StringEquals sub = repo:acme/api:ref:refs/heads/main
     ```
+    ```yaml
+    on: push            # every push to any branch runs the job, and only main is admitted
+    jobs:
+      deploy:           # no `if: github.ref == 'refs/heads/main'`: a warning
+    ```
 
     ## Fix
     Make the trust admit the subject the workload presents (add the branch, environment or
-    service account), or run the workload in the context the trust was written for.
+    service account), or run the workload in the context the trust was written for (filter
+    the trigger's branches, or guard the job with `if: github.ref == 'refs/heads/main'`).
 
     ## References
     - https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+    - https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
     - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     - https://docs.gitlab.com/ci/secrets/id_token_authentication/
     """
@@ -81,21 +97,31 @@ class WorkloadSubjectNotAdmitted(Rule):
             every = len(failing) == len(tokens)
             for token in failing + partly:
                 whole = token in failing
-                level = Level.ERROR if every else Level.WARNING if whole else Level.NOTE
+                context = token.context
+                # A push to any branch runs on every branch: those the trust does not admit
+                # certainly fail. An `if:` not decided here may keep the job from them.
+                certain = (whole or context.every_ref) and context.guard is None
+                level = Level.ERROR if every else Level.WARNING if certain else Level.NOTE
                 presents = f"`{token.subject}`"
                 if not token.subject.known:
                     presents = f"`{token.shown}` (whatever the value of {_inputs(token)})"
                 elif token.subject.glob:
                     presents = f"subjects like {presents}"
-                what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
+                refused = "with `Not authorized to perform sts:AssumeRoleWithWebIdentity`"
+                what = (f"this run fails {refused}" if whole
+                        else f"it runs on every such ref and fails {refused} on each one the "
+                        "trust does not admit" if context.every_ref
+                        else f"this run fails unless it runs on a ref the trust admits {refused}")
+                guard = (f" Whether it runs at all is decided by {context.guard}."
+                         if context.guard else "")
                 one = len(roles) == 1
-                where = (token.context.span if not every else _trust_subject_span(trusts) if one
+                where = (context.span if not every else _trust_subject_span(trusts) if one
                          else workload.role_span)
                 yield self.finding(
                     where,
-                    f"{describe(workload, token.context)} presents {presents}; "
-                    f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}: this run "
-                    f"{what} with `Not authorized to perform sts:AssumeRoleWithWebIdentity`.",
+                    f"{describe(workload, context)} presents {presents}; "
+                    f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}: {what}."
+                    f"{guard}",
                     address=roles[0].address if every and one else None,
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
                     related=_related(workload, token, roles, trusts, every),
