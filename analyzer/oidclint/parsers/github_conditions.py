@@ -220,15 +220,15 @@ def _named_refs(node: Any, facts: "_Run") -> list[tuple[str, str | None]]:
     default branch)."""
     found: list[tuple[str, str | None]] = []
     stack = [node]
-    while stack:
+    while stack:  # in the order written
         node = stack.pop()
         if isinstance(node, Binary):
-            stack += [node.left, node.right]
+            stack += [node.right, node.left]
             if node.operator in ("==", "!="):
                 for mine, other in ((node.left, node.right), (node.right, node.left)):
                     found += _refs_for(_ref_form(mine), _constant(other, facts), prefix=False)
         elif isinstance(node, Call):
-            stack += list(node.args)
+            stack += reversed(node.args)
             if node.function == "startswith":
                 found += _refs_for(_ref_form(node.args[0]), _constant(node.args[1], facts),
                                    prefix=True)
