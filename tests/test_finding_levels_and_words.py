@@ -101,6 +101,9 @@ def test_one_audience_mistake_is_one_finding():
     # A push to any branch with nothing restricting the job: every other branch fails.
     ("OIDC108/positive-push-any-branch-main-only-trust", "warning",
      ["(push to any branch or tag)", "it runs on every such ref and fails"]),
+    # A trust known only in part still refuses the branches its known text rules out.
+    ("OIDC108/positive-push-any-branch-trust-from-variable", "warning",
+     ["admits `repo:${var.repository}:ref:refs/heads/main`", "on each one the trust does not"]),
     # Narrowed by the job's `if:` to branches the trust never admits: every run fails.
     ("OIDC108/positive-job-if-narrows-to-release", "error",
      ["(push to release*)", "this run fails with"]),

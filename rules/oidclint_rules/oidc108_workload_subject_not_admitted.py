@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from oidclint.iam.claims import (
     admits, describe, subject_overlaps, subject_ruled_out, tokens_for,
 )
 from oidclint.iam.conditions import patterns, restricts
+from oidclint.iam.patterns import Pattern
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
 
@@ -17,7 +20,9 @@ class WorkloadSubjectNotAdmitted(Rule):
     flags the runs whose subject no statement of the role's trust admits. A subject only
     partly known (an environment named by an expression whose values are not written down, a
     namespace from an input) is decided by its known parts when they are enough:
-    `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is.
+    `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is. So
+    is a trust pattern known only in part: `repo:${var.repo}:ref:refs/heads/main` refuses a
+    push to any other branch, whatever repository the variable names.
 
     Job and step `if:` conditions are read: a run they rule out is not checked, and a
     condition such as `github.ref == 'refs/heads/main'` narrows a push to any branch to the
@@ -85,7 +90,11 @@ class WorkloadSubjectNotAdmitted(Rule):
                     continue
                 verdicts = [admits(t.statement, token, t.issuer, subject, check_audience=False)
                             for t in trusts]
-                if any(v is not False for v in verdicts):
+                # A trust known only in part (`repo:${var.repo}:ref:refs/heads/main`) still
+                # refuses a subject its known parts rule out, whatever the unknown is.
+                probe = replace(token, subject=Pattern.of(subject, glob=False))
+                if any(v is True or (v is None and not subject_ruled_out(t.statement, probe))
+                       for t, v in zip(trusts, verdicts)):
                     continue
                 if token.subject.glob and any(subject_overlaps(t.statement, token) for t in trusts):
                     partly.append(token)
