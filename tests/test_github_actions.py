@@ -774,10 +774,11 @@ TEMPLATE = {
     "jobs": {
         "deploy": {
             "environment": {"name": "production"},
+            "if": "github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/')",
             "permissions": "write-all",
             "strategy": {"matrix": {"stage": ["a", "b"], "include": [{"stage": "c"}]}},
             "env": {"X": "${{ env.ROLE }}"},
-            "steps": [{"uses": ACTION, "env": {"Y": "1"},
+            "steps": [{"uses": ACTION, "env": {"Y": "1"}, "if": "${{ inputs.role != '' }}",
                        "with": {"role-to-assume": "${{ env.ROLE }}", "audience": "sts",
                                 "role-session-name": "s", "role-duration-seconds": "900",
                                 "role-chaining": True, "aws-access-key-id": ""}}],
@@ -827,6 +828,9 @@ _WORDS = st.sampled_from([
     "./.github/workflows/a.yml", "./.github/workflows/b.yml", "${{ inputs.role }}",
     "${{ env.ROLE }}", "${{ matrix.env }}", "${{ secrets.X }}", "x${{ vars.Y }}y", "ROLE",
     "release/**", "!main", "v[0-9]+", "\\", "[", "${{", "}}",
+    "github.ref == 'refs/heads/main'", "startsWith(github.ref_name, 'v')", "!(",
+    "${{ github.event_name != 'push' && inputs.role }}", "contains(fromJSON('[1]'), github.ref)",
+    "github.ref_type == 'tag' || github.ref == format('refs/heads/{0}', vars.X)",
 ])
 _SCALARS = (st.none() | st.booleans() | st.integers() | _WORDS
             | st.floats(allow_nan=False, allow_infinity=False)
@@ -853,7 +857,7 @@ _ENV = _mostly(st.dictionaries(_WORDS, _TEXT, max_size=3))
 _WITH = st.fixed_dictionaries({"role-to-assume": _TEXT}, optional=dict.fromkeys(
     ["role-duration-seconds", "audience", "role-chaining", "role", "aws-access-key-id"], _TEXT))
 _STEP = st.fixed_dictionaries({"uses": _mostly(st.just(ACTION)), "with": _mostly(_WITH)},
-                              optional={"env": _ENV})
+                              optional={"env": _ENV, "if": _TEXT})
 _CALL = st.sampled_from(["./.github/workflows/a.yml", "./.github/workflows/b.yml"])
 _STRATEGY = st.fixed_dictionaries({"matrix": st.dictionaries(
     _WORDS, _mostly(st.lists(_TEXT, max_size=3)), max_size=3)})
@@ -861,7 +865,7 @@ _JOB = st.fixed_dictionaries(
     {"steps": _mostly(st.lists(_mostly(_STEP), min_size=1, max_size=3))},
     optional={"uses": _mostly(_CALL), "with": _mostly(_WITH), "permissions": _PERMISSIONS,
               "environment": _mostly(_TEXT | st.fixed_dictionaries({"name": _TEXT})),
-              "env": _ENV, "strategy": _mostly(_STRATEGY)})
+              "env": _ENV, "strategy": _mostly(_STRATEGY), "if": _TEXT})
 _JOB_IDS = _mostly(st.sampled_from(["deploy", "build"]), _KEYS)
 _WORKFLOW = st.fixed_dictionaries(
     {True: _ON, "jobs": _mostly(st.dictionaries(_JOB_IDS, _mostly(_JOB), min_size=1, max_size=3))},
@@ -1052,6 +1056,16 @@ def test_a_calling_job_condition_reaches_the_reusable_workflow():
     text = text.replace("github.event_name == 'push'", "github.ref == 'refs/heads/main'")
     assert subjects(only({"deploy.yml": text, "build.yml": CALLEE})) == [
         ("push to main", "ref:refs/heads/main", False)]
+
+
+def test_a_calling_job_that_never_runs_leaves_its_callee_no_run():
+    callee = CALLEE.replace("    runs-on:", "    environment: production\n    runs-on:")
+    text = caller(f"role: {ROLE}").replace("    uses:", "    if: github.event_name == 'release'\n"
+                                                       "    uses:")
+    (workload,) = parse({"deploy.yml": text, "build.yml": callee}).workloads
+    assert workload.contexts == []
+    (workload,) = parse({"deploy.yml": caller(f"role: {ROLE}"), "build.yml": callee}).workloads
+    assert [c.label for c in workload.contexts] == ["environment production"]
 
 
 def test_a_reusable_workflow_reads_its_callers_inputs_in_conditions():

@@ -132,6 +132,8 @@ class Caller:
     """Input name (lower case) to the value the caller passes, resolved in the caller."""
     chain: tuple[str, ...]
     """Paths of the workflows on the call stack, the outermost first."""
+    runs: bool = True
+    """False when the calling jobs' ``if:`` conditions rule out every way they run."""
 
 
 class WorkflowSet:
@@ -312,6 +314,8 @@ class WorkflowSet:
         """The ways a step runs: its job's triggers (or its caller's) where its ``if:``
         conditions may hold; the job's environment when it names one."""
         note = self._noter(workflow)
+        if caller is not None and not caller.runs:
+            return []
         ways = (list(caller.contexts) if caller is not None
                 else trigger_contexts(workflow.triggers, self.default_branch, note))
         runs = restrict(ways, guards, workflow.triggers, self.default_branch)
@@ -350,10 +354,11 @@ class WorkflowSet:
                        "workflow_call`)", span_of(uses))
         note = self._noter(workflow)
         name = f"{workflow.file_name} job {job_id}"
-        contexts = (list(caller.contexts) if caller
-                    else trigger_contexts(workflow.triggers, self.default_branch, note))
-        contexts = restrict(contexts, guards_of(job, f"job {job_id}", Scope(
+        ways = (list(caller.contexts) if caller
+                else trigger_contexts(workflow.triggers, self.default_branch, note))
+        contexts = restrict(ways, guards_of(job, f"job {job_id}", Scope(
             (), caller.inputs if caller else None)), workflow.triggers, self.default_branch)
+        runs = (caller is None or caller.runs) and not (ways and not contexts)
         grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
         inputs = input_defaults(target)
         passed = job.get("with")
@@ -370,7 +375,7 @@ class WorkflowSet:
         self._jobs(target, Caller(
             name=f"{caller.name} → {name}" if caller else name,
             contexts=tuple(contexts), grant=grant, inputs=inputs,
-            chain=chain + (target.path,)))
+            chain=chain + (target.path,), runs=runs))
 
     def _callee(self, caller_path: str, uses: str) -> Workflow | None:
         path = posixpath.normpath(repository_root(caller_path) + uses)

@@ -34,7 +34,7 @@ from oidclint.parsers.github_expression_values import (
     OneOf, Partly, Undecided, depends_on, evaluate, text_of, truthy,
 )
 from oidclint.parsers.github_expressions import (
-    EXPRESSION, Binary, Call, ExpressionError, Scope, origin, parse, reference,
+    EXPRESSION, Binary, Call, ExpressionError, Not, Scope, origin, parse, reference,
 )
 from oidclint.source import Choice
 
@@ -80,6 +80,8 @@ def restrict(contexts: list[TokenContext], guards: tuple[Guard, ...], triggers: 
 
 
 class _Condition:
+    """One guard, read once, applied to each context."""
+
     def __init__(self, guard: Guard, triggers: Any, default_branch: str | None) -> None:
         self.guard = guard
         self.triggers = triggers
@@ -96,7 +98,9 @@ class _Condition:
         if whole:
             text = whole[1]
         elif "${{" in text:
-            self.understood = False  # text around an expression: a string, not a test
+            # Text around an expression: GitHub joins it into one string; how such an
+            # `if:` is decided is not documented.
+            self.understood = False
             return
         if text == "":
             self.node = True
@@ -108,7 +112,7 @@ class _Condition:
 
     def apply(self, context: TokenContext) -> list[TokenContext]:
         if not self.understood:
-            return [self._guarded(context, None, ())]
+            return [self._guarded(context, ())]
         ref = context.claims.get("ref")
         ref = str(ref) if isinstance(ref, str) else None
         if ref is None or not _is_glob(ref):
@@ -131,12 +135,12 @@ class _Condition:
         out = []
         for candidate in kept:
             verdict, origins = narrowed[candidate]
-            base = context if verdict else self._guarded(context, verdict, origins)
+            base = context if verdict else self._guarded(context, origins)
             short = named[candidate]
             if short is not None and shorts.count(short) > 1:
                 # `ref_name == 'main'` holds for a tag `main` too: the run is possible,
                 # hardly meant.
-                base = self._guarded(base, None, (), twin=short)
+                base = self._guarded(base, (), twin=short)
             out.append(_narrowed(base, candidate))
         return out
 
@@ -144,10 +148,11 @@ class _Condition:
               verdict: tuple[bool | None, tuple[str, ...]]) -> list[TokenContext]:
         if verdict[0] is False:
             return []
-        return [context if verdict[0] else self._guarded(context, None, verdict[1])]
+        return [context if verdict[0] else self._guarded(context, verdict[1])]
 
-    def _guarded(self, context: TokenContext, verdict: bool | None,
-                 origins: tuple[str, ...], twin: str | None = None) -> TokenContext:
+    def _guarded(self, context: TokenContext, origins: tuple[str, ...],
+                 twin: str | None = None) -> TokenContext:
+        """The context with this condition as its guard (the first one that guards it)."""
         if context.guard is not None:
             return context
         where = f"`if: {self.shown}` of {self.guard.owner}"
@@ -174,7 +179,7 @@ class _Condition:
         ``glob``, each with the short name it was named by (``ref_name``), if so: each may be
         decided where the whole glob is not."""
         found: dict[str, str | None] = {}
-        facts = _Run(None, None, (), Scope((), {}), self.triggers, self.default_branch)
+        facts = _Run(None, None, (), Scope((), None), self.triggers, self.default_branch)
         for ref, short in _named_refs(self.node, facts):
             if ref != glob and _within(ref, glob):
                 found.setdefault(ref, short)
@@ -236,7 +241,7 @@ def _named_refs(node: Any, facts: "_Run") -> list[tuple[str, str | None]]:
                 listed = _constant(node.args[0], facts)
                 for item in listed if isinstance(listed, list) else []:
                     found += _refs_for(_ref_form(node.args[1]), item, prefix=False)
-        elif hasattr(node, "operand"):
+        elif isinstance(node, Not):
             stack.append(node.operand)
     return found
 
@@ -263,8 +268,8 @@ def _refs_for(form: str | None, value: Any, prefix: bool) -> list[tuple[str, str
         return [(name, None)]
     if form == "name":
         return [(_REF_KINDS["heads"] + name, name), (_REF_KINDS["tags"] + name, name)]
-    kind = _TYPES.get(text.lower())
-    return [(kind + "*", None) for kind in _TYPES.values()] if kind else []
+    # `ref_type == 'tag'` splits the refs into branches and tags, each then decided.
+    return [(p + "*", None) for p in _TYPES.values()] if text.lower() in _TYPES else []
 
 
 def _narrowed(context: TokenContext, ref: str) -> TokenContext:
