@@ -96,3 +96,34 @@ def test_one_audience_mistake_is_one_finding():
     rules = sorted(f.rule_id for f in findings("OIDC110/positive-workflow-audience-neither-side",
                                                 "acme/api"))
     assert rules == ["OIDC107", "OIDC110"]
+
+
+@pytest.mark.parametrize("case, level, words", [
+    # A push to any branch with nothing restricting the job: every other branch fails.
+    ("OIDC108/positive-push-any-branch-main-only-trust", "warning",
+     ["(push to any branch or tag)", "it runs on every such ref and fails"]),
+    # A trust known only in part still refuses the branches its known text rules out.
+    ("OIDC108/positive-push-any-branch-trust-from-variable", "warning",
+     ["admits `repo:${var.repository}:ref:refs/heads/main`", "on each one the trust does not"]),
+    # Narrowed by the job's `if:` to branches the trust never admits: every run fails.
+    ("OIDC108/positive-job-if-narrows-to-release", "error",
+     ["(push to release*)", "this run fails with"]),
+    # An `if:` that cannot be decided before the run, or is not understood: a note naming it.
+    ("OIDC108/positive-push-any-branch-step-if-undecided", "note",
+     ["`if: steps.changes.outputs.infra != '0'` of step 3", "depends on "
+      "`steps.changes.outputs.infra`, not known before the run"]),
+    ("OIDC108/positive-push-any-branch-if-not-understood", "note",
+     ["of job deploy, which oidclint does not understand"]),
+    # `ref_name == 'main'` holds for a tag `main` too: possible, hardly meant.
+    ("OIDC108/positive-ref-name-main-also-a-tag", "note",
+     ["(push of tag main)", "branches and tags named `main` both pass"]),
+    # A branch a person picks for a manual run: a note, as before.
+    ("OIDC108/positive-workflow-dispatch-from-another-branch", "note",
+     ["unless it runs on a ref the trust admits"]),
+])
+def test_workload_subject_levels_follow_what_fails(case, level, words):
+    finding = one(case, "OIDC108", repository="acme/api")
+    assert finding.level.value == level
+    text = " ".join(finding.message.split())
+    for word in words:
+        assert word in text, (word, text)

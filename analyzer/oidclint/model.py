@@ -212,6 +212,15 @@ class TokenContext:
     """Where the trigger, branch filter or environment is written."""
     claims: dict[str, Text] = field(default_factory=dict)
     """Other claims the token carries in this context: ``ref``, ``environment`` ..."""
+    event: str | None = None
+    """The event that runs the workload in this context (GitHub's ``github.event_name``);
+    None where it stands for several events or the workload has none."""
+    every_ref: bool = False
+    """For a glob ``subject``: the workload runs for every ref of it as a matter of course (a
+    push to any branch), not only on one a person picks (``workflow_dispatch``)."""
+    guard: str | None = None
+    """A condition (GitHub's ``if:``) that may keep the workload from running in this
+    context and that could not be decided, as written, with why; None when none does."""
 
 
 @dataclass(slots=True)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from oidclint.iam.claims import (
     admits, describe, subject_overlaps, subject_ruled_out, tokens_for,
 )
 from oidclint.iam.conditions import patterns, restricts
+from oidclint.iam.patterns import Pattern
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
 
@@ -17,7 +20,18 @@ class WorkloadSubjectNotAdmitted(Rule):
     flags the runs whose subject no statement of the role's trust admits. A subject only
     partly known (an environment named by an expression whose values are not written down, a
     namespace from an input) is decided by its known parts when they are enough:
-    `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is.
+    `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is. So
+    is a trust pattern known only in part: `repo:${var.repo}:ref:refs/heads/main` refuses a
+    push to any other branch, whatever repository the variable names.
+
+    Job and step `if:` conditions are read: a run they rule out is not checked, and a
+    condition such as `github.ref == 'refs/heads/main'` narrows a push to any branch to the
+    push to `main`. The level follows what fails: an error when every run of the workload
+    fails; a warning when some runs certainly fail (a branch the trigger names, or every
+    branch but the admitted ones of a job that runs on each push to any branch); a note when
+    a run fails only on a ref a person picks (`workflow_dispatch` from another branch), or
+    when an `if:` that cannot be decided before the run (it reads step outputs or variables,
+    or is not understood) may keep the job from running there: the message names it.
 
     ## Why it matters
     This is the most common cause of `Not authorized to perform
@@ -32,13 +46,20 @@ class WorkloadSubjectNotAdmitted(Rule):
     on: {push: {branches: [release]}}
     # trust: StringEquals sub = repo:acme/api:ref:refs/heads/main
     ```
+    ```yaml
+    on: push            # every push to any branch runs the job, and only main is admitted
+    jobs:
+      deploy:           # no `if: github.ref == 'refs/heads/main'`: a warning
+    ```
 
     ## Fix
     Make the trust admit the subject the workload presents (add the branch, environment or
-    service account), or run the workload in the context the trust was written for.
+    service account), or run the workload in the context the trust was written for (filter
+    the trigger's branches, or guard the job with `if: github.ref == 'refs/heads/main'`).
 
     ## References
     - https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+    - https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
     - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     - https://docs.gitlab.com/ci/secrets/id_token_authentication/
     """
@@ -69,7 +90,11 @@ class WorkloadSubjectNotAdmitted(Rule):
                     continue
                 verdicts = [admits(t.statement, token, t.issuer, subject, check_audience=False)
                             for t in trusts]
-                if any(v is not False for v in verdicts):
+                # A trust known only in part (`repo:${var.repo}:ref:refs/heads/main`) still
+                # refuses a subject its known parts rule out, whatever the unknown is.
+                probe = replace(token, subject=Pattern.of(subject, glob=False))
+                if any(v is True or (v is None and not subject_ruled_out(t.statement, probe))
+                       for t, v in zip(trusts, verdicts)):
                     continue
                 if token.subject.glob and any(subject_overlaps(t.statement, token) for t in trusts):
                     partly.append(token)
@@ -81,21 +106,31 @@ class WorkloadSubjectNotAdmitted(Rule):
             every = len(failing) == len(tokens)
             for token in failing + partly:
                 whole = token in failing
-                level = Level.ERROR if every else Level.WARNING if whole else Level.NOTE
+                context = token.context
+                # A push to any branch runs on every branch: those the trust does not admit
+                # certainly fail. An `if:` not decided here may keep the job from them.
+                certain = (whole or context.every_ref) and context.guard is None
+                level = Level.ERROR if every else Level.WARNING if certain else Level.NOTE
                 presents = f"`{token.subject}`"
                 if not token.subject.known:
                     presents = f"`{token.shown}` (whatever the value of {_inputs(token)})"
                 elif token.subject.glob:
                     presents = f"subjects like {presents}"
-                what = ("fails" if whole else "fails unless it runs on a ref the trust admits")
+                refused = "with `Not authorized to perform sts:AssumeRoleWithWebIdentity`"
+                what = (f"this run fails {refused}" if whole
+                        else f"it runs on every such ref and fails {refused} on each one the "
+                        "trust does not admit" if context.every_ref
+                        else f"this run fails unless it runs on a ref the trust admits {refused}")
+                guard = (f" Whether it runs at all is decided by {context.guard}."
+                         if context.guard else "")
                 one = len(roles) == 1
-                where = (token.context.span if not every else _trust_subject_span(trusts) if one
+                where = (context.span if not every else _trust_subject_span(trusts) if one
                          else workload.role_span)
                 yield self.finding(
                     where,
-                    f"{describe(workload, token.context)} presents {presents}; "
-                    f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}: this run "
-                    f"{what} with `Not authorized to perform sts:AssumeRoleWithWebIdentity`.",
+                    f"{describe(workload, context)} presents {presents}; "
+                    f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}: {what}."
+                    f"{guard}",
                     address=roles[0].address if every and one else None,
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
                     related=_related(workload, token, roles, trusts, every),

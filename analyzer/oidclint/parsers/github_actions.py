@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from oidclint.discovery import is_action
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.limits import TooLarge
+from oidclint.parsers.github_conditions import Guard, guards_of, restrict
 from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
-from oidclint.parsers.github_expressions import Scope, lookup
+from oidclint.parsers.github_expressions import Scope, lookup, text_of
 from oidclint.parsers.github_run_steps import run_step_commands
 from oidclint.parsers.located import YAML_1_2_CORE, LoadError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
@@ -106,6 +107,8 @@ class CredentialStep:
     via: tuple[str, ...]
     inputs: dict
     scope: "Scope"
+    guards: tuple[Guard, ...] = ()
+    """The ``if:`` conditions on the way to the step, the outermost first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,8 @@ class Caller:
     """Input name (lower case) to the value the caller passes, resolved in the caller."""
     chain: tuple[str, ...]
     """Paths of the workflows on the call stack, the outermost first."""
+    runs: bool = True
+    """False when the calling jobs' ``if:`` conditions rule out every way they run."""
 
 
 class WorkflowSet:
@@ -232,7 +237,7 @@ class WorkflowSet:
                        key=lambda found: found.number)
         if not found:
             return
-        contexts = self._contexts(workflow, job, caller)
+        job_guards = guards_of(job, f"job {job_id}", Scope((), caller.inputs if caller else None))
         grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
         name = f"{workflow.file_name} job {job_id}"
         if caller is not None:
@@ -241,7 +246,7 @@ class WorkflowSet:
         for step in found:
             workload = assume_role_step(step.inputs, step.scope, note, name, key_span)
             if workload is not None:
-                workload.contexts = list(contexts)
+                workload.contexts = self._contexts(workflow, job, caller, job_guards + step.guards)
                 workload.id_token_permission = grant.granted
                 workload.permission_span = grant.span
                 workloads.append((step, workload))
@@ -263,13 +268,17 @@ class WorkflowSet:
         workflow."""
         if not isinstance(steps, list):
             return
+        where = f" of {chain[-1]}" if chain else ""
         for number, step, given in credential_steps(steps, note):
-            yield CredentialStep(number, (), given, Scope((step.get("env"), *envs), inputs))
+            scope = Scope((step.get("env"), *envs), inputs)
+            yield CredentialStep(number, (), given, scope,
+                                 guards_of(step, f"step {number}{where}", scope))
         for number, step, uses in local_action_steps(steps):
             action = self._action(root, uses, note, chain)
             if action is None:
                 continue
             outer = Scope((step.get("env"), *envs), inputs)
+            guards = guards_of(step, f"step {number}{where}", outer)
             passed = declared_defaults(action.document.get("inputs"))
             given = step.get("with")
             if isinstance(given, dict):
@@ -278,16 +287,18 @@ class WorkflowSet:
             for found in self._credential_steps(root, action.steps,
                                                 (step.get("env"), *envs), passed, note,
                                                 chain + (action.path,)):
-                yield CredentialStep(number, (uses, *found.via), found.inputs, found.scope)
+                yield CredentialStep(number, (uses, *found.via), found.inputs, found.scope,
+                                     guards + found.guards)
 
     def _action(self, root: str, uses: str, note: Note,
                 chain: tuple[str, ...]) -> LocalAction | None:
         """The composite action ``uses: ./dir`` names, when the scan holds it."""
         folder = posixpath.normpath(root + uses)
-        action = next((self.actions[f] for f in (f"{folder}/action.yml", f"{folder}/action.yaml")
+        prefix = "" if folder == "." else f"{folder}/"  # `uses: ./` is the repository's root
+        action = next((self.actions[f] for f in (f"{prefix}action.yml", f"{prefix}action.yaml")
                        if f in self.actions), None)
         if action is None:
-            if not any(f.startswith(f"{folder}/action.y") for f in self.unreadable):
+            if not any(f.startswith(f"{prefix}action.y") for f in self.unreadable):
                 note(f"local action {uses} is not among the scanned files", span_of(uses))
             return None
         if not action.composite:
@@ -298,17 +309,27 @@ class WorkflowSet:
             return None
         return action
 
-    def _contexts(self, workflow: Workflow, job: dict,
-                  caller: Caller | None) -> list[TokenContext]:
+    def _contexts(self, workflow: Workflow, job: dict, caller: Caller | None,
+                  guards: tuple[Guard, ...]) -> list[TokenContext]:
+        """The ways a step runs: its job's triggers (or its caller's) where its ``if:``
+        conditions may hold; the job's environment when it names one."""
         note = self._noter(workflow)
+        if caller is not None and not caller.runs:
+            return []
+        ways = (list(caller.contexts) if caller is not None
+                else trigger_contexts(workflow.triggers, self.default_branch, note))
+        runs = restrict(ways, guards, workflow.triggers, self.default_branch)
+        if ways and not runs:
+            return []  # its conditions are false in every way the job runs
+        # Events whose every run the conditions rule out name no environment either.
+        ruled_out = {c.event for c in ways} - {c.event for c in runs}
+        events = [e for e in event_names(workflow.triggers) if e not in ruled_out]
         scope = Scope((), caller.inputs if caller else None)
-        environments = environment_contexts(job, workflow.triggers, event_names(workflow.triggers),
-                                            scope, note)
-        if environments is not None:
-            return environments
-        if caller is not None:
-            return list(caller.contexts)
-        return trigger_contexts(workflow.triggers, self.default_branch, note)
+        environments = environment_contexts(job, workflow.triggers, events, scope, note)
+        if environments is None:
+            return runs
+        guard = runs[0].guard if runs and all(c.guard for c in runs) else None
+        return [replace(e, guard=guard) for e in environments]
 
     # -- reusable workflows ------------------------------------------------------------------
 
@@ -333,8 +354,11 @@ class WorkflowSet:
                        "workflow_call`)", span_of(uses))
         note = self._noter(workflow)
         name = f"{workflow.file_name} job {job_id}"
-        contexts = (list(caller.contexts) if caller
-                    else trigger_contexts(workflow.triggers, self.default_branch, note))
+        ways = (list(caller.contexts) if caller
+                else trigger_contexts(workflow.triggers, self.default_branch, note))
+        contexts = restrict(ways, guards_of(job, f"job {job_id}", Scope(
+            (), caller.inputs if caller else None)), workflow.triggers, self.default_branch)
+        runs = (caller is None or caller.runs) and not (ways and not contexts)
         grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
         inputs = input_defaults(target)
         passed = job.get("with")
@@ -351,7 +375,7 @@ class WorkflowSet:
         self._jobs(target, Caller(
             name=f"{caller.name} → {name}" if caller else name,
             contexts=tuple(contexts), grant=grant, inputs=inputs,
-            chain=chain + (target.path,)))
+            chain=chain + (target.path,), runs=runs))
 
     def _callee(self, caller_path: str, uses: str) -> Workflow | None:
         path = posixpath.normpath(repository_root(caller_path) + uses)
@@ -407,7 +431,7 @@ def assume_role_step(inputs: dict, scope: Scope, note: Note, name: str,
     """
     if _given(inputs.get("aws-access-key-id")) or _given(inputs.get("web-identity-token-file")):
         return None
-    raw = inputs.get("role-to-assume")
+    raw = _input_text(inputs.get("role-to-assume"))
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
@@ -439,8 +463,15 @@ def _text(value: Any) -> Text | None:
     return None
 
 
+def _input_text(raw: Any) -> Any:
+    """An action input as the action reads it: a YAML number or boolean is its text."""
+    if isinstance(raw, (bool, int, float)):
+        return Str(text_of(raw))
+    return raw
+
+
 def _text_input(inputs: dict, name: str, scope: Scope, note: Note) -> Text | None:
-    raw = inputs.get(name)
+    raw = _input_text(inputs.get(name))
     if raw is None or raw == "":
         return None  # the action's default applies
     if not isinstance(raw, str):
@@ -576,12 +607,15 @@ def trigger_contexts(triggers: Any, default_branch: str | None,
     for event, config, span in _events(triggers):
         span = span or span_of(triggers)
         for context in _event_contexts(str(event), config, span, default_branch, note):
+            context.event = str(event)
             contexts.setdefault((context.label, str(context.subject)), context)
     return list(contexts.values())
 
 
 def _event_contexts(event: str, config: Any, span: Span | None,
                     default_branch: str | None, note: Note) -> list[TokenContext]:
+    if event == "schedule" and isinstance(config, list):
+        config = None  # the documented form: a list of `cron` entries
     if config is not None and not isinstance(config, dict):
         note(f"`on.{event}` is not a mapping; read as the event without filters",
              span_of(config) or span)
@@ -625,38 +659,43 @@ def _push_contexts(config: dict, span: Span | None, note: Note) -> list[TokenCon
     on_branches = "branches" in config or "branches-ignore" in config
     on_tags = "tags" in config or "tags-ignore" in config
     if not on_branches and not on_tags:
-        return [_ref_context("push to any branch or tag", "refs/", "*", span, pattern=True)]
+        return [_ref_context("push to any branch or tag", "refs/", "*", span, pattern=True,
+                             every_ref=True)]
     contexts = []
     for kind, prefix, label in (("branches", "refs/heads/", "push to"),
                                 ("tags", "refs/tags/", "push of tag")):
         if kind in config:
-            contexts += [_ref_context(f"{label} {f}", prefix, f, span)
+            contexts += [_ref_context(f"{label} {f}", prefix, f, span, every_ref=True)
                          for f in _positive_filters(config[kind], note)]
         elif f"{kind}-ignore" in config:
             anything = "any branch" if kind == "branches" else "any tag"
-            contexts.append(_ref_context(f"{label} {anything}", prefix, "*", span, pattern=True))
+            contexts.append(_ref_context(f"{label} {anything}", prefix, "*", span, pattern=True,
+                                         every_ref=True))
     return contexts
 
 
 def _positive_filters(filters: Any, note: Note) -> list[Str]:
     """Branch or tag filters that admit refs; ``!`` ones only exclude (over-approximated)."""
-    if isinstance(filters, str):
-        filters = [filters]
     if not isinstance(filters, list):
-        if filters is not None:
-            note("a branch or tag filter list is not a list; not read", span_of(filters))
-        return []
-    for odd in (f for f in filters if f is not None and not isinstance(f, str)):
-        note("a branch or tag filter is not a string; not read", span_of(odd) or span_of(filters))
-    return [f for f in filters if isinstance(f, str) and f and not f.startswith("!")]
+        filters = [filters]
+    # A number (`branches: [2024]`) is the name as written: where the workflow schema wants
+    # a string, GitHub reads the scalar's text.
+    names = [f if isinstance(f, str) else Str(text_of(f), span_of(filters))
+             for f in filters if isinstance(f, (str, int, float)) and not isinstance(f, bool)]
+    for odd in (f for f in filters if f is not None and not isinstance(f, (str, int, float))
+                or isinstance(f, bool)):
+        note("a branch or tag filter is neither a name nor a list of names; not read",
+             span_of(odd) or span_of(filters))
+    return [f for f in names if f and not f.startswith("!")]
 
 
 def _ref_context(label: str, prefix: str, ref_filter: str, span: Span | None, *,
-                 pattern: bool = False) -> TokenContext:
+                 pattern: bool = False, every_ref: bool = False) -> TokenContext:
     glob, is_glob = (ref_filter, True) if pattern else filter_glob(ref_filter)
     ref = prefix + glob
     return TokenContext(label=label, subject=f"ref:{encode(ref)}", pattern=is_glob,
-                        span=span_of(ref_filter) or span, claims={"ref": ref})
+                        span=span_of(ref_filter) or span, claims={"ref": ref},
+                        every_ref=every_ref and is_glob)
 
 
 def filter_glob(ref_filter: str) -> tuple[str, bool]:

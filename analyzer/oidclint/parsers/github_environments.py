@@ -22,7 +22,10 @@ import itertools
 from typing import Any, Callable
 
 from oidclint.model import TokenContext
-from oidclint.parsers.github_expressions import EXPRESSION, QUOTED, REFERENCE, Scope, lookup, origin
+from oidclint.parsers.github_expressions import (
+    EXPRESSION, QUOTED, REFERENCE, ExpressionError, Scope, alternatives, lookup, origin, parse,
+    text_of,
+)
 from oidclint.source import Choice, Partial, Span, Str, Text, Unknown, concat, render, span_of
 
 MAX_ENVIRONMENTS = 64
@@ -49,6 +52,8 @@ def environment_contexts(job: dict, triggers: Any, events: list[str], scope: Sco
         value = value.get("name")
     if value is None or value == "":
         return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = Str(text_of(value))  # `environment: 2024` names the environment "2024"
     if not isinstance(value, str):
         note("`environment` is neither a name nor a mapping with a name", span_of(value))
         return None
@@ -180,7 +185,10 @@ def _passed(value: Any, operand: str, span: Span | None) -> list[Text]:
 
 def _alternatives(expression: str) -> list[str]:
     """``a || 'b'`` as ``[a, 'b']``, when each side is a reference or a quoted literal."""
-    parts = [part.strip() for part in expression.split("||")]
+    try:
+        parts = [part.text for part in alternatives(parse(expression))]
+    except ExpressionError:
+        return [expression]
     if len(parts) > 1 and all(REFERENCE.match(p) or QUOTED.match(p) or _dispatch_input(p)
                               for p in parts):
         return parts
