@@ -119,14 +119,15 @@ def _github_reach(trust, issuer):
     if not conditions:
         return [], None, ()
     subjects = [_concrete(c, issuer) for c in conditions]
-    owner, repo = _pinned(subjects, issuer)
     probes = {
-        "pull requests": f"repo:{owner}/{repo}:pull_request",
-        "any branch": f"repo:{owner}/{repo}:ref:refs/heads/{PROBE}",
-        "other repositories": f"repo:{owner}/{PROBE}:ref:refs/heads/main",
+        "pull requests": "repo:{owner}/{repo}:pull_request",
+        "any branch": "repo:{owner}/{repo}:ref:refs/heads/" + PROBE,
+        "other repositories": "repo:{owner}/" + PROBE + ":ref:refs/heads/main",
     }
-    admitted = [what for what, subject in probes.items() if _admits(subjects, subject)]
-    if "other repositories" not in admitted and _repositories_named(subjects, issuer) > 1:
+    pins = _pinned(subjects, issuer)
+    admitted = [what for what, subject in probes.items()
+                if any(_admits(subjects, subject.format(owner=o, repo=r)) for o, r in pins)]
+    if "other repositories" not in admitted and _repositories_named(conditions, issuer) > 1:
         admitted.append("more than one repository")
     inputs = tuple(dict.fromkeys(i for c in conditions for p in patterns(c) if p is not None
                                  for i in p.origins))
@@ -144,26 +145,32 @@ def _concrete(condition: Condition, issuer) -> Condition:
     return Condition(condition.operator, condition.key, values, condition.span)
 
 
-def _pinned(subjects, issuer) -> tuple[str, str]:
-    """Owner and repository named by the trust, so probes differ only where it is open."""
+def _pinned(subjects, issuer) -> list[tuple[str, str]]:
+    """Each owner and repository a value names (the repository a made-up name when it is not
+    written out), so probes differ only where a value is open: values are OR-ed, so what one
+    of them admits, the trust admits."""
+    pins = {}
     for condition in subjects:
         for pattern in patterns(condition):
             shape = pattern.shape(issuer.grammar) if pattern else None
             if shape and shape.fields["owner"].state == "exact":
                 repo = shape.fields["repository"]
-                return shape.fields["owner"].text, repo.text if repo.state == "exact" else PROBE
-    return PROBE, PROBE
+                pins[(shape.fields["owner"].text,
+                      repo.text if repo.state == "exact" else PROBE)] = None
+    return list(pins) or [(PROBE, PROBE)]
 
 
 def _repositories_named(subjects, issuer) -> int:
     """How many repositories the values of the subject conditions name (values are OR-ed,
-    conditions AND-ed, so the narrowest condition counts)."""
+    conditions AND-ed, so the narrowest condition counts). Only names written out count: one
+    not known may be any of the others, and a value standing for any number of elements
+    (a `for` over a list not known) may stand for none."""
     counts = []
     for condition in subjects:
         named = set()
         for pattern in patterns(condition):
             shape = pattern.shape(issuer.grammar) if pattern else None
-            if shape:
+            if shape and all(shape.fields[f].state == "exact" for f in ("owner", "repository")):
                 named.add((shape.fields["owner"].text, shape.fields["repository"].text))
         counts.append(len(named))
     return min(counts) if counts else 0

@@ -306,15 +306,20 @@ def _join(call: Call) -> Any:
         return unknown_result(call)
     separator = str(separator)  # once: every piece between two items is this one string
     pieces = Pieces("join()")
+    joined = False  # an item is in: the next one comes after a separator
     for items in call.args[1:]:
         if isinstance(items, Unknown):
             return unknown_result(call)
         for item in list_arg(items, call):
             if isinstance(item, UnknownElements):
-                return unknown_result(call, [item])
-            if pieces:
+                # Any number of items with their separators: `,x,y` after an item, `x,y,`
+                # before the first (which then adds no separator of its own).
+                pieces.add(Unknown(f"join() of {item.origin}", call.span))
+                continue
+            if joined:
                 pieces.add(separator)
             pieces.add(text_arg(item, call))
+            joined = True
     return concat(pieces, call.span, what="join()")
 
 

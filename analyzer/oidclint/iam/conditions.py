@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import Pattern, may_intersect
 from oidclint.model import Condition, Statement
 
 STRING_OPERATORS = {
@@ -93,6 +93,9 @@ def _value_matches(condition: Condition, value: str) -> bool | None:
     verdict: bool | None = False
     for pattern in patterns(condition):
         result = pattern.matches(value, ignore_case) if pattern else None
+        if result is None and pattern is not None and may_intersect(
+                pattern, Pattern(value, glob=False), ignore_case) is False:
+            result = False  # whatever its unknown pieces hold, its known text rules it out
         if result:
             return True
         if result is None:
