@@ -926,3 +926,44 @@ resource "aws_iam_role" "this" {
     assert role.max_session_duration == 7200
     condition, = role.trust.statements[0].conditions
     assert condition.values == ["repo:acme/api:*"]
+
+
+def test_the_instances_of_a_resource_as_a_value():
+    """`for_each = aws_x.this` (a `dynamic` block, a `for`) iterates the instances: a list by
+    `count.index`, a map by `each.key`, each an object whose attributes are read as known."""
+    mod = module('''
+resource "aws_iam_openid_connect_provider" "counted" {
+  count = 2
+  url   = "https://gitlab.com"
+}
+resource "aws_iam_openid_connect_provider" "keyed" {
+  for_each = toset(["b.example", "a.example"])
+  url      = "https://${each.key}"
+}
+variable "n" {}
+resource "aws_iam_openid_connect_provider" "unknown" {
+  count = var.n
+  url   = "https://gitlab.com"
+}
+locals {
+  counted = [for p in aws_iam_openid_connect_provider.counted : p.url]
+  keyed   = { for k, p in aws_iam_openid_connect_provider.keyed : k => p.url }
+  arns    = [for p in aws_iam_openid_connect_provider.keyed : p.arn]
+  unknown = [for p in aws_iam_openid_connect_provider.unknown : p.url]
+}
+''')
+    span = Span("main.tf", 1)
+    assert mod.local("counted", span) == ["gitlab.com", "gitlab.com"]
+    assert mod.local("keyed", span) == {"a.example": "a.example", "b.example": "b.example"}
+    arn = mod.local("arns", span)[0]
+    assert isinstance(arn, Partial) and str(arn).endswith(":oidc-provider/a.example")
+    # How many instances is not known: any number of them, each as configured.
+    assert shape(mod.local("unknown", span)) == [("each", "gitlab.com")]
+
+
+def test_one_document_joined_alone_keeps_its_located_value():
+    joined = local('join("", [jsonencode({ Version = "2012-10-17" })])')
+    assert isinstance(joined, Encoded) and joined.decoded == {"Version": "2012-10-17"}
+    two = local('join("", [jsonencode({ a = 1 }), jsonencode({ b = 2 })])')
+    assert two == '{"a":1}{"b":2}' and not isinstance(two, Encoded)
+    assert local('join("", [])') == ""

@@ -20,9 +20,9 @@ from oidclint.hcl.syntax import (
 )
 from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, LimitError, TextOrigin, UnknownElements, decided_comparison,
-    derived_unknown, element_origin, extend_origin, has_unknown, is_unknown, same_value, shifted_range, to_bool,
-    to_number, to_text, type_name, with_span,
+    MISSING, Encoded, EvalError, LimitError, ResourceObject, TextOrigin, UnknownElements,
+    decided_comparison, derived_unknown, element_origin, extend_origin, has_unknown, is_unknown,
+    same_value, shifted_range, to_bool, to_number, to_text, type_name, with_span,
 )
 from oidclint.limits import MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, \
     reserve_elements
@@ -332,6 +332,8 @@ class Evaluator:
         return item.value(span) if isinstance(item, Reference) else item
 
     def attribute(self, value: Any, name: str, span: Span) -> Any:
+        if isinstance(value, ResourceObject) and value.instance is not None:
+            value = value.instance  # a resource's instance as a value: its attributes
         if isinstance(value, Reference):
             return value.attribute(name, span)
         if isinstance(value, Unknown):
@@ -348,6 +350,8 @@ class Evaluator:
         raise EvalError(f"a {type_name(value)} has no attribute {name!r}")
 
     def index(self, value: Any, key: Any, span: Span) -> Any:
+        if isinstance(value, ResourceObject) and value.instance is not None:
+            value = value.instance
         if isinstance(value, Reference):
             return value.index(key, span)
         if isinstance(value, Unknown):

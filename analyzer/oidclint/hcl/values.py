@@ -54,7 +54,11 @@ class Encoded(Str):
 @dataclass(frozen=True, slots=True)
 class ResourceObject(Unknown):
     """A whole resource or data source used as a value (``data.aws_iam_policy_document.x``
-    without ``.json``): an object of its attributes, never a string."""
+    without ``.json``): an object of its attributes, never a string. ``instance`` (the
+    evaluator's reference to it) gives its attributes, as far as they are known: the
+    iterator of a ``dynamic`` block over a resource's instances reads ``.value.arn``."""
+
+    instance: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
