@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oidclint.iam.catalog import ISSUERS, issuer_for
-from oidclint.iam.conditions import condition_holds, statement_admits
+from oidclint.iam.conditions import condition_holds, restricts, statement_admits, vacuous
 from oidclint.graph import REACH_ORDER, _pattern_reach
 from oidclint.iam.patterns import MAX_PATTERN_LENGTH, UNKNOWN, Pattern, glob_matches, may_intersect
 from oidclint.iam.principals import parse_federated
@@ -424,3 +424,19 @@ def test_elements_alike_are_read_as_their_element_where_values_are_ored():
     # Statements are OR-ed too: an Allow like each of them is read; a Deny stays unknown.
     assert document.statements[1].actions == ["sts:AssumeRole"]
     assert document.statements[2].unknown is not None
+
+
+def test_a_positive_test_with_no_values_holds_for_no_request():
+    """`values = []`: no value of the request matches none, so the claim is restricted to
+    nothing (docs/facts.md, section 2): not an open condition."""
+    empty = cond("StringLike", SUB)
+    assert restricts(empty) and not vacuous(empty)
+    assert condition_holds(empty, {SUB: ["repo:a/b:ref:refs/heads/main"]}) is False
+    assert condition_holds(cond("ForAnyValue:StringLike", SUB), {SUB: ["x"]}) is False
+    # IfExists / ForAllValues hold only when the key is absent, which `sub` never is.
+    assert restricts(cond("StringLikeIfExists", SUB))
+    assert condition_holds(cond("ForAllValues:StringLike", "h:environment"), {}) is True
+    assert not restricts(cond("ForAllValues:StringLike", "h:environment"))
+    # A negated test with no values excludes nothing.
+    assert not restricts(cond("StringNotLike", SUB))
+    assert condition_holds(cond("StringNotLike", SUB), {SUB: ["x"]}) is True

@@ -50,8 +50,13 @@ def holds_when_absent(condition: Condition) -> bool:
 def restricts(condition: Condition) -> bool:
     """A positive string test that holds only for matching values. ``...IfExists`` and
     ``ForAllValues:`` are true when the claim is absent, so they restrict only claims every
-    token carries (`sub`, `aud`), on which they work as the plain operator."""
-    if condition.base_operator not in POSITIVE_STRING_OPERATORS or not condition.values:
+    token carries (`sub`, `aud`), on which they work as the plain operator.
+
+    A test with no values (`values = []`, which the AWS provider renders as `[]`) matches no
+    value: it restricts the claim to nothing, and the statement admits no token (IAM Access
+    Analyzer: an empty condition array makes the statement provide no permissions;
+    docs/facts.md, section 2)."""
+    if condition.base_operator not in POSITIVE_STRING_OPERATORS:
         return False
     return not holds_when_absent(condition) or condition.claim in ALWAYS_PRESENT
 
