@@ -60,6 +60,11 @@ class ResourceObject(Unknown):
 
     instance: Any = field(default=None, compare=False)
 
+    def __reduce__(self):
+        # The instance (and the module behind it) stays with the evaluator: a result that
+        # travels between processes or into the cache keeps what the value says, not that.
+        return (ResourceObject, (self.origin, self.span, self.ref))
+
 
 @dataclass(frozen=True, slots=True)
 class IndexRange(Unknown):
