@@ -967,3 +967,17 @@ def test_one_document_joined_alone_keeps_its_located_value():
     two = local('join("", [jsonencode({ a = 1 }), jsonencode({ b = 2 })])')
     assert two == '{"a":1}{"b":2}' and not isinstance(two, Encoded)
     assert local('join("", [])') == ""
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["a", "b", "ab", ":", "$x"]), min_size=1, max_size=5),
+       st.text(alphabet="ab:", max_size=6))
+def test_a_value_said_never_equal_is_not_whatever_its_unknown_pieces(pieces, wanted):
+    """``may_equal`` False is a certainty: no text in the unknown pieces makes it equal."""
+    from oidclint.hcl.values import may_equal
+    value = Partial(tuple(Unknown(p) if p == "$x" else p for p in pieces)) \
+        if "$x" in pieces else "".join(pieces)
+    if may_equal(value, wanted):
+        return
+    for filling in ["", "a", "b", "ab", ":", "ba:"]:
+        assert "".join(filling if p == "$x" else p for p in pieces) != wanted

@@ -573,8 +573,6 @@ class Evaluator:
             value = known
         else:
             key = known
-        if isinstance(value, UnknownElements) and value.element is None:
-            value = Unknown(value.origin, value.span, value.ref)
         bound = {names[-1]: value}
         if len(names) == 2:
             bound[names[0]] = key
@@ -594,8 +592,12 @@ class Evaluator:
     def _for_keep(self, scope: "Evaluator", condition: Tree | None) -> bool | Unknown:
         if condition is None:
             return True
-        keep = scope.evaluate(condition) if scope.each is None else scope.every(condition)
-        if keep is None or is_unknown(keep):
+        if scope.each is None:
+            keep = scope.evaluate(condition)
+        else:  # nothing known of it, for every element: each may or may not be kept
+            keep = scope.every(condition)
+            keep = Unknown("a condition on them", scope.span(condition)) if keep is None else keep
+        if is_unknown(keep):
             # The element may be dropped: it is one of any number (none or one) of elements.
             return derived_unknown("a for expression's condition", [keep],
                                    scope.span(condition))
