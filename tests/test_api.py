@@ -143,3 +143,25 @@ def test_a_configured_baseline_that_cannot_be_read_is_a_config_error(stack):
     (stack / ".oidclint.toml").write_text('baseline = "ci/nope.json"\n')
     with pytest.raises(ConfigError, match="nope.json"):
         oidclint.scan([stack])
+
+
+def test_a_finding_on_a_value_written_elsewhere_names_the_trust_it_is_in(tmp_path):
+    """The subject is a local of another file: the finding points where the fix goes and
+    names the trust statement, which a reader would otherwise have to look for."""
+    (tmp_path / "main.tf").write_text(OPEN_TRUST.replace('"repo:acme/*"', "local.subject"))
+    (tmp_path / "locals.tf").write_text('locals {\n  subject = "repo:acme/*"\n}\n')
+    [finding] = oidclint.scan([tmp_path]).findings
+    assert finding.span.path == "locals.tf"
+    trust = [(r.span.path, r.span.line) for r in finding.related
+             if r.label == "trust of aws_iam_role.deploy"]
+    assert trust == [("main.tf", 9)]  # the statement `{`
+    # In the trust's own file it adds nothing.
+    [same] = oidclint.scan([_write(tmp_path / "one", OPEN_TRUST)]).findings
+    assert [r.label for r in same.related] == [
+        "OIDC provider aws_iam_openid_connect_provider.github"]
+
+
+def _write(folder: Path, text: str) -> Path:
+    folder.mkdir()
+    (folder / "main.tf").write_text(text)
+    return folder

@@ -330,8 +330,135 @@ def test_for_expressions():
     assert local('{ for k, v in { b = 1, a = 2 } : v => k }') == {"2": "a", "1": "b"}
     assert local('{ for s in ["x", "y", "x"] : s => s... }') == {"x": ["x", "x"], "y": ["y"]}
     assert local('[for i, v in ["a"] : "${i}:${v}"]') == ["0:a"]
-    unknown = local("[for s in var.l : s]", 'variable "l" {}')
-    assert isinstance(unknown, Unknown)
+
+
+def shape(value: object) -> object:
+    """A value with ``UnknownElements`` written ``each(<element>)`` and unknown pieces ``?``."""
+    if isinstance(value, UnknownElements):
+        return ("each", shape(value.element))
+    if isinstance(value, Partial):
+        return "".join("?" if isinstance(p, Unknown) else p for p in value.parts)
+    if isinstance(value, Unknown):
+        return "?"
+    if isinstance(value, dict):
+        return {shape(k) if not isinstance(k, UnknownElements) else ("keys", shape(k.element)):
+                shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value]
+    return value
+
+
+REPOS = 'variable "repos" {}\nvariable "more" {}\nvariable "flag" {}\nvariable "m" {}'
+
+
+def test_for_over_a_collection_not_known_keeps_what_every_element_is():
+    # Any number of elements (none included), each `repo:acme/<r>:*`.
+    every = local('[for r in var.repos : "repo:acme/${r}:*"]', REPOS)
+    assert shape(every) == [("each", "repo:acme/?:*")]
+    element = every[0].element
+    assert element.unknowns[0].origin == "var.repos[*] (no default)"
+    # Known elements stay as they are; those not known follow, each of the body's shape.
+    assert shape(local('[for s in concat(["a"], var.more) : "repo:acme/${s}:*"]', REPOS)) == \
+        ["repo:acme/a:*", ("each", "repo:acme/?:*")]
+    # Over a map: key and value both stand for any entry.
+    assert shape(local('[for k, v in var.m : "repo:${k}/${v}:*"]', REPOS)) == \
+        [("each", "repo:?/?:*")]
+    # A filter not known may drop an element: what remains has the shape.
+    assert shape(local('[for r in var.repos : "repo:acme/${r}:*" if r != "infra"]', REPOS)) == \
+        [("each", "repo:acme/?:*")]
+    assert shape(local('[for s in ["a", "b"] : "x/${s}" if var.flag]', REPOS)) == \
+        [("each", "x/a"), ("each", "x/b")]
+    assert local('[for r in var.repos : r if false]', REPOS) == []
+    # Nested: a list of lists, each of any number of elements; flatten makes them one.
+    nested = '[for r in var.repos : [for b in var.more : "repo:acme/${r}:ref:refs/heads/${b}"]]'
+    assert shape(local(nested, REPOS)) == [("each", [("each", "repo:acme/?:ref:refs/heads/?")])]
+    assert shape(local(f"flatten({nested})", REPOS)) == [("each", "repo:acme/?:ref:refs/heads/?")]
+    pairs = 'flatten([for r in var.repos : ["repo:acme/${r}:ref:refs/heads/main", "x/${r}"]])'
+    assert shape(local(pairs, REPOS)) == [("each", "repo:acme/?:ref:refs/heads/main"),
+                                          ("each", "x/?")]
+    # A for over the result of another.
+    assert shape(local('[for r in [for q in var.repos : "o/${q}"] : "repo:${r}:*"]', REPOS)) \
+        == [("each", "repo:o/?:*")]
+    # A splat over them takes the attribute of each.
+    assert shape(local('[for r in var.repos : { sub = "repo:acme/${r}" }][*].sub', REPOS)) == \
+        [("each", "repo:acme/?")]
+    # The body evaluated for every element fails: nothing is known of the elements, but the
+    # list is still one of elements not known (Terraform would say so when it has them).
+    assert shape(local('[for r in var.repos : [r][5]]', REPOS)) == [("each", None)]
+    assert shape(local('[for r in var.repos : ["a"][r]]', REPOS)) == [("each", "a")]
+
+
+def test_for_object_over_a_collection_not_known():
+    made = local('{ for r in var.repos : r => "repo:acme/${r}:*" }', REPOS)
+    assert shape(made) == {("keys", "?"): "repo:acme/?:*"}
+    assert shape(local('values({ for r in var.repos : r => "repo:acme/${r}:*" })', REPOS)) == \
+        [("each", "repo:acme/?:*")]
+    assert shape(local('keys({ for r in var.repos : "k-${r}" => r })', REPOS)) == \
+        [("each", "k-?")]
+    assert shape(local('{ for s in ["a"] : s => s... if var.flag }', REPOS)) == \
+        {("keys", "a"): [("each", "a")]}
+    assert isinstance(local('lookup({ for r in var.repos : r => 1 }, "a", 0)', REPOS), Unknown)
+    # Iterating over such a map stands for its entries.
+    again = '[for k, v in { for r in var.repos : r => "x/${r}" } : "${k}=${v}"]'
+    assert shape(local(again, REPOS)) == [("each", "?=x/?")]
+
+
+def test_functions_of_lists_whose_length_is_not_known():
+    every = '[for r in var.repos : "repo:acme/${r}:*"]'
+    assert isinstance(local(f"length({every})", REPOS), Unknown)
+    assert isinstance(local(f"one({every})", REPOS), Unknown)
+    assert isinstance(local(f"element({every}, 0)", REPOS), Unknown)
+    # What is known of every element decides `contains` when it rules the value out.
+    assert local(f'contains({every}, "repo:other/x:*")', REPOS) is False
+    assert isinstance(local(f'contains({every}, "repo:acme/x:*")', REPOS), Unknown)
+    assert isinstance(local(f'contains(concat(["a"], {every}), "repo:acme/x:*")', REPOS), Unknown)
+    # A list of only such elements may be empty: coalescelist cannot choose.
+    assert isinstance(local(f'coalescelist({every}, ["b"])', REPOS), Unknown)
+    assert shape(local(f'coalescelist(concat(["a"], {every}), ["b"])', REPOS)) == \
+        ["a", ("each", "repo:acme/?:*")]
+    # An unknown element may be null or "": none or one element after compact.
+    assert shape(local('compact(["a", var.flag, ""])', REPOS)) == ["a", ("each", None)]
+    # Where elements not known sort is not known: they come first, known ones in order.
+    assert shape(local(f'sort(concat(["b", "a"], {every}))', REPOS)) == \
+        [("each", "repo:acme/?:*"), "a", "b"]
+    assert shape(local(f'reverse(concat(["a"], {every}))', REPOS)) == \
+        [("each", "repo:acme/?:*"), "a"]
+    assert shape(local(f'distinct(concat(["a", "a"], {every}))', REPOS)) == \
+        ["a", ("each", "repo:acme/?:*")]
+    assert local(f'slice(concat(["a", "b"], {every}), 0, 2)', REPOS) == ["a", "b"]
+    assert shape(local(f'tolist(toset({every}))', REPOS)) == [("each", "repo:acme/?:*")]
+    # join keeps the known items and puts one unknown piece where the others go.
+    assert shape(local('join(",", concat(["a"], var.more, ["b"]))', REPOS)) == "a?,b"
+    assert shape(local('join(",", concat(var.more, ["b"]))', REPOS)) == "?b"
+    # A variable's type converts what is known of each element.
+    typed = local("var.n", 'variable "n" {\n  type = list(string)\n  default = [for i in '
+                  'var.repos : 5]\n}\nvariable "repos" {}')
+    assert shape(typed) == [("each", "5")]
+
+
+def test_set_functions():
+    assert local('setunion(["repo:acme/api:ref:refs/heads/main"], [])') == \
+        ["repo:acme/api:ref:refs/heads/main"]
+    assert local('setunion(["b", "a"], ["a", "c"])') == ["a", "b", "c"]
+    assert local('setintersection(["a", "b"], ["b", "c"], ["b"])') == ["b"]
+    assert local('setsubtract(["a", "b"], ["b"])') == ["a"]
+    # Mixed element types become the most general one: `3` and `"3"` are one element.
+    assert local('setintersection(["bob", "jane", 3], ["jane", 3, "ajax"], ["3", "jane"])') \
+        == ["3", "jane"]
+    assert local('toset(["a", "b", 3])') == ["3", "a", "b"]
+    objects = local('setunion([{ test = "x" }], [{ test = "x" }, { test = "y" }])')
+    assert objects == [{"test": "x"}, {"test": "y"}]
+    # Unknown sets: their elements are unknown in number; known ones stay.
+    assert shape(local('setunion(["a"], var.more)', REPOS)) == [("each", None), "a"]
+    # Membership not known: the element may be there (none or one of it).
+    assert shape(local('setintersection(["a", "b"], var.more)', REPOS)) == \
+        [("each", "a"), ("each", "b")]
+    assert shape(local('setsubtract(["a", "x/1"], [for r in var.repos : "x/${r}"])', REPOS)) \
+        == [("each", "x/1"), "a"]
+    # ... unless what is known of the other set decides it.
+    assert local('setintersection(["a", "b"], concat(["a"], [for r in var.repos : "x/${r}"]))',
+                 REPOS) == ["a"]
+    assert isinstance(local('setsubtract(var.more, ["a"])', REPOS), Unknown)
 
 
 # --- functions ----------------------------------------------------------------------------
@@ -382,7 +509,7 @@ def test_collection_functions():
     assert local('one(["x"])') == "x"
     assert local("one([])") is None
     assert local('tolist(["a"])') == ["a"]
-    assert local('toset(["b", "a", "b"])') == ["b", "a"]
+    assert local('toset(["b", "a", "b"])') == ["a", "b"]  # a set of strings, in lexical order
     assert local('merge({ a = 1, b = 1 }, { b = 2 })') == {"a": 1, "b": 2}
     assert local('coalesce("", null, "x")') == "x"
     assert local('length(["a", "b"])') == 2
@@ -799,3 +926,58 @@ resource "aws_iam_role" "this" {
     assert role.max_session_duration == 7200
     condition, = role.trust.statements[0].conditions
     assert condition.values == ["repo:acme/api:*"]
+
+
+def test_the_instances_of_a_resource_as_a_value():
+    """`for_each = aws_x.this` (a `dynamic` block, a `for`) iterates the instances: a list by
+    `count.index`, a map by `each.key`, each an object whose attributes are read as known."""
+    mod = module('''
+resource "aws_iam_openid_connect_provider" "counted" {
+  count = 2
+  url   = "https://gitlab.com"
+}
+resource "aws_iam_openid_connect_provider" "keyed" {
+  for_each = toset(["b.example", "a.example"])
+  url      = "https://${each.key}"
+}
+variable "n" {}
+resource "aws_iam_openid_connect_provider" "unknown" {
+  count = var.n
+  url   = "https://gitlab.com"
+}
+locals {
+  counted = [for p in aws_iam_openid_connect_provider.counted : p.url]
+  keyed   = { for k, p in aws_iam_openid_connect_provider.keyed : k => p.url }
+  arns    = [for p in aws_iam_openid_connect_provider.keyed : p.arn]
+  unknown = [for p in aws_iam_openid_connect_provider.unknown : p.url]
+}
+''')
+    span = Span("main.tf", 1)
+    assert mod.local("counted", span) == ["gitlab.com", "gitlab.com"]
+    assert mod.local("keyed", span) == {"a.example": "a.example", "b.example": "b.example"}
+    arn = mod.local("arns", span)[0]
+    assert isinstance(arn, Partial) and str(arn).endswith(":oidc-provider/a.example")
+    # How many instances is not known: any number of them, each as configured.
+    assert shape(mod.local("unknown", span)) == [("each", "gitlab.com")]
+
+
+def test_one_document_joined_alone_keeps_its_located_value():
+    joined = local('join("", [jsonencode({ Version = "2012-10-17" })])')
+    assert isinstance(joined, Encoded) and joined.decoded == {"Version": "2012-10-17"}
+    two = local('join("", [jsonencode({ a = 1 }), jsonencode({ b = 2 })])')
+    assert two == '{"a":1}{"b":2}' and not isinstance(two, Encoded)
+    assert local('join("", [])') == ""
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["a", "b", "ab", ":", "$x"]), min_size=1, max_size=5),
+       st.text(alphabet="ab:", max_size=6))
+def test_a_value_said_never_equal_is_not_whatever_its_unknown_pieces(pieces, wanted):
+    """``may_equal`` False is a certainty: no text in the unknown pieces makes it equal."""
+    from oidclint.hcl.values import may_equal
+    value = Partial(tuple(Unknown(p) if p == "$x" else p for p in pieces)) \
+        if "$x" in pieces else "".join(pieces)
+    if may_equal(value, wanted):
+        return
+    for filling in ["", "a", "b", "ab", ":", "ba:"]:
+        assert "".join(filling if p == "$x" else p for p in pieces) != wanted

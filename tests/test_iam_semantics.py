@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oidclint.iam.catalog import ISSUERS, issuer_for
-from oidclint.iam.conditions import condition_holds, statement_admits
+from oidclint.iam.conditions import condition_holds, restricts, statement_admits, vacuous
 from oidclint.graph import REACH_ORDER, _pattern_reach
 from oidclint.iam.patterns import MAX_PATTERN_LENGTH, UNKNOWN, Pattern, glob_matches, may_intersect
 from oidclint.iam.principals import parse_federated
+from oidclint.iam.policy import document_from_value
 from oidclint.model import Condition, Statement
-from oidclint.source import Partial, Unknown
+from oidclint.source import Partial, Unknown, UnknownElements
 
 GITHUB = issuer_for("token.actions.githubusercontent.com")
 GITLAB = issuer_for("gitlab.com")
@@ -378,3 +379,64 @@ def test_patterns_said_never_to_meet_never_do_whatever_the_unknown_pieces(a, glo
     for fill_a, fill_b in itertools.product(fillings, repeat=2):
         assert not Pattern(a.replace(UNKNOWN, fill_a), glob_a).intersects(
             Pattern(b.replace(UNKNOWN, fill_b), glob_b))
+
+
+def test_a_partly_known_value_fails_a_request_its_known_text_rules_out():
+    main_only = cond("StringEquals", SUB, Partial(("repo:acme/", Unknown("var.repo"),
+                                                   ":ref:refs/heads/main")))
+    assert condition_holds(main_only, {SUB: ["repo:acme/api:ref:refs/heads/dev"]}) is False
+    assert condition_holds(main_only, {SUB: ["repo:acme/api:ref:refs/heads/main"]}) is None
+    # Under a negated operator the value cannot exclude what its known text rules out.
+    negated = cond("StringNotLike", SUB, Partial(("repo:acme/", Unknown("var.repo"),
+                                                  ":pull_request")))
+    assert condition_holds(negated, {SUB: ["repo:acme/api:ref:refs/heads/dev"]}) is True
+    assert condition_holds(negated, {SUB: ["repo:acme/api:pull_request"]}) is None
+
+
+def each(element):
+    return UnknownElements("var.repos (no default)", None, None, element)
+
+
+def test_elements_alike_are_read_as_their_element_where_values_are_ored():
+    """A list of any number of elements known to be alike (a `for` over a list not known):
+    what each admits, a positive test admits; how many there are decides what a negated
+    test excludes (none excludes nothing), so there they stay unknown."""
+    element = Partial(("repo:acme/", Unknown("var.repos[*]"), ":pull_request"))
+    document = document_from_value({
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": [each("arn:aws:iam::1:oidc-provider/gitlab.com")]},
+            "Action": [each("sts:AssumeRoleWithWebIdentity")],
+            "Condition": {
+                "StringLike": {SUB: [each(element)]},
+                "StringNotLike": {SUB: [each("repo:acme/api:pull_request")]},
+            },
+        }, each({"Effect": "Allow", "Action": "sts:AssumeRole"}),
+            each({"Effect": "Deny", "Action": "sts:AssumeRole"})],
+    })
+    first = document.statements[0]
+    assert first.principals == {"Federated": ["arn:aws:iam::1:oidc-provider/gitlab.com"]}
+    assert first.actions == ["sts:AssumeRoleWithWebIdentity"]
+    positive, negated = first.conditions
+    assert positive.values == [element]
+    assert isinstance(negated.values[0], UnknownElements)
+    assert condition_holds(negated, {SUB: ["repo:acme/api:pull_request"]}) is None
+    # Statements are OR-ed too: an Allow like each of them is read; a Deny stays unknown.
+    assert document.statements[1].actions == ["sts:AssumeRole"]
+    assert document.statements[2].unknown is not None
+
+
+def test_a_positive_test_with_no_values_holds_for_no_request():
+    """`values = []`: no value of the request matches none, so the claim is restricted to
+    nothing (docs/facts.md, section 2): not an open condition."""
+    empty = cond("StringLike", SUB)
+    assert restricts(empty) and not vacuous(empty)
+    assert condition_holds(empty, {SUB: ["repo:a/b:ref:refs/heads/main"]}) is False
+    assert condition_holds(cond("ForAnyValue:StringLike", SUB), {SUB: ["x"]}) is False
+    # IfExists / ForAllValues hold only when the key is absent, which `sub` never is.
+    assert restricts(cond("StringLikeIfExists", SUB))
+    assert condition_holds(cond("ForAllValues:StringLike", "h:environment"), {}) is True
+    assert not restricts(cond("ForAllValues:StringLike", "h:environment"))
+    # A negated test with no values excludes nothing.
+    assert not restricts(cond("StringNotLike", SUB))
+    assert condition_holds(cond("StringNotLike", SUB), {SUB: ["x"]}) is True

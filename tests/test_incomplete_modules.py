@@ -100,3 +100,21 @@ def test_a_file_linked_into_several_folders_is_a_file_of_each_module(tmp_path):
     assert report.diagnostics == []
     # Only the folder without the link refers to what it does not declare.
     assert [(f.rule_id, f.span.path) for f in report.findings] == [("OIDC103", "lone/main.tf")]
+
+
+def test_a_variable_declared_in_a_file_not_read_takes_its_callers_value(tmp_path):
+    """The module cannot be deployed until the file is fixed, and then the variable holds
+    what the caller passes: the trust is read with it. A variable the caller does not pass
+    stays unknown (its default, if any, is in the file not read)."""
+    module = TRUST.replace('"repo:acme/api:ref:refs/heads/main"', "var.subject").replace(
+        '"sts.amazonaws.com"\n      } }', "var.audience\n      } }")
+    root = write(tmp_path, {
+        "modules/role/main.tf": PROVIDER + module % "aws_iam_openid_connect_provider.github.arn",
+        "modules/role/variables.tf": 'variable "subject" {\n  description = "an "odd" one"\n}\n',
+        "main.tf": 'module "role" {\n  source  = "./modules/role"\n  subject = "repo:acme/*"\n}\n',
+    })
+    report = scan([root], root=root)
+    # `repo:acme/*` under StringEquals: the caller's value is the one checked.
+    assert [(f.rule_id, f.address) for f in report.findings] == [
+        ("OIDC106", "module.role.aws_iam_role.deploy")]
+    assert [d.path for d in report.diagnostics] == ["modules/role/variables.tf"]

@@ -81,6 +81,11 @@ class Rule:
             address = address or trust.role.address
         related = list(related)
         if trust is not None:
+            statement = trust.statement.span
+            if statement is not None and statement.path != span.path \
+                    and all(r.span != statement for r in related):
+                # The value is written elsewhere (a local, a variable): which trust it is in.
+                related.append(Related(statement, f"trust of {trust.role.address}"))
             # A call already at the finding's line (a built-in model's output) adds nothing.
             related.extend(o for o in trust.role.origins if o not in related
                            and (o.span.path, o.span.line) != (span.path, span.line))

@@ -168,6 +168,25 @@ class Partial:
 
 
 @dataclass(frozen=True, slots=True)
+class UnknownElements(Unknown):
+    """Any number of elements of a list, none included, that are not known statically:
+    ``concat(["a"], var.more)`` is ``["a", UnknownElements("var.more ...")]``. List functions
+    know the length is not known.
+
+    ``element``, when not ``None``, is what each of them is known to be: the body of a
+    ``for`` expression over a collection not known, evaluated once with its iteration
+    variables unknown (``[for r in var.repos : "repo:acme/${r}:*"]`` is any number of
+    ``repo:acme/${r}:*``). An element that may or may not be there (one a ``for`` filter
+    may drop) is one of these too."""
+
+    element: Any = field(default=None, compare=False)
+
+    def each(self, element: Any) -> "UnknownElements":
+        """The same elements, each now ``element`` (``None``: nothing known of them)."""
+        return UnknownElements(self.origin, self.span, self.ref, element)
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     """A value that is one of several, chosen at deploy time (CloudFormation ``Fn::If``).
 

@@ -119,9 +119,10 @@ def _breadth(trust, grammar) -> tuple[list[str], object, tuple[str, ...]]:
     if not conditions:
         return admitted, where, inputs
     subjects = [_concrete(c, grammar) for c in conditions]
-    pinned = _pinned(subjects, grammar)
+    pins = _pinned(subjects, grammar)
     for probe in grammar.probes:
-        if probe.admits not in admitted and _admits(subjects, _written(probe, pinned)):
+        if probe.admits not in admitted and any(_admits(subjects, _written(probe, pin))
+                                                for pin in pins):
             admitted.append(probe.admits)
     # Several repositories (projects ...) of a CI system are several ways in for unreviewed
     # code; named ServiceAccounts or HCP Terraform workspaces are judged by breadth alone.
@@ -175,21 +176,26 @@ def _concrete(condition: Condition, grammar) -> Condition:
     return Condition(condition.operator, str(condition.key), values, condition.span)
 
 
-def _pinned(subjects, grammar) -> dict[str, str]:
-    """The fields the trust names, from its first value that names the tenant, so probes
-    differ from it only where it is open."""
+def _pinned(subjects, grammar) -> list[dict[str, str]]:
+    """The fields each value naming the tenant names, so probes differ from it only where it
+    is open: values are OR-ed, so what one of them admits, the trust admits."""
+    pins = []
     for condition in subjects:
         for pattern in patterns(condition):
             shape = pattern.shape(grammar) if pattern else None
             if shape and shape.tenant.state == "exact":
-                return {name: fill.text for name, fill in shape.fields.items()
-                        if fill.state == "exact"}
-    return {}
+                pin = {name: fill.text for name, fill in shape.fields.items()
+                       if fill.state == "exact"}
+                if pin not in pins:
+                    pins.append(pin)
+    return pins or [{}]
 
 
 def _scopes_named(subjects, grammar) -> int:
     """How many repositories (projects ...) the values of the subject conditions name
-    (values are OR-ed, conditions AND-ed, so the narrowest condition counts)."""
+    (values are OR-ed, conditions AND-ed, so the narrowest condition counts). Only names
+    written out count: one not known may be any of the others, and a value standing for any
+    number of elements (a `for` over a list not known) may stand for none."""
     names = [f.name for f in grammar.scope_fields]
     if grammar.tenant_field:
         names.insert(0, grammar.tenant_field.name)
@@ -198,7 +204,7 @@ def _scopes_named(subjects, grammar) -> int:
         named = set()
         for pattern in patterns(condition):
             shape = pattern.shape(grammar) if pattern else None
-            if shape:
+            if shape and all(shape.fields[n].state == "exact" for n in names):
                 named.add(tuple(shape.fields[n].text for n in names))
         counts.append(len(named))
     return min(counts) if counts else 0

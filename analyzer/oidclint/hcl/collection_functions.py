@@ -1,8 +1,10 @@
 """Terraform's collection, type conversion and encoding functions
 (https://developer.hashicorp.com/terraform/language/functions).
 
-A list may hold ``UnknownElements`` (an unknown list concatenated in): its length is then not
-known, but its known elements still are.
+A list may hold ``UnknownElements`` (an unknown list concatenated in, the elements of a
+``for`` expression over a collection not known): its length is then not known, but its known
+elements still are, and so is what each of the unknown ones is known to be (their
+``element``), which functions carry through (``flatten``, ``setunion``, ``values`` ...).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from oidclint.hcl.calls import (
     Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry, text_arg,
     unknown_result, whole_number,
 )
+from oidclint.hcl.types import set_elements
 from oidclint.hcl.values import (
-    Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, same_value,
-    to_number, to_text, type_name,
+    Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, may_equal,
+    same_value, to_number, to_text, type_name,
 )
 from oidclint.limits import MAX_ELEMENTS, reserve_elements
-from oidclint.source import LDict, LList, Unknown
+from oidclint.source import LDict, LList, Partial, Unknown
 
 COLLECTION_FUNCTIONS: dict[str, Function] = {}
 _function = registry(COLLECTION_FUNCTIONS)
@@ -53,20 +56,30 @@ def _flatten(call: Call) -> Any:
     value = call.args[0]
     if isinstance(value, Unknown):
         return unknown_result(call)
+    return new_list(_flat(list_arg(value, call)), call)
+
+
+def _flat(values: list) -> list:
     items: list[Any] = []
-    stack = [iter(list_arg(value, call))]
+    stack = [iter(values)]
     while stack:
         item = next(stack[-1], _END)
         if item is _END:
             stack.pop()
         elif isinstance(item, list):
             stack.append(iter(item))
+        elif isinstance(item, UnknownElements) and isinstance(item.element, list):
+            # Any number of lists alike: any number of each of their elements.
+            items.extend(v if isinstance(v, UnknownElements) else item.each(v)
+                         for v in _flat(item.element))
+        elif isinstance(item, UnknownElements) and isinstance(item.element, Unknown):
+            items.append(item.each(None))  # each may be a list: nothing known of theirs
         elif isinstance(item, Unknown) and not isinstance(item, UnknownElements):
             # An unknown element may be a list itself: its elements are unknown in number.
             items.append(UnknownElements(item.origin, item.span, item.ref))
         else:
             items.append(item)
-    return new_list(items, call)
+    return items
 
 
 _END = object()
@@ -78,6 +91,84 @@ def _distinct(call: Call) -> Any:
     if isinstance(value, Unknown):
         return unknown_result(call)
     return new_list(_deduplicate(list_arg(value, call)), call)
+
+
+@_function("setunion", 1)
+def _setunion(call: Call) -> Any:
+    # https://developer.hashicorp.com/terraform/language/functions/setunion
+    items: list[Any] = []
+    for arg in _alike(call.args, call):
+        if isinstance(arg, Unknown):
+            items.append(UnknownElements(arg.origin, arg.span, arg.ref))
+        else:
+            items.extend(arg)
+    return new_list(set_elements(items), call)
+
+
+@_function("setintersection", 1)
+def _setintersection(call: Call) -> Any:
+    # https://developer.hashicorp.com/terraform/language/functions/setintersection
+    first, *others = _alike(call.args, call)
+    if isinstance(first, Unknown):
+        return unknown_result(call)
+    kept = first
+    for other in others:
+        kept = _kept(kept, other, call, wanted=True)
+    return new_list(set_elements(kept), call)
+
+
+@_function("setsubtract", 2, 2)
+def _setsubtract(call: Call) -> Any:
+    # https://developer.hashicorp.com/terraform/language/functions/setsubtract
+    first, other = _alike(call.args, call)
+    if isinstance(first, Unknown):
+        return unknown_result(call)
+    return new_list(set_elements(_kept(first, other, call, wanted=False)), call)
+
+
+def _alike(sets: list[Any], call: Call) -> list[Any]:
+    """The arguments of a set function as lists of one element type: strings mixed with
+    numbers or bools are all strings (`3` and `"3"` are one element), as Terraform converts
+    them to the most general type."""
+    lists = [s if isinstance(s, Unknown) else list_arg(s, call) for s in sets]
+    elements = [e for s in lists if not isinstance(s, Unknown) for e in s]
+    if not any(isinstance(e, (str, Partial)) for e in elements):
+        return lists
+    return [s if isinstance(s, Unknown) else
+            [to_text(e, call.span) if isinstance(e, (bool, int, float)) else e for e in s]
+            for s in lists]
+
+
+def _kept(items: list, other: Any, call: Call, wanted: bool) -> list:
+    """The elements of ``items`` that are in ``other`` (``wanted``) or are not: an element
+    whose membership is not known may be kept, one of any number (none or one) of
+    elements alike."""
+    members = None if isinstance(other, Unknown) else list_arg(other, call)
+    origin = other.origin if isinstance(other, Unknown) else f"{call.name}()"
+    kept = []
+    for item in items:
+        inside = members is not None and _known(item) and any(
+            _known(m) and same_value(item, m) for m in members)
+        possible = members is None or any(_may_meet(item, m) for m in members)
+        if inside or not possible:
+            if inside == wanted:
+                kept.append(item)
+        elif isinstance(item, UnknownElements):
+            kept.append(item)
+        else:
+            kept.append(UnknownElements(origin, call.span, None, item))
+    return kept
+
+
+def _known(value: Any) -> bool:
+    return not is_unknown(value) and not has_unknown(value)
+
+
+def _may_meet(a: Any, b: Any) -> bool:
+    """Whether two elements, maybe partly known, can be equal."""
+    if _known(b):
+        return may_equal(a, b)
+    return may_equal(b, a) if _known(a) else True
 
 
 def _deduplicate(items: list) -> list:
@@ -102,7 +193,7 @@ def _toset(call: Call) -> Any:
     value = call.args[0]
     if isinstance(value, Unknown) or value is None:
         return value
-    return new_list(_deduplicate(list_arg(value, call)), call)
+    return new_list(set_elements(_alike([value], call)[0]), call)
 
 
 @_function("tolist", 1, 1)
@@ -127,9 +218,12 @@ def _contains(call: Call) -> Any:
     if isinstance(items, Unknown) or has_unknown(wanted):
         return unknown_result(call)
     items = list_arg(items, call)
-    if any(same_value(item, wanted) for item in items):
+    if any(same_value(item, wanted) for item in items if not isinstance(item, UnknownElements)):
         return True
-    return unknown_result(call, items) if has_unknown(items) else False
+    # An element not known may be the one: unless what is known of it rules that out.
+    return unknown_result(call, items) if any(
+        may_equal(item, wanted) for item in items if is_unknown(item) or has_unknown(item)) \
+        else False
 
 
 @_function("element", 2, 2)
@@ -180,7 +274,10 @@ def _coalescelist(call: Call) -> Any:
     for arg in call.args:
         if isinstance(arg, Unknown):
             return unknown_result(call, [arg])
-        if list_arg(arg, call):
+        items = list_arg(arg, call)
+        if not length_known(items) and all(isinstance(i, UnknownElements) for i in items):
+            return unknown_result(call, items)  # it may be empty
+        if items:
             return arg
     raise EvalError("coalescelist(): no non-empty list")
 
@@ -190,8 +287,18 @@ def _compact(call: Call) -> Any:
     value = call.args[0]
     if isinstance(value, Unknown):
         return unknown_result(call)
-    items = list_arg(value, call)
-    return new_list([v for v in items if v is not None and not (isinstance(v, str) and v == "")], call)
+    kept = []
+    for item in list_arg(value, call):
+        if item is None or isinstance(item, str) and item == "":
+            continue
+        if isinstance(item, UnknownElements):
+            if not (isinstance(item.element, str) and item.element == ""):
+                kept.append(item)
+        elif isinstance(item, Unknown):  # it may be null or "": none or one element
+            kept.append(UnknownElements(item.origin, item.span, item.ref))
+        else:
+            kept.append(item)
+    return new_list(kept, call)
 
 
 @_function("reverse", 1, 1)
@@ -199,16 +306,23 @@ def _reverse(call: Call) -> Any:
     value = call.args[0]
     if isinstance(value, Unknown):
         return unknown_result(call)
-    items = list_arg(value, call)
-    return new_list(list(reversed(items)), call) if length_known(items) else unknown_result(call, items)
+    return new_list(list(reversed(list_arg(value, call))), call)
 
 
 @_function("sort", 1, 1)
 def _sort(call: Call) -> Any:
     value = call.args[0]
-    if isinstance(value, Unknown) or has_unknown(value):
+    if isinstance(value, Unknown):
         return unknown_result(call)
-    return new_list(sorted((to_text(v, call.span) for v in list_arg(value, call)), key=str), call)
+    items = list_arg(value, call)
+    others = [v for v in items if not isinstance(v, UnknownElements)]
+    if has_unknown(others):
+        return unknown_result(call)
+    # Elements not known go first: where they sort is not known, so neither is any index.
+    unknown = [v.each(None if v.element is None or isinstance(v.element, Unknown)
+                      else to_text(v.element, call.span))
+               for v in items if isinstance(v, UnknownElements)]
+    return new_list(unknown + sorted((to_text(v, call.span) for v in others), key=str), call)
 
 
 @_function("slice", 3, 3)
@@ -230,7 +344,8 @@ def _keys(call: Call) -> Any:
     value = call.args[0]
     if isinstance(value, Unknown):
         return unknown_result(call)
-    return new_list(sorted(map_arg(value, call), key=str), call)
+    mapping = map_arg(value, call)
+    return new_list(_unknown_keys(mapping) + _known_keys(mapping), call)
 
 
 @_function("values", 1, 1)
@@ -239,7 +354,18 @@ def _values(call: Call) -> Any:
     if isinstance(value, Unknown):
         return unknown_result(call)
     mapping = map_arg(value, call)
-    return new_list([mapping[k] for k in sorted(mapping, key=str)], call)
+    return new_list([k.each(mapping[k]) for k in _unknown_keys(mapping)]
+                    + [mapping[k] for k in _known_keys(mapping)], call)
+
+
+def _unknown_keys(mapping: dict) -> list[UnknownElements]:
+    """Keys a ``for`` expression made for elements not known, as many as they are: first,
+    since where they sort is not known."""
+    return [k for k in mapping if isinstance(k, UnknownElements)]
+
+
+def _known_keys(mapping: dict) -> list[Any]:
+    return sorted((k for k in mapping if not isinstance(k, UnknownElements)), key=str)
 
 
 @_function("lookup", 2, 3)

@@ -20,9 +20,9 @@ from oidclint.hcl.syntax import (
 )
 from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
-    Encoded, EvalError, LimitError, TextOrigin, UnknownElements, decided_comparison,
-    derived_unknown, extend_origin, has_unknown, is_unknown, same_value, shifted_range, to_bool,
-    to_number, to_text, type_name, with_span,
+    MISSING, Encoded, EvalError, LimitError, ResourceObject, TextOrigin, UnknownElements,
+    decided_comparison, derived_unknown, element_origin, extend_origin, has_unknown, is_unknown,
+    same_value, shifted_range, to_bool, to_number, to_text, type_name, with_span,
 )
 from oidclint.limits import MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, \
     reserve_elements
@@ -152,6 +152,9 @@ class Evaluator:
         self.bindings = bindings or {}
         self.isolated = isolated
         """True for ``templatefile``: only its variables are in scope."""
+        self.each: UnknownElements | None = None
+        """For a scope of a ``for`` expression: the elements not known it stands for, its
+        iteration variables bound to what is known of any one of them (``iterate``)."""
 
     def child(self, bindings: dict[str, Any]) -> "Evaluator":
         return Evaluator(self.env, self.path, {**self.bindings, **bindings}, self.isolated)
@@ -308,18 +311,29 @@ class Evaluator:
         results = []
         for item in items:
             if isinstance(item, UnknownElements):
+                if item.element is not None:  # what every one of them gives
+                    try:
+                        item = item.each(self._steps(item.element, steps, span))
+                    except EvalError:
+                        item = item.each(None)
                 results.append(item)
                 continue
-            for step in steps:
-                if step.data == "get_attr":
-                    item = self.attribute(item, name_of(step.children[-1]), span)
-                else:
-                    item = self.index(item, self._index_key(step), span)
-            results.append(item.value(span) if isinstance(item, Reference) else item)
+            results.append(self._steps(item, steps, span))
         reserve_elements(len(results), "a splat expression")
         return LList(results, span=span)
 
+    def _steps(self, item: Any, steps: list[Tree], span: Span) -> Any:
+        """The attributes and indexes a splat takes of one element."""
+        for step in steps:
+            if step.data == "get_attr":
+                item = self.attribute(item, name_of(step.children[-1]), span)
+            else:
+                item = self.index(item, self._index_key(step), span)
+        return item.value(span) if isinstance(item, Reference) else item
+
     def attribute(self, value: Any, name: str, span: Span) -> Any:
+        if isinstance(value, ResourceObject) and value.instance is not None:
+            value = value.instance  # a resource's instance as a value: its attributes
         if isinstance(value, Reference):
             return value.attribute(name, span)
         if isinstance(value, Unknown):
@@ -336,6 +350,8 @@ class Evaluator:
         raise EvalError(f"a {type_name(value)} has no attribute {name!r}")
 
     def index(self, value: Any, key: Any, span: Span) -> Any:
+        if isinstance(value, ResourceObject) and value.instance is not None:
+            value = value.instance
         if isinstance(value, Reference):
             return value.index(key, span)
         if isinstance(value, Unknown):
@@ -456,11 +472,12 @@ class Evaluator:
         tally = Tally(self.env, "a for expression")
         for scope in items:
             keep = self._for_keep(scope, condition)
-            if isinstance(keep, Unknown):
-                return keep
-            if keep:
-                results.append(scope.evaluate(body[0]))
-                tally.add(results[-1])
+            if keep is False:
+                continue
+            value = scope.evaluate(body[0]) if scope.each is None else scope.every(body[0])
+            maybe = _maybe_kept(scope, keep, span)
+            results.append(value if maybe is None else maybe.each(value))
+            tally.add(results[-1])
         reserve_elements(len(results), "a for expression")
         return LList(results, span=span)
 
@@ -475,14 +492,22 @@ class Evaluator:
         tally = Tally(self.env, "a for expression")
         for scope in items:
             keep = self._for_keep(scope, condition)
-            if isinstance(keep, Unknown):
-                return keep
-            if not keep:
+            if keep is False:
                 continue
-            key = to_text(scope.evaluate(body[0]), span)
-            value = scope.evaluate(body[1])
+            if scope.each is None:
+                key = to_text(scope.evaluate(body[0]), span)
+                value = scope.evaluate(body[1])
+            else:
+                key, value = scope.every(body[0]), scope.every(body[1])
+                key = None if isinstance(key, (list, dict)) else key
+                key = key if key is None else to_text(key, span)
+            maybe = _maybe_kept(scope, keep, span)
+            if maybe is not None:
+                # Keys not known, as many as the elements it stands for, each like `key`.
+                key = UnknownElements(f"{maybe.origin}: {key}", span, None, key)
+                value = LList([maybe.each(value)], span=span) if grouping else value
             tally.add(value, key)
-            if grouping:
+            if grouping and maybe is None:
                 result.setdefault(key, LList([], span=span)).append(value)
             elif key in result and not is_unknown(key):
                 raise EvalError(f"duplicate key {str(key)!r} in a for expression")
@@ -505,32 +530,77 @@ class Evaluator:
         return self.iterate(collection, names, span)
 
     def iterate(self, collection: Any, names: list[str], span: Span) -> Any:
-        """One child evaluator per element, binding ``value`` or ``key, value``."""
-        if is_unknown(collection):
+        """One child evaluator per element, binding ``value`` or ``key, value``.
+
+        Elements not known (the whole collection, ``UnknownElements`` in a list, keys not
+        known in a map) get one evaluator more each, its ``each`` the elements it stands for
+        and its names bound to what is known of any one of them (the ``element`` of
+        ``UnknownElements``, else an unknown value named after the collection): what the body
+        gives there is what every one of those elements gives."""
+        if isinstance(collection, Unknown):
+            return [self._every(UnknownElements(collection.origin, collection.span or span,
+                                                collection.ref), names, span)]
+        if is_unknown(collection):  # a string with unknown parts: not a collection
             return derived_unknown("for expression", [collection], span)
         if isinstance(collection, dict):
             pairs = [(k, collection[k]) for k in sorted(collection, key=str)]
         elif isinstance(collection, list):
-            if any(isinstance(v, UnknownElements) for v in collection):
-                return derived_unknown("for expression", collection, span)
             pairs = list(enumerate(collection))
         else:
             raise EvalError(f"cannot iterate over a {type_name(collection)}")
         scopes = []
         for key, value in pairs:
-            bound = {names[-1]: value}
-            if len(names) == 2:
-                bound[names[0]] = key
-            scopes.append(self.child(bound))
+            if isinstance(collection, list) and isinstance(value, UnknownElements):
+                scopes.append(self._every(value, names, span))
+            elif isinstance(key, UnknownElements):
+                scopes.append(self._every(key, names, span, value))
+            else:
+                bound = {names[-1]: value}
+                if len(names) == 2:
+                    bound[names[0]] = key
+                scopes.append(self.child(bound))
         return scopes
+
+    def _every(self, elements: UnknownElements, names: list[str], span: Span,
+               value: Any = MISSING) -> "Evaluator":
+        """The scope standing for ``elements``: of a list (each one its ``element``, at an
+        index not known) or, given their ``value``, the keys of a map (each its ``element``)."""
+        origin, where = elements.origin, elements.span or span
+        known = elements.element if elements.element is not None else Unknown(
+            element_origin(origin), where)
+        if value is MISSING:
+            key: Any = Unknown(f"a key of {origin}", where)
+            value = known
+        else:
+            key = known
+        bound = {names[-1]: value}
+        if len(names) == 2:
+            bound[names[0]] = key
+        scope = self.child(bound)
+        scope.each = elements
+        return scope
+
+    def every(self, tree: Tree) -> Any:
+        """The value of ``tree`` for every element this scope stands for (``None`` when
+        nothing is known of it): an expression Terraform would accept for the actual values
+        may fail on what is unknown of them, which says nothing about them."""
+        try:
+            return self.evaluate(tree)
+        except EvalError:
+            return None
 
     def _for_keep(self, scope: "Evaluator", condition: Tree | None) -> bool | Unknown:
         if condition is None:
             return True
-        keep = scope.evaluate(condition)
+        if scope.each is None:
+            keep = scope.evaluate(condition)
+        else:  # nothing known of it, for every element: each may or may not be kept
+            keep = scope.every(condition)
+            keep = Unknown("a condition on them", scope.span(condition)) if keep is None else keep
         if is_unknown(keep):
-            # Which elements remain is not known, so neither is the result.
-            return derived_unknown("for expression", [keep], scope.span(condition))
+            # The element may be dropped: it is one of any number (none or one) of elements.
+            return derived_unknown("a for expression's condition", [keep],
+                                   scope.span(condition))
         return bool(to_bool(keep))
 
     # --- templates ---------------------------------------------------------------------
@@ -590,7 +660,10 @@ class Evaluator:
             out.append(scopes)
             return
         for scope in scopes:
-            scope._render(body, out, span, refs)
+            if scope.each is not None:  # rendered any number of times: text not known
+                out.append(Unknown(f"%{{for}} over {scope.each.origin}", piece.span))
+            else:
+                scope._render(body, out, span, refs)
 
     # --- function calls ----------------------------------------------------------------
 
@@ -674,6 +747,17 @@ def render_template(env: Environment, content: Any, variables: Any, span: Span,
                       isolated=True)
     origin = env.text_origins[text_span] = TextOrigin(text_span.line - 1)
     return with_span(scope.template(pieces, text_span, origin.refs), text_span)
+
+
+def _maybe_kept(scope: Evaluator, keep: Any, span: Span) -> UnknownElements | None:
+    """The elements a ``for`` result holds in place of one scope when how many is not known:
+    those the scope stands for, or one element its condition may drop; ``None`` when it is
+    exactly one."""
+    if scope.each is not None:
+        return scope.each
+    if isinstance(keep, Unknown):
+        return UnknownElements(keep.origin, keep.span or span)
+    return None
 
 
 def _key_text(key: Any) -> str:

@@ -29,8 +29,8 @@ from lark import Token, Tree
 
 from oidclint.hcl.syntax import Block, is_tree, name_of, subtrees
 from oidclint.hcl.values import (
-    MISSING, IndexRange, KeyAmong, UnknownElements, is_unknown, json_text, same_value, to_number,
-    type_name,
+    MISSING, IndexRange, KeyAmong, ResourceObject, UnknownElements, is_unknown, json_text,
+    same_value, to_number, type_name,
 )
 from oidclint.source import LDict, Span, Str, Unknown
 
@@ -310,10 +310,17 @@ def _dynamic_pairs(collection: Any, span: Span) -> list[tuple[Any, Any]] | Unkno
     ``dynamic`` accepts lists with repeated elements, and of any type); over a map or set as
     ``for_each`` does."""
     if isinstance(collection, list) and not isinstance(collection, Unknown):
-        if any(isinstance(v, UnknownElements) or is_unknown(v) for v in collection):
+        # A resource's instances are objects whose attributes are read one by one.
+        if any(isinstance(v, UnknownElements) or is_unknown(v) and not _object(v)
+               for v in collection):
             return Unknown("a list with elements known only after apply", span)
         return list(enumerate(collection))
     return each_pairs(collection, span)
+
+
+def _object(value: Any) -> bool:
+    """A resource instance as a value: an object, known to be one, with attributes."""
+    return isinstance(value, ResourceObject) and value.instance is not None
 
 
 def _iterator_name(block: Scoped) -> str | None:

@@ -8,6 +8,7 @@ say what is missing.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,12 +153,15 @@ class Module(Environment):
             return MISSING
         return self.value(attribute, block if isinstance(block, Scoped) else None)
 
+    def _unread_files(self) -> bool:
+        """A file of the module's folder could not be read (a syntax error, a broken link)."""
+        return self.configuration is not None and self.folder in self.configuration.incomplete
+
     def undeclared(self, what: str, span: Span, ref: str | None = None) -> Unknown:
         """A reference to what the module does not declare: ``undeclared ...`` (which rules
         may report as a mistake) when every file of its folder was read; only unknown when
         one could not be (a syntax error, a link out of the tree), since it may be there."""
-        configuration = self.configuration
-        if configuration is not None and self.folder in configuration.incomplete:
+        if self._unread_files():
             return Unknown(f"{what} (a file of {self.folder} could not be read)", span, ref)
         return Unknown(f"undeclared {what}", span, ref)
 
@@ -167,6 +171,10 @@ class Module(Environment):
         (``oidclint.hcl.types``)."""
         block = self.variables.get(name)
         if block is None:
+            if name in self.inputs and self._unread_files():
+                # Declared, maybe, in a file that could not be read: the caller's value is
+                # what it would hold (its type, and so any conversion, not known).
+                return self.inputs[name]
             return self.undeclared(f"var.{name}", span, f"var.{name}")
         if name in self.inputs:
             value = self.inputs[name]
@@ -396,7 +404,7 @@ class Instance(Reference):
         return value
 
     def value(self, span: Span) -> Any:
-        return ResourceObject(self.address, span, self.address)
+        return ResourceObject(self.address, span, self.address, self)
 
 
 def nested_blocks(instance: Instance, parent: Scoped, path: tuple[str, ...],
@@ -500,6 +508,26 @@ class _Instances(Reference):
 
     def attribute(self, name: str, span: Span) -> Any:
         return Unknown(f"{self.address}.{name} (an instance key is needed)", span, self.address)
+
+    def value(self, span: Span) -> Any:
+        """The instances as a value: a list by ``count.index``, a map by ``each.key``. When
+        how many is not known, any number of them, each as its configuration says (the
+        instance an unknown key picks)."""
+        elements = self.elements()
+        keyed = "for_each" in self.module.resources[self.local_address].attributes
+        if elements is None:
+            every = self.index(Unknown(f"an instance key of {self.address}"), span).value(span)
+            many = UnknownElements(self.address, span, self.ref)
+            return LDict({many: every}, span=span) if keyed else LList([many.each(every)],
+                                                                           span=span)
+        values = [e.value(span) if isinstance(e, Reference) else e for e in elements]
+        if not keyed:
+            return LList(values, span=span)
+        if any(isinstance(e, UnknownElements) for e in elements):
+            return Unknown(f"{self.address} (keys of instances evaluated together)", span,
+                           self.ref)
+        keys = [Str(json.loads(b.key[1:-1]), span) for b in self.found]  # `["web"]`
+        return LDict(zip(keys, values), span=span)
 
     def elements(self) -> list[Any] | None:
         if isinstance(self.found, Unknown):

@@ -16,8 +16,8 @@ from oidclint.hcl.calls import (
     unknown_result, whole_number,
 )
 from oidclint.hcl.values import (
-    EvalError, UnknownElements, derived_unknown, has_unknown, is_unknown, json_text, to_bool,
-    to_number, to_text, type_name, with_span,
+    Encoded, EvalError, UnknownElements, derived_unknown, has_unknown, is_unknown, json_text,
+    to_bool, to_number, to_text, type_name, with_span,
 )
 from oidclint.limits import (
     MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, reserve_elements, reserve_text,
@@ -305,16 +305,28 @@ def _join(call: Call) -> Any:
     if is_unknown(separator):
         return unknown_result(call)
     separator = str(separator)  # once: every piece between two items is this one string
+    items = [i for arg in call.args[1:] if not isinstance(arg, Unknown)
+             for i in list_arg(arg, call)]
+    if len(items) == 1 and isinstance(items[0], Encoded) \
+            and not any(isinstance(a, Unknown) for a in call.args[1:]):
+        # One document's JSON joined alone (`join("", data.x[*].json)` over one instance) is
+        # that text: it keeps the located value it encodes.
+        return items[0]
     pieces = Pieces("join()")
+    joined = False  # an item is in: the next one comes after a separator
     for items in call.args[1:]:
         if isinstance(items, Unknown):
             return unknown_result(call)
         for item in list_arg(items, call):
             if isinstance(item, UnknownElements):
-                return unknown_result(call, [item])
-            if pieces:
+                # Any number of items with their separators: `,x,y` after an item, `x,y,`
+                # before the first (which then adds no separator of its own).
+                pieces.add(Unknown(f"join() of {item.origin}", call.span))
+                continue
+            if joined:
                 pieces.add(separator)
             pieces.add(text_arg(item, call))
+            joined = True
     return concat(pieces, call.span, what="join()")
 
 

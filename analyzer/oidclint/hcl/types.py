@@ -133,10 +133,10 @@ def convert(value: Any, kind: Type, span: Span | None = None) -> Any:
                 raise EvalError(f"a tuple of {len(kind.elements)} elements is required")
             items = [convert(v, t, span) for v, t in zip(value, kind.elements)]
         else:
-            items = [v if isinstance(v, UnknownElements) else convert(v, kind.element, span)
-                     for v in value]
+            items = [_each_converted(v, kind.element, span) if isinstance(v, UnknownElements)
+                     else convert(v, kind.element, span) for v in value]
         if kind.kind == "set":
-            items = _set_of(items)
+            items = set_elements(items)
         return LList(items, span=getattr(value, "span", None))
     if not isinstance(value, dict):
         raise EvalError(f"a {type_name(value)} cannot be used as a {kind.kind}")
@@ -157,12 +157,31 @@ def convert(value: Any, kind: Type, span: Span | None = None) -> Any:
     return result  # attributes the type does not name are dropped
 
 
-def _set_of(items: list[Any]) -> list[Any]:
-    """A set's elements once each; strings in lexical order, as Terraform iterates them."""
+def _each_converted(elements: UnknownElements, kind: Type, span: Span | None) -> Any:
+    """Elements not known, each converted to ``kind`` as far as what is known of it allows."""
+    if elements.element is None:
+        return elements
+    try:
+        return elements.each(convert(elements.element, kind, span))
+    except EvalError:
+        return elements.each(None)
+
+
+def set_elements(items: list[Any]) -> list[Any]:
+    """A set's elements once each; strings in lexical order, as Terraform iterates them.
+    Elements not known go first: where they sort is not known, so neither is any index."""
+    unknown = [i for i in items if isinstance(i, UnknownElements)]
     unique: list[Any] = []
+    strings: set[str] = set()  # a string equals only a string: looked up, not compared
     for item in items:
-        if isinstance(item, UnknownElements) or not any(same_value(item, u) for u in unique):
+        if isinstance(item, UnknownElements):
+            continue
+        if isinstance(item, str):
+            if str(item) not in strings:
+                strings.add(str(item))
+                unique.append(item)
+        elif is_unknown(item) or not any(same_value(item, u) for u in unique):
             unique.append(item)
     if all(isinstance(u, str) for u in unique):
         unique.sort(key=str)
-    return unique
+    return unknown + unique

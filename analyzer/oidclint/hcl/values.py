@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oidclint.limits import TooLarge, json_length, reserve_text
-from oidclint.source import Partial, Span, Str, Unknown
+from oidclint.source import Partial, Span, Str, Unknown, UnknownElements
 
 _REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
 
@@ -52,16 +52,18 @@ class Encoded(Str):
 
 
 @dataclass(frozen=True, slots=True)
-class UnknownElements(Unknown):
-    """Any number of unknown elements inside a list: ``concat(["a"], var.more)`` is
-    ``["a", UnknownElements("var.more ...")]``. Rules see an ``Unknown`` element; list
-    functions know the length is not known."""
-
-
-@dataclass(frozen=True, slots=True)
 class ResourceObject(Unknown):
     """A whole resource or data source used as a value (``data.aws_iam_policy_document.x``
-    without ``.json``): an object of its attributes, never a string."""
+    without ``.json``): an object of its attributes, never a string. ``instance`` (the
+    evaluator's reference to it) gives its attributes, as far as they are known: the
+    iterator of a ``dynamic`` block over a resource's instances reads ``.value.arn``."""
+
+    instance: Any = field(default=None, compare=False)
+
+    def __reduce__(self):
+        # The instance (and the module behind it) stays with the evaluator: a result that
+        # travels between processes or into the cache keeps what the value says, not that.
+        return (ResourceObject, (self.origin, self.span, self.ref))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,15 @@ def derived_unknown(what: str, args: Any, span: Span | None) -> Unknown:
     """An unknown computed from unknown inputs: ``lower() of var.org (no default)``."""
     cause = first_unknown(args)
     return Unknown(f"{what} of {cause.origin}" if cause else what, span)
+
+
+def element_origin(origin: str) -> str:
+    """What an element of a collection not known is called: ``var.repos[*] (no default)``
+    for ``var.repos (no default)``, ``an element of ...`` for a computed collection."""
+    path, sep, note = origin.partition(" (")
+    if _REFERENCE_PATH.match(path):
+        return f"{path}[*]{sep}{note}"
+    return f"an element of {origin}"
 
 
 def extend_origin(unknown: Unknown, step: str, span: Span | None) -> Unknown:
@@ -279,6 +290,23 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
         return False
     return a == b
+
+
+def may_equal(value: Any, wanted: Any) -> bool:
+    """Whether ``value`` (an element of a list, maybe partly known) can be ``wanted``, a
+    known value: ``repo:acme/${var.repo}`` can be no string outside ``repo:acme/...``, and
+    ``UnknownElements`` hold it only if their ``element`` can be it."""
+    if isinstance(value, UnknownElements):
+        return value.element is None or may_equal(value.element, wanted)
+    if isinstance(value, Partial):
+        if not isinstance(wanted, str):
+            return False
+        prefix, suffix = value.known_prefix, value.known_suffix
+        return len(wanted) >= len(prefix) + len(suffix) and wanted.startswith(prefix) \
+            and wanted.endswith(suffix)
+    if isinstance(value, Unknown) or has_unknown(value):
+        return True
+    return same_value(value, wanted)
 
 
 def has_unknown(value: Any) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import Pattern, may_intersect
 from oidclint.model import Condition, Statement
 
 STRING_OPERATORS = {
@@ -50,8 +50,13 @@ def holds_when_absent(condition: Condition) -> bool:
 def restricts(condition: Condition) -> bool:
     """A positive string test that holds only for matching values. ``...IfExists`` and
     ``ForAllValues:`` are true when the claim is absent, so they restrict only claims every
-    token carries (`sub`, `aud`), on which they work as the plain operator."""
-    if condition.base_operator not in POSITIVE_STRING_OPERATORS or not condition.values:
+    token carries (`sub`, `aud`), on which they work as the plain operator.
+
+    A test with no values (`values = []`, which the AWS provider renders as `[]`) matches no
+    value: it restricts the claim to nothing, and the statement admits no token (IAM Access
+    Analyzer: an empty condition array makes the statement provide no permissions;
+    docs/facts.md, section 2)."""
+    if condition.base_operator not in POSITIVE_STRING_OPERATORS:
         return False
     return not holds_when_absent(condition) or condition.claim in ALWAYS_PRESENT
 
@@ -93,6 +98,9 @@ def _value_matches(condition: Condition, value: str) -> bool | None:
     verdict: bool | None = False
     for pattern in patterns(condition):
         result = pattern.matches(value, ignore_case) if pattern else None
+        if result is None and pattern is not None and may_intersect(
+                pattern, Pattern(value, glob=False), ignore_case) is False:
+            result = False  # whatever its unknown pieces hold, its known text rules it out
         if result:
             return True
         if result is None:

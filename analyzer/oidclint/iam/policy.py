@@ -11,11 +11,20 @@ from typing import Any
 
 from oidclint.iam.conditions import action_covers
 from oidclint.model import Condition, PolicyDocument, Statement
-from oidclint.source import Choice, Partial, Span, Str, Text, Unknown, render, span_of
+from oidclint.source import (
+    Choice, Partial, Span, Str, Text, Unknown, UnknownElements, render, span_of,
+)
 
 
-def as_list(value: Any) -> list[Any]:
-    """IAM accepts a single value wherever it accepts a list; a ``Choice`` gives all options."""
+def as_list(value: Any, each: bool = False) -> list[Any]:
+    """IAM accepts a single value wherever it accepts a list; a ``Choice`` gives all options.
+
+    With ``each``, for a list whose values are OR-ed (the values of a positive condition,
+    principals, actions, resources), any number of elements known to be alike
+    (``UnknownElements`` with a text ``element``: ``[for r in var.repos :
+    "repo:acme/${r}:*"]``) are read as that element: whatever each of them admits, the list
+    admits once it holds any (docs/facts.md, section 11). Negated lists (values AND-ed, or
+    ``Not...`` elements) keep them unknown: how many there are decides what they exclude."""
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
@@ -24,7 +33,10 @@ def as_list(value: Any) -> list[Any]:
         if isinstance(item, Choice):
             # An option may itself be a list: !If [Cond, [a, b], [c]].
             for option in item.options:
-                flat.extend(as_list(option))
+                flat.extend(as_list(option, each))
+        elif each and isinstance(item, UnknownElements) \
+                and isinstance(item.element, (str, Partial)):
+            flat.append(item.element)
         elif item is not None:
             flat.append(item)
     return flat
@@ -40,8 +52,8 @@ def one(value: Any) -> Any:
     return value
 
 
-def _texts(value: Any) -> list[Text]:
-    return [v for v in as_list(value) if isinstance(v, (str, Partial, Unknown))]
+def _texts(value: Any, each: bool = False) -> list[Text]:
+    return [v for v in as_list(value, each) if isinstance(v, (str, Partial, Unknown))]
 
 
 def _field(mapping: dict, name: str) -> Any:
@@ -54,7 +66,8 @@ def _field(mapping: dict, name: str) -> Any:
     return None
 
 
-def _principals(value: Any, problems: list, span: Span | None) -> dict[str, list[Text]]:
+def _principals(value: Any, problems: list, span: Span | None,
+                each: bool = False) -> dict[str, list[Text]]:
     if value is None:
         return {}
     value = one(value)
@@ -62,7 +75,7 @@ def _principals(value: Any, problems: list, span: Span | None) -> dict[str, list
         # "Principal": "*" is the only valid string form.
         return {"*": [value]}
     if isinstance(value, dict):
-        return {str(kind): _texts(names) for kind, names in value.items()}
+        return {str(kind): _texts(names, each) for kind, names in value.items()}
     problems.append((span_of(value) or span, "Principal is neither \"*\" nor a mapping"))
     return {}
 
@@ -88,12 +101,16 @@ def _conditions(value: Any, problems: list, span: Span | None) -> list[Condition
         for key, values in block.items():
             if values is None:
                 continue
-            conditions.append(Condition(
+            condition = Condition(
                 operator=operator if isinstance(operator, (str, Partial, Unknown)) else str(operator),
                 key=key if isinstance(key, (str, Partial, Unknown)) else str(key),
-                values=as_list(values),
+                values=[],
                 span=span_of(key) or span_of(values) or span_of(block) or span,
-            ))
+            )
+            # The values of a positive operator are OR-ed (docs/facts.md, section 2).
+            condition.values = as_list(values, each=isinstance(operator, str)
+                                       and not condition.negated)
+            conditions.append(condition)
     return conditions
 
 
@@ -115,17 +132,22 @@ def statement_from_value(value: Any, index: int, span: Span | None, problems: li
         effect = Str(render(effect), span_of(effect) or own)
     return Statement(
         effect=effect,
-        actions=_texts(_field(value, "Action")),
+        actions=_texts(_field(value, "Action"), each=True),
         not_actions=_texts(_field(value, "NotAction")),
-        resources=_texts(_field(value, "Resource")),
+        resources=_texts(_field(value, "Resource"), each=True),
         not_resources=_texts(_field(value, "NotResource")),
-        principals=_principals(_field(value, "Principal"), problems, own),
+        principals=_principals(_field(value, "Principal"), problems, own, each=True),
         not_principals=_principals(_field(value, "NotPrincipal"), problems, own),
         conditions=_conditions(_field(value, "Condition"), problems, own),
         sid=_field(value, "Sid"),
         span=own,
         index=index,
     )
+
+
+def _allows(statement: Any) -> bool:
+    return isinstance(statement, dict) and isinstance(_field(statement, "Effect"), str) \
+        and str(_field(statement, "Effect")) == "Allow"
 
 
 def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
@@ -144,6 +166,10 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
         return PolicyDocument(span=own, unknown=raw)
     statements = []
     for index, item in enumerate(as_list(raw)):
+        if isinstance(item, UnknownElements) and _allows(item.element):
+            # Statements are OR-ed: an Allow like every one of them is what they allow (as
+            # for the values of a positive condition). Denies keep unknown: how many decides.
+            item = item.element
         statement = statement_from_value(item, index, own, problems)
         if statement is not None:
             statements.append(statement)
