@@ -22,9 +22,8 @@ What is assumed, so that a finding is a certainty about the policies in the scan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
-
 from oidclint.iam.conditions import action_covers, condition_holds
+from oidclint.iam.managed_policies import POLICIES
 from oidclint.iam.patterns import Pattern
 from oidclint.model import Condition, Statement
 from oidclint.source import Partial, Unknown
@@ -132,29 +131,10 @@ PATHS: tuple[EscalationPath, ...] = (
 """Escalation paths, in the order a finding names them."""
 
 
-def _statement(effect: str, actions: Iterable[str] = (), not_actions: Iterable[str] = (),
-               resources: Iterable[str] = ("*",)) -> Statement:
-    return Statement(effect=effect, actions=list(actions), not_actions=list(not_actions),
-                     resources=list(resources))
-
-
-MANAGED_POLICIES: dict[str, list[Statement]] = {
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AdministratorAccess.html
-    "AdministratorAccess": [_statement("Allow", ["*"])],
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/IAMFullAccess.html
-    # (the organizations reads it also grants are left out: they escalate nothing)
-    "IAMFullAccess": [_statement("Allow", ["iam:*"])],
-    # Every action but IAM's, Organizations' and Account's: no iam:PassRole, so none of the
-    # paths above on its own; with an iam:PassRole granted elsewhere, all of the services.
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/PowerUserAccess.html
-    "PowerUserAccess": [_statement("Allow", not_actions=["iam:*", "organizations:*", "account:*"]),
-                        _statement("Allow", ["iam:CreateServiceLinkedRole",
-                                             "iam:DeleteServiceLinkedRole", "iam:ListRoles"])],
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCloudFormationFullAccess.html
-    "AWSCloudFormationFullAccess": [_statement("Allow", ["cloudformation:*"])],
-}
-"""AWS managed policies by name (the end of `arn:aws:iam::aws:policy/<name>`), as
-statements; the paths are checked against them like any other policy."""
+MANAGED_POLICIES: dict[str, list[Statement]] = {p.name: p.document for p in POLICIES}
+"""AWS managed policies by name (the end of `arn:aws:iam::aws:policy/<path><name>`), as
+statements (``oidclint.iam.managed_policies``); the paths are checked against them like any
+other policy."""
 
 
 @dataclass(frozen=True)
