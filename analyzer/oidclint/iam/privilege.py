@@ -172,7 +172,7 @@ class Privilege:
             same = grant.pattern.lower() == grant.action.lower()
             via = "" if same else f" (by `{grant.pattern}`)"
             where = f" on every {kinds[grant.action]}" if kinds[grant.action] != ANY else ""
-            to = f" passed to `{grant.passed_to}`" if grant.passed_to else ""
+            to = f" (passed to `{grant.passed_to}`)" if grant.passed_to else ""
             shown.append(f"`{grant.action}`{via}{where}{to}")
         allows = shown[0] + (" with " + " and ".join(shown[1:]) if len(shown) > 1 else "")
         return f"{' and '.join(policies)} {'allow' if len(policies) > 1 else 'allows'} {allows}"
