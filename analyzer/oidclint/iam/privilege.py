@@ -61,8 +61,8 @@ class EscalationPath:
 ECS_TASK = "can run a task as any role ECS tasks may take"
 
 # Service principals a role is passed to, as `iam:PassedToService` names them
-# (PASSED_TO_SERVICE): each is the one the AWS managed policies of the service write in their
-# own `iam:PassRole` conditions (docs/facts.md, section 10).
+# (PASSED_TO_SERVICE), as AWS managed policies write them in their `iam:PassRole` conditions
+# (docs/facts.md, section 10).
 EC2, LAMBDA, CLOUDFORMATION = "ec2.amazonaws.com", "lambda.amazonaws.com", \
     "cloudformation.amazonaws.com"
 GLUE, CODEBUILD, SAGEMAKER = "glue.amazonaws.com", "codebuild.amazonaws.com", \
