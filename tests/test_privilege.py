@@ -74,7 +74,8 @@ def test_escalation_paths_are_found_however_the_actions_are_written(entries, exp
     [allow(["lambda:CreateFunction", "lambda:InvokeFunction"])],
     # A conditional allow is not proof: `iam:PassedToService` is in the request of
     # iam:PassRole only, so it does not prove lambda:CreateFunction.
-    [allow(PASS_LAMBDA, Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})],
+    [allow(PASS_LAMBDA,
+           Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})],
     # A deny that may cover a needed action takes the path away, conditional or not.
     [allow("iam:*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
                       "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "platform"}}}],
@@ -254,7 +255,8 @@ def test_an_instance_launch_needs_every_resource_it_uses(resources, expected):
      NOTEBOOK_PATH),
     ({"Effect": "Allow", "Action": "sagemaker:*",
       "NotResource": ["arn:aws:sagemaker:*:*:notebook-instance/*",
-                      "arn:aws:sagemaker:*:*:training-job/*", "arn:aws:sagemaker:*:*:processing-*"]},
+                      "arn:aws:sagemaker:*:*:training-job/*",
+                      "arn:aws:sagemaker:*:*:processing-*"]},
      None),
 ])
 def test_service_actions_are_checked_on_their_own_resource_type(entry, expected):

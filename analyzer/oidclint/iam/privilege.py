@@ -14,7 +14,8 @@ What is assumed, so that a finding is a certainty about the policies in the scan
   takes the path away (unless its `iam:PassedToService` condition is false for the path);
   so does a statement whose effect is not known;
 - an action must be allowed on every resource of its kind (`*`, `arn:aws:iam::<account>:role/*`,
-  `function:*` ...): a grant on some roles or functions proves nothing;
+  `function:*` ...), of each type it is authorised on (``RESOURCE_TYPES``): a grant on some
+  roles or functions, or on instances without the images they start from, proves nothing;
 - permissions boundaries and service control policies are not visible in the code and are
   taken to be absent.
 """
@@ -22,6 +23,7 @@ What is assumed, so that a finding is a certainty about the policies in the scan
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from oidclint.iam.conditions import action_covers, condition_holds
 from oidclint.iam.managed_policies import POLICIES
 from oidclint.iam.patterns import Pattern
@@ -95,7 +97,8 @@ PATHS: tuple[EscalationPath, ...] = (
                    "can set a console password for any IAM user without one", RHINO + " (5)"),
     EscalationPath((("iam:UpdateLoginProfile", USER),),
                    "can change the console password of any IAM user", RHINO + " (6)"),
-    _passrole("ec2:RunInstances", to=EC2, gives="can start an instance as the role of any instance profile",
+    _passrole("ec2:RunInstances", to=EC2,
+              gives="can start an instance as the role of any instance profile",
               source=PATHFINDING + "ec2-001, " + RHINO + " (3)"),
     _passrole("lambda:CreateFunction", "lambda:InvokeFunction", to=LAMBDA,
               gives="can run a function as any role Lambda may take", source=RHINO + " (15)"),
@@ -115,7 +118,8 @@ PATHS: tuple[EscalationPath, ...] = (
     _passrole("codebuild:CreateProject", "codebuild:StartBuild", to=CODEBUILD,
               gives="can run a build as any role CodeBuild may take", source=IAM_VULNERABLE),
     _passrole("sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl",
-              to=SAGEMAKER, gives="can open a notebook as any role SageMaker may take", source=RHINO_2),
+              to=SAGEMAKER, gives="can open a notebook as any role SageMaker may take",
+              source=RHINO_2),
     _passrole("sagemaker:CreateTrainingJob", to=SAGEMAKER,
               gives="can run a training job as any role SageMaker may take", source=IAM_VULNERABLE),
     _passrole("sagemaker:CreateProcessingJob", to=SAGEMAKER,
@@ -212,6 +216,8 @@ def _allows_everything(statement: Statement) -> bool:
             and any(str(r) == "*" for r in statement.resources if isinstance(r, str)))
 
 
+PASSED_TO_SERVICE_KEY = "iam:passedtoservice"
+
 Request = dict[str, list[str]] | None
 """What is known of the request context of a needed action: `iam:PassedToService` for an
 `iam:PassRole` of a path that passes the role to a service, nothing (None) otherwise."""
@@ -221,9 +227,6 @@ def _request(action: str, path: EscalationPath) -> Request:
     if action == "iam:PassRole" and path.service is not None:
         return {PASSED_TO_SERVICE_KEY: [path.service]}
     return None
-
-
-PASSED_TO_SERVICE_KEY = "iam:passedtoservice"
 
 
 def _conditions_hold(statement: Statement, request: Request) -> bool | None:
