@@ -118,3 +118,62 @@ def test_a_variable_declared_in_a_file_not_read_takes_its_callers_value(tmp_path
     assert [(f.rule_id, f.address) for f in report.findings] == [
         ("OIDC106", "module.role.aws_iam_role.deploy")]
     assert [d.path for d in report.diagnostics] == ["modules/role/variables.tf"]
+
+
+# A syntax error costs its own top-level block, not the whole file.
+
+def test_the_blocks_around_a_syntax_error_are_read(tmp_path):
+    """The default of `audience` sits next to the broken `subject` block: it is read, and so
+    is the caller's subject; only the broken block is reported as not read."""
+    module = TRUST.replace('"repo:acme/api:ref:refs/heads/main"', "var.subject").replace(
+        '"sts.amazonaws.com"\n      } }', "var.audience\n      } }")
+    root = write(tmp_path, {
+        "modules/role/main.tf": PROVIDER + module % "aws_iam_openid_connect_provider.github.arn",
+        "modules/role/variables.tf": (
+            'variable "audience" {\n  default = "sts.amazonaws.com"\n}\n\n'
+            'variable "subject" {\n  description = "an "odd" one"\n}\n\n'
+            'variable "region" {\n  default = "eu-west-1"\n}\n'),
+        "main.tf": 'module "role" {\n  source  = "./modules/role"\n  subject = "repo:acme/*"\n}\n',
+    })
+    report = scan([root], root=root)
+    assert [(f.rule_id, f.address) for f in report.findings] == [
+        ("OIDC106", "module.role.aws_iam_role.deploy")]
+    assert [(d.path, d.message) for d in report.diagnostics] == [(
+        "modules/role/variables.tf",
+        "HCL syntax error: line 7, column 1: unexpected '}'; the block variable "
+        '"subject" is not read, the rest of the file is')]
+
+
+def test_a_trust_next_to_a_broken_block_is_checked(tmp_path):
+    broken = PROVIDER.replace('["sts.amazonaws.com"]', '["sts.amazonaws.com"')
+    wide = TRUST.replace("repo:acme/api:ref:refs/heads/main", "repo:acme/*")
+    root = write(tmp_path, {"main.tf": broken + wide % '"arn:aws:iam::123456789012:oidc-provider/'
+                                                      'token.actions.githubusercontent.com"'})
+    report = scan([root], root=root)
+    assert rules(report) == ["OIDC106"]
+    assert [(d.path, d.message.split("; ")[1]) for d in report.diagnostics] == [
+        ("main.tf", 'the block resource "aws_iam_openid_connect_provider" "github" is not read, '
+                    "the rest of the file is")]
+
+
+def test_each_broken_block_is_reported(tmp_path):
+    root = write(tmp_path, {"variables.tf": (
+        'variable "a" {\n  default = "x" "y"\n}\n'
+        'variable "b" {\n  default = "fine"\n}\n'
+        'variable "c" {\n  default = [1,, 2]\n}\n')})
+    report = scan([root], root=root, prefilter=False)
+    assert [(d.span.line, d.message.split("; ")[1]) for d in report.diagnostics] == [
+        (2, 'the block variable "a" is not read, the rest of the file is'),
+        (8, 'the block variable "c" is not read, the rest of the file is')]
+
+
+def test_a_file_whose_blocks_cannot_be_told_apart_is_not_read(tmp_path):
+    """An unclosed block swallows the end of the file: nothing of it is taken."""
+    wide = TRUST.replace("repo:acme/api:ref:refs/heads/main", "repo:acme/*")
+    text = ('variable "a" {\n  default = "x"\n\n'
+            + wide % '"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"')
+    root = write(tmp_path, {"main.tf": text})
+    report = scan([root], root=root)
+    assert rules(report) == []
+    assert [d.message for d in report.diagnostics] == [
+        "HCL syntax error: line 19, column 1: unexpected end of file"]

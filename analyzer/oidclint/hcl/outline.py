@@ -203,6 +203,31 @@ def prune(files: list[SourceFile], collected: frozenset[str],
     return pruned
 
 
+def without_block(text: str, line: int, column: int) -> tuple[str, TopBlock] | None:
+    """``text`` with the top-level block that holds ``line``, ``column`` (1-based) blanked
+    out, and that block; ``None`` when the file's blocks cannot be told apart or none holds
+    the position.
+
+    A syntax error stays inside its block when the blocks around it can be outlined: the
+    outline ends strings, templates and heredocs where the parser does, so the other blocks
+    are the ones the parser would read."""
+    try:
+        blocks = outline(text)
+    except Unreadable:
+        return None
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset) + 1
+        if not offset:
+            return None
+    offset += column - 1
+    for block in blocks:
+        if block.start <= offset < block.end:
+            blanked = text[:block.start] + _blank(text[block.start:block.end]) + text[block.end:]
+            return blanked, block
+    return None
+
+
 def _blank(text: str) -> str:
     """A comment in place of ``text`` that ends where it ends, so whatever follows keeps
     its line and column; one comment token, where blank lines would each be a token."""

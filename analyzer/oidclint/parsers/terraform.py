@@ -9,7 +9,7 @@ not parse becomes a ``Diagnostic`` and the rest of the scan goes on.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Collection
 
@@ -295,15 +295,39 @@ def _parsed(members: list[SourceFile], budget: float | None,
     return blocks, complete
 
 
+_RECOVERIES = 8
+"""How many blocks with a syntax error a file may have and still have its others read."""
+
+
 def _blocks(file: SourceFile, diagnostics: list[Diagnostic],
             at: Span | None = None) -> list[Block]:
-    try:
-        if file.path.endswith(".json"):
-            return parse_json_file(file.text, file.path)
-        return parse_file(file.text, at.path if at else file.path, at=at)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
-        diagnostics.append(syntax_error(file, exc))
-        return []
+    """The blocks of a file. A syntax error inside one top-level block costs that block,
+    not the file: it is blanked out (``outline.without_block``) and the file parsed again,
+    so that a typo in an unrelated ``variable`` does not hide the trust next to it. Each
+    block lost is reported; when the blocks cannot be told apart, the file is not read."""
+    text, errors = file.text, []
+    for _ in range(_RECOVERIES + 1):
+        try:
+            if file.path.endswith(".json"):
+                return parse_json_file(text, file.path)
+            blocks = parse_file(text, at.path if at else file.path, at=at)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
+            error = syntax_error(file, exc)
+            recovered = (outline.without_block(text, error.span.line, error.span.column)
+                         if isinstance(exc, UnexpectedInput) else None)
+            if recovered is None:
+                diagnostics.append(errors[0][0] if errors else error)
+                return []
+            text = recovered[0]
+            errors.append((error, recovered[1]))
+            continue
+        for error, block in errors:
+            named = " ".join([block.kind, *(f'"{label}"' for label in block.labels)])
+            diagnostics.append(replace(error, message=(
+                f"{error.message}; the block {named} is not read, the rest of the file is")))
+        return blocks
+    diagnostics.append(errors[0][0])
+    return []
 
 
 def _loader(root: Path | None):
