@@ -48,3 +48,18 @@ resource "aws_iam_role" "deploy" {
 @pytest.fixture
 def repo_root() -> Path:
     return REPO
+
+
+UPDATE_SNAPSHOTS = "OIDCLINT_UPDATE_SNAPSHOTS"
+"""Set to 1 to write every snapshot anew; review the diff before committing it."""
+
+
+def check_snapshot(snapshot: Path, current: str) -> None:
+    """``current`` must be what ``snapshot`` holds; with OIDCLINT_UPDATE_SNAPSHOTS=1 it is
+    written there instead."""
+    if os.environ.get(UPDATE_SNAPSHOTS):
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.write_text(current, encoding="utf-8")
+    assert snapshot.exists(), f"run with {UPDATE_SNAPSHOTS}=1 to create {snapshot.name}"
+    assert current == snapshot.read_text(encoding="utf-8"), \
+        f"{snapshot} differs: run with {UPDATE_SNAPSHOTS}=1 and review the diff"

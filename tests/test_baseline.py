@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from oidclint.baseline import Baseline, BaselineError, read_baseline
 from oidclint.cli import app
 from oidclint.engine import scan
-from oidclint.reporters import fingerprint
+from oidclint.findings import fingerprint
 from conftest import OPEN_TRUST
 
 # `repo:acme/*`: OIDC204 (broad-subject), a warning, and nothing else.

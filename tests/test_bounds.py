@@ -404,7 +404,7 @@ def test_the_command_exits_3_on_a_rule_out_of_time_with_fail_on_incomplete(tmp_p
 
 def test_explain_and_graph_stop_at_their_budget(tmp_path, monkeypatch):
     from oidclint import explain as explaining
-    from oidclint import graph as trust_graph
+    from oidclint.reporters import graph as drawing
 
     tree = rule_tree(tmp_path)
     (tree / ".oidclint.toml").write_text("time-budget = 0.2\n")
@@ -415,7 +415,7 @@ def test_explain_and_graph_stop_at_their_budget(tmp_path, monkeypatch):
             pass
 
     monkeypatch.setattr(explaining, "explain_role", forever)
-    monkeypatch.setattr(trust_graph, "linked_view", forever)
+    monkeypatch.setattr(drawing, "linked_view", forever)
     runner = CliRunner()
     explained = runner.invoke(app, ["explain", "aws_iam_role.deploy", "--claim", "sub=x"])
     assert explained.exit_code == 3

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FIXTURES
 from oidclint.engine import build_graph, scan
-from oidclint.graph import linked_view
+from oidclint.reporters.graph import linked_view
 from oidclint.source import FILL_IN, Partial, Span, Str, Unknown, fill_ins
 
 TRUST = '''\

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from oidclint.engine import scan
 from oidclint.hcl.outline import TopBlock, Unreadable, outline, prune
 from oidclint.hcl.syntax import parse_file
+from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.parsers.terraform import _COLLECTED
-from oidclint.prefilter import WEB_IDENTITY, mentions
 from oidclint.reporters import FORMATS
 from oidclint.source import SourceFile
 

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from oidclint.cli import app
 from oidclint.engine import scan
-from oidclint.reporters import FORMATS, fingerprint, printable
+from oidclint.findings import fingerprint, printable
+from oidclint.reporters import FORMATS
 from test_bad_input import GOOD_BUT_FLAWED
 
 VALUE = "repo:acme/api:ref:refs/heads/main\x1b[2J\x1b]8;;https://evil.example\x07,x:%\u202e"

@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 
 from oidclint.model import Diagnostic, Finding, Level, Related, Report, RuleInfo
-from oidclint.reporters import FINGERPRINT_KEY, FORMATS, fingerprint
+from oidclint.findings import FINGERPRINT_KEY, fingerprint
+from oidclint.reporters import FORMATS
 from oidclint.source import Span, Unknown
 
 DATA = Path(__file__).parent / "data"

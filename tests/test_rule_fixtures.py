@@ -1,4 +1,11 @@
-"""Every rule over every fixture: the exact set of (rule, file, resource) each scan reports."""
+"""Every rule over every fixture: the exact set of (rule, file, resource) each scan reports,
+as `expected.yaml` states it, and everything it says about them (level, line and column,
+message) as the fixture's `findings.snap` holds it.
+
+`expected.yaml` is written by hand and says what the fixture is about; `findings.snap` is
+written by the test: refresh every snapshot with OIDCLINT_UPDATE_SNAPSHOTS=1 after an
+intended change of wording or position, and review the diff.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,35 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES
+from conftest import FIXTURES, check_snapshot
 from oidclint.engine import all_rules, scan
+from oidclint.model import Report
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/*/expected.yaml"))
 
 
-def findings_of(folder: Path) -> set[tuple[str, str, str | None]]:
+def scanned(folder: Path) -> Report:
     options = yaml.safe_load((folder / "expected.yaml").read_text()) or {}
     report = scan([folder], root=folder, repository=options.get("repository"),
                   immutable_repositories=options.get("immutable_subjects", ()),
                   var_files=[folder / name for name in options.get("var_files", ())])
     assert not [d for d in report.diagnostics], report.diagnostics
-    return {(f.rule_id, f.span.path, f.address) for f in report.findings}
+    return report
+
+
+def snapshot_of(report: Report) -> str:
+    """Each finding as a reviewer reads it: rule, level, position, resource, then the
+    message and its related locations, indented."""
+    lines = []
+    for finding in sorted(report.findings, key=lambda f: f.sort_key):
+        span = finding.span
+        lines.append(f"{finding.rule_id} {finding.level.value} {span.path}:{span.line}:"
+                     f"{span.column} {finding.address or '-'}")
+        lines += [f"    {line}".rstrip() for line in finding.message.split("\n")]
+        for related in finding.related:
+            lines.append(f"    -> {related.span.path}:{related.span.line}:{related.span.column}"
+                         f" {related.label}".rstrip())
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def expected_of(folder: Path) -> set[tuple[str, str, str | None]]:
@@ -29,7 +52,9 @@ def expected_of(folder: Path) -> set[tuple[str, str, str | None]]:
 
 @pytest.mark.parametrize("folder", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
 def test_fixture(folder):
-    assert findings_of(folder) == expected_of(folder)
+    report = scanned(folder)
+    assert {(f.rule_id, f.span.path, f.address) for f in report.findings} == expected_of(folder)
+    check_snapshot(folder / "findings.snap", snapshot_of(report))
 
 
 def test_every_rule_has_positive_and_negative_fixtures():

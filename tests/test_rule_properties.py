@@ -26,7 +26,8 @@ from conftest import FIXTURES, SAMPLES
 from oidclint.config import Config
 from oidclint.engine import all_rules, build_graph, run_rules
 from oidclint.explain import Request, explain_role, explain_workload
-from oidclint.graph import TrustGraph, linked_view, to_dot, to_json, to_mermaid
+from oidclint.graph import TrustGraph
+from oidclint.reporters.graph import linked_view, to_dot, to_json, to_mermaid
 from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (

@@ -7,14 +7,13 @@ Refresh the snapshots with OIDCLINT_UPDATE_SNAPSHOTS=1 after an intended change.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLES
+from conftest import REPO, SAMPLES, check_snapshot
 from oidclint.engine import scan
 from oidclint.reporters import FORMATS
 
@@ -71,13 +70,7 @@ def rendered(fmt: str) -> str:
 
 @pytest.mark.parametrize("fmt, name", [("text", "sample_stacks.txt"), ("sarif", "sample_stacks.sarif")])
 def test_output_snapshots(fmt, name):
-    snapshot = SNAPSHOTS / name
-    current = rendered(fmt)
-    if os.environ.get("OIDCLINT_UPDATE_SNAPSHOTS"):
-        snapshot.parent.mkdir(exist_ok=True)
-        snapshot.write_text(current)
-    assert snapshot.exists(), "run with OIDCLINT_UPDATE_SNAPSHOTS=1 to create the snapshot"
-    assert current == snapshot.read_text()
+    check_snapshot(SNAPSHOTS / name, rendered(fmt))
 
 
 def test_sample_stacks_sarif_is_valid_against_the_sarif_schema():

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from oidclint.config import Config, ConfigError
 from oidclint.discovery import find_root
+from oidclint.findings import FINGERPRINT_KEY
 from oidclint.reading import Refused, read_text
 from oidclint.reading import inside as within
-from oidclint.reporters import FINGERPRINT_KEY
 
 MAX_BASELINE_BYTES = 32 * 1024 * 1024
 """Some 30,000 findings as a JSON report (SARIF logs take more per finding); reading that

@@ -60,7 +60,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def _print_diagnostics(diagnostics) -> None:
     """Files that could not be read, and why: always on stderr, never lost."""
-    from oidclint.reporters import printable
+    from oidclint.findings import printable
 
     for diagnostic in diagnostics:
         where = diagnostic.path or "<scan>"
@@ -244,17 +244,17 @@ def graph(
     repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
 ) -> None:
     """Print the linked graph: providers, roles, workloads and what links them."""
-    from oidclint import graph as trust_graph
     from oidclint.engine import build_graph
+    from oidclint.reporters import graph as drawing
 
     targets = paths or [Path(".")]
     settings = _configuration_or_exit(targets)
     built, _, _ = build_graph(targets, settings, repository=repository)
     _print_diagnostics(built.inventory.diagnostics)
-    render = {"mermaid": trust_graph.to_mermaid, "dot": trust_graph.to_dot,
-              "json": trust_graph.to_json}[format.value]
+    render = {"mermaid": drawing.to_mermaid, "dot": drawing.to_dot,
+              "json": drawing.to_json}[format.value]
     with _command_budget("drawing the graph", settings):
-        text = render(trust_graph.linked_view(built))
+        text = render(drawing.linked_view(built))
     if output:
         _write_atomically(output, text)
     else:
@@ -277,7 +277,7 @@ def explain(
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
     from oidclint.engine import build_graph
     from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
-    from oidclint.reporters import printable
+    from oidclint.findings import printable
 
     if not role and not workload:
         typer.echo("oidclint: name a ROLE (with --claim) or a --workload", err=True)

@@ -51,12 +51,6 @@ def kind_of(name: str) -> str | None:
     return None
 
 
-def is_action(path: str) -> bool:
-    """A GitHub action's metadata file (``action.yml``, ``action.yaml``): a workflow's step
-    may use the action by its folder (``uses: ./.github/actions/x``)."""
-    return path.rpartition("/")[2] in ("action.yml", "action.yaml")
-
-
 @dataclass(slots=True)
 class Discovery:
     root: Path

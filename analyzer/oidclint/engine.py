@@ -19,12 +19,12 @@ from oidclint.cache import Cache, digest, make_key, recording
 from oidclint.config import Config, ConfigError, effects, exclusion_effect
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, relative
 from oidclint.file_index import FileIndex
+from oidclint.findings import fingerprint
 from oidclint.model import Diagnostic, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
 from oidclint.reading import inside, read_text
 from oidclint.progress import progress
-from oidclint.reporters import fingerprint
 from oidclint.repository import detect_repository
 from oidclint.rule import Rule
 from oidclint.rule_runner import run_rules

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oidclint.findings import printable
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
 from oidclint.iam.claims import describe, tokens_for
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
-from oidclint.reporters import printable
 from oidclint.source import Span, render
 
 NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"

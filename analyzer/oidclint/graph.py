@@ -35,8 +35,7 @@ from oidclint.model import (
     Statement,
     Workload,
 )
-from oidclint.reporters import printable
-from oidclint.source import FILL_IN, Partial, Unknown, render
+from oidclint.source import FILL_IN, Partial, Unknown
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
@@ -706,103 +705,3 @@ def role_name_in(value: object) -> str | None:
     if text.startswith("arn:") or isinstance(value, Partial) or "/" in text or ":" in text:
         return None
     return text
-
-
-# -- export ------------------------------------------------------------------------------------
-
-
-def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
-    """The graph as a person reads it: providers, roles, workloads and clusters, with edges
-    labelled by the claim that links them (statements folded into their role)."""
-    view = nx.DiGraph()
-    for node, data in trust_graph.graph.nodes(data=True):
-        kind, obj = data["kind"], data["obj"]
-        if kind == "provider":
-            view.add_node(node, kind=kind, label=f"{obj.address}\n{obj.host}")
-        elif kind == "role":
-            view.add_node(node, kind=kind, label=obj.address)
-        elif kind == "workload":
-            view.add_node(node, kind=kind, label=obj.name)
-        elif kind in ("cluster", "identity_pool"):
-            view.add_node(node, kind=kind, label=obj.address)
-    for source, target, key, data in trust_graph.graph.edges(keys=True, data=True):
-        if key == "trusts":
-            trust = trust_graph.graph.nodes[source]["obj"]
-            role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
-            view.add_edge(role, target, label=_trusts_label(trust))
-        elif key == "assumes":
-            workload = trust_graph.graph.nodes[source]["obj"]
-            contexts = ", ".join(c.label for c in workload.contexts) or "assumes"
-            view.add_edge(source, target, label=contexts)
-        elif key == "runs_in":
-            view.add_edge(source, target, label="runs in")
-        elif key == "default_role":
-            view.add_edge(source, target, label=f"{data['kind']} role")
-    for trust in trust_graph.trusts():
-        # A provider looked up (`data "aws_iam_openid_connect_provider"`) is drawn as the
-        # lookup, with the issuer it names when it names one, not as some provider elsewhere.
-        for principal in trust.principals:
-            if trust.providers or not (principal.ref or "").startswith("data."):
-                continue
-            node = trust_graph.node_id("lookup", trust.role.scope, principal.ref)
-            view.add_node(node, kind="provider",
-                          label=f"{principal.ref}\n{principal.host or 'issuer not known'}")
-            role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
-            view.add_edge(role, node, label=_trusts_label(trust))
-    for provider in trust_graph.providers:
-        cluster = trust_graph.cluster_of_provider(provider)
-        if cluster:
-            view.add_edge(trust_graph.node_id("provider", provider.scope, provider.address),
-                          trust_graph.node_id("cluster", cluster.scope, cluster.address),
-                          label="issuer of")
-    return view
-
-
-def _trusts_label(trust: Trust) -> str:
-    subjects = [render(v) for c in trust.conditions_on("sub") for v in c.values]
-    return "trusts " + (", ".join(subjects) or "any subject")
-
-
-def _quoted(text: str) -> str:
-    text = printable(text)  # a name's escapes and undecodable bytes, shown escaped
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def to_dot(view: nx.DiGraph) -> str:
-    shapes = {"provider": "hexagon", "role": "box", "workload": "ellipse", "cluster": "cylinder"}
-    lines = ["digraph oidclint {", "  rankdir=LR;"]
-    for node, data in sorted(view.nodes(data=True)):
-        lines.append(f"  {_quoted(node)} [label={_quoted(data['label'])}, "
-                     f"shape={shapes.get(data['kind'], 'box')}];")
-    for source, target, data in sorted(view.edges(data=True)):
-        lines.append(f"  {_quoted(source)} -> {_quoted(target)} [label={_quoted(data['label'])}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def to_mermaid(view: nx.DiGraph) -> str:
-    ids = {node: f"n{i}" for i, node in enumerate(sorted(view.nodes))}
-    shapes = {"provider": ("{{", "}}"), "role": ("[", "]"), "workload": ("([", "])"),
-              "cluster": ("[(", ")]")}
-
-    def text(value: str) -> str:
-        value = printable(value)
-        return '"' + value.replace('"', "#quot;").replace("\n", "<br/>") + '"'
-
-    lines = ["flowchart LR"]
-    for node in sorted(view.nodes):
-        data = view.nodes[node]
-        left, right = shapes.get(data["kind"], ("[", "]"))
-        lines.append(f"  {ids[node]}{left}{text(data['label'])}{right}")
-    for source, target, data in sorted(view.edges(data=True)):
-        lines.append(f"  {ids[source]} -->|{text(data['label'])}| {ids[target]}")
-    return "\n".join(lines) + "\n"
-
-
-def to_json(view: nx.DiGraph) -> str:
-    import json
-
-    data = nx.node_link_data(view, edges="edges")
-    data["nodes"] = sorted(data["nodes"], key=lambda n: n["id"])
-    data["edges"] = sorted(data["edges"], key=lambda e: (e["source"], e["target"]))
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"

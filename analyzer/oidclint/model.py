@@ -355,8 +355,8 @@ class Inventory:
     """Module calls whose code the scan cannot read."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    suppressions: list[Any] = field(default_factory=list)
-    """``oidclint.suppressions.Directive`` read from resource metadata (CloudFormation)."""
+    suppressions: list[Directive] = field(default_factory=list)
+    """Suppressions read from resource metadata (CloudFormation)."""
     skipped: list[str] = field(default_factory=list)
     """Files the prefilter found cannot matter, so not parsed."""
     cached: list[str] = field(default_factory=list)
@@ -398,6 +398,34 @@ class Suppression:
     justification: str
     span: Span | None = None
     """Where the suppression is written."""
+
+
+@dataclass
+class Directive:
+    """One ``ignore`` written somewhere (a comment, a CloudFormation resource's metadata):
+    which rules, why, and what it covers (``oidclint.suppressions`` applies them)."""
+
+    rules: frozenset[str]
+    reason: str
+    span: Span
+    address: str | None = None
+    """For resource metadata: the resource it covers; for comments: ``None`` (by line)."""
+    used: bool = field(default=False, compare=False)
+    last_line: int | None = None
+    """For a comment above a top-level HCL block: the block's last line. It covers what the
+    block holds, such as a finding inside an ``aws_iam_policy_document`` data block."""
+
+    def covers(self, finding: Finding, rule_name: str, block_lines: set[int]) -> bool:
+        if not (self.rules & {finding.rule_id, rule_name}):
+            return False
+        if finding.span.path != self.span.path:
+            return False
+        if self.address is not None:
+            return finding.address == self.address
+        line = self.span.line
+        if self.last_line is not None and line < finding.span.line <= self.last_line:
+            return True
+        return line in (finding.span.line, finding.span.line - 1) or line + 1 in block_lines
 
 
 @dataclass(slots=True)

@@ -13,9 +13,9 @@ from typing import Callable, Collection
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key
-from oidclint.discovery import is_action
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
+from oidclint.parsers import is_action
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.policy_file import link_policy_files, parse_policy_file

@@ -29,21 +29,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.cache import digest, note_read
-from oidclint.discovery import is_action
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources
+from oidclint.markers import WEB_IDENTITY, mentions
+from oidclint.parsers import is_action
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
 
 if TYPE_CHECKING:
     from oidclint.pool import Pool
 
-WEB_IDENTITY = ("assumerolewithwebidentity", "federated", "openid", "oidc", "aws_eks_cluster",
-                "eks::cluster", "kubernetes_service_account", "serviceaccount",
-                "terraform-aws-modules/iam")
-"""Lower-cased text that makes a file matter on its own (substring tests: one pass of
-``in`` per marker is many times faster than one alternation)."""
 SCRIPT_MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
 """What a shell script or Makefile must mention to matter (``parsers.iam_cli.MARKERS``)."""
 _IAM = ("aws_iam_", "aws::iam::", "aws::serverless::")
@@ -369,10 +365,6 @@ def _keeps_text(file: SourceFile, facts: Facts) -> bool:
     YAML and JSON), and those with suppression comments."""
     return file.kind == "structured" and (facts.web_identity or _always_read(file.path)) \
         or facts.directives
-
-
-def mentions(lowered: str, markers: tuple[str, ...]) -> bool:
-    return any(map(lowered.__contains__, markers))
 
 
 def _always_read(path: str) -> bool:

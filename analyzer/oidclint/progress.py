@@ -109,7 +109,7 @@ class ProgressBar:
                 self.shown = True
 
     def tick(self, path: str) -> None:
-        from oidclint.reporters import printable
+        from oidclint.findings import printable
 
         self._progress.update(self._task, advance=1, path=printable(path, newlines=False))
 

@@ -63,10 +63,6 @@ class SourceFile:
         end_line, end_column = self.position(end)
         return Span(self.path, line, column, end_line, end_column)
 
-    def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
-
 
 class Str(str):
     """A string that remembers its span and, when it names a resource, that resource."""

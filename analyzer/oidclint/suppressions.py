@@ -15,9 +15,8 @@ is reported as a note, so stale ones do not pile up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from oidclint.model import Diagnostic, Finding, Inventory, Level, Suppression
+from oidclint.model import Diagnostic, Directive, Finding, Inventory, Level, Suppression
 from oidclint.source import SourceFile, Span
 
 _COMMENT = re.compile(
@@ -27,33 +26,6 @@ _COMMENT = re.compile(
 # A top-level HCL block (`resource "a" "b" {`, `data "x" "y" {`, `module "m" {`, `locals {`):
 # `terraform fmt` writes it from the first column.
 _HCL_BLOCK = re.compile(r'^[A-Za-z_][\w-]*(?:\s+(?:"[^"\n]*"|[A-Za-z_][\w-]*))*\s*\{')
-
-
-@dataclass
-class Directive:
-    """One ``ignore`` written somewhere: which rules, why, and what it covers."""
-
-    rules: frozenset[str]
-    reason: str
-    span: Span
-    address: str | None = None
-    """For resource metadata: the resource it covers; for comments: ``None`` (by line)."""
-    used: bool = field(default=False, compare=False)
-    last_line: int | None = None
-    """For a comment above a top-level HCL block: the block's last line. It covers what the
-    block holds, such as a finding inside an ``aws_iam_policy_document`` data block."""
-
-    def covers(self, finding: Finding, rule_name: str, block_lines: set[int]) -> bool:
-        if not (self.rules & {finding.rule_id, rule_name}):
-            return False
-        if finding.span.path != self.span.path:
-            return False
-        if self.address is not None:
-            return finding.address == self.address
-        line = self.span.line
-        if self.last_line is not None and line < finding.span.line <= self.last_line:
-            return True
-        return line in (finding.span.line, finding.span.line - 1) or line + 1 in block_lines
 
 
 def comment_directives(files: list[SourceFile]) -> list[Directive]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from oidclint.prefilter import WEB_IDENTITY, mentions
+from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.source import SourceFile
 
 _TOP = re.compile(r"[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/", re.S)

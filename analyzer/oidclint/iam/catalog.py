@@ -123,15 +123,6 @@ class Issuer:
         name = match["tenant"] if match else None
         return name if name and not FILL_IN.search(name) else None
 
-    @property
-    def subject_language(self):
-        """Every documented ``sub`` form of this issuer, each with its citation
-        (``oidclint.iam.subjects.LANGUAGES``); None when not modelled. OIDC115 checks trust
-        patterns against it and claim synthesis builds subjects from the same module."""
-        from oidclint.iam.subjects import language_for  # subjects imports this module
-
-        return language_for(self.kind)
-
 
 GITHUB_SUBJECT = SubjectGrammar(
     (

@@ -18,7 +18,7 @@ from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import as_list, document_from_value
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import (
-    Cluster, Diagnostic, IdentityPool, IdentityPoolRoles, Inventory, OidcProvider,
+    Cluster, Diagnostic, Directive, IdentityPool, IdentityPoolRoles, Inventory, OidcProvider,
     PermissionPolicy, PolicyDocument, Role,
 )
 from oidclint.parsers.cfn_values import (
@@ -29,7 +29,6 @@ from oidclint.parsers.intrinsics import Resolver
 from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents
 from oidclint.parsers.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
-from oidclint.suppressions import Directive
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
 # AWS::Service::Thing, Alexa::ASK::Skill, registry types Org::Service::Thing (and ::MODULE),

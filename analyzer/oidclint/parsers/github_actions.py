@@ -26,9 +26,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
-from oidclint.discovery import is_action
-from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.limits import TooLarge
+from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.parsers import is_action
 from oidclint.parsers.github_conditions import Guard, guards_of, restrict
 from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.parsers.github_expressions import Scope, lookup, text_of

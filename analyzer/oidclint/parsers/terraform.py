@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Collection
 
 from lark import Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, digest, make_key, note_listing, note_read, recording
@@ -27,8 +27,9 @@ from oidclint.hcl.policy_text import PolicyTextError
 from oidclint.hcl.providers import account_scope
 from oidclint.hcl.resources import DEFAULT_NAMESPACE, eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
-from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
+from oidclint.hcl.json_syntax import parse_json_file
 from oidclint.hcl.syntax import Block, load_parser, parse_file
+from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
@@ -357,42 +358,6 @@ def _loader(root: Path | None):
             blocks.extend(_blocks(file, diagnostics, at))
         return blocks
     return load
-
-
-def syntax_error(file: SourceFile, exc: BaseException) -> Diagnostic:
-    """``HCL syntax error: line L, column C: <reason>`` for a file that does not parse."""
-    line, column = 1, 1
-    if isinstance(exc, JsonSyntaxError):
-        return Diagnostic(file.path, f"Terraform JSON syntax error: line {exc.line}, column "
-                                     f"{exc.column}: {exc.reason}",
-                          span=Span(file.path, exc.line, exc.column))
-    if isinstance(exc, UnexpectedInput):
-        where = getattr(exc, "line", -1), getattr(exc, "column", -1)
-        if isinstance(where[0], int) and where[0] > 0:
-            line, column = where[0], max(where[1], 1)
-        else:  # the end of the file
-            line = file.text.count("\n") + 1
-            column = len(file.text.rsplit("\n", 1)[-1]) + 1
-    if isinstance(exc, UnexpectedToken):
-        reason = ("unexpected end of file" if exc.token.type == "$END"
-                  else f"unexpected {_token_text(exc.token)}")
-    elif isinstance(exc, UnexpectedCharacters):
-        reason = f"unexpected character {exc.char!r}"
-    elif isinstance(exc, UnexpectedEOF):
-        reason = "unexpected end of file"
-    elif isinstance(exc, RecursionError):
-        reason = "nested too deeply to parse"
-    else:
-        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-    return Diagnostic(file.path, f"HCL syntax error: line {line}, column {column}: {reason}",
-                      span=Span(file.path, line, column))
-
-
-def _token_text(token: Any) -> str:
-    text = str(token).strip()
-    if not text:
-        return "new line" if "\n" in str(token) else token.type
-    return repr(text[:40])
 
 
 def _scan_root(file: SourceFile) -> Path | None:

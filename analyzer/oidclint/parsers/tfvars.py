@@ -16,6 +16,7 @@ from typing import Any
 
 from oidclint.hcl.evaluate import Environment, Evaluator
 from oidclint.hcl.syntax import is_tree, parse_tree, read_body
+from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import EvalError
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import Diagnostic
@@ -64,8 +65,6 @@ def _values(file: SourceFile, diagnostics: list[Diagnostic]) -> dict[str, Any]:
         with allowance():
             return _hcl_values(file, diagnostics)
     except Exception as exc:  # noqa: BLE001 - any parser failure is reported, not raised
-        from oidclint.parsers.terraform import syntax_error
-
         if isinstance(exc, LoadError):
             diagnostics.append(Diagnostic(file.path, str(exc)))
         else:

@@ -8,7 +8,8 @@ escaping a message holding a newline could start a new workflow command of its o
 from __future__ import annotations
 
 from oidclint.model import Diagnostic, Finding, Level, Report
-from oidclint.reporters import printable, sorted_diagnostics, sorted_findings
+from oidclint.findings import printable
+from oidclint.reporters import sorted_diagnostics, sorted_findings
 
 _COMMAND = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
 

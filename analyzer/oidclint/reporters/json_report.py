@@ -19,7 +19,8 @@ import math
 from typing import Any
 
 from oidclint.model import Diagnostic, Finding, Level, Report
-from oidclint.reporters import fingerprint, printable, sorted_diagnostics, sorted_findings
+from oidclint.findings import fingerprint, printable
+from oidclint.reporters import sorted_diagnostics, sorted_findings
 from oidclint.source import Choice, Partial, Span, Unknown
 
 

@@ -15,7 +15,8 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from oidclint.model import Diagnostic, Finding, Level, Report
-from oidclint.reporters import printable, sorted_diagnostics
+from oidclint.findings import printable
+from oidclint.reporters import sorted_diagnostics
 from oidclint.reporters.sarif import HELP_URI
 from oidclint.reporters.text import (Tally, counts_phrase, duration_phrase, failed_phrase,
                                      hidden_phrase, tally)

@@ -16,15 +16,9 @@ from urllib.parse import quote
 import attr
 import sarif_om as om
 
+from oidclint.findings import FINGERPRINT_KEY, fingerprint, name_bytes, printable
 from oidclint.model import Diagnostic, Finding, Level, Report, RuleInfo
-from oidclint.reporters import (
-    FINGERPRINT_KEY,
-    fingerprint,
-    name_bytes,
-    printable,
-    sorted_diagnostics,
-    sorted_findings,
-)
+from oidclint.reporters import sorted_diagnostics, sorted_findings
 from oidclint.source import Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

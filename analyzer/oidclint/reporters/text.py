@@ -23,9 +23,9 @@ from rich.markup import escape
 from rich.padding import Padding
 from rich.text import Text
 
+from oidclint.findings import printable
 from oidclint.reading import MAX_FILE_BYTES, decode, read_bytes
 from oidclint.model import Finding, Level, Report
-from oidclint.reporters import printable
 from oidclint.source import Span
 
 _STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}

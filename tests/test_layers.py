@@ -1,0 +1,54 @@
+"""The layers of pyproject.toml's import-linter contract hold, and a wrong-way import breaks
+them: the check runs the real `lint-imports` over the source, and over a copy of it with one
+import added against the layers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) \
+    or shutil.which("lint-imports")
+
+
+def lint_imports(cwd: Path, python_path: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(python_path)} if python_path else dict(os.environ)
+    # The contracts are read from pyproject.toml in `cwd`; grimp's own cache stays out of
+    # the tree.
+    return subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_layers_hold():
+    assert LINT_IMPORTS, "import-linter is a test dependency (pip install -e '.[test]')"
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize("module, wrong_way", [
+    # IAM semantics importing a reporter.
+    ("oidclint/iam/catalog.py", "import oidclint.reporters.sarif"),
+    # A rule importing a reader.
+    ("oidclint_rules/oidc204_broad_subject.py", "import oidclint.parsers.terraform"),
+    # A reader importing the scan's scheduling.
+    ("oidclint/parsers/kubernetes.py", "import oidclint.prefilter"),
+])
+def test_a_wrong_way_import_breaks_them(tmp_path, module, wrong_way):
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT / "analyzer" / "oidclint", copy / "oidclint")
+    shutil.copytree(ROOT / "rules" / "oidclint_rules", copy / "oidclint_rules")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = copy / module
+    assert target.exists(), module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{wrong_way}\n", encoding="utf-8")
+    result = lint_imports(tmp_path, python_path=copy)
+    assert result.returncode != 0, result.stdout
+    imported = wrong_way.split()[-1]
+    assert f"-> {imported}" in result.stdout, result.stdout
