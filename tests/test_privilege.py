@@ -4,10 +4,14 @@ allow, and never past a deny that may cover a needed action."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from oidclint.engine import scan
 from oidclint.iam.policy import document_from_value
-from oidclint.iam.privilege import MANAGED_POLICIES, privilege
+from oidclint.iam.managed_policies import BY_NAME, POLICIES
+from oidclint.iam.privilege import ANY, MANAGED_POLICIES, PATHS, RESOURCE_TYPES, privilege
 
 
 def statements(*entries: dict) -> list:
@@ -68,8 +72,10 @@ def test_escalation_paths_are_found_however_the_actions_are_written(entries, exp
     [allow("iam:PassRole", "arn:aws:iam::123456789012:role/lambda-runner"),
      allow(["lambda:CreateFunction", "lambda:InvokeFunction"])],
     [allow(["lambda:CreateFunction", "lambda:InvokeFunction"])],
-    # A conditional allow is not proof.
-    [allow(PASS_LAMBDA, Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})],
+    # A conditional allow is not proof: `iam:PassedToService` is in the request of
+    # iam:PassRole only, so it does not prove lambda:CreateFunction.
+    [allow(PASS_LAMBDA,
+           Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})],
     # A deny that may cover a needed action takes the path away, conditional or not.
     [allow("iam:*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
                       "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "platform"}}}],
@@ -94,14 +100,171 @@ def test_a_policy_version_is_rewritten_when_a_customer_managed_policy_is_attache
         "iam:CreatePolicyVersion"]
 
 
+LAMBDA_PATH = ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]
+NOTEBOOK_PATH = ["iam:PassRole", "sagemaker:CreateNotebookInstance",
+                 "sagemaker:CreatePresignedNotebookInstanceUrl"]
+EC2_PATH = ["iam:PassRole", "ec2:RunInstances"]
+
+
 @pytest.mark.parametrize("managed, expected", [
     (("AdministratorAccess",), ["*"]),
     (("IAMFullAccess",), ["iam:PutRolePolicy"]),
     (("PowerUserAccess",), None),  # no iam:PassRole and no IAM writes
     (("AWSCloudFormationFullAccess",), None),  # stacks run with the caller's own permissions
+    (("AWSLambda_FullAccess",), LAMBDA_PATH),  # iam:PassRole to Lambda only: the Lambda path
+    (("AWSLambdaFullAccess",), LAMBDA_PATH),
+    (("AmazonECS_FullAccess",), ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+    (("AmazonEC2ContainerServiceFullAccess",), ["iam:PassRole", "cloudformation:CreateStack"]),
+    (("AmazonSageMakerFullAccess",), NOTEBOOK_PATH),
+    (("DataScientist",), NOTEBOOK_PATH),
+    (("AdministratorAccess-Amplify",), ["iam:PutRolePolicy"]),
+    (("AmazonElasticMapReduceFullAccess",), EC2_PATH),
+    (("AWSElasticBeanstalkFullAccess",), EC2_PATH),
+    (("AWSMarketplaceFullAccess",), EC2_PATH),
+    (("AmazonDynamoDBFullAccesswithDataPipeline",), EC2_PATH),
+    (("AWSOpsWorksRegisterCLI",), ["iam:CreateAccessKey"]),
+    # The service without iam:PassRole on every role to it.
+    (("AmazonEC2FullAccess",), None),
+    (("AWSCodeBuildAdminAccess",), None),
+    (("AmazonDynamoDBFullAccess",), None),  # passes roles to autoscaling and DAX only
+    (("AWSGlueConsoleFullAccess",), None),  # passes AWSGlueServiceRole* roles only
+    (("AdministratorAccess-AWSElasticBeanstalk",), None),  # stacks and builds of its own only
+    (("SystemAdministrator",), None),  # passes *-sysadmin-* roles only
+    # Halves that meet: one passes any role to the service the other runs.
+    (("AdministratorAccess-AWSElasticBeanstalk", "AWSCloudFormationFullAccess"),
+     ["iam:PassRole", "cloudformation:CreateStack"]),
+    (("AdministratorAccess-AWSElasticBeanstalk", "AmazonEC2FullAccess"), EC2_PATH),
+    (("AWSLambda_FullAccess", "AmazonEC2FullAccess"), LAMBDA_PATH),
+    (("AmazonECS_FullAccess", "AWSCodeBuildAdminAccess"),
+     ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]),
 ])
 def test_aws_managed_policies_are_read_as_their_documents(managed, expected):
     assert needs(found(managed=managed)) == expected
+
+
+@pytest.mark.parametrize("half", ["AmazonEC2FullAccess", "AWSCodeBuildAdminAccess",
+                                  "AWSGlueConsoleFullAccess", "SystemAdministrator"])
+def test_a_service_half_with_pass_role_elsewhere_is_privileged(half):
+    assert found(allow("iam:PassRole"), managed=(half,)) is not None
+
+
+def test_every_managed_policy_names_its_reference_page_and_arn():
+    for policy in POLICIES:
+        assert policy.reference == (
+            f"https://docs.aws.amazon.com/aws-managed-policy/latest/reference/{policy.name}.html")
+        assert policy.arn.startswith("arn:aws:iam::aws:policy/") and policy.arn.endswith(
+            "/" + policy.name)
+        assert policy.version.startswith("v") and policy.document
+    assert BY_NAME["DataScientist"].arn == "arn:aws:iam::aws:policy/job-function/DataScientist"
+
+
+PASSED_TO = "iam:PassedToService"
+
+
+@pytest.mark.parametrize("condition, expected", [
+    ({"StringEquals": {PASSED_TO: "lambda.amazonaws.com"}}, LAMBDA_PATH),
+    ({"StringEquals": {PASSED_TO: ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com"]}},
+     LAMBDA_PATH),
+    ({"StringLike": {PASSED_TO: "lambda.*"}}, LAMBDA_PATH),
+    ({"StringLike": {PASSED_TO: "*.amazonaws.com"}}, EC2_PATH),  # every service: the first path
+    ({"ForAnyValue:StringEquals": {PASSED_TO: "lambda.amazonaws.com"}}, LAMBDA_PATH),
+    ({"StringEqualsIgnoreCase": {"IAM:passedtoservice": "LAMBDA.amazonaws.com"}}, LAMBDA_PATH),
+    ({"StringNotEquals": {PASSED_TO: "ec2.amazonaws.com"}}, LAMBDA_PATH),
+    # To another service: not the Lambda path.
+    ({"StringEquals": {PASSED_TO: "ecs-tasks.amazonaws.com"}}, None),
+    ({"StringLike": {PASSED_TO: "lambda.amazonaws.com.cn"}}, None),
+    ({"StringNotEquals": {PASSED_TO: "lambda.amazonaws.com"}}, EC2_PATH),
+    # Any other condition depends on the request: proves nothing.
+    ({"StringEquals": {PASSED_TO: "lambda.amazonaws.com"},
+      "ArnLike": {"iam:AssociatedResourceArn": "arn:aws:lambda:*:*:function:*"}}, None),
+    ({"StringEquals": {PASSED_TO: "lambda.amazonaws.com", "aws:ResourceTag/team": "ci"}}, None),
+    ({"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}, None),
+])
+def test_a_pass_role_condition_on_the_service_is_decided_per_path(condition, expected):
+    result = found(allow("iam:PassRole", Condition=condition),
+                   allow(["lambda:CreateFunction", "lambda:InvokeFunction", "ec2:RunInstances"]))
+    assert needs(result) == expected
+
+
+@pytest.mark.parametrize("deny, expected", [
+    # A deny of passing roles to EC2 leaves the Lambda path.
+    ({"StringEquals": {PASSED_TO: "ec2.amazonaws.com"}}, LAMBDA_PATH),
+    # Denied to every service but Lambda: the EC2 path goes, the Lambda path stays.
+    ({"StringNotEquals": {PASSED_TO: "lambda.amazonaws.com"}}, LAMBDA_PATH),
+    ({"StringEquals": {PASSED_TO: "lambda.amazonaws.com"}}, EC2_PATH),
+    ({"StringLike": {PASSED_TO: "*"}}, None),
+    ({"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}, None),  # may deny: no path
+])
+def test_a_deny_on_the_passed_service_takes_away_only_its_paths(deny, expected):
+    result = found(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction",
+                          "ec2:RunInstances"]),
+                   {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
+                    "Condition": deny})
+    assert needs(result) == expected
+
+
+def test_the_finding_names_the_service_a_role_is_passed_to():
+    assert found(managed=("AWSLambda_FullAccess",)).describe() == (
+        "the AWS managed policy AWSLambda_FullAccess allows `iam:PassRole` on every role (passed "
+        "to `lambda.amazonaws.com`) with `lambda:CreateFunction` (by `lambda:*`) and "
+        "`lambda:InvokeFunction` (by `lambda:*`)")
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "OIDC209"
+
+
+@pytest.mark.parametrize("fixture, names", [
+    ("positive-lambda-full-access", "the AWS managed policy AWSLambda_FullAccess allows "
+     "`iam:PassRole` on every role (passed to `lambda.amazonaws.com`)"),
+    ("positive-managed-halves-meet", "the AWS managed policy "
+     "AdministratorAccess-AWSElasticBeanstalk and the AWS managed policy "
+     "AWSCloudFormationFullAccess allow `iam:PassRole`"),
+    ("positive-job-function-looked-up", "the AWS managed policy DataScientist allows"),
+])
+def test_a_finding_names_the_managed_policy_and_the_permission(fixture, names):
+    [finding] = [f for f in scan([FIXTURES / fixture], root=FIXTURES / fixture).findings
+                 if f.rule_id == "OIDC209"]
+    assert names in " ".join(finding.message.split())
+
+
+@pytest.mark.parametrize("resources, expected", [
+    (["*"], EC2_PATH),
+    (["arn:aws:ec2:*:*:*"], EC2_PATH),
+    ([f"arn:aws:ec2:*:*:{t}/*" for t in ("image", "instance", "network-interface",
+                                          "security-group", "subnet", "volume")], EC2_PATH),
+    # An instance needs an image, a subnet, a network interface, security groups, volumes:
+    # a grant on instances alone launches nothing.
+    (["arn:aws:ec2:*:*:instance/*"], None),
+    (["arn:aws:ec2:*::image/*", "arn:aws:ec2:*:*:subnet/*", "arn:aws:ec2:*:*:security-group/*"],
+     None),
+])
+def test_an_instance_launch_needs_every_resource_it_uses(resources, expected):
+    assert needs(found(allow("iam:PassRole"), allow("ec2:RunInstances", resources))) == expected
+
+
+@pytest.mark.parametrize("entry, expected", [
+    # Every resource of the action's own type proves it; of another type, nothing.
+    (allow(["sagemaker:CreateTrainingJob"], "arn:aws:sagemaker:*:*:training-job/*"),
+     ["iam:PassRole", "sagemaker:CreateTrainingJob"]),
+    (allow(["sagemaker:CreateTrainingJob"], "arn:aws:sagemaker:*:*:training-plan/*"), None),
+    (allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"], "arn:aws:ecs:*:*:task-definition/*"),
+     None),  # registering takes no resource: only `*` allows it
+    # NotResource leaving out other types of the service leaves the action's own.
+    ({"Effect": "Allow", "Action": "sagemaker:*",
+      "NotResource": ["arn:aws:sagemaker:*:*:domain/*", "arn:aws:sagemaker:*:*:app/*"]},
+     NOTEBOOK_PATH),
+    ({"Effect": "Allow", "Action": "sagemaker:*",
+      "NotResource": ["arn:aws:sagemaker:*:*:notebook-instance/*",
+                      "arn:aws:sagemaker:*:*:training-job/*",
+                      "arn:aws:sagemaker:*:*:processing-*"]},
+     None),
+])
+def test_service_actions_are_checked_on_their_own_resource_type(entry, expected):
+    assert needs(found(allow("iam:PassRole"), entry)) == expected
+
+
+def test_every_service_action_of_a_path_has_its_resource_types():
+    assert {a for p in PATHS for a, kind in p.needs if kind == ANY} <= set(RESOURCE_TYPES)
 
 
 def test_power_user_with_pass_role_elsewhere_runs_code_as_any_role():

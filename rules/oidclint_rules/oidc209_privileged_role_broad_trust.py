@@ -33,8 +33,12 @@ class PrivilegedRoleBroadTrust(Rule):
     every role with a service that runs its code as the passed role (Lambda, EC2,
     CloudFormation, Glue, CodeBuild, SageMaker, ECS). Actions granted by wildcards
     (`iam:Put*`) and `NotAction`/`NotResource` statements count; an allow with a condition
-    does not, and a deny that may cover a needed action takes the path away. The finding
-    names the permissions. A subject built from inputs without a value is read for what
+    does not, except `iam:PassedToService` on `iam:PassRole`, which holds for the paths of the
+    services it names (`AWSLambda_FullAccess` passes any role to Lambda: the Lambda path). A
+    deny that may cover a needed action takes the path away. AWS managed policies are read as
+    their documents (`AWSLambda_FullAccess`, `AmazonECS_FullAccess`,
+    `AmazonSageMakerFullAccess`, `AdministratorAccess-Amplify` ... docs/facts.md, section 10).
+    The finding names the permissions and the policies that grant them. A subject built from inputs without a value is read for what
     its known text admits whatever they hold: `repo:${var.org}/*:*` admits every
     repository of that owner, `repo:${var.repo}:*` its pull requests and every branch.
     HCP Terraform workspaces and Kubernetes ServiceAccounts are judged by breadth alone.
@@ -64,6 +68,8 @@ class PrivilegedRoleBroadTrust(Rule):
     - https://docs.spacelift.io/concepts/run/proposed
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html#jf_administrator
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService
+    - https://docs.aws.amazon.com/aws-managed-policy/latest/reference/
     - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
     - https://github.com/BishopFox/iam-vulnerable
     - https://pathfinding.cloud/

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from oidclint.hcl.values import MISSING, with_ref
 from oidclint.iam.eks import eks_issuer as cluster_issuer
-from oidclint.iam.privilege import MANAGED_POLICIES
+from oidclint.iam.managed_policies import BY_NAME as MANAGED_POLICIES
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
 
 if TYPE_CHECKING:
@@ -115,23 +115,26 @@ def _policy_arn(instance: "Instance", name: str, span: Span) -> Any:
     if instance.is_data:
         managed = _aws_managed(instance)
         if managed is not None:
-            return Str(f"arn:aws:iam::aws:policy/{managed}", span, instance.address)
+            return Str(MANAGED_POLICIES[managed].arn, span, instance.address)
     return concat(("arn:aws:iam::", _account(instance), ":policy", _iam_path(instance),
                    role_name(instance, span)), span, instance.address)
 
 
 def _aws_managed(instance: "Instance") -> str | None:
     """The AWS managed policy a ``data "aws_iam_policy"`` looks up by name, when its name is
-    one of those oidclint knows (``oidclint.iam.privilege.MANAGED_POLICIES``, all under the
-    path ``/``). The data source lists the account's and AWS's policies (ListPolicies, scope
+    one of those oidclint knows (``oidclint.iam.managed_policies``) under ``path_prefix``. The
+    data source lists the account's and AWS's policies (ListPolicies, scope
     ``All`` by default) and fails unless exactly one has the name, and AWS's always exists:
     the lookup, when it works, finds AWS's.
     https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy
     https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html"""
     name, prefix = instance.argument("name"), instance.argument("path_prefix")
-    if prefix not in (MISSING, None) and prefix != "/":
+    if type(name) not in (str, Str) or name not in MANAGED_POLICIES:
         return None
-    return str(name) if type(name) in (str, Str) and name in MANAGED_POLICIES else None
+    if prefix not in (MISSING, None) and not (
+            type(prefix) in (str, Str) and MANAGED_POLICIES[str(name)].path.startswith(prefix)):
+        return None
+    return str(name)
 
 
 def _document_json(instance: "Instance", name: str, span: Span) -> Any:

@@ -7,11 +7,15 @@ published privilege escalation paths; ``PATHS`` lists them with their sources, a
 docs/facts.md ("Privilege escalation") has the table and what is left out.
 
 What is assumed, so that a finding is a certainty about the policies in the scan:
-- an `Allow` counts only without a `Condition` (a conditional allow is not proof);
+- an `Allow` counts only without a `Condition` (a conditional allow is not proof), except a
+  condition on `iam:PassedToService` for `iam:PassRole`: the service a path passes the role
+  to is known, so that condition is decided per path (PASSED_TO_SERVICE);
 - a `Deny` that may cover a needed action, with or without a condition, on any resource,
-  takes the path away; so does a statement whose effect is not known;
+  takes the path away (unless its `iam:PassedToService` condition is false for the path);
+  so does a statement whose effect is not known;
 - an action must be allowed on every resource of its kind (`*`, `arn:aws:iam::<account>:role/*`,
-  `function:*` ...): a grant on some roles or functions proves nothing;
+  `function:*` ...), of each type it is authorised on (``RESOURCE_TYPES``): a grant on some
+  roles or functions, or on instances without the images they start from, proves nothing;
 - permissions boundaries and service control policies are not visible in the code and are
   taken to be absent.
 """
@@ -19,11 +23,11 @@ What is assumed, so that a finding is a certainty about the policies in the scan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
-from oidclint.iam.conditions import action_covers
+from oidclint.iam.conditions import action_covers, condition_holds
+from oidclint.iam.managed_policies import POLICIES
 from oidclint.iam.patterns import Pattern
-from oidclint.model import Statement
+from oidclint.model import Condition, Statement
 from oidclint.source import Partial, Unknown
 
 ROLE, USER, POLICY, ANY = "role", "user", "policy", "any"
@@ -35,6 +39,8 @@ RHINO_2 = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mi
 IAM_VULNERABLE = "https://github.com/BishopFox/iam-vulnerable"
 PATHFINDING = "https://pathfinding.cloud/paths/"
 PASSROLE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html"
+PASSED_TO_SERVICE = ("https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+                     "reference_policies_iam-condition-keys.html#ck_PassedToService")
 
 
 @dataclass(frozen=True)
@@ -49,15 +55,29 @@ class EscalationPath:
     source: str
     managed_policy: bool = False
     """The path also needs a customer managed policy attached to the role."""
+    service: str | None = None
+    """The service principal the path passes a role to: the value of `iam:PassedToService`
+    when the holder calls `iam:PassRole` for it."""
 
 
 ECS_TASK = "can run a task as any role ECS tasks may take"
 
+# Service principals a role is passed to, as `iam:PassedToService` names them
+# (PASSED_TO_SERVICE), as AWS managed policies write them in their `iam:PassRole` conditions
+# (docs/facts.md, section 10).
+EC2, LAMBDA, CLOUDFORMATION = "ec2.amazonaws.com", "lambda.amazonaws.com", \
+    "cloudformation.amazonaws.com"
+GLUE, CODEBUILD, SAGEMAKER = "glue.amazonaws.com", "codebuild.amazonaws.com", \
+    "sagemaker.amazonaws.com"
+ECS_TASKS = "ecs-tasks.amazonaws.com"
 
-def _passrole(*actions: str, gives: str, source: str) -> EscalationPath:
+
+def _passrole(*actions: str, to: str, gives: str, source: str) -> EscalationPath:
     # Passing a role to a service needs iam:PassRole on that role (PASSROLE); on every role,
-    # it is any role the service may take.
-    return EscalationPath((("iam:PassRole", ROLE), *((a, ANY) for a in actions)), gives, source)
+    # it is any role the service may take. `to` is the service principal the role is passed
+    # to, as `iam:PassedToService` names it (PASSED_TO_SERVICE).
+    return EscalationPath((("iam:PassRole", ROLE), *((a, ANY) for a in actions)), gives, source,
+                          service=to)
 
 
 PATHS: tuple[EscalationPath, ...] = (
@@ -77,64 +97,48 @@ PATHS: tuple[EscalationPath, ...] = (
                    "can set a console password for any IAM user without one", RHINO + " (5)"),
     EscalationPath((("iam:UpdateLoginProfile", USER),),
                    "can change the console password of any IAM user", RHINO + " (6)"),
-    _passrole("ec2:RunInstances", gives="can start an instance as the role of any instance profile",
+    _passrole("ec2:RunInstances", to=EC2,
+              gives="can start an instance as the role of any instance profile",
               source=PATHFINDING + "ec2-001, " + RHINO + " (3)"),
-    _passrole("lambda:CreateFunction", "lambda:InvokeFunction",
+    _passrole("lambda:CreateFunction", "lambda:InvokeFunction", to=LAMBDA,
               gives="can run a function as any role Lambda may take", source=RHINO + " (15)"),
-    _passrole("lambda:CreateFunction", "lambda:CreateEventSourceMapping",
+    _passrole("lambda:CreateFunction", "lambda:CreateEventSourceMapping", to=LAMBDA,
               gives="can run a function as any role Lambda may take", source=RHINO + " (17)"),
-    _passrole("lambda:CreateFunction", "lambda:AddPermission",
+    _passrole("lambda:CreateFunction", "lambda:AddPermission", to=LAMBDA,
               gives="can run a function as any role Lambda may take", source=IAM_VULNERABLE),
-    _passrole("cloudformation:CreateStack",
+    _passrole("cloudformation:CreateStack", to=CLOUDFORMATION,
               gives="can deploy a stack as any role CloudFormation may take",
               source=RHINO + " (21)"),
-    _passrole("glue:CreateDevEndpoint", gives="can open a Glue endpoint as any role Glue may take",
+    _passrole("glue:CreateDevEndpoint", to=GLUE,
+              gives="can open a Glue endpoint as any role Glue may take",
               source=RHINO + " (19)"),
-    _passrole("glue:CreateJob", "glue:StartJobRun",
+    _passrole("glue:CreateJob", "glue:StartJobRun", to=GLUE,
               gives="can run a Glue job as any role Glue may take",
               source=PATHFINDING + "glue-003"),
-    _passrole("codebuild:CreateProject", "codebuild:StartBuild",
+    _passrole("codebuild:CreateProject", "codebuild:StartBuild", to=CODEBUILD,
               gives="can run a build as any role CodeBuild may take", source=IAM_VULNERABLE),
     _passrole("sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl",
-              gives="can open a notebook as any role SageMaker may take", source=RHINO_2),
-    _passrole("sagemaker:CreateTrainingJob",
+              to=SAGEMAKER, gives="can open a notebook as any role SageMaker may take",
+              source=RHINO_2),
+    _passrole("sagemaker:CreateTrainingJob", to=SAGEMAKER,
               gives="can run a training job as any role SageMaker may take", source=IAM_VULNERABLE),
-    _passrole("sagemaker:CreateProcessingJob",
+    _passrole("sagemaker:CreateProcessingJob", to=SAGEMAKER,
               gives="can run a processing job as any role SageMaker may take",
               source=IAM_VULNERABLE),
-    _passrole("ecs:RegisterTaskDefinition", "ecs:RunTask",
+    _passrole("ecs:RegisterTaskDefinition", "ecs:RunTask", to=ECS_TASKS,
               gives=ECS_TASK, source=PATHFINDING + "ecs-002"),
-    _passrole("ecs:RegisterTaskDefinition", "ecs:StartTask",
+    _passrole("ecs:RegisterTaskDefinition", "ecs:StartTask", to=ECS_TASKS,
               gives=ECS_TASK, source=PATHFINDING + "ecs-001"),
-    _passrole("ecs:RegisterTaskDefinition", "ecs:CreateService",
+    _passrole("ecs:RegisterTaskDefinition", "ecs:CreateService", to=ECS_TASKS,
               gives=ECS_TASK, source=PATHFINDING + "ecs-003"),
 )
 """Escalation paths, in the order a finding names them."""
 
 
-def _statement(effect: str, actions: Iterable[str] = (), not_actions: Iterable[str] = (),
-               resources: Iterable[str] = ("*",)) -> Statement:
-    return Statement(effect=effect, actions=list(actions), not_actions=list(not_actions),
-                     resources=list(resources))
-
-
-MANAGED_POLICIES: dict[str, list[Statement]] = {
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AdministratorAccess.html
-    "AdministratorAccess": [_statement("Allow", ["*"])],
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/IAMFullAccess.html
-    # (the organizations reads it also grants are left out: they escalate nothing)
-    "IAMFullAccess": [_statement("Allow", ["iam:*"])],
-    # Every action but IAM's, Organizations' and Account's: no iam:PassRole, so none of the
-    # paths above on its own; with an iam:PassRole granted elsewhere, all of the services.
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/PowerUserAccess.html
-    "PowerUserAccess": [_statement("Allow", not_actions=["iam:*", "organizations:*", "account:*"]),
-                        _statement("Allow", ["iam:CreateServiceLinkedRole",
-                                             "iam:DeleteServiceLinkedRole", "iam:ListRoles"])],
-    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCloudFormationFullAccess.html
-    "AWSCloudFormationFullAccess": [_statement("Allow", ["cloudformation:*"])],
-}
-"""AWS managed policies by name (the end of `arn:aws:iam::aws:policy/<name>`), as
-statements; the paths are checked against them like any other policy."""
+MANAGED_POLICIES: dict[str, list[Statement]] = {p.name: p.document for p in POLICIES}
+"""AWS managed policies by name (the end of `arn:aws:iam::aws:policy/<path><name>`), as
+statements (``oidclint.iam.managed_policies``); the paths are checked against them like any
+other policy."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,8 @@ class Grant:
     action: str
     pattern: str
     policy: str
+    passed_to: str | None = None
+    """The service the allow is limited to by its `iam:PassedToService` condition."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,8 @@ class Privilege:
             same = grant.pattern.lower() == grant.action.lower()
             via = "" if same else f" (by `{grant.pattern}`)"
             where = f" on every {kinds[grant.action]}" if kinds[grant.action] != ANY else ""
-            shown.append(f"`{grant.action}`{via}{where}")
+            to = f" (passed to `{grant.passed_to}`)" if grant.passed_to else ""
+            shown.append(f"`{grant.action}`{via}{where}{to}")
         allows = shown[0] + (" with " + " and ".join(shown[1:]) if len(shown) > 1 else "")
         return f"{' and '.join(policies)} {'allow' if len(policies) > 1 else 'allows'} {allows}"
 
@@ -194,7 +201,7 @@ def privilege(sources: list[Source], has_managed_policy: bool) -> Privilege | No
             continue
         grants = []
         for action, kind in path.needs:
-            grant = _allowed(sources, denies, action, kind)
+            grant = _allowed(sources, denies, action, kind, _request(action, path))
             if grant is None:
                 break
             grants.append(grant)
@@ -209,17 +216,52 @@ def _allows_everything(statement: Statement) -> bool:
             and any(str(r) == "*" for r in statement.resources if isinstance(r, str)))
 
 
+PASSED_TO_SERVICE_KEY = "iam:passedtoservice"
+
+Request = dict[str, list[str]] | None
+"""What is known of the request context of a needed action: `iam:PassedToService` for an
+`iam:PassRole` of a path that passes the role to a service, nothing (None) otherwise."""
+
+
+def _request(action: str, path: EscalationPath) -> Request:
+    if action == "iam:PassRole" and path.service is not None:
+        return {PASSED_TO_SERVICE_KEY: [path.service]}
+    return None
+
+
+def _conditions_hold(statement: Statement, request: Request) -> bool | None:
+    """Whether every condition of the statement holds for the needed action: a condition on
+    `iam:PassedToService` is decided by the service the path passes the role to; any other
+    condition (`iam:AssociatedResourceArn`, `aws:ResourceTag/...`, `aws:RequestedRegion`
+    ...) depends on the request, and is None."""
+    verdict: bool | None = True
+    for condition in statement.conditions:
+        result = (condition_holds(condition, request) if request is not None
+                  and _on_passed_to_service(condition) else None)
+        if result is False:
+            return False
+        if result is None:
+            verdict = None
+    return verdict
+
+
+def _on_passed_to_service(condition: Condition) -> bool:
+    return isinstance(condition.key, str) and str(condition.key).lower() == PASSED_TO_SERVICE_KEY
+
+
 def _allowed(sources: list[Source], denies: list[Statement], action: str,
-             kind: str) -> Grant | None:
-    if any(_may_deny(s, action) for s in denies):
+             kind: str, request: Request) -> Grant | None:
+    if any(_may_deny(s, action) and _conditions_hold(s, request) is not False for s in denies):
         return None
     for name, statements in sources:
         for statement in statements:
-            if not statement.allows or statement.conditions:
+            if not statement.allows or _conditions_hold(statement, request) is not True:
                 continue
             pattern = _action_pattern(statement, action)
             if pattern is not None and _on_every(statement, action, kind):
-                return Grant(action, pattern, name)
+                to = request[PASSED_TO_SERVICE_KEY][0] if request and statement.conditions \
+                    else None
+                return Grant(action, pattern, name, to)
     return None
 
 
@@ -253,14 +295,45 @@ def _may_deny(statement: Statement, action: str) -> bool:
 PROBES = {ROLE: "role/oidclint-probe", USER: "user/oidclint-probe",
           POLICY: "policy/oidclint-probe"}
 
+RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
+    "lambda:CreateFunction": ("function",), "lambda:InvokeFunction": ("function",),
+    "lambda:AddPermission": ("function",), "lambda:CreateEventSourceMapping": (),
+    "cloudformation:CreateStack": ("stack",),
+    "glue:CreateDevEndpoint": ("devEndpoint",), "glue:CreateJob": ("job",),
+    "glue:StartJobRun": ("job",),
+    "codebuild:CreateProject": ("project",), "codebuild:StartBuild": ("project",),
+    "sagemaker:CreateNotebookInstance": ("notebook-instance",),
+    "sagemaker:CreatePresignedNotebookInstanceUrl": ("notebook-instance",),
+    "sagemaker:CreateTrainingJob": ("training-job",),
+    "sagemaker:CreateProcessingJob": ("processing-job",),
+    "ecs:RegisterTaskDefinition": (), "ecs:RunTask": ("task-definition",),
+    "ecs:StartTask": ("task-definition",), "ecs:CreateService": ("service",),
+    # An instance is launched from an image, with a network interface in a subnet and a
+    # security group, and volumes: the caller needs every one of them.
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-runinstances
+    "ec2:RunInstances": ("image", "instance", "network-interface", "security-group", "subnet",
+                         "volume"),
+}
+"""For each action a path needs on any resource of its service (``ANY``), the resource types
+(the start of the ARN's resource part, `function` in `function:name`) it is authorised on
+(https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+Every one must be covered; none means the action takes no resource-level permission, and only
+`*` allows it."""
+
 
 def _on_every(statement: Statement, action: str, kind: str) -> bool:
     """The statement's resources include every resource of the kind (any account of the
     ARN: it is the role's own, whichever it is)."""
     service = action.split(":", 1)[0]
+    if kind != ANY:
+        wanted: tuple[str | None, ...] = (None,)
+    else:
+        wanted = RESOURCE_TYPES[action] or (None,)
     if statement.not_resources and not statement.resources:
-        return not any(_covers_some(r, service, kind) for r in statement.not_resources)
-    return any(_covers_all(r, service, kind) for r in statement.resources)
+        return not any(_covers_some(r, service, kind, t) for r in statement.not_resources
+                       for t in wanted)
+    return all(any(_covers_all(r, service, kind, t) for r in statement.resources)
+               for t in wanted)
 
 
 def _arn_fields(value: object) -> list[str] | None:
@@ -275,7 +348,9 @@ def _arn_fields(value: object) -> list[str] | None:
     return fields if len(fields) == 6 else None
 
 
-def _covers_all(value: object, service: str, kind: str) -> bool:
+def _covers_all(value: object, service: str, kind: str, resource_type: str | None) -> bool:
+    """Whether a `Resource` entry covers every resource of the kind (for ``ANY``, every
+    resource of the type, or of the service when the type is None)."""
     if isinstance(value, str) and str(value) == "*":
         return True
     fields = _arn_fields(value)
@@ -284,19 +359,39 @@ def _covers_all(value: object, service: str, kind: str) -> bool:
     arn, _, arn_service, _, _, resource = fields
     if not (Pattern(arn).matches("arn") and Pattern(arn_service).matches(service)):
         return False
-    if kind == ANY:
-        # `*`, or every resource of one type: `function:*`, `instance/*`, `stack/*`.
-        head = resource.rstrip("*")
-        return resource.endswith("*") and "*" not in head and "?" not in head and (
-            head == "" or head[-1] in ":/" and not any(c in head[:-1] for c in ":/"))
-    return Pattern(resource).matches(PROBES[kind])
+    if kind != ANY:
+        return Pattern(resource).matches(PROBES[kind])
+    # `*`, or every resource of the type: `function:*`, `instance/*`, `stack/*`.
+    head = resource.rstrip("*")
+    if not resource.endswith("*") or "*" in head or "?" in head:
+        return False
+    return head == "" or resource_type is not None and head in (resource_type + ":",
+                                                                 resource_type + "/")
 
 
-def _covers_some(value: object, service: str, kind: str) -> bool:
+def _covers_some(value: object, service: str, kind: str, resource_type: str | None) -> bool:
     """Whether a `NotResource` entry may leave out resources of the kind: any ARN of the
-    service, or anything unknown, may."""
+    service that may name one of the type (or any, when the type is None), or anything
+    unknown, may."""
     fields = _arn_fields(value)
     if fields is None:
         return not isinstance(value, str) or Pattern(str(value)).matches(
             f"arn:aws:{service}::123456789012:{PROBES.get(kind, 'x')}")
-    return "\0" in fields[2] or Pattern(fields[2]).matches(service)
+    if "\0" in fields[2]:
+        return True
+    if not Pattern(fields[2]).matches(service):
+        return False
+    if kind == ANY and resource_type is not None:
+        return _may_name_type(fields[5], resource_type)
+    return True
+
+
+def _may_name_type(resource: str, resource_type: str) -> bool:
+    """Whether an ARN's resource part may name a resource of the type: it does unless it
+    starts with another type's name and separator (`domain/*` never names a training job)."""
+    for index, char in enumerate(resource):
+        if char in "*?\0":
+            return True
+        if char in ":/":
+            return resource[:index] == resource_type
+    return resource == resource_type
