@@ -227,6 +227,24 @@ def test_a_trust_the_script_writes_is_the_role_it_creates():
     assert role.origins[0].span.line == 14
 
 
+@pytest.mark.parametrize("federated", [
+    "arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/$HOST",
+    "arn:aws:iam::`aws sts get-caller-identity --query Account --output text`:oidc-provider/$HOST",
+    "arn:aws:iam::$(printf %s $(cat account)):oidc-provider/token.actions.githubusercontent.com",
+])
+def test_a_command_in_a_here_document_prints_what_is_not_known(federated):
+    """The shell runs `$(...)` and backquotes in an unquoted here-document: the account it
+    prints is not known, not a malformed account id."""
+    text = HEREDOC.replace(
+        "arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com", federated)
+    (role,) = written_roles(text)
+    (principal,) = role.trust.statements[0].federated
+    assert isinstance(principal, Partial)
+    assert "$(" not in str(principal) and "`" not in str(principal)
+    (quoted,) = written_roles(text.replace("<<EOF", "<<'EOF'"))
+    assert str(quoted.trust.statements[0].federated[0]) == federated  # written as it is
+
+
 @pytest.mark.parametrize("change, expected", [
     (("<<EOF", "<<'EOF'"), "repo:$ORG/*"),                   # quoted: written as it is
     (("cat > trust-policy.json <<EOF", "cat <<EOF > trust-policy.json"), "repo:acme/*"),

@@ -154,11 +154,14 @@ def _redirect_target(words: list[str]) -> str | None:
 def _expand_heredoc(heredoc: tuple[bool, list[tuple[int, str]]],
                     known: dict[str, Text]) -> Written:
     """The text a here-document writes: with ``$NAME`` put in unless its delimiter is
-    quoted; a name not known, or not known whole, is written ``${NAME}``."""
+    quoted; a name not known, or not known whole, and a command's output (``$(...)``), are
+    written ``${NAME}``."""
     quoted, body = heredoc
     lines = []
     for _, line in body:
         if not quoted:
+            # `$(...)` and backquotes run a command there too: what it prints is not known.
+            line = _substitutions(line, {}, "")
             line = _HEREDOC_EXPANSION.sub(lambda m: _known_text(m, known), line)
         lines.append(line)
     return Written("\n".join(lines), tuple(offset for offset, _ in body))
