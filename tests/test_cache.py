@@ -22,17 +22,9 @@ import pytest
 from conftest import OPEN_TRUST, SAMPLES
 from oidclint import cache as cache_module
 from oidclint import discovery, engine, file_index
-from oidclint.cache import (
-    Cache,
-    code_fingerprint,
-    current_hash,
-    digest,
-    make_key,
-    note_listing,
-    note_read,
-    recording,
-)
+from oidclint.cache import Cache, code_fingerprint, make_key
 from oidclint.cli import app
+from oidclint.dependencies import current_hash, digest, note_listing, note_read, recording
 from oidclint.discovery import discover
 from oidclint.engine import scan
 from oidclint.file_index import RACY_MARGIN_NS, FileIndex, Known, signature

@@ -19,8 +19,9 @@ import pytest
 
 from oidclint import reading
 from oidclint.baseline import BaselineError, read_baseline
-from oidclint.cache import Cache, current_hash
+from oidclint.cache import Cache
 from oidclint.config import Config, ConfigError, load_config
+from oidclint.dependencies import current_hash
 from oidclint.engine import scan
 from oidclint.parsers.gitlab_ci import parse_gitlab_ci
 from oidclint.reporters.text import SourceLines

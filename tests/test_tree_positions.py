@@ -108,7 +108,7 @@ def _entries(tmp_path):
 def test_the_parser_shares_python_hcl2s_tables_and_builds_trees_without_positions(
         tmp_path, monkeypatch):
     monkeypatch.setattr(syntax, "_parser", None)
-    syntax.load_parser(Cache(tmp_path / "cache"))
+    syntax.load_parser(Cache(tmp_path / "cache").slot(syntax.PARSER_TABLES))
     theirs = hcl2_parser.parser()
     assert syntax._parser.parser.parser.parser.parse_table \
         is theirs.parser.parser.parser.parse_table
@@ -136,7 +136,7 @@ def loaded_where_python_hcl2_cannot_keep_its_tables(tmp_path, monkeypatch) -> Ca
     monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / "tables.bin")
     cache = Cache(tmp_path / "cache")
     monkeypatch.setattr(syntax, "_parser", None)
-    syntax.load_parser(cache)
+    syntax.load_parser(cache.slot(syntax.PARSER_TABLES))
     return cache
 
 
@@ -147,7 +147,7 @@ def test_the_tables_are_cached_where_python_hcl2_cannot_keep_them(
     assert len(_entries(tmp_path)) == 1 and (cache.stats.written, cache.stats.hits) == (0, 0)
     monkeypatch.setattr(syntax, "_parser", None)
     monkeypatch.setattr(syntax, "_without_positions", None)  # not called: from the cache
-    syntax.load_parser(cache)
+    syntax.load_parser(cache.slot(syntax.PARSER_TABLES))
     assert syntax._parser is not built
     _same_as_lark('locals {\n  a = "b"\n}\n')
 
@@ -158,5 +158,5 @@ def test_damaged_parser_tables_are_built_again(
     (entry,) = _entries(tmp_path)
     cache.put(entry.stem, b"not a parser", counted=False)
     monkeypatch.setattr(syntax, "_parser", None)
-    syntax.load_parser(cache)
+    syntax.load_parser(cache.slot(syntax.PARSER_TABLES))
     assert syntax.parse_tree("a = 1\n").data == "start"

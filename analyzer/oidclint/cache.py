@@ -24,11 +24,12 @@ import os
 import pickle
 import stat
 import sys
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
+from oidclint.dependencies import current_hash
 
 DEFAULT_LIMIT = 256 * 1024 * 1024
 """Bytes the cache may take before its least recently used entries are removed."""
@@ -45,14 +46,6 @@ def default_directory() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("oidclint", appauthor=False))
-
-
-def digest(content: str | bytes | None) -> str | None:
-    """Content hash of a file's text or bytes; ``None`` for a file that is not there."""
-    if content is None:
-        return None
-    data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -87,75 +80,6 @@ def make_key(*parts: object) -> str:
     return hasher.hexdigest()
 
 
-# -- dependencies found while evaluating -------------------------------------------------
-
-@dataclass
-class Reads:
-    """Files (and folder listings) read while producing a result: path -> hash."""
-
-    seen: dict[str, str | None] = field(default_factory=dict)
-
-
-_reads: ContextVar[Reads | None] = ContextVar("oidclint_reads", default=None)
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[Reads]:
-    """Collects what ``note_read`` reports for the duration of the block."""
-    reads = Reads()
-    token = _reads.set(reads)
-    try:
-        yield reads
-    finally:
-        _reads.reset(token)
-
-
-def note_read(path: Path | str) -> None:
-    """A file read, or looked for, by whatever is being recorded. Its hash is taken from
-    disk the way the check before reuse takes it (``current_hash``), whatever became of the
-    read (not there, not UTF-8, too large), so the two always agree."""
-    reads = _reads.get()
-    if reads is not None:
-        reads.seen[str(path)] = current_hash(str(path))
-
-
-def note_listing(folder: Path | str) -> None:
-    """A folder whose list of files was read (all names: a file added to it counts)."""
-    note_read(f"{folder}{os.sep}")
-
-
-HASHED_BYTES = 64 * 1024 * 1024
-"""Files up to this size are hashed by content; a larger one by its size and times (as the
-file index tells an unchanged file), never read."""
-
-
-def current_hash(path: str) -> str | None:
-    """A file's content hash, a folder's (a path ending in the separator) list of names;
-    ``None`` when it is not there or cannot be read. A file that is not read (not a regular
-    file, too large to hash) gets a mark that says why and changes when it does."""
-    from oidclint.reading import Refused, decode, locate, read_located
-
-    try:
-        if path.endswith(os.sep):
-            folder = path[:-len(os.sep)]
-            if not os.path.isdir(folder):
-                return None
-            return digest("\n".join(sorted(os.listdir(folder))))
-        real, info = locate(path)
-        if info.st_size > HASHED_BYTES:
-            return (f"large:{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}:"
-                    f"{info.st_ctime_ns}")
-        data = read_located(real, info, HASHED_BYTES)
-    except Refused as exc:
-        return f"not read: {exc}"
-    except OSError:
-        return None
-    try:
-        return digest(decode(data))
-    except ValueError:
-        return digest(data)
-
-
 # -- the store --------------------------------------------------------------------------
 
 @dataclass
@@ -184,6 +108,11 @@ class Cache:
     @property
     def enabled(self) -> bool:
         return self.directory is not None
+
+    def slot(self, name: str) -> "Slot | None":
+        """One value kept under a fixed ``name``, for a reader that must not know the cache
+        (the Terraform parser's tables); ``None`` when the cache is off."""
+        return Slot(self, make_key(name)) if self.enabled else None
 
     def _path(self, key: str) -> Path:
         assert self.directory is not None
@@ -256,6 +185,21 @@ class Cache:
             with contextlib.suppress(OSError):
                 os.unlink(path)
                 total -= size
+
+
+@dataclass(frozen=True)
+class Slot:
+    """``get()`` and ``put(value)`` of one entry of a cache, uncounted in its stats."""
+
+    cache: Cache
+    key: str
+
+    def get(self) -> bytes | None:
+        value = self.cache.get(self.key, counted=False)
+        return value if isinstance(value, bytes) else None
+
+    def put(self, value: bytes) -> None:
+        self.cache.put(self.key, value, counted=False)
 
 
 def _unusable(directory: Path) -> str | None:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Sequence
 
 from oidclint import __version__, discovery
 from oidclint.baseline import Baseline, configured_baseline
-from oidclint.cache import Cache, digest, make_key, recording
+from oidclint.cache import Cache, make_key
 from oidclint.config import Config, ConfigError, effects, exclusion_effect
+from oidclint.dependencies import digest, recording
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, relative
 from oidclint.file_index import FileIndex
 from oidclint.findings import fingerprint
@@ -142,10 +143,10 @@ def _get_ready(cache: Cache | None) -> None:
     """What parsing a tree met for the first time will need, made ready while the workers
     read it: the parsers' modules and the Terraform parser, which the parsing workers, forked
     later, then share. (networkx is imported later, while those workers parse.)"""
-    from oidclint.hcl.syntax import load_parser
+    from oidclint.hcl.syntax import PARSER_TABLES, load_parser
 
     importlib.import_module("oidclint.parsing")
-    load_parser(cache)
+    load_parser(cache.slot(PARSER_TABLES) if cache else None)
 
 
 def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
@@ -176,7 +177,7 @@ def build_graph(paths: Sequence[str | Path], config: Config | None = None, *,
 
 def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
            jobs: int | None) -> TrustGraph:
-    from oidclint.hcl.syntax import load_parser
+    from oidclint.hcl.syntax import PARSER_TABLES, load_parser
     from oidclint.parsing import parse
 
     config, found, chosen, sieve = (prepared.config, prepared.found, prepared.chosen,
@@ -187,7 +188,7 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
     # Workers start before the progress bar's thread does (see oidclint.pool).
     with Pool(workers_for(jobs, sum(len(f.text) for f in keep))) as pool:
         if pool.workers > 1 and any(f.kind == "terraform" for f in keep):
-            load_parser(cache)
+            load_parser(cache.slot(PARSER_TABLES) if cache else None)
         pool.start()
         with progress(len(keep), enabled=show_progress) as tick:
             inventory = parse(keep, default_branch=config.default_branch,

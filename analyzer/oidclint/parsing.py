@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Collection
 
 from oidclint.budget import Budget, BudgetExceeded
-from oidclint.cache import Cache, digest, make_key
+from oidclint.cache import Cache, make_key
+from oidclint.dependencies import digest
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.parsers import is_action

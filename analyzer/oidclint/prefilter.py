@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 
-from oidclint.cache import digest, note_read
+from oidclint.dependencies import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources

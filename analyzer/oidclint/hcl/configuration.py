@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from oidclint.cache import note_read
+from oidclint.dependencies import note_read
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.sources import local_folder
 from oidclint.hcl.module import Module

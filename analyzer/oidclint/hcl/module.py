@@ -13,7 +13,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oidclint.cache import note_read
+from oidclint.dependencies import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document

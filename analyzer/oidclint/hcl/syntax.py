@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from hcl2.utils import HEREDOC_PATTERN, HEREDOC_TRIM_PATTERN, process_escape_sequences
 from lark import Lark, Token, Tree
 from lark.lark import LarkOptions
 
-from oidclint.cache import Cache, make_key
 from oidclint.source import Span
 
 _EXPRESSION_PREFIX = "x = ("
@@ -173,7 +173,19 @@ def read_block(node: Tree, path: str) -> Block:
 _parser: Lark | None = None
 
 
-def load_parser(cache: Cache | None = None) -> None:
+class TableStore(Protocol):
+    """Where the parser's tables may be kept between runs (a slot of the scan's cache)."""
+
+    def get(self) -> bytes | None: ...
+
+    def put(self, value: bytes) -> None: ...
+
+
+PARSER_TABLES = "hcl2 parser tables"
+"""The name the tables are kept under."""
+
+
+def load_parser(tables: TableStore | None = None) -> None:
     """Builds the parser now, so that processes forked afterwards share it instead of each
     building its own.
 
@@ -181,14 +193,13 @@ def load_parser(cache: Cache | None = None) -> None:
     ``propagate_positions``, which took about a third of the parsing time: subtrees are
     placed by their tokens when asked (``span_of_node``). python-hcl2 keeps its tables in its
     own folder; where it cannot (a read-only installation, 3 s to build them again on every
-    run), they are kept in the ``cache``."""
+    run), they are kept in ``tables``."""
     global _parser
     if _parser is not None:
         return
-    key = make_key("hcl2 parser tables") if cache is not None and cache.enabled else None
-    if key is not None and isinstance(tables := cache.get(key, counted=False), bytes):
+    if tables is not None and (kept_tables := tables.get()) is not None:
         try:
-            _parser = Lark.load(io.BytesIO(tables))
+            _parser = Lark.load(io.BytesIO(kept_tables))
             return
         except Exception:  # noqa: BLE001 - damaged tables: built again below
             pass
@@ -202,10 +213,10 @@ def load_parser(cache: Cache | None = None) -> None:
         buffer.seek(0)
         _parser = Lark.load(buffer)
     kept = getattr(hcl2_parser, "PARSER_FILE", None)
-    if key is not None and not (kept is not None and Path(kept).is_file()):
+    if tables is not None and not (kept is not None and Path(kept).is_file()):
         buffer = io.BytesIO()
         _parser.save(buffer)
-        cache.put(key, buffer.getvalue(), counted=False)
+        tables.put(buffer.getvalue())
 
 
 def _without_positions(built: Lark) -> Lark:

@@ -17,7 +17,8 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from oidclint.budget import Budget, BudgetExceeded
-from oidclint.cache import Cache, digest, make_key, note_listing, note_read, recording
+from oidclint.cache import Cache, make_key
+from oidclint.dependencies import digest, note_listing, note_read, recording
 from oidclint.discovery import discover, kind_of
 from oidclint.hcl import outline
 from oidclint.hcl.configuration import Configuration
@@ -28,7 +29,7 @@ from oidclint.hcl.providers import account_scope
 from oidclint.hcl.resources import DEFAULT_NAMESPACE, eks_issuer, role_name
 from oidclint.hcl.instances import Scoped
 from oidclint.hcl.json_syntax import parse_json_file
-from oidclint.hcl.syntax import Block, load_parser, parse_file
+from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser, parse_file
 from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
@@ -107,7 +108,8 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
                                      for f in scanned[needed]]
     pending = [folder for folder in roots if folder not in results]
     if pending or tfvars or var_files:
-        load_parser(cache)  # before the workers fork, so that they share it
+        # Before the workers fork, so that they share it.
+        load_parser(cache.slot(PARSER_TABLES) if cache else None)
     variables = root_variables(tfvars, list(var_files), inventory.diagnostics)
     # Neighbouring roots tend to share modules: each group parses a shared one once.
     groups = pool.split(pending) if pool else ([pending] if pending else [])
