@@ -29,9 +29,9 @@ from oidclint.discovery import discover
 from oidclint.engine import scan
 from oidclint.file_index import RACY_MARGIN_NS, FileIndex, Known, signature
 from oidclint.model import Level, Report
-from oidclint.parsers.terraform import parse_terraform
 from oidclint.prefilter import Facts
 from oidclint.reporters import FORMATS
+from oidclint.terraform_roots import parse_terraform
 from typer.testing import CliRunner
 
 REPOSITORY = "acme/api"

@@ -12,8 +12,8 @@ import pytest
 from oidclint.graph import TrustGraph
 from oidclint.model import Inventory, Level
 from oidclint.parsers.cloudformation import parse_cloudformation
-from oidclint.parsers.terraform import parse_terraform
 from oidclint.source import SourceFile, Unknown
+from oidclint.terraform_roots import parse_terraform
 from oidclint_rules.oidc207_cognito_unauthenticated_access import CognitoUnauthenticatedAccess
 
 

@@ -888,7 +888,7 @@ def test_equality_converts_nothing():
 def test_module_inputs_are_converted_to_the_called_module_s_types(tmp_path):
     """A bool passed to a module's string variable arrives as "true": the template inside
     the module then compares strings."""
-    from oidclint.parsers.terraform import parse_terraform
+    from oidclint.terraform_roots import parse_terraform
     from oidclint.source import SourceFile
 
     files = {

@@ -11,8 +11,8 @@ import pytest
 from oidclint.hcl.evaluate import Environment, Evaluator
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
 from oidclint.model import Inventory
-from oidclint.parsers.terraform import parse_terraform
 from oidclint.source import Partial, SourceFile, Span, Unknown
+from oidclint.terraform_roots import parse_terraform
 
 
 def scan(tmp_path: Path, files: dict[str, str]) -> Inventory:

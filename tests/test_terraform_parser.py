@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from oidclint.model import Inventory
-from oidclint.parsers.terraform import parse_terraform
 from oidclint.source import Partial, SourceFile, Span, Unknown
+from oidclint.terraform_roots import parse_terraform
 
 
 def scan(tmp_path: Path, files: dict[str, str]) -> Inventory:

@@ -12,9 +12,9 @@ from oidclint.engine import all_rules, run_rules
 from oidclint.graph import TrustGraph
 from oidclint.model import Inventory
 from oidclint.parsers.located import load_documents
-from oidclint.parsers.terraform import parse_terraform
 from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
 from oidclint.source import SourceFile, Span, Unknown
+from oidclint.terraform_roots import parse_terraform
 
 GH = "token.actions.githubusercontent.com"
 GH_ARN = f"arn:aws:iam::123456789012:oidc-provider/{GH}"

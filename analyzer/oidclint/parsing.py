@@ -20,10 +20,10 @@ from oidclint.parsers import is_action
 from oidclint.parsers.kubernetes import parse_kubernetes
 from oidclint.parsers.located import LoadError, load_documents
 from oidclint.parsers.policy_file import link_policy_files, parse_policy_file
-from oidclint.parsers.terraform import start_terraform
 from oidclint.pool import Pool
 from oidclint.progress import Tick
 from oidclint.source import SourceFile, span_of
+from oidclint.terraform_roots import start_terraform
 
 
 def is_workflow(path: str) -> bool:

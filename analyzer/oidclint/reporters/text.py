@@ -24,8 +24,8 @@ from rich.padding import Padding
 from rich.text import Text
 
 from oidclint.findings import printable
-from oidclint.reading import MAX_FILE_BYTES, decode, read_bytes
 from oidclint.model import Finding, Level, Report
+from oidclint.reading import MAX_FILE_BYTES, decode, read_bytes
 from oidclint.source import Span
 
 _STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}

@@ -1,0 +1,320 @@
+"""Terraform root modules evaluated for a scan: which folders are roots, each root's module
+tree evaluated (in worker processes, under time budgets, its result kept in the cache), and
+their inventories merged in path order.
+
+The reading itself is ``oidclint.parsers.terraform``: ``file_blocks`` for a file's blocks,
+``collect_module`` for what an evaluated module holds.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Collection
+
+from oidclint.budget import Budget, BudgetExceeded
+from oidclint.cache import Cache, make_key
+from oidclint.dependencies import digest, note_listing, note_read, recording
+from oidclint.discovery import discover, kind_of
+from oidclint.hcl import outline
+from oidclint.hcl.configuration import Configuration
+from oidclint.hcl.sources import local_folder, module_sources
+from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
+from oidclint.limits import TooLarge, allowance
+from oidclint.model import Diagnostic, Inventory, Level
+from oidclint.parsers.terraform import COLLECTED, collect_module, file_blocks
+from oidclint.parsers.tfvars import root_variables
+from oidclint.pool import Pool
+from oidclint.source import SourceFile, Span
+
+
+def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
+                    budget: float | None = None, prune: bool = False,
+                    cache: Cache | None = None, pool: Pool | None = None) -> Inventory:
+    """What ``start_terraform`` starts, once it is done."""
+    return start_terraform(files, var_files, budget, prune, cache, pool)()
+
+
+def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
+                    budget: float | None = None, prune: bool = False,
+                    cache: Cache | None = None,
+                    pool: Pool | None = None,
+                    unread: Collection[str] = ()) -> Callable[[], Inventory]:
+    """Starts evaluating the root modules among ``files`` (on the ``pool``'s workers) and
+    returns the function that waits for them: providers, roles and policies of every root
+    module among ``files`` (``.tf``, ``.tf.json`` and ``.tfvars`` files), each called module
+    evaluated per call instance.
+    ``budget`` is the time allowed per file (parsing) and per file of a root module
+    (evaluating it). With ``prune``, resource and data blocks that cannot matter are not
+    parsed (``oidclint.hcl.outline``).
+    ``unread`` are files of the scan that could not be read: a module folder that held one of
+    them is not known whole, so what its code does not declare may be in it.
+
+    A root module is a folder no other folder calls as a local module (module sources are
+    read from the text, as the prefilter does). Each root's result stands on its own, so it
+    can be taken from the ``cache`` or computed by another process of the ``pool``; roots are
+    merged in path order whatever computed them. Within a group of roots evaluated together,
+    folders are parsed when a root first needs them and let go once no root left needs
+    them, so memory follows the largest module tree, not the whole scan.
+    """
+    inventory = Inventory()
+    root = next((r for r in map(_scan_root, files) if r is not None), None)
+    scanned: dict[str, list[SourceFile]] = {}
+    for file in sorted(files, key=lambda f: f.path):
+        inventory.files.append(file.path)
+        if file.kind != "tfvars":
+            scanned.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
+    calls = {folder: local_calls(folder, members) for folder, members in scanned.items()}
+    incomplete = {posixpath.dirname(path) or "." for path in unread
+                  if kind_of(posixpath.basename(path)) == "terraform"}
+    called = {target for folder, targets in calls.items() for target in targets
+              if target != folder}
+    roots = [folder for folder in scanned if folder not in called]
+    tfvars = [f for f in files if f.kind == "tfvars"]
+    results: dict[str, RootResult] = {}
+    keys: dict[str, str] = {}
+    if cache is not None and cache.enabled:
+        inputs = [(f.path, str(f.absolute), digest(f.text)) for f in [*tfvars, *var_files]]
+        # Once per file: a shared module's files are part of the key of every root using it.
+        hashes = {f.path: digest(f.text) for members in scanned.values() for f in members}
+        for folder in roots:
+            tree = sorted(_tree(folder, calls))
+            keys[folder] = make_key("terraform", str(root), folder, prune, inputs, [
+                (f.path, hashes[f.path]) for needed in tree for f in scanned[needed]],
+                sorted(incomplete.intersection(tree)))
+            if (hit := cache.get(keys[folder])) is not None:
+                results[folder] = hit
+                inventory.cached += [f.path for needed in _tree(folder, calls)
+                                     for f in scanned[needed]]
+    pending = [folder for folder in roots if folder not in results]
+    if pending or tfvars or var_files:
+        # Before the workers fork, so that they share it.
+        load_parser(cache.slot(PARSER_TABLES) if cache else None)
+    variables = root_variables(tfvars, list(var_files), inventory.diagnostics)
+    # Neighbouring roots tend to share modules: each group parses a shared one once.
+    groups = pool.split(pending) if pool else ([pending] if pending else [])
+    tasks = []
+    for group in groups:
+        used = {folder for r in group for folder in _tree(r, calls)}
+        tasks.append(RootsTask(group, {f: scanned[f] for f in used},
+                               {f: calls[f] for f in used}, variables, root, budget, prune,
+                               cache if keys else None,
+                               {r: keys[r] for r in group if r in keys},
+                               incomplete & used))
+    waiting = pool.submit(evaluate_roots, tasks) if pool else \
+        (lambda: [evaluate_roots(task) for task in tasks])
+
+    def finish() -> Inventory:
+        for group, (group_results, written) in zip(groups, waiting()):
+            if written:
+                cache.stats.written += written
+            results.update(zip(group, group_results))
+        notes: list[Diagnostic] = []
+        for folder in roots:
+            inventory.extend(results[folder].inventory)
+            inventory.dependencies.update(results[folder].deps)
+            notes += results[folder].notes
+        inventory.diagnostics += notes
+        inventory.diagnostics = unique(inventory.diagnostics)
+        return inventory
+    return finish
+
+
+def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once (a folder several roots use reports its syntax error once)."""
+    seen, kept = set(), []
+    for diagnostic in diagnostics:
+        key = (diagnostic.path, diagnostic.message, diagnostic.level, diagnostic.span)
+        if key not in seen:
+            seen.add(key)
+            kept.append(diagnostic)
+    return kept
+
+
+@dataclass
+class RootResult:
+    """What one root module's tree produced, as it is cached."""
+
+    inventory: Inventory
+    notes: list[Diagnostic]
+    """What could not be followed (reported after every root's own diagnostics)."""
+    deps: dict[str, str | None]
+    """Files read beyond the scanned ones, with their hashes (``oidclint.cache``)."""
+
+
+@dataclass
+class RootsTask:
+    """Root modules evaluated together, with every scanned folder their trees use."""
+
+    roots: list[str]
+    scanned: dict[str, list[SourceFile]]
+    calls: dict[str, set[str]]
+    variables: dict
+    root: Path | None
+    budget: float | None
+    prune: bool
+    cache: Cache | None = None
+    """Where the process that evaluates the roots keeps their results, under ``keys``."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Root -> its cache key."""
+    incomplete: set[str] = field(default_factory=set)
+    """Folders with a file that could not be read: their modules are not known whole."""
+
+
+def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
+    """Each root of ``task`` evaluated (folders shared by several are parsed once), and how
+    many results were written to the cache (here rather than by the scan's own process,
+    which would do it alone once the workers are done)."""
+    from_disk = _loader(task.root)
+    parsed: dict[str, tuple[list[Diagnostic], dict[str, str | None], bool]] = {}
+    """Folder -> what parsing it reported, read and whether it finished."""
+
+    def load(folder: str, at: Span | None) -> list[Block] | None:
+        diagnostics: list[Diagnostic] = []
+        with recording() as reads:
+            members = task.scanned.get(folder)
+            if members is None or at is not None:
+                blocks, complete = from_disk(folder, at, diagnostics), True
+            else:
+                if task.prune:
+                    members = outline.prune(members, COLLECTED,
+                                            root=folder in task.roots)
+                blocks, complete = _parsed(members, task.budget, diagnostics)
+        if any(d.level != Level.NOTE for d in diagnostics):
+            configuration.incomplete.add(folder)  # a file of it not read: see Module.undeclared
+        if at is None:
+            parsed[folder] = diagnostics, reads.seen, complete
+        else:  # parsed again at every call: reported with the root that calls it
+            own_diagnostics.extend(diagnostics)
+            own_reads.update(reads.seen)
+        return blocks
+
+    configuration = Configuration({}, task.root, load, task.variables,
+                                  incomplete=set(task.incomplete))
+    users: dict[str, int] = {}
+    for folder in task.roots:
+        for needed in _tree(folder, task.calls):
+            users[needed] = users.get(needed, 0) + 1
+    results, written = [], 0
+    for folder in task.roots:
+        inventory, notes_before = Inventory(), len(configuration.notes)
+        problems_before = len(configuration.problems)
+        own_diagnostics: list[Diagnostic] = []
+        own_reads: dict[str, str | None] = {}
+        configuration.used = set()
+        complete = True
+        budget = Budget(task.budget * len(task.scanned[folder]) if task.budget else None)
+        with recording() as reads:
+            try:
+                with budget.running(), allowance():
+                    module = configuration.root_module(folder)
+                    if module is not None:
+                        collect_module(module, inventory)
+            except BudgetExceeded as exc:
+                if not budget.owns(exc):
+                    raise
+                complete = False
+                inventory.diagnostics.append(Diagnostic(
+                    folder, f"evaluating the module {exc}", Level.ERROR))
+            except TooLarge as exc:  # raised outside any one value: the module is not read
+                inventory.diagnostics.append(Diagnostic(
+                    folder, f"evaluating the module: {exc}; not evaluated"))
+        deps = {**reads.seen, **own_reads}
+        diagnostics = []
+        for used in sorted(configuration.used):
+            if used in parsed:
+                folder_diagnostics, folder_reads, folder_complete = parsed[used]
+                diagnostics += folder_diagnostics
+                deps.update(folder_reads)
+                complete = complete and folder_complete
+        inventory.diagnostics[:0] = diagnostics + own_diagnostics
+        inventory.timed_out = not complete
+        notes = [Diagnostic(span.path, message, Level.NOTE, span=span)
+                 for span, message in configuration.notes[notes_before:]]
+        notes += [Diagnostic(span.path, message, span=span)
+                  for span, message in configuration.problems[problems_before:]]
+        results.append(RootResult(inventory, notes, deps))
+        if task.cache is not None and folder in task.keys and complete:
+            written += task.cache.put(task.keys[folder], results[-1], deps, counted=False)
+        for needed in _tree(folder, task.calls):
+            users[needed] -= 1
+            if not users[needed]:
+                configuration.forget(needed)
+    return results, written
+
+
+def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
+    """The folders a folder's local module calls name (``source = "./..."``)."""
+    return {target for file in members for source in module_sources(file.text)
+            if (target := local_folder(folder, source)) is not None}
+
+
+def _tree(folder: str, calls: dict[str, set[str]]) -> set[str]:
+    """A folder and every scanned folder it calls, transitively."""
+    reached, stack = set(), [folder]
+    while stack:
+        current = stack.pop()
+        if current not in reached and current in calls:
+            reached.add(current)
+            stack.extend(calls[current])
+    return reached
+
+
+def _parsed(members: list[SourceFile], budget: float | None,
+            diagnostics: list[Diagnostic]) -> tuple[list[Block], bool]:
+    """The blocks of a folder's files, and whether every file was read within the budget."""
+    blocks: list[Block] = []
+    complete = True
+    for file in members:
+        limit = Budget(budget)
+        try:
+            with limit.running():
+                blocks.extend(file_blocks(file, diagnostics))
+        except BudgetExceeded as exc:
+            if not limit.owns(exc):
+                raise  # the module's own budget: reported with the module
+            complete = False
+            diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
+    return blocks, complete
+
+
+def _loader(root: Path | None):
+    """Reads the configuration files of a module folder the scan did not include (a local
+    module outside the scanned paths, one ``terraform init`` installed), inside the root."""
+    def load(folder: str, at: Span | None,
+             diagnostics: list[Diagnostic]) -> list[Block] | None:
+        if root is None:
+            return None
+        directory = root / folder
+        note_listing(directory)  # a file added to it, or the folder appearing, counts
+        try:
+            if not directory.resolve().is_relative_to(root.resolve()) or not directory.is_dir():
+                return None
+            paths = sorted(p for p in directory.iterdir()
+                           if p.name.endswith((".tf", ".tf.json")))
+        except OSError:
+            return None
+        found = discover(paths, root) if paths else None
+        if found is not None:
+            diagnostics.extend(found.diagnostics)
+        if found is None or not found.files:
+            return None
+        blocks: list[Block] = []
+        for file in found.files:
+            note_read(file.absolute)
+            blocks.extend(file_blocks(file, diagnostics, at))
+        return blocks
+    return load
+
+
+def _scan_root(file: SourceFile) -> Path | None:
+    """The directory the scan's relative paths start from, for ``file()``."""
+    try:
+        parts = PurePosixPath(file.path).parts
+        absolute = Path(file.absolute)
+        if not absolute.is_absolute() or tuple(absolute.parts[-len(parts):]) != parts:
+            return None
+        return Path(*absolute.parts[: -len(parts)])
+    except (TypeError, ValueError):
+        return None
