@@ -154,6 +154,8 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
     """A policy given as a (located) mapping, or Unknown, as a ``PolicyDocument``."""
     own = span_of(value) or span
     value = one(value)
+    if isinstance(value, OneOf):
+        return document_from_options(value.options, value, own)
     if isinstance(value, (Unknown, Partial)):
         unknown = value if isinstance(value, Unknown) else Unknown(str(value), own)
         return PolicyDocument(span=own, unknown=unknown)
@@ -162,6 +164,8 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
         return PolicyDocument(span=own, problems=[(own, "the policy is not a JSON object")])
     raw = _field(value, "Statement")
     raw = raw if isinstance(raw, (list, Choice)) else one(raw)
+    if isinstance(raw, OneOf):  # `Statement = local.dev ? [...] : [...]`
+        return document_from_options([{"Statement": o} for o in raw.options], raw, own)
     if isinstance(raw, Unknown):
         return PolicyDocument(span=own, unknown=raw)
     statements = []
