@@ -353,8 +353,8 @@ def each_option(compute: Any, args: list[Any], span: Span | None) -> Any:
     """``compute(args)`` for each combination of the options of the ``OneOf`` arguments, as
     one value (``one_of``): a function of one of several values is one of its results.
     ``None`` (the caller then goes on as with any unknown) when there are more than
-    ``MAX_OPTIONS`` combinations, or an option is one Terraform would reject there (it
-    rejects it only if that option is the one taken)."""
+    ``MAX_OPTIONS`` combinations, or the function fails for an option (a mistake, but only
+    if that option is taken: what the others give is not what the value is)."""
     positions = [i for i, arg in enumerate(args) if isinstance(arg, OneOf)]
     if not positions:
         return None
