@@ -110,6 +110,10 @@ def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
         lines.append(f"{label}: {statement.effect}, trusts "
                      + (", ".join(f"`{h}`" for h in issuers) or "no known OIDC issuer"))
         verdict: bool | None = True
+        if not isinstance(statement.effect, str):  # it may be an Allow that admits the token
+            lines.append("    unknown: what the statement says is not known statically")
+            verdicts.append(None)
+            continue
         if not statement.allows:
             lines.append("    skipped: not an Allow statement")
             continue

@@ -35,7 +35,7 @@ from oidclint.model import (
     Statement,
     Workload,
 )
-from oidclint.source import FILL_IN, Partial, Unknown
+from oidclint.source import FILL_IN, Partial, Unknown, alternatives
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
@@ -420,7 +420,11 @@ class TrustGraph:
         name = role_name_in(value)
         if not name:
             return []
-        return [r for r in self.inventory.roles if isinstance(r.name, str) and r.name == name]
+        # A role named one of several names (a conditional on an input) is the one this
+        # name reaches whenever the code gives it that name; given another, the workload
+        # reaches no role of this code. A role `count` may not create is linked alike.
+        return [r for r in self.inventory.roles
+                if any(isinstance(n, str) and n == name for n in alternatives(r.name))]
 
     def _link(self, workload: Workload, accounts: dict[str, dict[str, Related]]) -> Link:
         value = workload.role

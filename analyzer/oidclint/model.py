@@ -119,6 +119,15 @@ class PolicyDocument:
     problems: list[tuple[Span | None, str]] = field(default_factory=list)
     """Structural problems met while reading it (not JSON, Statement not a list ...)."""
 
+    @property
+    def read_whole(self) -> bool:
+        """Every statement it may hold is read: the document is known, and no statement of
+        it is one whose effect is not known (``concat([...], var.more)``, a statement only
+        some alternatives of a conditional hold). Otherwise it may allow what the statements
+        read do not, and a workload it seems to refuse may get in."""
+        return self.unknown is None and not any(
+            s.unknown is not None and not isinstance(s.effect, str) for s in self.statements)
+
 
 @dataclass(slots=True)
 class Related:

@@ -9,7 +9,9 @@ source carry a span too (``LDict``, ``LList``).
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +182,37 @@ class UnknownElements(Unknown):
     def each(self, element: Any) -> "UnknownElements":
         """The same elements, each now ``element`` (``None``: nothing known of them)."""
         return UnknownElements(self.origin, self.span, self.ref, element)
+
+
+MAX_OPTIONS = 16
+"""Alternatives a value keeps (``OneOf``). Nested conditionals multiply them; past this many,
+the value is only unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf(Unknown):
+    """A value that is one of ``options``, which one not known statically: a Terraform
+    conditional whose condition is not known (``local.dev ? "ci-dev" : "ci"``). It is an
+    ``Unknown``, so whatever does not look at the options takes it as not known; what does
+    (a policy read from one of several documents, a role named one of several names) decides
+    only what holds for every option. Options are distinct and each at least partly known
+    (``hcl.values.one_of`` builds them)."""
+
+    options: tuple[Any, ...] = field(default=(), compare=False)
+
+
+def alternatives(value: Any) -> tuple[Any, ...]:
+    """The values a value may be: the options of a ``OneOf``; each text a string may be
+    whose unknown pieces are ``OneOf`` (``ci-${local.dev ? "dev" : "prod"}``), when there are
+    at most ``MAX_OPTIONS``; else the value itself."""
+    if isinstance(value, OneOf):
+        return tuple(each for option in value.options for each in alternatives(option))
+    if isinstance(value, Partial) and any(isinstance(p, OneOf) for p in value.parts):
+        choices = [alternatives(p) if isinstance(p, OneOf) else (p,) for p in value.parts]
+        if math.prod(len(c) for c in choices) <= MAX_OPTIONS:
+            return tuple(concat(texts, value.span, value.ref)
+                         for texts in itertools.product(*choices))
+    return (value,)
 
 
 @dataclass(frozen=True, slots=True)

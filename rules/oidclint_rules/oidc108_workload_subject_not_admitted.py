@@ -176,15 +176,16 @@ def _trust_subject_span(trusts):
 
 
 def _unread(graph, workload, role) -> bool:
-    """Whether the role might admit the workload through a trust read only in part: none of
-    its statements is for the workload's issuer kind, but the trust policy, or the issuer of
-    an allowing statement, is not known."""
+    """Whether the role might admit the workload through a trust read only in part: a
+    statement whose effect is not known, or, when none of its statements is for the
+    workload's issuer kind, the trust policy or the issuer of an allowing statement."""
+    document = role.trust
+    if document is None or not document.read_whole:
+        return True
     if graph.trusts_for(workload, role):
         return False
-    document = role.trust
-    return document is None or document.unknown is not None or any(
-        t.statement.allows and (t.statement.unknown is not None or not t.issuers)
-        for t in graph.trusts_of_role(role))
+    return any(t.statement.allows and (t.statement.unknown is not None or not t.issuers)
+               for t in graph.trusts_of_role(role))
 
 
 def _trust_of(roles) -> str:

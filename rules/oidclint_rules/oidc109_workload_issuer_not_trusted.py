@@ -50,6 +50,8 @@ class WorkloadIssuerNotTrusted(Rule):
 
     def _check(self, graph, links):
         for workload, role in links:
+            if role.trust is None or not role.trust.read_whole:
+                continue  # a statement not read may trust its issuer
             trusts = [t for t in graph.trusts_of_role(role) if t.statement.allows]
             if any(p.kind in ("unknown", "undeclared", "malformed")
                    for t in trusts for p in t.principals):

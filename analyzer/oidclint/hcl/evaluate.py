@@ -21,13 +21,15 @@ from oidclint.hcl.syntax import (
 from oidclint.hcl.template import Piece, pieces_of_string, pieces_of_text
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, LimitError, ResourceObject, TextOrigin, UnknownElements,
-    decided_comparison, derived_unknown, element_origin, extend_origin, has_unknown, is_unknown,
-    same_value, shifted_range, to_bool, to_number, to_text, type_name, with_span,
+    decided_comparison, derived_unknown, each_option, element_origin, extend_origin, has_unknown,
+    is_unknown, one_of, same_value, shifted_range, to_bool, to_number, to_text, type_name,
+    with_span,
 )
 from oidclint.limits import MAX_ELEMENTS, MAX_STRING_LENGTH, MAX_VALUE_TEXT, TooLarge, \
     reserve_elements
 from oidclint.source import (
-    LDict, LList, Partial, Pieces, Span, Str, Unknown, concat, integer_literal, known_length,
+    LDict, LList, OneOf, Partial, Pieces, Span, Str, Unknown, concat, integer_literal,
+    known_length,
 )
 
 MAX_DEPTH = 160
@@ -92,6 +94,9 @@ class Environment:
             if length > MAX_STRING_LENGTH:
                 raise TooLarge(f"a string longer than {MAX_STRING_LENGTH:,} characters")
             return 1, length
+        if isinstance(value, OneOf):  # each alternative is held
+            weights = [self.weigh(option) for option in value.options]
+            return sum(w[0] for w in weights), sum(w[1] for w in weights)
         if not isinstance(value, (list, dict)):
             return 1, 0
         known = self._sizes.get(id(value))
@@ -332,6 +337,10 @@ class Evaluator:
         return item.value(span) if isinstance(item, Reference) else item
 
     def attribute(self, value: Any, name: str, span: Span) -> Any:
+        if isinstance(value, OneOf):  # (local.dev ? local.a : local.b).name
+            found = each_option(lambda v: self.attribute(v[0], name, span), [value], span)
+            if found is not None:
+                return found
         if isinstance(value, ResourceObject) and value.instance is not None:
             value = value.instance  # a resource's instance as a value: its attributes
         if isinstance(value, Reference):
@@ -350,6 +359,10 @@ class Evaluator:
         raise EvalError(f"a {type_name(value)} has no attribute {name!r}")
 
     def index(self, value: Any, key: Any, span: Span) -> Any:
+        if isinstance(value, OneOf) or isinstance(key, OneOf):
+            found = each_option(lambda v: self.index(v[0], v[1], span), [value, key], span)
+            if found is not None:
+                return found
         if isinstance(value, ResourceObject) and value.instance is not None:
             value = value.instance
         if isinstance(value, Reference):
@@ -395,7 +408,9 @@ class Evaluator:
             first, second = self.evaluate(yes), self.evaluate(no)
             if same_value(first, second):
                 return first
-            return derived_unknown("condition", [test], self.span(tree))
+            # One of the two, which is not known: what both decide is still decided.
+            unknown = derived_unknown("condition", [test], self.span(tree))
+            return one_of((first, second), unknown.origin, unknown.span) or unknown
         return self.evaluate(yes if to_bool(test) else no)
 
     def _unary_op(self, tree: Tree) -> Any:
@@ -625,11 +640,9 @@ class Evaluator:
                     out.add(node.text)
                 else:
                     value = self.evaluate(node.expr)
-                    if isinstance(value, Encoded):
-                        value = Str(str(value))
-                    if getattr(value, "ref", None):
+                    if getattr(value, "ref", None) and not isinstance(value, (Encoded, OneOf)):
                         refs[str(value)] = value.ref
-                    out.add(to_text(value, node.span))
+                    out.add(_template_text(value, node.span))
                 continue
             kind, piece, *branches = node
             if kind == "if":
@@ -649,7 +662,8 @@ class Evaluator:
             if same_value(rendered[0], rendered[1]):
                 out.add(rendered[0])
             else:
-                out.add(derived_unknown("template if", [test], piece.span))
+                unknown = derived_unknown("template if", [test], piece.span)
+                out.add(one_of(rendered, unknown.origin, unknown.span) or unknown)
             return
         self._render(branches[0] if to_bool(test) else branches[1], out, span, refs)
 
@@ -685,6 +699,11 @@ class Evaluator:
             if not isinstance(last, list):
                 raise EvalError("... expects a list")
             args.extend(last)
+        # A function of one of several values is one of its results.
+        found = each_option(lambda chosen: self._call(name, chosen, span), args, span)
+        return found if found is not None else self._call(name, args, span)
+
+    def _call(self, name: str, args: list[Any], span: Span) -> Any:
         special = getattr(self, "_call_" + name, None) if "::" not in name else None
         if special is not None:
             return special(args, span)
@@ -747,6 +766,16 @@ def render_template(env: Environment, content: Any, variables: Any, span: Span,
                       isolated=True)
     origin = env.text_origins[text_span] = TextOrigin(text_span.line - 1)
     return with_span(scope.template(pieces, text_span, origin.refs), text_span)
+
+
+def _template_text(value: Any, span: Span) -> Any:
+    """An interpolated value as the text it puts in the template."""
+    if isinstance(value, OneOf):
+        found = each_option(lambda v: _template_text(v[0], span), [value], span)
+        return found if found is not None else Unknown(value.origin, value.span)
+    if isinstance(value, Encoded):
+        value = Str(str(value))
+    return to_text(value, span)
 
 
 def _maybe_kept(scope: Evaluator, keep: Any, span: Span) -> UnknownElements | None:

@@ -7,13 +7,15 @@ Strings are ``Str`` (or ``Partial``/``Unknown``), lists and tuples ``LList``, ma
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from oidclint.limits import TooLarge, json_length, reserve_text
-from oidclint.source import Partial, Span, Str, Unknown, UnknownElements
+from oidclint.source import MAX_OPTIONS, OneOf, Partial, Span, Str, Unknown, UnknownElements
 
 _REFERENCE_PATH = re.compile(r'^[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]\s]*\])*$')
 
@@ -175,6 +177,8 @@ def extend_origin(unknown: Unknown, step: str, span: Span | None) -> Unknown:
 
 def with_ref(value: Any, ref: str) -> Any:
     """The same string value, naming the resource it belongs to."""
+    if isinstance(value, OneOf):
+        return OneOf(value.origin, value.span, ref, tuple(with_ref(o, ref) for o in value.options))
     if isinstance(value, Encoded):
         return Encoded(str(value), value.span, ref, value.decoded)
     if isinstance(value, str):
@@ -281,6 +285,12 @@ def same_value(a: Any, b: Any) -> bool:
     """Equal as Terraform values (spans and refs do not matter)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
+    if isinstance(a, OneOf) or isinstance(b, OneOf):  # the same options, whatever the order
+        return isinstance(a, OneOf) and isinstance(b, OneOf) and len(a.options) == len(
+            b.options) and all(any(same_value(x, y) for y in b.options) for x in a.options)
+    if isinstance(a, Partial) and isinstance(b, Partial):  # a piece may be a OneOf
+        return len(a.parts) == len(b.parts) and all(
+            same_value(x, y) for x, y in zip(a.parts, b.parts))
     if isinstance(a, (Unknown, Partial)) or isinstance(b, (Unknown, Partial)):
         return type(a) is type(b) and str(a) == str(b)
     if isinstance(a, dict) and isinstance(b, dict):
@@ -298,6 +308,8 @@ def may_equal(value: Any, wanted: Any) -> bool:
     ``UnknownElements`` hold it only if their ``element`` can be it."""
     if isinstance(value, UnknownElements):
         return value.element is None or may_equal(value.element, wanted)
+    if isinstance(value, OneOf):
+        return any(may_equal(option, wanted) for option in value.options)
     if isinstance(value, Partial):
         if not isinstance(wanted, str):
             return False
@@ -318,3 +330,43 @@ def has_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_unknown(v) for v in value)
     return False
+
+
+def one_of(options: Any, origin: str, span: Span | None) -> Any:
+    """The value that is one of ``options`` (a conditional whose condition is not known):
+    the single value when they are all the same, else a ``OneOf`` of the distinct ones.
+    ``None`` when one of them is not known at all (then nothing is gained over ``Unknown``)
+    or when there are more than ``MAX_OPTIONS``."""
+    distinct: list[Any] = []
+    for option in options:
+        for each in option.options if isinstance(option, OneOf) else (option,):
+            if isinstance(each, Unknown):
+                return None  # wholly unknown (an input, a resource as a value, a key among many)
+            if not any(same_value(each, kept) for kept in distinct):
+                distinct.append(each)
+    if len(distinct) > MAX_OPTIONS:
+        return None
+    return distinct[0] if len(distinct) == 1 else OneOf(origin, span, None, tuple(distinct))
+
+
+def each_option(compute: Any, args: list[Any], span: Span | None) -> Any:
+    """``compute(args)`` for each combination of the options of the ``OneOf`` arguments, as
+    one value (``one_of``): a function of one of several values is one of its results.
+    ``None`` (the caller then goes on as with any unknown) when there are more than
+    ``MAX_OPTIONS`` combinations, or the function fails for an option (a mistake, but only
+    if that option is taken: what the others give is not what the value is)."""
+    positions = [i for i, arg in enumerate(args) if isinstance(arg, OneOf)]
+    if not positions:
+        return None
+    if math.prod(len(args[i].options) for i in positions) > MAX_OPTIONS:
+        return None
+    results = []
+    for picked in itertools.product(*(args[i].options for i in positions)):
+        chosen = list(args)
+        for position, option in zip(positions, picked):
+            chosen[position] = option
+        try:
+            results.append(compute(chosen))
+        except EvalError:
+            return None
+    return one_of(results, args[positions[0]].origin, span)

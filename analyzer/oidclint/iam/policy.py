@@ -12,7 +12,7 @@ from typing import Any
 from oidclint.iam.conditions import action_covers
 from oidclint.model import Condition, PolicyDocument, Statement
 from oidclint.source import (
-    Choice, Partial, Span, Str, Text, Unknown, UnknownElements, render, span_of,
+    Choice, OneOf, Partial, Span, Str, Text, Unknown, UnknownElements, render, span_of,
 )
 
 
@@ -154,6 +154,8 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
     """A policy given as a (located) mapping, or Unknown, as a ``PolicyDocument``."""
     own = span_of(value) or span
     value = one(value)
+    if isinstance(value, OneOf):
+        return document_from_options(value.options, value, own)
     if isinstance(value, (Unknown, Partial)):
         unknown = value if isinstance(value, Unknown) else Unknown(str(value), own)
         return PolicyDocument(span=own, unknown=unknown)
@@ -162,6 +164,8 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
         return PolicyDocument(span=own, problems=[(own, "the policy is not a JSON object")])
     raw = _field(value, "Statement")
     raw = raw if isinstance(raw, (list, Choice)) else one(raw)
+    if isinstance(raw, OneOf):  # `Statement = local.dev ? [...] : [...]`
+        return document_from_options([{"Statement": o} for o in raw.options], raw, own)
     if isinstance(raw, Unknown):
         return PolicyDocument(span=own, unknown=raw)
     statements = []
@@ -176,6 +180,64 @@ def document_from_value(value: Any, span: Span | None = None) -> PolicyDocument:
     if raw is None:
         problems.append((own, "the policy has no Statement"))
     return PolicyDocument(statements=statements, span=own, problems=problems)
+
+
+def document_from_options(options: Any, choice: Unknown,
+                          span: Span | None = None) -> PolicyDocument:
+    """A policy that is one of several documents, which one not known statically (a
+    Terraform conditional on an input): the statements every one of them holds are certain
+    and read as such; those only some hold are one statement not known (``choice``), so no
+    rule says of the policy what holds for one of them only. ``None`` among the options is a
+    document not known at all: then nothing is certain."""
+    problems: list[tuple[Span | None, str]] = []
+    lists = []
+    for option in options:
+        if option is not None and not isinstance(option, (Unknown, Partial)):
+            for problem in document_from_value(option, span).problems:
+                if all(problem[1] != seen[1] for seen in problems):
+                    problems.append(problem)
+        raw = _field(option, "Statement") if isinstance(option, dict) else None
+        raw = raw if isinstance(raw, list) else one(raw)
+        if raw is None or isinstance(raw, (Unknown, Partial)):
+            return PolicyDocument(span=span, unknown=choice, problems=problems)
+        lists.append(as_list(raw))
+    first, others = lists[0], lists[1:]
+    common = [(index, item) for index, item in enumerate(first)
+              if not isinstance(item, Unknown)
+              and all(any(_same_json(item, other) for other in items) for items in others)]
+    statements = [statement for index, item in common
+                  if (statement := statement_from_value(item, index, span, [])) is not None]
+    if any(not any(_same_json(item, kept) for _, kept in common)
+           for items in lists for item in items):
+        where = span or choice.span
+        held = Unknown(f"statements only some alternatives of the policy hold "
+                       f"({choice.origin})", where)
+        statements.append(Statement(effect=held, span=where, index=len(first), unknown=held))
+    return PolicyDocument(statements=statements, span=span, problems=problems)
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """The same JSON value, wherever each is written; unknown pieces the same only when they
+    say the same (the same reference, the same options)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, OneOf) or isinstance(b, OneOf):
+        return isinstance(a, OneOf) and isinstance(b, OneOf) and len(a.options) == len(
+            b.options) and all(any(_same_json(x, y) for y in b.options) for x in a.options)
+    if isinstance(a, Partial) or isinstance(b, Partial):
+        return isinstance(a, Partial) and isinstance(b, Partial) and len(a.parts) == len(
+            b.parts) and all(_same_json(x, y) for x, y in zip(a.parts, b.parts))
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return type(a) is type(b) and a.origin == b.origin
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {str(k) for k in a} == {str(k) for k in b} and len(a) == len(b) and all(
+            _same_json(value, next(v for k, v in b.items() if str(k) == str(key)))
+            for key, value in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return a == b
 
 
 def grants_web_identity(document: PolicyDocument) -> bool:

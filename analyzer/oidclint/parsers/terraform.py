@@ -29,7 +29,7 @@ from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
-from oidclint.iam.policy import document_from_value, grants_web_identity
+from oidclint.iam.policy import document_from_options, document_from_value, grants_web_identity
 from oidclint.limits import TooLarge
 from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
@@ -38,7 +38,7 @@ from oidclint.model import (
 from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
 from oidclint.parsers.terraform_cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.parsers.terraform_unread import unread_call
-from oidclint.source import LList, Partial, SourceFile, Span, Str, Unknown
+from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
 
 
 _RECOVERIES = 8
@@ -349,16 +349,31 @@ def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None
         return None
     span = attribute.value_span
     value = module.argument(block, name)
+    if isinstance(value, OneOf):  # `local.dev ? jsonencode({...}) : jsonencode({...})`
+        documents = [_located_policy(module, name, option, span) for option in value.options]
+        problems = [problem for _, problem in documents if problem is not None]
+        document = document_from_options([located for located, _ in documents],
+                                         Unknown(value.origin, value.span or span), span)
+        document.problems[:0] = problems
+        return document
+    located, problem = _located_policy(module, name, value, span)
+    if problem is not None:
+        return PolicyDocument(span=span, problems=[problem])
+    return document_from_value(located, span)
+
+
+def _located_policy(module: Module, name: str, value: Any,
+                    span: Span) -> tuple[Any, tuple[Span, str] | None]:
+    """A policy argument's value as a located JSON value, or why it is none."""
     rejected = _not_a_string(name, value)
     if rejected:
-        return PolicyDocument(span=span, problems=[(span, rejected)])
+        return None, (span, rejected)
     try:
-        located = module.located_policy(value)
+        return module.located_policy(value), None
     except PolicyTextError as exc:
-        return PolicyDocument(span=span, problems=[(exc.span or span, str(exc))])
+        return None, (exc.span or span, str(exc))
     except RecursionError:
-        return PolicyDocument(span=span, problems=[(span, "the policy is nested too deeply")])
-    return document_from_value(located, span)
+        return None, (span, "the policy is nested too deeply")
 
 
 def _not_a_string(name: str, value: Any) -> str | None:
