@@ -17,7 +17,8 @@ from oidclint.budget import Budget, BudgetExceeded, time_budget
 from oidclint.cli import app
 from oidclint.config import Config
 from oidclint.model import Level
-from oidclint.parsers import cloudformation, terraform
+from oidclint.readers.cloudformation import reader as cloudformation
+from oidclint.readers.terraform import reader as terraform
 from oidclint.rule import Rule
 
 TRUST = '''

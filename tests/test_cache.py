@@ -1057,7 +1057,7 @@ def test_a_scan_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
     """How long a parse takes depends on the machine's load: a result cut short by the time
     budget is neither stored as the report nor as the template's parse result."""
     from oidclint.config import Config
-    from oidclint.parsers import cloudformation
+    from oidclint.readers.cloudformation import reader as cloudformation
 
     tree = tmp_path / "tree"
     tree.mkdir()

@@ -123,9 +123,9 @@ def test_a_small_scan_imports_only_the_parsers_its_files_need(tmp_path):
     (tmp_path / "main.tf").write_text(OPEN_TRUST)
     imported, printed = _imported("scan", str(tmp_path), "--format", "json", cwd=tmp_path)
     assert json.loads(printed)["findings"]
-    assert {"oidclint.parsers.terraform", "networkx"} <= imported
-    assert not imported & {"oidclint.parsers.cloudformation", "oidclint.parsers.github_actions",
-                           "oidclint.parsers.gitlab_ci", "oidclint.parsers.terraform_plan",
+    assert {"oidclint.readers.terraform.reader", "networkx"} <= imported
+    assert not imported & {"oidclint.readers.cloudformation.reader", "oidclint.readers.workloads.github_actions",
+                           "oidclint.readers.workloads.gitlab_ci", "oidclint.readers.terraform.plan",
                            "rich", "sarif_om"}
 
 

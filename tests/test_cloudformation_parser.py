@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from oidclint.graph import TrustGraph
 from oidclint.model import Inventory
-from oidclint.parsers.cloudformation import TemplateReader, is_cloudformation, parse_cloudformation
+from oidclint.readers.cloudformation.reader import TemplateReader, is_cloudformation, parse_cloudformation
 from oidclint.source import Partial, SourceFile, Unknown
 
 GITHUB = "token.actions.githubusercontent.com"

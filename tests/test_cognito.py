@@ -11,7 +11,7 @@ import pytest
 
 from oidclint.graph import TrustGraph
 from oidclint.model import Inventory, Level
-from oidclint.parsers.cloudformation import parse_cloudformation
+from oidclint.readers.cloudformation.reader import parse_cloudformation
 from oidclint.source import SourceFile, Unknown
 from oidclint.terraform_roots import parse_terraform
 from oidclint_rules.oidc207_cognito_unauthenticated_access import CognitoUnauthenticatedAccess

@@ -30,8 +30,8 @@ from oidclint.hcl.values import EvalError
 from oidclint.iam.catalog import ISSUERS, Field
 from oidclint.iam.patterns import Pattern
 from oidclint.model import Inventory
-from oidclint.parsers.intrinsics import Resolver
-from oidclint.parsers.located import load_documents
+from oidclint.readers.cloudformation.intrinsics import Resolver
+from oidclint.located.documents import load_documents
 from oidclint.source import SourceFile, Span
 
 # Slow is a finding too (a value that doubles at every step, a regex that backtracks), but a

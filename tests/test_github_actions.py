@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oidclint.model import Inventory, Level, Workload
-from oidclint.parsers.github_actions import filter_glob, parse_workflows
+from oidclint.readers.workloads.github_actions import filter_glob, parse_workflows
 from oidclint.source import Partial, SourceFile, Span, Str, Unknown
 
 WORKFLOWS = ".github/workflows"
@@ -260,7 +260,7 @@ def test_filter_glob(written, glob, is_glob):
 def test_filter_glob_takes_linear_time_on_unclosed_brackets():
     # Each `[` used to search the rest of the filter for a `]`: quadratic, minutes on a
     # megabyte. In a process of its own, so a regression fails instead of hanging.
-    program = ("from oidclint.parsers.github_actions import filter_glob\n"
+    program = ("from oidclint.readers.workloads.github_actions import filter_glob\n"
                "print(filter_glob('[' * 1_000_000 + 'x')[1])\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                           timeout=60)

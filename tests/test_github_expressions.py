@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oidclint.parsers.github_expression_values import (
+from oidclint.readers.workloads.github_expression_values import (
     OneOf, Undecided, evaluate, loose_equals, truthy,
 )
-from oidclint.parsers.github_expressions import (
+from oidclint.readers.workloads.github_expressions import (
     MAX_TOKENS, Binary, ExpressionError, Literal, Scope, alternatives, parse, reference,
 )
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oidclint.model import Inventory, Level
-from oidclint.parsers.gitlab_ci import (
+from oidclint.readers.workloads.gitlab_ci import (
     glob_match, parse_condition, parse_gitlab_ci, refs_of, regex_globs,
 )
 from oidclint.source import Partial, SourceFile, Span, Unknown

@@ -23,7 +23,7 @@ from oidclint.cache import Cache
 from oidclint.config import Config, ConfigError, load_config
 from oidclint.dependencies import current_hash
 from oidclint.engine import scan
-from oidclint.parsers.gitlab_ci import parse_gitlab_ci
+from oidclint.readers.workloads.gitlab_ci import parse_gitlab_ci
 from oidclint.reporters.text import SourceLines
 from oidclint.repository import origin_url
 from oidclint.source import SourceFile

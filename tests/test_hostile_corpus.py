@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from oidclint import discovery
-from oidclint.parsers import located
+from oidclint.located import documents as located
 from oidclint.config import Config
 from oidclint.engine import scan
 from test_bad_input import GOOD_BUT_FLAWED

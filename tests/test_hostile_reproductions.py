@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from oidclint.engine import scan
-from oidclint.parsers import located
+from oidclint.located import documents as located
 from oidclint.reporters import FORMATS
 from test_bad_input import GOOD_BUT_FLAWED
 from test_hostile_corpus import CORPUS, HOSTILE, KNOWN_SILENT

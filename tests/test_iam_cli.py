@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oidclint.discovery import kind_of
-from oidclint.parsers.github_actions import parse_workflows
-from oidclint.parsers.iam_cli import logical_lines, makefile_commands, parse_scripts, script_commands
+from oidclint.readers.workloads.github_actions import parse_workflows
+from oidclint.readers.policies.iam_cli import logical_lines, makefile_commands, parse_scripts, script_commands
 from oidclint.source import Partial, SourceFile, Unknown
 
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oidclint.graph import TrustGraph
-from oidclint.parsers.cloudformation import parse_cloudformation
-from oidclint.parsers.intrinsics import PSEUDO_PARAMETERS, Resolver
-from oidclint.parsers.located import load_documents
+from oidclint.readers.cloudformation.reader import parse_cloudformation
+from oidclint.readers.cloudformation.intrinsics import PSEUDO_PARAMETERS, Resolver
+from oidclint.located.documents import load_documents
 from oidclint.source import Choice, LDict, LList, Partial, SourceFile, Str, Unknown
 
 TEMPLATE = """\

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oidclint.model import Inventory
-from oidclint.parsers.kubernetes import parse_kubernetes
+from oidclint.readers.workloads.kubernetes import parse_kubernetes
 from oidclint.source import Partial, SourceFile, Span, Str, Unknown
 
 MANIFESTS = textwrap.dedent("""\

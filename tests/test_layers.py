@@ -36,9 +36,9 @@ def test_the_layers_hold():
     # IAM semantics importing a reporter.
     ("oidclint/iam/catalog.py", "import oidclint.reporters.sarif"),
     # A rule importing a reader.
-    ("oidclint_rules/oidc204_broad_subject.py", "import oidclint.parsers.terraform"),
+    ("oidclint_rules/oidc204_broad_subject.py", "import oidclint.readers.terraform.reader"),
     # A reader importing the scan's scheduling.
-    ("oidclint/parsers/kubernetes.py", "import oidclint.prefilter"),
+    ("oidclint/readers/workloads/kubernetes.py", "import oidclint.prefilter"),
 ])
 def test_a_wrong_way_import_breaks_them(tmp_path, module, wrong_way):
     copy = tmp_path / "src"

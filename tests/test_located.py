@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from oidclint.parsers.located import (
+from oidclint.located.documents import (
     CLOUDFORMATION, MAX_EXPANDED_NODES, YAML_1_1, YAML_1_2_CORE, LoadError, load_documents,
 )
 from oidclint.source import LDict, LList, Span, Str
@@ -238,7 +238,7 @@ def test_an_unknown_schema_is_a_programming_error():
 @pytest.fixture(params=["libyaml", "pure"])
 def loader(request, monkeypatch):
     """Both loaders, libyaml's and PyYAML's own: the same budget, the same documents."""
-    from oidclint.parsers import located
+    from oidclint.located import documents as located
 
     if request.param == "pure":
         monkeypatch.setattr(located, "_LOADER", located._LocatedLoader)
@@ -250,7 +250,7 @@ def loader(request, monkeypatch):
 @pytest.fixture
 def small_budget(monkeypatch):
     """A budget of 1,000 nodes, so that documents bigger than it stay quick to load."""
-    from oidclint.parsers import located
+    from oidclint.located import documents as located
 
     monkeypatch.setattr(located, "MAX_EXPANDED_NODES", 1000)
 
@@ -310,7 +310,7 @@ def test_documents_not_wanted_are_not_built(loader):
     "k: >\n  folded\n---\nempty:\n---\n",
 ])
 def test_documents_read_one_by_one_are_those_of_the_stream(loader, text):
-    from oidclint.parsers.located import documents
+    from oidclint.located.documents import documents
     from test_yaml_loaders import _shape
 
     whole = [_shape(d) for d in load_documents(text, "m.yaml")]
@@ -320,7 +320,7 @@ def test_documents_read_one_by_one_are_those_of_the_stream(loader, text):
 
 
 def test_an_error_in_one_document_is_placed_in_the_file():
-    from oidclint.parsers.located import documents
+    from oidclint.located.documents import documents
 
     text = "a: 1\n---\nb: [1\n---\nc: 3\n"
     (_, first), (lines, second), (_, third) = documents(text)

@@ -20,7 +20,7 @@ from oidclint.engine import scan
 from oidclint.hcl.outline import TopBlock, Unreadable, outline, prune
 from oidclint.hcl.syntax import parse_file
 from oidclint.markers import WEB_IDENTITY, mentions
-from oidclint.parsers.terraform import COLLECTED as _COLLECTED
+from oidclint.readers.terraform.reader import COLLECTED as _COLLECTED
 from oidclint.reporters import FORMATS
 from oidclint.source import SourceFile
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oidclint.engine import scan
-from oidclint.parsers.policy_file import parse_policy_file
+from oidclint.readers.policies.policy_file import parse_policy_file
 from oidclint.source import Partial, SourceFile, Unknown
 
 GITHUB = "token.actions.githubusercontent.com"
@@ -210,7 +210,7 @@ aws iam create-role --role-name deploy --assume-role-policy-document file://trus
 
 
 def written_roles(text: str, path: str = "infra/setup.sh"):
-    from oidclint.parsers.iam_cli import parse_scripts
+    from oidclint.readers.policies.iam_cli import parse_scripts
 
     return parse_scripts([SourceFile(path, Path(path), text, "script")]).roles
 
@@ -274,7 +274,7 @@ def test_what_a_script_writes_that_is_no_role_of_its_own(text):
 def test_the_lines_of_a_here_document_are_not_commands():
     text = ("cat > README <<'END'\naws iam create-role --role-name x "
             "--assume-role-policy-document file://t.json\nEND\n")
-    from oidclint.parsers.iam_cli import script_commands
+    from oidclint.readers.policies.iam_cli import script_commands
 
     assert script_commands(text) == []
 

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oidclint.parsers.located import load_documents
-from oidclint.parsers.scalar_positions import scalar_positions
+from oidclint.located.documents import load_documents
+from oidclint.located.scalar_positions import scalar_positions
 from oidclint.source import SourceFile
 
 

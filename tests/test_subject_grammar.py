@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from oidclint.iam.claims import tokens_for
 from oidclint.iam.patterns import Pattern
 from oidclint.iam.subjects import LANGUAGES, TooComplex, accepts, check, matches_some_subject
-from oidclint.parsers.github_actions import parse_workflows
-from oidclint.parsers.gitlab_ci import parse_gitlab_ci
-from oidclint.parsers.kubernetes import parse_kubernetes
+from oidclint.readers.workloads.github_actions import parse_workflows
+from oidclint.readers.workloads.gitlab_ci import parse_gitlab_ci
+from oidclint.readers.workloads.kubernetes import parse_kubernetes
 from oidclint.source import SourceFile
 
 SETTINGS = settings(max_examples=60, deadline=None,

@@ -11,8 +11,8 @@ from conftest import FIXTURES, SAMPLES
 from oidclint.engine import all_rules, run_rules
 from oidclint.graph import TrustGraph
 from oidclint.model import Inventory
-from oidclint.parsers.located import load_documents
-from oidclint.parsers.terraform_plan import is_plan, link_sources, parse_plan
+from oidclint.located.documents import load_documents
+from oidclint.readers.terraform.plan import is_plan, link_sources, parse_plan
 from oidclint.source import SourceFile, Span, Unknown
 from oidclint.terraform_roots import parse_terraform
 

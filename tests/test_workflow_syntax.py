@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from oidclint.engine import scan
-from oidclint.parsers.github_actions import parse_workflows
+from oidclint.readers.workloads.github_actions import parse_workflows
 from oidclint.source import SourceFile
 
 VALID = Path(__file__).parent / "data" / "workflow-syntax"

@@ -1,5 +1,5 @@
 """YAML and JSON are read with libyaml's scanner, parser and composer where PyYAML has them
-(``oidclint.parsers.located``), else with PyYAML's own. Findings point at the spans the
+(``oidclint.located.documents``), else with PyYAML's own. Findings point at the spans the
 loader gives, so both must give the same values at the same spans, on every YAML and JSON
 file of the fixtures and sample stacks."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from conftest import FIXTURES, SAMPLES
-from oidclint.parsers import located
+from oidclint.located import documents as located
 
 FILES = sorted(p for tree in (FIXTURES, SAMPLES) for pattern in ("*.yml", "*.yaml", "*.json")
                for p in tree.rglob(pattern))

@@ -195,7 +195,7 @@ class Role:
     """A trust policy kept apart from any role the scan defines (a ``trust-policy.json`` file,
     a ``data "aws_iam_policy_document"`` passed on to code the scan cannot read): checked as
     the trust of the role it is written for, its address the document's. Dropped when a role
-    of the scan turns out to use it (``oidclint.parsers.policy_file.link_policy_files``)."""
+    of the scan turns out to use it (``oidclint.readers.policies.policy_file.link_policy_files``)."""
 
 
 @dataclass(slots=True)

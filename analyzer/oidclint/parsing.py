@@ -16,10 +16,10 @@ from oidclint.cache import Cache, make_key
 from oidclint.dependencies import digest
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
-from oidclint.parsers import is_action
-from oidclint.parsers.kubernetes import parse_kubernetes
-from oidclint.parsers.located import LoadError, load_documents
-from oidclint.parsers.policy_file import link_policy_files, parse_policy_file
+from oidclint.readers import is_action
+from oidclint.readers.workloads.kubernetes import parse_kubernetes
+from oidclint.located.documents import LoadError, load_documents
+from oidclint.readers.policies.policy_file import link_policy_files, parse_policy_file
 from oidclint.pool import Pool
 from oidclint.progress import Tick
 from oidclint.source import SourceFile, span_of
@@ -85,12 +85,12 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         if is_gitlab_ci(file.path):
             gitlab[file.path] = Inventory()
             with _budget(budget, file.path, gitlab[file.path]):
-                from oidclint.parsers.gitlab_ci import parse_gitlab_ci
+                from oidclint.readers.workloads.gitlab_ci import parse_gitlab_ci
 
                 gitlab[file.path].extend(parse_gitlab_ci(file, by_path))
     scripts = [f for f in files if f.kind == "script"]
     for file in scripts:
-        from oidclint.parsers.iam_cli import parse_scripts
+        from oidclint.readers.policies.iam_cli import parse_scripts
 
         found_in_script = Inventory()
         with _budget(budget, file.path, found_in_script):
@@ -124,7 +124,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
         if result.plan:
             plans.append(result.inventory)
     if plans:
-        from oidclint.parsers.terraform_plan import link_sources
+        from oidclint.readers.terraform.plan import link_sources
 
         for plan in plans:
             link_sources(plan, inventory)
@@ -148,7 +148,7 @@ def _workflows(workflows: list[SourceFile], default_branch: str | None,
     found = Inventory()
     with _budget(budget and budget * len(workflows), "the workflows", found):
         if workflows:
-            from oidclint.parsers.github_actions import parse_workflows
+            from oidclint.readers.workloads.github_actions import parse_workflows
 
             found.extend(parse_workflows(workflows, default_branch=default_branch))
     if key is not None and not found.timed_out:
@@ -216,7 +216,7 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
         return plan, True
     template = None
     if "Resources" in file.text:
-        from oidclint.parsers.cloudformation import parse_cloudformation
+        from oidclint.readers.cloudformation.reader import parse_cloudformation
 
         template = parse_cloudformation(file)
     if template is not None:
@@ -243,7 +243,7 @@ def _plan(file) -> Inventory | None:
         broken = Inventory()
         broken.diagnostics.append(Diagnostic(file.path, f"JSON syntax error: {exc}"))
         return broken
-    from oidclint.parsers.terraform_plan import is_plan, parse_plan, plan_in_a_list
+    from oidclint.readers.terraform.plan import is_plan, parse_plan, plan_in_a_list
 
     if documents and plan_in_a_list(documents[0]):
         wrapped = Inventory()

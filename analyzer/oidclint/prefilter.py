@@ -33,7 +33,7 @@ from oidclint.file_index import FileIndex, Known, signature
 from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
-from oidclint.parsers import is_action
+from oidclint.readers import is_action
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from oidclint.pool import Pool
 
 SCRIPT_MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
-"""What a shell script or Makefile must mention to matter (``parsers.iam_cli.MARKERS``)."""
+"""What a shell script or Makefile must mention to matter (``readers.policies.iam_cli.MARKERS``)."""
 _IAM = ("aws_iam_", "aws::iam::", "aws::serverless::")
 _ROLE_NAME = re.compile(
     r"arn:aws[\w-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"

@@ -2,7 +2,7 @@
 tree evaluated (in worker processes, under time budgets, its result kept in the cache), and
 their inventories merged in path order.
 
-The reading itself is ``oidclint.parsers.terraform``: ``file_blocks`` for a file's blocks,
+The reading itself is ``oidclint.readers.terraform.reader``: ``file_blocks`` for a file's blocks,
 ``collect_module`` for what an evaluated module holds.
 """
 
@@ -23,8 +23,8 @@ from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import Diagnostic, Inventory, Level
-from oidclint.parsers.terraform import COLLECTED, collect_module, file_blocks
-from oidclint.parsers.tfvars import root_variables
+from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_blocks
+from oidclint.readers.terraform.tfvars import root_variables
 from oidclint.pool import Pool
 from oidclint.source import SourceFile, Span
 

@@ -3,7 +3,7 @@
 A heredoc or file keeps its lines, so values inside get spans where they are written; text
 computed otherwise (a quoted string with escapes, ``replace(...)``) is located at the
 expression that produced it. Unknown interpolations are the holes of
-``oidclint.parsers.json_text``, so ``"${var.org}"`` inside the JSON stays ``Unknown``.
+``oidclint.located.json_text``, so ``"${var.org}"`` inside the JSON stays ``Unknown``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from oidclint.hcl.values import Encoded, TextOrigin, with_ref
-from oidclint.parsers.json_text import Hole, Piece, joined, located_value
-from oidclint.parsers.located import LoadError
+from oidclint.located.json_text import Hole, Piece, joined, located_value
+from oidclint.located.documents import LoadError
 from oidclint.source import Partial, Span, Unknown, integer_literal
 
 MAX_NESTING = 100

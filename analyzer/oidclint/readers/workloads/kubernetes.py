@@ -23,8 +23,8 @@ from typing import Any, Iterator, Mapping
 
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
-from oidclint.parsers.located import LoadError, NodeLimitError, load_documents
-from oidclint.parsers.located import documents as split_documents
+from oidclint.located.documents import LoadError, NodeLimitError, load_documents
+from oidclint.located.documents import documents as split_documents
 from oidclint.source import (
     Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
 )

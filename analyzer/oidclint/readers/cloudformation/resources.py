@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from oidclint.iam.eks import eks_issuer
-from oidclint.parsers.cfn_values import (
+from oidclint.readers.cloudformation.values import (
     CDK_CFN_JSON, CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, relocate,
     scalar_text,
 )
 from oidclint.source import Choice, Partial, Span, Str, Unknown, span_of
 
 if TYPE_CHECKING:
-    from oidclint.parsers.intrinsics import Resolver
+    from oidclint.readers.cloudformation.intrinsics import Resolver
 
 
 def resource_ref(resolver: "Resolver", name: str, span: Span | None) -> Any:

@@ -12,8 +12,8 @@ The token's ``sub`` is ``project_path:<group>/<project>:ref_type:<branch|tag>:re
 (https://docs.gitlab.com/ci/secrets/id_token_authentication/#token-payload); the job's
 ``environment:`` does not change it (docs/facts.md §4). Contexts are the refs a job
 can run for, read from ``rules:if``, ``only``/``except`` and ``workflow:rules`` by
-``oidclint.parsers.gitlab_refs``; claim synthesis prefixes the project path. YAML merge keys
-(``<<: *defaults``) are applied by the shared loader, ``oidclint.parsers.located``.
+``oidclint.readers.workloads.gitlab_refs``; claim synthesis prefixes the project path. YAML merge keys
+(``<<: *defaults``) are applied by the shared loader, ``oidclint.located.documents``.
 
 ``include:local`` files are taken from the scanned files only, never from disk, with paths
 relative to the repository root (the scan root) and ``*``/``**`` wildcards; the including
@@ -31,10 +31,10 @@ from typing import Any, Iterable
 
 from oidclint.iam.subjects import ANY, Automaton, Chars, TooComplex, alt, opt, seq, star
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
-from oidclint.parsers.gitlab_refs import (  # the ref functions are importable from here too
+from oidclint.readers.workloads.gitlab_refs import (  # the ref functions are importable from here too
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
 )
-from oidclint.parsers.located import LoadError, load_documents
+from oidclint.located.documents import LoadError, load_documents
 from oidclint.source import (
     LDict, LList, Pieces, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
 )

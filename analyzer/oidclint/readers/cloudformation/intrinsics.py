@@ -24,16 +24,16 @@ import re
 from typing import Any, Callable
 
 from oidclint.limits import TooLarge, json_length, reserve_text
-from oidclint.parsers.cdk import resource_addresses
-from oidclint.parsers.cfn_conditions import ConditionEvaluator, Decision
-from oidclint.parsers.cfn_json_text import TemplateJsonText
-from oidclint.parsers.cfn_lists import fn_join, fn_split, fn_select
-from oidclint.parsers.cfn_mappings import find_in_map
-from oidclint.parsers.cfn_resources import resource_attribute, resource_ref
-from oidclint.parsers.cfn_values import (
+from oidclint.readers.cloudformation.cdk import resource_addresses
+from oidclint.readers.cloudformation.conditions import ConditionEvaluator, Decision
+from oidclint.readers.cloudformation.json_text import TemplateJsonText
+from oidclint.readers.cloudformation.lists import fn_join, fn_split, fn_select
+from oidclint.readers.cloudformation.mappings import find_in_map
+from oidclint.readers.cloudformation.resources import resource_attribute, resource_ref
+from oidclint.readers.cloudformation.values import (
     NO_VALUE, choice_origin, combinations, distinct, intrinsic_name, relocate, scalar_text,
 )
-from oidclint.parsers.json_text import Hole, Piece
+from oidclint.located.json_text import Hole, Piece
 from oidclint.source import (
     Choice, LDict, LList, Partial, Pieces, SourceFile, Span, Str, Unknown, concat, fill_ins,
     render,

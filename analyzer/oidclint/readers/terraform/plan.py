@@ -33,9 +33,9 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
-from oidclint.parsers.json_text import located_value
-from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
-from oidclint.parsers.located import LoadError
+from oidclint.located.json_text import located_value
+from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
+from oidclint.located.documents import LoadError
 from oidclint.source import (
     LDict, LList, SourceFile, Span, Str, Unknown, integer_literal, span_of,
 )
@@ -312,7 +312,7 @@ def _policy(resource: PlanResource, *path: Any) -> PolicyDocument | None:
     return document_from_value(located, value.span)
 
 
-# --- what each resource type becomes (as parsers/terraform.py's _COLLECTORS) ---------------
+# --- what each resource type becomes (as readers/terraform/reader.py's _COLLECTORS) ---------------
 
 
 def _provider(resource: PlanResource, inventory: Inventory) -> None:
@@ -391,7 +391,7 @@ def _eks_cluster(resource: PlanResource, inventory: Inventory) -> None:
 
 
 def _service_account(resource: PlanResource, inventory: Inventory) -> None:
-    """IRSA, as for ``.tf`` (``parsers.terraform._service_account``)."""
+    """IRSA, as for ``.tf`` (``readers.terraform.reader._service_account``)."""
     metadata = resource.get("metadata", 0)
     if not isinstance(metadata, dict):
         return

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oidclint.parsers.cfn_values import distinct, relocate, scalar_text
+from oidclint.readers.cloudformation.values import distinct, relocate, scalar_text
 from oidclint.source import Choice, Partial, Span, Unknown, render
 
 if TYPE_CHECKING:
-    from oidclint.parsers.intrinsics import Resolver
+    from oidclint.readers.cloudformation.intrinsics import Resolver
 
 
 def find_in_map(resolver: "Resolver", arg: Any, span: Span | None) -> Any:

@@ -226,7 +226,7 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
     ``place`` gives where an offset of the text read is in the file ``path``."""
     span = place(command.offset)
     if command.written is not None:
-        from oidclint.parsers.policy_file import written_role
+        from oidclint.readers.policies.policy_file import written_role
 
         # Addressed by the file the script writes, or by the script for a policy given
         # inline in the command.

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oidclint.parsers.cfn_values import ROLE, intrinsic_name, is_no_value
+from oidclint.readers.cloudformation.values import ROLE, intrinsic_name, is_no_value
 from oidclint.source import LDict, LList, Span, Str, Unknown, span_of
 
 SERVERLESS_TRANSFORM = "AWS::Serverless-2016-10-31"

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from oidclint.iam.policy import document_from_value, grants_web_identity
 from oidclint.model import Diagnostic, Inventory, PolicyFileUse, Related, Role
-from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents, load_json
+from oidclint.located.documents import CLOUDFORMATION, LoadError, load_documents, load_json
 from oidclint.source import (
     LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins,
     span_of,

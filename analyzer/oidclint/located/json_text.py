@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
-from oidclint.parsers.located import load_json
+from oidclint.located.documents import load_json
 from oidclint.source import LDict, LList, Span, Unknown, concat, span_of
 
 HOLE = "hole"

@@ -35,9 +35,9 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
-from oidclint.parsers.kubernetes import irsa_annotations, service_account_workload
-from oidclint.parsers.terraform_cognito import COLLECTORS as COGNITO_COLLECTORS
-from oidclint.parsers.terraform_unread import unread_call
+from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
+from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
+from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
 
 
@@ -288,7 +288,7 @@ def _trust_document(module: Module, instance: Instance, inventory: Inventory) ->
     """A ``data "aws_iam_policy_document"`` that is a web identity trust, as the trust of the
     role it is written for: passed to a module the scan cannot read, or out as an output, it
     is checked all the same. When a role of the scan uses it, it is dropped again
-    (``oidclint.parsers.policy_file.link_policy_files``): the role's findings are enough."""
+    (``oidclint.readers.policies.policy_file.link_policy_files``): the role's findings are enough."""
     if instance.local_address in _documents_in_use(module):
         return  # a role's trust, or part of another document: checked there
     span = instance.block.span

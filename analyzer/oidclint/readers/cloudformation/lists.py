@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oidclint.parsers.cfn_values import (
+from oidclint.readers.cloudformation.values import (
     choice_origin, combinations, distinct, relocate, scalar_text,
 )
 from oidclint.limits import reserve_elements
 from oidclint.source import Choice, LList, Partial, Span, Str, Unknown, concat
 
 if TYPE_CHECKING:
-    from oidclint.parsers.intrinsics import Resolver
+    from oidclint.readers.cloudformation.intrinsics import Resolver
 
 
 def fn_join(resolver: Resolver, arg: Any, span: Span | None) -> Any:

@@ -20,15 +20,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from oidclint.parsers.cfn_values import NO_VALUE, intrinsic_name, is_no_value, relocate, scalar_text
-from oidclint.parsers.json_text import (
+from oidclint.readers.cloudformation.values import NO_VALUE, intrinsic_name, is_no_value, relocate, scalar_text
+from oidclint.located.json_text import (
     Hole, Piece, located_value, placeholder, text_with_placeholders,
 )
-from oidclint.parsers.scalar_positions import Extent, scalar_positions
+from oidclint.located.scalar_positions import Extent, scalar_positions
 from oidclint.source import Choice, Partial, Span, Str, Unknown, span_of
 
 if TYPE_CHECKING:
-    from oidclint.parsers.intrinsics import Resolver
+    from oidclint.readers.cloudformation.intrinsics import Resolver
 
 _JSON_SYNTAX = re.compile(r'["\\\x00-\x1f]')
 

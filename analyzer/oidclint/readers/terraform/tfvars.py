@@ -20,7 +20,7 @@ from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import EvalError
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import Diagnostic
-from oidclint.parsers.located import LoadError, load_documents
+from oidclint.located.documents import LoadError, load_documents
 from oidclint.source import SourceFile, Unknown
 
 

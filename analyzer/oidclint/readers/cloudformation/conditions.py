@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from oidclint.parsers.cfn_values import scalar_text
+from oidclint.readers.cloudformation.values import scalar_text
 from oidclint.source import Choice, Partial, Span, Unknown, span_of
 
 if TYPE_CHECKING:
-    from oidclint.parsers.intrinsics import Resolver
+    from oidclint.readers.cloudformation.intrinsics import Resolver
 
 Decision = bool | None
 """True or false when the template decides it, ``None`` when the deployment does."""

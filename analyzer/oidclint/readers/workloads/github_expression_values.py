@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from oidclint.parsers.github_expressions import (
+from oidclint.readers.workloads.github_expressions import (
     NUMBER, Binary, Call, Literal, Member, Name, Not, lookup, number, reference, text_of,
 )
 

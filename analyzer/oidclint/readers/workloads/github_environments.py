@@ -22,7 +22,7 @@ import itertools
 from typing import Any, Callable
 
 from oidclint.model import TokenContext
-from oidclint.parsers.github_expressions import (
+from oidclint.readers.workloads.github_expressions import (
     EXPRESSION, QUOTED, REFERENCE, ExpressionError, Scope, alternatives, lookup, origin, parse,
     text_of,
 )

@@ -29,11 +29,11 @@ from typing import Any
 
 from oidclint.iam.patterns import glob_matches
 from oidclint.model import TokenContext
-from oidclint.parsers.github_environments import dispatch_choices, encode
-from oidclint.parsers.github_expression_values import (
+from oidclint.readers.workloads.github_environments import dispatch_choices, encode
+from oidclint.readers.workloads.github_expression_values import (
     OneOf, Partly, Undecided, depends_on, evaluate, text_of, truthy,
 )
-from oidclint.parsers.github_expressions import (
+from oidclint.readers.workloads.github_expressions import (
     EXPRESSION, Binary, Call, ExpressionError, Not, Scope, origin, parse, reference,
 )
 from oidclint.source import Choice

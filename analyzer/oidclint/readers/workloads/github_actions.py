@@ -28,12 +28,12 @@ from typing import Any, Callable, Iterator
 
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
-from oidclint.parsers import is_action
-from oidclint.parsers.github_conditions import Guard, guards_of, restrict
-from oidclint.parsers.github_environments import dispatch_choice, encode, environment_contexts
-from oidclint.parsers.github_expressions import Scope, lookup, text_of
-from oidclint.parsers.github_run_steps import run_step_commands
-from oidclint.parsers.located import YAML_1_2_CORE, LoadError, load_documents
+from oidclint.readers import is_action
+from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
+from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
+from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
+from oidclint.readers.workloads.github_run_steps import run_step_commands
+from oidclint.located.documents import YAML_1_2_CORE, LoadError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
 
 KIND = "github-actions"

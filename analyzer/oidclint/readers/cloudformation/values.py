@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from oidclint.parsers.cdk import CDK_CFN_JSON, CDK_OIDC_PROVIDER
+from oidclint.readers.cloudformation.cdk import CDK_CFN_JSON, CDK_OIDC_PROVIDER
 from oidclint.source import Choice, LList, Partial, Span, Str, Unknown
 
 __all__ = [

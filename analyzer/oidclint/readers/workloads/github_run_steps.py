@@ -14,9 +14,9 @@ import posixpath
 from typing import Any
 
 from oidclint.model import Inventory
-from oidclint.parsers.github_expressions import EXPRESSION, Scope
-from oidclint.parsers.iam_cli import MARKERS, record, script_commands
-from oidclint.parsers.scalar_positions import scalar_positions
+from oidclint.readers.workloads.github_expressions import EXPRESSION, Scope
+from oidclint.readers.policies.iam_cli import MARKERS, record, script_commands
+from oidclint.located.scalar_positions import scalar_positions
 from oidclint.source import Partial, SourceFile, Span, Text, Unknown, span_of
 
 

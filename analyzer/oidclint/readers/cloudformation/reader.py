@@ -21,13 +21,13 @@ from oidclint.model import (
     Cluster, Diagnostic, Directive, IdentityPool, IdentityPoolRoles, Inventory, OidcProvider,
     PermissionPolicy, PolicyDocument, Role,
 )
-from oidclint.parsers.cfn_values import (
+from oidclint.readers.cloudformation.values import (
     CDK_OIDC_PROVIDER, EKS_CLUSTER, MANAGED_POLICY, OIDC_PROVIDER, ROLE, intrinsic_name,
     is_no_value, scalar_text,
 )
-from oidclint.parsers.intrinsics import Resolver
-from oidclint.parsers.located import CLOUDFORMATION, LoadError, load_documents
-from oidclint.parsers.sam import is_sam, with_implicit_roles
+from oidclint.readers.cloudformation.intrinsics import Resolver
+from oidclint.located.documents import CLOUDFORMATION, LoadError, load_documents
+from oidclint.readers.cloudformation.sam import is_sam, with_implicit_roles
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
