@@ -25,6 +25,9 @@ from oidclint.limits import TooLarge, allowance
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_blocks
 from oidclint.readers.terraform.tfvars import root_variables
+from oidclint.readers.terragrunt.config import Files
+from oidclint.readers.terragrunt.unit import Unit, deployed_by, read_unit
+from oidclint.readers.terragrunt.sources import is_unit_file
 from oidclint.pool import Pool
 from oidclint.source import SourceFile, Span
 
@@ -63,14 +66,21 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     scanned: dict[str, list[SourceFile]] = {}
     for file in sorted(files, key=lambda f: f.path):
         inventory.files.append(file.path)
-        if file.kind != "tfvars":
+        if file.kind not in ("tfvars", "terragrunt"):
             scanned.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
     calls = {folder: local_calls(folder, members) for folder, members in scanned.items()}
     incomplete = {posixpath.dirname(path) or "." for path in unread
                   if kind_of(posixpath.basename(path)) == "terraform"}
     called = {target for folder, targets in calls.items() for target in targets
               if target != folder}
-    roots = [folder for folder in scanned if folder not in called]
+    units = read_units([f for f in files if f.kind == "terragrunt"], root, cache,
+                       inventory.diagnostics)
+    # A module folder a unit deploys is evaluated with each unit's inputs, not on its own.
+    deployed = {unit.module for unit in units.values()}
+    roots = [folder for folder in scanned if folder not in called and folder not in deployed]
+    for path, unit in units.items():
+        calls[path] = {unit.module}
+        roots.append(path)
     tfvars = [f for f in files if f.kind == "tfvars"]
     results: dict[str, RootResult] = {}
     keys: dict[str, str] = {}
@@ -81,12 +91,13 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         for folder in roots:
             tree = sorted(_tree(folder, calls))
             keys[folder] = make_key("terraform", str(root), folder, prune, inputs, [
-                (f.path, hashes[f.path]) for needed in tree for f in scanned[needed]],
-                sorted(incomplete.intersection(tree)))
+                (f.path, hashes[f.path]) for needed in tree for f in scanned.get(needed, ())],
+                sorted(incomplete.intersection(tree)),
+                units[folder].read if folder in units else None)
             if (hit := cache.get(keys[folder])) is not None:
                 results[folder] = hit
                 inventory.cached += [f.path for needed in _tree(folder, calls)
-                                     for f in scanned[needed]]
+                                     for f in scanned.get(needed, [])]
     pending = [folder for folder in roots if folder not in results]
     if pending or tfvars or var_files:
         # Before the workers fork, so that they share it.
@@ -97,11 +108,11 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     tasks = []
     for group in groups:
         used = {folder for r in group for folder in _tree(r, calls)}
-        tasks.append(RootsTask(group, {f: scanned[f] for f in used},
+        tasks.append(RootsTask(group, {f: scanned[f] for f in used if f in scanned},
                                {f: calls[f] for f in used}, variables, root, budget, prune,
                                cache if keys else None,
                                {r: keys[r] for r in group if r in keys},
-                               incomplete & used))
+                               incomplete & used, {r: units[r] for r in group if r in units}))
     waiting = pool.submit(evaluate_roots, tasks) if pool else \
         (lambda: [evaluate_roots(task) for task in tasks])
 
@@ -160,6 +171,8 @@ class RootsTask:
     """Root -> its cache key."""
     incomplete: set[str] = field(default_factory=set)
     """Folders with a file that could not be read: their modules are not known whole."""
+    units: dict[str, Unit] = field(default_factory=dict)
+    """Roots that are Terragrunt units (by the path of their ``terragrunt.hcl``)."""
 
 
 def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
@@ -204,13 +217,24 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
         own_reads: dict[str, str | None] = {}
         configuration.used = set()
         complete = True
-        budget = Budget(task.budget * len(task.scanned[folder]) if task.budget else None)
+        unit = task.units.get(folder)
+        module_folder = unit.module if unit is not None else folder
+        budget = Budget(task.budget * max(len(task.scanned.get(module_folder, ())), 1)
+                        if task.budget else None)
         with recording() as reads:
             try:
                 with budget.running(), allowance():
-                    module = configuration.root_module(folder)
+                    if unit is None:
+                        module = configuration.root_module(folder)
+                    else:
+                        module = configuration.root_module(
+                            unit.module, scope=unit.folder,
+                            inputs=unit.inputs.overridden(task.variables.get(
+                                unit.module, task.variables.get("*"))))
                     if module is not None:
                         collect_module(module, inventory)
+                        if unit is not None:
+                            deployed_by(unit, inventory)
             except BudgetExceeded as exc:
                 if not budget.owns(exc):
                     raise
@@ -242,6 +266,43 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
             if not users[needed]:
                 configuration.forget(needed)
     return results, written
+
+
+def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
+               diagnostics: list[Diagnostic]) -> dict[str, Unit]:
+    """The Terragrunt units among ``files`` that deploy a module of the tree, by the path
+    of their ``terragrunt.hcl``; what reading them reported goes to ``diagnostics``. A
+    ``terragrunt.hcl`` that units include is theirs, not a unit of its own. Each unit is
+    read once per change of it or of a file it read (from the ``cache``)."""
+    candidates = [f for f in files if is_unit_file(f.path)]
+    if not candidates:
+        return {}
+    if root is None:
+        diagnostics.extend(Diagnostic(f.path, "the scan root is not known: the Terragrunt "
+                                      "unit is not read") for f in candidates)
+        return {}
+    reader = Files(root, {f.path: f.text for f in files if f.text})
+    units: dict[str, Unit] = {}
+    for file in candidates:
+        key = make_key("terragrunt unit", str(root), file.path, digest(file.text)) \
+            if cache is not None and cache.enabled else None
+        unit = cache.get(key) if key is not None else None
+        if not isinstance(unit, Unit):
+            with recording() as reads, allowance():
+                unit = read_unit(reader, file.path)
+            unit.read = sorted(reads.seen.items())
+            if key is not None:
+                cache.put(key, unit, reads.seen)
+        units[file.path] = unit
+    included = {path for unit in units.values() for path in unit.includes}
+    found = {}
+    for path, unit in units.items():
+        if path in included:
+            continue
+        diagnostics.extend(unit.diagnostics)
+        if unit.module is not None:
+            found[path] = unit
+    return found
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:

@@ -134,6 +134,7 @@ class WorkloadSubjectNotAdmitted(Rule):
                     address=roles[0].address if every and one else None,
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
                     related=_related(workload, token, roles, trusts, every),
+                    made_by=roles,
                     level=level,
                     fix="Admit this subject in the trust, or run the workload where the trust expects.",
                     evidence={"fingerprint": f"{workload.name}|{token.context.label}",

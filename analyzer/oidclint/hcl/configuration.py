@@ -59,13 +59,18 @@ class Configuration:
     used: set[str] = field(default_factory=set)
     """Folders whose blocks were asked for (reset by whoever wants to know per root)."""
 
-    def root_module(self, folder: str) -> Module | None:
-        """The module of a root folder, with the variable values set for it."""
+    def root_module(self, folder: str, *, scope: str | None = None,
+                    inputs: dict | None = None) -> Module | None:
+        """The module of a root folder, with the variable values set for it: those of the
+        ``.tfvars`` files, or ``inputs`` when the folder is deployed from elsewhere (by a
+        Terragrunt unit in the folder ``scope``)."""
         blocks = self._blocks(folder)
         if blocks is None:
             return None
-        return Module(folder, blocks, self.root, configuration=self,
-                      inputs=self.variables.get(folder, self.variables.get("*")))
+        if inputs is None:
+            inputs = self.variables.get(folder, self.variables.get("*"))
+        return Module(folder, blocks, self.root, configuration=self, scope=scope,
+                      inputs=inputs)
 
     def forget(self, folder: str) -> None:
         """Let go of a folder's parsed blocks (no root left to evaluate needs them)."""
