@@ -280,6 +280,21 @@ class UnreadModuleCall:
 
 
 @dataclass(slots=True)
+class TerragruntUnit:
+    """A Terragrunt unit (``terragrunt.hcl``) that deploys a module folder with its inputs:
+    the roles and providers of its scope (the unit's folder) are that module's, evaluated
+    for it."""
+
+    path: str
+    module: str
+    span: Span
+
+    @property
+    def folder(self) -> str:
+        return self.path.rpartition("/")[0] or "."
+
+
+@dataclass(slots=True)
 class Cluster:
     """An EKS cluster, whose issuer a ServiceAccount's token comes from."""
 
@@ -362,6 +377,7 @@ class Inventory:
     policy_uses: list[PolicyFileUse] = field(default_factory=list)
     unread_calls: list[UnreadModuleCall] = field(default_factory=list)
     """Module calls whose code the scan cannot read."""
+    units: list[TerragruntUnit] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Directive] = field(default_factory=list)
@@ -390,6 +406,7 @@ class Inventory:
         self.pool_roles.extend(other.pool_roles)
         self.policy_uses.extend(other.policy_uses)
         self.unread_calls.extend(other.unread_calls)
+        self.units.extend(other.units)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)

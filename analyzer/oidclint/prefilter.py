@@ -194,9 +194,10 @@ class Prefilter:
             elif file.kind == "terragrunt":
                 # A unit whose module is not known from its text may deploy any; the files
                 # units include are read when a unit is (``oidclint.readers.terragrunt``).
-                wanted = is_unit_file(file.path) and (
-                    (posixpath.dirname(file.path) or ".") in kept_folders
-                    or self.facts[file.path].sources == _NOT_WRITTEN)
+                folder = posixpath.dirname(file.path) or "."
+                wanted = is_unit_file(file.path) and (folder in kept_folders or any(
+                    local_folder(folder, source) not in folders
+                    for source in self.facts[file.path].sources))
             else:
                 wanted = matters[file.path] or _always_read(file.path)
             (selection.keep if wanted else selection.skipped).append(file)
@@ -297,7 +298,8 @@ class Prefilter:
 
 
 _NOT_WRITTEN = ("",)
-"""The sources of a unit whose module folder cannot be read from its text."""
+"""The sources of a unit whose module folder cannot be read from its text (no folder the
+scan holds: the unit is read, as one deploying code outside it is, to say what it finds)."""
 
 
 def _unit_sources(file: SourceFile) -> tuple[str, ...]:

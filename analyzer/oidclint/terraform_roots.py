@@ -22,7 +22,7 @@ from oidclint.hcl.configuration import Configuration
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
 from oidclint.limits import TooLarge, allowance
-from oidclint.model import Diagnostic, Inventory, Level
+from oidclint.model import Diagnostic, Inventory, Level, TerragruntUnit
 from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_blocks
 from oidclint.readers.terraform.tfvars import root_variables
 from oidclint.readers.terragrunt.config import Files
@@ -74,13 +74,14 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     called = {target for folder, targets in calls.items() for target in targets
               if target != folder}
     units = read_units([f for f in files if f.kind == "terragrunt"], root, cache,
-                       inventory.diagnostics)
+                       inventory, budget)
     # A module folder a unit deploys is evaluated with each unit's inputs, not on its own.
     deployed = {unit.module for unit in units.values()}
     roots = [folder for folder in scanned if folder not in called and folder not in deployed]
     for path, unit in units.items():
         calls[path] = {unit.module}
         roots.append(path)
+        inventory.units.append(TerragruntUnit(path, unit.module, unit.span))
     tfvars = [f for f in files if f.kind == "tfvars"]
     results: dict[str, RootResult] = {}
     keys: dict[str, str] = {}
@@ -269,17 +270,19 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
 
 
 def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
-               diagnostics: list[Diagnostic]) -> dict[str, Unit]:
+               inventory: Inventory, budget: float | None = None) -> dict[str, Unit]:
     """The Terragrunt units among ``files`` that deploy a module of the tree, by the path
-    of their ``terragrunt.hcl``; what reading them reported goes to ``diagnostics``. A
+    of their ``terragrunt.hcl``; what reading them reported goes to ``inventory``; each
+    is read within the time ``budget`` of a file (the files it includes count with it). A
     ``terragrunt.hcl`` that units include is theirs, not a unit of its own. Each unit is
     read once per change of it or of a file it read (from the ``cache``)."""
     candidates = [f for f in files if is_unit_file(f.path)]
     if not candidates:
         return {}
     if root is None:
-        diagnostics.extend(Diagnostic(f.path, "the scan root is not known: the Terragrunt "
-                                      "unit is not read") for f in candidates)
+        inventory.diagnostics.extend(Diagnostic(f.path, "the scan root is not known: the "
+                                                "Terragrunt unit is not read")
+                                     for f in candidates)
         return {}
     reader = Files(root, {f.path: f.text for f in files if f.text})
     units: dict[str, Unit] = {}
@@ -288,18 +291,28 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
             if cache is not None and cache.enabled else None
         unit = cache.get(key) if key is not None else None
         if not isinstance(unit, Unit):
-            with recording() as reads, allowance():
-                unit = read_unit(reader, file.path)
+            limit = Budget(budget)
+            try:
+                with recording() as reads, limit.running(), allowance():
+                    unit = read_unit(reader, file.path)
+            except BudgetExceeded as exc:
+                if not limit.owns(exc):
+                    raise
+                inventory.timed_out = True
+                inventory.diagnostics.append(Diagnostic(
+                    file.path, f"reading the Terragrunt unit {exc}", Level.ERROR))
+                continue
             unit.read = sorted(reads.seen.items())
             if key is not None:
                 cache.put(key, unit, reads.seen)
         units[file.path] = unit
+        inventory.dependencies.update(unit.read)  # a scan's result depends on them too
     included = {path for unit in units.values() for path in unit.includes}
     found = {}
     for path, unit in units.items():
         if path in included:
             continue
-        diagnostics.extend(unit.diagnostics)
+        inventory.diagnostics.extend(unit.diagnostics)
         if unit.module is not None:
             found[path] = unit
     return found

@@ -16,6 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidclint.hcl.values import first_unknown
 from oidclint.model import Diagnostic, Inventory, Level, Related
 from oidclint.readers.terragrunt.config import Config, Files, Reading
 from oidclint.readers.terragrunt.sources import locate
@@ -104,8 +105,10 @@ def read_unit(files: Files, path: str) -> Unit:
             level = Level.NOTE if module is not None else Level.WARNING
             reading.add(Diagnostic(source_span.path, located.note, level, span=source_span))
     elif source is not None:
-        reading.warn(source_span, f"the module source is not known ({source.origin}); the "
-                                  "unit is not evaluated")
+        cause = first_unknown([source])
+        why = cause.origin if cause is not None else "not a string"
+        reading.warn(source_span, f"the module source is not known ({why}); the unit is not "
+                                  "evaluated")
     elif files.has_terraform(config.folder):
         module = config.folder  # no source: Terragrunt runs the code beside the file
     return Unit(path, module, inputs, span, shown, includes, reading.diagnostics)
