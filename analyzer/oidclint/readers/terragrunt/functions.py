@@ -79,8 +79,9 @@ def _path_relative_from_include(config: "Config", call: Call) -> Any:
 
 @_function("find_in_parent_folders", 0, 2)
 def _find_in_parent_folders(config: "Config", call: Call) -> Any:
-    """The first of the unit's parent folders (not its own) holding the name, as an absolute
-    path; the fallback (when given) or unknown when no folder of the scanned tree holds it."""
+    """The first of the unit's parent folders (not its own: Terragrunt starts from the
+    parent) holding the name, as an absolute path; the fallback (when given) or unknown when
+    no folder of the scanned tree holds it. Without a name, ``terragrunt.hcl``."""
     name = call.args[0] if call.args else Str(DEFAULT_CONFIG)
     if is_unknown(name):
         return derived_unknown("find_in_parent_folders()", [name], call.span)
@@ -114,6 +115,7 @@ def _read_terragrunt_config(config: "Config", call: Call) -> Any:
 
 @_function("get_env", 1, 2)
 def _get_env(config: "Config", call: Call) -> Any:
+    """The variable, or the default when it is not set: which, only the run knows."""
     name = call.args[0]
     shown = f"get_env(\"{name}\")" if isinstance(name, str) else "get_env()"
     return Unknown(f"{shown} (an environment variable, known when Terragrunt runs)",

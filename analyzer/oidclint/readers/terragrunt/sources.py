@@ -6,8 +6,10 @@ before a double slash, running Terraform in the folder after it
 A local path is read in the tree, relative to the unit's folder. Code that would be
 downloaded is read only when it is here already:
 
-- in the unit's ``.terragrunt-cache``, where Terragrunt keeps what it downloaded
-  (``.terragrunt-cache/<hash>/<hash>/<subfolder>``), when exactly one copy is there;
+- in the unit's ``.terragrunt-cache``, where Terragrunt keeps what it downloaded and runs
+  (``.terragrunt-cache/<hash>/<hash>/<subfolder>``;
+  https://terragrunt.gruntwork.io/docs/reference/terragrunt-cache), when exactly one copy is
+  there;
 - in the scanned tree itself, when the source is a git repository of the same name as the
   tree's folder (a live repository that names its own modules by URL): the tree's copy, at
   whatever commit is checked out, stands for the ref.
