@@ -496,3 +496,32 @@ def test_graph_draws_each_unit_as_a_root_deploying_its_roles(tmp_path):
         '"Terragrunt unit live/dev<br/>module modules/trust"]]',
         '"Terragrunt unit live/prod<br/>module modules/trust"]]']
     assert drawing.count('-->|"deploys"|') == 2
+
+
+def test_a_source_whose_ref_alone_is_unknown_still_names_its_code(tmp_path):
+    tree = tmp_path / "catalog"
+    write(tree, {
+        "units/role/terragrunt.hcl": 'terraform {\n  source = "git::git@github.com:acme/'
+                                     'catalog.git//modules/trust?ref=${values.version}"\n}\n'
+                                     'inputs = {\n  subject = "repo:acme/*"\n}\n',
+        "modules/trust/main.tf": TRUST_MODULE,
+    })
+    report = scan([tree], root=tree)
+    assert findings(report) == [("OIDC204", "units/role/terragrunt.hcl", "aws_iam_role.deploy")]
+    assert messages(report) == [
+        "the module source git::git@github.com:acme/catalog.git//modules/trust names this "
+        "repository: its modules/trust, as checked out, is read for it"]
+
+
+@pytest.mark.parametrize("strategy, said", [('"overlay"', "overlay is not one Terragrunt knows"),
+                                            ('get_env("MERGE")', "is not known")])
+def test_a_merge_strategy_not_known_leaves_the_inputs_unknown(tmp_path, strategy, said):
+    write(tmp_path, {
+        "root.hcl": 'inputs = {\n  subject = "repo:acme/api:*"\n}\n',
+        "live/app/terragrunt.hcl": f'include "root" {{\n  path = find_in_parent_folders('
+                                   f'"root.hcl")\n  merge_strategy = {strategy}\n}}\n',
+    })
+    unit = unit_of(tmp_path)
+    assert [d.message for d in unit.diagnostics] == [
+        f"include root: merge_strategy {said}; what it merges is not read"]
+    assert isinstance(unit.inputs["subject"], Unknown)

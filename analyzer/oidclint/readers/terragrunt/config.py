@@ -289,9 +289,10 @@ class Config(Environment):
         expose = self.argument(block, "expose") is True
         strategy = self.argument(block, "merge_strategy", "shallow")
         if strategy not in MERGE_STRATEGIES:
+            what = "is not known" if is_unknown(strategy) else \
+                f"{strategy!s} is not one Terragrunt knows"
             self.reading.warn(block.span, f"include {label or '(unnamed)'}: merge_strategy "
-                                          f"{strategy!s} is not one Terragrunt knows; what it "
-                                          "merges is not read")
+                                          f"{what}; what it merges is not read")
             strategy = "unknown"
         path = self.argument(block, "path")
         config = self.read(path, block.span, f"include {label or '(unnamed)'}",

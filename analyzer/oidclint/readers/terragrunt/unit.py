@@ -20,7 +20,7 @@ from oidclint.hcl.values import first_unknown
 from oidclint.model import Diagnostic, Inventory, Level, Related
 from oidclint.readers.terragrunt.config import Config, Files, Reading
 from oidclint.readers.terragrunt.sources import locate
-from oidclint.source import LDict, LList, Span, Unknown
+from oidclint.source import LDict, LList, Partial, Span, Str, Unknown
 
 class UnitInputs(dict):
     """A unit's inputs by variable name. When part of them is not known (``inputs =
@@ -97,6 +97,9 @@ def read_unit(files: Files, path: str) -> Unit:
     span = (config.attributes["inputs"].span if "inputs" in config.attributes
             else config.terraform.span if config.terraform is not None else Span(path, 1))
     module, shown = None, None
+    if isinstance(source, Partial) and "?" in source.known_prefix:
+        # Only the query (`?ref=${values.version}`) is unknown: which code is still known.
+        source = Str(source.known_prefix.split("?", 1)[0], source.span)
     if isinstance(source, str):
         shown = str(source)
         located = locate(files, shown, config.folder)
