@@ -525,3 +525,43 @@ def test_a_merge_strategy_not_known_leaves_the_inputs_unknown(tmp_path, strategy
     assert [d.message for d in unit.diagnostics] == [
         f"include root: merge_strategy {said}; what it merges is not read"]
     assert isinstance(unit.inputs["subject"], Unknown)
+
+
+@pytest.mark.parametrize("source", [
+    "tfr:///terraform-aws-modules/iam/aws//modules/iam-github-oidc-role?version=5.39.0",
+    "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git"
+    "//modules/iam-github-oidc-role?ref=v5.39.0",
+])
+def test_a_registry_module_with_a_built_in_model_is_evaluated_for_the_unit(tmp_path, source):
+    write(tmp_path, {"live/app/terragrunt.hcl":
+                     f'terraform {{\n  source = "{source}"\n}}\n'
+                     'inputs = {\n  name     = "deploy"\n  subjects = ["acme/*"]\n}\n'})
+    report = scan([tmp_path], root=tmp_path)
+    # What the model makes is shown at the unit's source, as at a module call; the model
+    # keeps the module's own `iss` and `ForAllValues` conditions (OIDC105, OIDC210).
+    assert sorted((f.rule_id, f.span.path, f.span.line, f.address) for f in report.findings) == [
+        ("OIDC105", "live/app/terragrunt.hcl", 2, "aws_iam_role.this[0]"),
+        ("OIDC204", "live/app/terragrunt.hcl", 2, "aws_iam_role.this[0]"),
+        ("OIDC210", "live/app/terragrunt.hcl", 2, "aws_iam_role.this[0]")]
+    assert report.diagnostics == []
+    graph, _, _ = build_graph([tmp_path], root=tmp_path)
+    assert [u.module for u in graph.inventory.units] == [
+        "terraform-aws-modules/iam/aws//modules/iam-github-oidc-role (built-in model)"]
+
+
+def test_a_role_named_by_a_unit_whose_code_is_not_here_is_defined_elsewhere(tmp_path):
+    write(tmp_path, {
+        "live/app/terragrunt.hcl": 'terraform {\n  source = "git::https://example.com/acme/'
+                                   'modules.git//role?ref=v1"\n}\ninputs = {\n'
+                                   '  name = "deploy"\n}\n',
+        ".github/workflows/deploy.yml": (
+            "on: push\npermissions:\n  id-token: write\njobs:\n  deploy:\n"
+            "    runs-on: ubuntu-latest\n    steps:\n"
+            "      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n"
+            "          role-to-assume: arn:aws:iam::111122223333:role/deploy\n"
+            "          aws-region: eu-west-1\n"),
+    })
+    report = scan([tmp_path], root=tmp_path, repository="acme/api")
+    assert [f.rule_id for f in report.findings] == []
+    graph, _, _ = build_graph([tmp_path], root=tmp_path, repository="acme/api")
+    assert graph.inventory.roles_elsewhere == ["deploy*"]

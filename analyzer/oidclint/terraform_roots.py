@@ -18,7 +18,8 @@ from oidclint.cache import Cache, make_key
 from oidclint.dependencies import digest, note_listing, note_read, recording
 from oidclint.discovery import discover, kind_of
 from oidclint.hcl import outline
-from oidclint.hcl.configuration import Configuration
+from oidclint.hcl.configuration import Configuration, role_glob
+from oidclint.hcl.registry import ROLE_NAME_INPUTS
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
 from oidclint.limits import TooLarge, allowance
@@ -79,9 +80,9 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     deployed = {unit.module for unit in units.values()}
     roots = [folder for folder in scanned if folder not in called and folder not in deployed]
     for path, unit in units.items():
-        calls[path] = {unit.module}
+        calls[path] = {unit.module} if unit.module is not None else set()
         roots.append(path)
-        inventory.units.append(TerragruntUnit(path, unit.module, unit.span))
+        inventory.units.append(TerragruntUnit(path, unit.deploys, unit.span))
     tfvars = [f for f in files if f.kind == "tfvars"]
     results: dict[str, RootResult] = {}
     keys: dict[str, str] = {}
@@ -227,6 +228,10 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
                 with budget.running(), allowance():
                     if unit is None:
                         module = configuration.root_module(folder)
+                    elif unit.model is not None:
+                        module = configuration.modelled_root(
+                            unit.folder, unit.model.folder, unit.source_span,
+                            unit.inputs.overridden(task.variables.get("*")))
                     else:
                         module = configuration.root_module(
                             unit.module, scope=unit.folder,
@@ -313,8 +318,14 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
         if path in included:
             continue
         inventory.diagnostics.extend(unit.diagnostics)
-        if unit.module is not None:
+        if unit.deploys is not None:
             found[path] = unit
+        elif unit.source is not None:
+            # Code not read may create a role: one named by an input is defined elsewhere,
+            # as a module call's is (``oidclint.hcl.configuration``).
+            inventory.roles_elsewhere.extend(
+                glob for name in ROLE_NAME_INPUTS if name in dict.keys(unit.inputs)
+                and (glob := role_glob(unit.inputs[name])) is not None)
     return found
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from oidclint.hcl.registry import Model
     from oidclint.readers.terragrunt.config import Files
 
 UNIT_FILE = "terragrunt.hcl"
@@ -41,10 +42,12 @@ _REMOTE = re.compile(r"^(?:[a-z0-9]+::|[a-z][a-z0-9+.-]*://|git@|github\.com/|bi
 @dataclass(frozen=True)
 class Located:
     """The module folder a source names (``None`` when its code is not here), and what the
-    user should know about how it was found (``None``: nothing to say)."""
+    user should know about how it was found (``None``: nothing to say); or the built-in
+    model of the registry module it names (``oidclint.hcl.registry``)."""
 
     folder: str | None
     note: str | None = None
+    model: "Model | None" = None
 
 
 def is_unit_file(path: str) -> bool:
@@ -72,6 +75,9 @@ def locate(files: "Files", source: str, unit_folder: str) -> Located:
     own = _same_repository(files, source, subfolder)
     if own is not None:
         return own
+    modelled = _model(source)
+    if modelled is not None:
+        return modelled
     return Located(None, f"the module source {source} is downloaded when Terragrunt runs and "
                          f"no copy of it is in the scanned tree (nor in {CACHE_FOLDER}); the "
                          "unit is not evaluated")
@@ -103,6 +109,27 @@ def _same_repository(files: "Files", source: str, subfolder: str) -> Located | N
         return None
     return Located(folder, f"the module source {source} names this repository: its "
                            f"{folder}, as checked out, is read for it")
+
+
+def _model(source: str) -> Located | None:
+    """A registry module with a built-in model: Terragrunt's ``tfr://[host]/address?version=``
+    form, or a git URL of the module's repository with ``?ref=``
+    (https://terragrunt.gruntwork.io/docs/reference/config-blocks-and-attributes/#terraform)."""
+    from oidclint.hcl.registry import find_model, unmodelled
+
+    version = None
+    address = source
+    if source.lower().startswith("tfr://"):
+        address, _, query = source[len("tfr://"):].partition("?")
+        address = address.lstrip("/")  # `tfr:///ns/name/provider`: the default registry
+        version = next((value for key, _, value in (p.partition("=") for p in query.split("&"))
+                        if key == "version"), None)
+    model = find_model(address, version)
+    if model is None:
+        note = unmodelled(address, version)
+        return None if note is None else Located(None, f"{note}; the unit is not evaluated")
+    shown = f"the module source is read as oidclint's built-in model of {model.address}"
+    return Located(None, f"{shown} ({model.note})" if model.note else None, model)
 
 
 def _without_getter(source: str) -> str:

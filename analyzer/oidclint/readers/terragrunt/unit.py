@@ -16,6 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidclint.hcl.registry import Model
 from oidclint.hcl.values import first_unknown
 from oidclint.model import Diagnostic, Inventory, Level, Related
 from oidclint.readers.terragrunt.config import Config, Files, Reading
@@ -65,6 +66,9 @@ class Unit:
     """Where a finding points at the unit: its ``inputs``, else its ``terraform`` block."""
     source: str | None = None
     """The ``terraform { source }`` as written, when known."""
+    source_span: Span | None = None
+    model: Model | None = None
+    """The built-in model of the registry module it deploys (``module`` is then ``None``)."""
     includes: list[str] = field(default_factory=list)
     """The files it includes: those are not units of their own."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -79,6 +83,13 @@ class Unit:
     def label(self) -> str:
         return f"Terragrunt unit {self.folder}: deploys the module with these inputs"
 
+    @property
+    def deploys(self) -> str | None:
+        """What it deploys, as a person names it; ``None``: nothing the scan can read."""
+        if self.model is not None:
+            return f"{self.model.address} (built-in model)"
+        return self.module
+
 
 def read_unit(files: Files, path: str) -> Unit:
     """The unit of a ``terragrunt.hcl``: its inputs, its includes, its module folder."""
@@ -89,23 +100,24 @@ def read_unit(files: Files, path: str) -> Unit:
     if parsed is None:
         if why and not diagnostics:
             reading.add(Diagnostic(path, f"{why}; the unit is not evaluated"))
-        return Unit(path, None, UnitInputs(), Span(path, 1), diagnostics=reading.diagnostics)
+        return Unit(path, None, UnitInputs(), Span(path, 1),
+                    diagnostics=reading.diagnostics)
     config = Config(files, reading, path, parsed, terragrunt_path=path, chain=(path,))
     inputs = unit_inputs(config)
     source, source_span = unit_source(config)
     includes = _included_files(config)
     span = (config.attributes["inputs"].span if "inputs" in config.attributes
             else config.terraform.span if config.terraform is not None else Span(path, 1))
-    module, shown = None, None
+    module, shown, model = None, None, None
     if isinstance(source, Partial) and "?" in source.known_prefix:
         # Only the query (`?ref=${values.version}`) is unknown: which code is still known.
         source = Str(source.known_prefix.split("?", 1)[0], source.span)
     if isinstance(source, str):
         shown = str(source)
         located = locate(files, shown, config.folder)
-        module = located.folder
+        module, model = located.folder, located.model
         if located.note is not None:
-            level = Level.NOTE if module is not None else Level.WARNING
+            level = Level.NOTE if module is not None or model is not None else Level.WARNING
             reading.add(Diagnostic(source_span.path, located.note, level, span=source_span))
     elif source is not None:
         cause = first_unknown([source])
@@ -114,7 +126,8 @@ def read_unit(files: Files, path: str) -> Unit:
                                   "evaluated")
     elif files.has_terraform(config.folder):
         module = config.folder  # no source: Terragrunt runs the code beside the file
-    return Unit(path, module, inputs, span, shown, includes, reading.diagnostics)
+    return Unit(path, module, inputs, span, shown, source_span, model, includes,
+                reading.diagnostics)
 
 
 def deployed_by(unit: Unit, inventory: Inventory) -> None:
