@@ -981,3 +981,47 @@ def test_a_value_said_never_equal_is_not_whatever_its_unknown_pieces(pieces, wan
         return
     for filling in ["", "a", "b", "ab", ":", "ba:"]:
         assert "".join(filling if p == "$x" else p for p in pieces) != wanted
+
+
+def _statements_over(urls: str, tmp_path) -> list:
+    """The trust statements a `dynamic "statement"` over the list ``urls`` generates."""
+    from oidclint.parsers.terraform import parse_terraform
+    from oidclint.source import SourceFile
+    text = f'''
+variable "org" {{}}
+variable "other" {{}}
+data "aws_iam_policy_document" "this" {{
+  dynamic "statement" {{
+    for_each = {urls}
+    content {{
+      actions = ["sts:AssumeRoleWithWebIdentity"]
+      principals {{
+        type        = "Federated"
+        identifiers = ["arn:aws:iam::123456789012:oidc-provider/${{statement.value}}"]
+      }}
+    }}
+  }}
+}}
+resource "aws_iam_role" "this" {{
+  assume_role_policy = data.aws_iam_policy_document.this.json
+}}
+'''
+    (tmp_path / "main.tf").write_text(text)
+    role, = parse_terraform([SourceFile("main.tf", tmp_path / "main.tf", text, "terraform")]).roles
+    return role.trust.statements
+
+
+def test_a_dynamic_block_over_elements_known_in_part_makes_one_block_each(tmp_path):
+    """A list (or set) whose elements are known only in part still has a known number of
+    elements when no two of them can be equal: one block each, its iterator value as known
+    as the element."""
+    two = _statements_over('["oidc.circleci.com/org/${var.org}", "gitlab.com"]', tmp_path)
+    assert [s.unknown for s in two] == [None, None]
+    first = two[0].principals["Federated"][0]
+    assert isinstance(first, Partial) and first.known_prefix.endswith("org/")
+    assert two[1].principals["Federated"] == ["arn:aws:iam::123456789012:oidc-provider/gitlab.com"]
+    # `toset` of two values that may be the same one may hold a single element: not known.
+    for urls in ['toset(["oidc.circleci.com/org/${var.org}", "oidc.circleci.com/org/x"])',
+                 '[var.org, var.other]']:
+        statement, = _statements_over(urls, tmp_path)
+        assert statement.unknown is not None
