@@ -596,6 +596,10 @@ def test_replace_on_partial_keeps_what_the_known_text_decides():
     # Patterns that look around the match, may match nothing or without bound: unknown.
     for pattern in ["/^a/", "/a\\b/", "/x*/", "/a+/"]:
         assert isinstance(call("replace", partial("aaa", UNKNOWN), pattern, "-"), Unknown)
+    # A replacement known in part goes in as it is.
+    assert str(call("replace", "repo:ORG/*:*", "ORG", UNKNOWN)) == \
+        "repo:${var.org (no default)}/*:*"
+    assert str(call("replace", "ab", "", UNKNOWN)).count("${") == 3
     # An empty substring is inserted around every character (Go's strings.Replace).
     assert call("replace", "ab", "", "-") == "-a-b-"
     assert isinstance(call("replace", partial("ab", UNKNOWN), "", "-"), Unknown)
@@ -1105,3 +1109,21 @@ def test_a_dynamic_block_over_elements_known_in_part_makes_one_block_each(tmp_pa
                  '[var.org, var.other]']:
         statement, = _statements_over(urls, tmp_path)
         assert statement.unknown is not None
+
+
+@settings(max_examples=300)
+@given(pieces=st.lists(st.text(alphabet="aB:/", max_size=4), min_size=2, max_size=3),
+       fillings=st.lists(st.text(alphabet="aB:/", max_size=4), min_size=2, max_size=2),
+       function=st.sampled_from(["trimprefix", "trimsuffix", "lower", "upper"]),
+       argument=st.text(alphabet="aB:/", max_size=3))
+def test_string_functions_on_partial_are_never_wrong(pieces, fillings, function, argument):
+    """What ``trimprefix``, ``trimsuffix``, ``lower`` and ``upper`` keep of a string known in
+    part holds whatever its unknown pieces hold."""
+    unknowns = [Unknown(f"var.u{i}") for i in range(len(pieces) - 1)]
+    value = Partial(tuple(p for i, text in enumerate(pieces)
+                          for p in ([text] + ([unknowns[i]] if i < len(unknowns) else []))
+                          if p != ""))
+    args = [value] if function in ("lower", "upper") else [value, argument]
+    filled = "".join(text + (fillings[i] if i < len(unknowns) else "")
+                     for i, text in enumerate(pieces))
+    assert _fits(call(function, *args), str(call(function, filled, *args[1:])))

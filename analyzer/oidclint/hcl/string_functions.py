@@ -200,23 +200,23 @@ def _replace(call: Call) -> Any:
     text = str(value)
     if is_unknown(replacement):
         return concat(_joined(text.split(search) if search else list(text), replacement,
-                              bool(search)), call.span, what="replace()")
+                              ends=not search), call.span, what="replace()")
     # Go's strings.Replace, as Python's: an empty substring matches before every character
     # and at the end (https://pkg.go.dev/strings#Replace).
     reserve_text(_replaced_length(text, search, str(replacement)), "replace()")
     return Str(text.replace(search, str(replacement)), call.span)
 
 
-def _joined(pieces: list[str], separator: Any, around: bool) -> Pieces:
-    """``pieces`` with ``separator`` between them (and before and after, when ``around``)."""
+def _joined(pieces: list[str], separator: Any, *, ends: bool) -> Pieces:
+    """``pieces`` with ``separator`` between them, and before and after them when ``ends``."""
     joined = Pieces("replace()")
-    if not around:
+    if ends:
         joined.add(separator)
     for index, piece in enumerate(pieces):
         if index:
             joined.add(separator)
         joined.add(piece)
-    if not around:
+    if ends:
         joined.add(separator)
     return joined
 
