@@ -589,6 +589,9 @@ def test_replace_on_partial_keeps_what_the_known_text_decides():
     assert isinstance(call("replace", partial(UNKNOWN, ":x"), "//", ":"), Unknown)
     # Known text wholly inside a match that may run through it from both sides.
     assert isinstance(call("replace", partial(UNKNOWN, "tp", UNKNOWN), "https", ""), Unknown)
+    # Searches from each place the stretch may be taken up at that never meet (every other
+    # `aa`, one way or the other, for 100,000 characters): the stretch stays unsettled.
+    assert isinstance(call("replace", partial(UNKNOWN, "a" * 100_001), "aa", "b"), Unknown)
     # One-character patterns never straddle; `$1` expands from the known match.
     assert call("replace", partial("{ab}:", UNKNOWN, ":{cd}"), "/({)|(})/", "").parts[::2] == \
         ("ab:", ":cd")

@@ -13,27 +13,26 @@ the edge, is not: it goes with the piece, and the two stay unknown together
 Matches are found with a ``Matcher`` whose matches are at most ``width`` characters long and
 depend on nothing but the characters they span (no ``^``, ``$`` or ``\\b``): what a known
 stretch holds then decides every match that starts ``width`` characters or more before its
-end.
+end. ``search`` gives the settled stretches as text: Terraform's own search through one of
+them, on its own, finds exactly the matches it finds in the whole string.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from oidclint.hcl import regex
 from oidclint.source import Partial, Unknown
 
 
-@dataclass(frozen=True)
-class Found:
-    """A certain match: ``text[start:end]`` of one known stretch; ``match`` is the regular
-    expression's match (for ``$1`` in a replacement), ``None`` for a literal."""
+class Found(NamedTuple):
+    """A match: ``text[start:end]`` of one known stretch."""
 
     start: int
     end: int
-    match: re.Match[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,10 +51,21 @@ class Matcher:
     """A search whose matches are 1 to ``width`` characters long."""
 
     width: int
+    compiled: re.Pattern[str]
 
     def find(self, text: str, position: int, before: int) -> Found | None:
         """The first match in ``text`` from ``position`` that starts before ``before``."""
-        raise NotImplementedError
+        match = self.compiled.search(text, position)
+        if match is None or match.start() >= before:
+            return None
+        return Found(match.start(), match.end())
+
+    def last_end(self, text: str, position: int, before: int) -> int:
+        """Where the last match found from ``position`` that starts before ``before`` ends
+        (``position`` when there is none). The search runs in ``re``; no more than
+        ``width - 1`` matches, each a character or more, start at ``before`` or after."""
+        last = deque(self.compiled.finditer(text, position), maxlen=self.width)
+        return next((m.end() for m in reversed(last) if m.start() < before), position)
 
     def may_end(self, head: str) -> bool:
         """Whether a match begun before ``head`` (shorter than ``width``) can end at its end."""
@@ -75,10 +85,7 @@ class Literal(Matcher):
         assert search, "an empty search matches between characters, not in them"
         self.search = search
         self.width = len(search)
-
-    def find(self, text: str, position: int, before: int) -> Found | None:
-        start = text.find(self.search, position)
-        return Found(start, start + self.width) if 0 <= start < before else None
+        self.compiled = re.compile(re.escape(search))
 
     def may_end(self, head: str) -> bool:
         return self.search.endswith(head)
@@ -96,6 +103,7 @@ class Expression(Matcher):
     def __init__(self, pattern: regex.RE2Pattern, width: int) -> None:
         self.pattern = pattern
         self.width = width
+        self.compiled = pattern.compiled
 
     @classmethod
     def of(cls, pattern: regex.RE2Pattern) -> "Expression | None":
@@ -106,19 +114,17 @@ class Expression(Matcher):
             return None
         return cls(pattern, high)
 
-    def find(self, text: str, position: int, before: int) -> Found | None:
-        match = self.pattern.compiled.search(text, position)
-        if match is None or match.start() >= before:
-            return None
-        return Found(match.start(), match.end(), match)
+
+MAX_ADVANCES = 10_000
+"""Matches the searches from each place a stretch may be taken up at are followed, waiting
+for them to meet; past it (`aaaa...` searched for `aa`, after an unknown piece: every other
+match, one way or the other) the stretch is unsettled."""
 
 
-Piece = str | Found | Unsettled
-
-
-def search(value: Partial, matcher: Matcher) -> list[Piece]:
-    """The value as known text, certain matches and unsettled stretches, in order."""
-    out: list[Piece] = []
+def search(value: Partial, matcher: Matcher) -> list[str | Unsettled]:
+    """The value as settled stretches of known text, each to be searched on its own as
+    Terraform searches text, and unsettled stretches, in order."""
+    out: list[str | Unsettled] = []
     pending: list[str | Unknown] = []
     parts = _merged(value.parts)
     for index, part in enumerate(parts):
@@ -127,18 +133,19 @@ def search(value: Partial, matcher: Matcher) -> list[Piece]:
             continue
         if isinstance(matcher, Expression):
             matcher.pattern.check(part)
-        settled = _settle(part, matcher, after_unknown=index > 0,
-                          before_unknown=index + 1 < len(parts))
-        if settled is None:
+        edges = _edges(part, matcher, after_unknown=index > 0,
+                       before_unknown=index + 1 < len(parts))
+        if edges is None:
             pending.append(part)
             continue
-        head, pieces, tail = settled
+        head, tail = edges
         if head:
             pending.append(part[:head])
         if pending:
             out.append(Unsettled(tuple(pending)))
             pending = []
-        out += pieces
+        if tail > head:
+            out.append(part[head:tail])
         if tail < len(part):
             pending.append(part[tail:])
     if pending:
@@ -158,63 +165,40 @@ def _merged(parts: tuple[str | Unknown, ...]) -> list[str | Unknown]:
     return merged
 
 
-def _settle(text: str, matcher: Matcher, *, after_unknown: bool, before_unknown: bool
-            ) -> tuple[int, list[Piece], int] | None:
-    """The certain middle of a known stretch: how much of its head and from where its tail
-    are unsettled, and the text and matches between; ``None`` when all of it is."""
+def _edges(text: str, matcher: Matcher, *, after_unknown: bool, before_unknown: bool
+           ) -> tuple[int, int] | None:
+    """Where the settled middle of a known stretch begins and ends; ``None`` when all of it
+    is unsettled."""
     if after_unknown and before_unknown and matcher.may_hold(text):
         return None
-    # Where the search may take up the stretch: at its start, or after a match that began in
-    # the unknown piece before it and ends inside it.
+    # A match starting before `zone` lies in the text whatever comes after it.
+    zone = len(text) - matcher.width + 1 if before_unknown else len(text)
+    # The search may take up the stretch at its start, or after a match that began in the
+    # unknown piece before it and ends inside it: one run of the search from each.
     starts = [0]
     if after_unknown:
         starts += [j for j in range(1, min(matcher.width - 1, len(text)) + 1)
                    if matcher.may_end(text[:j])]
-    runs = [_run(text, start, matcher, before_unknown) for start in starts]
-    tails = {tail for _, tail in runs}
-    all_found = [{(f.start, f.end) for f in found} for found, _ in runs]
-    common = set.intersection(*all_found)
-    # From where every run has found the same matches, none of them reaching back past it.
-    head = max(starts + [end for found in all_found for _, end in found - common])
-    moved = True
-    while moved:
-        moved = False
-        for start, end in common:
-            if start < head < end:
-                head, moved = end, True
-    tail = tails.pop()
-    if tails or head > tail:
-        return None
-    found, _ = runs[0]
-    pieces: list[Piece] = []
-    position = head
-    for match in found:
-        if match.start < head:
-            continue
-        if match.start > position:
-            pieces.append(text[position:match.start])
-        pieces.append(match)
-        position = match.end
-    if tail > position:
-        pieces.append(text[position:tail])
-    return head, pieces, tail
-
-
-def _run(text: str, position: int, matcher: Matcher, before_unknown: bool
-         ) -> tuple[list[Found], int]:
-    """The matches a search from ``position`` finds in ``text``, and where the text starts
-    that a match running on into the unknown piece after it may take (its length when none
-    can)."""
-    # A match starting before `zone` lies in the text whatever comes after it.
-    zone = len(text) - matcher.width + 1 if before_unknown else len(text)
-    found: list[Found] = []
-    while True:
-        match = matcher.find(text, position, zone)
-        if match is None:
+    runs = [[start, matcher.find(text, start, zone)] for start in starts]
+    # Advance the run that is furthest behind until every run goes on to the same next
+    # match (or to none): from there they are one. Each run's last match end is where the
+    # text it leaves as it is begins.
+    for _ in range(MAX_ADVANCES):
+        if len({None if found is None else found.start for _, found in runs}) == 1:
             break
-        found.append(match)
-        position = match.end
-    for start in range(max(position, zone), len(text)):
-        if matcher.may_start(text[start:]):
-            return found, start
-    return found, len(text)
+        run = min((r for r in runs if r[1] is not None), key=lambda r: r[1].start)
+        run[0] = run[1].end
+        run[1] = matcher.find(text, run[0], zone)
+    else:
+        return None
+    head = max(last for last, _ in runs)
+    following = runs[0][1]
+    ends = {last for last, _ in runs} if following is None else {
+        matcher.last_end(text, following.start, zone)}
+    # What follows the last match (of each run, when they end apart) up to where a match
+    # may begin that runs on into the unknown piece after it.
+    tails = {next((start for start in range(max(end, zone), len(text))
+                   if matcher.may_start(text[start:])), len(text)) for end in ends}
+    if len(tails) > 1 or head > min(tails):
+        return None
+    return head, tails.pop()

@@ -255,13 +255,16 @@ def _replace_in_partial(value: Partial, matcher: partial_text.Matcher | None,
         return unknown_result(call)
     pieces = Pieces("replace()")
     for piece in partial_text.search(value, matcher):
-        if isinstance(piece, partial_text.Found):
-            pieces.add(replacement if piece.match is None
-                       else regex.expand_template(str(replacement), piece.match))
-        elif isinstance(piece, partial_text.Unsettled):
+        if isinstance(piece, partial_text.Unsettled):
             pieces.add(Unknown(f"replace() of {piece.origin}", call.span))
+        elif isinstance(matcher, partial_text.Expression):
+            pieces.add(_replace_matches(matcher.pattern, str(replacement), piece))
+        elif is_unknown(replacement):
+            pieces.extend(_joined(piece.split(matcher.search), replacement, ends=False))
         else:
-            pieces.add(piece)
+            reserve_text(pieces.length + _replaced_length(piece, matcher.search,
+                                                          str(replacement)), "replace()")
+            pieces.add(piece.replace(matcher.search, str(replacement)))
     return concat(pieces, call.span, value.ref, what="replace()")
 
 
@@ -334,14 +337,16 @@ def _split_partial(value: Partial, separator: str, call: Call) -> list:
             elements.append(concat(current, call.span, what="split()"))
 
     for piece in partial_text.search(value, partial_text.Literal(separator)):
-        if isinstance(piece, partial_text.Found):
-            reserve_elements(len(elements) + 2, "split()")
+        if isinstance(piece, partial_text.Unsettled):
+            unsettled = unsettled or piece
+            continue
+        reserve_elements(len(elements) + piece.count(separator) + 1, "split()")
+        first, *rest = piece.split(separator)
+        current.add(first)
+        for text in rest:
             close()
             current, unsettled = Pieces("split()"), None
-        elif isinstance(piece, partial_text.Unsettled):
-            unsettled = unsettled or piece
-        else:
-            current.add(piece)
+            current.add(text)
     close()
     return new_list(elements, call)
 
