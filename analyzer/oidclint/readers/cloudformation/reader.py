@@ -28,7 +28,7 @@ from oidclint.readers.cloudformation.values import (
 from oidclint.readers.cloudformation.intrinsics import Resolver
 from oidclint.located.documents import CLOUDFORMATION, LoadError, load_documents
 from oidclint.readers.cloudformation.sam import is_sam, with_implicit_roles
-from oidclint.readers.workloads.eks_addons import addon_workload
+from oidclint.readers.workloads.kubernetes import addon_workload
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html

@@ -35,8 +35,9 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
-from oidclint.readers.workloads.eks_addons import addon_workload
-from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
+from oidclint.readers.workloads.kubernetes import (
+    addon_workload, irsa_annotations, service_account_workload,
+)
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
@@ -299,19 +300,24 @@ def _eks_addon(module: Module, instance: Instance, inventory: Inventory) -> None
 
 
 def _cluster_named(module: Module, name: Any) -> str | None:
-    """The address of the ``aws_eks_cluster`` (resource or data source) a cluster name refers
-    to, or whose known name it is, among those of the module."""
-    ref = getattr(name, "ref", None)
-    clusters = [module.address + address for address, block in module.resources.items()
-                if block.labels[0] == "aws_eks_cluster"]
-    if ref:
-        return next((c for c in clusters if ref == c or ref.startswith(c + "[")), None)
-    if isinstance(name, str) and not isinstance(name, Partial):
-        named = [module.address + address for address, block in module.resources.items()
-                 if block.labels[0] == "aws_eks_cluster" and block.type == "resource"
-                 and module.argument(block, "name") == name]
-        return named[0] if len(named) == 1 else None
+    """The ``aws_eks_cluster`` instance of the module whose name is ``name`` (a created
+    cluster before a looked-up one); ``None`` when the name is not known or names none, or
+    several."""
+    if not isinstance(name, str) or isinstance(name, Partial):
+        return None
+    for kind in ("resource", "data"):
+        found = {instance.address
+                 for address, block in module.resources.items()
+                 if block.type == kind and block.labels[0] == "aws_eks_cluster"
+                 for instance in module.each_instance(address)
+                 if _same_text(instance.argument("name"), name)}
+        if found:
+            return found.pop() if len(found) == 1 else None
     return None
+
+
+def _same_text(value: Any, text: str) -> bool:
+    return isinstance(value, str) and not isinstance(value, Partial) and str(value) == text
 
 
 _COLLECTORS = {
