@@ -238,7 +238,7 @@ class Workload:
     job, a Kubernetes ServiceAccount."""
 
     kind: str
-    """``github-actions``, ``gitlab-ci``, ``kubernetes`` or ``eksctl``."""
+    """``github-actions``, ``gitlab-ci``, ``kubernetes``, ``eksctl`` or ``eks-addon``."""
     name: str
     """How a person names it: ``deploy.yml: job deploy``, ``ServiceAccount payments/api``."""
     span: Span

@@ -28,6 +28,7 @@ DEFAULT_AUDIENCE = {
     # https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     "kubernetes": "sts.amazonaws.com",
     "eksctl": "sts.amazonaws.com",
+    "eks-addon": "sts.amazonaws.com",
 }
 DEFAULT_SESSION_NAME = {"github-actions": "GitHubActions"}
 PROBE = "oidclint-probe"
@@ -166,6 +167,7 @@ ISSUER_KINDS = {
     "gitlab-ci": ("gitlab.com", "gitlab-self-managed", "generic"),
     "kubernetes": ("generic",),  # and every issuer of ServiceAccount tokens
     "eksctl": ("eks",),  # eksctl makes EKS clusters only
+    "eks-addon": ("eks",),  # an EKS add-on runs on an EKS cluster
 }
 
 

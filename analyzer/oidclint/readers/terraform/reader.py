@@ -35,7 +35,9 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
-from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
+from oidclint.readers.workloads.kubernetes import (
+    addon_workload, irsa_annotations, service_account_workload,
+)
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
@@ -270,6 +272,54 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
         cluster=clusters[0] if len(clusters) == 1 else None, scope=module.scope))
 
 
+def _eks_addon(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """An ``aws_eks_addon`` given an IAM role for its ServiceAccount
+    (``service_account_role_arn``), in the namespace ``namespace_config`` names, if any, on
+    the cluster ``cluster_name`` names (https://registry.terraform.io/providers/hashicorp/aws/
+    latest/docs/resources/eks_addon)."""
+    block = instance.block
+    role = instance.argument("service_account_role_arn")
+    if role is MISSING or role is None or isinstance(role, str) and not role.strip():
+        return
+    role_span = block.attributes["service_account_role_arn"].value_span
+    named = block.attributes.get("addon_name")
+    span = named.value_span if named is not None else block.span
+    addon = instance.argument("addon_name")
+    addon = (Unknown(f"{instance.address}.addon_name (not set)", span, instance.address)
+             if addon is MISSING or addon is None else _text(addon, span))
+    namespace = None
+    for config in block.blocks_of("namespace_config"):
+        value = module.argument(config, "namespace")
+        if value is not MISSING and value is not None:
+            namespace = _text(value, config.span)
+    workload = addon_workload(
+        addon, _text(role, role_span), span, role_span=role_span, namespace=namespace,
+        cluster=_cluster_named(module, instance.argument("cluster_name")), scope=module.scope)
+    if workload is not None:
+        inventory.workloads.append(workload)
+
+
+def _cluster_named(module: Module, name: Any) -> str | None:
+    """The ``aws_eks_cluster`` instance of the module whose name is ``name`` (a created
+    cluster before a looked-up one); ``None`` when the name is not known or names none, or
+    several."""
+    if not isinstance(name, str) or isinstance(name, Partial):
+        return None
+    for kind in ("resource", "data"):
+        found = {instance.address
+                 for address, block in module.resources.items()
+                 if block.type == kind and block.labels[0] == "aws_eks_cluster"
+                 for instance in module.each_instance(address)
+                 if _same_text(instance.argument("name"), name)}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _same_text(value: Any, text: str) -> bool:
+    return isinstance(value, str) and not isinstance(value, Partial) and str(value) == text
+
+
 _COLLECTORS = {
     "aws_iam_openid_connect_provider": _provider,
     "aws_iam_role": _role,
@@ -279,6 +329,7 @@ _COLLECTORS = {
     "aws_iam_policy": _policy,
     "aws_iam_policy_attachment": _policy_attachment,
     "aws_eks_cluster": _eks_cluster,
+    "aws_eks_addon": _eks_addon,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
     **COGNITO_COLLECTORS,

@@ -1,4 +1,5 @@
-"""Kubernetes manifests and eksctl cluster configs to workloads and clusters.
+"""Kubernetes manifests and eksctl cluster configs to workloads and clusters; the workload of
+an EKS add-on given a role, wherever it is declared (``addon_workload``).
 
 IAM roles for service accounts (IRSA): the pod identity webhook gives every pod of a
 ServiceAccount annotated ``eks.amazonaws.com/role-arn`` a projected token for that role; the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Mapping
 
+from oidclint.iam.eks_addons import addon_service_account, needs_no_role
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.located.documents import LoadError, NodeLimitError, load_documents
@@ -29,6 +31,7 @@ from oidclint.source import (
     Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
 )
 
+ADDON_KIND = "eks-addon"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 EKSCTL_API_PREFIX = "eksctl.io/"
@@ -140,6 +143,33 @@ def service_account_workload(name: Text, namespace: Text, span: Span, role: Text
         cluster=cluster,
         scope=scope,
     )
+
+
+def addon_workload(addon: Text, role: Text, span: Span, *, role_span: Span | None = None,
+                   namespace: Text | None = None, cluster: str | None = None,
+                   scope: str = "") -> Workload | None:
+    """The workload of an Amazon EKS add-on given ``role`` for its ServiceAccount
+    (``aws_eks_addon``, ``AWS::EKS::Addon``, eksctl ``addons``); ``None`` for an add-on that
+    takes no role. ``namespace`` is the custom namespace it is created in, if any.
+
+    The ServiceAccount is the add-on's own (``oidclint.iam.eks_addons``); for an add-on the
+    table does not know, its name (and namespace) stay unknown, never guessed.
+    """
+    if isinstance(addon, str) and needs_no_role(str(addon)):
+        return None
+    known = addon_service_account(str(addon)) if isinstance(addon, str) else None
+    if known is not None:
+        name: Text = Str(known.name, span)
+        namespace = namespace if namespace is not None else Str(known.namespace, span)
+    else:
+        name = Unknown(f"the ServiceAccount of EKS add-on {addon} (an add-on oidclint has "
+                       "no entry for)", span)
+        if namespace is None:
+            namespace = Unknown(f"the namespace of EKS add-on {addon}", span)
+    workload = service_account_workload(name, namespace, span, role, role_span, kind=ADDON_KIND,
+                                        cluster=cluster, scope=scope)
+    workload.name = f"EKS add-on {addon}"  # as the user names it; its context names the account
+    return workload
 
 
 def apply_time_namespace(span: Span | None = None) -> Unknown:
@@ -341,6 +371,31 @@ class _ManifestReader:
                 self._eksctl_service_account(account, address, where)
             elif account is not None:
                 self.wrong(account, dict, "an entry of `iam.serviceAccounts`", accounts)
+        addons = obj.get("addons")
+        self.wrong(addons, list, "`addons` of an eksctl ClusterConfig", obj)
+        for addon in addons if isinstance(addons, list) else []:
+            if isinstance(addon, dict):
+                self._eksctl_addon(addon, address, where)
+            elif addon is not None:
+                self.wrong(addon, dict, "an entry of `addons`", addons)
+
+    def _eksctl_addon(self, addon: dict, cluster: str, where: Span) -> None:
+        """An add-on given an existing role (``serviceAccountRoleARN``); a role eksctl
+        creates from ``attachPolicyARNs`` or ``wellKnownPolicies`` is made for the add-on.
+        https://docs.aws.amazon.com/eks/latest/eksctl/addons.html"""
+        for field in ("name", "serviceAccountRoleARN"):
+            if self.wrong(addon.get(field), str, f"`{field}` of an eksctl addons entry", addon):
+                return
+        place = span_of(addon) or where
+        role = as_text(addon.get("serviceAccountRoleARN"), place)
+        if role is None or isinstance(role, str) and not role.strip():
+            return
+        span = span_of(addon.get("name")) or place
+        name = as_text(addon.get("name"), span) or Unknown("eksctl addon name (not set)", span)
+        workload = addon_workload(name, role, span, cluster=cluster)
+        if workload is not None:
+            self.relevant = True
+            self.inventory.workloads.append(workload)
 
     def _eksctl_service_account(self, account: dict, cluster: str, where: Span) -> None:
         metadata = account.get("metadata")
