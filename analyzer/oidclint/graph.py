@@ -107,8 +107,7 @@ class Trust:
         for host in self.partial_hosts:
             if isinstance(host, Partial):
                 # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
-                sample = "".join("x0" if isinstance(p, Unknown) else p for p in host.parts)
-                issuer = issuer_for(sample)
+                issuer = _kind_of(host)
                 if issuer.kind != "generic":
                     found.append((str(host), issuer))
         if not found and self.principals and all(
@@ -252,8 +251,29 @@ any; values are OR-ed, so the widest decides, and what is known of it is a lower
 subgroup) sits above ``unknown`` so that an unknown condition beside it keeps it silent."""
 
 
+_SAMPLE_NAMES = ("x0", "x0/", "/x0")
+"""Text tried for each unknown piece of a host to find its kind: a name, or a name with the
+`/` that ``replace()`` may have taken with the piece (``oidclint.hcl.partial_text``)."""
+
+
+def _kind_of(host: Partial) -> Issuer:
+    """The issuer kind the known text of a host allows, for some text of its unknown pieces
+    (the first of the catalog's order when several would)."""
+    for name in _SAMPLE_NAMES:
+        issuer = issuer_for("".join(name if isinstance(p, Unknown) else p for p in host.parts))
+        if issuer.kind != "generic":
+            return issuer
+    return issuer
+
+
+_DERIVED = re.compile(r"^(?:\w+\(\) of )+")
+"""``replace() of `` and the like before the input a value was computed from."""
+
+
 def _input_named(origin: str) -> str:
-    """An input as a message names it; a placeholder as the text left to fill in."""
+    """An input as a message names it; a placeholder as the text left to fill in. A value
+    computed from it (`replace() of var.url`) is named by the input."""
+    origin = _DERIVED.sub("", origin)
     if origin.startswith("placeholder "):
         return f"the placeholder `{origin.removeprefix('placeholder ')}`"
     return input_phrase(origin)

@@ -18,7 +18,7 @@ from oidclint.hcl.calls import (
 from oidclint.hcl.types import set_elements
 from oidclint.hcl.values import (
     Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, may_equal,
-    same_value, to_number, to_text, type_name,
+    may_meet, same_value, to_number, to_text, type_name,
 )
 from oidclint.limits import MAX_ELEMENTS, reserve_elements
 from oidclint.source import LDict, LList, Partial, Unknown
@@ -149,7 +149,7 @@ def _kept(items: list, other: Any, call: Call, wanted: bool) -> list:
     for item in items:
         inside = members is not None and _known(item) and any(
             _known(m) and same_value(item, m) for m in members)
-        possible = members is None or any(_may_meet(item, m) for m in members)
+        possible = members is None or any(may_meet(item, m) for m in members)
         if inside or not possible:
             if inside == wanted:
                 kept.append(item)
@@ -162,13 +162,6 @@ def _kept(items: list, other: Any, call: Call, wanted: bool) -> list:
 
 def _known(value: Any) -> bool:
     return not is_unknown(value) and not has_unknown(value)
-
-
-def _may_meet(a: Any, b: Any) -> bool:
-    """Whether two elements, maybe partly known, can be equal."""
-    if _known(b):
-        return may_equal(a, b)
-    return may_equal(b, a) if _known(a) else True
 
 
 def _deduplicate(items: list) -> list:
