@@ -1072,7 +1072,7 @@ def test_a_value_said_never_equal_is_not_whatever_its_unknown_pieces(pieces, wan
 
 def _statements_over(urls: str, tmp_path) -> list:
     """The trust statements a `dynamic "statement"` over the list ``urls`` generates."""
-    from oidclint.parsers.terraform import parse_terraform
+    from oidclint.terraform_roots import parse_terraform
     from oidclint.source import SourceFile
     text = f'''
 variable "org" {{}}
