@@ -121,17 +121,20 @@ def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
 def service_account_workload(name: Text, namespace: Text, span: Span, role: Text,
                              role_span: Span | None = None, audience: Text | None = None, *,
                              kind: str = "kubernetes", title: str = "ServiceAccount",
-                             cluster: str | None = None, scope: str = "") -> Workload:
+                             cluster: str | None = None, scope: str = "",
+                             named: str | None = None, why: str = "") -> Workload:
     """The workload of a ServiceAccount: one identity, ``system:serviceaccount:<ns>:<name>``.
+    ``named``: the workload's own name when it is not the ServiceAccount (a Helm release);
+    ``why``: how the name came about, shown with it.
 
     https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     """
     # What is unknown shows as ``${origin}``, as everywhere in messages.
-    label = f"ServiceAccount {namespace}/{name}"
+    label = f"ServiceAccount {namespace}/{name}" + (f", {why}" if why else "")
     subject = concat((SERVICE_ACCOUNT_PREFIX, namespace, ":", name), span)
     return Workload(
         kind=kind,
-        name=f"{title} {namespace}/{name}",
+        name=named or f"{title} {namespace}/{name}",
         span=span,
         role=role,
         role_span=role_span or span_of(role) or span,
