@@ -315,9 +315,9 @@ def test_values_that_are_not_yaml_are_noted_and_not_guessed(tmp_path):
     body = '  values = ["serviceAccount: [unclosed"]\n' + annotate()
     found = scan(tmp_path, {"main.tf": release("karpenter", body)})
     assert any("not valid YAML" in d.message for d in found.diagnostics)
-    # The settings name a role, but whether the broken document turns the account off,
-    # or names it, is not known: nothing is said of it.
-    assert not found.workloads
+    # The settings name a role; what the broken document names the account is not known.
+    workload, = found.workloads
+    assert isinstance(workload.contexts[0].subject, Partial)
 
 
 def test_values_not_known_leave_the_role_unset_and_the_name_unknown(tmp_path):
@@ -333,3 +333,113 @@ def test_values_not_known_leave_the_role_unset_and_the_name_unknown(tmp_path):
     workload, = scan(tmp_path, {"main.tf": release("karpenter", body)
                                 + 'variable "values" {}\n'}).workloads
     assert isinstance(workload.contexts[0].subject, Partial)  # the name may come from them
+
+
+# --- Argo CD and Flux -----------------------------------------------------------------
+
+ARGO = '''\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: karpenter
+  namespace: argocd
+spec:
+  source:
+    repoURL: public.ecr.aws/karpenter
+    chart: karpenter
+    targetRevision: 1.0.0
+    helm:
+      releaseName: kp
+      values: |
+        serviceAccount:
+          annotations:
+            eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/karpenter
+      valuesObject:
+        serviceAccount:
+          name: from-object
+      parameters:
+        - name: serviceAccount.name
+          value: from-parameter
+  destination:
+    namespace: karpenter
+'''
+
+FLUX = '''\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: external-dns
+  namespace: flux-system
+spec:
+  targetNamespace: dns
+  chart:
+    spec:
+      chart: external-dns
+  values:
+    serviceAccount:
+      annotations:
+        eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/dns
+'''
+
+
+def manifest(text: str, path: str = "app.yaml", namespace: str | None = None):
+    from oidclint.readers.workloads.kubernetes import parse_kubernetes
+
+    return parse_kubernetes(SourceFile(path, Path(path), text, "structured"),
+                            kustomize_namespace=namespace)
+
+
+def test_argo_cd_parameters_win_over_values_object_over_values():
+    workload, = manifest(ARGO).workloads
+    assert workload.name == "Helm release karpenter/kp"
+    assert str(workload.contexts[0].subject) == "system:serviceaccount:karpenter:from-parameter"
+    assert workload.role == "arn:aws:iam::123456789012:role/karpenter"
+    # The role is placed where it is written inside the block scalar.
+    assert workload.role_span == Span("app.yaml", 16, 41, 16, 81)
+    without = ARGO.replace("      parameters:\n        - name: serviceAccount.name\n"
+                           "          value: from-parameter\n", "")
+    workload, = manifest(without).workloads
+    assert str(workload.contexts[0].subject) == "system:serviceaccount:karpenter:from-object"
+
+
+def test_argo_cd_release_name_defaults_to_the_application_and_value_files_are_unknown():
+    text = ARGO.replace("      releaseName: kp\n", "").split("      valuesObject:")[0] \
+        + "  destination:\n    namespace: karpenter\n"
+    workload, = manifest(text).workloads
+    assert str(workload.contexts[0].subject) == "system:serviceaccount:karpenter:karpenter"
+    with_files = text.replace("      values: |", "      valueFiles: [values-prod.yaml]\n"
+                                                  "      values: |")
+    workload, = manifest(with_files).workloads  # the inline values still set the role
+    assert isinstance(workload.contexts[0].subject, Partial)  # a value file may name it
+
+
+def test_argo_cd_source_that_is_not_helm_is_left_alone():
+    text = ARGO.replace("    chart: karpenter\n", "    path: deploy/\n")
+    text = text.split("    helm:")[0] + "  destination:\n    namespace: karpenter\n"
+    assert not manifest(text).workloads
+
+
+def test_flux_release_name_and_target_namespace():
+    workload, = manifest(FLUX).workloads
+    assert workload.name == "Helm release dns/dns-external-dns"
+    assert str(workload.contexts[0].subject) == "system:serviceaccount:dns:dns-external-dns"
+    plain = FLUX.replace("  targetNamespace: dns\n", "")
+    workload, = manifest(plain, namespace="ops").workloads  # kustomize sets its namespace
+    assert str(workload.contexts[0].subject) == "system:serviceaccount:ops:external-dns"
+    named = plain.replace("spec:\n", "spec:\n  releaseName: dns\n", 1)
+    workload, = manifest(named).workloads
+    assert str(workload.contexts[0].subject) == \
+        "system:serviceaccount:flux-system:dns-external-dns"
+
+
+def test_flux_values_from_may_set_what_values_do_not():
+    text = FLUX + "  valuesFrom:\n    - kind: ConfigMap\n      name: dns-values\n"
+    workload, = manifest(text).workloads
+    assert isinstance(workload.contexts[0].subject, Partial)
+
+
+def test_helm_values_that_are_not_yaml_are_noted():
+    text = ARGO.replace("        serviceAccount:\n          annotations:",
+                        "        serviceAccount: [\n          annotations:", 1)
+    found = manifest(text)
+    assert any("not valid YAML" in d.message for d in found.diagnostics)

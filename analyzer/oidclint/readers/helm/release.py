@@ -55,12 +55,18 @@ def release_workloads(release: Release) -> list[Workload]:
 
 
 def _created(account: Account, values: ReleaseValues) -> bool:
-    """Whether the chart certainly creates the account (not when that is unknown)."""
-    create = values.get((*account.settings, "create"))
-    if (truthy(create) if create is not NOT_SET else account.created) is not True:
-        return False
-    return all(values.get(path) is NOT_SET or truthy(values.get(path)) is True
-               for path in account.requires)
+    """Whether the chart creates the account: not when a value written says it does not, or
+    is not known; values not known that may say so (a value file not read) leave the chart's
+    default. Either way the chart's pods run as the account of that name."""
+    return all(_holds(values.get(path), default) for path, default in (
+        ((*account.settings, "create"), account.created),
+        *((path, True) for path in account.requires)))
+
+
+def _holds(value: Any, default: bool) -> bool:
+    if value is NOT_SET or isinstance(value, MaybeSet):
+        return default
+    return truthy(value) is True
 
 
 def _annotation(account: Account, values: ReleaseValues, key: str) -> Any:

@@ -1,4 +1,5 @@
-"""Kubernetes manifests and eksctl cluster configs to workloads and clusters.
+"""Kubernetes manifests and eksctl cluster configs to workloads and clusters; Argo CD and Flux
+objects that install Helm charts are read by ``oidclint.readers.helm.manifests``.
 
 IAM roles for service accounts (IRSA): the pod identity webhook gives every pod of a
 ServiceAccount annotated ``eks.amazonaws.com/role-arn`` a projected token for that role; the
@@ -198,7 +199,9 @@ def _looks_like_a_manifest(text: str) -> bool:
     return bool(_API_VERSION.search(text) and _KIND.search(text))
 
 
-_KINDS = ("ServiceAccount", "ClusterConfig", "List")
+HELM_KINDS = ("Application", "HelmRelease")
+"""Argo CD and Flux objects that install Helm charts (``oidclint.readers.helm.manifests``)."""
+_KINDS = ("ServiceAccount", "ClusterConfig", "List", *HELM_KINDS)
 """What a document must say to hold what the reader reads (a list may hold ServiceAccounts)."""
 _SMALL = 4096
 """Documents up to this size are parsed whatever they say, so that their errors are seen."""
@@ -210,7 +213,8 @@ def _may_hold_workloads(node: Any) -> bool:
     list of objects."""
     for key, value in getattr(node, "value", ()) if node.id == "mapping" else ():
         if getattr(key, "value", None) == "kind" and key.id == "scalar":
-            return value.id != "scalar" or value.value in ("ServiceAccount", "ClusterConfig") \
+            return value.id != "scalar" or value.value in ("ServiceAccount", "ClusterConfig",
+                                                           *HELM_KINDS) \
                 or str(value.value).endswith("List")
     return True
 
@@ -265,6 +269,13 @@ class _ManifestReader:
         elif isinstance(api, str) and api.startswith(EKSCTL_API_PREFIX) and kind == "ClusterConfig":
             self.relevant = True
             self._cluster_config(obj)
+        elif kind in HELM_KINDS:
+            # Imported here: the Helm reader builds its workloads with this module's helpers.
+            from oidclint.readers.helm.manifests import is_helm_release, read_helm_release
+
+            if is_helm_release(obj):
+                self.relevant = True
+                read_helm_release(obj, self)
 
     def _problem(self, span: Span | None, message: str) -> None:
         self.inventory.diagnostics.append(Diagnostic(self.file.path, message, span=span))
