@@ -443,3 +443,23 @@ def test_helm_values_that_are_not_yaml_are_noted():
                         "        serviceAccount: [\n          annotations:", 1)
     found = manifest(text)
     assert any("not valid YAML" in d.message for d in found.diagnostics)
+
+
+def test_a_role_interpolated_into_values_text_still_names_its_role(tmp_path):
+    body = '''\
+  values = [<<EOF
+serviceAccount:
+  annotations:
+    eks.amazonaws.com/role-arn: "${aws_iam_role.addon.arn}"
+EOF
+  ]
+'''
+    text = release("karpenter", body) + '''\
+resource "aws_iam_role" "addon" {
+  name = "addon-${var.env}"
+}
+variable "env" {}
+'''
+    workload, = scan(tmp_path, {"main.tf": text}).workloads
+    assert isinstance(workload.role, Partial)  # the account and the name are partly unknown
+    assert workload.role.ref == "aws_iam_role.addon"

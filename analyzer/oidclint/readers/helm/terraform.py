@@ -85,7 +85,7 @@ def _with_refs(value: Any, refs: dict[str, str]) -> Any:
         return LDict({k: _with_refs(v, refs) for k, v in value.items()}, span=span_of(value))
     if isinstance(value, list):
         return LList([_with_refs(v, refs) for v in value], span=span_of(value))
-    if isinstance(value, Str) and str(value) in refs:
+    if isinstance(value, (Str, Partial)) and str(value) in refs:
         return with_ref(value, refs[str(value)])
     return value
 
