@@ -67,7 +67,7 @@ def test_the_held_out_batches_are_marked_and_large_enough():
     assert sizes[2] >= 20
     assert sizes[3] >= 25
     assert sizes[4] >= 20
-    assert sizes[5] >= 2
+    assert sizes[5] >= 5
     assert sizes[6] >= 20
 
 

@@ -86,3 +86,34 @@ def test_explain_workload_names_every_role_it_may_assume():
     first = result.stdout.splitlines()[0]
     assert first.startswith("release.yml job publish may assume any of aws_iam_role.deploy in ")
     assert "module.ci_role (acme-platform/ci-role/aws), whose code the scan cannot read" in first
+
+
+HELM = FIXTURES / "OIDC108" / "positive-helm-release-names-service-account"
+
+
+@pytest.mark.parametrize("wanted", ["main.tf:alb", "Helm release kube-system/alb"])
+def test_explain_workload_shows_why_a_helm_release_is_refused(wanted):
+    result = runner.invoke(app, ["explain", "--path", str(HELM), "--workload", wanted])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    # The name the chart gives its ServiceAccount, and where it comes from.
+    assert first == ("Helm release kube-system/alb (ServiceAccount "
+                     "kube-system/alb-aws-load-balancer-controller, named by chart "
+                     "aws-load-balancer-controller from the release name `alb`) presents:")
+    assert ("FAILS   StringEquals sub `system:serviceaccount:kube-system:"
+            "aws-load-balancer-controller`: the token has `system:serviceaccount:kube-system:"
+            "alb-aws-load-balancer-controller`") in result.stdout
+    assert "AWS would answer: Not authorized" in result.stdout
+
+
+def test_graph_draws_a_helm_release_as_a_workload():
+    result = runner.invoke(app, ["graph", str(HELM), "--format", "mermaid"])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    ids = {line.split('"')[1]: line.split("(")[0].split("[")[0] for line in lines
+           if line.startswith("n") and "-->" not in line}
+    release, role = ids["Helm release kube-system/alb"], ids["aws_iam_role.lbc"]
+    assert f'{release}(["Helm release kube-system/alb"])' in lines  # drawn as a workload
+    assert any(line.startswith(f'{release} -->|"ServiceAccount kube-system/alb-aws-load-'
+                               'balancer-controller') and line.endswith(f"| {role}")
+               for line in lines)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from oidclint.hcl.calls import (
     Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry, text_arg,
     unknown_result, whole_number,
@@ -18,9 +20,9 @@ from oidclint.hcl.calls import (
 from oidclint.hcl.types import set_elements
 from oidclint.hcl.values import (
     Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, may_equal,
-    may_meet, same_value, to_number, to_text, type_name,
+    may_meet, plain, same_value, to_number, to_text, type_name,
 )
-from oidclint.limits import MAX_ELEMENTS, reserve_elements
+from oidclint.limits import MAX_ELEMENTS, json_length, reserve_elements, reserve_text
 from oidclint.source import LDict, LList, Partial, Unknown
 
 COLLECTION_FUNCTIONS: dict[str, Function] = {}
@@ -476,4 +478,17 @@ def _jsonencode(call: Call) -> Any:
         text = json_text(value)
     except (TypeError, ValueError) as exc:
         raise EvalError(f"jsonencode(): {exc}") from None
+    return Encoded(text, call.span, decoded=value)
+
+
+@_function("yamlencode", 1, 1)
+def _yamlencode(call: Call) -> Any:
+    """The value as YAML text, remembering the value (a Helm release's ``values``). The text
+    is YAML as PyYAML writes it, not Terraform's own spelling: what is read is the value."""
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    reserve_text(json_length(value, "yamlencode()"), "yamlencode()")
+    text = yaml.safe_dump(plain(value), sort_keys=True, allow_unicode=True,
+                          default_flow_style=False)
     return Encoded(text, call.span, decoded=value)

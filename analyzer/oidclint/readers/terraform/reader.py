@@ -35,6 +35,7 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
+from oidclint.readers.helm.terraform import helm_release_workloads
 from oidclint.readers.workloads.kubernetes import (
     addon_workload, irsa_annotations, service_account_workload,
 )
@@ -265,11 +266,21 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, metadata.span)
-    clusters = [module.address + address for address, block in module.resources.items()
-                if block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=clusters[0] if len(clusters) == 1 else None, scope=module.scope))
+        cluster=_sole_cluster(module), scope=module.scope))
+
+
+def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """A ``helm_release`` whose chart creates ServiceAccounts with an IAM role."""
+    inventory.workloads.extend(helm_release_workloads(module, instance, _sole_cluster(module)))
+
+
+def _sole_cluster(module: Module) -> str | None:
+    """The EKS cluster of the module, when it has exactly one: its ServiceAccounts' issuer."""
+    clusters = [module.address + address for address, block in module.resources.items()
+                if block.labels[0] == "aws_eks_cluster"]
+    return clusters[0] if len(clusters) == 1 else None
 
 
 def _eks_addon(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -332,6 +343,7 @@ _COLLECTORS = {
     "aws_eks_addon": _eks_addon,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
+    "helm_release": _helm_release,
     **COGNITO_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
