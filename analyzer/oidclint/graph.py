@@ -601,9 +601,29 @@ class TrustGraph:
                 if w.kind != "eksctl" and isinstance(w.role, (Unknown, Partial))
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
+    def also_pod_identity(self, workload: Workload) -> bool:
+        """Whether the workload's ServiceAccount may have an EKS Pod Identity association too:
+        its pods then hold two sets of credentials, and which one the SDK takes first is not
+        stated by AWS (docs/facts.md, EKS add-ons and EKS Pod Identity), so the workload is
+        not judged as web identity."""
+        subjects = [c.subject for c in workload.contexts]
+        for association in self.inventory.pod_identities:
+            for subject in subjects:
+                if not isinstance(subject, str) or not str(subject).startswith(
+                        "system:serviceaccount:"):
+                    continue
+                known = not isinstance(subject, Partial) \
+                    and not isinstance(association.subject, (Partial, Unknown))
+                if known and str(subject) == str(association.subject) \
+                        or not known and association.scope == workload.scope:
+                    return True
+        return False
+
     def links(self) -> Iterator[tuple[Workload, Role]]:
         """Every workload with each role it assumes, when the link is certain (``Link``)."""
         for workload in self.inventory.workloads:
+            if self.also_pod_identity(workload):
+                continue
             link = self.link(workload)
             if link.certain:
                 for role in link.roles:
@@ -614,6 +634,8 @@ class TrustGraph:
         other: each role of a certain link on its own, or the roles of several root modules
         or templates together (the workload reaches one of them, which is not known)."""
         for workload in self.inventory.workloads:
+            if self.also_pod_identity(workload):
+                continue
             link = self.link(workload)
             if link.certain:
                 for role in link.roles:

@@ -264,6 +264,20 @@ class Workload:
 
 
 @dataclass(slots=True)
+class PodIdentityAssociation:
+    """An EKS Pod Identity association (``aws_eks_pod_identity_association``): the pods of a
+    ServiceAccount also get credentials for a role from the Pod Identity agent. That is not
+    web identity; with an IRSA annotation as well, which credentials a pod's SDK takes first
+    is not stated by AWS, so nothing is concluded of its web identity."""
+
+    subject: Text
+    """``system:serviceaccount:<namespace>:<name>``, as far as it is known."""
+    span: Span
+    scope: str = ""
+    """The Terraform root module it was read in."""
+
+
+@dataclass(slots=True)
 class UnreadModuleCall:
     """A Terraform ``module`` call whose code the scan cannot read (a registry module without
     a built-in model, a source outside the scanned tree): the roles it creates are not known,
@@ -366,6 +380,7 @@ class Inventory:
     files: list[str] = field(default_factory=list)
     suppressions: list[Directive] = field(default_factory=list)
     """Suppressions read from resource metadata (CloudFormation)."""
+    pod_identities: list[PodIdentityAssociation] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Files the prefilter found cannot matter, so not parsed."""
     cached: list[str] = field(default_factory=list)
@@ -393,6 +408,7 @@ class Inventory:
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)
+        self.pod_identities.extend(other.pod_identities)
         self.cached.extend(other.cached)
         self.dependencies.update(other.dependencies)
         self.roles_elsewhere.extend(other.roles_elsewhere)

@@ -30,10 +30,11 @@ from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
 from oidclint.iam.policy import document_from_options, document_from_value, grants_web_identity
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.limits import TooLarge
 from oidclint.model import (
-    Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
-    Related, Role,
+    Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy,
+    PodIdentityAssociation, PolicyDocument, Related, Role,
 )
 from oidclint.readers.helm.terraform import helm_release_workloads
 from oidclint.readers.workloads.kubernetes import (
@@ -41,7 +42,7 @@ from oidclint.readers.workloads.kubernetes import (
 )
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
-from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
+from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
 
 
 _RECOVERIES = 8
@@ -276,6 +277,21 @@ def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> N
     inventory.workloads.extend(helm_release_workloads(module, instance, _sole_cluster(module)))
 
 
+def _pod_identity(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """An ``aws_eks_pod_identity_association``: the ServiceAccount it names, whose pods also
+    get the Pod Identity agent's credentials
+    (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html)."""
+    span = instance.block.span
+    parts = []
+    for name in ("namespace", "service_account"):
+        value = instance.argument(name)
+        parts.append(Unknown(f"{instance.address}.{name} (not set)", span)
+                     if value is MISSING or value is None else _text(value, span))
+    inventory.pod_identities.append(PodIdentityAssociation(
+        concat((SERVICE_ACCOUNT_PREFIX, parts[0], ":", parts[1]), span), span,
+        module.scope))
+
+
 def _sole_cluster(module: Module) -> str | None:
     """The EKS cluster of the module, when it has exactly one: its ServiceAccounts' issuer."""
     clusters = [module.address + address for address, block in module.resources.items()
@@ -344,6 +360,7 @@ _COLLECTORS = {
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
     "helm_release": _helm_release,
+    "aws_eks_pod_identity_association": _pod_identity,
     **COGNITO_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
