@@ -164,7 +164,8 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             f"{r.address} in {r.scope}" for r in roles) + "".join(
             f"; or {u.label} ({u.span})" for u in link.unseen))
     for role in roles:
-        for token in tokens_for(workload, graph.repository):
+        for token in tokens_for(workload, graph.repository,
+                                immutable=graph.immutable_subjects(graph.repository)):
             subject = token.example_subject
             if subject is None and token.subject is not None:
                 out.append(f"{describe(workload, token.context)}: presents `{token.shown}`, "

@@ -23,6 +23,7 @@ from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
+from oidclint.iam.subjects import Ids
 from oidclint.model import (
     Cluster,
     Condition,
@@ -600,6 +601,26 @@ class TrustGraph:
         return [w for w in self.inventory.workloads
                 if w.kind != "eksctl" and isinstance(w.role, (Unknown, Partial))
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
+
+    def immutable_subjects(self, repository: str | None) -> Ids | None:
+        """The ids with which the GitHub repository issues immutable ``owner@id/name@id``
+        subjects, or None when it issues the old form. It issues them when it is declared so
+        (``--immutable-subjects``), or when a trust of the scan names it in that form: the
+        ids are a statement about this repository (docs/facts.md, section 5). The ids are
+        those the trusts name, when they all name the same; else not known."""
+        if not repository:
+            return None
+        owner, _, name = repository.lower().partition("/")
+        form = re.compile(rf"repo:{re.escape(owner)}@(\d+)/{re.escape(name)}@(\d+):")
+        named = {(match[1], match[2])
+                 for trust in self.web_identity_trusts()
+                 for condition in trust.conditions_on("sub")
+                 for value in condition.values if isinstance(value, str)
+                 and not isinstance(value, Partial)
+                 and (match := form.match(str(value).lower()))}
+        if not named and repository not in self.immutable_repositories:
+            return None
+        return next(iter(named)) if len(named) == 1 else (None, None)
 
     def also_pod_identity(self, workload: Workload) -> bool:
         """Whether the workload's ServiceAccount may have an EKS Pod Identity association too:

@@ -75,7 +75,8 @@ class WorkloadSubjectNotAdmitted(Rule):
         # several root modules) fails only with a subject that none of them admits.
         for workload, roles in graph.candidate_links():
             trusts = [t for role in roles for t in graph.trusts_for(workload, role)]
-            tokens = tokens_for(workload, graph.repository)
+            tokens = tokens_for(workload, graph.repository,
+                                immutable=graph.immutable_subjects(graph.repository))
             if not trusts or not tokens or any(_unread(graph, workload, r) for r in roles):
                 continue
             failing, partly = [], []

@@ -50,7 +50,8 @@ class WorkloadAudienceNotAdmitted(Rule):
         for workload, role in links:
             if role.trust is None or not role.trust.read_whole:
                 continue  # a statement not read may admit it
-            tokens = tokens_for(workload, graph.repository)
+            tokens = tokens_for(workload, graph.repository,
+                                immutable=graph.immutable_subjects(graph.repository))
             audience = tokens[0].audience if tokens else None
             if not audience:
                 continue

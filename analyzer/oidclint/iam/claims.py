@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer
 from oidclint.iam.conditions import STRING_OPERATORS, condition_holds, patterns, restricts
 from oidclint.iam.patterns import Pattern, may_intersect
-from oidclint.iam.subjects import subject_prefix
+from oidclint.iam.subjects import Ids, subject_prefix
 from oidclint.model import Condition, Statement, TokenContext, Workload
-from oidclint.source import Partial, Unknown, concat
+from oidclint.source import Partial, Text, Unknown, concat
 
 GITHUB_HOST = "token.actions.githubusercontent.com"
 DEFAULT_AUDIENCE = {
@@ -65,14 +65,18 @@ def describe(workload: Workload, context: TokenContext) -> str:
     return workload.name if context.label == workload.name else f"{workload.name} ({context.label})"
 
 
-def repository_prefix(workload: Workload, repository: str | None) -> str | None:
+def repository_prefix(workload: Workload, repository: str | None,
+                      immutable: Ids | None = None) -> Text | None:
     """The subject before the context, from the same grammar module OIDC115 checks against."""
-    return subject_prefix(workload.kind, repository)
+    return subject_prefix(workload.kind, repository, immutable)
 
 
-def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
-    """Every token the workload can present, one per context."""
-    prefix = repository_prefix(workload, repository)
+def tokens_for(workload: Workload, repository: str | None,
+               immutable: Ids | None = None) -> list[Token]:
+    """Every token the workload can present, one per context; ``immutable``: the GitHub
+    repository issues ``owner@id/name@id`` subjects, with these ids (``graph.TrustGraph.
+    immutable_subjects``)."""
+    prefix = repository_prefix(workload, repository, immutable)
     audience = workload.audience if isinstance(workload.audience, str) else (
         None if workload.audience is not None else DEFAULT_AUDIENCE.get(workload.kind))
     tokens = []
@@ -80,7 +84,7 @@ def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
         subject, shown = None, ""
         if prefix is not None and isinstance(context.subject, (str, Partial)):
             subject = Pattern.of(concat((prefix, context.subject)), glob=context.pattern)
-            shown = prefix + str(context.subject)
+            shown = f"{prefix}{context.subject}"
         claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
         if workload.kind == "github-actions" and repository:
             claims.setdefault("repository", repository)
