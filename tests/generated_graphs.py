@@ -1,61 +1,40 @@
-"""Every rule, ``explain``, the graph exports and the reporters over generated graphs.
-
-The fixtures show what each rule says about code someone wrote; these tests check the contract
-every rule keeps whatever the graph holds: unknown and partly known values (``repo:${var.org}/*``,
-an EKS issuer derived from its cluster), empty and odd strings, values of the wrong type where
-the model takes anything, principals of every kind, statements without spans. Nothing raises,
-every finding points somewhere and says something in words (never a Python repr, never the
-internal unknown marker), the same graph gives the same report, and no finding claims a
-certainty the values do not give.
+"""Generated graphs for the properties every rule keeps (test_rule_contract.py,
+test_rule_certainty.py): the providers, roles, policies, clusters, identity pools and workloads
+of a scan, with unknown and partly known values (``repo:${var.org}/*``, an EKS issuer derived
+from its cluster), empty and odd strings, values of the wrong type where the model takes
+anything, principals of every kind, statements without spans.
 
 The objects are built as the readers build them: a role, a provider, a cluster, a policy and a
 workload always have a span (the readers take it from the resource or the file:
-``test_readers_give_every_resource_and_workload_a_location``); a statement, a condition or a value may not, and a finding about
-one then points at its resource.
+``test_readers_give_every_resource_and_workload_a_location``); a statement, a condition or a
+value may not, and a finding about one then points at its resource.
 """
 
 from __future__ import annotations
 
-import copy
-import re
-from pathlib import Path
-
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from conftest import FIXTURES, SAMPLES
+
 from oidclint.config import Config
-from oidclint.engine import all_rules, build_graph, run_rules
-from oidclint.explain import Request, explain_role, explain_workload
 from oidclint.graph import TrustGraph
-from oidclint.reporters.graph import linked_view, to_dot, to_json, to_mermaid
 from oidclint.iam.eks import eks_issuer
 from oidclint.iam.policy import document_from_value
 from oidclint.model import (
     Cluster,
     Condition,
-    Diagnostic,
-    Finding,
     IdentityPool,
     IdentityPoolRoles,
     Inventory,
-    Level,
     OidcProvider,
     PermissionPolicy,
     PolicyDocument,
-    Report,
     Role,
     Statement,
     TokenContext,
     UnreadModuleCall,
     Workload,
 )
-from oidclint.reporters import FORMATS
-from oidclint.source import Choice, Partial, Span, Str, Unknown, concat, render
-
-RULES = all_rules()
-INFOS = [rule.info() for rule in RULES]
-NO_ROOT = str(Path(__file__).resolve().parent / "no-such-scan-root")
-"""Reports name a root the text reporter reads source lines from; there are none here."""
+from oidclint.source import Choice, Partial, Span, Str, Unknown, concat
 
 SETTINGS = settings(max_examples=250, suppress_health_check=[HealthCheck.too_slow,
                                                              HealthCheck.data_too_large])
@@ -619,279 +598,3 @@ def scans(draw, inventory=inventories()) -> tuple:
 def graph_of(scan: tuple) -> TrustGraph:
     inventory, repository, immutable, config = scan
     return TrustGraph(inventory, repository, immutable, config)
-
-
-# --- what must hold -----------------------------------------------------------------------
-
-LEAKS = re.compile(
-    r"Str\(|Partial\(|Unknown\(|Choice\(|Span\(|Condition\(|Statement\(|<oidclint\.|<function"
-    r"|\{'|\['|\bNone\b|Level\.|\x00"
-)
-"""Python's own rendering of model objects and containers, ``None`` where a name belongs, and
-``iam.patterns.UNKNOWN``: none of it is for a person to read. (No generated string contains
-these, so any occurrence comes from the code.)"""
-
-
-def run_every_rule(graph: TrustGraph) -> list[Finding]:
-    findings = []
-    for rule in RULES:
-        try:
-            found = list(rule.check(graph))
-        except Exception as exc:
-            raise AssertionError(f"{rule.id} raised {exc!r}") from exc
-        for finding in found:
-            if isinstance(finding, Diagnostic):  # a value the rule could not decide
-                assert isinstance(finding.span, Span) and not LEAKS.search(finding.message)
-                continue
-            assert finding.rule_id == rule.id
-            assert isinstance(finding.level, Level)
-            assert isinstance(finding.span, Span), (rule.id, finding.message)
-            assert finding.message.strip(), rule.id
-            texts = [finding.message, finding.fix or "", *(r.label for r in finding.related)]
-            for text in texts:
-                assert not LEAKS.search(text), (rule.id, text)
-            # JSON and SARIF carry the evidence too (repr writes the marker as \x00).
-            assert "\\x00" not in repr(finding.evidence), (rule.id, finding.evidence)
-        findings.extend(f for f in found if isinstance(f, Finding))
-    return sorted(findings, key=lambda f: f.sort_key)
-
-
-def report_of(findings: list[Finding]) -> Report:
-    return Report(root=NO_ROOT, findings=findings, diagnostics=[], files_scanned=1, rules=INFOS,
-                  version="0")
-
-
-def rendered(graph: TrustGraph) -> dict[str, str]:
-    report = report_of(run_every_rule(graph))
-    return {name: write(report) for name, write in FORMATS.items()}
-
-
-CLAIMS_GIVEN = st.dictionaries(pick(["sub", "aud", "amr", "repository",
-                                     "token.actions.githubusercontent.com:sub"]),
-                               pick(sum(SUBJECTS.values(), []) + ODD), max_size=3)
-
-
-@SETTINGS
-@given(scans(), CLAIMS_GIVEN, pick([None, "token.actions.githubusercontent.com", "gitlab.com"]))
-def test_rules_explain_and_graph_exports_never_raise_or_leak(scan, claims, issuer):
-    graph = graph_of(scan)
-    direct = run_every_rule(graph)
-    # As a scan runs them: each through the view that watches what it is on.
-    findings, problems = run_rules(graph, RULES)
-    assert problems == []
-    assert {key(f) for f in findings} == {key(f) for f in direct}
-    for role in graph.roles:
-        text = explain_role(graph, role, Request(claims, issuer))
-        assert not LEAKS.search(text), text
-    for workload in graph.workloads:
-        text = explain_workload(graph, workload)
-        assert not LEAKS.search(text), text
-    view = linked_view(graph)
-    for text in (to_dot(view), to_mermaid(view), to_json(view)):
-        assert not LEAKS.search(text), text
-
-
-def key(finding: Finding) -> tuple:
-    return finding.rule_id, finding.span, finding.message, finding.address
-
-
-@settings(SETTINGS, max_examples=60)
-@given(scans())
-def test_reports_are_the_same_for_the_same_graph(scan):
-    """Every reporter's output, for a graph built twice (the second time from a copy, so that
-    nothing may depend on where objects happen to be in memory)."""
-    first = rendered(graph_of(scan))
-    assert first == rendered(graph_of(copy.deepcopy(scan)))
-
-
-def test_readers_give_every_resource_and_workload_a_location():
-    """What the generated graphs assume: a finding falls back on the resource or workload it
-    is about, so a rule always has a place to point at (``Rule.finding``) as long as the
-    readers locate every one of them. Statements, conditions and values may lack a location."""
-    graph, _, _ = build_graph([FIXTURES, SAMPLES], jobs=1)
-    inventory = graph.inventory
-    assert inventory.roles and inventory.providers and inventory.workloads
-    resources = [*inventory.roles, *inventory.providers, *inventory.clusters,
-                 *inventory.policies, *inventory.identity_pools, *inventory.workloads]
-    assert [r for r in resources if not isinstance(r.span, Span)] == []
-
-
-# --- certainty ----------------------------------------------------------------------------
-
-BREADTH = {"OIDC203", "OIDC204", "OIDC205", "OIDC209"}
-"""The rules that say how much a trust admits."""
-WORKLOAD_OF = {"github": "github-actions", "gitlab": "gitlab-ci", "eks": "kubernetes"}
-
-
-@st.composite
-def scans_with_subject_trust(draw, subjects: st.SearchStrategy[list], kinds: list[str],
-                             operators: tuple[str, ...] = ("StringLike", "StringEquals")):
-    """A scan with one more role, ``aws_iam_role.decided``, whose one statement trusts an
-    issuer of ``kinds`` (by its provider, or an EKS provider built from its cluster) and
-    restricts ``sub`` to the drawn values; now and then an administrator, and assumed by a
-    workload of the issuer's kind. Returns the scan and the role."""
-    inventory, _, immutable, config = draw(scans())
-    kind = draw(pick(kinds))
-    host = draw(pick(HOST_POOL[kind][:1] + [eks_host(c) for c in CLUSTERS if kind == "eks"]))
-    url = eks_issuer(host.ref, SPANS[1]) if isinstance(host, Partial) else \
-        concat(("https://", host), SPANS[1])
-    provider = OidcProvider("aws_iam_openid_connect_provider.decided", url,
-                            [Str("sts.amazonaws.com")], span=SPANS[1], scope="main")
-    principal = provider_arn(provider.host, draw(pick([ACCOUNT, UNKNOWNS[4]])), SPANS[2],
-                             provider.address)
-    conditions = [Condition(draw(pick(located(list(operators)))),
-                            concat((host, ":sub"), SPANS[3]), draw(subjects), SPANS[3])]
-    if draw(st.booleans()):
-        conditions.append(Condition(Str("StringEquals"), concat((host, ":aud"), SPANS[4]),
-                                    [Str("sts.amazonaws.com")], SPANS[4]))
-    statement = Statement(Str("Allow"), [Str("sts:AssumeRoleWithWebIdentity")],
-                          principals={"Federated": [principal]}, conditions=conditions,
-                          span=draw(pick([None, SPANS[5]])))
-    role = Role("aws_iam_role.decided", Str("decided"), PolicyDocument([statement]),
-                span=SPANS[6], scope="main")
-    inventory.providers.append(provider)
-    inventory.roles.append(role)
-    if draw(st.booleans()):
-        inventory.policies.append(PermissionPolicy(
-            "aws_iam_role_policy_attachment.admin", [Str(role.address, None, role.address)],
-            managed_arn=Str("arn:aws:iam::aws:policy/AdministratorAccess"), span=SPANS[7],
-            scope="main"))
-    if kind in WORKLOAD_OF:
-        workload_kind = WORKLOAD_OF[kind]
-        inventory.workloads.append(Workload(
-            workload_kind, "the workload of aws_iam_role.decided", SPANS[8],
-            role=Str(f"arn:aws:iam::{ACCOUNT}:role/decided", SPANS[8]),
-            contexts=draw(st.lists(pick([c for c in CONTEXTS[workload_kind]
-                                         if isinstance(c.subject, Str)]), min_size=1))))
-    return (inventory, "acme/api", immutable, config), role
-
-
-def findings_on(role: Role, findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.address == role.address or role.address in f.message]
-
-
-@settings(SETTINGS, max_examples=100)
-@given(scans_with_subject_trust(st.lists(pick(UNKNOWNS), min_size=1, max_size=3),
-                                ["github", "gitlab", "hcp", "eks"]))
-def test_unknown_subjects_assert_no_breadth_and_no_denial(scan_and_role):
-    """When every value of the only ``sub`` condition is unknown, how many owners,
-    repositories or branches it admits is unknown, and so is whether a workload's subject
-    is among them."""
-    scan, role = scan_and_role
-    for finding in findings_on(role, run_every_rule(graph_of(scan))):
-        assert finding.rule_id not in BREADTH, finding.message
-        assert not (finding.rule_id == "OIDC108" and finding.level is Level.ERROR), \
-            finding.message
-
-
-@settings(SETTINGS, max_examples=50)
-@given(scans_with_subject_trust(st.just([Str("repo:acme/*", SPANS[3])]), ["github"],
-                                ("StringLike",)))
-def test_every_repository_of_an_owner_is_always_broad(scan_and_role):
-    """The other side of the property above: a known ``repo:acme/*`` is OIDC204 whatever
-    the rest of the scan holds."""
-    scan, role = scan_and_role
-    assert "OIDC204" in {f.rule_id for f in findings_on(role, run_every_rule(graph_of(scan)))}
-
-
-# --- regressions: what the properties found ------------------------------------------------
-
-GITHUB = "token.actions.githubusercontent.com"
-
-
-def github_role(*conditions: Condition, sid: object = None) -> Inventory:
-    """A GitHub provider and a role trusting it with the given conditions, in a statement
-    without a location of its own."""
-    provider = OidcProvider("aws_iam_openid_connect_provider.github", Str(f"https://{GITHUB}"),
-                            [Str("sts.amazonaws.com")], span=SPANS[0], scope="main")
-    statement = Statement(
-        Str("Allow"), [Str("sts:AssumeRoleWithWebIdentity")],
-        principals={"Federated": [provider_arn(GITHUB, ref=provider.address)]},
-        conditions=list(conditions), sid=sid)
-    role = Role("aws_iam_role.deploy", Str("deploy"), PolicyDocument([statement]), span=SPANS[1],
-                scope="main")
-    return Inventory(providers=[provider], roles=[role])
-
-
-def findings_of(inventory: Inventory, rule_id: str, repository: str | None = "acme/api"):
-    return [f for f in run_every_rule(TrustGraph(inventory, repository)) if f.rule_id == rule_id]
-
-
-def test_oidc113_points_at_the_role_when_the_session_key_has_no_location():
-    """A key without a location of its own (written through a computed expression) made
-    OIDC113 raise "nothing to point at" and lose its finding."""
-    inventory = github_role(
-        Condition(Str("StringEquals"), Str("sts:RoleSessionName"), [Str("release")]),
-        Condition(Str("StringLike"), Str(f"{GITHUB}:sub"), [Str("repo:acme/api:*")]))
-    inventory.workloads.append(Workload(
-        "github-actions", "deploy.yml job deploy", SPANS[4],
-        role=Str(f"arn:aws:iam::{ACCOUNT}:role/deploy"), contexts=[GITHUB_CONTEXTS[0]]))
-    [finding] = findings_of(inventory, "OIDC113")
-    assert finding.span == SPANS[1]
-    assert "session name `GitHubActions`" in finding.message
-
-
-def test_oidc115_quotes_an_unknown_piece_of_the_impossible_segment_readably():
-    """The segment OIDC115 quotes can hold an unknown piece (``refs/heads/${var.branch}``,
-    missing the ``ref:`` label); it was written with the internal marker character."""
-    value = Partial(("repo:acme/api:refs/heads/", Unknown("var.branch")), SPANS[2])
-    inventory = github_role(Condition(Str("StringLike"), Str(f"{GITHUB}:sub"), [value], SPANS[2]))
-    [finding] = findings_of(inventory, "OIDC115")
-    assert "`refs/heads/${...}` after `repo:acme/api:`" in finding.message
-    assert "\x00" not in finding.message and "\x00" not in finding.evidence["segment"]
-
-
-def test_oidc206_writes_values_that_are_not_text_as_the_policy_does():
-    """A condition value may be a list or a mapping (``"sub": [["repo:acme/*"]]`` in
-    ``jsonencode``); OIDC206 wrote Python's repr of it."""
-    inventory = github_role(Condition(Str("StringNotLike"), Str(f"{GITHUB}:sub"),
-                                      [["repo:acme/*"], {"Ref": "Org"}, True]))
-    [finding] = findings_of(inventory, "OIDC206")
-    assert 'only excludes `["repo:acme/*"]`, `{"Ref": "Org"}`, `true`;' in finding.message
-
-
-def test_explain_without_statement_location_sid_text_or_role():
-    """``explain`` printed ``at None`` for a statement without a location, Python's repr of
-    a ``Sid`` or a condition value that is not text, and ``None`` for a job naming no role."""
-    inventory = github_role(
-        Condition(Str("StringLike"), Str(f"{GITHUB}:sub"), [["repo:acme/*"], 5]),
-        sid={"Ref": "StatementId"})
-    inventory.workloads.append(Workload("github-actions", "deploy.yml job deploy", SPANS[4]))
-    graph = TrustGraph(inventory, "acme/api")
-    text = explain_role(graph, graph.roles[0], Request({"sub": "repo:acme/api:ref:x"}))
-    assert '  Statement 1 ({"Ref": "StatementId"}): Allow, trusts' in text
-    assert '`["repo:acme/*"]`, `5`: the token has' in text
-    assert explain_workload(graph, graph.workloads[0]) == \
-        "deploy.yml job deploy: names no role to assume.\n"
-
-
-def test_an_effect_that_is_not_text_is_a_problem_of_the_policy_and_allows_nothing():
-    """``"Effect": ["Allow"]`` reached the model as a list: ``explain`` printed Python's repr
-    of it, and nothing said the policy was wrong."""
-    document = document_from_value({"Statement": [
-        {"Effect": ["Allow"], "Action": "sts:AssumeRoleWithWebIdentity",
-         "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}"}},
-        {"Effect": 1, "Action": "sts:AssumeRoleWithWebIdentity"}]}, SPANS[0])
-    assert [s.effect for s in document.statements] == ['["Allow"]', "1"]
-    assert not any(s.allows for s in document.statements)
-    assert document.problems == [(SPANS[0], "Effect is not a string")] * 2
-    inventory = Inventory(roles=[Role("aws_iam_role.deploy", Str("deploy"), document, SPANS[1])])
-    graph = TrustGraph(inventory)
-    assert '  Statement 1 at main.tf:3:1: ["Allow"], trusts' in \
-        explain_role(graph, graph.roles[0], Request({}))
-
-
-def test_values_in_messages_are_written_as_policies_write_them():
-    given = [Str("repo:acme/*"), Unknown("var.org"), True, 5, None, ["a", Unknown("var.b")],
-             {"Ref": "Org"}, Choice(("a", "b"), "Fn::If IsProd")]
-    assert [render(v) for v in given] == ["repo:acme/*", "${var.org}", "true", "5", "null",
-                                          '["a", "${var.b}"]', '{"Ref": "Org"}',
-                                          "${Fn::If IsProd}"]
-
-
-def test_graph_edges_write_subject_values_as_policies_write_them():
-    """The subjects on a ``trusts`` edge of the exported graph were written with ``str()``."""
-    inventory = github_role(Condition(Str("StringLike"), Str(f"{GITHUB}:sub"),
-                                      [Str("repo:acme/api:*"), ["repo:acme/*"]]))
-    labels = [data["label"] for *_, data in linked_view(TrustGraph(inventory)).edges(data=True)]
-    assert labels == ['trusts repo:acme/api:*, ["repo:acme/*"]']
