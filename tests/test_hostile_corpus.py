@@ -134,6 +134,13 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("`filters` of job deploy is not a mapping; not read", N, (18, 11)),
         ("job other of workflow main is not a mapping; not read", N, (19, 16)),
         ("`jobs` of workflow second is not a list; not read", N, (21, 11))]),
+    "bitbucket-pipelines-wrong-types.yml": ("bitbucket-pipelines.yml", [
+        ("step 1 of the default pipeline is not a mapping; not read", N, (3, 13)),
+        ("`oidc` of step deploy is not a boolean; not read", N, (6, 15)),
+        ("`variables` of the pipe in step release is not a mapping; not read", N, (14, 24)),
+        ("`script` of step other is not a list; not read", N, (18, 17)),
+        ("`pipelines.branches` is not a mapping; not read", N, (19, 13)),
+        ("the custom pipeline manual is not a list; not read", N, (21, 13))]),
     "buildkite-wrong-types.yml": (".buildkite/pipeline.yml", [
         ("the pipeline `env` is not a mapping; not read", N, (1, 6)),
         ("`env` of step deploy is not a mapping; not read", N, (5, 10)),

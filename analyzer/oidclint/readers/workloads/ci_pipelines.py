@@ -45,4 +45,8 @@ def reader_for(path: str) -> Callable[[SourceFile], Inventory] | None:
         from oidclint.readers.workloads.buildkite import parse_buildkite
 
         return parse_buildkite
+    if kind == "bitbucket-pipelines":
+        from oidclint.readers.workloads.bitbucket_pipelines import parse_bitbucket_pipelines
+
+        return parse_bitbucket_pipelines
     return None
