@@ -35,6 +35,7 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
+from oidclint.readers.workloads.hcp_terraform import COLLECTORS as HCP_COLLECTORS, READ_WITH
 from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
@@ -282,6 +283,7 @@ _COLLECTORS = {
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
     **COGNITO_COLLECTORS,
+    **HCP_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -339,7 +341,7 @@ def _document_references(value: Any) -> set[str]:
 _DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
-COLLECTED = frozenset(_COLLECTORS)
+COLLECTED = frozenset(_COLLECTORS) | READ_WITH
 
 
 def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:
