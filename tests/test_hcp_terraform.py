@@ -109,3 +109,18 @@ resource "tfe_workspace" "ws" {
     assert (apply.name, apply.role) == ("tfe_workspace.ws apply", ROLE)
     assert subjects(plan) == [
         "organization:?:project:?:workspace:network:run_phase:plan"]
+
+
+def test_a_workspace_looked_up_by_name(tmp_path):
+    inventory = scan(tmp_path, '''
+data "tfe_workspace" "ws" {
+  name         = "network"
+  organization = "acme"
+}
+''' + variable("auth", "TFC_AWS_PROVIDER_AUTH", '"true"',
+               on="workspace_id = data.tfe_workspace.ws.id")
+        + variable("role", "TFC_AWS_RUN_ROLE_ARN", f'"{ROLE}"',
+                   on="workspace_id = data.tfe_workspace.ws.id"))
+    [workload] = inventory.workloads
+    assert workload.name == "data.tfe_workspace.ws"
+    assert subjects(workload)[0] == "organization:acme:project:?:workspace:network:run_phase:plan"

@@ -35,7 +35,9 @@ from oidclint.model import (
     Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
     Related, Role,
 )
-from oidclint.readers.workloads.hcp_terraform import COLLECTORS as HCP_COLLECTORS, READ_WITH
+from oidclint.readers.workloads.hcp_terraform import (
+    COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
+)
 from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
@@ -338,7 +340,8 @@ def _document_references(value: Any) -> set[str]:
             for before, after in zip(words, words[1:]) if before == "aws_iam_policy_document"}
 
 
-_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document}
+_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document,
+                    **HCP_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
 COLLECTED = frozenset(_COLLECTORS) | READ_WITH

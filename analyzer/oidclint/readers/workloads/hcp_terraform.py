@@ -18,7 +18,8 @@ The token's ``sub`` is
 (https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/workload-identity-tokens).
 The organisation is the workspace's ``organization``, else the ``tfe`` provider's; the project
 the ``tfe_project`` its ``project_id`` names; without one the workspace is in the
-organisation's default project, whose name is not known here
+organisation's default project, whose name is not known here, as is the project of a
+workspace looked up with ``data "tfe_workspace"``
 (https://registry.terraform.io/providers/hashicorp/tfe/latest/docs/resources/workspace).
 """
 
@@ -171,6 +172,8 @@ def _organization(module: "Module", instance: "Instance") -> Text:
 def _project(module: "Module", instance: "Instance", project_id: Any,
              project_ref: str | None) -> Text:
     span = instance.block.span
+    if instance.is_data:  # a workspace looked up by name: its project is not in the code
+        return Unknown(f"the project of {instance.address}", span)
     if project_id in (MISSING, None):
         return Unknown("the organization's default project", span)
     for candidate in _instances(module, "tfe_project", data=True):
@@ -181,3 +184,5 @@ def _project(module: "Module", instance: "Instance", project_id: Any,
 
 COLLECTORS = {"tfe_workspace": _workspace}
 """Resource types read, and what each becomes (merged into the Terraform reader's table)."""
+DATA_COLLECTORS = {"tfe_workspace": _workspace}
+"""A workspace looked up by name (``data "tfe_workspace"``) is read alike."""
