@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from oidclint.model import Inventory, TokenContext, Workload
 from oidclint.readers.workloads.ci_files import Notes, expand, load_mapping, subject
-from oidclint.source import SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
+from oidclint.source import SourceFile, Span, Str, Text, Unknown, UnknownField, fill_ins, span_of
 
 KIND = "bitbucket-pipelines"
 ROLE_VARIABLES = ("AWS_ROLE_ARN", "AWS_OIDC_ROLE_ARN")
@@ -105,13 +105,14 @@ def _workload(path: str, context: str, number: int, step: dict, where: Span | No
     if notes.wrong(deployment, (str,), f"`deployment` of step {name}", step):
         deployment = None
     span = span_of(step.get("name")) or span_of(step) or where or Span(path, 1)
-    repository = Unknown("repository uuid", span)
+    repository = UnknownField("repository uuid", span)
+    step_uuid = UnknownField("step uuid, new on every run", span)
     if deployment is not None:
-        sub = subject("{", repository, "}:{", Unknown(f"uuid of environment {deployment}",
-                                                     span), "}:{*}", span=span)
+        sub = subject("{", repository, "}:{", UnknownField(f"uuid of environment {deployment}",
+                                                          span), "}:{", step_uuid, "}", span=span)
         label = f"{context}, deployment {deployment}"
     else:
-        sub = subject("{", repository, "}:{*}", span=span)
+        sub = subject("{", repository, "}:{", step_uuid, "}", span=span)
         label = context
     return Workload(
         kind=KIND,
@@ -119,8 +120,7 @@ def _workload(path: str, context: str, number: int, step: dict, where: Span | No
         span=span,
         role=fill_ins(role),
         role_span=span_of(role),
-        contexts=[TokenContext(label, sub, pattern=True, span=where or span,
-                               every_ref=kind == "default")],
+        contexts=[TokenContext(label, sub, span=where or span)],
     )
 
 

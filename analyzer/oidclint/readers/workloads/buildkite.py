@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from oidclint.model import Inventory, TokenContext, Workload
 from oidclint.readers.workloads.ci_files import Notes, expand, load_mapping, seconds, subject
-from oidclint.source import SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
+from oidclint.source import SourceFile, Span, Str, Text, Unknown, UnknownField, fill_ins, span_of
 
 KIND = "buildkite"
 PLUGIN = re.compile(
@@ -135,8 +135,8 @@ def _contexts(step: dict, key: str, span: Span, notes: Notes,
              [b for b in branches if isinstance(b, str)] if isinstance(branches, list) else [])
     wanted = [b for b in names if not b.startswith("!")]
     where = span_of(branches) or span
-    ids = ("organization:", Unknown("organization slug", span), ":pipeline:",
-           Unknown("pipeline slug", span), ":ref:")
+    ids = ("organization:", UnknownField("organization slug", span), ":pipeline:",
+           UnknownField("pipeline slug", span), ":ref:")
     if not wanted:
         # No filter, or exclusions only: any branch (and tag) of the pipeline.
         yield TokenContext("any ref", subject(*ids, "*:commit:*:step:", key, span=where),

@@ -32,7 +32,9 @@ from typing import Any, Iterator
 from oidclint.model import Inventory, TokenContext, Workload
 from oidclint.readers.workloads.ci_files import Notes, expand, load_mapping, seconds, subject
 from oidclint.readers.workloads.gitlab_refs import regex_globs
-from oidclint.source import LDict, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of
+from oidclint.source import (
+    LDict, SourceFile, Span, Str, Text, Unknown, UnknownField, concat, fill_ins, span_of,
+)
 
 KIND = "circleci"
 ORB = re.compile(r"^circleci/aws-cli@(?P<version>\S+)$")
@@ -282,8 +284,8 @@ class _Config:
                                      span_of(item)))
                 else:
                     refs.append((f"{what} {item}", prefix + item, False, span_of(item)))
-        ids = ("org/", Unknown(ORGANIZATION, span), "/project/", Unknown(PROJECT, span),
-               "/user/", Unknown(USER, span))
+        ids = ("org/", UnknownField(ORGANIZATION, span), "/project/", UnknownField(PROJECT, span),
+               "/user/", UnknownField(USER, span))
         for label, ref, glob, where in refs:
             if v2:
                 sub = subject(*ids, "/vcs-origin/", Unknown(ORIGIN, span), "/vcs-ref/", ref,
