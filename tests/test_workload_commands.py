@@ -86,3 +86,25 @@ def test_explain_workload_names_every_role_it_may_assume():
     first = result.stdout.splitlines()[0]
     assert first.startswith("release.yml job publish may assume any of aws_iam_role.deploy in ")
     assert "module.ci_role (acme-platform/ci-role/aws), whose code the scan cannot read" in first
+
+
+@pytest.mark.parametrize("fixture, verdict", [
+    ("positive-buildkite-branch-not-admitted", "refuses it whatever they are"),
+    ("negative-buildkite-step-admitted", "admits it depends on them")])
+def test_explain_workload_decides_a_partly_unknown_subject_when_it_can(fixture, verdict):
+    folder = FIXTURES / "OIDC108" / fixture
+    result = runner.invoke(app, ["explain", "--path", str(folder),
+                                 "--workload", ".buildkite/pipeline.yml:deploy"])
+    assert result.exit_code == 0, result.output
+    assert "partly unknown" in result.stdout and verdict in result.stdout
+    assert "may assume any of" not in result.stdout
+
+
+def test_graph_draws_the_other_ci_workloads():
+    folder = FIXTURES / "OIDC108"
+    for fixture, workload in (("negative-circleci-branch-admitted", "job deploy"),
+                              ("negative-bitbucket-repository-steps-admitted", "step Upload"),
+                              ("negative-hcp-workspace-admitted", "tfe_workspace.network")):
+        result = runner.invoke(app, ["graph", str(folder / fixture), "--format", "mermaid"])
+        assert result.exit_code == 0, result.output
+        assert workload in result.stdout and "-->|" in result.stdout
