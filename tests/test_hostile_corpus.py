@@ -102,6 +102,32 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "alias-bomb-gitlab-ci.yml": (GITLAB, [
         ("YAML syntax error: aliases and merge keys expand to more than 500,000 nodes (an alias "
          "bomb?)", W, None)]),
+    # CircleCI, Buildkite, Bitbucket Pipelines
+    "circleci-wrong-types.yml": (".circleci/config.yml", [
+        ("`commands` is not a mapping; not read", N, (4, 11)),
+        # A number has no span of its own: the mapping holding it is pointed at.
+        ("`parameters` of job deploy is not a mapping; not read", N, (7, 5)),
+        ("`environment` of job deploy is not a mapping; not read", N, (8, 18)),
+        ("`role_arn` of job deploy is not a string; not read", N, (11, 21)),
+        ("`filters` of job deploy is not a mapping; not read", N, (18, 11)),
+        ("job other of workflow main is not a mapping; not read", N, (19, 16)),
+        ("`jobs` of workflow second is not a list; not read", N, (21, 11))]),
+    "bitbucket-pipelines-wrong-types.yml": ("bitbucket-pipelines.yml", [
+        ("step 1 of the default pipeline is not a mapping; not read", N, (3, 13)),
+        ("`oidc` of step deploy is not a boolean; not read", N, (6, 15)),
+        ("`variables` of the pipe in step release is not a mapping; not read", N, (14, 24)),
+        ("`script` of step other is not a list; not read", N, (18, 17)),
+        ("`pipelines.branches` is not a mapping; not read", N, (19, 13)),
+        ("the custom pipeline manual is not a list; not read", N, (21, 13))]),
+    "buildkite-wrong-types.yml": (".buildkite/pipeline.yml", [
+        ("the pipeline `env` is not a mapping; not read", N, (1, 6)),
+        ("`env` of step deploy is not a mapping; not read", N, (5, 10)),
+        ("`role-arn` of step deploy is not a string; not read", N, (8, 21)),
+        ("`branches` of step deploy is not a string or a list; not read", N, (4, 15)),
+        ("`plugins` of step other is not a list or a mapping; not read", N, (9, 5)),
+        ("`steps` of group g is not a list; not read", N, (12, 12)),
+        ("the configuration of aws-assume-role-with-web-identity in step third is not a "
+         "mapping; not read", N, (15, 44))]),
     # CloudFormation
     "cloudformation-truncated.yaml": ("cloudformation-truncated.yaml", [
         (f"YAML/JSON syntax error: line 7, column 1: {NO_NODE}", W, (7, 1))]),

@@ -117,3 +117,25 @@ def test_graph_draws_a_helm_release_as_a_workload():
     assert any(line.startswith(f'{release} -->|"ServiceAccount kube-system/alb-aws-load-'
                                'balancer-controller') and line.endswith(f"| {role}")
                for line in lines)
+
+
+@pytest.mark.parametrize("fixture, verdict", [
+    ("positive-buildkite-branch-not-admitted", "refuses it whatever they are"),
+    ("negative-buildkite-step-admitted", "admits it depends on them")])
+def test_explain_workload_decides_a_partly_unknown_subject_when_it_can(fixture, verdict):
+    folder = FIXTURES / "OIDC108" / fixture
+    result = runner.invoke(app, ["explain", "--path", str(folder),
+                                 "--workload", ".buildkite/pipeline.yml:deploy"])
+    assert result.exit_code == 0, result.output
+    assert "partly unknown" in result.stdout and verdict in result.stdout
+    assert "may assume any of" not in result.stdout
+
+
+def test_graph_draws_the_other_ci_workloads():
+    folder = FIXTURES / "OIDC108"
+    for fixture, workload in (("negative-circleci-branch-admitted", "job deploy"),
+                              ("negative-bitbucket-repository-steps-admitted", "step Upload"),
+                              ("negative-hcp-workspace-admitted", "tfe_workspace.network")):
+        result = runner.invoke(app, ["graph", str(folder / fixture), "--format", "mermaid"])
+        assert result.exit_code == 0, result.output
+        assert workload in result.stdout and "-->|" in result.stdout

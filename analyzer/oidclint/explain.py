@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from oidclint.findings import printable
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
-from oidclint.iam.claims import describe, tokens_for
+from oidclint.iam.claims import describe, subject_ruled_out, tokens_for
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
 from oidclint.source import Span, render
@@ -168,8 +168,12 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
                                 immutable=graph.immutable_subjects(graph.repository)):
             subject = token.example_subject
             if subject is None and token.subject is not None:
+                trusts = graph.trusts_for(workload, role)
+                verdict = (f"; the trust of {role.address} refuses it whatever they are"
+                           if trusts and all(subject_ruled_out(t.statement, token) for t in trusts)
+                           else f"; whether the trust of {role.address} admits it depends on them")
                 out.append(f"{describe(workload, token.context)}: presents `{token.shown}`, "
-                           "partly unknown")
+                           f"partly unknown{verdict}")
                 continue
             if subject is None:
                 why = (f"only partly known, `{token.subject}`" if token.subject is not None

@@ -238,7 +238,8 @@ class Workload:
     job, a Kubernetes ServiceAccount."""
 
     kind: str
-    """``github-actions``, ``gitlab-ci``, ``kubernetes``, ``eksctl`` or ``eks-addon``."""
+    """``github-actions``, ``gitlab-ci``, ``kubernetes``, ``eksctl``, ``eks-addon``,
+    ``circleci``, ``buildkite``, ``bitbucket-pipelines`` or ``hcp-terraform``."""
     name: str
     """How a person names it: ``deploy.yml: job deploy``, ``ServiceAccount payments/api``."""
     span: Span

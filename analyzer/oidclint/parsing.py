@@ -17,6 +17,7 @@ from oidclint.dependencies import digest
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.readers import is_action
+from oidclint.readers.workloads.ci_pipelines import reader_for
 from oidclint.readers.workloads.kubernetes import HELM_KINDS, parse_kubernetes
 from oidclint.located.documents import LoadError, load_documents
 from oidclint.readers.policies.policy_file import link_policy_files, parse_policy_file
@@ -214,6 +215,9 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
     plan = _plan(file)
     if plan is not None:
         return plan, True
+    pipeline = reader_for(file.path)  # CircleCI, Buildkite, Bitbucket Pipelines
+    if pipeline is not None:
+        return pipeline(file), False
     template = None
     if "Resources" in file.text:
         from oidclint.readers.cloudformation.reader import parse_cloudformation

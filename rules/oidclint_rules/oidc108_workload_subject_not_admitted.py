@@ -14,8 +14,9 @@ from oidclint.rule import Rule
 class WorkloadSubjectNotAdmitted(Rule):
     """
     ## What it does
-    Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount) to the
-    role it assumes, works out the subject its token carries in every way it runs (a push to
+    Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount,
+    CircleCI, Buildkite or Bitbucket Pipelines job, HCP Terraform workspace) to the role it
+    assumes, works out the subject its token carries in every way it runs (a push to
     each branch, a tag, a pull request, an environment, a namespace and service account), and
     flags the runs whose subject no statement of the role's trust admits. A subject only
     partly known (an environment named by an expression whose values are not written down, a
@@ -62,6 +63,9 @@ class WorkloadSubjectNotAdmitted(Rule):
     - https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
     - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     - https://docs.gitlab.com/ci/secrets/id_token_authentication/
+    - https://circleci.com/docs/openid-connect-tokens/
+    - https://buildkite.com/docs/agent/v3/cli-oidc
+    - https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/workload-identity-tokens
     """
 
     id = "OIDC108"

@@ -172,6 +172,10 @@ ISSUER_KINDS = {
     "kubernetes": ("generic",),  # and every issuer of ServiceAccount tokens
     "eksctl": ("eks",),  # eksctl makes EKS clusters only
     "eks-addon": ("eks",),  # an EKS add-on runs on an EKS cluster
+    "circleci": ("circleci",),
+    "buildkite": ("buildkite",),
+    "bitbucket-pipelines": ("bitbucket",),
+    "hcp-terraform": ("hcp-terraform",),  # a Terraform Enterprise host is another issuer
 }
 
 
@@ -182,6 +186,11 @@ ISSUER_HOSTS = {
     # https://docs.github.com/en/actions/reference/security/oidc
     "github-actions": ("token.actions.githubusercontent.com", "token.actions.githubusercontent.com/*",
                        "token.actions.*.ghe.com", "token.actions.*.ghe.com/*"),
+    # One issuer per CircleCI organization and per Bitbucket workspace; Buildkite's hosted
+    # agents and its custom domains (docs/facts.md, sections 3 and 4).
+    "circleci": ("oidc.circleci.com/org/*",),
+    "buildkite": ("agent.buildkite.com", "agent.*.buildkite.dev", "agent.*.buildkite.site"),
+    "bitbucket-pipelines": ("api.bitbucket.org/2.0/workspaces/*/pipelines-config/identity/oidc",),
 }
 """The issuer hosts a workload kind's tokens can come from, as globs; kinds whose issuer can
 be anyone's (a self-managed GitLab, any Kubernetes cluster) are not listed."""

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from oidclint.iam.patterns import UNKNOWN, Pattern
+from oidclint.iam.patterns import FIELD, UNKNOWN, Pattern
 from oidclint.source import Text, Unknown, concat
 
 # --- a tiny regular-expression algebra ---------------------------------------------------
@@ -488,7 +488,7 @@ class Meeting:
 def _tokens(pattern: Pattern) -> tuple[tuple[str, str], ...]:
     tokens = []
     for char in pattern.text:
-        if char == UNKNOWN or (pattern.glob and char == "*"):
+        if char in (UNKNOWN, FIELD) or (pattern.glob and char == "*"):
             tokens.append(("star", ""))
         elif pattern.glob and char == "?":
             tokens.append(("one", ""))

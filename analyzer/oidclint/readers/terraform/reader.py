@@ -40,6 +40,9 @@ from oidclint.readers.helm.terraform import helm_release_workloads
 from oidclint.readers.workloads.kubernetes import (
     addon_workload, irsa_annotations, service_account_workload,
 )
+from oidclint.readers.workloads.hcp_terraform import (
+    COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
+)
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
@@ -362,6 +365,7 @@ _COLLECTORS = {
     "helm_release": _helm_release,
     "aws_eks_pod_identity_association": _pod_identity,
     **COGNITO_COLLECTORS,
+    **HCP_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -416,10 +420,11 @@ def _document_references(value: Any) -> set[str]:
             for before, after in zip(words, words[1:]) if before == "aws_iam_policy_document"}
 
 
-_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document}
+_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document,
+                    **HCP_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
-COLLECTED = frozenset(_COLLECTORS)
+COLLECTED = frozenset(_COLLECTORS) | READ_WITH
 
 
 def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:
