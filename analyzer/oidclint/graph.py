@@ -23,7 +23,8 @@ from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
-from oidclint.iam.subjects import Ids
+from oidclint.iam.subjects import Ids, TooComplex
+from oidclint.iam.subjects import check as check_subject
 from oidclint.model import (
     Cluster,
     Condition,
@@ -238,6 +239,8 @@ class Trust:
                 continue
             widest = ("narrow", condition, None)
             for pattern in patterns(condition):
+                if _admits_nothing(issuer.kind, pattern):
+                    continue  # OIDC115's finding: a value no subject matches widens nothing
                 reach = _pattern_reach(pattern, grammar)
                 if REACH_ORDER[reach] > REACH_ORDER[widest[0]]:
                     widest = (reach, condition, pattern)
@@ -278,6 +281,17 @@ def _input_named(origin: str) -> str:
     if origin.startswith("placeholder "):
         return f"the placeholder `{origin.removeprefix('placeholder ')}`"
     return input_phrase(origin)
+
+
+def _admits_nothing(kind: str, pattern: Pattern | None) -> bool:
+    """No subject of the issuer can match the pattern (``iam.subjects.check``)."""
+    if pattern is None or not pattern.glob:
+        return False
+    try:
+        verdict = check_subject(kind, pattern)
+    except TooComplex:
+        return False
+    return verdict is not None and not verdict.volatile
 
 
 def _pattern_reach(pattern: Pattern | None, grammar) -> str:
