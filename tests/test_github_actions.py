@@ -615,6 +615,113 @@ def test_remote_and_missing_reusable_workflows():
         "reusable workflow ./.github/workflows/nowhere.yml is not among the scanned workflows"]
 
 
+CENTRAL = """\
+    name: central deploy
+    on:
+      workflow_call:
+        inputs:
+          environment: {type: string, required: true}
+    jobs:
+      apply:
+        runs-on: ubuntu-latest
+        environment: ${{ inputs.environment }}
+        steps:
+          - uses: aws-actions/configure-aws-credentials@v4
+            with:
+              role-to-assume: arn:aws:iam::123456789012:role/central-deploy
+    """
+CALLER = """\
+    name: release
+    on:
+      push:
+        branches: [main]
+    permissions:
+      id-token: write
+    jobs:
+      deploy:
+        uses: acme/platform/.github/workflows/deploy.yml@v2
+        with:
+          environment: production
+    """
+
+
+def parse_paths(files: dict[str, str]) -> Inventory:
+    """Workflows given as {path: YAML}, parsed together."""
+    return parse_workflows([SourceFile(path, Path(path), textwrap.dedent(text))
+                            for path, text in files.items()])
+
+
+def test_a_reusable_workflow_of_another_repository_in_the_scan_is_followed():
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"platform/{WORKFLOWS}/deploy.yml": CENTRAL})
+    assert inventory.diagnostics == []
+    [workload] = inventory.workloads
+    assert workload.name == "release.yml job deploy → deploy.yml job apply"
+    assert subjects(workload) == [("environment production", "environment:production", False)]
+    assert workload.id_token_permission is True
+    # The token names the called file at the ref written, and the caller's workflow.
+    assert (workload.job_workflow.repository, workload.job_workflow.path,
+            workload.job_workflow.ref, workload.job_workflow.run) == (
+        "acme/platform", ".github/workflows/deploy.yml", "v2", "release")
+
+
+def test_a_called_repository_is_found_under_its_owner_too_and_the_nearest_wins():
+    inventory = parse_paths({f"apps/api/{WORKFLOWS}/release.yml": CALLER,
+                             f"apps/platform/{WORKFLOWS}/deploy.yml": CENTRAL,
+                             f"vendor/acme/platform/{WORKFLOWS}/deploy.yml": CENTRAL})
+    [workload] = inventory.workloads
+    assert workload.span.path == f"apps/platform/{WORKFLOWS}/deploy.yml"
+    # Two copies as near as each other: which one runs is not known, none is followed.
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"a/platform/{WORKFLOWS}/deploy.yml": CENTRAL,
+                             f"b/platform/{WORKFLOWS}/deploy.yml": CENTRAL})
+    assert inventory.workloads == []
+    assert [d.message for d in inventory.diagnostics] == [
+        "reusable workflow acme/platform/.github/workflows/deploy.yml@v2 is in several folders "
+        "of the scan (a/platform/.github/workflows/deploy.yml, "
+        "b/platform/.github/workflows/deploy.yml); not followed"]
+
+
+def test_a_called_workflow_not_in_the_scan_links_nothing_and_says_what_is_known():
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"other/{WORKFLOWS}/deploy.yml": CENTRAL})  # not `platform/`
+    assert inventory.workloads == []
+    [note] = inventory.diagnostics
+    assert note.level is Level.NOTE and note.span.line == 9
+    assert note.message == (
+        "job deploy calls acme/platform/.github/workflows/deploy.yml@v2 with `id-token: "
+        "write`; that workflow is not among the scanned files, so the role it assumes is not "
+        "known and not linked. Its tokens carry `job_workflow_ref` "
+        "`acme/platform/.github/workflows/deploy.yml@refs/heads/v2` or "
+        "`acme/platform/.github/workflows/deploy.yml@refs/tags/v2` and this caller's subject "
+        "(push to main).")
+    # Without `id-token: write` the called workflow cannot ask for a token of another
+    # organisation's: nothing to say.
+    quiet = CALLER.replace("    permissions:\n      id-token: write\n", "")
+    assert parse_paths({f"{WORKFLOWS}/release.yml": quiet}).diagnostics == []
+
+
+def test_a_local_call_inside_a_called_repository_keeps_its_repository_and_ref():
+    central = CENTRAL.replace("    jobs:\n      apply:", "    jobs:\n      inner:\n"
+                              "        uses: ./.github/workflows/apply.yml\n      apply:")
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"platform/{WORKFLOWS}/deploy.yml": central,
+                             f"platform/{WORKFLOWS}/apply.yml": CENTRAL})
+    called = {w.name: w.job_workflow for w in inventory.workloads}
+    inner = called["release.yml job deploy → deploy.yml job inner → apply.yml job apply"]
+    assert (inner.repository, inner.path, inner.ref, inner.run) == (
+        "acme/platform", ".github/workflows/apply.yml", "v2", "release")
+
+
+def test_a_workflow_run_for_its_own_triggers_names_itself():
+    workload = only(job("name: deploy\non: push\n"))
+    assert (workload.job_workflow.path, workload.job_workflow.repository,
+            workload.job_workflow.ref, workload.job_workflow.run) == (
+        ".github/workflows/deploy.yml", None, None, "deploy")
+    # Without a name the claim is the file's path, as `github.workflow` is.
+    assert only(job("on: push\n")).job_workflow.run == ".github/workflows/deploy.yml"
+
+
 # -- composite actions -------------------------------------------------------------------------
 
 LOGIN = textwrap.dedent("""\

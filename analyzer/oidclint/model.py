@@ -232,6 +232,25 @@ class TokenContext:
     context and that could not be decided, as written, with why; None when none does."""
 
 
+@dataclass(frozen=True, slots=True)
+class JobWorkflow:
+    """GitHub: the workflow file that defines a job, as its token's ``job_workflow_ref``
+    names it (``<repository>/<path>@<ref>``: for a job of a reusable workflow, the called
+    file), and the run's ``workflow`` claim (the name of the workflow that was triggered).
+    https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-with-reusable-workflows
+    """
+
+    path: str
+    """``.github/workflows/deploy.yml``, relative to its repository."""
+    repository: str | None = None
+    """``owner/name``; ``None`` for the scanned repository."""
+    ref: str | None = None
+    """The ref written after ``@`` in a call from another repository (a branch, a tag, a
+    commit SHA, or a full ``refs/...``); ``None`` when the file runs at the run's own ref."""
+    run: str | None = None
+    """The ``workflow`` claim: the triggered workflow's ``name``, else its path."""
+
+
 @dataclass(slots=True)
 class Workload:
     """Something that presents an OIDC token to assume a role: a GitHub Actions job, a GitLab CI
@@ -258,6 +277,8 @@ class Workload:
     """GitHub: whether the job's effective permissions include ``id-token: write``."""
     permission_span: Span | None = None
     role_chaining: bool = False
+    job_workflow: JobWorkflow | None = None
+    """GitHub: the workflow file that defines the job, for ``job_workflow_ref``."""
     scope: str = ""
     """Where a reference in ``role`` is resolved: the Terraform root module (or plan) the
     workload was read in; empty for workloads of their own files."""
