@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from oidclint.findings import printable
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
-from oidclint.iam.claims import describe, tokens_for
+from oidclint.iam.claims import describe
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
 from oidclint.source import Span, render
@@ -164,7 +164,7 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             f"{r.address} in {r.scope}" for r in roles) + "".join(
             f"; or {u.label} ({u.span})" for u in link.unseen))
     for role in roles:
-        for token in tokens_for(workload, graph.repository):
+        for token in graph.tokens(workload):
             subject = token.example_subject
             if subject is None and token.subject is not None:
                 out.append(f"{describe(workload, token.context)}: presents `{token.shown}`, "

@@ -341,6 +341,24 @@ class IdentityPoolRoles:
 
 
 @dataclass(slots=True)
+class SubjectTemplate:
+    """A GitHub OIDC subject claim customisation declared in Terraform: the organisation's
+    (``github_actions_organization_oidc_subject_claim_customization_template``) or a
+    repository's (``github_actions_repository_oidc_subject_claim_customization_template``)."""
+
+    address: str
+    claim_keys: list[Text] | Unknown | None
+    """``include_claim_keys`` in order; ``None`` when not set."""
+    repository: Text | None = None
+    """The repository's name (or ``owner/name``); ``None`` for the organisation's template."""
+    use_default: bool | Unknown | None = None
+    """A repository's ``use_default``: true for GitHub's default subject, false for its own
+    keys or else the organisation's template."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
 class PolicyFileUse:
     """A command that gives a role the trust policy kept in a file: ``aws iam create-role
     --role-name X --assume-role-policy-document file://trust.json`` (or
@@ -381,6 +399,8 @@ class Inventory:
     identity_pools: list[IdentityPool] = field(default_factory=list)
     pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
     policy_uses: list[PolicyFileUse] = field(default_factory=list)
+    subject_templates: list[SubjectTemplate] = field(default_factory=list)
+    """GitHub subject claim customisations (Terraform's GitHub provider)."""
     unread_calls: list[UnreadModuleCall] = field(default_factory=list)
     """Module calls whose code the scan cannot read."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -410,6 +430,7 @@ class Inventory:
         self.identity_pools.extend(other.identity_pools)
         self.pool_roles.extend(other.pool_roles)
         self.policy_uses.extend(other.policy_uses)
+        self.subject_templates.extend(other.subject_templates)
         self.unread_calls.extend(other.unread_calls)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)

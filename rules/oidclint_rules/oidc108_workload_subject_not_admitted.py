@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from oidclint.iam.claims import (
-    admits, describe, refusing_conditions, subject_overlaps, subject_ruled_out, tokens_for,
+    admits, describe, refusing_conditions, subject_overlaps, subject_ruled_out,
 )
 from oidclint.iam.conditions import patterns, restricts
 from oidclint.iam.patterns import Pattern
@@ -23,6 +23,13 @@ class WorkloadSubjectNotAdmitted(Rule):
     `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is. So
     is a trust pattern known only in part: `repo:${var.repo}:ref:refs/heads/main` refuses a
     push to any other branch, whatever repository the variable names.
+
+    A repository whose subject template the scan declares (Terraform's
+    `github_actions_repository_oidc_subject_claim_customization_template`, or the
+    organisation's template it opts in to with `use_default = false`) presents its subject
+    in that form (`repo:acme/api:ref:refs/heads/main:job_workflow_ref:...`); an
+    organisation's template alone leaves the form open, since the repository may opt in
+    outside the scan.
 
     The other claims a trust pins are checked too. A job of a reusable workflow carries its
     caller's subject and names the called file in `job_workflow_ref`
@@ -83,7 +90,7 @@ class WorkloadSubjectNotAdmitted(Rule):
         # several root modules) fails only with a subject that none of them admits.
         for workload, roles in graph.candidate_links():
             trusts = [t for role in roles for t in graph.trusts_for(workload, role)]
-            tokens = tokens_for(workload, graph.repository)
+            tokens = graph.tokens(workload)
             if not trusts or not tokens or any(_unread(graph, workload, r) for r in roles):
                 continue
             failing, partly = [], []
@@ -148,7 +155,8 @@ class WorkloadSubjectNotAdmitted(Rule):
                     f"{guard}",
                     address=roles[0].address if every and one else None,
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
-                    related=_related(workload, token, roles, trusts, every),
+                    related=_related(workload, token, roles, trusts, every)
+                    + _templates(graph, workload),
                     level=level,
                     fix=(f"Run the job from the workflow the trust pins in `{others[0].claim}`, "
                          "or admit this value in the trust." if others else
@@ -194,8 +202,7 @@ def _pinned(conditions) -> str:
 
 def _inputs(token) -> str:
     """The unknown pieces of a partly known subject, as the user wrote them."""
-    subject = token.context.subject
-    origins = [f"`{u.origin}`" for u in getattr(subject, "unknowns", ())]
+    origins = [f"`{o}`" for o in (token.subject.origins if token.subject else ())]
     return " and ".join(dict.fromkeys(origins)) or "the unknown part"
 
 
@@ -215,6 +222,14 @@ def _admitted(trusts) -> str:
     return (", ".join(dict.fromkeys(values)) or
             "only tokens with " + " or ".join(dict.fromkeys(others)) if values or others else
             "none of its tokens")
+
+
+def _templates(graph, workload):
+    """The subject templates the scan declares, which gave a GitHub job its subject's form."""
+    if workload.kind != "github-actions" or not isinstance(graph.subject_template(), tuple):
+        return []
+    return [Related(t.span, f"subject claim template {t.address}")
+            for t in graph.subject_templates if t.span]
 
 
 def _trust_subject_span(trusts):

@@ -18,7 +18,7 @@ from oidclint.iam.conditions import STRING_OPERATORS, condition_holds, patterns,
 from oidclint.iam.patterns import Pattern, may_intersect
 from oidclint.iam.subjects import subject_prefix
 from oidclint.model import Condition, JobWorkflow, Statement, TokenContext, Workload
-from oidclint.source import Partial, Unknown, concat
+from oidclint.source import Partial, Text, Unknown, concat
 
 GITHUB_HOST = "token.actions.githubusercontent.com"
 DEFAULT_AUDIENCE = {
@@ -73,17 +73,22 @@ def repository_prefix(workload: Workload, repository: str | None) -> str | None:
     return subject_prefix(workload.kind, repository)
 
 
-def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
-    """Every token the workload can present, one per context."""
+CUSTOM_TEMPLATE_UNKNOWN = Unknown("the repository's subject claim template")
+"""A GitHub subject template the scan declares in a way that leaves it open (an
+organisation's template the repository may have opted in to by hand)."""
+
+
+def tokens_for(workload: Workload, repository: str | None,
+               template: tuple[str, ...] | Unknown | None = None) -> list[Token]:
+    """Every token the workload can present, one per context. ``template``: the
+    ``include_claim_keys`` of a customised GitHub subject (``None``: the default form;
+    ``Unknown``: not known which, so the subject is not known)."""
     prefix = repository_prefix(workload, repository)
     audience = workload.audience if isinstance(workload.audience, str) else (
         None if workload.audience is not None else DEFAULT_AUDIENCE.get(workload.kind))
+    custom = template if workload.kind == "github-actions" else None
     tokens = []
     for context in workload.contexts:
-        subject, shown = None, ""
-        if prefix is not None and isinstance(context.subject, (str, Partial)):
-            subject = Pattern.of(concat((prefix, context.subject)), glob=context.pattern)
-            shown = prefix + str(context.subject)
         claims = {k: str(v) for k, v in context.claims.items() if isinstance(v, str)}
         options = {}
         if workload.kind == "github-actions" and repository:
@@ -96,9 +101,53 @@ def tokens_for(workload: Workload, repository: str | None) -> list[Token]:
                 options["job_workflow_ref"] = refs
             if workload.job_workflow.run is not None:
                 claims["workflow"] = workload.job_workflow.run
+        subject, shown = None, ""
+        if custom is not None:
+            if isinstance(custom, tuple) and prefix is not None:
+                written = customised_subject(custom, repository, context, claims)
+                subject, shown = Pattern.of(written, glob=context.pattern), str(written)
+        elif prefix is not None and isinstance(context.subject, (str, Partial)):
+            subject = Pattern.of(concat((prefix, context.subject)), glob=context.pattern)
+            shown = prefix + str(context.subject)
         tokens.append(Token(context, subject, str(audience) if audience else None, claims,
                             shown, options))
     return tokens
+
+
+def customised_subject(keys: tuple[str, ...], repository: str, context: TokenContext,
+                       claims: dict[str, str]) -> Text:
+    """A GitHub subject in a customised template's form: ``key:value`` pairs in the
+    template's order, ``repo`` for the repository, the ``context`` written as in the default
+    form (``environment:prod``), each ``:`` inside a value as ``%3A``; a claim the scan
+    cannot know (ids, the actor, a ref of an environment's run) is an unknown piece.
+    https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+    """
+    ref = claims.get("ref")
+    known = {
+        "repo": repository, "repository": repository,
+        "repository_owner": repository.split("/", 1)[0],
+        "ref": ref,
+        "ref_type": ("branch" if ref.startswith("refs/heads/") else "tag"
+                     if ref.startswith("refs/tags/") else None) if ref else None,
+        "environment": context.claims.get("environment"),
+        "event_name": context.event,
+        "job_workflow_ref": claims.get("job_workflow_ref"),
+        "workflow": claims.get("workflow"),
+    }
+    pieces: list = []
+    for key in keys:
+        if pieces:
+            pieces.append(":")
+        if key == "context":
+            pieces.append(context.subject)
+            continue
+        value = known.get(key)
+        if isinstance(value, str):
+            value = value.replace(":", "%3A")
+        elif not isinstance(value, Partial):
+            value = Unknown(key)
+        pieces += [f"{key}:", value]
+    return concat(pieces)
 
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")

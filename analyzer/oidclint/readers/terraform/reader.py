@@ -37,6 +37,7 @@ from oidclint.model import (
 )
 from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
+from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
 
@@ -282,6 +283,7 @@ _COLLECTORS = {
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
     **COGNITO_COLLECTORS,
+    **GITHUB_SUBJECT_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
