@@ -486,7 +486,8 @@ def test_a_call_at_a_bare_name_is_decided_only_when_branch_and_tag_agree(pinned,
     from oidclint.iam.claims import admits
     from oidclint.model import JobWorkflow
 
-    token = _github_token(JobWorkflow(".github/workflows/d.yml", "acme/platform", "v2", "ci"))
+    token = _github_token(JobWorkflow(".github/workflows/d.yml", "acme/platform", "v2", "ci",
+                                      called=True))
     statement = Statement(effect="Allow", conditions=[
         Condition("StringEquals", "token.actions.githubusercontent.com:job_workflow_ref", pinned)])
     issuer = next(i for i in ISSUERS if i.kind == "github")
@@ -494,3 +495,21 @@ def test_a_call_at_a_bare_name_is_decided_only_when_branch_and_tag_agree(pinned,
     named = Statement(effect="Allow", conditions=[
         Condition("StringEquals", "token.actions.githubusercontent.com:workflow", ["ci"])])
     assert admits(named, token, issuer, "repo:acme/api:ref:refs/heads/main") is True
+
+
+@pytest.mark.parametrize("pinned, verdict", [
+    # GitHub documents the claim for jobs of reusable workflows: a job of the triggered
+    # workflow carries its own file, or nothing. A pin on that file is not decided ...
+    ("acme/api/.github/workflows/deploy.yml@refs/heads/main", None),
+    # ... a pin on any other file refuses it either way.
+    ("acme/platform/.github/workflows/deploy.yml@refs/heads/main", False),
+])
+def test_a_job_of_the_triggered_workflow_may_carry_no_job_workflow_ref(pinned, verdict):
+    from oidclint.iam.claims import admits
+    from oidclint.model import JobWorkflow
+
+    token = _github_token(JobWorkflow(".github/workflows/deploy.yml", run="deploy"))
+    statement = Statement(effect="Allow", conditions=[
+        Condition("StringEquals", "token.actions.githubusercontent.com:job_workflow_ref", [pinned])])
+    issuer = next(i for i in ISSUERS if i.kind == "github")
+    assert admits(statement, token, issuer, "repo:acme/api:ref:refs/heads/main") is verdict

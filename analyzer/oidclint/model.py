@@ -249,6 +249,10 @@ class JobWorkflow:
     commit SHA, or a full ``refs/...``); ``None`` when the file runs at the run's own ref."""
     run: str | None = None
     """The ``workflow`` claim: the triggered workflow's ``name``, else its path."""
+    called: bool = False
+    """A reusable workflow run by a caller's job. GitHub documents ``job_workflow_ref`` for
+    those jobs only; whether a job of the triggered workflow itself carries it is not
+    documented."""
 
 
 @dataclass(slots=True)

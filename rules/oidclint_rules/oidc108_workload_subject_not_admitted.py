@@ -189,7 +189,8 @@ def _carried(token, conditions) -> str:
     shown = []
     for claim in dict.fromkeys(c.claim for c in conditions):
         values = token.options.get(claim) or (token.claims.get(claim),)
-        shown.append(f"`{claim}` " + " or ".join(f"`{v}`" for v in values if v is not None))
+        shown.append(f"`{claim}` " + " or ".join(f"`{v}`" if v is not None else "none"
+                                                   for v in values))
     return " and ".join(shown)
 
 

@@ -49,9 +49,10 @@ class Token:
     shown: str = ""
     """The subject as a person reads it, each unknown piece named: ``repo:acme/api:
     environment:${inputs.stage}``."""
-    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    options: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     """Claims known to take one of several values, not which (``job_workflow_ref`` of a
-    call at ``@v2``, a branch or a tag)."""
+    call at ``@v2``, a branch or a tag); ``None`` among them for a claim that may be
+    absent."""
 
     @property
     def example_subject(self) -> str | None:
@@ -95,7 +96,11 @@ def tokens_for(workload: Workload, repository: str | None,
             claims.setdefault("repository", repository)
         if workload.kind == "github-actions" and workload.job_workflow is not None:
             refs = job_workflow_refs(workload.job_workflow, claims.get("ref"), repository)
-            if refs and len(refs) == 1:
+            if refs and not workload.job_workflow.called:
+                # Documented for jobs of reusable workflows only: the job's own file, or
+                # no claim at all.
+                options["job_workflow_ref"] = (*refs, None)
+            elif refs and len(refs) == 1:
                 claims["job_workflow_ref"] = refs[0]
             elif refs:
                 options["job_workflow_ref"] = refs
@@ -222,7 +227,8 @@ def _outcomes(statement: Statement, token: Token, issuer: Issuer | None, subject
             result = None
         elif values is None and claim in token.options:
             # One of these values, not known which: decided only when they all agree.
-            results = {condition_holds(test, {claim: [v]}) for v in token.options[claim]}
+            results = {condition_holds(test, {claim: [v]} if v is not None else {})
+                       for v in token.options[claim]}
             result = results.pop() if len(results) == 1 else None
         elif values is None and claim not in ("sub", "aud") and (issuer is None or claim in issuer.keys):
             result = None  # a real claim whose value the synthesis cannot know

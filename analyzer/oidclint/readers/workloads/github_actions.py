@@ -362,12 +362,12 @@ class WorkflowSet:
         remote = REMOTE_WORKFLOW.match(uses.strip())
         if remote:
             called = JobWorkflow(remote["path"], f"{remote['owner']}/{remote['repo']}",
-                                 remote["ref"], outer.run)
+                                 remote["ref"], outer.run, called=True)
             target, copies = self._remote_callee(workflow.path, called, uses)
         elif uses.strip().startswith("./"):
             target = self._callee(workflow.path, uses.strip())
             if target is not None:  # the same repository, at the caller's commit
-                called = replace(outer, path=repository_path(target.path))
+                called = replace(outer, path=repository_path(target.path), called=True)
         else:
             return  # not a reusable workflow reference GitHub accepts
         chain = caller.chain if caller else (workflow.path,)
