@@ -3,6 +3,7 @@ condition by condition, for claims a person gives or a workload presents."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from oidclint.findings import printable
@@ -178,6 +179,12 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             claims = {"sub": subject, **token.claims}
             if token.audience:
                 claims["aud"] = token.audience
-            out.append(f"{describe(workload, token.context)} presents:")
-            out.append(explain_role(graph, role, Request(claims)).rstrip("\n"))
+            # A claim known to take one of several values (or none): each in turn.
+            for choice in itertools.product(*([(k, v) for v in vs]
+                                              for k, vs in token.options.items())):
+                chosen = {**claims, **{k: v for k, v in choice if v is not None}}
+                when = "".join(f", if `{k}` is `{v}`" if v is not None
+                               else f", if the token carries no `{k}`" for k, v in choice)
+                out.append(f"{describe(workload, token.context)} presents{when}:")
+                out.append(explain_role(graph, role, Request(chosen)).rstrip("\n"))
     return "\n".join(out) + "\n"
