@@ -134,9 +134,9 @@ def test_a_partial_name_with_a_choice_and_a_matrix_is_every_combination():
             region: [eu, us]
         environment: ${{ inputs.environment }}-${{ matrix.region }}
         """))
-    assert [str(c.subject) for c in workload.contexts] == [
-        "environment:staging-eu", "environment:staging-us", "environment:production-eu",
-        "environment:production-us"]
+    assert sorted(str(c.subject) for c in workload.contexts) == [
+        "environment:production-eu", "environment:production-us", "environment:staging-eu",
+        "environment:staging-us"]
 
 
 def test_a_reusable_workflow_gets_the_dispatch_choice_its_caller_passes():
@@ -195,8 +195,10 @@ def test_environment_matrix_include_entries_count_too():
               - {env: live, region: eu}
         environment: ${{ matrix.env }}
         """))
-    assert [str(c.subject) for c in workload.contexts] == [
-        "environment:sandbox", "environment:live"]
+    # region eu takes `live` (an include may overwrite what an earlier one added), us keeps
+    # `sandbox`.
+    assert sorted(str(c.subject) for c in workload.contexts) == [
+        "environment:live", "environment:sandbox"]
     assert workload.contexts[0].span.line == 13  # where the environment is named
 
 
@@ -720,6 +722,67 @@ def test_a_workflow_run_for_its_own_triggers_names_itself():
         ".github/workflows/deploy.yml", None, None, "deploy")
     # Without a name the claim is the file's path, as `github.workflow` is.
     assert only(job("on: push\n")).job_workflow.run == ".github/workflows/deploy.yml"
+
+
+# -- matrix combinations -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("matrix, combinations", [
+    ({"a": [1, 2], "b": ["x"]}, [{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]),
+    ({"a": [1, 2], "b": ["x", "y"], "exclude": [{"a": 2, "b": "y"}]},
+     [{"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}]),
+    # An include entry joins every combination whose original values it keeps ...
+    ({"a": [1, 2], "include": [{"c": "z"}]}, [{"a": 1, "c": "z"}, {"a": 2, "c": "z"}]),
+    # ... may overwrite what an earlier include added, and stands alone when it fits none.
+    ({"a": [1, 2], "include": [{"c": "z"}, {"a": 1, "c": "w"}, {"a": 3}]},
+     [{"a": 1, "c": "w"}, {"a": 2, "c": "z"}, {"a": 3}]),
+    ({"include": [{"env": "dev"}, {"env": "prod"}]}, [{"env": "dev"}, {"env": "prod"}]),
+    # Not written out: not known.
+    ("${{ fromJSON(needs.plan.outputs.matrix) }}", None),
+    ({"a": "${{ fromJSON(inputs.list) }}"}, None),
+    ({"a": [1], "include": "${{ fromJSON(inputs.more) }}"}, None),
+    ({"a": list(range(17)), "b": list(range(17))}, None),  # past GitHub's 256 jobs
+])
+def test_matrix_combinations_follow_githubs_include_and_exclude_rules(matrix, combinations):
+    from oidclint.readers.workloads.github_matrix import matrix_combinations
+
+    assert matrix_combinations({"strategy": {"matrix": matrix}}) == combinations
+    assert matrix_combinations({}) is None
+
+
+MATRIX_ROLES = """\
+    strategy:
+      matrix:
+        include:
+          - {stage: staging, account: "111111111111"}
+          - {stage: production, account: "222222222222"}
+    environment: ${{ matrix.stage }}
+    """
+
+
+def test_each_matrix_combination_assumes_its_own_role_in_its_own_environment():
+    role = "arn:aws:iam::${{ matrix.account }}:role/deploy-${{ matrix.stage }}"
+    workloads = parse({"deploy.yml": job("on: push\n", body=MATRIX_ROLES, role=role)}).workloads
+    assert [(w.name, str(w.role), subjects(w)) for w in workloads] == [
+        ("deploy.yml job deploy (matrix stage=staging, account=111111111111)",
+         "arn:aws:iam::111111111111:role/deploy-staging",
+         [("environment staging", "environment:staging", False)]),
+        ("deploy.yml job deploy (matrix stage=production, account=222222222222)",
+         "arn:aws:iam::222222222222:role/deploy-production",
+         [("environment production", "environment:production", False)]),
+    ]
+
+
+def test_combinations_sharing_a_role_are_one_workload_that_runs_in_each_way():
+    workload = only(job("on: push\n", body=MATRIX_ROLES, role=ROLE))
+    assert workload.name == "deploy.yml job deploy"
+    assert subjects(workload) == [("environment staging", "environment:staging", False),
+                                  ("environment production", "environment:production", False)]
+    # A role from a matrix not written out stays unknown.
+    unknown = only(job("on: push\n", body="""\
+        strategy:
+          matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+        """, role="${{ matrix.role }}"))
+    assert isinstance(unknown.role, Unknown)
 
 
 # -- composite actions -------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
@@ -41,6 +42,7 @@ from oidclint.readers import is_action
 from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
 from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
+from oidclint.readers.workloads.github_matrix import matrix_combinations, narrowed, shared_values
 from oidclint.readers.workloads.github_run_steps import run_step_commands
 from oidclint.located.documents import YAML_1_2_CORE, LoadError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
@@ -249,36 +251,61 @@ class WorkflowSet:
             return
         note = self._noter(workflow)
         envs = (job.get("env"), workflow.document.get("env"))
-        found = sorted(self._credential_steps(repository_root(workflow.path), steps, envs,
-                                              caller.inputs if caller else None, note, ()),
-                       key=lambda found: found.number)
-        if not found:
+        inputs = caller.inputs if caller else None
+        combinations = matrix_combinations(job)
+        # Each matrix combination is a way the job runs: its own role, environment ...
+        shapes = ([(None, job)] if combinations is None
+                  else [(c, narrowed(job, c)) for c in combinations])
+        runs = []
+        for combination, shaped in shapes:
+            found = sorted(self._credential_steps(repository_root(workflow.path), steps, envs,
+                                                  inputs, note, (), combination),
+                           key=lambda found: found.number)
+            runs += [(combination, step) for step in found]
+        if not runs:
             return
-        job_guards = guards_of(job, f"job {job_id}", Scope((), caller.inputs if caller else None))
+        job_guards = guards_of(job, f"job {job_id}", Scope((), inputs))
         grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
         name = f"{workflow.file_name} job {job_id}"
         if caller is not None:
             name = f"{caller.name} → {name}"
-        workloads = []
-        for step in found:
+        # The combinations that give a step the same role are one workload, whose ways to
+        # run are theirs together.
+        grouped: dict[tuple, tuple[CredentialStep, Workload, list]] = {}
+        for combination, step in runs:
             workload = assume_role_step(step.inputs, step.scope, note, name, key_span)
-            if workload is not None:
-                workload.contexts = self._contexts(workflow, job, caller, job_guards + step.guards)
-                workload.id_token_permission = grant.granted
-                workload.permission_span = grant.span
-                workload.job_workflow = (caller.job_workflow if caller and caller.job_workflow
-                                         else own_workflow(workflow))
-                workloads.append((step, workload))
-        for step, workload in workloads:
-            if len(workloads) > 1:
+            if workload is None:
+                continue
+            shaped = job if combination is None else narrowed(job, combination)
+            contexts = self._contexts(workflow, shaped, caller, job_guards + step.guards)
+            key = (step.number, step.via, str(workload.role))
+            if key in grouped:
+                _, first, combos = grouped[key]
+                known = {(c.label, str(c.subject)) for c in first.contexts}
+                first.contexts += [c for c in contexts if (c.label, str(c.subject)) not in known]
+                combos.append(combination)
+                continue
+            workload.contexts = contexts
+            workload.id_token_permission = grant.granted
+            workload.permission_span = grant.span
+            workload.job_workflow = (caller.job_workflow if caller and caller.job_workflow
+                                     else own_workflow(workflow))
+            grouped[key] = (step, workload, [combination])
+        numbers = {step.number for step, _, _ in grouped.values()}
+        per_step = Counter(step.number for step, _, _ in grouped.values())
+        for step, workload, combos in grouped.values():
+            if len(numbers) > 1:
                 workload.name = f"{name} step {step.number}"
+            if per_step[step.number] > 1:
+                workload.name += f" (matrix {shared_values(combos)})"
             workload.name += "".join(f" → {uses}" for uses in step.via)
             self.inventory.workloads.append(workload)
 
     # -- composite actions -------------------------------------------------------------------
 
     def _credential_steps(self, root: str, steps: Any, envs: tuple, inputs: dict | None,
-                          note: Note, chain: tuple[str, ...]) -> Iterator[CredentialStep]:
+                          note: Note, chain: tuple[str, ...],
+                          matrix: dict | None = None) -> Iterator[CredentialStep]:
         """The configure-aws-credentials steps among ``steps`` (of a workflow or a local
         action of the repository at ``root``), with the scope their inputs are resolved in,
         and those of the
@@ -289,14 +316,14 @@ class WorkflowSet:
             return
         where = f" of {chain[-1]}" if chain else ""
         for number, step, given in credential_steps(steps, note):
-            scope = Scope((step.get("env"), *envs), inputs)
+            scope = Scope((step.get("env"), *envs), inputs, matrix)
             yield CredentialStep(number, (), given, scope,
                                  guards_of(step, f"step {number}{where}", scope))
         for number, step, uses in local_action_steps(steps):
             action = self._action(root, uses, note, chain)
             if action is None:
                 continue
-            outer = Scope((step.get("env"), *envs), inputs)
+            outer = Scope((step.get("env"), *envs), inputs, matrix)
             guards = guards_of(step, f"step {number}{where}", outer)
             passed = declared_defaults(action.document.get("inputs"))
             given = step.get("with")
