@@ -736,6 +736,16 @@ def test_a_workflow_run_for_its_own_triggers_names_itself():
     ({"a": [1, 2], "include": [{"c": "z"}, {"a": 1, "c": "w"}, {"a": 3}]},
      [{"a": 1, "c": "w"}, {"a": 2, "c": "z"}, {"a": 3}]),
     ({"include": [{"env": "dev"}, {"env": "prod"}]}, [{"env": "dev"}, {"env": "prod"}]),
+    # GitHub's own example of include: six jobs.
+    ({"fruit": ["apple", "pear"], "animal": ["cat", "dog"],
+      "include": [{"color": "green"}, {"color": "pink", "animal": "cat"},
+                  {"fruit": "apple", "shape": "circle"}, {"fruit": "banana"},
+                  {"fruit": "banana", "animal": "cat"}]},
+     [{"fruit": "apple", "animal": "cat", "color": "pink", "shape": "circle"},
+      {"fruit": "apple", "animal": "dog", "color": "green", "shape": "circle"},
+      {"fruit": "pear", "animal": "cat", "color": "pink"},
+      {"fruit": "pear", "animal": "dog", "color": "green"},
+      {"fruit": "banana"}, {"fruit": "banana", "animal": "cat"}]),
     # Not written out: not known.
     ("${{ fromJSON(needs.plan.outputs.matrix) }}", None),
     ({"a": "${{ fromJSON(inputs.list) }}"}, None),
