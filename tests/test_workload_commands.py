@@ -139,3 +139,19 @@ def test_graph_draws_the_other_ci_workloads():
         result = runner.invoke(app, ["graph", str(folder / fixture), "--format", "mermaid"])
         assert result.exit_code == 0, result.output
         assert workload in result.stdout and "-->|" in result.stdout
+
+
+def test_explain_workload_of_a_central_workflow_takes_each_ref_it_may_be_called_at(tmp_path):
+    """A call at `@v1` names a branch or a tag: explain evaluates the trust for each."""
+    shutil.copytree(FIXTURES / "OIDC108" / "positive-remote-reusable-workflow-ref-differs",
+                    tmp_path, dirs_exist_ok=True)
+    result = runner.invoke(app, ["explain", "--path", str(tmp_path), "--repository", "acme/api",
+                                 "--workload", "platform/.github/workflows/deploy.yml:apply"])
+    assert result.exit_code == 0, result.output
+    assert "release.yml job deploy → deploy.yml job apply (push to main) presents, if " \
+           "`job_workflow_ref` is `acme/platform/.github/workflows/deploy.yml@refs/heads/v1`:" \
+           in result.stdout
+    assert "is `acme/platform/.github/workflows/deploy.yml@refs/tags/v1`:" in result.stdout
+    assert result.stdout.count("FAILS   StringEquals token.actions.githubusercontent.com:"
+                               "job_workflow_ref") == 2
+    assert result.stdout.count("Not authorized to perform sts:AssumeRoleWithWebIdentity") == 2

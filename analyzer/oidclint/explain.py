@@ -3,11 +3,12 @@ condition by condition, for claims a person gives or a workload presents."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from oidclint.findings import printable
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
-from oidclint.iam.claims import describe, subject_ruled_out, tokens_for
+from oidclint.iam.claims import describe, subject_ruled_out
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
 from oidclint.source import Span, render
@@ -164,8 +165,7 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             f"{r.address} in {r.scope}" for r in roles) + "".join(
             f"; or {u.label} ({u.span})" for u in link.unseen))
     for role in roles:
-        for token in tokens_for(workload, graph.repository,
-                                immutable=graph.immutable_subjects(graph.repository)):
+        for token in graph.tokens(workload):
             subject = token.example_subject
             if subject is None and token.subject is not None:
                 trusts = graph.trusts_for(workload, role)
@@ -183,6 +183,12 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             claims = {"sub": subject, **token.claims}
             if token.audience:
                 claims["aud"] = token.audience
-            out.append(f"{describe(workload, token.context)} presents:")
-            out.append(explain_role(graph, role, Request(claims)).rstrip("\n"))
+            # A claim known to take one of several values (or none): each in turn.
+            for choice in itertools.product(*([(k, v) for v in vs]
+                                              for k, vs in token.options.items())):
+                chosen = {**claims, **{k: v for k, v in choice if v is not None}}
+                when = "".join(f", if `{k}` is `{v}`" if v is not None
+                               else f", if the token carries no `{k}`" for k, v in choice)
+                out.append(f"{describe(workload, token.context)} presents{when}:")
+                out.append(explain_role(graph, role, Request(chosen)).rstrip("\n"))
     return "\n".join(out) + "\n"

@@ -18,7 +18,7 @@ import networkx as nx
 
 from oidclint.config import Config
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
-from oidclint.iam.claims import issuer_fits
+from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
@@ -35,6 +35,7 @@ from oidclint.model import (
     Related,
     Role,
     Statement,
+    SubjectTemplate,
     Workload,
 )
 from oidclint.source import FILL_IN, Partial, Unknown, alternatives
@@ -610,6 +611,41 @@ class TrustGraph:
         return any(fnmatchcase(str(workload.role), glob) or fnmatchcase(name, glob)
                    for glob in known)
 
+    def tokens(self, workload: Workload) -> list[Token]:
+        """The tokens a workload presents, in the subject form the scan declares for the
+        repository (``subject_template``)."""
+        return tokens_for(workload, self.repository, self.subject_template(),
+                          self.immutable_subjects(self.repository))
+
+    @property
+    def subject_templates(self) -> list[SubjectTemplate]:
+        """The GitHub subject claim templates the scan declares."""
+        return list(self.inventory.subject_templates)
+
+    def subject_template(self) -> tuple[str, ...] | Unknown | None:
+        """The ``include_claim_keys`` of the scanned repository's GitHub subject, when the
+        scan declares them (Terraform's GitHub provider); ``None`` for the default form;
+        ``Unknown`` when what is declared leaves it open: an organisation's template the
+        repository may have opted in to outside the scan, a repository named by a value
+        not known, keys not known.
+        https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+        """
+        declared = self.inventory.subject_templates
+        if not declared or not self.repository:
+            return None
+        owner, _, name = self.repository.partition("/")
+        organisation = [t for t in declared if t.repository is None]
+        own = [t for t in declared if t.repository is not None
+               and (not isinstance(t.repository, str)
+                    or t.repository.casefold() in (name.casefold(), self.repository.casefold()))]
+        if not own:
+            # An organisation's template reaches a repository only once it opts in.
+            return CUSTOM_TEMPLATE_UNKNOWN if organisation else None
+        settings = {_template_keys(t, organisation) for t in own}
+        if len(settings) != 1 or any(not isinstance(t.repository, str) for t in own):
+            return CUSTOM_TEMPLATE_UNKNOWN
+        return settings.pop()
+
     def unresolved_links(self) -> list[Workload]:
         """Workloads whose role cannot be known statically (a secret, a CI variable)."""
         return [w for w in self.inventory.workloads
@@ -786,3 +822,22 @@ def role_name_in(value: object) -> str | None:
     if text.startswith("arn:") or isinstance(value, Partial) or "/" in text or ":" in text:
         return None
     return text
+
+
+def _template_keys(template: SubjectTemplate,
+                   organisation: list[SubjectTemplate]) -> tuple[str, ...] | Unknown | None:
+    """What a repository's template makes its subject: ``use_default = true`` the default,
+    ``false`` its own keys, else the organisation's template (which, not in the scan, is
+    not known)."""
+    if template.use_default is True:
+        return None
+    if template.use_default is not False:
+        return CUSTOM_TEMPLATE_UNKNOWN
+    if template.claim_keys is None:
+        if len(organisation) != 1:
+            return CUSTOM_TEMPLATE_UNKNOWN
+        template = organisation[0]
+    keys = template.claim_keys
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        return CUSTOM_TEMPLATE_UNKNOWN
+    return tuple(str(k) for k in keys)

@@ -232,6 +232,29 @@ class TokenContext:
     context and that could not be decided, as written, with why; None when none does."""
 
 
+@dataclass(frozen=True, slots=True)
+class JobWorkflow:
+    """GitHub: the workflow file that defines a job, as its token's ``job_workflow_ref``
+    names it (``<repository>/<path>@<ref>``: for a job of a reusable workflow, the called
+    file), and the run's ``workflow`` claim (the name of the workflow that was triggered).
+    https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-with-reusable-workflows
+    """
+
+    path: str
+    """``.github/workflows/deploy.yml``, relative to its repository."""
+    repository: str | None = None
+    """``owner/name``; ``None`` for the scanned repository."""
+    ref: str | None = None
+    """The ref written after ``@`` in a call from another repository (a branch, a tag, a
+    commit SHA, or a full ``refs/...``); ``None`` when the file runs at the run's own ref."""
+    run: str | None = None
+    """The ``workflow`` claim: the triggered workflow's ``name``, else its path."""
+    called: bool = False
+    """A reusable workflow run by a caller's job. GitHub documents ``job_workflow_ref`` for
+    those jobs only; whether a job of the triggered workflow itself carries it is not
+    documented."""
+
+
 @dataclass(slots=True)
 class Workload:
     """Something that presents an OIDC token to assume a role: a GitHub Actions job, a GitLab CI
@@ -259,6 +282,8 @@ class Workload:
     """GitHub: whether the job's effective permissions include ``id-token: write``."""
     permission_span: Span | None = None
     role_chaining: bool = False
+    job_workflow: JobWorkflow | None = None
+    """GitHub: the workflow file that defines the job, for ``job_workflow_ref``."""
     scope: str = ""
     """Where a reference in ``role`` is resolved: the Terraform root module (or plan) the
     workload was read in; empty for workloads of their own files."""
@@ -335,6 +360,24 @@ class IdentityPoolRoles:
 
 
 @dataclass(slots=True)
+class SubjectTemplate:
+    """A GitHub OIDC subject claim customisation declared in Terraform: the organisation's
+    (``github_actions_organization_oidc_subject_claim_customization_template``) or a
+    repository's (``github_actions_repository_oidc_subject_claim_customization_template``)."""
+
+    address: str
+    claim_keys: list[Text] | Unknown | None
+    """``include_claim_keys`` in order; ``None`` when not set."""
+    repository: Text | None = None
+    """The repository's name (or ``owner/name``); ``None`` for the organisation's template."""
+    use_default: bool | Unknown | None = None
+    """A repository's ``use_default``: true for GitHub's default subject, false for its own
+    keys or else the organisation's template."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
 class PolicyFileUse:
     """A command that gives a role the trust policy kept in a file: ``aws iam create-role
     --role-name X --assume-role-policy-document file://trust.json`` (or
@@ -375,6 +418,8 @@ class Inventory:
     identity_pools: list[IdentityPool] = field(default_factory=list)
     pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
     policy_uses: list[PolicyFileUse] = field(default_factory=list)
+    subject_templates: list[SubjectTemplate] = field(default_factory=list)
+    """GitHub subject claim customisations (Terraform's GitHub provider)."""
     unread_calls: list[UnreadModuleCall] = field(default_factory=list)
     """Module calls whose code the scan cannot read."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -405,6 +450,7 @@ class Inventory:
         self.identity_pools.extend(other.identity_pools)
         self.pool_roles.extend(other.pool_roles)
         self.policy_uses.extend(other.policy_uses)
+        self.subject_templates.extend(other.subject_templates)
         self.unread_calls.extend(other.unread_calls)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)

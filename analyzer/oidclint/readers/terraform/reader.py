@@ -44,6 +44,7 @@ from oidclint.readers.workloads.hcp_terraform import (
     COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
 )
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
+from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
 
@@ -366,6 +367,7 @@ _COLLECTORS = {
     "aws_eks_pod_identity_association": _pod_identity,
     **COGNITO_COLLECTORS,
     **HCP_COLLECTORS,
+    **GITHUB_SUBJECT_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
