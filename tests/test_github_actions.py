@@ -134,9 +134,9 @@ def test_a_partial_name_with_a_choice_and_a_matrix_is_every_combination():
             region: [eu, us]
         environment: ${{ inputs.environment }}-${{ matrix.region }}
         """))
-    assert [str(c.subject) for c in workload.contexts] == [
-        "environment:staging-eu", "environment:staging-us", "environment:production-eu",
-        "environment:production-us"]
+    assert sorted(str(c.subject) for c in workload.contexts) == [
+        "environment:production-eu", "environment:production-us", "environment:staging-eu",
+        "environment:staging-us"]
 
 
 def test_a_reusable_workflow_gets_the_dispatch_choice_its_caller_passes():
@@ -195,8 +195,10 @@ def test_environment_matrix_include_entries_count_too():
               - {env: live, region: eu}
         environment: ${{ matrix.env }}
         """))
-    assert [str(c.subject) for c in workload.contexts] == [
-        "environment:sandbox", "environment:live"]
+    # region eu takes `live` (an include may overwrite what an earlier one added), us keeps
+    # `sandbox`.
+    assert sorted(str(c.subject) for c in workload.contexts) == [
+        "environment:live", "environment:sandbox"]
     assert workload.contexts[0].span.line == 13  # where the environment is named
 
 
@@ -613,6 +615,184 @@ def test_remote_and_missing_reusable_workflows():
     assert inventory.workloads == []
     assert [d.message for d in inventory.diagnostics] == [
         "reusable workflow ./.github/workflows/nowhere.yml is not among the scanned workflows"]
+
+
+CENTRAL = """\
+    name: central deploy
+    on:
+      workflow_call:
+        inputs:
+          environment: {type: string, required: true}
+    jobs:
+      apply:
+        runs-on: ubuntu-latest
+        environment: ${{ inputs.environment }}
+        steps:
+          - uses: aws-actions/configure-aws-credentials@v4
+            with:
+              role-to-assume: arn:aws:iam::123456789012:role/central-deploy
+    """
+CALLER = """\
+    name: release
+    on:
+      push:
+        branches: [main]
+    permissions:
+      id-token: write
+    jobs:
+      deploy:
+        uses: acme/platform/.github/workflows/deploy.yml@v2
+        with:
+          environment: production
+    """
+
+
+def parse_paths(files: dict[str, str]) -> Inventory:
+    """Workflows given as {path: YAML}, parsed together."""
+    return parse_workflows([SourceFile(path, Path(path), textwrap.dedent(text))
+                            for path, text in files.items()])
+
+
+def test_a_reusable_workflow_of_another_repository_in_the_scan_is_followed():
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"platform/{WORKFLOWS}/deploy.yml": CENTRAL})
+    assert inventory.diagnostics == []
+    [workload] = inventory.workloads
+    assert workload.name == "release.yml job deploy → deploy.yml job apply"
+    assert subjects(workload) == [("environment production", "environment:production", False)]
+    assert workload.id_token_permission is True
+    # The token names the called file at the ref written, and the caller's workflow.
+    assert (workload.job_workflow.repository, workload.job_workflow.path,
+            workload.job_workflow.ref, workload.job_workflow.run) == (
+        "acme/platform", ".github/workflows/deploy.yml", "v2", "release")
+
+
+def test_a_called_repository_is_found_under_its_owner_too_and_the_nearest_wins():
+    inventory = parse_paths({f"apps/api/{WORKFLOWS}/release.yml": CALLER,
+                             f"apps/platform/{WORKFLOWS}/deploy.yml": CENTRAL,
+                             f"vendor/acme/platform/{WORKFLOWS}/deploy.yml": CENTRAL})
+    [workload] = inventory.workloads
+    assert workload.span.path == f"apps/platform/{WORKFLOWS}/deploy.yml"
+    # Two copies as near as each other: which one runs is not known, none is followed.
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"a/platform/{WORKFLOWS}/deploy.yml": CENTRAL,
+                             f"b/platform/{WORKFLOWS}/deploy.yml": CENTRAL})
+    assert inventory.workloads == []
+    assert [d.message for d in inventory.diagnostics] == [
+        "reusable workflow acme/platform/.github/workflows/deploy.yml@v2 is in several folders "
+        "of the scan (a/platform/.github/workflows/deploy.yml, "
+        "b/platform/.github/workflows/deploy.yml); not followed"]
+
+
+def test_a_called_workflow_not_in_the_scan_links_nothing_and_says_what_is_known():
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"other/{WORKFLOWS}/deploy.yml": CENTRAL})  # not `platform/`
+    assert inventory.workloads == []
+    [note] = inventory.diagnostics
+    assert note.level is Level.NOTE and note.span.line == 9
+    assert note.message == (
+        "job deploy calls acme/platform/.github/workflows/deploy.yml@v2 with `id-token: "
+        "write`; that workflow is not among the scanned files, so the role it assumes is not "
+        "known and not linked. Its tokens carry `job_workflow_ref` "
+        "`acme/platform/.github/workflows/deploy.yml@refs/heads/v2` or "
+        "`acme/platform/.github/workflows/deploy.yml@refs/tags/v2` and this caller's subject "
+        "(push to main).")
+    # Without `id-token: write` the called workflow cannot ask for a token of another
+    # organisation's: nothing to say.
+    quiet = CALLER.replace("    permissions:\n      id-token: write\n", "")
+    assert parse_paths({f"{WORKFLOWS}/release.yml": quiet}).diagnostics == []
+
+
+def test_a_local_call_inside_a_called_repository_keeps_its_repository_and_ref():
+    central = CENTRAL.replace("    jobs:\n      apply:", "    jobs:\n      inner:\n"
+                              "        uses: ./.github/workflows/apply.yml\n      apply:")
+    inventory = parse_paths({f"{WORKFLOWS}/release.yml": CALLER,
+                             f"platform/{WORKFLOWS}/deploy.yml": central,
+                             f"platform/{WORKFLOWS}/apply.yml": CENTRAL})
+    called = {w.name: w.job_workflow for w in inventory.workloads}
+    inner = called["release.yml job deploy → deploy.yml job inner → apply.yml job apply"]
+    assert (inner.repository, inner.path, inner.ref, inner.run) == (
+        "acme/platform", ".github/workflows/apply.yml", "v2", "release")
+
+
+def test_a_workflow_run_for_its_own_triggers_names_itself():
+    workload = only(job("name: deploy\non: push\n"))
+    assert (workload.job_workflow.path, workload.job_workflow.repository,
+            workload.job_workflow.ref, workload.job_workflow.run) == (
+        ".github/workflows/deploy.yml", None, None, "deploy")
+    # Without a name the claim is the file's path, as `github.workflow` is.
+    assert only(job("on: push\n")).job_workflow.run == ".github/workflows/deploy.yml"
+
+
+# -- matrix combinations -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("matrix, combinations", [
+    ({"a": [1, 2], "b": ["x"]}, [{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]),
+    ({"a": [1, 2], "b": ["x", "y"], "exclude": [{"a": 2, "b": "y"}]},
+     [{"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}]),
+    # An include entry joins every combination whose original values it keeps ...
+    ({"a": [1, 2], "include": [{"c": "z"}]}, [{"a": 1, "c": "z"}, {"a": 2, "c": "z"}]),
+    # ... may overwrite what an earlier include added, and stands alone when it fits none.
+    ({"a": [1, 2], "include": [{"c": "z"}, {"a": 1, "c": "w"}, {"a": 3}]},
+     [{"a": 1, "c": "w"}, {"a": 2, "c": "z"}, {"a": 3}]),
+    ({"include": [{"env": "dev"}, {"env": "prod"}]}, [{"env": "dev"}, {"env": "prod"}]),
+    # GitHub's own example of include: six jobs.
+    ({"fruit": ["apple", "pear"], "animal": ["cat", "dog"],
+      "include": [{"color": "green"}, {"color": "pink", "animal": "cat"},
+                  {"fruit": "apple", "shape": "circle"}, {"fruit": "banana"},
+                  {"fruit": "banana", "animal": "cat"}]},
+     [{"fruit": "apple", "animal": "cat", "color": "pink", "shape": "circle"},
+      {"fruit": "apple", "animal": "dog", "color": "green", "shape": "circle"},
+      {"fruit": "pear", "animal": "cat", "color": "pink"},
+      {"fruit": "pear", "animal": "dog", "color": "green"},
+      {"fruit": "banana"}, {"fruit": "banana", "animal": "cat"}]),
+    # Not written out: not known.
+    ("${{ fromJSON(needs.plan.outputs.matrix) }}", None),
+    ({"a": "${{ fromJSON(inputs.list) }}"}, None),
+    ({"a": [1], "include": "${{ fromJSON(inputs.more) }}"}, None),
+    ({"a": list(range(17)), "b": list(range(17))}, None),  # past GitHub's 256 jobs
+])
+def test_matrix_combinations_follow_githubs_include_and_exclude_rules(matrix, combinations):
+    from oidclint.readers.workloads.github_matrix import matrix_combinations
+
+    assert matrix_combinations({"strategy": {"matrix": matrix}}) == combinations
+    assert matrix_combinations({}) is None
+
+
+MATRIX_ROLES = """\
+    strategy:
+      matrix:
+        include:
+          - {stage: staging, account: "111111111111"}
+          - {stage: production, account: "222222222222"}
+    environment: ${{ matrix.stage }}
+    """
+
+
+def test_each_matrix_combination_assumes_its_own_role_in_its_own_environment():
+    role = "arn:aws:iam::${{ matrix.account }}:role/deploy-${{ matrix.stage }}"
+    workloads = parse({"deploy.yml": job("on: push\n", body=MATRIX_ROLES, role=role)}).workloads
+    assert [(w.name, str(w.role), subjects(w)) for w in workloads] == [
+        ("deploy.yml job deploy (matrix stage=staging, account=111111111111)",
+         "arn:aws:iam::111111111111:role/deploy-staging",
+         [("environment staging", "environment:staging", False)]),
+        ("deploy.yml job deploy (matrix stage=production, account=222222222222)",
+         "arn:aws:iam::222222222222:role/deploy-production",
+         [("environment production", "environment:production", False)]),
+    ]
+
+
+def test_combinations_sharing_a_role_are_one_workload_that_runs_in_each_way():
+    workload = only(job("on: push\n", body=MATRIX_ROLES, role=ROLE))
+    assert workload.name == "deploy.yml job deploy"
+    assert subjects(workload) == [("environment staging", "environment:staging", False),
+                                  ("environment production", "environment:production", False)]
+    # A role from a matrix not written out stays unknown.
+    unknown = only(job("on: push\n", body="""\
+        strategy:
+          matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+        """, role="${{ matrix.role }}"))
+    assert isinstance(unknown.role, Unknown)
 
 
 # -- composite actions -------------------------------------------------------------------------

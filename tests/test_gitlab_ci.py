@@ -220,7 +220,15 @@ def test_local_includes_in_every_form():
         "ci/jobs/deploy.yml": "deploy:\n  extends: .tokens\n  script: [make]\n",
         "ci/jobs/notes.md": "not yaml: [\n",
     })
-    assert inventory.diagnostics == []
+    # What is not in this repository is named, never guessed.
+    assert [(d.level, d.span.line, d.message) for d in inventory.diagnostics] == [
+        (Level.NOTE, 4, "include project other/group /templates/x.yml is not in this "
+         "repository and is not read: its jobs, variables and defaults are not analyzed"),
+        (Level.NOTE, 6, "include remote https://example.com/ci.yml is not in this repository "
+         "and is not read: its jobs, variables and defaults are not analyzed"),
+        (Level.NOTE, 7, "include template Auto-DevOps.gitlab-ci.yml is not in this repository "
+         "and is not read: its jobs, variables and defaults are not analyzed"),
+    ]
     assert inventory.files == [".gitlab-ci.yml", "ci/tokens.yml", "ci/more/deep/extra.yml",
                                "ci/jobs/deploy.yml"]
     workload = job(inventory, "deploy")
@@ -553,3 +561,43 @@ def test_any_configuration_reads_without_raising(config):
     for workload in inventory.workloads:
         assert workload.role is not None
         assert all(str(c.subject).startswith("ref_type:") for c in workload.contexts)
+
+
+# -- include:rules ---------------------------------------------------------------------------
+
+DEPLOY_JOB = f"deploy:\n  id_tokens: {{T: {{aud: sts}}}}\n  variables:\n    AWS_ROLE_ARN: {ROLE}\n" \
+             "  script: [make]\n"
+
+
+def test_jobs_of_an_include_with_rules_run_only_where_its_rules_hold():
+    inventory = scan({
+        ".gitlab-ci.yml": """\
+            include:
+              - local: ci/deploy.yml
+                rules:
+                  - if: $CI_COMMIT_BRANCH == "main"
+        """,
+        "ci/deploy.yml": DEPLOY_JOB,
+    })
+    assert inventory.diagnostics == []
+    assert subjects(job(inventory, "deploy")) == ["ref_type:branch:ref:main"]
+
+
+def test_an_include_rule_that_never_holds_and_a_job_defined_beside_it():
+    files = {
+        ".gitlab-ci.yml": """\
+            include:
+              - local: ci/deploy.yml
+                rules:
+                  - if: $CI_COMMIT_TAG
+                    when: never
+                  - when: always
+        """,
+        "ci/deploy.yml": DEPLOY_JOB,
+    }
+    # Every branch pipeline, no tag pipeline.
+    assert subjects(job(scan(files), "deploy")) == ["ref_type:branch:ref:*"]
+    # A job the including file defines too runs whatever the include's rules say.
+    files[".gitlab-ci.yml"] = textwrap.dedent(files[".gitlab-ci.yml"]) + \
+        "deploy:\n  variables: {OTHER: x}\n"
+    assert subjects(job(scan(files), "deploy")) == ["ref_type:*:ref:*"]

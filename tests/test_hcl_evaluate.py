@@ -240,7 +240,12 @@ def test_eks_issuer_carries_the_scheme():
     host = local('replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")', declarations)
     assert host.known_prefix == "oidc.eks."
     trimmed = local('trimprefix(aws_eks_cluster.main.identity.0.oidc.0.issuer, "https://")', declarations)
-    assert str(trimmed) == str(host)
+    assert str(trimmed) == str(issuer).removeprefix("https://")
+    # The unknown pieces may hold the scheme too: replaced there, they are new unknowns.
+    assert [p if isinstance(p, str) else Unknown for p in host.parts] == \
+        [p if isinstance(p, str) else Unknown for p in trimmed.parts]
+    assert [p.origin for p in host.unknowns] == [
+        "replace() of region of aws_eks_cluster.main", "replace() of OIDC id of aws_eks_cluster.main"]
     assert local("aws_eks_cluster.main.name", declarations) == "main"
 
 
@@ -568,28 +573,110 @@ def test_startswith_on_partial():
     assert isinstance(call("startswith", partial("re", UNKNOWN), "repo:"), Unknown)
 
 
-def test_replace_on_partial_refuses_straddling_matches():
+def test_replace_on_partial_keeps_what_the_known_text_decides():
+    # The scheme of an issuer whose workspace is left to fill in: the `/` after the
+    # placeholder could end a `https://` begun in it, so it goes with the placeholder.
+    url = partial("https://api.bitbucket.org/2.0/workspaces/", UNKNOWN, "/pipelines-config/oidc")
+    host = call("replace", url, "https://", "")
+    assert str(host) == ("api.bitbucket.org/2.0/workspaces/${replace() of var.org (no default)}"
+                         "pipelines-config/oidc")
+    assert str(call("replace", partial("oidc.circleci.com/org/", UNKNOWN), "https://", "")) == \
+        "oidc.circleci.com/org/${replace() of var.org (no default)}"
+    # A match that may straddle the edge of an unknown piece takes the known text with it.
     assert isinstance(call("replace", partial("https:/", UNKNOWN), "https://", ""), Unknown)
-    assert isinstance(call("replace", partial(UNKNOWN, "/x"), "//", "/"), Unknown)
-    assert isinstance(call("replace", partial("a", UNKNOWN), "/a/", ""), Unknown)
+    assert call("replace", partial(UNKNOWN, ":x"), "::", ":").parts[1:] == ("x",)
+    # (`//` is a regular expression, an empty one: it matches everywhere.)
+    assert isinstance(call("replace", partial(UNKNOWN, ":x"), "//", ":"), Unknown)
+    # Known text wholly inside a match that may run through it from both sides.
+    assert isinstance(call("replace", partial(UNKNOWN, "tp", UNKNOWN), "https", ""), Unknown)
+    # Searches from each place the stretch may be taken up at that never meet (every other
+    # `aa`, one way or the other, for 100,000 characters): the stretch stays unsettled.
+    assert isinstance(call("replace", partial(UNKNOWN, "a" * 100_001), "aa", "b"), Unknown)
+    # One-character patterns never straddle; `$1` expands from the known match.
+    assert call("replace", partial("{ab}:", UNKNOWN, ":{cd}"), "/({)|(})/", "").parts[::2] == \
+        ("ab:", ":cd")
+    assert call("replace", partial("a-b-", UNKNOWN), "/([a-z])-/", "${1}_").parts[0] == "a_b_"
+    # Patterns that look around the match, may match nothing or without bound: unknown.
+    for pattern in ["/^a/", "/a\\b/", "/x*/", "/a+/"]:
+        assert isinstance(call("replace", partial("aaa", UNKNOWN), pattern, "-"), Unknown)
+    # A replacement known in part goes in as it is.
+    assert str(call("replace", "repo:ORG/*:*", "ORG", UNKNOWN)) == \
+        "repo:${var.org (no default)}/*:*"
+    assert str(call("replace", "ab", "", UNKNOWN)).count("${") == 3
+    # An empty substring is inserted around every character (Go's strings.Replace).
+    assert call("replace", "ab", "", "-") == "-a-b-"
+    assert isinstance(call("replace", partial("ab", UNKNOWN), "", "-"), Unknown)
+    assert str(call("replace", partial("ab", UNKNOWN), "", "")) == str(partial("ab", UNKNOWN))
 
 
-@given(
-    before=st.text(alphabet="ab:/", max_size=6),
-    after=st.text(alphabet="ab:/", max_size=6),
-    filler=st.text(alphabet="xy", max_size=4),
-    search=st.text(alphabet="ab:/", min_size=1, max_size=3),
-    replacement=st.text(alphabet="cd", max_size=2),
-)
-def test_replace_on_partial_is_exact(before, after, filler, search, replacement):
-    # Whatever the unknown turns out to be (here: text without the searched string),
-    # a known result equals replacing in the whole string.
-    value = Partial(tuple(p for p in (before, UNKNOWN, after) if p != ""))
-    result = call("replace", value, search, replacement)
+def _fits(result: object, text: str) -> bool:
+    """Whether ``text`` is among the strings ``result`` can be: its known parts as written,
+    anything for each unknown piece."""
     if isinstance(result, Unknown):
-        return
-    rendered = str(result).replace(str(UNKNOWN), filler)
-    assert rendered == str(value).replace(str(UNKNOWN), filler).replace(search, replacement)
+        return True
+    if isinstance(result, Partial):
+        glob = "".join(".*" if isinstance(p, Unknown) else re.escape(p) for p in result.parts)
+        return re.fullmatch(glob, text, re.DOTALL) is not None
+    return str(result) == text
+
+
+def _fits_list(result: list, texts: list[str]) -> bool:
+    """Whether ``texts`` is among the lists ``result`` can be; ``UnknownElements`` stand for
+    any number of any elements."""
+    if not result:
+        return not texts
+    head, rest = result[0], result[1:]
+    if isinstance(head, UnknownElements):
+        return any(_fits_list(rest, texts[n:]) for n in range(len(texts) + 1))
+    return bool(texts) and _fits(head, texts[0]) and _fits_list(rest, texts[1:])
+
+
+_PIECES = st.text(alphabet="ab:/", max_size=5)
+_PATTERNS = ["/a/", "/[ab]/", "/a:?/", "/(a)(b)/", "/a|ab/", "/ab|a/", "/[^a]b/", "/a{2}/",
+             "/:/", "/b(:|//)a/"]
+
+
+@settings(max_examples=400)
+@given(pieces=st.lists(_PIECES, min_size=2, max_size=4),
+       fillings=st.lists(st.text(alphabet="ab:/", max_size=5), min_size=3, max_size=3),
+       search=st.one_of(st.text(alphabet="ab:/", min_size=1, max_size=3),
+                        st.sampled_from(_PATTERNS)),
+       replacement=st.sampled_from(["", "c", "$1", "dd"]))
+def test_replace_on_partial_is_never_wrong(pieces, fillings, search, replacement):
+    """Whatever the unknown pieces hold (the searched text too), the true result is one of
+    the strings the partial result can be."""
+    unknowns = [Unknown(f"var.u{i}") for i in range(len(pieces) - 1)]
+    value = Partial(tuple(p for i, text in enumerate(pieces)
+                          for p in ([text] + ([unknowns[i]] if i < len(unknowns) else []))
+                          if p != ""))
+    result = call("replace", value, search, replacement)
+    filled = "".join(text + (fillings[i] if i < len(unknowns) else "")
+                     for i, text in enumerate(pieces))
+    assert _fits(result, str(call("replace", filled, search, replacement)))
+
+
+@settings(max_examples=300)
+@given(pieces=st.lists(_PIECES, min_size=2, max_size=4),
+       fillings=st.lists(st.text(alphabet="ab:/", max_size=5), min_size=3, max_size=3),
+       separator=st.text(alphabet="ab:/", min_size=1, max_size=2))
+def test_split_on_partial_is_never_wrong(pieces, fillings, separator):
+    unknowns = [Unknown(f"var.u{i}") for i in range(len(pieces) - 1)]
+    value = Partial(tuple(p for i, text in enumerate(pieces)
+                          for p in ([text] + ([unknowns[i]] if i < len(unknowns) else []))
+                          if p != ""))
+    result = call("split", separator, value)
+    filled = "".join(text + (fillings[i] if i < len(unknowns) else "")
+                     for i, text in enumerate(pieces))
+    assert _fits_list(result, filled.split(separator))
+
+
+def test_split_on_partial_keeps_the_elements_the_known_text_decides():
+    elements = call("split", "/", partial("acme/api/", UNKNOWN, "/prod"))
+    assert elements[:2] == ["acme", "api"] and isinstance(elements[2], UnknownElements)
+    assert elements[3] == "prod"
+    # The first element of a subject is known even though its end is not.
+    assert call("split", ":", partial("repo:", UNKNOWN))[0] == "repo"
+    assert isinstance(call("split", ":", UNKNOWN), Unknown)
 
 
 # --- jsonencode ---------------------------------------------------------------------------
@@ -981,3 +1068,65 @@ def test_a_value_said_never_equal_is_not_whatever_its_unknown_pieces(pieces, wan
         return
     for filling in ["", "a", "b", "ab", ":", "ba:"]:
         assert "".join(filling if p == "$x" else p for p in pieces) != wanted
+
+
+def _statements_over(urls: str, tmp_path) -> list:
+    """The trust statements a `dynamic "statement"` over the list ``urls`` generates."""
+    from oidclint.terraform_roots import parse_terraform
+    from oidclint.source import SourceFile
+    text = f'''
+variable "org" {{}}
+variable "other" {{}}
+data "aws_iam_policy_document" "this" {{
+  dynamic "statement" {{
+    for_each = {urls}
+    content {{
+      actions = ["sts:AssumeRoleWithWebIdentity"]
+      principals {{
+        type        = "Federated"
+        identifiers = ["arn:aws:iam::123456789012:oidc-provider/${{statement.value}}"]
+      }}
+    }}
+  }}
+}}
+resource "aws_iam_role" "this" {{
+  assume_role_policy = data.aws_iam_policy_document.this.json
+}}
+'''
+    (tmp_path / "main.tf").write_text(text)
+    role, = parse_terraform([SourceFile("main.tf", tmp_path / "main.tf", text, "terraform")]).roles
+    return role.trust.statements
+
+
+def test_a_dynamic_block_over_elements_known_in_part_makes_one_block_each(tmp_path):
+    """A list (or set) whose elements are known only in part still has a known number of
+    elements when no two of them can be equal: one block each, its iterator value as known
+    as the element."""
+    two = _statements_over('["oidc.circleci.com/org/${var.org}", "gitlab.com"]', tmp_path)
+    assert [s.unknown for s in two] == [None, None]
+    first = two[0].principals["Federated"][0]
+    assert isinstance(first, Partial) and first.known_prefix.endswith("org/")
+    assert two[1].principals["Federated"] == ["arn:aws:iam::123456789012:oidc-provider/gitlab.com"]
+    # `toset` of two values that may be the same one may hold a single element: not known.
+    for urls in ['toset(["oidc.circleci.com/org/${var.org}", "oidc.circleci.com/org/x"])',
+                 '[var.org, var.other]']:
+        statement, = _statements_over(urls, tmp_path)
+        assert statement.unknown is not None
+
+
+@settings(max_examples=300)
+@given(pieces=st.lists(st.text(alphabet="aB:/", max_size=4), min_size=2, max_size=3),
+       fillings=st.lists(st.text(alphabet="aB:/", max_size=4), min_size=2, max_size=2),
+       function=st.sampled_from(["trimprefix", "trimsuffix", "lower", "upper"]),
+       argument=st.text(alphabet="aB:/", max_size=3))
+def test_string_functions_on_partial_are_never_wrong(pieces, fillings, function, argument):
+    """What ``trimprefix``, ``trimsuffix``, ``lower`` and ``upper`` keep of a string known in
+    part holds whatever its unknown pieces hold."""
+    unknowns = [Unknown(f"var.u{i}") for i in range(len(pieces) - 1)]
+    value = Partial(tuple(p for i, text in enumerate(pieces)
+                          for p in ([text] + ([unknowns[i]] if i < len(unknowns) else []))
+                          if p != ""))
+    args = [value] if function in ("lower", "upper") else [value, argument]
+    filled = "".join(text + (fillings[i] if i < len(unknowns) else "")
+                     for i, text in enumerate(pieces))
+    assert _fits(call(function, *args), str(call(function, filled, *args[1:])))

@@ -3,36 +3,23 @@
 For every input the promise is exact: the scan goes on, the file gets exactly the diagnostics
 listed (or, for inputs that are merely odd, none), nothing in it is executed, and the good
 stack's findings are unchanged. Big inputs (over the size limit, a 10 MB line, 100,000 levels
-of nesting) are generated in tmp_path, never checked in.
+of nesting) are generated in tmp_path, never checked in: test_hostile_size_and_depth.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from oidclint import discovery
-from oidclint.located import documents as located
-from oidclint.config import Config
-from oidclint.engine import scan
-from test_bad_input import GOOD_BUT_FLAWED
+from hostile_tree import GITLAB, LIBYAML, WORKFLOW, N, W, findings, outcome, scan_tree
+
 
 HOSTILE = Path(__file__).parent / "hostile"
 MARKER = "oidclint-hostile-marker"  # what the python/object tags in the corpus would create
-WORKFLOW = ".github/workflows/deploy.yml"
-GITLAB = ".gitlab-ci.yml"
-W, N, E = "WARNING", "NOTE", "ERROR"
 
-# YAML and JSON are read with libyaml where PyYAML has it (its wheels do), else with PyYAML's
-# own scanner: the two word some errors differently.
-LIBYAML = yaml.__with_libyaml__
+
+# libyaml and PyYAML's own scanner word some errors differently (hostile_tree.LIBYAML).
 UNCLOSED_LIST = ("did not find expected ',' or ']'" if LIBYAML
                  else "expected ',' or ']', but got '<stream end>'")
 NO_NODE = ("did not find expected node content" if LIBYAML
@@ -43,15 +30,6 @@ SECOND_DOCUMENT = ("did not find expected <document start>" if LIBYAML
                    else "expected '<document start>', but found '<scalar>'")
 TRUNCATED_JSON_SPAN = (2, 1) if LIBYAML else (1, 107)  # libyaml: after the last line break
 TRUNCATED_JSON_AT = "line {}, column {}".format(*TRUNCATED_JSON_SPAN)
-
-
-def too_deep(what: str, line: int, column: int) -> list[tuple[str, str, tuple[int, int] | None]]:
-    """libyaml stops at 1,000 levels and says where; PyYAML's own composer runs out of
-    Python stack."""
-    if LIBYAML:
-        return [(f"{what} syntax error: line {line}, column {column}: exceeded maximum "
-                 "nesting depth", W, (line, column))]
-    return [(f"{what} syntax error: nested too deeply to read", W, None)]
 
 
 # corpus file -> (where it is put in the scanned tree, [(message, level, (line, column))]).
@@ -130,6 +108,32 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
     "alias-bomb-gitlab-ci.yml": (GITLAB, [
         ("YAML syntax error: aliases and merge keys expand to more than 500,000 nodes (an alias "
          "bomb?)", W, None)]),
+    # CircleCI, Buildkite, Bitbucket Pipelines
+    "circleci-wrong-types.yml": (".circleci/config.yml", [
+        ("`commands` is not a mapping; not read", N, (4, 11)),
+        # A number has no span of its own: the mapping holding it is pointed at.
+        ("`parameters` of job deploy is not a mapping; not read", N, (7, 5)),
+        ("`environment` of job deploy is not a mapping; not read", N, (8, 18)),
+        ("`role_arn` of job deploy is not a string; not read", N, (11, 21)),
+        ("`filters` of job deploy is not a mapping; not read", N, (18, 11)),
+        ("job other of workflow main is not a mapping; not read", N, (19, 16)),
+        ("`jobs` of workflow second is not a list; not read", N, (21, 11))]),
+    "bitbucket-pipelines-wrong-types.yml": ("bitbucket-pipelines.yml", [
+        ("step 1 of the default pipeline is not a mapping; not read", N, (3, 13)),
+        ("`oidc` of step deploy is not a boolean; not read", N, (6, 15)),
+        ("`variables` of the pipe in step release is not a mapping; not read", N, (14, 24)),
+        ("`script` of step other is not a list; not read", N, (18, 17)),
+        ("`pipelines.branches` is not a mapping; not read", N, (19, 13)),
+        ("the custom pipeline manual is not a list; not read", N, (21, 13))]),
+    "buildkite-wrong-types.yml": (".buildkite/pipeline.yml", [
+        ("the pipeline `env` is not a mapping; not read", N, (1, 6)),
+        ("`env` of step deploy is not a mapping; not read", N, (5, 10)),
+        ("`role-arn` of step deploy is not a string; not read", N, (8, 21)),
+        ("`branches` of step deploy is not a string or a list; not read", N, (4, 15)),
+        ("`plugins` of step other is not a list or a mapping; not read", N, (9, 5)),
+        ("`steps` of group g is not a list; not read", N, (12, 12)),
+        ("the configuration of aws-assume-role-with-web-identity in step third is not a "
+         "mapping; not read", N, (15, 44))]),
     # CloudFormation
     "cloudformation-truncated.yaml": ("cloudformation-truncated.yaml", [
         (f"YAML/JSON syntax error: line 7, column 1: {NO_NODE}", W, (7, 1))]),
@@ -225,6 +229,7 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("`resource_changes[1].change` is not an object; not read", N, (1, 222))]),
 }
 
+
 # Inputs that are silently dropped today: the test states the outcome they should have.
 KNOWN_SILENT = {
     # A kustomization that cannot be read is reported: the manifests beside it lose their
@@ -234,32 +239,6 @@ KNOWN_SILENT = {
     # A file shaped like a plan that does not load is reported as broken JSON.
     "plan-truncated.json": ("plan-truncated.json", "syntax error"),
 }
-
-
-def scan_tree(tmp_path: Path, monkeypatch, files: dict[str, Path | bytes | str], **kwargs):
-    """The good stack plus ``files`` (tree path -> content), scanned from inside the tree."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "good.tf").write_text(GOOD_BUT_FLAWED)
-    for name, content in files.items():
-        target = tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        elif isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content)
-    # Every file parsed: the corpus tests the parsers; most of it would not pass the prefilter.
-    return scan([tmp_path], root=tmp_path, prefilter=False, **kwargs)
-
-
-def outcome(report, path: str):
-    return [(d.message, d.level.name, (d.span.line, d.span.column) if d.span else None)
-            for d in report.diagnostics if d.path == path]
-
-
-def findings(report):
-    return [(f.rule_id, f.span.path) for f in report.findings]
 
 
 def test_every_corpus_file_has_a_promised_outcome():
@@ -331,310 +310,3 @@ def test_a_key_given_again_over_a_merged_one_is_an_override_not_a_duplicate(tmp_
                 "metadata:\n  <<: *base\n  name: deploy\n")
     report = scan_tree(tmp_path, monkeypatch, {"sa.yaml": manifest})
     assert outcome(report, "sa.yaml") == []
-
-
-# --- generated inputs ---------------------------------------------------------------------
-
-
-def test_a_sparse_200_mb_file_is_reported_without_being_read(tmp_path, monkeypatch):
-    big = tmp_path / "huge.tf"
-    with open(big, "wb") as handle:
-        handle.truncate(200 * 1024 * 1024)  # sparse: no data written
-    opened = []
-    real_open = open
-
-    def spy(file, *args, **kwargs):
-        opened.append(str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", spy)
-    report = scan_tree(tmp_path, monkeypatch, {})
-    assert outcome(report, "huge.tf") == [
-        ("larger than the 5,242,880-byte limit (209,715,200 bytes); not read", W, None)]
-    assert str(big) not in opened
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-def test_a_10_mb_line_over_the_default_limit_is_reported(tmp_path, monkeypatch):
-    line = "x" * (10 * 1024 * 1024)
-    report = scan_tree(tmp_path, monkeypatch, {"long.yaml": line})
-    assert outcome(report, "long.yaml") == [
-        ("larger than the 5,242,880-byte limit (10,485,760 bytes); not read", W, None)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-def test_a_10_mb_line_within_a_raised_limit_is_stopped_by_the_time_budget(tmp_path, monkeypatch):
-    # The parser takes well over ten seconds on it; the budget ends the work on the file.
-    monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
-    text = 'locals {\n  x = "%s"\n}\n' % ("a" * (10 * 1024 * 1024))
-    report = scan_tree(tmp_path, monkeypatch, {"long.tf": text},
-                       config=Config(time_budget=1.0))
-    assert outcome(report, "long.tf") == [
-        ("took longer than the 1 s time budget; not read", E, None)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-def test_five_million_yaml_values_are_stopped_while_they_are_read(tmp_path, monkeypatch):
-    # libyaml reads a 10 MB string in a fraction of a second, but not five million list items:
-    # the count of values stops it before they fill the memory, whatever the time budget (a
-    # lower limit here, to keep the test quick; test_memory_bounds runs the real one).
-    monkeypatch.setattr(discovery, "MAX_FILE_BYTES", 16 * 1024 * 1024)
-    monkeypatch.setattr(located, "MAX_FILE_NODES", 100_000)
-    text = 'AWSTemplateFormatVersion: "2010-09-09"\nDescription: [%s]\nResources: {}\n' % (
-        "a," * (5 * 1024 * 1024))
-    report = scan_tree(tmp_path, monkeypatch, {"long.yaml": text},
-                       config=Config(time_budget=600.0))
-    assert outcome(report, "long.yaml") == [
-        ("YAML/JSON syntax error: more than 100,000 values (the limit of the scan); not read",
-         W, None)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-DEEP = 100_000
-
-
-@pytest.mark.parametrize("name, text, expected", [
-    ("deep.tf.json", '{"locals": {"x": ' + "[" * DEEP + "]" * DEEP + "}}",
-     [("Terraform JSON syntax error: line 1, column 1: nested too deeply to read", W, (1, 1))]),
-    # Nested mappings: PyYAML's own scanner is quadratic in nested flow sequences
-    # (``[[[...``), which only the time budget bounds.
-    ("deep.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": '
-     + '{"a": ' * DEEP + "1" + "}" * DEEP + "}", too_deep("YAML/JSON", 1, 6051)),
-    ("deep.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nResources: '
-     + "{a: " * DEEP + "1" + "}" * DEEP + "\n", too_deep("YAML/JSON", 2, 4008)),
-    (WORKFLOW, "on: push\njobs: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
-     too_deep("YAML", 2, 4003)),
-    (GITLAB, "deploy: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n", too_deep("YAML", 1, 4005)),
-    ("sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: "
-     + "{a: " * DEEP + "1" + "}" * DEEP + "\n", too_deep("YAML", 3, 4007)),
-])
-def test_json_and_yaml_nested_100000_deep_are_reported(tmp_path, monkeypatch, name, text,
-                                                       expected):
-    report = scan_tree(tmp_path, monkeypatch, {name: text})
-    assert outcome(report, name) == expected
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-def test_hcl_nested_100000_deep_is_stopped_by_the_time_budget(tmp_path, monkeypatch):
-    # hcl2's parser takes seconds per 10,000 levels: the per-file budget is what ends it.
-    import signal
-
-    # A timer left running by an earlier test would take charge of the budget instead.
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
-    text = 'locals {\n  x = ' + "[" * DEEP + "]" * DEEP + '\n}\n'
-    report = scan_tree(tmp_path, monkeypatch, {"deep.tf": text},
-                       config=Config(time_budget=1.0))
-    assert outcome(report, "deep.tf") == [
-        ("took longer than the 1 s time budget; not read", E, None)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-# --- file system oddities -------------------------------------------------------------------
-
-
-def test_links_to_folders_outside_and_links_inside_are_handled(tmp_path, monkeypatch):
-    outside = tmp_path.parent / (tmp_path.name + "-outside")
-    outside.mkdir()
-    (outside / "secret.tf").write_text(GOOD_BUT_FLAWED.replace("deploy", "secret"))
-    tree = tmp_path / "tree"
-    tree.mkdir()
-    os.symlink(outside, tree / "linked-folder")  # a folder link out of the tree: not entered
-    os.symlink("../tree/good.tf", tree / "z-same-file.tf")  # the same file twice: read once
-    os.symlink("../../" + outside.name + "/secret.tf", tree / "dotdot.tf")
-    report = scan_tree(tree, monkeypatch, {})
-    assert [(d.path, d.message, d.level.name) for d in report.diagnostics] == [
-        ("dotdot.tf", "symbolic link to a file outside the scanned tree; not read", W),
-        ("linked-folder", "symbolic link to a folder outside the scanned tree; not followed",
-         N)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-    assert report.files_scanned == 1
-
-
-def test_a_fifo_named_like_a_workflow_is_never_opened(tmp_path, monkeypatch):
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    os.mkfifo(tmp_path / WORKFLOW)
-    report = scan_tree(tmp_path, monkeypatch, {})  # would block forever if opened
-    assert outcome(report, WORKFLOW) == [("not a regular file; not read", W, None)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root reads files whatever their mode")
-def test_unreadable_files_and_folders_are_reported(tmp_path, monkeypatch):
-    (tmp_path / "locked.tf").write_text(GOOD_BUT_FLAWED)
-    (tmp_path / "locked-folder").mkdir()
-    (tmp_path / "locked-folder" / "inside.tf").write_text(GOOD_BUT_FLAWED)
-    os.chmod(tmp_path / "locked.tf", 0)
-    os.chmod(tmp_path / "locked-folder", 0)
-    try:
-        report = scan_tree(tmp_path, monkeypatch, {})
-    finally:
-        os.chmod(tmp_path / "locked.tf", 0o644)
-        os.chmod(tmp_path / "locked-folder", 0o755)
-    assert [(d.path, d.message) for d in report.diagnostics] == [
-        ("locked-folder", "cannot read directory: Permission denied"),
-        ("locked.tf", "cannot read: Permission denied")]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-def test_names_with_newlines_and_escapes_are_reported_by_their_name(tmp_path, monkeypatch):
-    name = "evil\n\x1b[2J\x1b]8;;https:x.example\x07name.tf"  # no "/": one file name
-    report = scan_tree(tmp_path, monkeypatch, {name: b"\xff"})
-    assert outcome(report, name) == [("not UTF-8 text (invalid byte at offset 0)", W, None)]
-    assert findings(report) == [("OIDC201", "good.tf")]
-
-
-# --- patterns and expressions that used to run for ever --------------------------------------
-#
-# Each tree holds the good stack (its OIDC201 must survive) and one hostile input; the scan
-# runs as the command, in a process of its own with a hard timeout, twice, and must print the
-# same JSON both times.
-
-HOSTILE_TRUST = '''resource "aws_iam_role" "hostile" {
-  name = "api-deploy"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = %s }
-      }
-    }]
-  })
-}
-'''
-BRANCH_WORKFLOW = '''on:
-  push:
-    branches: [%s]
-permissions:
-  id-token: write
-jobs:
-  deploy:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: aws-actions/configure-aws-credentials@v4
-        with:
-          role-to-assume: arn:aws:iam::123456789012:role/api-deploy
-          aws-region: eu-west-1
-'''
-STAR_A = '"repo:acme/api:ref:refs/heads/' + "*a" * 30 + '*x"'
-
-
-def _memory_limit() -> None:
-    """2 GB of address space for the scan (it needs a tenth of that): a regression fails the
-    test with a MemoryError instead of taking the machine's memory."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
-
-
-def scan_command(tmp_path: Path, files: dict[str, str], *extra: str) -> dict:
-    """The good stack and ``files``, scanned by the command (JSON) twice in a subprocess."""
-    tree = tmp_path / "tree"
-    for name, text in {"good.tf": GOOD_BUT_FLAWED, **files}.items():
-        (tree / name).parent.mkdir(parents=True, exist_ok=True)
-        (tree / name).write_text(text)
-    outputs = []
-    for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-m", "oidclint", "scan", str(tree), "--format", "json",
-             "--no-cache", "--no-prefilter", "--repository", "acme/api", *extra],
-            capture_output=True, text=True, timeout=120, preexec_fn=_memory_limit)
-        assert done.returncode in (0, 1), done.stderr
-        outputs.append(done.stdout)
-    assert outputs[0] == outputs[1]
-    return json.loads(outputs[0])
-
-
-def said(report: dict) -> list[tuple[str, str, str]]:
-    return [(d["path"], d["level"], d["message"]) for d in report["diagnostics"]]
-
-
-def found(report: dict) -> list[tuple[str, str, str | None]]:
-    return [(f["rule_id"], f["path"], f["address"]) for f in report["findings"]]
-
-
-def test_a_glob_that_backtracks_exponentially_is_matched_in_linear_time(tmp_path):
-    report = scan_command(tmp_path, {"hostile.tf": HOSTILE_TRUST % STAR_A,
-                                     WORKFLOW: BRANCH_WORKFLOW % ("a" * 40)})
-    assert said(report) == []
-    assert found(report) == [("OIDC201", "good.tf", "aws_iam_role.deploy"),
-                             ("OIDC108", "hostile.tf", "aws_iam_role.hostile")]
-    [mismatch] = [f for f in report["findings"] if f["rule_id"] == "OIDC108"]
-    assert mismatch["message"].startswith(
-        "deploy.yml job deploy (push to " + "a" * 40 + ") presents "
-        "`repo:acme/api:ref:refs/heads/" + "a" * 40 + "`")
-
-
-def test_explain_matches_the_same_glob_in_linear_time(tmp_path):
-    scan_command(tmp_path, {"hostile.tf": HOSTILE_TRUST % STAR_A,
-                            WORKFLOW: BRANCH_WORKFLOW % ("a" * 40)})
-    done = subprocess.run(
-        [sys.executable, "-m", "oidclint", "explain", "--path", str(tmp_path / "tree"),
-         "--repository", "acme/api", "--workload", WORKFLOW + ":deploy"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path / "tree")
-    assert done.returncode == 0, done.stderr
-    assert "=> statement FAILS" in done.stdout
-
-
-def test_a_pattern_longer_than_a_trust_policy_is_reported_not_analysed(tmp_path):
-    value = '"repo:acme/' + "a*:" * 13000 + 'b"'  # 39,011 characters
-    report = scan_command(tmp_path, {"hostile.tf": HOSTILE_TRUST % value})
-    assert said(report) == [(
-        "hostile.tf", "warning", "aws_iam_role.hostile: a `token.actions.githubusercontent.com:"
-        "sub` value of 39,011 characters is longer than oidclint analyses (8,192 characters, "
-        "the most a role trust policy can hold); not checked")]
-    assert found(report) == [("OIDC201", "good.tf", "aws_iam_role.deploy")]
-
-
-def test_a_pattern_too_complex_for_the_subject_grammar_is_reported(tmp_path):
-    value = '"repo:' + "*" * 8000 + '"'
-    report = scan_command(tmp_path, {"hostile.tf": HOSTILE_TRUST % value})
-    assert said(report) == [(
-        "hostile.tf", "warning", "OIDC115 impossible-subject-pattern: whether any GitHub "
-        "Actions subject matches the `sub` value of aws_iam_role.hostile (8,005 characters) is too "
-        "complex to decide (more than 200,000 states); it is not checked.")]
-    assert found(report) == [("OIDC201", "good.tf", "aws_iam_role.deploy"),
-                             ("OIDC203", "hostile.tf", "aws_iam_role.hostile")]
-
-
-def test_a_catastrophic_regular_expression_gives_an_unknown_value_and_a_note(tmp_path):
-    module = '''locals {
-  checked = regexall("^(a+)+$", "%sb")
-}
-resource "aws_iam_role" "hostile" {
-  name = "checked-${length(local.checked)}"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
-      Condition = {
-        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
-      }
-    }]
-  })
-}
-''' % ("a" * 40)
-    report = scan_command(tmp_path, {"infra/main.tf": module,
-                                     "infra/comments.tf": "# a second file, comments only\n"})
-    assert said(report) == [(
-        "infra/main.tf", "note", "regexall(): the pattern `^(a+)+$` could backtrack for more "
-        "than 20,000,000 steps on a text of 41 characters; its result is unknown")]
-    assert found(report) == [("OIDC201", "good.tf", "aws_iam_role.deploy"),
-                             ("OIDC204", "infra/main.tf", "aws_iam_role.hostile")]
-
-
-def test_an_include_glob_that_backtracks_exponentially_is_matched_in_linear_time(tmp_path):
-    pipeline = "include:\n  - local: '/" + "*a" * 30 + "*x.yml'\n"
-    report = scan_command(tmp_path, {GITLAB: pipeline, "a" * 40 + ".yml": "job: {}\n"})
-    [(path, level, message)] = said(report)
-    assert (path, level) == (GITLAB, "note")
-    assert message.endswith("is not among the scanned files; its jobs are not analyzed")
-    assert found(report) == [("OIDC201", "good.tf", "aws_iam_role.deploy")]

@@ -145,7 +145,8 @@ ALLOWED = [re.compile(pattern) for pattern in (
     r"\(the limit of the scan\)(; not read)?",
     r".+ has [\d,]+ instances \((count|for_each)\): the first [\d,]+ are evaluated one by one.+",
     r'dynamic "\w+" generates [\d,]+ blocks: .+',
-    r".+ is not (a|an) (string|list|mapping|object)( or a list)?; not read",
+    r".+ is not (a|an) (string|list|mapping|object|boolean|number)"
+    r"( or a (list|mapping|string))?; not read",
     r"`on\.\w+` is not a mapping; read as the event without filters",
     r"`id-token` permission is neither write, read nor none; read as not write",
     r"an `include` is neither a path nor a mapping; not read",

@@ -440,3 +440,76 @@ def test_a_positive_test_with_no_values_holds_for_no_request():
     # A negated test with no values excludes nothing.
     assert not restricts(cond("StringNotLike", SUB))
     assert condition_holds(cond("StringNotLike", SUB), {SUB: ["x"]}) is True
+
+
+# -- job_workflow_ref and workflow claims -------------------------------------------------------
+
+def _github_token(job_workflow, context_ref="refs/heads/main"):
+    from oidclint.iam.claims import tokens_for
+    from oidclint.model import TokenContext, Workload
+    from oidclint.source import Span
+
+    context = TokenContext("push to main", "ref:" + context_ref, claims={"ref": context_ref})
+    workload = Workload(kind="github-actions", name="w", span=Span("w.yml", 1),
+                        contexts=[context], job_workflow=job_workflow)
+    [token] = tokens_for(workload, "acme/api")
+    return token
+
+
+def test_job_workflow_ref_is_the_file_at_its_ref_in_full():
+    from oidclint.iam.claims import job_workflow_refs
+    from oidclint.model import JobWorkflow
+
+    local = JobWorkflow(".github/workflows/deploy.yml")
+    assert job_workflow_refs(local, "refs/heads/main", "acme/api") == (
+        "acme/api/.github/workflows/deploy.yml@refs/heads/main",)
+    assert job_workflow_refs(local, "refs/heads/*", "acme/api") is None  # any branch
+    assert job_workflow_refs(local, "refs/heads/main", None) is None  # repository unknown
+    remote = JobWorkflow(".github/workflows/d.yml", "acme/platform", "v2")
+    assert job_workflow_refs(remote, "refs/heads/main", None) == (
+        "acme/platform/.github/workflows/d.yml@refs/heads/v2",
+        "acme/platform/.github/workflows/d.yml@refs/tags/v2")
+    sha = "10040c56a8c0253d69db7c1f26a0d227275512e2"
+    assert job_workflow_refs(JobWorkflow("p.yml", "a/b", sha), None) == (f"a/b/p.yml@{sha}",)
+    assert job_workflow_refs(JobWorkflow("p.yml", "a/b", "refs/tags/v1"), None) == (
+        "a/b/p.yml@refs/tags/v1",)
+
+
+@pytest.mark.parametrize("pinned, verdict", [
+    (["acme/platform/.github/workflows/d.yml@refs/tags/v2"], None),  # if `v2` is a tag
+    (["acme/platform/.github/workflows/d.yml@refs/heads/v2",
+      "acme/platform/.github/workflows/d.yml@refs/tags/v2"], True),
+    (["acme/platform/.github/workflows/d.yml@refs/tags/v3"], False),
+    (["acme/other/.github/workflows/d.yml@refs/tags/v2"], False),
+])
+def test_a_call_at_a_bare_name_is_decided_only_when_branch_and_tag_agree(pinned, verdict):
+    from oidclint.iam.claims import admits
+    from oidclint.model import JobWorkflow
+
+    token = _github_token(JobWorkflow(".github/workflows/d.yml", "acme/platform", "v2", "ci",
+                                      called=True))
+    statement = Statement(effect="Allow", conditions=[
+        Condition("StringEquals", "token.actions.githubusercontent.com:job_workflow_ref", pinned)])
+    issuer = next(i for i in ISSUERS if i.kind == "github")
+    assert admits(statement, token, issuer, "repo:acme/api:ref:refs/heads/main") is verdict
+    named = Statement(effect="Allow", conditions=[
+        Condition("StringEquals", "token.actions.githubusercontent.com:workflow", ["ci"])])
+    assert admits(named, token, issuer, "repo:acme/api:ref:refs/heads/main") is True
+
+
+@pytest.mark.parametrize("pinned, verdict", [
+    # GitHub documents the claim for jobs of reusable workflows: a job of the triggered
+    # workflow carries its own file, or nothing. A pin on that file is not decided ...
+    ("acme/api/.github/workflows/deploy.yml@refs/heads/main", None),
+    # ... a pin on any other file refuses it either way.
+    ("acme/platform/.github/workflows/deploy.yml@refs/heads/main", False),
+])
+def test_a_job_of_the_triggered_workflow_may_carry_no_job_workflow_ref(pinned, verdict):
+    from oidclint.iam.claims import admits
+    from oidclint.model import JobWorkflow
+
+    token = _github_token(JobWorkflow(".github/workflows/deploy.yml", run="deploy"))
+    statement = Statement(effect="Allow", conditions=[
+        Condition("StringEquals", "token.actions.githubusercontent.com:job_workflow_ref", [pinned])])
+    issuer = next(i for i in ISSUERS if i.kind == "github")
+    assert admits(statement, token, issuer, "repo:acme/api:ref:refs/heads/main") is verdict

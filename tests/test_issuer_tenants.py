@@ -113,6 +113,10 @@ def one(case: str, rule: str, config: Config | None = None):
     ("OIDC204/positive-bitbucket-workspace-placeholder-no-subject", "OIDC204", "warning",
      ["every repository of the Bitbucket Pipelines workspace named by the placeholder "
       "`<your_workspace>`"]),
+    # The URL without its scheme through replace(): still named by the placeholder.
+    ("OIDC204/positive-tf-dynamic-statement-per-partial-url", "OIDC204", "warning",
+     ["every project of the CircleCI organization named by the placeholder "
+      "`<CIRCLECI_ORG_UUID>`"]),
     ("OIDC204/positive-spacelift-account-no-subject", "OIDC204", "warning",
      ["every stack of the Spacelift account `acme`"]),
     # Within one space of the account: already narrowed down, a note.
@@ -125,6 +129,9 @@ def one(case: str, rule: str, config: Config | None = None):
     ("OIDC209/positive-circleci-org-admin-template", "OIDC209", "error",
      ["AdministratorAccess", "every project of the CircleCI organization named by `each.key`"]),
     ("OIDC209/positive-bitbucket-two-repositories-iam-wildcard", "OIDC209", "error",
+     ["`iam:PutRolePolicy` (by `iam:*`)",
+      "every step on any branch, every deployment environment and more than one repository"]),
+    ("OIDC209/positive-bitbucket-url-placeholder-scheme-replaced", "OIDC209", "error",
      ["`iam:PutRolePolicy` (by `iam:*`)",
       "every step on any branch, every deployment environment and more than one repository"]),
     ("OIDC209/positive-bitbucket-every-step-admin", "OIDC209", "error",

@@ -281,3 +281,71 @@ def test_the_finding_names_the_permission():
         "`lambda:InvokeFunction`")
     assert found(managed=("AdministratorAccess",)).describe() == (
         "the AWS managed policy AdministratorAccess allows `*` on `*`")
+
+
+# A path that makes its own role: the IAM actions need one role name in common, not every
+# role; the service's actions one function (or task definition) in common.
+
+NEW_ROLE_LAMBDA = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole",
+                   "lambda:CreateFunction", "lambda:InvokeFunction"]
+ROLES = "arn:aws:iam::123456789012:role/"
+FUNCTIONS = "arn:aws:lambda:eu-west-1:123456789012:function:"
+
+
+@pytest.mark.parametrize("entries, expected", [
+    # Everything scoped to names the holder chooses: xplorers-anything.
+    ([allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"], ROLES + "xplorers*"),
+      allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "xplorers*")],
+     NEW_ROLE_LAMBDA),
+    # Prefixes that overlap: a name both allow exists.
+    ([allow("iam:CreateRole", ROLES + "ci-*"), allow("iam:AttachRolePolicy", ROLES + "ci-*"),
+      allow("iam:PassRole", ROLES + "c*"),
+      allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "*")],
+     ["iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole", "lambda:CreateFunction",
+      "lambda:InvokeFunction"]),
+    # A task definition family of its own, registered and run.
+    ([allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"], ROLES + "jobs-*"),
+      allow("ecs:RegisterTaskDefinition"),
+      allow("ecs:RunTask", "arn:aws:ecs:*:123456789012:task-definition/jobs-*")],
+     ["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole", "ecs:RegisterTaskDefinition",
+      "ecs:RunTask"]),
+])
+def test_a_role_it_creates_itself_and_runs_code_as(entries, expected):
+    assert needs(found(*entries)) == expected
+
+
+@pytest.mark.parametrize("entries", [
+    # The role it may create is not one it may pass.
+    [allow(["iam:CreateRole", "iam:PutRolePolicy"], ROLES + "app-*"),
+     allow("iam:PassRole", ROLES + "lambda-*"),
+     allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "*")],
+    # It may not give the new role any permissions.
+    [allow(["iam:CreateRole", "iam:PassRole"], ROLES + "app-*"),
+     allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "*")],
+    # The function it may create is not one it may invoke.
+    [allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"], ROLES + "app-*"),
+     allow("lambda:CreateFunction", FUNCTIONS + "build-*"),
+     allow("lambda:InvokeFunction", FUNCTIONS + "report-*")],
+    # A permissions boundary required on every role it creates: a conditional allow.
+    [allow("iam:CreateRole", ROLES + "app-*", Condition={"StringEquals": {
+        "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/boundary"}}),
+     allow(["iam:PutRolePolicy", "iam:PassRole"], ROLES + "app-*"),
+     allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "*")],
+    # A deny that may cover a needed action takes the path away.
+    [allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"], ROLES + "app-*"),
+     {"Effect": "Deny", "Action": "iam:CreateRole", "Resource": ROLES + "app-admin"},
+     allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "*")],
+])
+def test_a_role_it_creates_proves_nothing_unless_every_step_meets(entries):
+    assert found(*entries) is None
+
+
+def test_the_finding_names_the_role_and_function_it_may_make():
+    result = found(allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"],
+                         ROLES + "xplorers*"),
+                   allow(["lambda:CreateFunction", "lambda:InvokeFunction"], FUNCTIONS + "xplorers*"))
+    assert result.path.gives == "can create a role with any permissions and run a function as it"
+    assert result.describe() == (
+        f"its policy inline allows `iam:CreateRole`, `iam:PutRolePolicy` and `iam:PassRole` on "
+        f"`{ROLES}xplorers*` with `lambda:CreateFunction` and `lambda:InvokeFunction` on "
+        f"`{FUNCTIONS}xplorers*`")

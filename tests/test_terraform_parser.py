@@ -153,6 +153,54 @@ def test_policy_document_across_files(tmp_path):
     assert sub.key.span.line == 24
 
 
+def test_condition_blocks_on_one_computed_key_merge(tmp_path):
+    # `${replace(provider.url, ...)}:sub` twice is one key once evaluated: the provider merges
+    # the blocks; a key of another expression stays apart.
+    inventory = scan(tmp_path, {"main.tf": '''\
+resource "aws_iam_openid_connect_provider" "eks" {
+  url            = var.issuer
+  client_id_list = ["sts.amazonaws.com"]
+}
+variable "issuer" {}
+variable "other" {}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.eks.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${replace(aws_iam_openid_connect_provider.eks.url, "https://", "")}:sub"
+      values   = ["system:serviceaccount:kube-system:aws-node"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${replace(aws_iam_openid_connect_provider.eks.url, "https://", "")}:sub"
+      values   = ["system:serviceaccount:kube-system:ebs-csi-controller-sa"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${var.other}:sub"
+      values   = ["system:serviceaccount:kube-system:other"]
+    }
+  }
+}
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''})
+    (statement,) = inventory.roles[0].trust.statements
+    subs = [c for c in statement.conditions if c.claim == "sub"]
+    assert [[str(v) for v in c.values] for c in subs] == [
+        ["system:serviceaccount:kube-system:aws-node",
+         "system:serviceaccount:kube-system:ebs-csi-controller-sa"],
+        ["system:serviceaccount:kube-system:other"]]
+    assert any("merges their values" in d.message for d in inventory.diagnostics)
+
+
 def test_role_permissions(tmp_path):
     inventory = scan(tmp_path, {"providers.tf": PROVIDERS_TF, "document.tf": DOCUMENT_TF,
                                 "role.tf": ROLE_TF})

@@ -86,3 +86,72 @@ def test_explain_workload_names_every_role_it_may_assume():
     first = result.stdout.splitlines()[0]
     assert first.startswith("release.yml job publish may assume any of aws_iam_role.deploy in ")
     assert "module.ci_role (acme-platform/ci-role/aws), whose code the scan cannot read" in first
+
+
+HELM = FIXTURES / "OIDC108" / "positive-helm-release-names-service-account"
+
+
+@pytest.mark.parametrize("wanted", ["main.tf:alb", "Helm release kube-system/alb"])
+def test_explain_workload_shows_why_a_helm_release_is_refused(wanted):
+    result = runner.invoke(app, ["explain", "--path", str(HELM), "--workload", wanted])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    # The name the chart gives its ServiceAccount, and where it comes from.
+    assert first == ("Helm release kube-system/alb (ServiceAccount "
+                     "kube-system/alb-aws-load-balancer-controller, named by chart "
+                     "aws-load-balancer-controller from the release name `alb`) presents:")
+    assert ("FAILS   StringEquals sub `system:serviceaccount:kube-system:"
+            "aws-load-balancer-controller`: the token has `system:serviceaccount:kube-system:"
+            "alb-aws-load-balancer-controller`") in result.stdout
+    assert "AWS would answer: Not authorized" in result.stdout
+
+
+def test_graph_draws_a_helm_release_as_a_workload():
+    result = runner.invoke(app, ["graph", str(HELM), "--format", "mermaid"])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    ids = {line.split('"')[1]: line.split("(")[0].split("[")[0] for line in lines
+           if line.startswith("n") and "-->" not in line}
+    release, role = ids["Helm release kube-system/alb"], ids["aws_iam_role.lbc"]
+    assert f'{release}(["Helm release kube-system/alb"])' in lines  # drawn as a workload
+    assert any(line.startswith(f'{release} -->|"ServiceAccount kube-system/alb-aws-load-'
+                               'balancer-controller') and line.endswith(f"| {role}")
+               for line in lines)
+
+
+@pytest.mark.parametrize("fixture, verdict", [
+    ("positive-buildkite-branch-not-admitted", "refuses it whatever they are"),
+    ("negative-buildkite-step-admitted", "admits it depends on them")])
+def test_explain_workload_decides_a_partly_unknown_subject_when_it_can(fixture, verdict):
+    folder = FIXTURES / "OIDC108" / fixture
+    result = runner.invoke(app, ["explain", "--path", str(folder),
+                                 "--workload", ".buildkite/pipeline.yml:deploy"])
+    assert result.exit_code == 0, result.output
+    assert "partly unknown" in result.stdout and verdict in result.stdout
+    assert "may assume any of" not in result.stdout
+
+
+def test_graph_draws_the_other_ci_workloads():
+    folder = FIXTURES / "OIDC108"
+    for fixture, workload in (("negative-circleci-branch-admitted", "job deploy"),
+                              ("negative-bitbucket-repository-steps-admitted", "step Upload"),
+                              ("negative-hcp-workspace-admitted", "tfe_workspace.network")):
+        result = runner.invoke(app, ["graph", str(folder / fixture), "--format", "mermaid"])
+        assert result.exit_code == 0, result.output
+        assert workload in result.stdout and "-->|" in result.stdout
+
+
+def test_explain_workload_of_a_central_workflow_takes_each_ref_it_may_be_called_at(tmp_path):
+    """A call at `@v1` names a branch or a tag: explain evaluates the trust for each."""
+    shutil.copytree(FIXTURES / "OIDC108" / "positive-remote-reusable-workflow-ref-differs",
+                    tmp_path, dirs_exist_ok=True)
+    result = runner.invoke(app, ["explain", "--path", str(tmp_path), "--repository", "acme/api",
+                                 "--workload", "platform/.github/workflows/deploy.yml:apply"])
+    assert result.exit_code == 0, result.output
+    assert "release.yml job deploy → deploy.yml job apply (push to main) presents, if " \
+           "`job_workflow_ref` is `acme/platform/.github/workflows/deploy.yml@refs/heads/v1`:" \
+           in result.stdout
+    assert "is `acme/platform/.github/workflows/deploy.yml@refs/tags/v1`:" in result.stdout
+    assert result.stdout.count("FAILS   StringEquals token.actions.githubusercontent.com:"
+                               "job_workflow_ref") == 2
+    assert result.stdout.count("Not authorized to perform sts:AssumeRoleWithWebIdentity") == 2

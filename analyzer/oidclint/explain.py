@@ -3,11 +3,12 @@ condition by condition, for claims a person gives or a workload presents."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from oidclint.findings import printable
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
-from oidclint.iam.claims import describe, tokens_for
+from oidclint.iam.claims import describe, subject_ruled_out
 from oidclint.iam.conditions import condition_holds
 from oidclint.model import Condition, Role, Workload
 from oidclint.source import Span, render
@@ -164,11 +165,15 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             f"{r.address} in {r.scope}" for r in roles) + "".join(
             f"; or {u.label} ({u.span})" for u in link.unseen))
     for role in roles:
-        for token in tokens_for(workload, graph.repository):
+        for token in graph.tokens(workload):
             subject = token.example_subject
             if subject is None and token.subject is not None:
+                trusts = graph.trusts_for(workload, role)
+                verdict = (f"; the trust of {role.address} refuses it whatever they are"
+                           if trusts and all(subject_ruled_out(t.statement, token) for t in trusts)
+                           else f"; whether the trust of {role.address} admits it depends on them")
                 out.append(f"{describe(workload, token.context)}: presents `{token.shown}`, "
-                           "partly unknown")
+                           f"partly unknown{verdict}")
                 continue
             if subject is None:
                 why = (f"only partly known, `{token.subject}`" if token.subject is not None
@@ -178,6 +183,12 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
             claims = {"sub": subject, **token.claims}
             if token.audience:
                 claims["aud"] = token.audience
-            out.append(f"{describe(workload, token.context)} presents:")
-            out.append(explain_role(graph, role, Request(claims)).rstrip("\n"))
+            # A claim known to take one of several values (or none): each in turn.
+            for choice in itertools.product(*([(k, v) for v in vs]
+                                              for k, vs in token.options.items())):
+                chosen = {**claims, **{k: v for k, v in choice if v is not None}}
+                when = "".join(f", if `{k}` is `{v}`" if v is not None
+                               else f", if the token carries no `{k}`" for k, v in choice)
+                out.append(f"{describe(workload, token.context)} presents{when}:")
+                out.append(explain_role(graph, role, Request(chosen)).rstrip("\n"))
     return "\n".join(out) + "\n"

@@ -18,11 +18,13 @@ import networkx as nx
 
 from oidclint.config import Config
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
-from oidclint.iam.claims import issuer_fits
+from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
+from oidclint.iam.subjects import Ids, TooComplex
+from oidclint.iam.subjects import check as check_subject
 from oidclint.model import (
     Cluster,
     Condition,
@@ -33,6 +35,7 @@ from oidclint.model import (
     Related,
     Role,
     Statement,
+    SubjectTemplate,
     Workload,
 )
 from oidclint.source import FILL_IN, Partial, Unknown, alternatives
@@ -107,8 +110,7 @@ class Trust:
         for host in self.partial_hosts:
             if isinstance(host, Partial):
                 # `oidc.eks.${region}.amazonaws.com/id/${id}`: the known text decides the kind.
-                sample = "".join("x0" if isinstance(p, Unknown) else p for p in host.parts)
-                issuer = issuer_for(sample)
+                issuer = _kind_of(host)
                 if issuer.kind != "generic":
                     found.append((str(host), issuer))
         if not found and self.principals and all(
@@ -238,6 +240,8 @@ class Trust:
                 continue
             widest = ("narrow", condition, None)
             for pattern in patterns(condition):
+                if _admits_nothing(issuer.kind, pattern):
+                    continue  # OIDC115's finding: a value no subject matches widens nothing
                 reach = _pattern_reach(pattern, grammar)
                 if REACH_ORDER[reach] > REACH_ORDER[widest[0]]:
                     widest = (reach, condition, pattern)
@@ -252,11 +256,43 @@ any; values are OR-ed, so the widest decides, and what is known of it is a lower
 subgroup) sits above ``unknown`` so that an unknown condition beside it keeps it silent."""
 
 
+_SAMPLE_NAMES = ("x0", "x0/", "/x0")
+"""Text tried for each unknown piece of a host to find its kind: a name, or a name with the
+`/` that ``replace()`` may have taken with the piece (``oidclint.hcl.partial_text``)."""
+
+
+def _kind_of(host: Partial) -> Issuer:
+    """The issuer kind the known text of a host allows, for some text of its unknown pieces
+    (the first of the catalog's order when several would)."""
+    for name in _SAMPLE_NAMES:
+        issuer = issuer_for("".join(name if isinstance(p, Unknown) else p for p in host.parts))
+        if issuer.kind != "generic":
+            return issuer
+    return issuer
+
+
+_DERIVED = re.compile(r"^(?:\w+\(\) of )+")
+"""``replace() of `` and the like before the input a value was computed from."""
+
+
 def _input_named(origin: str) -> str:
-    """An input as a message names it; a placeholder as the text left to fill in."""
+    """An input as a message names it; a placeholder as the text left to fill in. A value
+    computed from it (`replace() of var.url`) is named by the input."""
+    origin = _DERIVED.sub("", origin)
     if origin.startswith("placeholder "):
         return f"the placeholder `{origin.removeprefix('placeholder ')}`"
     return input_phrase(origin)
+
+
+def _admits_nothing(kind: str, pattern: Pattern | None) -> bool:
+    """No subject of the issuer can match the pattern (``iam.subjects.check``)."""
+    if pattern is None or not pattern.glob:
+        return False
+    try:
+        verdict = check_subject(kind, pattern)
+    except TooComplex:
+        return False
+    return verdict is not None and not verdict.volatile
 
 
 def _pattern_reach(pattern: Pattern | None, grammar) -> str:
@@ -575,15 +611,90 @@ class TrustGraph:
         return any(fnmatchcase(str(workload.role), glob) or fnmatchcase(name, glob)
                    for glob in known)
 
+    def tokens(self, workload: Workload) -> list[Token]:
+        """The tokens a workload presents, in the subject form the scan declares for the
+        repository (``subject_template``)."""
+        return tokens_for(workload, self.repository, self.subject_template(),
+                          self.immutable_subjects(self.repository))
+
+    @property
+    def subject_templates(self) -> list[SubjectTemplate]:
+        """The GitHub subject claim templates the scan declares."""
+        return list(self.inventory.subject_templates)
+
+    def subject_template(self) -> tuple[str, ...] | Unknown | None:
+        """The ``include_claim_keys`` of the scanned repository's GitHub subject, when the
+        scan declares them (Terraform's GitHub provider); ``None`` for the default form;
+        ``Unknown`` when what is declared leaves it open: an organisation's template the
+        repository may have opted in to outside the scan, a repository named by a value
+        not known, keys not known.
+        https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+        """
+        declared = self.inventory.subject_templates
+        if not declared or not self.repository:
+            return None
+        owner, _, name = self.repository.partition("/")
+        organisation = [t for t in declared if t.repository is None]
+        own = [t for t in declared if t.repository is not None
+               and (not isinstance(t.repository, str)
+                    or t.repository.casefold() in (name.casefold(), self.repository.casefold()))]
+        if not own:
+            # An organisation's template reaches a repository only once it opts in.
+            return CUSTOM_TEMPLATE_UNKNOWN if organisation else None
+        settings = {_template_keys(t, organisation) for t in own}
+        if len(settings) != 1 or any(not isinstance(t.repository, str) for t in own):
+            return CUSTOM_TEMPLATE_UNKNOWN
+        return settings.pop()
+
     def unresolved_links(self) -> list[Workload]:
         """Workloads whose role cannot be known statically (a secret, a CI variable)."""
         return [w for w in self.inventory.workloads
                 if w.kind != "eksctl" and isinstance(w.role, (Unknown, Partial))
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
+    def immutable_subjects(self, repository: str | None) -> Ids | None:
+        """The ids with which the GitHub repository issues immutable ``owner@id/name@id``
+        subjects, or None when it issues the old form. It issues them when it is declared so
+        (``--immutable-subjects``), or when a trust of the scan names it in that form: the
+        ids are a statement about this repository (docs/facts.md, section 5). The ids are
+        those the trusts name, when they all name the same; else not known."""
+        if not repository:
+            return None
+        owner, _, name = repository.lower().partition("/")
+        form = re.compile(rf"repo:{re.escape(owner)}@(\d+)/{re.escape(name)}@(\d+):")
+        named = {(match[1], match[2])
+                 for trust in self.web_identity_trusts()
+                 for condition in trust.conditions_on("sub")
+                 for value in condition.values if isinstance(value, str)
+                 and not isinstance(value, Partial)
+                 and (match := form.match(str(value).lower()))}
+        if not named and repository not in self.immutable_repositories:
+            return None
+        return next(iter(named)) if len(named) == 1 else (None, None)
+
+    def also_pod_identity(self, workload: Workload) -> bool:
+        """Whether the workload's ServiceAccount may have an EKS Pod Identity association too:
+        its pods then hold two sets of credentials, and which one the SDK takes first is not
+        stated by AWS (docs/facts.md, EKS add-ons and EKS Pod Identity), so the workload is
+        not judged as web identity."""
+        subjects = [c.subject for c in workload.contexts]
+        for association in self.inventory.pod_identities:
+            for subject in subjects:
+                if not isinstance(subject, str) or not str(subject).startswith(
+                        "system:serviceaccount:"):
+                    continue
+                known = not isinstance(subject, Partial) \
+                    and not isinstance(association.subject, (Partial, Unknown))
+                if known and str(subject) == str(association.subject) \
+                        or not known and association.scope == workload.scope:
+                    return True
+        return False
+
     def links(self) -> Iterator[tuple[Workload, Role]]:
         """Every workload with each role it assumes, when the link is certain (``Link``)."""
         for workload in self.inventory.workloads:
+            if self.also_pod_identity(workload):
+                continue
             link = self.link(workload)
             if link.certain:
                 for role in link.roles:
@@ -594,6 +705,8 @@ class TrustGraph:
         other: each role of a certain link on its own, or the roles of several root modules
         or templates together (the workload reaches one of them, which is not known)."""
         for workload in self.inventory.workloads:
+            if self.also_pod_identity(workload):
+                continue
             link = self.link(workload)
             if link.certain:
                 for role in link.roles:
@@ -709,3 +822,22 @@ def role_name_in(value: object) -> str | None:
     if text.startswith("arn:") or isinstance(value, Partial) or "/" in text or ":" in text:
         return None
     return text
+
+
+def _template_keys(template: SubjectTemplate,
+                   organisation: list[SubjectTemplate]) -> tuple[str, ...] | Unknown | None:
+    """What a repository's template makes its subject: ``use_default = true`` the default,
+    ``false`` its own keys, else the organisation's template (which, not in the scan, is
+    not known)."""
+    if template.use_default is True:
+        return None
+    if template.use_default is not False:
+        return CUSTOM_TEMPLATE_UNKNOWN
+    if template.claim_keys is None:
+        if len(organisation) != 1:
+            return CUSTOM_TEMPLATE_UNKNOWN
+        template = organisation[0]
+    keys = template.claim_keys
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        return CUSTOM_TEMPLATE_UNKNOWN
+    return tuple(str(k) for k in keys)

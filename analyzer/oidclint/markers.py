@@ -5,7 +5,8 @@ from __future__ import annotations
 
 WEB_IDENTITY = ("assumerolewithwebidentity", "federated", "openid", "oidc", "aws_eks_cluster",
                 "eks::cluster", "kubernetes_service_account", "serviceaccount",
-                "terraform-aws-modules/iam")
+                "service_account_role_arn",
+                "terraform-aws-modules/iam", "tfc_aws_provider_auth")
 """Lower-cased text that makes a file matter on its own (substring tests: one pass of
 ``in`` per marker is many times faster than one alternation)."""
 

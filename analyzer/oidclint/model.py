@@ -232,13 +232,37 @@ class TokenContext:
     context and that could not be decided, as written, with why; None when none does."""
 
 
+@dataclass(frozen=True, slots=True)
+class JobWorkflow:
+    """GitHub: the workflow file that defines a job, as its token's ``job_workflow_ref``
+    names it (``<repository>/<path>@<ref>``: for a job of a reusable workflow, the called
+    file), and the run's ``workflow`` claim (the name of the workflow that was triggered).
+    https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-with-reusable-workflows
+    """
+
+    path: str
+    """``.github/workflows/deploy.yml``, relative to its repository."""
+    repository: str | None = None
+    """``owner/name``; ``None`` for the scanned repository."""
+    ref: str | None = None
+    """The ref written after ``@`` in a call from another repository (a branch, a tag, a
+    commit SHA, or a full ``refs/...``); ``None`` when the file runs at the run's own ref."""
+    run: str | None = None
+    """The ``workflow`` claim: the triggered workflow's ``name``, else its path."""
+    called: bool = False
+    """A reusable workflow run by a caller's job. GitHub documents ``job_workflow_ref`` for
+    those jobs only; whether a job of the triggered workflow itself carries it is not
+    documented."""
+
+
 @dataclass(slots=True)
 class Workload:
     """Something that presents an OIDC token to assume a role: a GitHub Actions job, a GitLab CI
     job, a Kubernetes ServiceAccount."""
 
     kind: str
-    """``github-actions``, ``gitlab-ci``, ``kubernetes`` or ``eksctl``."""
+    """``github-actions``, ``gitlab-ci``, ``kubernetes``, ``eksctl``, ``eks-addon``,
+    ``circleci``, ``buildkite``, ``bitbucket-pipelines`` or ``hcp-terraform``."""
     name: str
     """How a person names it: ``deploy.yml: job deploy``, ``ServiceAccount payments/api``."""
     span: Span
@@ -258,9 +282,25 @@ class Workload:
     """GitHub: whether the job's effective permissions include ``id-token: write``."""
     permission_span: Span | None = None
     role_chaining: bool = False
+    job_workflow: JobWorkflow | None = None
+    """GitHub: the workflow file that defines the job, for ``job_workflow_ref``."""
     scope: str = ""
     """Where a reference in ``role`` is resolved: the Terraform root module (or plan) the
     workload was read in; empty for workloads of their own files."""
+
+
+@dataclass(slots=True)
+class PodIdentityAssociation:
+    """An EKS Pod Identity association (``aws_eks_pod_identity_association``): the pods of a
+    ServiceAccount also get credentials for a role from the Pod Identity agent. That is not
+    web identity; with an IRSA annotation as well, which credentials a pod's SDK takes first
+    is not stated by AWS, so nothing is concluded of its web identity."""
+
+    subject: Text
+    """``system:serviceaccount:<namespace>:<name>``, as far as it is known."""
+    span: Span
+    scope: str = ""
+    """The Terraform root module it was read in."""
 
 
 @dataclass(slots=True)
@@ -335,6 +375,24 @@ class IdentityPoolRoles:
 
 
 @dataclass(slots=True)
+class SubjectTemplate:
+    """A GitHub OIDC subject claim customisation declared in Terraform: the organisation's
+    (``github_actions_organization_oidc_subject_claim_customization_template``) or a
+    repository's (``github_actions_repository_oidc_subject_claim_customization_template``)."""
+
+    address: str
+    claim_keys: list[Text] | Unknown | None
+    """``include_claim_keys`` in order; ``None`` when not set."""
+    repository: Text | None = None
+    """The repository's name (or ``owner/name``); ``None`` for the organisation's template."""
+    use_default: bool | Unknown | None = None
+    """A repository's ``use_default``: true for GitHub's default subject, false for its own
+    keys or else the organisation's template."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
 class PolicyFileUse:
     """A command that gives a role the trust policy kept in a file: ``aws iam create-role
     --role-name X --assume-role-policy-document file://trust.json`` (or
@@ -375,6 +433,8 @@ class Inventory:
     identity_pools: list[IdentityPool] = field(default_factory=list)
     pool_roles: list[IdentityPoolRoles] = field(default_factory=list)
     policy_uses: list[PolicyFileUse] = field(default_factory=list)
+    subject_templates: list[SubjectTemplate] = field(default_factory=list)
+    """GitHub subject claim customisations (Terraform's GitHub provider)."""
     unread_calls: list[UnreadModuleCall] = field(default_factory=list)
     """Module calls whose code the scan cannot read."""
     units: list[TerragruntUnit] = field(default_factory=list)
@@ -382,6 +442,7 @@ class Inventory:
     files: list[str] = field(default_factory=list)
     suppressions: list[Directive] = field(default_factory=list)
     """Suppressions read from resource metadata (CloudFormation)."""
+    pod_identities: list[PodIdentityAssociation] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Files the prefilter found cannot matter, so not parsed."""
     cached: list[str] = field(default_factory=list)
@@ -405,11 +466,13 @@ class Inventory:
         self.identity_pools.extend(other.identity_pools)
         self.pool_roles.extend(other.pool_roles)
         self.policy_uses.extend(other.policy_uses)
+        self.subject_templates.extend(other.subject_templates)
         self.unread_calls.extend(other.unread_calls)
         self.units.extend(other.units)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)
+        self.pod_identities.extend(other.pod_identities)
         self.cached.extend(other.cached)
         self.dependencies.update(other.dependencies)
         self.roles_elsewhere.extend(other.roles_elsewhere)

@@ -17,7 +17,8 @@ from oidclint.dependencies import digest
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.readers import is_action
-from oidclint.readers.workloads.kubernetes import parse_kubernetes
+from oidclint.readers.workloads.ci_pipelines import reader_for
+from oidclint.readers.workloads.kubernetes import HELM_KINDS, parse_kubernetes
 from oidclint.located.documents import LoadError, load_documents
 from oidclint.readers.policies.policy_file import link_policy_files, parse_policy_file
 from oidclint.pool import Pool
@@ -214,6 +215,9 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
     plan = _plan(file)
     if plan is not None:
         return plan, True
+    pipeline = reader_for(file.path)  # CircleCI, Buildkite, Bitbucket Pipelines
+    if pipeline is not None:
+        return pipeline(file), False
     template = None
     if "Resources" in file.text:
         from oidclint.readers.cloudformation.reader import parse_cloudformation
@@ -222,8 +226,10 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
     if template is not None:
         _default_scope(template, lambda path: path)
         return template, False
-    if "ServiceAccount" in file.text or "ClusterConfig" in file.text:
-        manifests = parse_kubernetes(file, kustomize_namespace=namespace)
+    if any(kind in file.text for kind in ("ServiceAccount", "ClusterConfig", *HELM_KINDS)):
+        from oidclint.readers.helm.manifests import read_chart_object
+
+        manifests = parse_kubernetes(file, kustomize_namespace=namespace, charts=read_chart_object)
         if manifests is not None:
             return manifests, False
     policy = parse_policy_file(file)  # a standalone trust policy (trust-policy.json)

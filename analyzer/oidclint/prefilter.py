@@ -35,6 +35,7 @@ from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
 from oidclint.readers.terragrunt.sources import is_unit_file, written_sources
+from oidclint.readers.workloads.ci_pipelines import pipeline_kind
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
 
@@ -391,11 +392,12 @@ def _keeps_text(file: SourceFile, facts: Facts) -> bool:
 
 
 def _always_read(path: str) -> bool:
-    """Workflows, the actions their steps may use, GitLab CI files and kustomizations:
-    small, and they say what matters."""
+    """Workflows, the actions their steps may use, GitLab CI files, other CI pipelines
+    (CircleCI, Buildkite, Bitbucket) and kustomizations: small, and they say what matters."""
     name = posixpath.basename(path)
     return "/.github/workflows/" in f"/{path}" or is_action(path) or name in (
-        ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml")
+        ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml") or \
+        pipeline_kind(path) is not None
 
 
 def _reach(start: set[str], edges: dict[str, set[str]]) -> set[str]:

@@ -132,6 +132,13 @@ class Unknown:
 
 
 @dataclass(frozen=True, slots=True)
+class UnknownField(Unknown):
+    """An unknown value that is one field of a token subject (an organisation id, a slug, a
+    uuid): whatever it is, it holds none of the separators ``:``, ``/``, ``{`` or ``}``, so
+    the known text around it still says where the other fields are."""
+
+
+@dataclass(frozen=True, slots=True)
 class Partial:
     """A string made of known text and unknown pieces, e.g. ``repo:${var.org}/api:*``."""
 

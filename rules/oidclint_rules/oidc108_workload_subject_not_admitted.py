@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from oidclint.iam.claims import (
-    admits, describe, subject_overlaps, subject_ruled_out, tokens_for,
+    admits, describe, refusing_conditions, subject_overlaps, subject_ruled_out,
 )
 from oidclint.iam.conditions import patterns, restricts
 from oidclint.iam.patterns import Pattern
@@ -14,8 +14,9 @@ from oidclint.rule import Rule
 class WorkloadSubjectNotAdmitted(Rule):
     """
     ## What it does
-    Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount) to the
-    role it assumes, works out the subject its token carries in every way it runs (a push to
+    Links each workload (GitHub Actions job, GitLab CI job, Kubernetes ServiceAccount,
+    CircleCI, Buildkite or Bitbucket Pipelines job, HCP Terraform workspace) to the role it
+    assumes, works out the subject its token carries in every way it runs (a push to
     each branch, a tag, a pull request, an environment, a namespace and service account), and
     flags the runs whose subject no statement of the role's trust admits. A subject only
     partly known (an environment named by an expression whose values are not written down, a
@@ -23,6 +24,20 @@ class WorkloadSubjectNotAdmitted(Rule):
     `repo:acme/api:environment:<x>` never matches a `ref:` pattern, whatever `<x>` is. So
     is a trust pattern known only in part: `repo:${var.repo}:ref:refs/heads/main` refuses a
     push to any other branch, whatever repository the variable names.
+
+    A repository whose subject template the scan declares (Terraform's
+    `github_actions_repository_oidc_subject_claim_customization_template`, or the
+    organisation's template it opts in to with `use_default = false`) presents its subject
+    in that form (`repo:acme/api:ref:refs/heads/main:job_workflow_ref:...`); an
+    organisation's template alone leaves the form open, since the repository may opt in
+    outside the scan.
+
+    The other claims a trust pins are checked too. A job of a reusable workflow carries its
+    caller's subject and names the called file in `job_workflow_ref`
+    (`acme/platform/.github/workflows/deploy.yml@refs/tags/v2`): a trust pinning another
+    file, repository or ref refuses it, and the message names that claim. A call written
+    `@v2` may be a branch or a tag, so it fails only when neither is admitted; the `workflow`
+    claim is the name of the workflow that was triggered.
 
     Job and step `if:` conditions are read: a run they rule out is not checked, and a
     condition such as `github.ref == 'refs/heads/main'` narrows a push to any branch to the
@@ -59,9 +74,13 @@ class WorkloadSubjectNotAdmitted(Rule):
 
     ## References
     - https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+    - https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-with-reusable-workflows
     - https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
     - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     - https://docs.gitlab.com/ci/secrets/id_token_authentication/
+    - https://circleci.com/docs/openid-connect-tokens/
+    - https://buildkite.com/docs/agent/v3/cli-oidc
+    - https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/workload-identity-tokens
     """
 
     id = "OIDC108"
@@ -75,7 +94,7 @@ class WorkloadSubjectNotAdmitted(Rule):
         # several root modules) fails only with a subject that none of them admits.
         for workload, roles in graph.candidate_links():
             trusts = [t for role in roles for t in graph.trusts_for(workload, role)]
-            tokens = tokens_for(workload, graph.repository)
+            tokens = graph.tokens(workload)
             if not trusts or not tokens or any(_unread(graph, workload, r) for r in roles):
                 continue
             failing, partly = [], []
@@ -111,6 +130,7 @@ class WorkloadSubjectNotAdmitted(Rule):
                 # certainly fail. An `if:` not decided here may keep the job from them.
                 certain = (whole or context.every_ref) and context.guard is None
                 level = Level.ERROR if every else Level.WARNING if certain else Level.NOTE
+                others = _other_claims(trusts, token) if whole else None
                 presents = f"`{token.subject}`"
                 if not token.subject.known:
                     presents = f"`{token.shown}` (whatever the value of {_inputs(token)})"
@@ -126,27 +146,69 @@ class WorkloadSubjectNotAdmitted(Rule):
                 one = len(roles) == 1
                 where = (context.span if not every else _trust_subject_span(trusts) if one
                          else workload.role_span)
+                says = f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}"
+                if others:
+                    presents += " with " + _carried(token, others)
+                    says = (f"{_trust_of(roles)} {'admits' if one else 'admit'} that subject "
+                            "but only " + _pinned(others))
+                    if every and one:
+                        where = others[0].span or where
                 yield self.finding(
                     where,
-                    f"{describe(workload, context)} presents {presents}; "
-                    f"{_trust_of(roles)} {'admits' if one else 'admit'} {admitted}: {what}."
+                    f"{describe(workload, context)} presents {presents}; {says}: {what}."
                     f"{guard}",
                     address=roles[0].address if every and one else None,
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
-                    related=_related(workload, token, roles, trusts, every),
+                    related=_related(workload, token, roles, trusts, every)
+                    + _templates(graph, workload),
                     made_by=roles,
                     level=level,
-                    fix="Admit this subject in the trust, or run the workload where the trust expects.",
+                    fix=(f"Run the job from the workflow the trust pins in `{others[0].claim}`, "
+                         "or admit this value in the trust." if others else
+                         "Admit this subject in the trust, or run the workload where the trust "
+                         "expects."),
                     evidence={"fingerprint": f"{workload.name}|{token.context.label}",
                               "subject": token.shown or str(token.subject),
                               "admitted": admitted},
                 )
 
 
+def _other_claims(trusts, token):
+    """When the subject is admitted and other claims refuse the run (`job_workflow_ref`,
+    `workflow` ...), the conditions that refuse it in each trust; None when a subject test
+    refuses it in any."""
+    subject = token.example_subject
+    if subject is None:
+        return None
+    refusing = []
+    for trust in trusts:
+        conditions = refusing_conditions(trust.statement, token, trust.issuer, subject)
+        if not conditions or any(c.claim in ("sub", None) for c in conditions):
+            return None
+        refusing += conditions
+    return refusing
+
+
+def _carried(token, conditions) -> str:
+    """The values the token carries for the claims that refuse it."""
+    shown = []
+    for claim in dict.fromkeys(c.claim for c in conditions):
+        values = token.options.get(claim) or (token.claims.get(claim),)
+        shown.append(f"`{claim}` " + " or ".join(f"`{v}`" if v is not None else "none"
+                                                   for v in values))
+    return " and ".join(shown)
+
+
+def _pinned(conditions) -> str:
+    """What the refusing conditions admit: `job_workflow_ref` `a` or `b`."""
+    return " and ".join(
+        f"`{c.claim}` " + " or ".join(f"`{p.shown()}`" for p in patterns(c) if p is not None)
+        for c in conditions)
+
+
 def _inputs(token) -> str:
     """The unknown pieces of a partly known subject, as the user wrote them."""
-    subject = token.context.subject
-    origins = [f"`{u.origin}`" for u in getattr(subject, "unknowns", ())]
+    origins = [f"`{o}`" for o in (token.subject.origins if token.subject else ())]
     return " and ".join(dict.fromkeys(origins)) or "the unknown part"
 
 
@@ -166,6 +228,14 @@ def _admitted(trusts) -> str:
     return (", ".join(dict.fromkeys(values)) or
             "only tokens with " + " or ".join(dict.fromkeys(others)) if values or others else
             "none of its tokens")
+
+
+def _templates(graph, workload):
+    """The subject templates the scan declares, which gave a GitHub job its subject's form."""
+    if workload.kind != "github-actions" or not isinstance(graph.subject_template(), tuple):
+        return []
+    return [Related(t.span, f"subject claim template {t.address}")
+            for t in graph.subject_templates if t.span]
 
 
 def _trust_subject_span(trusts):

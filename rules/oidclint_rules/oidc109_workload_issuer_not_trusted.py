@@ -5,7 +5,9 @@ from oidclint.model import Level, Related
 from oidclint.rule import Rule
 
 KIND_NAMES = {"github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI",
-              "kubernetes": "Kubernetes", "eksctl": "Kubernetes"}
+              "kubernetes": "Kubernetes", "eksctl": "Kubernetes", "eks-addon": "Kubernetes",
+              "circleci": "CircleCI", "buildkite": "Buildkite",
+              "bitbucket-pipelines": "Bitbucket Pipelines", "hcp-terraform": "HCP Terraform"}
 
 
 class WorkloadIssuerNotTrusted(Rule):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from oidclint.iam.claims import tokens_for
 from oidclint.iam.conditions import patterns, restricts
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
@@ -50,7 +49,7 @@ class WorkloadAudienceNotAdmitted(Rule):
         for workload, role in links:
             if role.trust is None or not role.trust.read_whole:
                 continue  # a statement not read may admit it
-            tokens = tokens_for(workload, graph.repository)
+            tokens = graph.tokens(workload)
             audience = tokens[0].audience if tokens else None
             if not audience:
                 continue

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from oidclint.hcl.calls import (
     Call, Function, any_unknown, length_known, list_arg, map_arg, new_list, registry, text_arg,
     unknown_result, whole_number,
@@ -18,9 +20,9 @@ from oidclint.hcl.calls import (
 from oidclint.hcl.types import set_elements
 from oidclint.hcl.values import (
     Encoded, EvalError, UnknownElements, has_unknown, is_unknown, json_text, may_equal,
-    same_value, to_number, to_text, type_name,
+    may_meet, plain, same_value, to_number, to_text, type_name,
 )
-from oidclint.limits import MAX_ELEMENTS, reserve_elements
+from oidclint.limits import MAX_ELEMENTS, json_length, reserve_elements, reserve_text
 from oidclint.source import LDict, LList, Partial, Unknown
 
 COLLECTION_FUNCTIONS: dict[str, Function] = {}
@@ -149,7 +151,7 @@ def _kept(items: list, other: Any, call: Call, wanted: bool) -> list:
     for item in items:
         inside = members is not None and _known(item) and any(
             _known(m) and same_value(item, m) for m in members)
-        possible = members is None or any(_may_meet(item, m) for m in members)
+        possible = members is None or any(may_meet(item, m) for m in members)
         if inside or not possible:
             if inside == wanted:
                 kept.append(item)
@@ -162,13 +164,6 @@ def _kept(items: list, other: Any, call: Call, wanted: bool) -> list:
 
 def _known(value: Any) -> bool:
     return not is_unknown(value) and not has_unknown(value)
-
-
-def _may_meet(a: Any, b: Any) -> bool:
-    """Whether two elements, maybe partly known, can be equal."""
-    if _known(b):
-        return may_equal(a, b)
-    return may_equal(b, a) if _known(a) else True
 
 
 def _deduplicate(items: list) -> list:
@@ -483,4 +478,17 @@ def _jsonencode(call: Call) -> Any:
         text = json_text(value)
     except (TypeError, ValueError) as exc:
         raise EvalError(f"jsonencode(): {exc}") from None
+    return Encoded(text, call.span, decoded=value)
+
+
+@_function("yamlencode", 1, 1)
+def _yamlencode(call: Call) -> Any:
+    """The value as YAML text, remembering the value (a Helm release's ``values``). The text
+    is YAML as PyYAML writes it, not Terraform's own spelling: what is read is the value."""
+    value = call.args[0]
+    if isinstance(value, Unknown):
+        return unknown_result(call)
+    reserve_text(json_length(value, "yamlencode()"), "yamlencode()")
+    text = yaml.safe_dump(plain(value), sort_keys=True, allow_unicode=True,
+                          default_flow_style=False)
     return Encoded(text, call.span, decoded=value)

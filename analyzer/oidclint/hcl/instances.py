@@ -30,7 +30,7 @@ from lark import Token, Tree
 from oidclint.hcl.syntax import Block, is_tree, name_of, subtrees
 from oidclint.hcl.values import (
     MISSING, IndexRange, KeyAmong, ResourceObject, UnknownElements, is_unknown, json_text,
-    same_value, to_number, type_name,
+    may_meet, same_value, to_number, type_name,
 )
 from oidclint.source import LDict, Span, Str, Unknown
 
@@ -305,14 +305,28 @@ def _dynamic(module: "Module", block: Scoped, kind: str) -> list[Scoped | Unknow
     return found
 
 
+_MAX_COMPARED = 10_000
+"""Pairs of elements compared to tell that a list with elements known in part holds no two
+equal ones; past it the blocks are not known."""
+
+
 def _dynamic_pairs(collection: Any, span: Span) -> list[tuple[Any, Any]] | Unknown:
     """A dynamic block over a list iterates it in order, keyed by index (unlike resources,
     ``dynamic`` accepts lists with repeated elements, and of any type); over a map or set as
-    ``for_each`` does."""
+    ``for_each`` does.
+
+    An element known only in part (``oidc.circleci.com/org/${var.org}``) still makes one
+    block, its iterator value as known as the element. A set of them may hold fewer than
+    the list shows, two becoming one, so that is done only when no two elements can be
+    equal (sets and lists are both lists here)."""
     if isinstance(collection, list) and not isinstance(collection, Unknown):
+        if any(isinstance(v, UnknownElements) for v in collection):
+            return Unknown("a list with elements known only after apply", span)
         # A resource's instances are objects whose attributes are read one by one.
-        if any(isinstance(v, UnknownElements) or is_unknown(v) and not _object(v)
-               for v in collection):
+        unknown = [i for i, v in enumerate(collection) if is_unknown(v) and not _object(v)]
+        if unknown and len(unknown) * len(collection) > _MAX_COMPARED or any(
+                may_meet(collection[i], other)
+               for i in unknown for j, other in enumerate(collection) if j != i):
             return Unknown("a list with elements known only after apply", span)
         return list(enumerate(collection))
     return each_pairs(collection, span)

@@ -147,7 +147,9 @@ def _conditions(statement: Block, module: "Module", address: str) -> LDict | Non
         variable = with_span(variable, _value_span(block, "variable"))
         key = _existing_key(merged, test) if not is_unknown(test) else None
         keys = merged.setdefault(test if key is None else key, LDict(span=block.span))
-        existing = _existing_key(keys, variable) if not is_unknown(variable) else None
+        # A key built from an unknown (`${...provider.url}:sub`) is the same string when it
+        # is the same expression: Terraform merges those blocks too.
+        existing = _existing_key(keys, variable) if not isinstance(variable, Unknown) else None
         if existing is not None:
             module.warn(block.span, (
                 f"{address}: two condition blocks test {test} on {variable}; the AWS provider "

@@ -49,7 +49,7 @@ def located_json(value: Any, text_origins: dict[Span, TextOrigin]) -> Any:
     else:
         pieces = [str(value)]
     if origin:
-        relocate = _trimmed_columns(origin) if any(origin.trimmed) else None
+        relocate = trimmed_columns(origin) if any(origin.trimmed) else None
     else:
         relocate = (lambda _s: span)  # noqa: E731 - the text is not laid out as written
     refs = origin.refs if origin else {}
@@ -120,7 +120,7 @@ def _error_line(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _trimmed_columns(origin: TextOrigin):
+def trimmed_columns(origin: TextOrigin):
     """Columns of a ``<<-`` heredoc move right by what the trimming removed."""
     offset, trimmed = origin.line_offset, origin.trimmed
 

@@ -83,6 +83,21 @@ class RE2Pattern:
                           f"{MAX_STEPS:,} steps on a text of {len(text):,} characters")
         return text
 
+    @property
+    def widths(self) -> tuple[int, int | None]:
+        """The fewest and most characters a match spans (``None``: no bound)."""
+        return _min_width(self.shape.root), _max_width(self.shape.root)
+
+    @property
+    def anchored(self) -> bool:
+        """Whether the pattern tests a position (``^``, ``$``, ``\\b`` ...): then whether it
+        matches depends on text around the match too."""
+        return self.shape.has_assertion(self.shape.root)
+
+    def check(self, text: str) -> None:
+        """Raises ``TooSlow`` when searching ``text`` could backtrack past the bound."""
+        self._bounded(text)
+
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return self.compiled.finditer(self._bounded(text))
 
@@ -450,6 +465,15 @@ class _Shape:
         self._universe = "".join(sorted(set(map(chr, range(256))) | set(_PROBES) | named))
         return self
 
+    def has_assertion(self, node: object) -> bool:
+        if isinstance(node, _Assertion):
+            return True
+        if isinstance(node, _Repeat):
+            return self.has_assertion(node.item)
+        if isinstance(node, _Group):
+            return any(self.has_assertion(i) for items in node.alternatives for i in items)
+        return False
+
     def _atoms(self, node: object) -> Iterator[_Atom]:
         if isinstance(node, _Atom):
             yield node
@@ -580,6 +604,22 @@ def _min_width(node: object) -> int:
     if isinstance(node, _Group):
         return min((sum(_min_width(i) for i in items) for items in node.alternatives),
                    default=0)
+    return 0
+
+
+def _max_width(node: object) -> int | None:
+    if isinstance(node, _Atom):
+        return 1
+    if isinstance(node, _Repeat):
+        item = _max_width(node.item)
+        if item == 0:
+            return 0
+        return None if item is None or node.high is None else node.high * item
+    if isinstance(node, _Group):
+        widths = [[_max_width(i) for i in items] for items in node.alternatives]
+        if any(w is None for branch in widths for w in branch):
+            return None
+        return max((sum(branch) for branch in widths), default=0)
     return 0
 
 

@@ -1,8 +1,8 @@
 """Terraform's string functions (https://developer.hashicorp.com/terraform/language/functions).
 
 Where a ``Partial`` string still gives an exact answer it is used: ``lower`` keeps the known
-parts, ``trimprefix``/``startswith`` read the known beginning, ``replace`` works on the known
-text when no match can straddle an unknown part.
+parts, ``trimprefix``/``startswith`` read the known beginning, ``replace`` and ``split`` find
+the matches the known text decides (``oidclint.hcl.partial_text``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import Any, Callable
 
-from oidclint.hcl import regex
+from oidclint.hcl import partial_text, regex
 from oidclint.hcl.calls import (
     Call, Function, any_unknown, length_known, list_arg, new_list, registry, text_arg,
     unknown_result, whole_number,
@@ -173,28 +173,53 @@ def _substr(call: Call) -> Any:
 
 @_function("replace", 3, 3)
 def _replace(call: Call) -> Any:
+    # A substring in slashes is a regular expression, and `$1` in the replacement names its
+    # groups (https://developer.hashicorp.com/terraform/language/functions/replace).
     value, search, replacement = (text_arg(a, call) for a in call.args)
-    if is_unknown(search) or is_unknown(replacement) or isinstance(value, Unknown):
+    if is_unknown(search) or isinstance(value, Unknown):
         return unknown_result(call)
-    search, replacement = str(search), str(replacement)
+    search = str(search)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        if is_unknown(value):
+        if is_unknown(replacement):
             return unknown_result(call)
         try:
             pattern = regex.compile_re2(search[1:-1])
-            text = _replace_matches(pattern, replacement, str(value))
         except regex.Unsupported:
             return unknown_result(call)
         except regex.InvalidPattern as exc:
+            if is_unknown(value):  # Terraform evaluates nothing with an unknown argument
+                return unknown_result(call)
             raise EvalError(f"replace(): invalid regular expression: {exc}") from None
-        return Str(text, call.span)
+        if isinstance(value, Partial):
+            return _replace_in_partial(value, partial_text.Expression.of(pattern), replacement,
+                                       call)
+        return Str(_replace_matches(pattern, str(replacement), str(value)), call.span)
     if isinstance(value, Partial):
-        return _replace_in_partial(value, search, replacement, call)
+        if not search:  # inserted between every two characters: how many is not known
+            return with_span(value, call.span) if replacement == "" else unknown_result(call)
+        return _replace_in_partial(value, partial_text.Literal(search), replacement, call)
     text = str(value)
-    if not search:
-        return Str(text, call.span)
-    reserve_text(_replaced_length(text, search, replacement), "replace()")
-    return Str(text.replace(search, replacement), call.span)
+    if is_unknown(replacement):
+        return concat(_joined(text.split(search) if search else list(text), replacement,
+                              ends=not search), call.span, what="replace()")
+    # Go's strings.Replace, as Python's: an empty substring matches before every character
+    # and at the end (https://pkg.go.dev/strings#Replace).
+    reserve_text(_replaced_length(text, search, str(replacement)), "replace()")
+    return Str(text.replace(search, str(replacement)), call.span)
+
+
+def _joined(pieces: list[str], separator: Any, *, ends: bool) -> Pieces:
+    """``pieces`` with ``separator`` between them, and before and after them when ``ends``."""
+    joined = Pieces("replace()")
+    if ends:
+        joined.add(separator)
+    for index, piece in enumerate(pieces):
+        if index:
+            joined.add(separator)
+        joined.add(piece)
+    if ends:
+        joined.add(separator)
+    return joined
 
 
 def _replaced_length(text: str, search: str, replacement: str) -> int:
@@ -221,30 +246,27 @@ def _replace_matches(pattern: Any, template: str, text: str) -> str:
     return result
 
 
-def _replace_in_partial(value: Partial, search: str, replacement: str, call: Call) -> Any:
-    """Replace in the known parts when no occurrence can straddle an unknown part.
-
-    Text inside an unknown part is taken not to contain ``search``: the idiomatic case,
-    ``replace(<EKS issuer>, "https://", "")``, strips a scheme that region and cluster ids
-    never contain.
-    """
-    if not search:
-        return with_span(value, call.span)
-    parts = value.parts
-    reserve_text(sum(_replaced_length(p, search, replacement) for p in parts
-                     if isinstance(p, str)), "replace()")
-    for index, part in enumerate(parts):
-        if not isinstance(part, str):
-            continue
-        before_unknown = index + 1 < len(parts)
-        after_unknown = index > 0
-        for k in range(1, len(search)):
-            if before_unknown and part.endswith(search[:k]):
-                return unknown_result(call)
-            if after_unknown and part.startswith(search[-k:]):
-                return unknown_result(call)
-    replaced = [p.replace(search, replacement) if isinstance(p, str) else p for p in parts]
-    return concat(replaced, call.span, value.ref)
+def _replace_in_partial(value: Partial, matcher: partial_text.Matcher | None,
+                        replacement: Any, call: Call) -> Any:
+    """Replace the matches the known text decides (``oidclint.hcl.partial_text``): the
+    unknown pieces, and known text next to them that a match may take part of, become
+    unknown pieces of the result. ``replace(<EKS issuer>, "https://", "")`` strips the
+    scheme and keeps the rest of the issuer as known as it was."""
+    if matcher is None:  # a pattern whose matches may be empty, unbounded or anchored
+        return unknown_result(call)
+    pieces = Pieces("replace()")
+    for piece in partial_text.search(value, matcher):
+        if isinstance(piece, partial_text.Unsettled):
+            pieces.add(Unknown(f"replace() of {piece.origin}", call.span))
+        elif isinstance(matcher, partial_text.Expression):
+            pieces.add(_replace_matches(matcher.pattern, str(replacement), piece))
+        elif is_unknown(replacement):
+            pieces.extend(_joined(piece.split(matcher.search), replacement, ends=False))
+        else:
+            reserve_text(pieces.length + _replaced_length(piece, matcher.search,
+                                                          str(replacement)), "replace()")
+            pieces.add(piece.replace(matcher.search, str(replacement)))
+    return concat(pieces, call.span, value.ref, what="replace()")
 
 
 @_function("regex", 2, 2)
@@ -291,6 +313,9 @@ def _regex_matches(call: Call) -> Any:
 @_function("split", 2, 2)
 def _split(call: Call) -> Any:
     separator, value = (text_arg(a, call) for a in call.args)
+    if isinstance(value, Partial) and isinstance(separator, str) \
+            and not is_unknown(separator) and separator:
+        return _split_partial(value, str(separator), call)
     if is_unknown(separator) or is_unknown(value):
         return unknown_result(call)
     text = str(value)
@@ -298,6 +323,33 @@ def _split(call: Call) -> Any:
     if not separator:
         return new_list([Str(ch, call.span) for ch in text], call)
     return new_list([Str(piece, call.span) for piece in text.split(str(separator))], call)
+
+
+def _split_partial(value: Partial, separator: str, call: Call) -> list:
+    """The elements the known text decides; where an unknown piece (which may hold any
+    number of separators) falls, any number of elements not known."""
+    elements: list[Any] = []
+    current, unsettled = Pieces("split()"), None
+
+    def close() -> None:
+        if unsettled is not None:
+            elements.append(UnknownElements(f"split() of {unsettled.origin}", call.span))
+        else:
+            elements.append(concat(current, call.span, what="split()"))
+
+    for piece in partial_text.search(value, partial_text.Literal(separator)):
+        if isinstance(piece, partial_text.Unsettled):
+            unsettled = unsettled or piece
+            continue
+        reserve_elements(len(elements) + piece.count(separator) + 1, "split()")
+        first, *rest = piece.split(separator)
+        current.add(first)
+        for text in rest:
+            close()
+            current, unsettled = Pieces("split()"), None
+            current.add(text)
+    close()
+    return new_list(elements, call)
 
 
 @_function("join", 2)

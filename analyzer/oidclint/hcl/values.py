@@ -321,6 +321,13 @@ def may_equal(value: Any, wanted: Any) -> bool:
     return same_value(value, wanted)
 
 
+def may_meet(a: Any, b: Any) -> bool:
+    """Whether two values, either maybe partly known, can be equal."""
+    if not has_unknown(b):
+        return may_equal(a, b)
+    return may_equal(b, a) if not has_unknown(a) else True
+
+
 def has_unknown(value: Any) -> bool:
     """True when the value holds an unknown piece at any depth."""
     if isinstance(value, (Unknown, Partial)):

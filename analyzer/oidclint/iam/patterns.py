@@ -18,10 +18,14 @@ import re
 from dataclasses import dataclass, field
 
 from oidclint.iam.catalog import Field, SubjectGrammar
-from oidclint.source import Partial, Unknown
+from oidclint.source import Partial, Unknown, UnknownField
 
 UNKNOWN = "\x00"
 """Stands, inside a pattern's text, for a piece that is not known statically."""
+FIELD = "\x01"
+"""Stands for an unknown piece that is one field of a token subject (``UnknownField``): any
+text without the separators ``FIELD_SEPARATORS``."""
+FIELD_SEPARATORS = frozenset(":/{}")
 
 MAX_PATTERN_LENGTH = 8192
 """The longest condition value analysed: a role's trust policy holds 2,048 characters by
@@ -57,7 +61,8 @@ class Pattern:
         if too_long(value):
             return None
         if isinstance(value, Partial):
-            text = "".join(UNKNOWN if isinstance(p, Unknown) else p for p in value.parts)
+            text = "".join(FIELD if isinstance(p, UnknownField) else
+                           UNKNOWN if isinstance(p, Unknown) else p for p in value.parts)
             return cls(text, glob, tuple(u.origin for u in value.unknowns))
         if isinstance(value, str):
             return cls(str(value), glob)
@@ -65,14 +70,14 @@ class Pattern:
 
     @property
     def known(self) -> bool:
-        return UNKNOWN not in self.text
+        return UNKNOWN not in self.text and FIELD not in self.text
 
     @property
     def has_wildcard(self) -> bool:
         return self.glob and ("*" in self.text or "?" in self.text)
 
     def __str__(self) -> str:
-        return self.text.replace(UNKNOWN, "${...}")
+        return self.text.replace(UNKNOWN, "${...}").replace(FIELD, "${...}")
 
     def matches(self, subject: str, ignore_case: bool = False) -> bool | None:
         """Whether a concrete value matches; ``None`` when the pattern is not known."""
@@ -86,8 +91,8 @@ class Pattern:
         """Whether some string matches both patterns; ``None`` when a pattern is not known,
         or when the two are too long to search together (more than
         ``MAX_INTERSECTION_STATES`` pairs of positions)."""
-        if not (self.known and other.known):
-            return None
+        if UNKNOWN in self.text or UNKNOWN in other.text:
+            return None  # an unknown field (``FIELD``) is searched as what it can hold
         if (len(self.text) + 1) * (len(other.text) + 1) > MAX_INTERSECTION_STATES:
             return None
         return _globs_intersect(self._tokens(), other._tokens())
@@ -127,7 +132,8 @@ class Pattern:
         """The pattern as the user wrote it, each unknown piece named by the input it comes
         from (`repo:${var.org}/*:*`)."""
         names = iter(self.origins)
-        return re.sub(UNKNOWN, lambda _: "${" + input_name(next(names, "...")) + "}", self.text)
+        return re.sub(f"[{UNKNOWN}{FIELD}]",
+                      lambda _: "${" + input_name(next(names, "...")) + "}", self.text)
 
 
 def input_name(origin: str) -> str:
@@ -543,7 +549,8 @@ def glob_matches(glob: str, text: str, ignore_case: bool = False) -> bool:
 
 
 def _globs_intersect(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Is there a string both globs match? A search over pairs of positions."""
+    """Is there a string both globs match? A search over pairs of positions. ``FIELD``
+    matches any run of characters but the field separators."""
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
     while stack:
@@ -555,6 +562,20 @@ def _globs_intersect(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
             return True
         ca = a[i] if i < len(a) else None
         cb = b[j] if j < len(b) else None
+        for field_side, other, done, more in ((ca, cb, (i + 1, j), (i, j + 1)),
+                                              (cb, ca, (i, j + 1), (i + 1, j))):
+            if field_side == FIELD:
+                stack.append(done)
+                # It takes the other side's character, or its `?`, when no separator.
+                if other is not None and other not in ("*", FIELD) and (
+                        other == "?" or other.lstrip("\\") not in FIELD_SEPARATORS):
+                    stack.append(more)
+        if FIELD in (ca, cb):
+            if FIELD == ca and cb == "*":
+                stack.append((i, j + 1))
+            if FIELD == cb and ca == "*":
+                stack.append((i + 1, j))
+            continue
         if ca == "*":
             stack.append((i + 1, j))
             if cb is not None:
@@ -592,5 +613,5 @@ def _widened(pattern: Pattern, ignore_case: bool) -> Pattern | None:
     ``*`` or ``?`` of an exact value cannot be written as a glob."""
     text = pattern.text.casefold() if ignore_case else pattern.text
     if not pattern.glob and ("*" in text or "?" in text):
-        return None if UNKNOWN in text else Pattern(text, glob=False)
+        return None if UNKNOWN in text or FIELD in text else Pattern(text, glob=False)
     return Pattern(text.replace(UNKNOWN, "*"), glob=True)

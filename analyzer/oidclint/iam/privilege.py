@@ -16,6 +16,9 @@ What is assumed, so that a finding is a certainty about the policies in the scan
 - an action must be allowed on every resource of its kind (`*`, `arn:aws:iam::<account>:role/*`,
   `function:*` ...), of each type it is authorised on (``RESOURCE_TYPES``): a grant on some
   roles or functions, or on instances without the images they start from, proves nothing;
+  except on a path that makes its own resources (a new role, a new function): there the
+  actions must share one name they are all allowed on (``SHARED``), shown by a name built
+  from their own patterns (`role/deploy-*` gives `role/deploy-oidclint-probe`);
 - permissions boundaries and service control policies are not visible in the code and are
   taken to be absent.
 """
@@ -30,9 +33,11 @@ from oidclint.iam.patterns import Pattern
 from oidclint.model import Condition, Statement
 from oidclint.source import Partial, Unknown
 
-ROLE, USER, POLICY, ANY = "role", "user", "policy", "any"
+ROLE, USER, POLICY, ANY, SHARED = "role", "user", "policy", "any", "shared"
 """What a needed action must be allowed on: every role, every user, every customer managed
-policy of the account, or every resource of its service."""
+policy of the account, every resource of its service, or (``SHARED``) one resource that
+every ``SHARED`` action of the path on the same service is allowed on: the role the holder
+creates, then writes a policy for and passes; the function it creates, then invokes."""
 
 RHINO = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"
 RHINO_2 = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation-part-2/"
@@ -78,6 +83,20 @@ def _passrole(*actions: str, to: str, gives: str, source: str) -> EscalationPath
     # to, as `iam:PassedToService` names it (PASSED_TO_SERVICE).
     return EscalationPath((("iam:PassRole", ROLE), *((a, ANY) for a in actions)), gives, source,
                           service=to)
+
+
+CREATE_ROLE = "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html"
+
+
+def _new_role(*actions: tuple[str, str], to: str, gives: str,
+              source: str) -> tuple[EscalationPath, ...]:
+    # The holder creates a role (its trust policy is part of the request, so it trusts the
+    # service: CREATE_ROLE), gives it any permissions (an inline policy, or attaching
+    # AdministratorAccess), and passes it to a service that runs the holder's code. The role
+    # need not exist, so the IAM actions need only one role name in common, not every role.
+    return tuple(EscalationPath((("iam:CreateRole", SHARED), (write, SHARED),
+                                 ("iam:PassRole", SHARED), *actions), gives, source, service=to)
+                 for write in ("iam:PutRolePolicy", "iam:AttachRolePolicy"))
 
 
 PATHS: tuple[EscalationPath, ...] = (
@@ -131,6 +150,12 @@ PATHS: tuple[EscalationPath, ...] = (
               gives=ECS_TASK, source=PATHFINDING + "ecs-001"),
     _passrole("ecs:RegisterTaskDefinition", "ecs:CreateService", to=ECS_TASKS,
               gives=ECS_TASK, source=PATHFINDING + "ecs-003"),
+    *_new_role(("lambda:CreateFunction", SHARED), ("lambda:InvokeFunction", SHARED), to=LAMBDA,
+               gives="can create a role with any permissions and run a function as it",
+               source=f"{RHINO} (15), {CREATE_ROLE}"),
+    *_new_role(("ecs:RegisterTaskDefinition", ANY), ("ecs:RunTask", SHARED), to=ECS_TASKS,
+               gives="can create a role with any permissions and run a task as it",
+               source=f"{PATHFINDING}ecs-002, {CREATE_ROLE}"),
 )
 """Escalation paths, in the order a finding names them."""
 
@@ -150,6 +175,8 @@ class Grant:
     policy: str
     passed_to: str | None = None
     """The service the allow is limited to by its `iam:PassedToService` condition."""
+    resource: str | None = None
+    """For a ``SHARED`` action, the `Resource` entry that allows it on the shared name."""
 
 
 @dataclass(frozen=True)
@@ -171,15 +198,28 @@ class Privilege:
             return f"{grant.policy} allows `*` on `*`"
         policies = list(dict.fromkeys(g.policy for g in self.grants))
         kinds = dict(self.path.needs)
-        shown = []
-        for grant in self.grants:
+        shown: list[str] = []
+        together: list[str] = []
+        """The actions written before the resource they share (`a`, `b` and `c` on `r`)."""
+        for index, grant in enumerate(self.grants):
             same = grant.pattern.lower() == grant.action.lower()
             via = "" if same else f" (by `{grant.pattern}`)"
-            where = f" on every {kinds[grant.action]}" if kinds[grant.action] != ANY else ""
             to = f" (passed to `{grant.passed_to}`)" if grant.passed_to else ""
+            if grant.resource:
+                together.append(f"`{grant.action}`{via}{to}")
+                following = self.grants[index + 1] if index + 1 < len(self.grants) else None
+                if following is None or following.resource != grant.resource:
+                    shown.append(_listed(together) + f" on `{grant.resource}`")
+                    together = []
+                continue
+            where = f" on every {kinds[grant.action]}" if kinds[grant.action] != ANY else ""
             shown.append(f"`{grant.action}`{via}{where}{to}")
         allows = shown[0] + (" with " + " and ".join(shown[1:]) if len(shown) > 1 else "")
         return f"{' and '.join(policies)} {'allow' if len(policies) > 1 else 'allows'} {allows}"
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 Source = tuple[str, list[Statement]]
@@ -199,15 +239,124 @@ def privilege(sources: list[Source], has_managed_policy: bool) -> Privilege | No
     for path in PATHS:
         if path.managed_policy and not has_managed_policy:
             continue
-        grants = []
+        grants: dict[str, Grant] = {}
         for action, kind in path.needs:
+            if kind == SHARED:
+                continue
             grant = _allowed(sources, denies, action, kind, _request(action, path))
             if grant is None:
                 break
-            grants.append(grant)
+            grants[action] = grant
         else:
-            return Privilege(path, tuple(grants))
+            for group in _shared_groups(path):
+                shared = _shared(sources, denies, group, path)
+                if shared is None:
+                    break
+                grants.update(shared)
+            else:
+                return Privilege(path, tuple(grants[action] for action, _ in path.needs))
     return None
+
+
+def _shared_groups(path: EscalationPath) -> list[list[str]]:
+    """The path's ``SHARED`` actions, by the service their resources belong to."""
+    groups: dict[str, list[str]] = {}
+    for action, kind in path.needs:
+        if kind == SHARED:
+            groups.setdefault(action.split(":", 1)[0], []).append(action)
+    return list(groups.values())
+
+
+SHARED_TYPES = {"iam:CreateRole": "role/", "iam:PutRolePolicy": "role/",
+                "iam:AttachRolePolicy": "role/", "iam:PassRole": "role/",
+                "lambda:CreateFunction": "function:", "lambda:InvokeFunction": "function:",
+                "ecs:RunTask": "task-definition/"}
+"""The resource type (with its separator) of each ``SHARED`` action, as its ARNs write it
+(the service authorization reference linked at ``RESOURCE_TYPES``)."""
+PROBE_NAME = "oidclint-probe"
+
+
+def _shared(sources: list[Source], denies: list[Statement], actions: list[str],
+            path: EscalationPath) -> dict[str, Grant] | None:
+    """A grant for each action on one resource name that all of them are allowed on, found
+    among the names the first action's own `Resource` entries allow; None when none is."""
+    allowing: dict[str, list[tuple[str, Statement, str]]] = {}
+    for action in actions:
+        request = _request(action, path)
+        if any(_may_deny(s, action) and _conditions_hold(s, request) is not False
+               for s in denies):
+            return None
+        allowing[action] = [(name, statement, pattern) for name, statements in sources
+                            for statement in statements
+                            if statement.allows and _conditions_hold(statement, request) is True
+                            and (pattern := _action_pattern(statement, action)) is not None]
+        if not allowing[action]:
+            return None
+    first = actions[0]
+    service, kind = first.split(":", 1)[0], SHARED_TYPES[first]
+    for _, statement, _ in allowing[first]:
+        for witness in _witnesses(statement, service, kind):
+            grants = {}
+            for action in actions:
+                hit = next(((name, pattern, entry) for name, candidate, pattern
+                            in allowing[action]
+                            if (entry := _allowing_entry(candidate, service, witness))
+                            is not None), None)
+                if hit is None:
+                    break
+                to = path.service if action == "iam:PassRole" and any(
+                    _on_passed_to_service(c) for c in _statement_of(allowing, action, hit)
+                    .conditions) else None
+                grants[action] = Grant(action, hit[1], hit[0], to, hit[2])
+            else:
+                return grants
+    return None
+
+
+def _statement_of(allowing, action: str, hit: tuple[str, str, str]) -> Statement:
+    return next(s for n, s, p in allowing[action] if (n, p) == hit[:2])
+
+
+def _witnesses(statement: Statement, service: str, kind: str) -> list[str]:
+    """Resource names (the part of the ARN after the region and account) that the
+    statement's `Resource` entries allow, one per entry: each wildcard filled in."""
+    found = []
+    for value in statement.resources:
+        if isinstance(value, str) and str(value) == "*":
+            found.append(kind + PROBE_NAME)
+            continue
+        fields = _arn_fields(value)
+        if fields is None or "\0" in fields[0] + fields[2] + fields[5]:
+            continue
+        filled = fields[5].replace("*", PROBE_NAME).replace("?", "x")
+        for name in (filled, kind + PROBE_NAME):
+            if name.startswith(kind) and Pattern(fields[5]).matches(name) \
+                    and Pattern(fields[2]).matches(service):
+                found.append(name)
+                break
+    return found
+
+
+def _allowing_entry(statement: Statement, service: str, name: str) -> str | None:
+    """The `Resource` entry of the statement that allows the named resource of the service
+    (any account and region: the role's own); for a `NotResource` statement, its first
+    entry when none of them names the resource."""
+    if statement.not_resources and not statement.resources:
+        if all(isinstance(v, str) and not _names(v, service, name)
+               for v in statement.not_resources):
+            return "NotResource " + ", ".join(str(v) for v in statement.not_resources)
+        return None
+    return next((str(v) for v in statement.resources if _names(v, service, name)), None)
+
+
+def _names(value: object, service: str, name: str) -> bool:
+    if isinstance(value, str) and str(value) == "*":
+        return True
+    fields = _arn_fields(value)
+    if fields is None or "\0" in fields[0] + fields[2] + fields[5]:
+        return False
+    return (Pattern(fields[0]).matches("arn") and Pattern(fields[2]).matches(service)
+            and Pattern(fields[5]).matches(name))
 
 
 def _allows_everything(statement: Statement) -> bool:

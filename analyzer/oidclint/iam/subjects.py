@@ -23,7 +23,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from oidclint.iam.patterns import UNKNOWN, Pattern
+from oidclint.iam.patterns import FIELD, UNKNOWN, Pattern
+from oidclint.source import Text, Unknown, concat
 
 # --- a tiny regular-expression algebra ---------------------------------------------------
 
@@ -487,7 +488,7 @@ class Meeting:
 def _tokens(pattern: Pattern) -> tuple[tuple[str, str], ...]:
     tokens = []
     for char in pattern.text:
-        if char == UNKNOWN or (pattern.glob and char == "*"):
+        if char in (UNKNOWN, FIELD) or (pattern.glob and char == "*"):
             tokens.append(("star", ""))
         elif pattern.glob and char == "?":
             tokens.append(("one", ""))
@@ -684,11 +685,30 @@ SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
 """A ServiceAccount's subject is this, the namespace, ``:`` and its name (the EKS form above)."""
 
 
-def subject_prefix(workload_kind: str, repository: str | None) -> str | None:
+Ids = tuple[str | None, str | None]
+"""The owner's and the repository's numeric ids of a GitHub repository that issues immutable
+subjects, each ``None`` when not known."""
+
+
+def immutable_github_prefix(repository: str, ids: Ids = (None, None)) -> Text:
+    """``repo:<owner>@<owner id>/<repo>@<repo id>:``: the subject prefix of a repository that
+    issues immutable subjects (docs/facts.md, section 5), an id not known left unknown."""
+    owner, _, name = repository.partition("/")
+    owner_id = ids[0] or Unknown(f"the account id of {owner}")
+    repo_id = ids[1] or Unknown(f"the repository id of {repository}")
+    return concat(("repo:", owner, "@", owner_id, "/", name, "@", repo_id, ":"))
+
+
+def subject_prefix(workload_kind: str, repository: str | None,
+                   immutable: Ids | None = None) -> Text | None:
     """What precedes a context's subject for a workload kind; None when it needs the
-    repository and it is unknown; empty for complete subjects (Kubernetes)."""
+    repository and it is unknown; empty for complete subjects (Kubernetes). ``immutable``:
+    the GitHub repository issues ``owner@id/name@id`` subjects, with these ids."""
     if workload_kind == "github-actions":
-        return github_subject(repository, "") if repository else None
+        if not repository:
+            return None
+        return immutable_github_prefix(repository, immutable) if immutable is not None \
+            else github_subject(repository, "")
     if workload_kind == "gitlab-ci":
         return gitlab_subject(repository, "") if repository else None
     return ""

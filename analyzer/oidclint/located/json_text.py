@@ -1,4 +1,5 @@
-"""JSON text with computed pieces, parsed to a located value with the pieces put back.
+"""JSON (and YAML) text with computed pieces, parsed to a located value with the pieces put
+back.
 
 A policy is often written as JSON text into which computed values are spliced: Terraform
 interpolations in a heredoc, CloudFormation ``Fn::Sub`` / ``Fn::Join``. A computed piece may
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
-from oidclint.located.documents import load_json
+from oidclint.located.documents import load_documents, load_json
 from oidclint.source import LDict, LList, Span, Unknown, concat, span_of
 
 HOLE = "hole"
@@ -68,6 +69,25 @@ def located_value(pieces: Iterable[Piece], path: str, *, line_offset: int = 0,
     if check is not None:
         check(text)
     parsed = load_json(text, path, line_offset)
+    return _restore(parsed, _splitter(holes, marker), relocate_span or _as_is,
+                    string or _joined_string)
+
+
+def located_yaml(pieces: Iterable[Piece], path: str, *, line_offset: int = 0,
+                 relocate_span: SpanMove | None = None, marker: str = HOLE) -> Any:
+    """The located value of YAML text given as pieces (a Helm values file that Terraform
+    renders with ``templatefile()``), with the holes put back as ``located_value`` does for
+    JSON: its first document, ``None`` when it has none. Errors of ``load_documents``
+    (``LoadError``) are the caller's to report."""
+    text, holes = _with_placeholders(pieces, False, marker)
+    documents = load_documents(text, path, lines=line_offset)
+    if not documents:
+        return None
+    return _restore(documents[0], _splitter(holes, marker), relocate_span or _as_is,
+                    _joined_string)
+
+
+def _splitter(holes: list[Hole], marker: str) -> Callable[[str], list[Piece]]:
     pattern = re.compile(rf"__oidclint_{re.escape(marker)}_(\d+)__")
 
     def split(string_text: str) -> list[Piece]:
@@ -81,8 +101,7 @@ def located_value(pieces: Iterable[Piece], path: str, *, line_offset: int = 0,
                 last = match.end()
         parts.append(string_text[last:])
         return [p for p in parts if not (isinstance(p, str) and p == "")]
-
-    return _restore(parsed, split, relocate_span or _as_is, string or _joined_string)
+    return split
 
 
 def placeholder(index: int, marker: str = HOLE) -> str:

@@ -1,8 +1,8 @@
 """Readers: each turns one kind of file into model objects and diagnostics, grouped by what
 they read: ``terraform`` (with the language in ``oidclint.hcl``), ``cloudformation``,
-``workloads`` (GitHub Actions, GitLab CI, Kubernetes) and ``policies`` (standalone documents,
-``aws iam`` commands). A new platform's reader (Helm, Terragrunt, another cloud) gets its own
-package here.
+``workloads`` (GitHub Actions, GitLab CI, Kubernetes), ``helm`` (Helm releases, from Terraform,
+Argo CD and Flux) and ``policies`` (standalone documents, ``aws iam`` commands). A new
+platform's reader (Terragrunt, another cloud) gets its own package here.
 
 A reader may import the located values (``oidclint.source``, ``oidclint.located``), the
 model, IAM semantics and the Terraform evaluator; never the rules, the reporters, or the

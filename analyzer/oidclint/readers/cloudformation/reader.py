@@ -28,6 +28,7 @@ from oidclint.readers.cloudformation.values import (
 from oidclint.readers.cloudformation.intrinsics import Resolver
 from oidclint.located.documents import CLOUDFORMATION, LoadError, load_documents
 from oidclint.readers.cloudformation.sam import is_sam, with_implicit_roles
+from oidclint.readers.workloads.kubernetes import addon_workload
 from oidclint.source import Choice, Partial, SourceFile, Span, Str, Text, Unknown, span_of
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
@@ -356,6 +357,42 @@ class TemplateReader:
             scope=self.file.path,
         ))
 
+    def _eks_addon(self, logical: str, span: Span | None, properties: dict) -> None:
+        """An add-on given an IAM role for its ServiceAccount (``ServiceAccountRoleArn``), in
+        the namespace ``NamespaceConfig`` names, if any, on the cluster ``ClusterName`` names.
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-addon.html
+        """
+        role = self._text(properties, "ServiceAccountRoleArn", logical)
+        if role is None or isinstance(role, str) and not role.strip():
+            return
+        where = span_of(properties.get("AddonName")) or span or Span(self.file.path, 1)
+        addon = self._text(properties, "AddonName", logical) or Unknown(
+            f"{logical}.AddonName (not set)", where)
+        config = self.resolver.resolve(properties.get("NamespaceConfig"))
+        namespace = self._text(config, "Namespace", f"{logical}.NamespaceConfig") \
+            if isinstance(config, dict) else None
+        workload = addon_workload(
+            addon, role, where, role_span=span_of(properties.get("ServiceAccountRoleArn")),
+            namespace=namespace, cluster=self._cluster_named(properties.get("ClusterName")),
+            scope=self.file.path)
+        if workload is not None:
+            self.inventory.workloads.append(workload)
+
+    def _cluster_named(self, raw: Any) -> str | None:
+        """The address of the template's ``AWS::EKS::Cluster`` a cluster name refers to
+        (``Ref``), or whose written ``Name`` it is."""
+        name = _single(self.resolver.resolve(raw))
+        ref = getattr(name, "ref", None)
+        clusters = [logical for logical in self.resolver.resources
+                    if self.resolver.type_of(logical) == EKS_CLUSTER]
+        if ref:
+            return next((self._address(c) for c in clusters if self._address(c) == ref), None)
+        if isinstance(name, str) and not isinstance(name, Partial):
+            named = [c for c in clusters if self.resolver.resolve(
+                self.resolver.property_of(c, "Name")) == name]
+            return self._address(named[0]) if len(named) == 1 else None
+        return None
+
     def _identity_pool(self, logical: str, span: Span | None, properties: dict) -> None:
         # AllowUnauthenticatedIdentities is required, a Boolean:
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypool.html
@@ -406,6 +443,7 @@ _READERS = {
     MANAGED_POLICY: TemplateReader._managed_policy,
     "AWS::IAM::RolePolicy": TemplateReader._role_policy,
     EKS_CLUSTER: TemplateReader._eks_cluster,
+    "AWS::EKS::Addon": TemplateReader._eks_addon,
     "AWS::Cognito::IdentityPool": TemplateReader._identity_pool,
     "AWS::Cognito::IdentityPoolRoleAttachment": TemplateReader._pool_roles,
 }

@@ -30,15 +30,23 @@ from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
 from oidclint.iam.policy import document_from_options, document_from_value, grants_web_identity
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.limits import TooLarge
 from oidclint.model import (
-    Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy, PolicyDocument,
-    Related, Role,
+    Cluster, Diagnostic, Inventory, Level, OidcProvider, PermissionPolicy,
+    PodIdentityAssociation, PolicyDocument, Related, Role,
 )
-from oidclint.readers.workloads.kubernetes import irsa_annotations, service_account_workload
+from oidclint.readers.helm.terraform import helm_release_workloads
+from oidclint.readers.workloads.kubernetes import (
+    addon_workload, irsa_annotations, service_account_workload,
+)
+from oidclint.readers.workloads.hcp_terraform import (
+    COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
+)
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
+from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
-from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown
+from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
 
 
 _RECOVERIES = 8
@@ -263,11 +271,84 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, metadata.span)
-    clusters = [module.address + address for address, block in module.resources.items()
-                if block.labels[0] == "aws_eks_cluster"]
     inventory.workloads.append(service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=clusters[0] if len(clusters) == 1 else None, scope=module.scope))
+        cluster=_sole_cluster(module), scope=module.scope))
+
+
+def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """A ``helm_release`` whose chart creates ServiceAccounts with an IAM role."""
+    inventory.workloads.extend(helm_release_workloads(module, instance, _sole_cluster(module)))
+
+
+def _pod_identity(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """An ``aws_eks_pod_identity_association``: the ServiceAccount it names, whose pods also
+    get the Pod Identity agent's credentials
+    (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html)."""
+    span = instance.block.span
+    parts = []
+    for name in ("namespace", "service_account"):
+        value = instance.argument(name)
+        parts.append(Unknown(f"{instance.address}.{name} (not set)", span)
+                     if value is MISSING or value is None else _text(value, span))
+    inventory.pod_identities.append(PodIdentityAssociation(
+        concat((SERVICE_ACCOUNT_PREFIX, parts[0], ":", parts[1]), span), span,
+        module.scope))
+
+
+def _sole_cluster(module: Module) -> str | None:
+    """The EKS cluster of the module, when it has exactly one: its ServiceAccounts' issuer."""
+    clusters = [module.address + address for address, block in module.resources.items()
+                if block.labels[0] == "aws_eks_cluster"]
+    return clusters[0] if len(clusters) == 1 else None
+
+
+def _eks_addon(module: Module, instance: Instance, inventory: Inventory) -> None:
+    """An ``aws_eks_addon`` given an IAM role for its ServiceAccount
+    (``service_account_role_arn``), in the namespace ``namespace_config`` names, if any, on
+    the cluster ``cluster_name`` names (https://registry.terraform.io/providers/hashicorp/aws/
+    latest/docs/resources/eks_addon)."""
+    block = instance.block
+    role = instance.argument("service_account_role_arn")
+    if role is MISSING or role is None or isinstance(role, str) and not role.strip():
+        return
+    role_span = block.attributes["service_account_role_arn"].value_span
+    named = block.attributes.get("addon_name")
+    span = named.value_span if named is not None else block.span
+    addon = instance.argument("addon_name")
+    addon = (Unknown(f"{instance.address}.addon_name (not set)", span, instance.address)
+             if addon is MISSING or addon is None else _text(addon, span))
+    namespace = None
+    for config in block.blocks_of("namespace_config"):
+        value = module.argument(config, "namespace")
+        if value is not MISSING and value is not None:
+            namespace = _text(value, config.span)
+    workload = addon_workload(
+        addon, _text(role, role_span), span, role_span=role_span, namespace=namespace,
+        cluster=_cluster_named(module, instance.argument("cluster_name")), scope=module.scope)
+    if workload is not None:
+        inventory.workloads.append(workload)
+
+
+def _cluster_named(module: Module, name: Any) -> str | None:
+    """The ``aws_eks_cluster`` instance of the module whose name is ``name`` (a created
+    cluster before a looked-up one); ``None`` when the name is not known or names none, or
+    several."""
+    if not isinstance(name, str) or isinstance(name, Partial):
+        return None
+    for kind in ("resource", "data"):
+        found = {instance.address
+                 for address, block in module.resources.items()
+                 if block.type == kind and block.labels[0] == "aws_eks_cluster"
+                 for instance in module.each_instance(address)
+                 if _same_text(instance.argument("name"), name)}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _same_text(value: Any, text: str) -> bool:
+    return isinstance(value, str) and not isinstance(value, Partial) and str(value) == text
 
 
 _COLLECTORS = {
@@ -279,9 +360,14 @@ _COLLECTORS = {
     "aws_iam_policy": _policy,
     "aws_iam_policy_attachment": _policy_attachment,
     "aws_eks_cluster": _eks_cluster,
+    "aws_eks_addon": _eks_addon,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
+    "helm_release": _helm_release,
+    "aws_eks_pod_identity_association": _pod_identity,
     **COGNITO_COLLECTORS,
+    **HCP_COLLECTORS,
+    **GITHUB_SUBJECT_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -336,10 +422,11 @@ def _document_references(value: Any) -> set[str]:
             for before, after in zip(words, words[1:]) if before == "aws_iam_policy_document"}
 
 
-_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document}
+_DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document,
+                    **HCP_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
-COLLECTED = frozenset(_COLLECTORS)
+COLLECTED = frozenset(_COLLECTORS) | READ_WITH
 
 
 def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:

@@ -10,6 +10,14 @@ workflow (job-level ``uses: ./.github/workflows/x.yml``) runs with its caller's 
 permissions and inputs:
 https://docs.github.com/en/actions/reference/workflows-and-actions/reusable-workflows
 
+A reusable workflow of another repository (``uses: owner/repo/.github/workflows/x.yml@ref``)
+runs the same way; its jobs' tokens carry the caller's ``sub`` and name the called file in
+``job_workflow_ref`` (``owner/repo/.github/workflows/x.yml@<ref>``):
+https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-with-reusable-workflows
+It is followed when the scan holds that repository's workflows, in a folder named after it
+(``repo/`` or ``owner/repo/``, a monorepo of workflows); otherwise what the role its jobs
+assume is stays unknown, and a call granted ``id-token: write`` gets a note saying so.
+
 The local composite actions of the repository (``action.yml`` or ``action.yaml`` with
 ``runs.using: composite``) are read with them: a step ``uses: ./path`` runs the action's steps
 in the job, with the action's ``inputs`` (the step's ``with:``, else their defaults):
@@ -23,15 +31,18 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
+from oidclint.iam.claims import job_workflow_refs
 from oidclint.limits import TooLarge
-from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.model import Diagnostic, Inventory, JobWorkflow, Level, TokenContext, Workload
 from oidclint.readers import is_action
 from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
 from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
+from oidclint.readers.workloads.github_matrix import matrix_combinations, narrowed, shared_values
 from oidclint.readers.workloads.github_run_steps import run_step_commands
 from oidclint.located.documents import YAML_1_2_CORE, LoadError, load_documents
 from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
@@ -42,6 +53,12 @@ ACTION = re.compile(r"^[\w.-]+/configure-aws-credentials(?:/[^@]*)?@\S+$", re.IG
 """``aws-actions/configure-aws-credentials@<tag, branch or SHA>``, or a fork of it."""
 MAX_NESTING = 10
 """Reusable workflows nest at most a few levels deep on GitHub; deeper is a loop or an error."""
+
+REMOTE_WORKFLOW = re.compile(
+    r"^(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+)/(?P<path>\.github/workflows/[^@]+)"
+    r"@(?P<ref>\S+)$")
+"""``owner/repo/.github/workflows/<file>@<ref>``: a reusable workflow of another repository:
+https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_iduses"""
 
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 _DIGITS = re.compile(r"^\s*([0-9]{1,9})\s*$")
@@ -134,6 +151,8 @@ class Caller:
     """Paths of the workflows on the call stack, the outermost first."""
     runs: bool = True
     """False when the calling jobs' ``if:`` conditions rule out every way they run."""
+    job_workflow: JobWorkflow | None = None
+    """The called file as the token's ``job_workflow_ref`` names it."""
 
 
 class WorkflowSet:
@@ -232,34 +251,61 @@ class WorkflowSet:
             return
         note = self._noter(workflow)
         envs = (job.get("env"), workflow.document.get("env"))
-        found = sorted(self._credential_steps(repository_root(workflow.path), steps, envs,
-                                              caller.inputs if caller else None, note, ()),
-                       key=lambda found: found.number)
-        if not found:
+        inputs = caller.inputs if caller else None
+        combinations = matrix_combinations(job)
+        # Each matrix combination is a way the job runs: its own role, environment ...
+        shapes = ([(None, job)] if combinations is None
+                  else [(c, narrowed(job, c)) for c in combinations])
+        runs = []
+        for combination, shaped in shapes:
+            found = sorted(self._credential_steps(repository_root(workflow.path), steps, envs,
+                                                  inputs, note, (), combination),
+                           key=lambda found: found.number)
+            runs += [(combination, step) for step in found]
+        if not runs:
             return
-        job_guards = guards_of(job, f"job {job_id}", Scope((), caller.inputs if caller else None))
+        job_guards = guards_of(job, f"job {job_id}", Scope((), inputs))
         grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
         name = f"{workflow.file_name} job {job_id}"
         if caller is not None:
             name = f"{caller.name} → {name}"
-        workloads = []
-        for step in found:
+        # The combinations that give a step the same role are one workload, whose ways to
+        # run are theirs together.
+        grouped: dict[tuple, tuple[CredentialStep, Workload, list]] = {}
+        for combination, step in runs:
             workload = assume_role_step(step.inputs, step.scope, note, name, key_span)
-            if workload is not None:
-                workload.contexts = self._contexts(workflow, job, caller, job_guards + step.guards)
-                workload.id_token_permission = grant.granted
-                workload.permission_span = grant.span
-                workloads.append((step, workload))
-        for step, workload in workloads:
-            if len(workloads) > 1:
+            if workload is None:
+                continue
+            shaped = job if combination is None else narrowed(job, combination)
+            contexts = self._contexts(workflow, shaped, caller, job_guards + step.guards)
+            key = (step.number, step.via, str(workload.role))
+            if key in grouped:
+                _, first, combos = grouped[key]
+                known = {(c.label, str(c.subject)) for c in first.contexts}
+                first.contexts += [c for c in contexts if (c.label, str(c.subject)) not in known]
+                combos.append(combination)
+                continue
+            workload.contexts = contexts
+            workload.id_token_permission = grant.granted
+            workload.permission_span = grant.span
+            workload.job_workflow = (caller.job_workflow if caller and caller.job_workflow
+                                     else own_workflow(workflow))
+            grouped[key] = (step, workload, [combination])
+        numbers = {step.number for step, _, _ in grouped.values()}
+        per_step = Counter(step.number for step, _, _ in grouped.values())
+        for step, workload, combos in grouped.values():
+            if len(numbers) > 1:
                 workload.name = f"{name} step {step.number}"
+            if per_step[step.number] > 1:
+                workload.name += f" (matrix {shared_values(combos)})"
             workload.name += "".join(f" → {uses}" for uses in step.via)
             self.inventory.workloads.append(workload)
 
     # -- composite actions -------------------------------------------------------------------
 
     def _credential_steps(self, root: str, steps: Any, envs: tuple, inputs: dict | None,
-                          note: Note, chain: tuple[str, ...]) -> Iterator[CredentialStep]:
+                          note: Note, chain: tuple[str, ...],
+                          matrix: dict | None = None) -> Iterator[CredentialStep]:
         """The configure-aws-credentials steps among ``steps`` (of a workflow or a local
         action of the repository at ``root``), with the scope their inputs are resolved in,
         and those of the
@@ -270,14 +316,14 @@ class WorkflowSet:
             return
         where = f" of {chain[-1]}" if chain else ""
         for number, step, given in credential_steps(steps, note):
-            scope = Scope((step.get("env"), *envs), inputs)
+            scope = Scope((step.get("env"), *envs), inputs, matrix)
             yield CredentialStep(number, (), given, scope,
                                  guards_of(step, f"step {number}{where}", scope))
         for number, step, uses in local_action_steps(steps):
             action = self._action(root, uses, note, chain)
             if action is None:
                 continue
-            outer = Scope((step.get("env"), *envs), inputs)
+            outer = Scope((step.get("env"), *envs), inputs, matrix)
             guards = guards_of(step, f"step {number}{where}", outer)
             passed = declared_defaults(action.document.get("inputs"))
             given = step.get("with")
@@ -339,12 +385,23 @@ class WorkflowSet:
         if not isinstance(uses, str):
             self._note(workflow.path, f"`uses` of job {job_id} is not a string", span_of(uses))
             return
-        if not uses.strip().startswith("./"):
-            return  # a remote reusable workflow (owner/repo/...@ref): out of scope
-        target = self._callee(workflow.path, uses.strip())
-        if target is None:
-            return
+        outer = caller.job_workflow if caller and caller.job_workflow else own_workflow(workflow)
+        remote = REMOTE_WORKFLOW.match(uses.strip())
+        if remote:
+            called = JobWorkflow(remote["path"], f"{remote['owner']}/{remote['repo']}",
+                                 remote["ref"], outer.run, called=True)
+            target, copies = self._remote_callee(workflow.path, called, uses)
+        elif uses.strip().startswith("./"):
+            target = self._callee(workflow.path, uses.strip())
+            if target is not None:  # the same repository, at the caller's commit
+                called = replace(outer, path=repository_path(target.path), called=True)
+        else:
+            return  # not a reusable workflow reference GitHub accepts
         chain = caller.chain if caller else (workflow.path,)
+        if target is None:
+            if remote and not copies:
+                self._unscanned_call(workflow, job_id, job, key_span, caller, called, uses)
+            return
         if target.path in chain or len(chain) >= MAX_NESTING:
             self._note(workflow.path, f"reusable workflow {uses} calls itself (a loop) or nests "
                        "too deeply: not followed", span_of(uses))
@@ -375,7 +432,45 @@ class WorkflowSet:
         self._jobs(target, Caller(
             name=f"{caller.name} → {name}" if caller else name,
             contexts=tuple(contexts), grant=grant, inputs=inputs,
-            chain=chain + (target.path,), runs=runs))
+            chain=chain + (target.path,), runs=runs, job_workflow=called))
+
+    def _remote_callee(self, caller_path: str, called: JobWorkflow,
+                       uses: str) -> tuple[Workflow | None, int]:
+        """The called workflow of another repository, when the scan holds that repository in
+        a folder named after it (``<repo>/`` or ``<owner>/<repo>/``); the nearest to the
+        caller when several are; none when that leaves more than one. With how many copies
+        the scan holds."""
+        name = called.repository.split("/")[1]
+        found = [w for w in self.workflows.values()
+                 if repository_path(w.path) == called.path
+                 and _names_repository(repository_root(w.path), name)]
+        if len(found) > 1:
+            nearest = max(_shared_folders(caller_path, w.path) for w in found)
+            found = [w for w in found if _shared_folders(caller_path, w.path) == nearest]
+        if len(found) > 1:
+            self._note(caller_path, f"reusable workflow {uses} is in several folders of the "
+                       "scan (" + ", ".join(sorted(w.path for w in found)) + "); not followed",
+                       span_of(uses))
+            return None, len(found)
+        return (found[0], 1) if found else (None, 0)
+
+    def _unscanned_call(self, workflow: Workflow, job_id: str, job: dict, key_span: Span,
+                        caller: Caller | None, called: JobWorkflow, uses: str) -> None:
+        """What is known of a call to a reusable workflow the scan does not hold, when the
+        call lets it request OIDC tokens: which file its tokens name, and the caller's runs.
+        Whatever role it assumes is not known, so nothing is linked."""
+        note = self._noter(workflow)
+        grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
+        if grant.granted is not True or not grant.declared:
+            return
+        ways = (list(caller.contexts) if caller
+                else trigger_contexts(workflow.triggers, self.default_branch, note))
+        runs = ", ".join(dict.fromkeys(c.label for c in ways)) or "no run"
+        refs = " or ".join(f"`{v}`" for v in job_workflow_refs(called, None) or ())
+        self._note(workflow.path, f"job {job_id} calls {uses.strip()} with `id-token: write`; "
+                   "that workflow is not among the scanned files, so the role it assumes is "
+                   f"not known and not linked. Its tokens carry `job_workflow_ref` {refs} and "
+                   f"this caller's subject ({runs}).", span_of(uses))
 
     def _callee(self, caller_path: str, uses: str) -> Workflow | None:
         path = posixpath.normpath(repository_root(caller_path) + uses)
@@ -384,6 +479,35 @@ class WorkflowSet:
             self._note(caller_path, f"reusable workflow {uses} is not among the scanned "
                        "workflows", span_of(uses))
         return target
+
+
+def repository_path(path: str) -> str:
+    """A workflow's path inside its repository: ``.github/workflows/deploy.yml``."""
+    return path[len(repository_root(path)):]
+
+
+def own_workflow(workflow: Workflow) -> JobWorkflow:
+    """A workflow run for its own triggers: it names itself in ``job_workflow_ref``, at the
+    run's ref, and its ``name`` is the ``workflow`` claim (its path when it has none,
+    as for ``github.workflow``; a name the scan cannot read is left unknown).
+    https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context
+    """
+    name = workflow.document.get("name")
+    run = (str(name) if isinstance(name, str) and "${{" not in name
+           else repository_path(workflow.path) if name is None else None)
+    return JobWorkflow(repository_path(workflow.path), run=run)
+
+
+def _names_repository(root: str, name: str) -> bool:
+    """Whether a folder of the scan (a repository root ``a/b/``) is named after the
+    repository ``name`` (GitHub names ignore case); the scanned root itself is not."""
+    return bool(root) and root.rstrip("/").rsplit("/", 1)[-1].casefold() == name.casefold()
+
+
+def _shared_folders(a: str, b: str) -> int:
+    """How many leading folders two paths share."""
+    common = posixpath.commonpath([posixpath.dirname(a), posixpath.dirname(b)])
+    return len([f for f in common.split("/") if f])
 
 
 def repository_root(path: str) -> str:

@@ -41,6 +41,8 @@ class Scope:
     """``env`` blocks from the innermost (step) to the outermost (workflow)."""
     inputs: dict[str, Any] | None
     """Inputs passed by a caller; ``None`` for a workflow that runs on its own."""
+    matrix: dict[str, Any] | None = None
+    """The matrix combination the job runs with, when it is known."""
 
     def resolve(self, value: Any) -> Any:
         """The value with its expressions resolved: a literal, ``Unknown`` or ``Partial``."""
@@ -81,6 +83,14 @@ class Scope:
         context, name = path[0].lower(), path[1]
         if context == "env":
             return self._env(name, written, span)
+        if context == "matrix" and self.matrix is not None:
+            key = lookup(self.matrix, name)
+            value = self.matrix.get(key) if key is not None else None
+            if isinstance(value, str):
+                return value
+            if isinstance(value, (bool, int, float)):
+                return Str(text_of(value), span)
+            return Unknown(written, span)
         if context == "inputs" and self.inputs is not None:
             value = self.inputs.get(name.lower())
             # A Choice (one of a dispatch input's options) is one value not known here.
@@ -99,7 +109,7 @@ class Scope:
             if value is None or isinstance(value, (dict, list)):
                 break
             # An env value can refer to the levels outside its own.
-            return Scope(self.env[depth + 1:], self.inputs).resolve(value)
+            return Scope(self.env[depth + 1:], self.inputs, self.matrix).resolve(value)
         return Unknown(written, span)
 
 

@@ -18,7 +18,11 @@ can run for, read from ``rules:if``, ``only``/``except`` and ``workflow:rules`` 
 ``include:local`` files are taken from the scanned files only, never from disk, with paths
 relative to the repository root (the scan root) and ``*``/``**`` wildcards; the including
 file's own keys override what it includes, mappings merging deeply
-(https://docs.gitlab.com/ci/yaml/includes/). ``extends`` merges the same way
+(https://docs.gitlab.com/ci/yaml/includes/). An include with ``rules`` is part of the
+pipelines its rules admit only, so the jobs only it defines run in those pipelines alone
+(https://docs.gitlab.com/ci/yaml/includes/#use-rules-with-include). Remote, project,
+template and component includes are not in the repository: they are named in a note and
+their jobs are not analyzed. ``extends`` merges the same way
 (https://docs.gitlab.com/ci/yaml/#extends); ``default:`` fills keys a job does not set.
 """
 
@@ -33,6 +37,7 @@ from oidclint.iam.subjects import ANY, Automaton, Chars, TooComplex, alt, opt, s
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.readers.workloads.gitlab_refs import (  # the ref functions are importable from here too
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
+    within,
 )
 from oidclint.located.documents import LoadError, load_documents
 from oidclint.source import (
@@ -68,9 +73,10 @@ _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 def parse_gitlab_ci(file: SourceFile, files_by_path: dict[str, SourceFile]) -> Inventory:
     """The workloads of a pipeline: ``file`` with its local includes resolved."""
     inventory = Inventory(files=[file.path])
-    config = _IncludeResolver(files_by_path, inventory).compose(file, ())
+    resolver = _IncludeResolver(files_by_path, inventory)
+    config = resolver.compose(file, ())
     if config is not None:
-        _Pipeline(file.path, config, files_by_path, inventory).read()
+        _Pipeline(file.path, config, files_by_path, inventory, resolver.conditional).read()
     return inventory
 
 
@@ -98,6 +104,8 @@ class _IncludeResolver:
         self.files = files_by_path
         self.inventory = inventory
         self.included = 0
+        self.conditional: dict[str, list[list]] = {}
+        """Job name to the ``include:rules`` of the includes it comes from alone."""
 
     def _report(self, path: str, message: str, span: Span | None,
                 level: Level = Level.WARNING) -> None:
@@ -109,7 +117,7 @@ class _IncludeResolver:
         if config is None:
             return None
         merged = LDict(span=config.span)
-        for path, span in self._local_paths(config.get("include"), file):
+        for path, span, rules in self._local_paths(config.get("include"), file):
             if path == file.path or path in stack:
                 self._report(file.path, f"include {path} includes itself; not read again", span)
                 continue
@@ -122,8 +130,19 @@ class _IncludeResolver:
             included = self.compose(self.files[path], stack + (file.path,))
             if included is not None:
                 merged = deep_merge(merged, included)
+                self._condition(_job_names(included), rules)
         own = LDict({k: v for k, v in config.items() if k != "include"}, span=config.span)
+        self._condition(_job_names(own), None)
         return deep_merge(merged, own)
+
+    def _condition(self, jobs: list[str], rules: list | None) -> None:
+        """Jobs an include with ``rules`` brings run only where those rules hold; one that
+        a file defines without such an include runs whatever they say."""
+        for name in jobs:
+            if rules is None:
+                self.conditional.pop(name, None)
+            else:
+                self.conditional.setdefault(name, []).append(rules)
 
     def _load(self, file: SourceFile) -> LDict | None:
         try:
@@ -144,7 +163,8 @@ class _IncludeResolver:
             return None
         return content if isinstance(content, LDict) else LDict(content)
 
-    def _local_paths(self, value: Any, file: SourceFile) -> Iterable[tuple[str, Span | None]]:
+    def _local_paths(self, value: Any,
+                     file: SourceFile) -> Iterable[tuple[str, Span | None, list | None]]:
         # https://docs.gitlab.com/ci/yaml/#include: a string (local unless a URL), a list of
         # strings or mappings, or one mapping; only ``local`` files are in this repository.
         for entry in value if isinstance(value, list) else [] if value is None else [value]:
@@ -153,8 +173,20 @@ class _IncludeResolver:
                              span_of(entry) or span_of(value), Level.NOTE)
                 continue
             pattern = entry.get("local") if isinstance(entry, dict) else entry
+            if entry is None:
+                continue
+            if isinstance(entry, dict) and "local" in entry and not isinstance(pattern, str):
+                self._report(file.path, "the `local` of an `include` is not a path; not read",
+                             span_of(pattern) or span_of(entry), Level.NOTE)
+                continue
             if not isinstance(pattern, str) or "://" in pattern:
-                continue  # remote, project, template or component includes
+                self._elsewhere(entry, file)
+                continue
+            rules = entry.get("rules") if isinstance(entry, dict) else None
+            if rules is not None and not isinstance(rules, list):
+                self._report(file.path, f"`rules` of include {pattern} is not a list; read as "
+                             "no rules", span_of(rules) or span_of(entry), Level.NOTE)
+                rules = None
             span = span_of(pattern) or span_of(entry)
             if "$" in pattern:
                 self._report(file.path, f"include {pattern}: a path with variables is not "
@@ -171,8 +203,27 @@ class _IncludeResolver:
                 self._report(file.path, f"include {pattern} is not among the scanned files; "
                              "its jobs are not analyzed", span, Level.NOTE)
             for path in matches:
-                yield path, span
+                yield path, span, rules
 
+    def _elsewhere(self, entry: Any, file: SourceFile) -> None:
+        """A note for an include that is not a file of this repository: what it names is
+        not read, so its jobs, variables and defaults are not known."""
+        if isinstance(entry, str):
+            kind, name = "remote", entry
+        else:
+            kind = next((k for k in ("remote", "project", "template", "component")
+                         if k in entry), None)
+            if kind is None:
+                self._report(file.path, "an `include` names no local, remote, project, "
+                             "template or component file; not read", span_of(entry), Level.NOTE)
+                return
+            name = entry[kind]
+            if kind == "project" and entry.get("file") is not None:
+                name = f"{name} {entry['file']}"
+        self._report(file.path, f"include {kind} {name} is not in this repository and is not "
+                     "read: its jobs, variables and defaults are not analyzed",
+                     span_of(entry[kind] if isinstance(entry, dict) else entry) or span_of(entry),
+                     Level.NOTE)
     def _matching(self, pattern: str) -> list[str]:
         relative = posixpath.normpath(pattern.lstrip("/"))
         if not any(ch in relative for ch in "*?{"):
@@ -230,8 +281,9 @@ class _Pipeline:
     """The jobs of one composed configuration, and the workloads among them."""
 
     def __init__(self, path: str, config: LDict, files_by_path: dict[str, SourceFile],
-                 inventory: Inventory) -> None:
+                 inventory: Inventory, conditional: dict[str, list[list]] | None = None) -> None:
         self.path = path
+        self.conditional = conditional or {}
         self.config = config
         self.files = files_by_path
         self.inventory = inventory
@@ -445,7 +497,14 @@ class _Pipeline:
             # Without rules or only, a job runs in branch and tag pipelines, not in merge
             # request pipelines (https://docs.gitlab.com/ci/yaml/#only--except).
             refs = [Refs(merge_request=False, span=key.span)]
-        return contexts(refs, self.workflow, key.span)
+        workflow = within(self.workflow, *(rule_refs(self._resolved(rules))
+                                           for rules in self.conditional.get(str(key), ())))
+        return contexts(refs, workflow, key.span)
+
+
+def _job_names(config: dict) -> list[str]:
+    return [str(k) for k, v in config.items()
+            if isinstance(k, str) and k not in RESERVED and isinstance(v, dict)]
 
 
 def _is_reference(value: Any) -> bool:

@@ -84,6 +84,12 @@ def _meet_all(groups: list[list[Refs]]) -> list[Refs]:
     return result
 
 
+def within(*groups: list[Refs]) -> list[Refs]:
+    """The refs in one of each group's: pipelines that ``workflow:rules`` and an
+    ``include:rules`` both admit, say."""
+    return _meet_all(list(groups))
+
+
 def glob_match(glob: str, text: str) -> bool:
     """IAM-style wildcards: ``*`` any run of characters, ``?`` one (in linear time)."""
     return glob_matches(glob, text)

@@ -1,4 +1,6 @@
-"""Kubernetes manifests and eksctl cluster configs to workloads and clusters.
+"""Kubernetes manifests and eksctl cluster configs to workloads and clusters; the workload of
+an EKS add-on given a role, wherever it is declared (``addon_workload``). Argo CD and Flux
+objects that install Helm charts are read by ``oidclint.readers.helm.manifests``.
 
 IAM roles for service accounts (IRSA): the pod identity webhook gives every pod of a
 ServiceAccount annotated ``eks.amazonaws.com/role-arn`` a projected token for that role; the
@@ -19,8 +21,9 @@ A file is read by its content, whatever its name: files without a ServiceAccount
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
+from oidclint.iam.eks_addons import addon_service_account, needs_no_role
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.located.documents import LoadError, NodeLimitError, load_documents
@@ -29,6 +32,7 @@ from oidclint.source import (
     Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
 )
 
+ADDON_KIND = "eks-addon"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 EKSCTL_API_PREFIX = "eksctl.io/"
@@ -49,13 +53,20 @@ _KIND = re.compile(r"""(?:^|[\s{,])["']?kind["']?\s*:""", re.M)
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 
 
-def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
-                     ) -> Inventory | None:
+ChartReader = Callable[[dict, "_ManifestReader"], bool]
+"""Reads an object that installs a Helm chart into the manifest reader's inventory, and says
+whether it was one (``oidclint.readers.helm.manifests.read_chart_object``)."""
+
+
+def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None,
+                     charts: ChartReader | None = None) -> Inventory | None:
     """ServiceAccount workloads and eksctl clusters of a manifest; ``None`` when it has none.
 
     ``kustomize_namespace`` is the ``namespace:`` of a ``kustomization.yaml`` that lists this
     file: kustomize sets it on every namespaced object, replacing the one written there
     (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/namespace/).
+    ``charts`` reads the Argo CD and Flux objects that install Helm charts (given by the
+    caller: the Helm reader builds its workloads with this module's helpers).
     """
     json_mode = file.text.lstrip("\ufeff \t\r\n").startswith("{")
     # Each document on its own: one that cannot be read leaves the others, and one whose text
@@ -82,7 +93,7 @@ def parse_kubernetes(file: SourceFile, *, kustomize_namespace: str | None = None
             break
         except LoadError as exc:
             unread.append(exc)
-    reader = _ManifestReader(file, kustomize_namespace)
+    reader = _ManifestReader(file, kustomize_namespace, charts)
     for document in documents:
         for obj in _objects(document, 0, reader):
             reader.read(obj)
@@ -121,17 +132,20 @@ def irsa_annotations(annotations: Any) -> tuple[Text | None, Text | None]:
 def service_account_workload(name: Text, namespace: Text, span: Span, role: Text,
                              role_span: Span | None = None, audience: Text | None = None, *,
                              kind: str = "kubernetes", title: str = "ServiceAccount",
-                             cluster: str | None = None, scope: str = "") -> Workload:
+                             cluster: str | None = None, scope: str = "",
+                             named: str | None = None, why: str = "") -> Workload:
     """The workload of a ServiceAccount: one identity, ``system:serviceaccount:<ns>:<name>``.
+    ``named``: the workload's own name when it is not the ServiceAccount (a Helm release);
+    ``why``: how the name came about, shown with it.
 
     https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
     """
     # What is unknown shows as ``${origin}``, as everywhere in messages.
-    label = f"ServiceAccount {namespace}/{name}"
+    label = f"ServiceAccount {namespace}/{name}" + (f", {why}" if why else "")
     subject = concat((SERVICE_ACCOUNT_PREFIX, namespace, ":", name), span)
     return Workload(
         kind=kind,
-        name=f"{title} {namespace}/{name}",
+        name=named or f"{title} {namespace}/{name}",
         span=span,
         role=role,
         role_span=role_span or span_of(role) or span,
@@ -140,6 +154,33 @@ def service_account_workload(name: Text, namespace: Text, span: Span, role: Text
         cluster=cluster,
         scope=scope,
     )
+
+
+def addon_workload(addon: Text, role: Text, span: Span, *, role_span: Span | None = None,
+                   namespace: Text | None = None, cluster: str | None = None,
+                   scope: str = "") -> Workload | None:
+    """The workload of an Amazon EKS add-on given ``role`` for its ServiceAccount
+    (``aws_eks_addon``, ``AWS::EKS::Addon``, eksctl ``addons``); ``None`` for an add-on that
+    takes no role. ``namespace`` is the custom namespace it is created in, if any.
+
+    The ServiceAccount is the add-on's own (``oidclint.iam.eks_addons``); for an add-on the
+    table does not know, its name (and namespace) stay unknown, never guessed.
+    """
+    if isinstance(addon, str) and needs_no_role(str(addon)):
+        return None
+    known = addon_service_account(str(addon)) if isinstance(addon, str) else None
+    if known is not None:
+        name: Text = Str(known.name, span)
+        namespace = namespace if namespace is not None else Str(known.namespace, span)
+    else:
+        name = Unknown(f"the ServiceAccount of EKS add-on {addon} (an add-on oidclint has "
+                       "no entry for)", span)
+        if namespace is None:
+            namespace = Unknown(f"the namespace of EKS add-on {addon}", span)
+    workload = service_account_workload(name, namespace, span, role, role_span, kind=ADDON_KIND,
+                                        cluster=cluster, scope=scope)
+    workload.name = f"EKS add-on {addon}"  # as the user names it; its context names the account
+    return workload
 
 
 def apply_time_namespace(span: Span | None = None) -> Unknown:
@@ -195,7 +236,9 @@ def _looks_like_a_manifest(text: str) -> bool:
     return bool(_API_VERSION.search(text) and _KIND.search(text))
 
 
-_KINDS = ("ServiceAccount", "ClusterConfig", "List")
+HELM_KINDS = ("Application", "HelmRelease")
+"""Argo CD and Flux objects that install Helm charts (``oidclint.readers.helm.manifests``)."""
+_KINDS = ("ServiceAccount", "ClusterConfig", "List", *HELM_KINDS)
 """What a document must say to hold what the reader reads (a list may hold ServiceAccounts)."""
 _SMALL = 4096
 """Documents up to this size are parsed whatever they say, so that their errors are seen."""
@@ -207,7 +250,8 @@ def _may_hold_workloads(node: Any) -> bool:
     list of objects."""
     for key, value in getattr(node, "value", ()) if node.id == "mapping" else ():
         if getattr(key, "value", None) == "kind" and key.id == "scalar":
-            return value.id != "scalar" or value.value in ("ServiceAccount", "ClusterConfig") \
+            return value.id != "scalar" or value.value in ("ServiceAccount", "ClusterConfig",
+                                                           *HELM_KINDS) \
                 or str(value.value).endswith("List")
     return True
 
@@ -248,9 +292,11 @@ def _syntax_error(file: SourceFile, reason: str) -> Inventory | None:
 class _ManifestReader:
     """Reads the objects of one file into an ``Inventory``."""
 
-    def __init__(self, file: SourceFile, kustomize_namespace: str | None) -> None:
+    def __init__(self, file: SourceFile, kustomize_namespace: str | None,
+                 charts: ChartReader | None = None) -> None:
         self.file = file
         self.kustomize_namespace = kustomize_namespace
+        self.charts = charts
         self.inventory = Inventory(files=[file.path])
         self.relevant = False
 
@@ -262,6 +308,8 @@ class _ManifestReader:
         elif isinstance(api, str) and api.startswith(EKSCTL_API_PREFIX) and kind == "ClusterConfig":
             self.relevant = True
             self._cluster_config(obj)
+        elif kind in HELM_KINDS and self.charts is not None and self.charts(obj, self):
+            self.relevant = True
 
     def _problem(self, span: Span | None, message: str) -> None:
         self.inventory.diagnostics.append(Diagnostic(self.file.path, message, span=span))
@@ -341,6 +389,31 @@ class _ManifestReader:
                 self._eksctl_service_account(account, address, where)
             elif account is not None:
                 self.wrong(account, dict, "an entry of `iam.serviceAccounts`", accounts)
+        addons = obj.get("addons")
+        self.wrong(addons, list, "`addons` of an eksctl ClusterConfig", obj)
+        for addon in addons if isinstance(addons, list) else []:
+            if isinstance(addon, dict):
+                self._eksctl_addon(addon, address, where)
+            elif addon is not None:
+                self.wrong(addon, dict, "an entry of `addons`", addons)
+
+    def _eksctl_addon(self, addon: dict, cluster: str, where: Span) -> None:
+        """An add-on given an existing role (``serviceAccountRoleARN``); a role eksctl
+        creates from ``attachPolicyARNs`` or ``wellKnownPolicies`` is made for the add-on.
+        https://docs.aws.amazon.com/eks/latest/eksctl/addons.html"""
+        for field in ("name", "serviceAccountRoleARN"):
+            if self.wrong(addon.get(field), str, f"`{field}` of an eksctl addons entry", addon):
+                return
+        place = span_of(addon) or where
+        role = as_text(addon.get("serviceAccountRoleARN"), place)
+        if role is None or isinstance(role, str) and not role.strip():
+            return
+        span = span_of(addon.get("name")) or place
+        name = as_text(addon.get("name"), span) or Unknown("eksctl addon name (not set)", span)
+        workload = addon_workload(name, role, span, cluster=cluster)
+        if workload is not None:
+            self.relevant = True
+            self.inventory.workloads.append(workload)
 
     def _eksctl_service_account(self, account: dict, cluster: str, where: Span) -> None:
         metadata = account.get("metadata")
