@@ -62,6 +62,12 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
          "not evaluated", W, (5, 12))]),
     "numbers-squared.tf": ("numbers-squared.tf", [
         ("n7: '*' would make a number of more than 4,096 bits; not evaluated", W, (10, 8))]),
+    # Terragrunt: a unit including and reading itself is followed once.
+    "terragrunt-include-cycle.hcl": ("live/app/terragrunt.hcl", [
+        ("include self: a cycle (live/app/terragrunt.hcl -> live/app/terragrunt.hcl); not "
+         "followed", W, (1, 1)),
+        ("read_terragrunt_config: a cycle (live/app/terragrunt.hcl -> live/app/terragrunt.hcl); "
+         "not followed", W, (6, 11))]),
     # GitHub Actions
     "workflow-truncated.yml": (WORKFLOW, [
         (f"YAML syntax error: line 5, column 1: {UNCLOSED_LIST}", W, (5, 1))]),

@@ -27,11 +27,16 @@ Observer = Callable[[SourceFile, os.stat_result], "SourceFile | None"]
 
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", ".terragrunt-cache",
 })
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 VARIABLES_SUFFIXES = (".tfvars", ".tfvars.json")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+TERRAGRUNT_SUFFIX = ".hcl"
+"""Terragrunt configuration: ``terragrunt.hcl`` units and the files they include or read
+(``root.hcl``, ``env.hcl`` ...)."""
+OTHER_HCL_SUFFIXES = (".lock.hcl", ".pkr.hcl", ".nomad.hcl")
+"""HCL files of other tools (Terraform's dependency lock file, Packer, Nomad)."""
 SCRIPT_SUFFIXES = (".sh", ".bash", ".mk")
 SCRIPT_NAMES = ("makefile", "gnumakefile")
 """Shell scripts and Makefiles: read for the ``aws iam create-role`` commands that give a
@@ -46,6 +51,8 @@ def kind_of(name: str) -> str | None:
         return "tfvars"
     if lower.endswith(STRUCTURED_SUFFIXES):
         return "structured"
+    if lower.endswith(TERRAGRUNT_SUFFIX) and not lower.endswith(OTHER_HCL_SUFFIXES):
+        return "terragrunt"
     if lower.endswith(SCRIPT_SUFFIXES) or lower in SCRIPT_NAMES:
         return "script"
     return None

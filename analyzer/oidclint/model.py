@@ -320,6 +320,21 @@ class UnreadModuleCall:
 
 
 @dataclass(slots=True)
+class TerragruntUnit:
+    """A Terragrunt unit (``terragrunt.hcl``) that deploys a module folder with its inputs:
+    the roles and providers of its scope (the unit's folder) are that module's, evaluated
+    for it."""
+
+    path: str
+    module: str
+    span: Span
+
+    @property
+    def folder(self) -> str:
+        return self.path.rpartition("/")[0] or "."
+
+
+@dataclass(slots=True)
 class Cluster:
     """An EKS cluster, whose issuer a ServiceAccount's token comes from."""
 
@@ -422,6 +437,7 @@ class Inventory:
     """GitHub subject claim customisations (Terraform's GitHub provider)."""
     unread_calls: list[UnreadModuleCall] = field(default_factory=list)
     """Module calls whose code the scan cannot read."""
+    units: list[TerragruntUnit] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressions: list[Directive] = field(default_factory=list)
@@ -452,6 +468,7 @@ class Inventory:
         self.policy_uses.extend(other.policy_uses)
         self.subject_templates.extend(other.subject_templates)
         self.unread_calls.extend(other.unread_calls)
+        self.units.extend(other.units)
         self.diagnostics.extend(other.diagnostics)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)

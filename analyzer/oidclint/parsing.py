@@ -74,7 +74,7 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     chunks = pool.split(pending) if pool else ([pending] if pending else [])
     waiting = pool.submit(parse_structured, chunks) if pool else \
         (lambda: [parse_structured(chunk) for chunk in chunks])
-    terraform = [f for f in files if f.kind in ("terraform", "tfvars")]
+    terraform = [f for f in files if f.kind in ("terraform", "tfvars", "terragrunt")]
     finish_terraform = start_terraform(terraform, list(var_files), budget, prune, cache, pool,
                                        unread=unread)
     # This process's own share while the workers parse: workflows (read together, a job may

@@ -34,6 +34,7 @@ from oidclint.hcl.registry import known_module
 from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
+from oidclint.readers.terragrunt.sources import is_unit_file, written_sources
 from oidclint.readers.workloads.ci_pipelines import pipeline_kind
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
@@ -122,10 +123,11 @@ class Prefilter:
         terraform = file.kind == "terraform"
         # A script matters only when it gives a role the trust policy of a file.
         markers = SCRIPT_MARKERS if file.kind == "script" else WEB_IDENTITY
+        sources = tuple(module_sources(file.text)) if terraform else \
+            _unit_sources(file) if file.kind == "terragrunt" else ()
         facts = Facts(mentions(lowered, markers),
                       file.kind != "script" and mentions(lowered, _IAM),
-                      tuple(module_sources(file.text)) if terraform else (),
-                      names, "oidclint:" in file.text,
+                      sources, names, "oidclint:" in file.text,
                       tuple(files_read(file.text)) if terraform else ())
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
@@ -183,13 +185,20 @@ class Prefilter:
         matters = {file.path: self._matters(file, names, names_key) for file in files}
         folders: dict[str, list[SourceFile]] = {}
         for file in files:
-            if file.kind in ("terraform", "tfvars"):
+            if file.kind in ("terraform", "tfvars") or is_unit_file(file.path):
                 folders.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
         kept_folders = self._terraform_folders(folders, matters)
         selection = Selection()
         for file in files:
             if file.kind in ("terraform", "tfvars"):
                 wanted = (posixpath.dirname(file.path) or ".") in kept_folders
+            elif file.kind == "terragrunt":
+                # A unit whose module is not known from its text may deploy any; the files
+                # units include are read when a unit is (``oidclint.readers.terragrunt``).
+                folder = posixpath.dirname(file.path) or "."
+                wanted = is_unit_file(file.path) and (folder in kept_folders or any(
+                    local_folder(folder, source) not in folders
+                    for source in self.facts[file.path].sources))
             else:
                 wanted = matters[file.path] or _always_read(file.path)
             (selection.keep if wanted else selection.skipped).append(file)
@@ -287,6 +296,20 @@ class Prefilter:
                             or known_module(source):
                         relevant.add(folder)
         return _reach(_reach(relevant, callers), calls)
+
+
+_NOT_WRITTEN = ("",)
+"""The sources of a unit whose module folder cannot be read from its text (no folder the
+scan holds: the unit is read, as one deploying code outside it is, to say what it finds)."""
+
+
+def _unit_sources(file: SourceFile) -> tuple[str, ...]:
+    """The module folders a ``terragrunt.hcl`` deploys, as its text names them
+    (``_NOT_WRITTEN`` when it does not); other Terragrunt files deploy nothing."""
+    if not is_unit_file(file.path):
+        return ()
+    found = written_sources(file.text, posixpath.dirname(file.path) or ".")
+    return _NOT_WRITTEN if found is None else tuple(found)
 
 
 MAX_TEMPLATES = 50

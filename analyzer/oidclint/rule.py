@@ -73,9 +73,12 @@ class Rule:
         fix: str | None = None,
         level: Level | None = None,
         evidence: dict[str, Any] | None = None,
+        made_by: Iterable[Any] = (),
     ) -> Finding:
         """A finding at the span of ``where`` (a located value or a span), or at the first of
-        ``fallback`` (or of the trust's statement and role) that has one."""
+        ``fallback`` (or of the trust's statement and role) that has one. The origins of the
+        trust's role and of the roles and providers ``made_by`` names (the module call, the
+        Terragrunt unit that made them) are related locations."""
         span = self._span(where, fallback, trust, message)
         if trust is not None:
             address = address or trust.role.address
@@ -86,14 +89,13 @@ class Rule:
                     and all(r.span != statement for r in related):
                 # The value is written elsewhere (a local, a variable): which trust it is in.
                 related.append(Related(statement, f"trust of {trust.role.address}"))
-            # A call already at the finding's line (a built-in model's output) adds nothing.
-            related.extend(o for o in trust.role.origins if o not in related
-                           and (o.span.path, o.span.line) != (span.path, span.line))
+            _add_origins(related, [trust.role], span)
             for provider in trust.providers:
                 if provider.span and provider.span.path != span.path or (
                     provider.span and provider.span.line != span.line
                 ):
                     related.append(Related(provider.span, f"OIDC provider {provider.address}"))
+        _add_origins(related, made_by, span)
         return Finding(
             rule_id=self.id,
             level=level or self.level,
@@ -125,6 +127,14 @@ class Rule:
         if span is None:
             raise ValueError(f"{self.id}: nothing to point at for {message!r}")
         return span
+
+
+def _add_origins(related: list[Related], items: Iterable[Any], span: Span) -> None:
+    """The origins of roles and providers, each once. A call already at the finding's line
+    (a built-in model's output) adds nothing."""
+    for item in items:
+        related.extend(o for o in item.origins if o not in related
+                       and (o.span.path, o.span.line) != (span.path, span.line))
 
 
 def _folder(scope: str) -> str:

@@ -18,13 +18,17 @@ from oidclint.cache import Cache, make_key
 from oidclint.dependencies import digest, note_listing, note_read, recording
 from oidclint.discovery import discover, kind_of
 from oidclint.hcl import outline
-from oidclint.hcl.configuration import Configuration
+from oidclint.hcl.configuration import Configuration, role_glob
+from oidclint.hcl.registry import ROLE_NAME_INPUTS
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
 from oidclint.limits import TooLarge, allowance
-from oidclint.model import Diagnostic, Inventory, Level
+from oidclint.model import Diagnostic, Inventory, Level, TerragruntUnit
 from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_blocks
 from oidclint.readers.terraform.tfvars import root_variables
+from oidclint.readers.terragrunt.config import Files
+from oidclint.readers.terragrunt.unit import Unit, deployed_by, read_unit
+from oidclint.readers.terragrunt.sources import is_unit_file
 from oidclint.pool import Pool
 from oidclint.source import SourceFile, Span
 
@@ -63,14 +67,22 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     scanned: dict[str, list[SourceFile]] = {}
     for file in sorted(files, key=lambda f: f.path):
         inventory.files.append(file.path)
-        if file.kind != "tfvars":
+        if file.kind not in ("tfvars", "terragrunt"):
             scanned.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
     calls = {folder: local_calls(folder, members) for folder, members in scanned.items()}
     incomplete = {posixpath.dirname(path) or "." for path in unread
                   if kind_of(posixpath.basename(path)) == "terraform"}
     called = {target for folder, targets in calls.items() for target in targets
               if target != folder}
-    roots = [folder for folder in scanned if folder not in called]
+    units = read_units([f for f in files if f.kind == "terragrunt"], root, cache,
+                       inventory, budget)
+    # A module folder a unit deploys is evaluated with each unit's inputs, not on its own.
+    deployed = {unit.module for unit in units.values()}
+    roots = [folder for folder in scanned if folder not in called and folder not in deployed]
+    for path, unit in units.items():
+        calls[path] = {unit.module} if unit.module is not None else set()
+        roots.append(path)
+        inventory.units.append(TerragruntUnit(path, unit.deploys, unit.span))
     tfvars = [f for f in files if f.kind == "tfvars"]
     results: dict[str, RootResult] = {}
     keys: dict[str, str] = {}
@@ -81,12 +93,13 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
         for folder in roots:
             tree = sorted(_tree(folder, calls))
             keys[folder] = make_key("terraform", str(root), folder, prune, inputs, [
-                (f.path, hashes[f.path]) for needed in tree for f in scanned[needed]],
-                sorted(incomplete.intersection(tree)))
+                (f.path, hashes[f.path]) for needed in tree for f in scanned.get(needed, ())],
+                sorted(incomplete.intersection(tree)),
+                units[folder].read if folder in units else None)
             if (hit := cache.get(keys[folder])) is not None:
                 results[folder] = hit
                 inventory.cached += [f.path for needed in _tree(folder, calls)
-                                     for f in scanned[needed]]
+                                     for f in scanned.get(needed, [])]
     pending = [folder for folder in roots if folder not in results]
     if pending or tfvars or var_files:
         # Before the workers fork, so that they share it.
@@ -97,11 +110,11 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     tasks = []
     for group in groups:
         used = {folder for r in group for folder in _tree(r, calls)}
-        tasks.append(RootsTask(group, {f: scanned[f] for f in used},
+        tasks.append(RootsTask(group, {f: scanned[f] for f in used if f in scanned},
                                {f: calls[f] for f in used}, variables, root, budget, prune,
                                cache if keys else None,
                                {r: keys[r] for r in group if r in keys},
-                               incomplete & used))
+                               incomplete & used, {r: units[r] for r in group if r in units}))
     waiting = pool.submit(evaluate_roots, tasks) if pool else \
         (lambda: [evaluate_roots(task) for task in tasks])
 
@@ -160,6 +173,8 @@ class RootsTask:
     """Root -> its cache key."""
     incomplete: set[str] = field(default_factory=set)
     """Folders with a file that could not be read: their modules are not known whole."""
+    units: dict[str, Unit] = field(default_factory=dict)
+    """Roots that are Terragrunt units (by the path of their ``terragrunt.hcl``)."""
 
 
 def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
@@ -204,13 +219,28 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
         own_reads: dict[str, str | None] = {}
         configuration.used = set()
         complete = True
-        budget = Budget(task.budget * len(task.scanned[folder]) if task.budget else None)
+        unit = task.units.get(folder)
+        module_folder = unit.module if unit is not None else folder
+        budget = Budget(task.budget * max(len(task.scanned.get(module_folder, ())), 1)
+                        if task.budget else None)
         with recording() as reads:
             try:
                 with budget.running(), allowance():
-                    module = configuration.root_module(folder)
+                    if unit is None:
+                        module = configuration.root_module(folder)
+                    elif unit.model is not None:
+                        module = configuration.modelled_root(
+                            unit.folder, unit.model.folder, unit.source_span,
+                            unit.inputs.overridden(task.variables.get("*")))
+                    else:
+                        module = configuration.root_module(
+                            unit.module, scope=unit.folder,
+                            inputs=unit.inputs.overridden(task.variables.get(
+                                unit.module, task.variables.get("*"))))
                     if module is not None:
                         collect_module(module, inventory)
+                        if unit is not None:
+                            deployed_by(unit, inventory)
             except BudgetExceeded as exc:
                 if not budget.owns(exc):
                     raise
@@ -242,6 +272,61 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
             if not users[needed]:
                 configuration.forget(needed)
     return results, written
+
+
+def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
+               inventory: Inventory, budget: float | None = None) -> dict[str, Unit]:
+    """The Terragrunt units among ``files`` that deploy a module of the tree, by the path
+    of their ``terragrunt.hcl``; what reading them reported goes to ``inventory``; each
+    is read within the time ``budget`` of a file (the files it includes count with it). A
+    ``terragrunt.hcl`` that units include is theirs, not a unit of its own. Each unit is
+    read once per change of it or of a file it read (from the ``cache``)."""
+    candidates = [f for f in files if is_unit_file(f.path)]
+    if not candidates:
+        return {}
+    if root is None:
+        inventory.diagnostics.extend(Diagnostic(f.path, "the scan root is not known: the "
+                                                "Terragrunt unit is not read")
+                                     for f in candidates)
+        return {}
+    reader = Files(root, {f.path: f.text for f in files if f.text})
+    units: dict[str, Unit] = {}
+    for file in candidates:
+        key = make_key("terragrunt unit", str(root), file.path, digest(file.text)) \
+            if cache is not None and cache.enabled else None
+        unit = cache.get(key) if key is not None else None
+        if not isinstance(unit, Unit):
+            limit = Budget(budget)
+            try:
+                with recording() as reads, limit.running(), allowance():
+                    unit = read_unit(reader, file.path)
+            except BudgetExceeded as exc:
+                if not limit.owns(exc):
+                    raise
+                inventory.timed_out = True
+                inventory.diagnostics.append(Diagnostic(
+                    file.path, f"reading the Terragrunt unit {exc}", Level.ERROR))
+                continue
+            unit.read = sorted(reads.seen.items())
+            if key is not None:
+                cache.put(key, unit, reads.seen)
+        units[file.path] = unit
+        inventory.dependencies.update(unit.read)  # a scan's result depends on them too
+    included = {path for unit in units.values() for path in unit.includes}
+    found = {}
+    for path, unit in units.items():
+        if path in included:
+            continue
+        inventory.diagnostics.extend(unit.diagnostics)
+        if unit.deploys is not None:
+            found[path] = unit
+        elif unit.source is not None:
+            # Code not read may create a role: one named by an input is defined elsewhere,
+            # as a module call's is (``oidclint.hcl.configuration``).
+            inventory.roles_elsewhere.extend(
+                glob for name in ROLE_NAME_INPUTS if name in dict.keys(unit.inputs)
+                and (glob := role_glob(unit.inputs[name])) is not None)
+    return found
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:

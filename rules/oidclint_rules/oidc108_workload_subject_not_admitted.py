@@ -161,6 +161,7 @@ class WorkloadSubjectNotAdmitted(Rule):
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
                     related=_related(workload, token, roles, trusts, every)
                     + _templates(graph, workload),
+                    made_by=roles,
                     level=level,
                     fix=(f"Run the job from the workflow the trust pins in `{others[0].claim}`, "
                          "or admit this value in the trust." if others else

@@ -74,6 +74,7 @@ class WorkloadIssuerNotTrusted(Rule):
                     address=None,
                     fallback=[workload.span],
                     related=[Related(role.span, f"role {role.address}")] if role.span else [],
+                    made_by=[role],
                     fix=f"Add a statement trusting the {kind} issuer, or assume another role.",
                 )
                 continue
@@ -90,6 +91,7 @@ class WorkloadIssuerNotTrusted(Rule):
                 f"provider of {names}: tokens from this cluster's issuer are denied.",
                 fallback=[workload.span],
                 related=[Related(role.span, f"role {role.address}")] if role.span else [],
+                made_by=[role],
                 fix=f"Trust the OIDC provider of {_where(cluster)}.",
             )
 

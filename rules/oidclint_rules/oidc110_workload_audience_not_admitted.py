@@ -66,6 +66,7 @@ class WorkloadAudienceNotAdmitted(Rule):
                         + ": STS denies the token.",
                         related=[Related(trust.statement.span, f"trust of {role.address}")]
                         if trust.statement.span else [],
+                        made_by=[role],
                         fix="Request the audience the trust requires (configure-aws-credentials "
                         "`audience`, the `id_tokens` `aud`, the ServiceAccount annotation).",
                     )
@@ -81,6 +82,7 @@ class WorkloadAudienceNotAdmitted(Rule):
                             "audience`.",
                             related=[Related(provider.span, f"provider {provider.address}")]
                             if provider.span else [],
+                            made_by=[provider],
                             fix=f"Add `{audience}` to the client id list of {provider.address}.",
                         )
 

@@ -53,5 +53,6 @@ class SessionDurationExceedsMax(Rule):
                 f"{maximum} s: STS fails with `The requested DurationSeconds exceeds the "
                 "MaxSessionDuration set for this role`.",
                 related=[Related(role.span, f"role {role.address}")] if role.span else [],
+                made_by=[role],
                 fix=f"Ask for at most {maximum} s, or raise the role's maximum session duration.",
             )

@@ -70,5 +70,6 @@ class SessionConditionUnsatisfiable(Rule):
             address=role.address,
             fallback=[condition, role],  # a key written without a location of its own
             related=[Related(workload.span, workload.name)],
+            made_by=[role],
             fix="Make the workload's session match the condition, or relax the condition.",
         )

@@ -58,5 +58,6 @@ class DuplicateOidcProvider(Rule):
                 address=provider.address,
                 fallback=[provider],
                 related=[Related(original.span, f"first provider {original.address}")],
+                made_by=[provider],
                 fix=f"Remove {provider.address} and refer to {original.address}.",
             )

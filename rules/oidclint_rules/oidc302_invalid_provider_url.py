@@ -70,5 +70,6 @@ class InvalidProviderUrl(Rule):
                     "token's issuer exactly and finds no provider.",
                     address=provider.address,
                     fallback=[provider],
+                    made_by=[provider],
                     fix="Write the issuer exactly as its tokens' `iss` claim: `https://<host>[/path]`.",
                 )

@@ -45,5 +45,6 @@ class ProviderAudienceMissing(Rule):
                     f"Provider {provider.address} lists no client ids: STS rejects every token "
                     "with `Incorrect token audience`.",
                     address=provider.address,
+                    made_by=[provider],
                     fix="List the audiences your workloads request in the client id list.",
                 )

@@ -59,13 +59,26 @@ class Configuration:
     used: set[str] = field(default_factory=set)
     """Folders whose blocks were asked for (reset by whoever wants to know per root)."""
 
-    def root_module(self, folder: str) -> Module | None:
-        """The module of a root folder, with the variable values set for it."""
+    def root_module(self, folder: str, *, scope: str | None = None,
+                    inputs: dict | None = None) -> Module | None:
+        """The module of a root folder, with the variable values set for it: those of the
+        ``.tfvars`` files, or ``inputs`` when the folder is deployed from elsewhere (by a
+        Terragrunt unit in the folder ``scope``)."""
         blocks = self._blocks(folder)
         if blocks is None:
             return None
-        return Module(folder, blocks, self.root, configuration=self,
-                      inputs=self.variables.get(folder, self.variables.get("*")))
+        if inputs is None:
+            inputs = self.variables.get(folder, self.variables.get("*"))
+        return Module(folder, blocks, self.root, configuration=self, scope=scope,
+                      inputs=inputs)
+
+    def modelled_root(self, folder: str, model_folder: Path, at: Span,
+                      inputs: dict) -> Module:
+        """A root module whose code is a built-in model (``oidclint.hcl.registry``) with
+        ``inputs``, shown at ``at`` (a Terragrunt unit's ``source``), deployed from
+        ``folder``."""
+        return Module(folder, model_blocks(model_folder, at), self.root, configuration=self,
+                      inputs=inputs)
 
     def forget(self, folder: str) -> None:
         """Let go of a folder's parsed blocks (no root left to evaluate needs them)."""
@@ -109,7 +122,7 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {source} is outside the scanned "
                                           "tree; not read (scan a folder that holds both)"))
             return None
-        from oidclint.hcl.registry import MODELS, ROLE_NAME_INPUTS, find_model, unmodelled
+        from oidclint.hcl.registry import ROLE_NAME_INPUTS, find_model, unmodelled
 
         version = caller.argument(call, "version")
         version = str(version) if isinstance(version, str) else None
@@ -125,11 +138,7 @@ class Configuration:
             return None
         if model.note:
             self.notes.append((call.span, f"module.{name}: {model.note}"))
-        blocks = []
-        for path in sorted(model.folder.glob("*.tf")):
-            text = read_text(path, root=MODELS)  # oidclint's own files
-            blocks.extend(parse_file(text, call.path, at=call.span))
-        return caller.folder, blocks
+        return caller.folder, model_blocks(model.folder, call.span)
 
     def _blocks(self, folder: str) -> list[Block] | None:
         self.used.add(folder)
@@ -174,6 +183,18 @@ class Configuration:
             if folder is not None:
                 dirs[str(entry["Key"])] = folder
         return dirs
+
+
+def model_blocks(model_folder: Path, at: Span) -> list[Block]:
+    """The blocks of a built-in model's files, every position placed at ``at``: what the
+    model produces is shown where the user's code asks for it."""
+    from oidclint.hcl.registry import MODELS
+
+    blocks = []
+    for path in sorted(model_folder.glob("*.tf")):
+        text = read_text(path, root=MODELS)  # oidclint's own files
+        blocks.extend(parse_file(text, at.path, at=at))
+    return blocks
 
 
 def role_glob(value: object) -> str | None:

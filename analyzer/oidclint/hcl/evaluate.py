@@ -115,6 +115,11 @@ class Environment:
     def read_file(self, path: Any, span: Span) -> Any:
         return derived_unknown("function file", [path], span)
 
+    def function(self, name: str) -> Any:
+        """The function called ``name`` here (a language built on Terraform's, such as
+        Terragrunt's, adds its own); ``None`` when there is none."""
+        return FUNCTIONS.get(name)
+
     def decode_json(self, value: Any, span: Span) -> Any:
         return Unknown("function jsondecode", span)
 
@@ -707,7 +712,7 @@ class Evaluator:
         special = getattr(self, "_call_" + name, None) if "::" not in name else None
         if special is not None:
             return special(args, span)
-        function = FUNCTIONS.get(name)
+        function = self.env.function(name)
         if function is None:
             return Unknown(f"function {name}", span)
         try:

@@ -7,6 +7,7 @@ the matches the known text decides (``oidclint.hcl.partial_text``).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any, Callable
 
@@ -571,3 +572,27 @@ def _tobool(call: Call) -> Any:
     if is_unknown(value):
         return unknown_result(call)
     return to_bool(value)
+
+
+# Filesystem paths as text, as Go's path/filepath takes them on Linux
+# (https://developer.hashicorp.com/terraform/language/functions/dirname, .../basename).
+
+@_function("dirname", 1, 1)
+def _dirname(call: Call) -> Any:
+    value = text_arg(call.args[0], call)
+    if is_unknown(value):
+        return unknown_result(call)
+    text = str(value)
+    return Str(posixpath.normpath(text[:text.rfind("/") + 1]) if "/" in text else ".",
+               call.span)
+
+
+@_function("basename", 1, 1)
+def _basename(call: Call) -> Any:
+    value = text_arg(call.args[0], call)
+    if is_unknown(value):
+        return unknown_result(call)
+    text = str(value).rstrip("/")
+    if not text:
+        return Str("/" if str(value) else ".", call.span)
+    return Str(text.rsplit("/", 1)[-1], call.span)

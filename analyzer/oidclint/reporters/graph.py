@@ -50,6 +50,16 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
                           label=f"{principal.ref}\n{principal.host or 'issuer not known'}")
             role = trust_graph.node_id("role", trust.role.scope, trust.role.address)
             view.add_edge(role, node, label=_trusts_label(trust))
+    for unit in trust_graph.inventory.units:
+        # A Terragrunt unit is a root: what its module creates, it deploys.
+        node = trust_graph.node_id("unit", unit.folder, unit.path)
+        view.add_node(node, kind="unit", label=f"Terragrunt unit {unit.folder}\n"
+                                               f"module {unit.module}")
+        for item in (*trust_graph.providers, *trust_graph.roles):
+            if item.scope == unit.folder:
+                kind = "provider" if item in trust_graph.providers else "role"
+                view.add_edge(node, trust_graph.node_id(kind, item.scope, item.address),
+                              label="deploys")
     for provider in trust_graph.providers:
         cluster = trust_graph.cluster_of_provider(provider)
         if cluster:
@@ -70,7 +80,8 @@ def _quoted(text: str) -> str:
 
 
 def to_dot(view: nx.DiGraph) -> str:
-    shapes = {"provider": "hexagon", "role": "box", "workload": "ellipse", "cluster": "cylinder"}
+    shapes = {"provider": "hexagon", "role": "box", "workload": "ellipse", "cluster": "cylinder",
+              "unit": "folder"}
     lines = ["digraph oidclint {", "  rankdir=LR;"]
     for node, data in sorted(view.nodes(data=True)):
         lines.append(f"  {_quoted(node)} [label={_quoted(data['label'])}, "
@@ -84,7 +95,7 @@ def to_dot(view: nx.DiGraph) -> str:
 def to_mermaid(view: nx.DiGraph) -> str:
     ids = {node: f"n{i}" for i, node in enumerate(sorted(view.nodes))}
     shapes = {"provider": ("{{", "}}"), "role": ("[", "]"), "workload": ("([", "])"),
-              "cluster": ("[(", ")]")}
+              "cluster": ("[(", ")]"), "unit": ("[[", "]]")}
 
     def text(value: str) -> str:
         value = printable(value)

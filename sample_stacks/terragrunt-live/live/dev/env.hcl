@@ -1,0 +1,4 @@
+locals {
+  account_id  = "111122223333"
+  environment = "dev"
+}

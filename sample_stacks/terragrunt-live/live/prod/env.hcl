@@ -1,0 +1,4 @@
+locals {
+  account_id  = "444455556666"
+  environment = "prod"
+}
