@@ -343,6 +343,8 @@ class TrustGraph:
         self.repository = repository
         """``owner/name`` of the scanned repository, for GitHub and GitLab subjects."""
         self.immutable_repositories = immutable_repositories
+        self._immutable_ids: dict[str, Ids | None] = {}
+        """``immutable_subjects`` by repository: the trusts do not change once read."""
         """GitHub repositories configured as issuing ``owner@id/name@id`` subjects."""
         self.graph = nx.MultiDiGraph()
         self._trusts: list[Trust] = []
@@ -660,6 +662,11 @@ class TrustGraph:
         those the trusts name, when they all name the same; else not known."""
         if not repository:
             return None
+        if repository not in self._immutable_ids:
+            self._immutable_ids[repository] = self._immutable_ids_of(repository)
+        return self._immutable_ids[repository]
+
+    def _immutable_ids_of(self, repository: str) -> Ids | None:
         owner, _, name = repository.lower().partition("/")
         form = re.compile(rf"repo:{re.escape(owner)}@(\d+)/{re.escape(name)}@(\d+):")
         named = {(match[1], match[2])
