@@ -23,7 +23,7 @@ from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
-from oidclint.iam.subjects import Ids, TooComplex
+from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX, Ids, TooComplex
 from oidclint.iam.subjects import check as check_subject
 from oidclint.model import (
     Cluster,
@@ -688,7 +688,7 @@ class TrustGraph:
         for association in self.inventory.pod_identities:
             for subject in subjects:
                 if not isinstance(subject, str) or not str(subject).startswith(
-                        "system:serviceaccount:"):
+                        SERVICE_ACCOUNT_PREFIX):
                     continue
                 known = not isinstance(subject, Partial) \
                     and not isinstance(association.subject, (Partial, Unknown))
