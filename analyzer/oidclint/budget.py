@@ -36,6 +36,7 @@ class Budget:
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
+        self.exceeded: BudgetExceeded | None = None
 
     def owns(self, exc: BudgetExceeded) -> bool:
         """Whether it is this budget that ran out (not an outer one)."""
@@ -71,6 +72,19 @@ class Budget:
             if remaining:  # the outer budget's timer, with what is left of it
                 left = remaining - (time.monotonic() - started)
                 signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), interval)
+
+    @contextmanager
+    def stopping(self) -> Iterator["Budget"]:
+        """Like ``running``, but once this budget is spent the block just ends, and
+        ``exceeded`` says so; an outer budget running out still passes through."""
+        self.exceeded = None
+        try:
+            with self.running():
+                yield self
+        except BudgetExceeded as exc:
+            if not self.owns(exc):
+                raise
+            self.exceeded = exc
 
 
 def time_budget(seconds: float | None):

@@ -314,21 +314,18 @@ def explain(
 def _command_budget(what: str, settings):
     """Run the rest of ``explain`` or ``graph`` under the rule phase's overall budget (three
     times the per-file ``time-budget``): past it, say so and exit 3."""
-    from oidclint.budget import Budget, BudgetExceeded
+    from oidclint.budget import Budget
     from oidclint.config import Config
     from oidclint.rule_runner import PHASE_BUDGET_FACTOR
 
     seconds = (settings or Config()).time_budget
     budget = Budget(seconds * PHASE_BUDGET_FACTOR if seconds else None)
-    try:
-        with budget.running():
-            yield
-    except BudgetExceeded as exc:
-        if not budget.owns(exc):
-            raise
+    with budget.stopping():
+        yield
+    if budget.exceeded:
         sys.stdout.flush()
-        typer.echo(f"oidclint: {what} took longer than its {exc.seconds:g} s time budget "
-                   "and was stopped; it is incomplete", err=True)
+        typer.echo(f"oidclint: {what} took longer than its {budget.exceeded.seconds:g} s "
+                   "time budget and was stopped; it is incomplete", err=True)
         raise typer.Exit(3)
 
 

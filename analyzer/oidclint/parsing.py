@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Collection
 
-from oidclint.budget import Budget, BudgetExceeded
+from oidclint.budget import Budget
 from oidclint.cache import Cache, make_key
 from oidclint.dependencies import digest
 from oidclint.limits import TooLarge
@@ -198,15 +198,13 @@ def _budget(seconds: float | None, path: str, inventory: Inventory):
     (and the inventory as ``timed_out``) and the scan goes on."""
     budget = Budget(seconds)
     try:
-        with budget.running():
+        with budget.stopping():
             yield
-    except BudgetExceeded as exc:
-        if not budget.owns(exc):
-            raise
-        inventory.timed_out = True
-        inventory.diagnostics.append(Diagnostic(path, str(exc), Level.ERROR))
     except TooLarge as exc:  # a value over a size limit that its reader did not catch
         inventory.diagnostics.append(Diagnostic(path, f"{exc}; not read"))
+    if budget.exceeded:
+        inventory.timed_out = True
+        inventory.diagnostics.append(Diagnostic(path, str(budget.exceeded), Level.ERROR))
 
 
 def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from oidclint.budget import Budget, BudgetExceeded
+from oidclint.budget import Budget
 from oidclint.model import Diagnostic, Finding, Level
 from oidclint.rule import Rule
 
@@ -44,20 +44,17 @@ def run_rules(graph: "TrustGraph", rules: Iterable[Rule], budget: float | None =
     rules = list(rules)
     phase = Budget(budget * PHASE_BUDGET_FACTOR if budget else None)
     done = 0
-    try:
-        with phase.running():
-            for rule in rules:
-                _run_rule(rule, graph, budget * RULE_BUDGET_FACTOR if budget else None,
-                          found, problems)
-                done += 1
-    except BudgetExceeded as exc:
-        if not phase.owns(exc):
-            raise
+    with phase.stopping():
+        for rule in rules:
+            _run_rule(rule, graph, budget * RULE_BUDGET_FACTOR if budget else None,
+                      found, problems)
+            done += 1
+    if phase.exceeded:
         graph.inventory.timed_out = True
         names = ", ".join(r.id for r in rules[done:])
         problems.append(Diagnostic(
-            "", f"the rules took longer than their {exc.seconds:g} s time budget together: "
-            f"{names} did not finish; findings may be missing", Level.ERROR))
+            "", f"the rules took longer than their {phase.exceeded.seconds:g} s time budget "
+            f"together: {names} did not finish; findings may be missing", Level.ERROR))
     return sorted(found.values(), key=lambda f: f.sort_key), problems
 
 
@@ -66,35 +63,33 @@ def _run_rule(rule: Rule, graph: "TrustGraph", seconds: float | None,
     budget = Budget(seconds)
     skipped: set = set()
     view = _Watching(graph, skipped)
-    try:
-        with budget.running():
-            while True:
-                view = _Watching(graph, skipped)
-                try:
-                    for item in rule.check(view):
-                        if isinstance(item, Diagnostic):
-                            if item not in problems:
-                                problems.append(item)
-                        else:
-                            found.setdefault(
-                                (item.rule_id, item.span, item.message, item.address), item)
+    with budget.stopping():
+        while True:
+            view = _Watching(graph, skipped)
+            try:
+                for item in rule.check(view):
+                    if isinstance(item, Diagnostic):
+                        if item not in problems:
+                            problems.append(item)
+                    else:
+                        found.setdefault(
+                            (item.rule_id, item.span, item.message, item.address), item)
+                return
+            except Exception as exc:  # a rule's bug: reported, and the rest still checked
+                item = view.current()
+                again = item is not None and len(skipped) < MAX_FAILED_ITEMS
+                problems.append(_internal_error(rule, exc, item, again))
+                if not again:
                     return
-                except Exception as exc:  # a rule's bug: reported, and the rest still checked
-                    item = view.current()
-                    again = item is not None and len(skipped) < MAX_FAILED_ITEMS
-                    problems.append(_internal_error(rule, exc, item, again))
-                    if not again:
-                        return
-                    skipped.add(_key(item))
-    except BudgetExceeded as exc:
-        if not budget.owns(exc):
-            raise
+                skipped.add(_key(item))
+    if budget.exceeded:
         graph.inventory.timed_out = True
         item = view.current()
         path, where = _describe(item)
         problems.append(Diagnostic(
-            path, f"rule {rule.id} {rule.name} took longer than its {exc.seconds:g} s time "
-            f"budget{where} and was stopped: its findings may be incomplete", Level.ERROR))
+            path, f"rule {rule.id} {rule.name} took longer than its "
+            f"{budget.exceeded.seconds:g} s time budget{where} and was stopped: its findings "
+            "may be incomplete", Level.ERROR))
 
 
 def _internal_error(rule: Rule, exc: Exception, item: Any, again: bool) -> Diagnostic:

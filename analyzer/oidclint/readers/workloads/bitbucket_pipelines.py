@@ -25,7 +25,9 @@ import re
 from typing import Any, Iterator
 
 from oidclint.model import Inventory, TokenContext, Workload
-from oidclint.readers.workloads.ci_files import Notes, expand, load_mapping, subject
+from oidclint.readers.workloads.ci_files import (
+    Notes, assume_role_options, expand, load_mapping, subject, unquoted,
+)
 from oidclint.source import SourceFile, Span, Str, Text, UnknownField, fill_ins, span_of
 
 KIND = "bitbucket-pipelines"
@@ -33,7 +35,6 @@ ROLE_VARIABLES = ("AWS_ROLE_ARN", "AWS_OIDC_ROLE_ARN")
 MAX_DEPTH = 10
 
 _EXPORT = re.compile(r"^\s*(?:export\s+)?(AWS_ROLE_ARN|AWS_OIDC_ROLE_ARN)=(\"[^\"]*\"|'[^']*'|\S+)")
-_ROLE_OPTION = re.compile(r"--role-arn(?:=|\s+)(\"[^\"]*\"|'[^']*'|[^\s\"';|&`]+)")
 _PIPELINES = {"default": "default pipeline", "branches": "branch", "tags": "tag",
               "bookmarks": "bookmark", "pull-requests": "pull requests from",
               "custom": "custom pipeline"}
@@ -129,12 +130,12 @@ def _role(script: list, notes: Notes, name: str) -> Text | None:
     command's ``--role-arn``, or a pipe's ``AWS_OIDC_ROLE_ARN``, the first the script has."""
     for line in script:
         if isinstance(line, str):
-            match = _EXPORT.match(line) or (
-                _ROLE_OPTION.search(line) if "assume-role-with-web-identity" in line else None)
-            if match:
-                raw = match[match.lastindex]
-                value = raw[1:-1] if raw[:1] in "\"'" and len(raw) > 1 else raw
-                return _expand(Str(value, span_of(line)))
+            export = _EXPORT.match(line)
+            role = unquoted(export[2]) if export else next(
+                (value for option, value, _ in assume_role_options(line) if option == "role-arn"),
+                None)
+            if role is not None:
+                return _expand(Str(role, span_of(line)))
         elif isinstance(line, dict) and "pipe" in line:
             variables = line.get("variables")
             if notes.wrong(variables, (dict,), f"`variables` of the pipe in step {name}", line):

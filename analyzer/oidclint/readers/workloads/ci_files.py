@@ -1,20 +1,26 @@
-"""What the readers of CircleCI, Buildkite and Bitbucket Pipelines configurations share:
-loading the file with its problems reported, notes on fields of the wrong type (the job is
-read around them), ``$NAME`` references the file does not give a value, and the subjects
+"""What the readers of CI configurations share (CircleCI, Buildkite and Bitbucket Pipelines;
+GitLab CI for the shell): loading the file with its problems reported, notes on fields of the
+wrong type (the job is read around them), ``$NAME`` references the file does not give a
+value, the options of an ``aws sts assume-role-with-web-identity`` command, and the subjects
 their tokens carry, built from known text and the pieces the file cannot tell.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from oidclint.located.documents import LoadError, load_documents
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.source import LDict, Pieces, SourceFile, Span, Str, Text, Unknown, concat, span_of
 
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
-_VARIABLE = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)")
+VARIABLE = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)")
+"""``$NAME``, ``${NAME}`` and the ``$$`` that writes a ``$``."""
+ASSUME_ROLE_WITH_WEB_IDENTITY = "assume-role-with-web-identity"
+_ASSUME_OPTION = re.compile(
+    r"--(role-arn|web-identity-token|role-session-name|duration-seconds)(?:=|\s+)"
+    r"(\"[^\"]*\"|'[^']*'|[^\s\"';|&`]+)")
 _SECONDS = re.compile(r"^\s*([0-9]{1,9})\s*$")
 
 
@@ -71,27 +77,59 @@ class Notes:
 
 
 def expand(text: Str, variables: dict[str, Any], origin: Callable[[str], str]) -> Text:
-    """``$NAME`` and ``${NAME}`` replaced by the values ``variables`` gives (located where
-    they are written), the others ``Unknown`` with ``origin(NAME)``; ``$$`` is a ``$``."""
-    whole = _VARIABLE.fullmatch(text.strip())
-    name = whole and (whole[1] or whole[2])
-    if name and isinstance(variables.get(name), str):
-        return variables[name]
+    """``$NAME`` and ``${NAME}`` replaced by the literal values ``variables`` gives (located
+    where they are written), the others ``Unknown`` with ``origin(NAME)``; ``$$`` is a ``$``."""
+    def literal(name: str) -> Text | None:
+        value = variables.get(name)
+        return value if isinstance(value, str) and "$" not in value else None
+    return substitute(text, literal, origin)
+
+
+def substitute(text: Str, value_of: Callable[[str], Text | None], origin: Callable[[str], str],
+               pattern: re.Pattern[str] = VARIABLE) -> Text:
+    """Each reference ``pattern`` finds in ``text`` (by default ``$NAME`` and ``${NAME}``; the
+    name is its first group that matched) replaced by ``value_of(name)``, or ``Unknown`` with
+    ``origin(name)`` when that is ``None``; ``$$`` is a ``$``. A text that is one reference is
+    the value itself, located where it is set."""
+    whole = pattern.fullmatch(text.strip())
+    if whole and whole[0] != "$$":
+        value = value_of(_name(whole))
+        if value is not None:
+            return value
     pieces = Pieces("expanding variables")
     position = 0
-    for match in _VARIABLE.finditer(text):
+    for match in pattern.finditer(text):
         pieces.add(text[position:match.start()])
         position = match.end()
-        name = match[1] or match[2]
-        value = variables.get(name) if name else None
         if match[0] == "$$":
             pieces.add("$")
-        elif isinstance(value, str) and "$" not in value:
-            pieces.add(value)
-        else:
-            pieces.add(Unknown(origin(name), text.span))
+            continue
+        name = _name(match)
+        value = value_of(name)
+        pieces.add(value if value is not None else Unknown(origin(name), text.span))
     pieces.add(text[position:])
     return concat([p for p in pieces if p != ""], text.span, what="expanding variables")
+
+
+def _name(reference: re.Match[str]) -> str:
+    return next(group for group in reference.groups() if group is not None)
+
+
+def unquoted(word: str) -> str:
+    """A shell word without the quotes around it."""
+    return word[1:-1] if word[:1] in "\"'" and len(word) > 1 and word[-1] == word[0] else word
+
+
+def assume_role_options(line: str) -> Iterator[tuple[str, str, int]]:
+    """The options of an ``aws sts assume-role-with-web-identity`` command on ``line``: each
+    option's name (``role-arn``...), its value without quotes, and where the value starts."""
+    start = line.find(ASSUME_ROLE_WITH_WEB_IDENTITY)
+    if start < 0:
+        return
+    for match in _ASSUME_OPTION.finditer(line, start):
+        raw = match[2]
+        value = unquoted(raw)
+        yield match[1], value, match.start(2) + (1 if value != raw else 0)
 
 
 def seconds(value: Any, what: str) -> int | Unknown | None:

@@ -34,15 +34,14 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from oidclint.iam.subjects import ANY, Automaton, Chars, TooComplex, alt, opt, seq, star
+from oidclint.located.documents import LoadError, load_documents
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.readers.workloads.ci_files import assume_role_options, substitute
 from oidclint.readers.workloads.gitlab_refs import (  # the ref functions are importable from here too
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
     within,
 )
-from oidclint.located.documents import LoadError, load_documents
-from oidclint.source import (
-    LDict, LList, Pieces, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
-)
+from oidclint.source import LDict, LList, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
 
 __all__ = [
     "RESERVED", "deep_merge", "glob_match", "parse_condition", "parse_gitlab_ci", "refs_of",
@@ -63,10 +62,6 @@ MAX_REFERENCE_DEPTH = 10
 
 _VARIABLE = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)|\$\[\[\s*(.*?)\s*\]\]")
 _ROLE_VARIABLE = re.compile(r"ROLE_ARN|ROLE_TO_ASSUME", re.I)
-_ASSUME = "assume-role-with-web-identity"
-_OPTION = re.compile(
-    r"--(role-arn|web-identity-token|role-session-name|duration-seconds)(?:=|\s+)"
-    r"(\"[^\"]*\"|'[^']*'|[^\s\"';|&`]+)")
 _SYNTAX_POSITION = re.compile(r"^line (\d+), column (\d+): ")
 
 
@@ -433,14 +428,7 @@ class _Pipeline:
         command = _Command()
         for line in script:
             text = line.replace("\\\n", " ")
-            start = text.find(_ASSUME)
-            if start < 0:
-                continue
-            for match in _OPTION.finditer(text, start):
-                option, raw = match[1], match[2]
-                quoted = raw[:1] in "\"'" and len(raw) > 1
-                value = raw[1:-1] if quoted else raw
-                begin = match.start(2) + (1 if quoted else 0)
+            for option, value, begin in assume_role_options(text):
                 located = Str(value, self._sub_span(line, begin, begin + len(value)))
                 if option == "role-arn" and command.role is None:
                     command.role = expander.expand(located)
@@ -555,29 +543,17 @@ class _Expander:
         self.tokens = tokens
 
     def expand(self, text: Str, depth: int = 0) -> Text:
-        whole = _VARIABLE.fullmatch(text.strip())
-        name = whole and (whole[1] or whole[2])
-        if name and name in self.variables and depth < 5 and name not in self.tokens:
-            return self.expand(self.variables[name], depth + 1)  # located where it is set
-        pieces = Pieces("expanding variables")
-        position = 0
-        for match in _VARIABLE.finditer(text):
-            pieces.add(text[position:match.start()])
-            position = match.end()
-            name = match[1] or match[2]
-            if match[0] == "$$":
-                pieces.add("$")
-            elif name is None:
-                pieces.add(Unknown(f"input {match[3]}", text.span))
-            elif name in self.variables and depth < 5 and name not in self.tokens:
-                pieces.add(self.expand(self.variables[name], depth + 1))
-            else:
-                pieces.add(Unknown(_origin(name, name in self.tokens), text.span))
-        pieces.add(text[position:])
-        return concat([p for p in pieces if p != ""], text.span, what="expanding variables")
+        def value_of(name: str) -> Text | None:
+            if name in self.variables and depth < 5 and name not in self.tokens:
+                return self.expand(self.variables[name], depth + 1)  # located where it is set
+            return None
+        return substitute(text, value_of, lambda name: _origin(name, name in self.tokens),
+                          _VARIABLE)
 
 
 def _origin(name: str, token: bool) -> str:
+    if not re.fullmatch(r"\w+", name):  # `$[[ inputs.x ]]`: a name no variable has
+        return f"input {name}"
     if token:
         return f"ID token {name}"
     if name.startswith(("CI_", "GITLAB_")):
