@@ -35,6 +35,7 @@ from lark import Token, Tree
 
 from oidclint.hcl.syntax import Attribute, Block, parse_expression
 from oidclint.hcl.template import closing_brace
+from oidclint.located.json_text import json_nesting
 from oidclint.source import Span, integer_literal, long_number_offset
 
 MAX_NESTING = 200
@@ -142,7 +143,7 @@ def compose_json(source: JsonText) -> yaml.Node | None:
             from None
     except RecursionError:
         raise JsonSyntaxError("nested too deeply to read", 1, 1) from None
-    if _nesting(source.text) > MAX_NESTING:
+    if json_nesting(source.text) > MAX_NESTING:
         raise JsonSyntaxError(f"nested more than {MAX_NESTING} levels deep", 1, 1)
     try:
         # Tabs are JSON white space but not always YAML's; the offsets stay the same.
@@ -156,18 +157,6 @@ def compose_json(source: JsonText) -> yaml.Node | None:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
-
-
-def _nesting(text: str) -> int:
-    depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
-        mark = token.group()
-        if mark in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif mark in "]}":
-            depth -= 1
-    return deepest
 
 
 def _name(source: JsonText, key: yaml.Node) -> str:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from oidclint.hcl.values import Encoded, TextOrigin, with_ref
-from oidclint.located.json_text import Hole, Piece, joined, located_value
+from oidclint.located.json_text import Hole, Piece, joined, json_nesting, located_value
 from oidclint.located.documents import LoadError
 from oidclint.source import Partial, Span, Unknown, integer_literal
 
@@ -79,7 +79,7 @@ def located_json(value: Any, text_origins: dict[Span, TextOrigin]) -> Any:
 
 def _check_strict(text: str, span: Span | None, origin: TextOrigin | None) -> None:
     """Strict JSON first: the located loader reads YAML too, which IAM would not accept."""
-    if _nesting(text) > MAX_NESTING:
+    if json_nesting(text) > MAX_NESTING:
         raise PolicyTextError("the policy JSON is nested too deeply", span)
     try:
         json.loads(text, parse_int=integer_literal)
@@ -91,28 +91,6 @@ def _check_strict(text: str, span: Span | None, origin: TextOrigin | None) -> No
         message = (f"the policy is not valid JSON: line {line}: {reason}" if line
                    else f"the policy is not valid JSON: {reason}")
         raise PolicyTextError(message, where) from None
-
-
-def _nesting(text: str) -> int:
-    """How deep brackets nest outside JSON strings."""
-    depth = deepest = 0
-    inside = escaped = False
-    for ch in text:
-        if inside:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                inside = False
-        elif ch == '"':
-            inside = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
 
 
 def _error_line(message: str) -> int | None:

@@ -157,3 +157,20 @@ def _restore(value: Any, split: Callable[[str], list[Piece]], relocate_span: Spa
         return LList([_restore(item, split, relocate_span, build) for item in value],
                      span=relocate_span(span_of(value)))
     return value
+
+
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_nesting(text: str) -> int:
+    """How deep the brackets of JSON text nest, outside its strings: checked before a
+    parser that recurses is given the text."""
+    depth = deepest = 0
+    for token in _BRACKET_OR_STRING.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+    return deepest
