@@ -106,8 +106,8 @@ _TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<number>\d+)(?![\w.])
   | (?P<other_number>\d[\w.]*)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<quote>[rR]?(?:'|"))
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|&&|\|\||<=|>=|[!()\[\],.?:+\-<>*/%{}])
 """, re.VERBOSE)
 _SUPPORTED_OPS = {"==", "!=", "&&", "||", "!", "(", ")", "[", "]", ",", ".", "?", ":", "+"}
@@ -121,7 +121,9 @@ def _tokens(text: str, holes: list[Unknown]) -> list[tuple[str, Any, int]]:
     pos, unknowns = 0, iter(holes)
     while pos < len(text):
         if text[pos] == _HOLE:
-            raise _Reject(f"{next(unknowns)} stands where the expression's own text is", pos)
+            hole = next(unknowns, None)
+            raise _Reject(f"{hole} stands where the expression's own text is" if hole
+                          else "unexpected character '\\x00'", pos)
         found = _TOKEN.match(text, pos)
         if found is None:
             raise _Reject(f"unexpected character {text[pos]!r}", pos)
@@ -167,7 +169,10 @@ def _string(text: str, start: int, quote: str, raw: bool,
             pieces.append("".join(run))
             return concat([p for p in pieces if p != ""]), pos + 1
         if char == _HOLE:
-            pieces += ["".join(run), next(iter(unknowns))]
+            hole = next(iter(unknowns), None)
+            if hole is None:
+                raise _Reject("unexpected character '\\x00'", pos)
+            pieces += ["".join(run), hole]
             run = []
         elif char == "\n":
             break
@@ -380,8 +385,15 @@ def _translate(pattern: str) -> str:
                 raise ValueError("pattern group (?...) other than (?:...) and (?P<name>...) "
                                  "reads differently in RE2")
             groups.append({"repeat": False, "alternation": False})
-            out.append(char)
-            pos += 1
+            end = pos + 1
+            if pattern.startswith("(?:", pos):
+                end = pos + 3
+            elif pattern.startswith("(?P<", pos):
+                end = pattern.find(">", pos) + 1
+                if end == 0:
+                    raise ValueError("pattern has an unclosed group name")
+            out.append(pattern[pos:end])
+            pos = end
             continue
         elif char == ")":
             if not groups:
