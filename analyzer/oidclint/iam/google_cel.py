@@ -885,7 +885,8 @@ class ByteLength:
         return False if self.high is not None and self.high <= SUBJECT_BYTE_LIMIT else None
 
 
-def subject_length(mapping: Mapping[str, Any], assertion: Claims) -> ByteLength | CelError | NotUnderstood | None:
+def subject_length(mapping: Mapping[str, Any], assertion: Claims
+                   ) -> ByteLength | CelError | NotUnderstood | None:
     """The byte length of ``google.subject`` for a token; ``None`` when the mapping has no
     ``google.subject`` (which Google requires)."""
     if "google.subject" not in mapping:
