@@ -204,7 +204,7 @@ def test_a_module_of_two_files_keeps_its_budget(tmp_path):
     (tmp_path / "good.tf").write_text(TRUST)
     program = "\n".join([
         "import sys",
-        "from oidclint.hcl import regex",
+        "from oidclint.iam import re2 as regex",
         "from oidclint.config import Config",
         "from oidclint.engine import scan",
         "regex.MAX_STEPS = 10 ** 30",

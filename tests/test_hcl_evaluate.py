@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from oidclint.hcl.evaluate import Environment, evaluate_source
 from oidclint.hcl.functions import FUNCTIONS, Call
 from oidclint.hcl.module import Module
-from oidclint.hcl.regex import (InvalidPattern, TooSlow, Unsupported, compile_re2,
-                                 expand_template)
+from oidclint.iam.re2 import (InvalidPattern, TooSlow, Unsupported, compile_re2,
+                              expand_template)
 from oidclint.hcl.syntax import parse_file
 from oidclint.hcl.values import Encoded, UnknownElements
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown
@@ -864,7 +864,7 @@ def test_catastrophic_patterns_finish_on_long_texts():
     # Every pattern above, on texts up to 100,000 characters, in a process of its own: each
     # search either runs (its bound allows it) or is refused; none hangs.
     program = "\n".join([
-        "from oidclint.hcl.regex import TooSlow, compile_re2",
+        "from oidclint.iam.re2 import TooSlow, compile_re2",
         f"cases = {CATASTROPHIC!r}",
         "for pattern, text in cases:",
         "    for n in (10, 30, 100, 1000, 100_000):",

@@ -14,7 +14,7 @@ from typing import Any
 from lark import Token, Tree
 
 from oidclint.hcl.functions import FUNCTIONS, Call
-from oidclint.hcl.regex import TooSlow
+from oidclint.iam.re2 import TooSlow
 from oidclint.hcl.syntax import (
     heredoc_body, is_tree, name_of, parse_tree, span_of_node, subtrees,
 )

@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from oidclint.hcl import regex
+from oidclint.iam import re2 as regex
 from oidclint.source import Partial, Unknown
 
 

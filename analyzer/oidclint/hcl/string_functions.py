@@ -11,7 +11,8 @@ import posixpath
 import re
 from typing import Any, Callable
 
-from oidclint.hcl import partial_text, regex
+from oidclint.hcl import partial_text
+from oidclint.iam import re2 as regex
 from oidclint.hcl.calls import (
     Call, Function, any_unknown, length_known, list_arg, new_list, registry, text_arg,
     unknown_result, whole_number,

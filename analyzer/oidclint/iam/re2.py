@@ -1,9 +1,11 @@
-"""Terraform regular expressions (RE2 syntax) as Python ``re`` patterns.
+"""Regular expressions in RE2 syntax as Python ``re`` patterns.
 
 Terraform's ``replace``, ``regex`` and ``regexall`` use Go's RE2 syntax
 (https://developer.hashicorp.com/terraform/language/functions/regex,
-https://github.com/google/re2/wiki/Syntax). Most of it means the same in Python; the
-differences handled here: ``$`` is end of text unless ``(?m)``, ``\\z``, ``\\Q...\\E``,
+https://github.com/google/re2/wiki/Syntax), and so does CEL's ``matches()`` in Google Cloud
+attribute conditions (``iam.google_cel``;
+https://github.com/google/cel-spec/blob/master/doc/langdef.md). Most of it means the same in
+Python; the differences handled here: ``$`` is end of text unless ``(?m)``, ``\\z``, ``\\Q...\\E``,
 ``\\x{...}``, POSIX classes ``[[:alpha:]]``, ``(?<name>...)``, a ``{`` that does not start a
 repetition is literal, and the Perl classes are ASCII. What RE2 has and Python has not
 (``\\pL``, ungreedy ``(?U)``, flags in mid-pattern) raises ``Unsupported``: the caller then
