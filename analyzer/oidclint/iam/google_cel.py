@@ -11,8 +11,10 @@ https://github.com/google/cel-spec/blob/master/doc/langdef.md
 This module reads the part of CEL those expressions use: ``assertion.x``, ``assertion['x']``,
 nested fields, ``attribute.x``, ``google.subject``; string, integer, boolean and list
 literals; ``==``, ``!=``, ``&&``, ``||``, ``!``, ``in``, ``? :``, ``+`` on strings and
-integers; ``startsWith``, ``endsWith``, ``contains``, ``matches`` (RE2), ``split`` and
-indexing. Anything else is ``NotUnderstood``, with the reason and the offset, never guessed.
+integers; ``startsWith``, ``endsWith``, ``contains``, ``matches`` (RE2, read by ``iam.re2``:
+a pattern Python would read differently is not understood, a search that could backtrack too
+long is unknown), ``split`` (CEL's strings extension) and indexing. Anything else is
+``NotUnderstood``, with the reason and the offset, never guessed.
 
 Evaluation is three-valued over partly known claims, as IAM conditions are in
 ``iam.conditions``: a claim is text (``str``), text only partly known (``Partial``), not
@@ -26,9 +28,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from oidclint.iam.patterns import FIELD_SEPARATORS, Pattern, may_intersect
+from oidclint.iam.re2 import InvalidPattern, RE2Pattern, TooSlow, Unsupported, compile_re2
 from oidclint.source import Partial, Unknown, UnknownField, alternatives, concat
 
 SUBJECT_BYTE_LIMIT = 127
@@ -325,177 +329,35 @@ def _check_patterns(root: Node) -> None:
         if node.kind == "call" and node.value == "matches":
             pattern = node.children[1]
             if pattern.kind == "literal" and isinstance(pattern.value, str):
-                problem = re2_problem(pattern.value)
-                if problem:
-                    raise _Reject(problem, pattern.position)
+                compiled = _pattern(pattern.value)
+                if isinstance(compiled, str):
+                    raise _Reject(compiled, pattern.position)
 
 
 # --- RE2 ---------------------------------------------------------------------------------
 
-MAX_RE2_REPEAT = 1000
-"""RE2 refuses a counted repetition above 1,000 (``{1001}``); Python takes it."""
-_RE2_ESCAPES = set("dDwWsSbBAfnrtvz")
-_RE2_CLASS_S = "[\\t\\n\\f\\r ]"
-"""RE2's ``\\s``: no vertical tab, which Python's ``\\s`` also matches."""
-
-
-def re2_problem(pattern: str) -> str | None:
-    """Why Python's ``re`` would read an RE2 pattern differently, or could take exponential
-    time on it; ``None`` when ``to_python`` translates it faithfully."""
+@lru_cache(maxsize=256)
+def _pattern(pattern: str) -> RE2Pattern | str:
+    """The compiled RE2 pattern, or why it is not read: RE2 that Python cannot read the same
+    way, or not RE2 at all (CEL refuses such a pattern)."""
     try:
-        _translate(pattern)
-    except ValueError as problem:
-        return str(problem)
-    return None
+        return compile_re2(pattern)
+    except Unsupported as problem:
+        return f"pattern {pattern!r} uses RE2 that is not read: {problem}"
+    except InvalidPattern as problem:
+        return f"pattern {pattern!r} is not valid RE2: {problem}"
 
 
-def to_python(pattern: str) -> str:
-    """The RE2 pattern as Python reads it the same way (with ``re.ASCII``); ``ValueError``
-    naming the construct when that cannot be done."""
-    return _translate(pattern)
-
-
-def _translate(pattern: str) -> str:
-    out: list[str] = []
-    groups: list[dict[str, bool]] = []  # per open group: holds a repeat or an alternation
-    last_group: dict[str, bool] | None = None  # the group just closed, if the last atom
-    pos = 0
-    while pos < len(pattern):
-        char = pattern[pos]
-        atom_group = None
-        if char == "\\":
-            escaped = pattern[pos + 1:pos + 2]
-            if not escaped:
-                raise ValueError("pattern ends with a lone backslash")
-            if escaped.isalnum() and escaped not in _RE2_ESCAPES:
-                raise ValueError(f"pattern escape \\{escaped} reads differently in RE2")
-            out.append({"z": r"\Z", "s": _RE2_CLASS_S}.get(escaped, "\\" + escaped)
-                       if escaped != "S" else "[^\\t\\n\\f\\r ]")
-            pos += 2
-        elif char == "[":
-            end = _class_end(pattern, pos)
-            body = pattern[pos + 1:end]
-            if any(form in body for form in ("[", "--", "&&", "~~", "||")):
-                raise ValueError("pattern character class uses a form RE2 and Python "
-                                 "read differently")
-            out.append("[" + _class_body(body) + "]")
-            pos = end + 1
-        elif char == "(":
-            if pattern.startswith("(?", pos) and not pattern.startswith(("(?:", "(?P<"), pos):
-                raise ValueError("pattern group (?...) other than (?:...) and (?P<name>...) "
-                                 "reads differently in RE2")
-            groups.append({"repeat": False, "alternation": False})
-            end = pos + 1
-            if pattern.startswith("(?:", pos):
-                end = pos + 3
-            elif pattern.startswith("(?P<", pos):
-                end = pattern.find(">", pos) + 1
-                if end == 0:
-                    raise ValueError("pattern has an unclosed group name")
-            out.append(pattern[pos:end])
-            pos = end
-            continue
-        elif char == ")":
-            if not groups:
-                raise ValueError("pattern has an unbalanced ')'")
-            atom_group = groups.pop()
-            if groups:
-                groups[-1]["repeat"] |= atom_group["repeat"]
-                groups[-1]["alternation"] |= atom_group["alternation"]
-            out.append(char)
-            pos += 1
-        elif char == "|":
-            if groups:
-                groups[-1]["alternation"] = True
-            out.append(char)
-            pos += 1
-        elif char == "$":
-            out.append(r"\Z")  # RE2 without the m flag: only at the end of the text
-            pos += 1
-        elif char in "*+?{":
-            pos = _repeat(pattern, pos, out, last_group)
-            if groups:
-                groups[-1]["repeat"] = True
-            last_group = None
-            continue
-        else:
-            out.append(re.escape(char) if char in "}" else char)
-            pos += 1
-        last_group = atom_group
-    if groups:
-        raise ValueError("pattern has an unclosed '('")
-    translated = "".join(out)
+def _matches(text: str, pattern: str) -> Any:
+    """CEL's ``matches``: whether the RE2 pattern matches any part of the text. Unknown when
+    Python's backtracking could take too long on it (``iam.re2``)."""
+    compiled = _pattern(pattern)
+    if isinstance(compiled, str):
+        return Unknown(compiled)
     try:
-        re.compile(translated, re.ASCII)
-    except re.error as problem:  # RE2 refuses these too (``a**``, ``(?P<x>a)(?P<x>b)``)
-        raise ValueError(f"pattern is not valid: {problem}") from None
-    return translated
-
-
-_CLASS_ESCAPES = set("dDwWnrtfv")
-
-
-def _class_body(body: str) -> str:
-    """A character class's body, escapes checked: ``\\s`` as RE2 reads it; ``\\S``, ``\\b``
-    and the escapes of one engine only refused."""
-    out: list[str] = []
-    pos = 0
-    while pos < len(body):
-        if body[pos] != "\\":
-            out.append(body[pos])
-            pos += 1
-            continue
-        escaped = body[pos + 1:pos + 2]
-        if escaped == "s":
-            out.append("\\t\\n\\f\\r ")
-        elif escaped.isalnum() and escaped not in _CLASS_ESCAPES:
-            raise ValueError(f"pattern escape \\{escaped} in a character class reads "
-                             "differently in RE2")
-        else:
-            out.append(body[pos:pos + 2])
-        pos += 2
-    return "".join(out)
-
-
-def _class_end(pattern: str, start: int) -> int:
-    pos = start + 1
-    if pattern[pos:pos + 1] == "^":
-        pos += 1
-    if pattern[pos:pos + 1] == "]":
-        pos += 1
-    while pos < len(pattern):
-        if pattern[pos] == "\\":
-            pos += 2
-            continue
-        if pattern[pos] == "]":
-            return pos
-        pos += 1
-    raise ValueError("pattern has an unclosed '['")
-
-
-def _repeat(pattern: str, pos: int, out: list[str], group: dict[str, bool] | None) -> int:
-    char = pattern[pos]
-    end = pos + 1
-    if char == "{":
-        counted = re.match(r"\{(\d+)(,(\d*))?\}", pattern[pos:])
-        if counted is None:
-            raise ValueError("pattern repetition {...} reads differently in RE2")
-        if any(int(n) > MAX_RE2_REPEAT for n in (counted[1], counted[3]) if n):
-            raise ValueError(f"pattern repeats more than {MAX_RE2_REPEAT} times, which RE2 "
-                             "refuses")
-        end = pos + counted.end()
-    if not out or out[-1] in ("(", "|"):
-        raise ValueError("pattern repetition with nothing to repeat")
-    if group is not None and (group["repeat"] or group["alternation"]):
-        # Python's engine backtracks: (a+)+ or (a|a)* take exponential time.
-        raise ValueError("pattern repeats a group that itself repeats or alternates, "
-                         "which Python's engine may take exponential time on")
-    if pattern[end:end + 1] == "+":
-        raise ValueError("possessive repetition is not RE2")
-    if pattern[end:end + 1] == "?":
-        end += 1
-    out.append(pattern[pos:end])
-    return end
+        return compiled.search(text) is not None
+    except TooSlow as slow:
+        return Unknown(str(slow))
 
 
 # --- evaluation --------------------------------------------------------------------------
@@ -644,7 +506,7 @@ def _text_function(name: str, text: Any, argument: Any) -> Any:
             return text.endswith(argument)
         if name == "contains":
             return argument in text
-        return re.search(to_python(argument), text, re.ASCII) is not None
+        return _matches(text, argument)
     if name == "startsWith":
         return _starts(text, argument)
     if name == "endsWith":
@@ -757,8 +619,6 @@ def _evaluate(node: Node, scope: Mapping[str, Any]) -> Any:
                 return side
         if isinstance(target, Unknown) or isinstance(argument, Unknown):
             return Unknown(f"{node.value}() of a value not known")
-        if node.value == "matches" and isinstance(argument, str) and re2_problem(argument):
-            return Unknown(f"matches() with a pattern not read: {re2_problem(argument)}")
         return _text_function(node.value, target, argument)
     left, right = (_evaluate(c, scope) for c in node.children)
     op = node.value

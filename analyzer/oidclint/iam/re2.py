@@ -53,6 +53,9 @@ class TooSlow(Exception):
 MAX_STEPS = 20_000_000
 """Backtracking steps a match may take, by ``RE2Pattern.steps``: a second or two in ``re``."""
 
+RE2_SPACE = "\\t\\n\\f\\r "
+"""The characters of RE2's ``\\s`` (https://github.com/google/re2/wiki/Syntax)."""
+
 MAX_REPEAT = 1000
 """RE2 refuses a repetition count above this (https://github.com/google/re2/wiki/Syntax,
 "implementation restriction"); Go's regexp, which Terraform uses, too."""
@@ -241,6 +244,11 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         return f"\\U{code:08x}", end + 1
     if ch in "pPC":
         raise Unsupported(f"\\{ch} classes")
+    if ch in "sS":
+        # RE2's \s is [\t\n\f\r ]: no vertical tab, which Python's ASCII \s has.
+        if ch == "S" and in_class:
+            raise Unsupported(r"\S inside a character class")
+        return (RE2_SPACE if in_class else f"[{'^' if ch == 'S' else ''}{RE2_SPACE}]"), i + 2
     if ch in "01234567":
         # Go reads up to three octal digits; a lone non-zero digit would be a backreference.
         digits = re.match(r"[0-7]{1,3}", pattern[i + 1:i + 4]).group()
