@@ -397,3 +397,40 @@ def test_a_partly_known_verdict_never_contradicts_a_completion(prefix, rest, lit
 @given(st.text(max_size=40))
 def test_any_text_parses_or_is_not_understood(text):
     assert isinstance(parse(text), (Expression, NotUnderstood))
+
+
+# --- maps, tests not decided, hostile shapes ----------------------------------------------
+
+@pytest.mark.parametrize("text, claims, expected", [
+    ("'repository' in assertion", GITHUB, True),
+    ("'environment' in assertion", GITHUB, False),
+    ("'environment' in assertion", Claims({}, closed=False), None),
+    ("'team' in assertion.nested", GITHUB, True),
+    ("!('environment' in assertion) || assertion.environment == 'prod'", GITHUB, True),
+])
+def test_in_a_map_tests_its_keys(text, claims, expected):
+    assert value(text, claims) is expected
+
+
+def test_a_test_not_decided_is_never_equal_to_itself():
+    claims = Claims({"actor": Unknown("inputs.actor")})
+    assert value("(assertion.actor == 'a') == (assertion.actor == 'a')", claims) is None
+    assert value("(assertion.actor == 'a') in [true]", claims) is None
+    assert isinstance(value("[assertion.actor][0]", claims), Unknown)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("(" * 41 + "true" + ")" * 41, "nested more than 40 deep"),
+    ("!" * 41 + "true", "nested more than 40 deep"),
+    ("[" * 41 + "]" * 41, "nested more than 40 deep"),
+    (" + ".join(["'a'"] * 201), "more than 200 operations deep"),
+])
+def test_expressions_too_deep_to_read_safely_are_not_understood(text, reason):
+    found = parse(text)
+    assert isinstance(found, NotUnderstood) and found.reason == reason
+
+
+def test_expressions_within_the_limits_are_read():
+    assert value("(" * 40 + "true" + ")" * 40) is True
+    assert value(" && ".join(["true"] * 150)) is True
+    assert value(" + ".join(["'a'"] * 150)) == "a" * 150

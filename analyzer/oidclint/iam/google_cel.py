@@ -40,6 +40,12 @@ SUBJECT_BYTE_LIMIT = 127
 MAX_EXPRESSION_LENGTH = 4096
 """An attribute condition holds at most 4,096 characters (docs/facts.md, Google Cloud)."""
 ROOTS = ("assertion", "attribute", "google")
+MAX_NESTING = 40
+"""Parentheses, ``!``, ``? :``, lists and arguments nested deeper than this are not read (the
+parser and the evaluation recurse; a hostile expression must not exhaust Python's stack)."""
+MAX_DEPTH = 200
+"""The deepest expression tree read: a chain of 200 ``&&`` or ``+`` is far past any mapping
+or condition written by hand."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +205,12 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, Any, int]]) -> None:
         self.tokens = tokens
         self.at = 0
+        self.nesting = -1  # the whole expression is not nested
+
+    def enter(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise _Reject(f"nested more than {MAX_NESTING} deep", self.tokens[self.at][2])
 
     def peek(self, value: Any = None) -> bool:
         kind, found, _ = self.tokens[self.at]
@@ -216,12 +228,14 @@ class _Parser:
         return pos
 
     def expression(self) -> Node:
+        self.enter()
         condition = self.binary(0)
         if self.peek("?"):
             pos = self.expect("?")
             then = self.binary(0)
             self.expect(":")
-            return Node("conditional", pos, None, (condition, then, self.expression()))
+            condition = Node("conditional", pos, None, (condition, then, self.expression()))
+        self.nesting -= 1
         return condition
 
     _LEVELS = (("||",), ("&&",), ("==", "!=", "in"), ("+",))
@@ -238,7 +252,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.peek("!"):
             _, _, pos = self.take()
-            return Node("not", pos, None, (self.unary(),))
+            self.enter()
+            operand = self.unary()
+            self.nesting -= 1
+            return Node("not", pos, None, (operand,))
         return self.member(self.primary())
 
     def primary(self) -> Node:
@@ -313,19 +330,22 @@ def parse(text: str | Partial) -> Expression | NotUnderstood:
         kind, value, pos = parser.tokens[parser.at]
         if kind != "end":
             raise _Reject(f"unexpected {value!r}", pos)
-        _check_patterns(root)
+        _check_tree(root)
     except _Reject as rejected:
         return rejected.found
     return Expression(source, root)
 
 
-def _check_patterns(root: Node) -> None:
-    """A ``matches`` pattern written as a literal is checked when parsed: one that Python
-    would read differently from RE2 is not understood, wherever it is used."""
-    stack = [root]
+def _check_tree(root: Node) -> None:
+    """Past ``MAX_DEPTH`` the tree is not read. A ``matches`` pattern written as a literal is
+    checked when parsed: one that Python would read differently from RE2 is not understood,
+    wherever it is used."""
+    stack = [(root, 1)]
     while stack:
-        node = stack.pop()
-        stack.extend(node.children)
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _Reject(f"more than {MAX_DEPTH} operations deep", node.position)
+        stack.extend((child, depth + 1) for child in node.children)
         if node.kind == "call" and node.value == "matches":
             pattern = node.children[1]
             if pattern.kind == "literal" and isinstance(pattern.value, str):
@@ -372,9 +392,16 @@ class Claims:
     closed: bool = True
 
 
+def _unknown(value: Any) -> bool:
+    """Not known: an ``Unknown``, or ``None``, a test whose outcome is not known."""
+    return value is None or isinstance(value, Unknown)
+
+
 def _select(container: Any, key: Any) -> Any:
-    if isinstance(container, (CelError, Unknown)):
+    if isinstance(container, CelError):
         return container
+    if _unknown(container):
+        return Unknown(f"{key} of a value not known")
     if isinstance(container, Claims):
         if key in container.values:
             return container.values[key]
@@ -412,6 +439,8 @@ def _equal(left: Any, right: Any) -> Any:
     for side in (left, right):
         if isinstance(side, CelError):
             return side
+    if left is None or right is None:
+        return None
     choices = [alternatives(side) for side in (left, right)]
     if len(choices[0]) * len(choices[1]) > 1:
         # A value known to be one of several (``OneOf``): decided when all agree.
@@ -442,8 +471,12 @@ def _all(verdicts: list[Any]) -> Any:
 
 
 def _member(item: Any, container: Any) -> Any:
-    if isinstance(container, (CelError, Unknown)):
-        return container if isinstance(container, CelError) else None
+    if isinstance(container, CelError) or isinstance(item, CelError):
+        return container if isinstance(container, CelError) else item
+    if _unknown(container):
+        return None
+    if isinstance(container, (Claims, Mapping)):
+        return _has_key(container, item)
     if isinstance(container, _SplitList):
         return True if any(_equal(item, e) is True for e in container.head) else None
     if not isinstance(container, (list, tuple)):
@@ -457,13 +490,25 @@ def _member(item: Any, container: Any) -> Any:
     return None if any(v is None for v in verdicts) else False
 
 
+def _has_key(container: Any, key: Any) -> Any:
+    """CEL's ``in`` on a map: whether the key is there."""
+    if _unknown(key) or isinstance(key, Partial):
+        return None
+    if not isinstance(key, str):
+        return CelError(f"'in' a map with a {_type(key)}")
+    values = container.values if isinstance(container, Claims) else container
+    if key in values:
+        return True
+    return None if isinstance(container, Claims) and not container.closed else False
+
+
 def _logical(op: str, left: Any, right: Any) -> Any:
     """CEL's commutative ``&&`` and ``||``: the deciding value wins over errors and
     unknowns on the other side; then an unknown; then an error."""
     decisive = op == "||"
     values = []
     for value in (left, right):
-        if value is None or isinstance(value, Unknown):
+        if _unknown(value):
             values.append(None)
         elif isinstance(value, bool) or isinstance(value, CelError):
             values.append(value)
@@ -543,10 +588,10 @@ def _split(text: Any, separator: str) -> Any:
 
 
 def _index(container: Any, index: Any) -> Any:
-    if isinstance(container, (CelError, Unknown)):
-        return container
-    if isinstance(index, (CelError, Unknown)) or isinstance(index, Partial):
-        return index if isinstance(index, CelError) else Unknown("an index not known")
+    if isinstance(container, CelError) or isinstance(index, CelError):
+        return container if isinstance(container, CelError) else index
+    if _unknown(container) or _unknown(index) or isinstance(index, Partial):
+        return Unknown("an element not known")
     if isinstance(container, (Claims, Mapping)):
         if not isinstance(index, str):
             return CelError(f"a map indexed with a {_type(index)}")
@@ -570,8 +615,9 @@ def _plus(left: Any, right: Any) -> Any:
     if _is_text(left) or _is_text(right):
         if all(_is_text(s) or isinstance(s, Unknown) for s in (left, right)):
             return concat([left, right])
-        return CelError(f"+ on a {_type(left)} and a {_type(right)}")
-    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        if not any(_unknown(s) for s in (left, right)):
+            return CelError(f"+ on a {_type(left)} and a {_type(right)}")
+    if _unknown(left) or _unknown(right):
         return Unknown("a sum not known")
     if _type(left) == _type(right) == "int":
         return left + right
@@ -580,7 +626,7 @@ def _plus(left: Any, right: Any) -> Any:
 
 def _truth(value: Any) -> Any:
     """A value where a boolean is expected: True/False, None when not known, or an error."""
-    if value is None or isinstance(value, Unknown):
+    if _unknown(value):
         return None
     if isinstance(value, (bool, CelError)):
         return value
@@ -617,7 +663,7 @@ def _evaluate(node: Node, scope: Mapping[str, Any]) -> Any:
         for side in (target, argument):
             if isinstance(side, CelError):
                 return side
-        if isinstance(target, Unknown) or isinstance(argument, Unknown):
+        if _unknown(target) or _unknown(argument):
             return Unknown(f"{node.value}() of a value not known")
         return _text_function(node.value, target, argument)
     left, right = (_evaluate(c, scope) for c in node.children)
