@@ -205,12 +205,19 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, Any, int]]) -> None:
         self.tokens = tokens
         self.at = 0
-        self.nesting = -1  # the whole expression is not nested
+        self.nesting = 0
 
     def enter(self) -> None:
+        """One level deeper: parentheses, a list, arguments, an index, ``!``, ``? :``."""
         self.nesting += 1
         if self.nesting > MAX_NESTING:
             raise _Reject(f"nested more than {MAX_NESTING} deep", self.tokens[self.at][2])
+
+    def nested(self, parse: Any) -> Any:
+        self.enter()
+        found = parse()
+        self.nesting -= 1
+        return found
 
     def peek(self, value: Any = None) -> bool:
         kind, found, _ = self.tokens[self.at]
@@ -228,14 +235,13 @@ class _Parser:
         return pos
 
     def expression(self) -> Node:
-        self.enter()
         condition = self.binary(0)
         if self.peek("?"):
             pos = self.expect("?")
             then = self.binary(0)
             self.expect(":")
-            condition = Node("conditional", pos, None, (condition, then, self.expression()))
-        self.nesting -= 1
+            return Node("conditional", pos, None,
+                        (condition, then, self.nested(self.expression)))
         return condition
 
     _LEVELS = (("||",), ("&&",), ("==", "!=", "in"), ("+",))
@@ -252,10 +258,7 @@ class _Parser:
     def unary(self) -> Node:
         if self.peek("!"):
             _, _, pos = self.take()
-            self.enter()
-            operand = self.unary()
-            self.nesting -= 1
-            return Node("not", pos, None, (operand,))
+            return Node("not", pos, None, (self.nested(self.unary),))
         return self.member(self.primary())
 
     def primary(self) -> Node:
@@ -270,12 +273,11 @@ class _Parser:
                               "assertion, attribute and google)", pos)
             return Node("name", pos, value)
         if kind == "op" and value == "(":
-            inner = self.expression()
+            inner = self.nested(self.expression)
             self.expect(")")
             return inner
         if kind == "op" and value == "[":
-            items = self.arguments("]")
-            return Node("list", pos, None, tuple(items))
+            return Node("list", pos, None, tuple(self.nested(lambda: self.arguments("]"))))
         raise _Reject("unexpected end of expression" if kind == "end"
                       else f"unexpected {value!r}", pos)
 
@@ -297,7 +299,7 @@ class _Parser:
                     raise _Reject("expected a field or function name after '.'", pos)
                 if self.peek("("):
                     self.take()
-                    args = self.arguments(")")
+                    args = self.nested(lambda: self.arguments(")"))
                     if name not in _FUNCTIONS:
                         raise _Reject(f"function {name}() is not in the subset read", pos)
                     if len(args) != 1:
@@ -307,7 +309,7 @@ class _Parser:
                     node = Node("field", pos, name, (node,))
             elif self.peek("["):
                 _, _, pos = self.take()
-                index = self.expression()
+                index = self.nested(self.expression)
                 self.expect("]")
                 node = Node("index", pos, None, (node, index))
             else:
