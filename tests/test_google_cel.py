@@ -96,6 +96,8 @@ def test_logical_operators_absorb_errors_both_ways(text, expected):
     ("assertion.actor + 1", "+ on a string and a int"),
     ("assertion.actor && true", "a string where a bool is expected"),
     ("assertion.ref.startsWith(1)", "startsWith() on a string with a int"),
+    # A list with an element that raises raises, even where another element would match.
+    ("'/' in [assertion.missing, '/']", "no such key: missing"),
 ])
 def test_runtime_errors(text, reason):
     assert value(text) == CelError(reason)

@@ -643,7 +643,9 @@ def _evaluate(node: Node, scope: Mapping[str, Any]) -> Any:
     if kind == "literal":
         return node.value
     if kind == "list":
-        return [_evaluate(child, scope) for child in node.children]
+        items = [_evaluate(child, scope) for child in node.children]
+        # An element that raises makes the whole list raise, as in CEL.
+        return next((item for item in items if isinstance(item, CelError)), items)
     if kind == "name":
         return scope[node.value]
     if kind == "field":
