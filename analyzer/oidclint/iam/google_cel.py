@@ -318,9 +318,10 @@ class _Parser:
 
 @lru_cache(maxsize=1024)
 def parse(text: str | Partial) -> Expression | NotUnderstood:
-    """The expression, or why it is not read (kept: one condition is read for every token). A ``Partial`` text (an expression built with
-    an input, ``"assertion.repository_owner == '${var.org}'"``) is read when its unknown
-    pieces sit inside string literals; they make those literals partly known."""
+    """The expression, or why it is not read (kept: one condition is read for every token).
+    A ``Partial`` text (an expression built with an input,
+    ``"assertion.repository_owner == '${var.org}'"``) is read when its unknown pieces sit
+    inside string literals; they make those literals partly known."""
     holes = [p for p in text.parts if isinstance(p, Unknown)] if isinstance(text, Partial) else []
     source = "".join(_HOLE if isinstance(p, Unknown) else p for p in text.parts) \
         if isinstance(text, Partial) else str(text)
