@@ -436,3 +436,67 @@ def test_expressions_within_the_limits_are_read():
     assert value("(" * 40 + "true" + ")" * 40) is True
     assert value(" && ".join(["true"] * 150)) is True
     assert value(" + ".join(["'a'"] * 150)) == "a" * 150
+
+
+# --- the examples of Google's provider reference (docs/facts.md, GC8) ---------------------
+
+def test_an_aws_mapping_with_a_conditional():
+    mapping = {"google.subject": "assertion.arn", "attribute.aws_account": "assertion.account",
+               "attribute.environment":
+                   "assertion.arn.contains(\":instance-profile/Production\") ? \"prod\" : \"test\""}
+    production = Claims({"arn": "arn:aws:iam::999999999999:instance-profile/Production-web",
+                         "account": "999999999999"})
+    assert map_attributes(mapping, production).values["attribute.environment"] == "prod"
+    staging = Claims({"arn": "arn:aws:iam::999999999999:instance-profile/Staging",
+                      "account": "999999999999"})
+    assert map_attributes(mapping, staging).values["attribute.environment"] == "test"
+    unknown = Claims({"arn": Partial(("arn:aws:iam::999999999999:", Unknown("var.role"))),
+                      "account": "999999999999"})
+    assert isinstance(map_attributes(mapping, unknown).values["attribute.environment"], Unknown)
+
+
+OIDC_FULL = {
+    "google.subject": "\"azure::\" + assertion.tid + \"::\" + assertion.sub",
+    "attribute.tid": "assertion.tid",
+    "attribute.managed_identity_name": """
+      {
+        "8bb39bdb-1cc5-4447-b7db-a19e920eb111":"workload1",
+        "55d36609-9bcf-48e0-a366-a3cf19027d2a":"workload2"
+      }[assertion.oid]
+""",
+}
+AZURE_TOKEN = Claims({"tid": "tenant", "sub": "subject",
+                      "oid": "55d36609-9bcf-48e0-a366-a3cf19027d2a",
+                      "groups": ["e968c2ef-047c-498d-8d79-16ca1b61e77e"]})
+
+
+def test_an_oidc_mapping_with_concatenation_and_a_map():
+    mapped = map_attributes(OIDC_FULL, AZURE_TOKEN)
+    assert mapped.values == {"google.subject": "azure::tenant::subject",
+                             "attribute.tid": "tenant",
+                             "attribute.managed_identity_name": "workload2"}
+    other = Claims({"tid": "tenant", "sub": "subject", "oid": "another"})
+    assert map_attributes(OIDC_FULL, other).errors == {
+        "attribute.managed_identity_name": CelError("no such key: another")}
+    condition = "\"e968c2ef-047c-498d-8d79-16ca1b61e77e\" in assertion.groups"
+    assert condition_admits(condition, AZURE_TOKEN, mapped).verdict is True
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("{'a': 'x', 'b': 'y'}['b']", "y"),
+    ("'a' in {'a': 'x'}", True),
+    ("{'a': 'x'}[assertion.actor]", CelError("no such key: octocat")),
+    ("{'a': 'x', 'a': 'y'}['a']", CelError("a map literal with a repeated key")),
+])
+def test_map_literals(text, expected):
+    assert value(text) == expected
+
+
+def test_a_map_with_a_key_not_known_is_not_known():
+    claims = Claims({"actor": Unknown("inputs.actor")})
+    assert isinstance(value("{assertion.actor: 'x'}['a']", claims), Unknown)
+
+
+def test_a_mapping_longer_than_google_takes_is_not_read():
+    mapped = map_attributes({"google.subject": "assertion.sub + '" + "x" * 2100 + "'"}, GITHUB)
+    assert "2048" in mapped.not_understood["google.subject"].reason

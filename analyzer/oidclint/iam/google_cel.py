@@ -10,8 +10,8 @@ https://github.com/google/cel-spec/blob/master/doc/langdef.md
 
 This module reads the part of CEL those expressions use: ``assertion.x``, ``assertion['x']``,
 nested fields, ``attribute.x``, ``google.subject``; string, integer, boolean and list
-literals; ``==``, ``!=``, ``&&``, ``||``, ``!``, ``in``, ``? :``, ``+`` on strings and
-integers; ``startsWith``, ``endsWith``, ``contains``, ``matches`` (RE2, read by ``iam.re2``:
+literals, map literals indexed by a claim (``{'id-1': 'workload1'}[assertion.oid]``);
+``==``, ``!=``, ``&&``, ``||``, ``!``, ``in``, ``? :``, ``+`` on strings and integers; ``startsWith``, ``endsWith``, ``contains``, ``matches`` (RE2, read by ``iam.re2``:
 a pattern Python would read differently is not understood, a search that could backtrack too
 long is unknown), ``split`` (CEL's strings extension) and indexing. Anything else is
 ``NotUnderstood``, with the reason and the offset, never guessed.
@@ -39,6 +39,8 @@ SUBJECT_BYTE_LIMIT = 127
 """``google.subject`` cannot exceed 127 bytes (docs/facts.md, Google Cloud section)."""
 MAX_EXPRESSION_LENGTH = 4096
 """An attribute condition holds at most 4,096 characters (docs/facts.md, Google Cloud)."""
+MAX_MAPPING_LENGTH = 2048
+"""An attribute mapping expression holds at most 2,048 characters (docs/facts.md)."""
 ROOTS = ("assertion", "attribute", "google")
 MAX_NESTING = 40
 """Parentheses, ``!``, ``? :``, lists and arguments nested deeper than this are not read (the
@@ -77,7 +79,7 @@ class _Reject(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """One node of a parsed expression: ``kind`` is ``literal``, ``list``, ``name``,
+    """One node of a parsed expression: ``kind`` is ``literal``, ``list``, ``map``, ``name``,
     ``field`` (``x.name``), ``index`` (``x[i]``), ``call`` (``x.f(args)``), ``not``,
     ``binary`` (``op``: ``==``, ``!=``, ``&&``, ``||``, ``in``, ``+``) or ``conditional``."""
 
@@ -120,7 +122,8 @@ _TOKEN = re.compile(r"""
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|&&|\|\||<=|>=|[!()\[\],.?:+\-<>*/%{}])
 """, re.VERBOSE)
-_SUPPORTED_OPS = {"==", "!=", "&&", "||", "!", "(", ")", "[", "]", ",", ".", "?", ":", "+"}
+_SUPPORTED_OPS = {"==", "!=", "&&", "||", "!", "(", ")", "[", "]", "{", "}", ",", ".", "?", ":",
+                  "+"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "/": "/"}
 _HOLE = "\x00"
 """Stands, in the text being read, for a piece of the expression not known statically."""
@@ -278,6 +281,8 @@ class _Parser:
             return inner
         if kind == "op" and value == "[":
             return Node("list", pos, None, tuple(self.nested(lambda: self.arguments("]"))))
+        if kind == "op" and value == "{":
+            return Node("map", pos, None, tuple(self.nested(self.entries)))
         raise _Reject("unexpected end of expression" if kind == "end"
                       else f"unexpected {value!r}", pos)
 
@@ -286,6 +291,18 @@ class _Parser:
         while not self.peek(closing):
             items.append(self.expression())
             if not self.peek(closing):
+                self.expect(",")
+        self.take()
+        return items
+
+    def entries(self) -> list[Node]:
+        """A map literal's keys and values, alternating (``{'a': 'x', 'b': 'y'}``)."""
+        items: list[Node] = []
+        while not self.peek("}"):
+            items.append(self.expression())
+            self.expect(":")
+            items.append(self.expression())
+            if not self.peek("}"):
                 self.expect(",")
         self.take()
         return items
@@ -591,6 +608,22 @@ def _split(text: Any, separator: str) -> Any:
     return head
 
 
+def _map(node: Node, items: list[Any]) -> Any:
+    """A map literal with text keys: a key or value that raises makes it raise; a key not
+    known leaves the whole map not known."""
+    error = next((item for item in items if isinstance(item, CelError)), None)
+    if error is not None:
+        return error
+    keys, values = items[0::2], items[1::2]
+    if any(_unknown(key) or isinstance(key, Partial) for key in keys):
+        return Unknown("a map with a key not known")
+    if not all(isinstance(key, str) for key in keys):
+        return Unknown("a map with keys other than text is not read")
+    if len(set(map(str, keys))) != len(keys):
+        return CelError("a map literal with a repeated key")
+    return {str(key): value for key, value in zip(keys, values)}
+
+
 def _index(container: Any, index: Any) -> Any:
     if isinstance(container, CelError) or isinstance(index, CelError):
         return container if isinstance(container, CelError) else index
@@ -648,6 +681,8 @@ def _evaluate(node: Node, scope: Mapping[str, Any]) -> Any:
         items = [_evaluate(child, scope) for child in node.children]
         # An element that raises makes the whole list raise, as in CEL.
         return next((item for item in items if isinstance(item, CelError)), items)
+    if kind == "map":
+        return _map(node, [_evaluate(child, scope) for child in node.children])
     if kind == "name":
         return scope[node.value]
     if kind == "field":
@@ -742,6 +777,11 @@ def map_attributes(mapping: Mapping[str, Any], assertion: Claims) -> MappedAttri
     for key, text in mapping.items():
         if not isinstance(text, (str, Partial)):
             result.not_understood[key] = NotUnderstood("the expression is not known", 0)
+            continue
+        if len(str(text)) > MAX_MAPPING_LENGTH:
+            result.not_understood[key] = NotUnderstood(
+                f"longer than {MAX_MAPPING_LENGTH} characters, the limit Google sets for an "
+                "attribute mapping expression", MAX_MAPPING_LENGTH)
             continue
         expression = parse(text)
         if isinstance(expression, NotUnderstood):
