@@ -148,3 +148,11 @@ def test_a_partly_known_verdict_never_contradicts_a_completion(prefix, rest, com
     verdict = admits(expression, {"sub": Partial((prefix, Unknown("x")))})
     if verdict is not None:
         assert verdict == admits(expression, {"sub": prefix + rest})
+
+
+@given(st.text(alphabet="claims[]'subeqmatchesnd *?:/", max_size=60))
+def test_any_text_parses_or_is_not_understood(text):
+    expression = parse(text)
+    assert isinstance(expression, (ClaimsExpression, NotUnderstood))
+    if isinstance(expression, ClaimsExpression):
+        assert admits(expression, MAIN) in (True, False, None)

@@ -500,3 +500,21 @@ def test_a_map_with_a_key_not_known_is_not_known():
 def test_a_mapping_longer_than_google_takes_is_not_read():
     mapped = map_attributes({"google.subject": "assertion.sub + '" + "x" * 2100 + "'"}, GITHUB)
     assert "2048" in mapped.not_understood["google.subject"].reason
+
+
+_PIECES = st.sampled_from([
+    "assertion.sub", "assertion.groups", "assertion.nested", "attribute.x", "google.subject",
+    "'acme'", "'a/b'", "1", "true", "==", "!=", "&&", "||", "!", "in", "+", "?", ":", "(", ")",
+    "[", "]", "{", "}", ",", ".", ".split('/')", ".matches('^(a+)+$')", ".startsWith('a')",
+    "[0]", "['sub']", " "])
+
+
+@given(st.lists(_PIECES, max_size=25))
+def test_any_arrangement_of_the_subset_parses_and_evaluates_without_raising(pieces):
+    """Hostile or broken text never escapes as an exception: it is read, or not understood,
+    and what is read evaluates to a value, an unknown, or a CEL error."""
+    expression = parse("".join(pieces))
+    if isinstance(expression, Expression):
+        evaluate(expression, GITHUB, {"x": "y"}, {"subject": "s"})
+        evaluate(expression, PARTLY)
+        condition_admits("".join(pieces), GITHUB)
