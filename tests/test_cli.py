@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -144,3 +146,22 @@ def test_a_path_that_is_not_there_is_a_usage_error(stack, arguments):
     result = runner.invoke(app, [a.format(stack=stack, missing=missing) for a in arguments])
     assert result.exit_code == 2
     assert "no-such-folder" in result.output and "does not exist" in result.output
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_report_and_baseline_files_follow_the_umask(stack, tmp_path, umask):
+    """Files written with --output and --write-baseline get the permissions a plain write
+    gives (the umask's), not those of a temporary file; an existing file keeps its own."""
+    previous = os.umask(umask)
+    try:
+        report, baseline = tmp_path / "report.sarif", tmp_path / "baseline.json"
+        result = runner.invoke(app, ["scan", str(stack), "--format", "sarif", "--output",
+                                     str(report), "--write-baseline", str(baseline)])
+        assert result.exit_code == 0, result.output
+        for written in (report, baseline):
+            assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask
+        report.chmod(0o640)
+        runner.invoke(app, ["scan", str(stack), "--format", "sarif", "--output", str(report)])
+        assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    finally:
+        os.umask(previous)

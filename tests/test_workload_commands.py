@@ -50,7 +50,7 @@ def test_explain_role_says_why_aws_refuses(linked_tree):
     result = runner.invoke(app, ["explain", "aws_iam_role.api", "--path", str(linked_tree),
                                  "--claim", "sub=system:serviceaccount:payment:api",
                                  "--claim", "aud=sts.amazonaws.com"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "Not authorized to perform sts:AssumeRoleWithWebIdentity" in result.stdout
     assert "the token has `system:serviceaccount:payment:api`" in result.stdout
 
@@ -59,13 +59,14 @@ def test_explain_role_admits_the_right_claims(linked_tree):
     result = runner.invoke(app, ["explain", "payments-api", "--path", str(linked_tree),
                                  "--claim", "sub=system:serviceaccount:payments:api",
                                  "--claim", "aud=sts.amazonaws.com"])
+    assert result.exit_code == 0, result.output
     assert result.stdout.rstrip().endswith("AWS would admit this token.")
 
 
 def test_explain_workload_reproduces_the_error(linked_tree):
     result = runner.invoke(app, ["explain", "--path", str(linked_tree), "--repository", "acme/api",
                                  "--workload", ".github/workflows/deploy.yml:deploy"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "presents" in result.stdout
     assert "FAILS   StringEquals token.actions.githubusercontent.com:sub" in result.stdout
     assert "AWS would answer: Not authorized" in result.stdout
@@ -94,7 +95,7 @@ HELM = FIXTURES / "OIDC108" / "positive-helm-release-names-service-account"
 @pytest.mark.parametrize("wanted", ["main.tf:alb", "Helm release kube-system/alb"])
 def test_explain_workload_shows_why_a_helm_release_is_refused(wanted):
     result = runner.invoke(app, ["explain", "--path", str(HELM), "--workload", wanted])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     first = result.stdout.splitlines()[0]
     # The name the chart gives its ServiceAccount, and where it comes from.
     assert first == ("Helm release kube-system/alb (ServiceAccount "
@@ -119,14 +120,14 @@ def test_graph_draws_a_helm_release_as_a_workload():
                for line in lines)
 
 
-@pytest.mark.parametrize("fixture, verdict", [
-    ("positive-buildkite-branch-not-admitted", "refuses it whatever they are"),
-    ("negative-buildkite-step-admitted", "admits it depends on them")])
-def test_explain_workload_decides_a_partly_unknown_subject_when_it_can(fixture, verdict):
+@pytest.mark.parametrize("fixture, verdict, code", [
+    ("positive-buildkite-branch-not-admitted", "refuses it whatever they are", 1),
+    ("negative-buildkite-step-admitted", "admits it depends on them", 0)])
+def test_explain_workload_decides_a_partly_unknown_subject_when_it_can(fixture, verdict, code):
     folder = FIXTURES / "OIDC108" / fixture
     result = runner.invoke(app, ["explain", "--path", str(folder),
                                  "--workload", ".buildkite/pipeline.yml:deploy"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     assert "partly unknown" in result.stdout and verdict in result.stdout
     assert "may assume any of" not in result.stdout
 
@@ -147,7 +148,7 @@ def test_explain_workload_of_a_central_workflow_takes_each_ref_it_may_be_called_
                     tmp_path, dirs_exist_ok=True)
     result = runner.invoke(app, ["explain", "--path", str(tmp_path), "--repository", "acme/api",
                                  "--workload", "platform/.github/workflows/deploy.yml:apply"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "release.yml job deploy → deploy.yml job apply (push to main) presents, if " \
            "`job_workflow_ref` is `acme/platform/.github/workflows/deploy.yml@refs/heads/v1`:" \
            in result.stdout
