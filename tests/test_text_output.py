@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from oidclint.model import Diagnostic, Finding, Level, Related, Report, RuleInfo, Suppression
 from oidclint.progress import ProgressBar, progress, progress_wanted
 from oidclint.reporters import FORMATS
-from oidclint.reporters.markdown import MAX_ROWS, escape_markdown
+from oidclint.reporters.markdown import MAX_ROWS, escape_markdown, markdown_text
 from oidclint.reporters.sarif import HELP_URI
 from oidclint.reporters.text import WIDTH, SourceLines
 from oidclint.source import Span
@@ -355,6 +355,33 @@ def test_escaped_text_keeps_a_table_cell_whole():
     assert re.findall(r"<td>(.*?)</td>", table) == ["a|b\\|c`|`", "end"]
 
 
+def cells(text: str) -> list[str]:
+    table = html(f"| one | two |\n|---|---|\n| {text} | end |\n")
+    return re.findall(r"<td>(.*?)</td>", table)
+
+
+def test_messages_show_their_code_spans_as_code():
+    message = "`repo:acme/*` is compared with `StringEquals`, where `*` is literal: a|b"
+    assert cells(markdown_text(message)) == [
+        "<code>repo:acme/*</code> is compared with <code>StringEquals</code>, where "
+        "<code>*</code> is literal: a|b", "end"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_in_a_code_span_stays_literal_and_in_its_cell(hostile):
+    """A value a message quotes comes from the scanned file: inside its code span it shows
+    as written (HTML, links, mentions inert), and the row keeps its cells."""
+    rendered = cells(markdown_text(f"the trust names `{hostile}` and [more](x)"))
+    assert len(rendered) == 2 and rendered[1] == "end"
+    assert "<script" not in rendered[0] and "href" not in rendered[0]
+    assert "<img" not in rendered[0] and "<a " not in rendered[0]
+
+
+@pytest.mark.parametrize("text", ["one ` backtick", "`a` then ` alone", "an empty `` span"])
+def test_backticks_that_do_not_make_code_spans_are_shown_as_written(text):
+    assert cells(markdown_text(text)) == [text.replace("<", "&lt;"), "end"]
+
+
 def test_mentions_are_broken_so_nobody_is_notified():
     assert "@acme" not in escape_markdown("@acme/security-team")
 
@@ -373,7 +400,7 @@ def test_markdown_report_structure(stack):
     assert "| error | 1 |" in lines and "| warning | 1 |" in lines
     assert "### main\\.tf" not in out and "### main.tf" in lines
     link = f"[OIDC203]({HELP_URI.format(id='OIDC203')}) wildcard-subject"
-    assert f"| 4 | error | {link} | Subject pattern \\`repo\\:\\*\\` admits any owner<br>" in out
+    assert f"| 4 | error | {link} | Subject pattern `repo:*` admits any owner<br>" in out
     assert "<br>↳ OIDC provider github at oidc.tf\\:3 | Name the owner |" in out
     assert out.count("| 7 | warning |") == 1 and "| 1 | error |" not in out
     assert lines[-1] == ("1 suppressed, 3 in the baseline, not shown; 1 file could not be read; "
@@ -385,6 +412,7 @@ def test_markdown_report_structure(stack):
     # the counts, the findings of main.tf, the file not read, the note
     assert rendered.count("<tr>") == (1 + 2) + (1 + 2) + (1 + 1) + (1 + 1)
     assert f'<a href="{HELP_URI.format(id="OIDC203")}">OIDC203</a>' in rendered
+    assert "Subject pattern <code>repo:*</code> admits any owner" in rendered
 
 
 def test_markdown_without_findings(stack):
