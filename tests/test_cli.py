@@ -77,6 +77,20 @@ def test_rules_lists_the_catalog_and_shows_one_rule():
     assert "wildcard-subject" in one and "Why it matters" in one
 
 
+def test_the_rules_listing_piped_keeps_one_line_a_rule():
+    """Into a file or a pager (not a terminal) the table is not wrapped at 80 columns: each
+    rule's summary stays whole on its own line, after aligned columns."""
+    lines = runner.invoke(app, ["rules"]).stdout.splitlines()
+    assert lines[0].split() == ["ID", "Name", "Level", "Fires", "when"]
+    rules = all_rules()
+    assert len(lines) == 1 + len(rules)
+    start = lines[0].index("Fires when")
+    for line, rule in zip(lines[1:], rules):
+        info = rule.info()
+        assert line.startswith(info.id) and line[start:] == info.summary
+        assert line.split()[1:3] == [info.name, info.level.value]
+
+
 def test_every_rule_documents_every_section():
     for rule in all_rules():
         info = rule.info()

@@ -376,9 +376,17 @@ def rules(rule_id: Optional[str] = typer.Argument(None, metavar="[ID]")) -> None
         console.print(f"{info.id} {info.name} ({info.level.value})", highlight=False)
         console.print(Markdown(info.docs))
         return
-    table = Table("ID", "Name", "Level", "Fires when", box=None, highlight=False)
-    for info in catalog:
-        table.add_row(info.id, info.name, info.level.value, info.summary)
+    header = ("ID", "Name", "Level", "Fires when")
+    rows = [(info.id, info.name, info.level.value, info.summary) for info in catalog]
+    if not sys.stdout.isatty():  # a file or a pager: one line a rule, however long
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+        for row in [header, *rows]:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+            sys.stdout.write("  ".join([*cells, row[3]]) + "\n")
+        return
+    table = Table(*header, box=None, highlight=False)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
