@@ -13,11 +13,12 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
+from conftest import foreign_hyperlinks, without_styles
 from oidclint.model import Diagnostic, Finding, Level, Related, Report, RuleInfo, Suppression
 from oidclint.progress import ProgressBar, progress, progress_wanted
 from oidclint.reporters import FORMATS
 from oidclint.reporters.markdown import MAX_ROWS, escape_markdown, markdown_text
-from oidclint.reporters.sarif import HELP_URI
+from oidclint.reporters import HELP_URI
 from oidclint.reporters.text import WIDTH, SourceLines
 from oidclint.source import Span
 
@@ -38,7 +39,8 @@ resource "aws_iam_role" "deploy" {
 def finding(span: Span, **changes) -> Finding:
     values = dict(message="Subject pattern `repo:*` admits any owner", fix="Name the owner")
     values.update(changes)
-    return Finding("OIDC203", values.pop("level", Level.ERROR), span=span, **values)
+    return Finding(values.pop("rule_id", "OIDC203"), values.pop("level", Level.ERROR), span=span,
+                   **values)
 
 
 def report(root, findings=(), diagnostics=(), **changes) -> Report:
@@ -153,7 +155,8 @@ def test_escape_sequences_in_a_source_line_are_shown_escaped_and_carets_still_al
     column = line.index("#") + 1
     out = FORMATS["text"](report(tmp_path, [finding(Span("a.tf", 1, column, 1, column + 1))]),
                           color=True)
-    assert "\x1b[2J" not in out and "\x1b]8" not in out and "\u202e" not in out
+    assert "\x1b[2J" not in out and "\u202e" not in out
+    assert foreign_hyperlinks(out) == [] and "rules/OIDC203.md" in out  # the rule's own link
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     rows = gutter_rows(plain)
     assert rows[0] == ('1 │ a = "\\x1b[2J\\x1b]8;;https://evil.example\\x07x\\x1b]8;;\\x07" # '
@@ -165,8 +168,8 @@ def test_markup_in_a_source_line_is_shown_as_written(tmp_path):
     line = 'name = "[bold]x[/bold] [link=https://evil.example]y[/link] :smile: [/]"'
     (tmp_path / "a.tf").write_text(line + "\n")
     styled = FORMATS["text"](report(tmp_path, [finding(Span("a.tf", 1))]), color=True)
-    assert "\x1b]8;" not in styled
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", styled)
+    assert foreign_hyperlinks(styled) == []
+    plain = without_styles(styled)
     assert plain == text(tmp_path, [finding(Span("a.tf", 1))])
     assert gutter_rows(plain)[0] == f"1 │ {line}"
 
@@ -491,3 +494,15 @@ def test_progress_shown_late_counts_ticks_and_never_restarts_after_closing():
     bar.show()  # a timer firing after the scan ended must not bring the bar back
     assert stream.getvalue() == shown
     assert "\x1b[2J" not in shown
+
+
+def test_each_finding_links_to_its_rule_documentation(tmp_path):
+    """Plain text names the page under each finding; on a terminal the rule id links there."""
+    findings = [finding(Span("a.tf", 1)), finding(Span("a.tf", 2), rule_id="OIDC204")]
+    plain = FORMATS["text"](report(tmp_path, findings))
+    docs = [line.strip() for line in plain.splitlines() if line.strip().startswith("docs: ")]
+    assert docs == [f"docs: {HELP_URI.format(id='OIDC203')}",
+                    f"docs: {HELP_URI.format(id='OIDC204')}"]
+    styled = FORMATS["text"](report(tmp_path, findings), color=True)
+    assert re.search(r"\x1b\]8;[^;]*;" + re.escape(HELP_URI.format(id="OIDC204"))
+                     + r"\x1b\\\x1b\[[0-9;]*mOIDC204", styled)

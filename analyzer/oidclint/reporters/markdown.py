@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 from itertools import groupby
 from typing import TypeVar
-from urllib.parse import quote
 
 from oidclint.model import Diagnostic, Finding, Level, Report
 from oidclint.findings import printable
-from oidclint.reporters import sorted_diagnostics
-from oidclint.reporters.sarif import HELP_URI
+from oidclint.reporters import rule_help_uri, sorted_diagnostics
 from oidclint.reporters.text import (Tally, counts_phrase, duration_phrase, failed_phrase,
                                      hidden_phrase, tally)
 
@@ -182,8 +180,7 @@ def _row(finding: Finding, rule_name: str) -> str:
 
 
 def _rule_link(rule_id: str) -> str:
-    url = HELP_URI.format(id=quote(rule_id, safe=""))
-    return f"[{escape_markdown(rule_id)}]({url})"
+    return f"[{escape_markdown(rule_id)}]({rule_help_uri(rule_id)})"
 
 
 def _footer(report: Report, counts: Tally) -> list[str]:

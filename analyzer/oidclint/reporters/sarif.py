@@ -18,12 +18,12 @@ import sarif_om as om
 
 from oidclint.findings import FINGERPRINT_KEY, fingerprint, name_bytes, printable
 from oidclint.model import Diagnostic, Finding, Level, Report, RuleInfo
-from oidclint.reporters import sorted_diagnostics, sorted_findings
+from oidclint.reporters import (
+    INFORMATION_URI, rule_help_uri, sorted_diagnostics, sorted_findings,
+)
 from oidclint.source import Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/oidclint/oidclint"
-HELP_URI = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"
 SRCROOT = "%SRCROOT%"
 
 
@@ -85,7 +85,7 @@ def _descriptor(rule: RuleInfo) -> om.ReportingDescriptor:
             text=_sentence(rule.section("What it does") or rule.summary)
         ),
         help=om.MultiformatMessageString(text=rule.docs, markdown=rule.docs),
-        help_uri=HELP_URI.format(id=rule.id),
+        help_uri=rule_help_uri(rule.id),
         default_configuration=om.ReportingConfiguration(level=rule.level.value),
         properties=properties,
     )
