@@ -105,16 +105,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         level=finding.level.value,
         message=om.Message(text=text),
         locations=[
-            _location(
-                finding.span,
-                logical=[
-                    om.LogicalLocation(fully_qualified_name=printable(finding.address,
-                                                                      newlines=False),
-                                       kind="resource")
-                ]
-                if finding.address
-                else None,
-            )
+            _location(finding.span, logical=_logical_locations(finding))
         ],
         related_locations=related or None,
         code_flows=_code_flows(finding),
@@ -160,6 +151,14 @@ def _notification(diagnostic: Diagnostic) -> om.Notification:
         if diagnostic.span is not None or diagnostic.path
         else None,
     )
+
+
+def _logical_locations(finding: Finding) -> list[om.LogicalLocation] | None:
+    """The resource the finding is about, and the workload whose file it is anchored in."""
+    named = ([(finding.address, "resource")] if finding.address else []) + (
+        [finding.workload] if finding.workload else [])
+    return [om.LogicalLocation(fully_qualified_name=printable(name, newlines=False), kind=kind)
+            for name, kind in named] or None
 
 
 def _location(
