@@ -156,3 +156,61 @@ def test_explain_workload_of_a_central_workflow_takes_each_ref_it_may_be_called_
     assert result.stdout.count("FAILS   StringEquals token.actions.githubusercontent.com:"
                                "job_workflow_ref") == 2
     assert result.stdout.count("Not authorized to perform sts:AssumeRoleWithWebIdentity") == 2
+
+
+ROLE_IN_ROOT = '''
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:acme/api:ref:refs/heads/%s"
+        }
+      }
+    }]
+  })
+}
+'''
+RELEASE = '''
+on:
+  push:
+    branches: [release]
+permissions:
+  id-token: write
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/deploy
+          aws-region: eu-west-1
+'''
+
+
+@pytest.mark.parametrize("branches, code", [(("main", "main"), 1), (("main", "release"), 0)])
+def test_explain_exits_1_only_when_every_role_a_workload_may_assume_refuses(tmp_path, branches,
+                                                                            code):
+    """Two root modules each define a role `deploy`: which one the job reaches is not known,
+    so the answer is `Not authorized` only if both refuse its token."""
+    for folder, branch in zip(("staging", "production"), branches):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "main.tf").write_text(ROLE_IN_ROOT % branch)
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "release.yml").write_text(RELEASE)
+    result = runner.invoke(app, ["explain", "--path", str(tmp_path), "--repository", "acme/api",
+                                 "--workload", ".github/workflows/release.yml:publish"])
+    assert result.exit_code == code, result.output
+    assert result.stdout.startswith("release.yml job publish may assume any of ")
+    assert "AWS would answer: Not authorized" in result.stdout
+    assert ("AWS would admit this token." in result.stdout) == ("release" in branches)
