@@ -98,6 +98,19 @@ def test_regex_globs(regex, flags, expected):
     assert regex_globs(regex, flags) == expected
 
 
+@pytest.mark.parametrize("regex, expected", [
+    (r"^main\z", ["main"]),                     # RE2's end of text
+    (r"^\Qv1.*\E", ["v1.*"]),                   # quoted: `*` is the character, a wildcard here
+    (r"^(?P<a>main)$|^(?<b>dev)$", ["main", "dev"]),  # named groups, anchors in each alternative
+    (r"^\x{41}-\x42$", ["A-B"]),                # characters by their code
+    (r"^(?i:main)$", None),                     # case-insensitive in a group only
+    (r"^main\b", None),                         # a word boundary is not an end
+    (r"^\pL+$", None),                          # an RE2 class Python cannot read
+])
+def test_regex_globs_read_the_re2_syntax_gitlab_uses(regex, expected):
+    assert regex_globs(regex) == expected
+
+
 _PATTERNS = [r"^release/.*", r"^v\d+\.\d+$", r"^(main|master)$", r"hotfix-[0-9]+", r"^feat/\w+",
              r"^[a-z]+-(dev|prod)$", r"^x.y?z+$", r"^(?:release|hotfix)/v\d{1,3}$"]
 
