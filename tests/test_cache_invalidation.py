@@ -45,7 +45,7 @@ resource "aws_iam_role" "deploy" {
 '''
 
 
-# -- 3. an edit that matters is never answered from a stale entry ------------------------------
+# -- an edit that matters is never answered from a stale entry ---------------------------------
 
 def test_editing_the_trust_with_a_different_size_changes_the_report(tmp_path):
     tree = small_tree(tmp_path)
@@ -103,7 +103,7 @@ def test_replacing_a_file_by_rename_with_the_same_size_and_mtime_is_detected(
     assert document(after) == document(run(tree))
 
 
-# -- 4. the memo depends only on files that can matter -----------------------------------------
+# -- the memo depends only on files that can matter --------------------------------------------
 
 def test_editing_a_file_that_cannot_matter_is_served_from_the_memo(tmp_path, no_parsing):
     tree = small_tree(tmp_path)
@@ -141,7 +141,7 @@ def test_a_suppression_comment_added_to_an_unrelated_file_is_not_served_stale(tm
     assert not [d for d in before.diagnostics if d.path == "storage/bucket.tf"]
 
 
-# -- 5. files read while evaluating are dependencies -------------------------------------------
+# -- files read while evaluating are dependencies ----------------------------------------------
 
 @pytest.mark.parametrize("name", ["trust.json", "trust.txt"])
 def test_changing_a_file_read_by_file_changes_the_findings(tmp_path, name):

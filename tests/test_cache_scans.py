@@ -49,7 +49,7 @@ def test_parse_cache_hits_behind_a_memo_miss_give_the_uncached_report(tmp_path):
     assert document(again) == document(run(tree, repository="acme/other"))
 
 
-# -- 2. an unchanged tree is answered from the memo --------------------------------------------
+# -- an unchanged tree is answered from the memo -----------------------------------------------
 
 def test_warm_scan_of_an_unchanged_tree_does_not_parse(tmp_path, no_parsing):
     tree = small_tree(tmp_path)
@@ -86,7 +86,7 @@ def test_files_younger_than_the_racy_margin_are_read_again(tmp_path, reads):
     assert "main.tf" in reads and "bucket.tf" in reads
 
 
-# -- 8. scans running at once ------------------------------------------------------------------
+# -- scans running at once ---------------------------------------------------------------------
 
 def cli_scan(tree: Path, cache: Path) -> subprocess.Popen:
     return subprocess.Popen(
@@ -117,7 +117,7 @@ def test_concurrent_scans_sharing_a_cache_agree(tmp_path):
         assert not [p for p in cache.rglob("*") if p.name.startswith(".tmp-")]
 
 
-# -- 9. the command line -----------------------------------------------------------------------
+# -- the command line --------------------------------------------------------------------------
 
 runner = CliRunner()
 

@@ -61,7 +61,7 @@ def test_structured_parse_results_come_from_the_cache(tmp_path):
     assert repr(second.roles) == repr(first.roles)
 
 
-# -- 7. the store ------------------------------------------------------------------------------
+# -- the store ---------------------------------------------------------------------------------
 
 def test_put_and_get_round_trip(tmp_path):
     cache = Cache(tmp_path / "cache")
