@@ -9,7 +9,7 @@ import pytest
 from hypothesis import settings
 
 # Fixtures shared by the test modules of one subject, kept beside that subject's helpers.
-pytest_plugins = ["action_runner", "config_scans"]
+pytest_plugins = ["action_runner", "cache_helpers", "config_scans"]
 
 # CI runs the property tests on a fixed sequence of examples, so a red build is reproducible;
 # no deadlines, since a loaded machine must not turn slowness into failures.
