@@ -109,6 +109,15 @@ def test_index_attribute_and_splat():
     assert isinstance(bad, Unknown) and "out of range" in bad.origin
 
 
+def test_a_full_splat_after_a_full_splat_applies_within_each_element():
+    """`a[*].b[*].c`: the second splat takes each element of every `b` (a list of lists),
+    as Terraform does; the first splat's traversal does not end at the second `[*]`."""
+    clusters = '[{ identity = [{ oidc = [{ issuer = "x" }] }] }, { identity = [] }]'
+    assert local(f"{clusters}[*].identity[*].oidc.0.issuer") == [["x"], []]
+    assert local(f"flatten({clusters}[*].identity[*].oidc[0].issuer)") == ["x"]
+    assert local('[[{ a = 1 }], [{ a = 2 }, { a = 3 }]][*][*].a') == [[1], [2, 3]]
+
+
 def test_unknown_traversal_extends_its_origin():
     value = local("var.cfg.repos[0]", 'variable "cfg" {}')
     assert value.origin == "var.cfg (no default)"
