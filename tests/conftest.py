@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import settings
 
 # Fixtures shared by the test modules of one subject, kept beside that subject's helpers.
-pytest_plugins = ["action_runner", "config_scans"]
+pytest_plugins = ["action_runner", "cache_helpers", "config_scans"]
 
 # CI runs the property tests on a fixed sequence of examples, so a red build is reproducible;
 # no deadlines, since a loaded machine must not turn slowness into failures.
@@ -66,3 +67,21 @@ def check_snapshot(snapshot: Path, current: str) -> None:
     assert snapshot.exists(), f"run with {UPDATE_SNAPSHOTS}=1 to create {snapshot.name}"
     assert current == snapshot.read_text(encoding="utf-8"), \
         f"{snapshot} differs: run with {UPDATE_SNAPSHOTS}=1 and review the diff"
+
+
+_HYPERLINK = re.compile(r"\x1b\]8;[^;\x07\x1b]*;([^\x07\x1b]*)")
+
+
+def foreign_hyperlinks(text: str) -> list[str]:
+    """The terminal hyperlinks (OSC 8) in ``text`` that lead anywhere but to a rule's
+    documentation: the only links oidclint itself writes."""
+    from oidclint.reporters import HELP_URI
+
+    ours = HELP_URI.split("{id}")[0]
+    return [url for url in _HYPERLINK.findall(text) if url and not url.startswith(ours)]
+
+
+def without_styles(text: str) -> str:
+    """Terminal output without its colours and hyperlinks: what a plain render shows."""
+    text = re.sub(r"\x1b\]8;[^\x07\x1b]*;[^\x07\x1b]*(?:\x1b\\|\x07)", "", text)
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)

@@ -318,3 +318,22 @@ def test_a_baseline_whose_size_says_nothing_is_read_only_up_to_the_limit(monkeyp
     with pytest.raises(BaselineError, match="larger than the 100-byte limit"):
         read_baseline(maps)
     assert sum(reads) == 101 and max(reads) == 7
+
+
+@pytest.mark.parametrize("how", ["--baseline", "--write-baseline", "configured"])
+def test_the_baseline_file_in_the_tree_is_not_a_scanned_file(stack, how):
+    """The baseline is oidclint's own file: a scan of the tree that holds it counts only the
+    infrastructure code, whether the baseline is given, written or configured."""
+    _, before = scan_json(str(stack))
+    assert before["files_scanned"] == 1
+    assert invoke(str(stack), "--write-baseline", str(stack / "known.json")).exit_code == 0
+    if how == "configured":
+        (stack / ".oidclint.toml").write_text('baseline = "known.json"\n')
+        _, data = scan_json(str(stack))
+    else:
+        _, data = scan_json(str(stack), how, str(stack / "known.json"))
+    assert data["files_scanned"] == 1
+    # Any other JSON file beside it still counts.
+    (stack / "other.json").write_text('{"findings": []}')
+    _, more = scan_json(str(stack), "--baseline", str(stack / "known.json"))
+    assert more["files_scanned"] == data["files_scanned"] + 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -75,6 +77,20 @@ def test_rules_lists_the_catalog_and_shows_one_rule():
     assert "wildcard-subject" in one and "Why it matters" in one
 
 
+def test_the_rules_listing_piped_keeps_one_line_a_rule():
+    """Into a file or a pager (not a terminal) the table is not wrapped at 80 columns: each
+    rule's summary stays whole on its own line, after aligned columns."""
+    lines = runner.invoke(app, ["rules"]).stdout.splitlines()
+    assert lines[0].split() == ["ID", "Name", "Level", "Fires", "when"]
+    rules = all_rules()
+    assert len(lines) == 1 + len(rules)
+    start = lines[0].index("Fires when")
+    for line, rule in zip(lines[1:], rules):
+        info = rule.info()
+        assert line.startswith(info.id) and line[start:] == info.summary
+        assert line.split()[1:3] == [info.name, info.level.value]
+
+
 def test_every_rule_documents_every_section():
     for rule in all_rules():
         info = rule.info()
@@ -144,3 +160,22 @@ def test_a_path_that_is_not_there_is_a_usage_error(stack, arguments):
     result = runner.invoke(app, [a.format(stack=stack, missing=missing) for a in arguments])
     assert result.exit_code == 2
     assert "no-such-folder" in result.output and "does not exist" in result.output
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_report_and_baseline_files_follow_the_umask(stack, tmp_path, umask):
+    """Files written with --output and --write-baseline get the permissions a plain write
+    gives (the umask's), not those of a temporary file; an existing file keeps its own."""
+    previous = os.umask(umask)
+    try:
+        report, baseline = tmp_path / "report.sarif", tmp_path / "baseline.json"
+        result = runner.invoke(app, ["scan", str(stack), "--format", "sarif", "--output",
+                                     str(report), "--write-baseline", str(baseline)])
+        assert result.exit_code == 0, result.output
+        for written in (report, baseline):
+            assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask
+        report.chmod(0o640)
+        runner.invoke(app, ["scan", str(stack), "--format", "sarif", "--output", str(report)])
+        assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    finally:
+        os.umask(previous)

@@ -103,7 +103,7 @@ def test_explain_matches_the_same_glob_in_linear_time(tmp_path):
         [sys.executable, "-m", "oidclint", "explain", "--path", str(tmp_path / "tree"),
          "--repository", "acme/api", "--workload", WORKFLOW + ":deploy"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path / "tree")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # refused: the statement fails
     assert "=> statement FAILS" in done.stdout
 
 

@@ -215,7 +215,7 @@ def test_a_strange_name_on_a_strict_utf8_terminal(strange_tree):
 def test_explain_and_graph_show_a_strange_name_escaped(strange_tree):
     runner = CliRunner()
     explained = runner.invoke(app, ["explain", "aws_iam_role.deploy", "--claim", "sub=x"])
-    assert explained.exit_code == 0, explained.output
+    assert explained.exit_code == 1, explained.output  # `sub=x` is refused
     explained.stdout_bytes.decode("utf-8")
     assert not CONTROLS.search(explained.stdout.replace("\n", ""))
     assert "Trust of aws_iam_role.deploy (nl/new\\nline.tf:6:1)" in explained.stdout

@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from conftest import SAMPLES, foreign_hyperlinks, without_styles
 from oidclint.model import Diagnostic, Finding, Level, Related, Report, RuleInfo
 from oidclint.findings import FINGERPRINT_KEY, fingerprint
 from oidclint.reporters import FORMATS
@@ -249,6 +250,27 @@ def test_sarif_result_location_message_and_level():
     assert result["relatedLocations"][0]["message"]["text"] == "role declared"
 
 
+@pytest.mark.parametrize("stack, rule, uri, logical", [
+    ("github-actions-workflows", "OIDC112", ".github/workflows/migrate.yml",
+     [{"fullyQualifiedName": "jobs.migrate", "kind": "object"}]),
+    ("eks-irsa-workloads", "OIDC110", "k8s/ledger-exporter.yaml",
+     [{"fullyQualifiedName": "ServiceAccount/ledger/exporter", "kind": "resource"}]),
+])
+def test_sarif_results_in_a_workload_file_name_the_workload(stack, rule, uri, logical):
+    """A result anchored in a workflow or a manifest carries the job, or the ServiceAccount,
+    as its logical location; one anchored in the trust names the role."""
+    from oidclint.engine import scan
+
+    log = json.loads(FORMATS["sarif"](scan([SAMPLES / stack], root=SAMPLES / stack)))
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] == rule
+               and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri]
+    assert results and all(r["locations"][0]["logicalLocations"] == logical for r in results)
+    in_trusts = [r for r in log["runs"][0]["results"]
+                 if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                 .endswith(".tf") and "logicalLocations" in r["locations"][0]]
+    assert all(len(r["locations"][0]["logicalLocations"]) == 1 for r in in_trusts)
+
+
 def test_sarif_region_omits_an_end_equal_to_the_start_and_keeps_multiline_ends():
     results = _results_by_rule(_sarif(_report()))
     assert results["OIDC101"]["locations"][0]["physicalLocation"]["region"] == {
@@ -418,8 +440,8 @@ def test_text_does_not_interpret_markup_or_emoji_codes_from_findings():
         fix="[/]",
     )
     styled = FORMATS["text"](_report(findings=[finding]), color=True)
-    assert "\x1b]8;" not in styled  # no hyperlink escape was produced
-    out = re.sub(r"\x1b\[[0-9;]*m", "", styled)
+    assert foreign_hyperlinks(styled) == []  # no hyperlink but the rule's own
+    out = without_styles(styled)
     assert out == FORMATS["text"](_report(findings=[finding]), color=False)
     assert "[bold]repo:acme/*[/bold]" in out
     assert ":smile:" in out

@@ -58,10 +58,10 @@ def test_rules_explain_and_graph_exports_never_raise_or_leak(scan, claims, issue
     assert problems == []
     assert {key(f) for f in findings} == {key(f) for f in direct}
     for role in graph.roles:
-        text = explain_role(graph, role, Request(claims, issuer))
+        text = explain_role(graph, role, Request(claims, issuer)).text
         assert not LEAKS.search(text), text
     for workload in graph.workloads:
-        text = explain_workload(graph, workload)
+        text = explain_workload(graph, workload).text
         assert not LEAKS.search(text), text
     view = linked_view(graph)
     for text in (to_dot(view), to_mermaid(view), to_json(view)):

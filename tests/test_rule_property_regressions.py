@@ -78,10 +78,10 @@ def test_explain_without_statement_location_sid_text_or_role():
         sid={"Ref": "StatementId"})
     inventory.workloads.append(Workload("github-actions", "deploy.yml job deploy", SPANS[4]))
     graph = TrustGraph(inventory, "acme/api")
-    text = explain_role(graph, graph.roles[0], Request({"sub": "repo:acme/api:ref:x"}))
+    text = explain_role(graph, graph.roles[0], Request({"sub": "repo:acme/api:ref:x"})).text
     assert '  Statement 1 ({"Ref": "StatementId"}): Allow, trusts' in text
     assert '`["repo:acme/*"]`, `5`: the token has' in text
-    assert explain_workload(graph, graph.workloads[0]) == \
+    assert explain_workload(graph, graph.workloads[0]).text == \
         "deploy.yml job deploy: names no role to assume.\n"
 
 
@@ -98,7 +98,7 @@ def test_an_effect_that_is_not_text_is_a_problem_of_the_policy_and_allows_nothin
     inventory = Inventory(roles=[Role("aws_iam_role.deploy", Str("deploy"), document, SPANS[1])])
     graph = TrustGraph(inventory)
     assert '  Statement 1 at main.tf:3:1: ["Allow"], trusts' in \
-        explain_role(graph, graph.roles[0], Request({}))
+        explain_role(graph, graph.roles[0], Request({})).text
 
 
 def test_values_in_messages_are_written_as_policies_write_them():

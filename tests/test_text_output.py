@@ -13,11 +13,12 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
+from conftest import foreign_hyperlinks, without_styles
 from oidclint.model import Diagnostic, Finding, Level, Related, Report, RuleInfo, Suppression
 from oidclint.progress import ProgressBar, progress, progress_wanted
 from oidclint.reporters import FORMATS
-from oidclint.reporters.markdown import MAX_ROWS, escape_markdown
-from oidclint.reporters.sarif import HELP_URI
+from oidclint.reporters.markdown import MAX_ROWS, escape_markdown, markdown_text
+from oidclint.reporters import HELP_URI
 from oidclint.reporters.text import WIDTH, SourceLines
 from oidclint.source import Span
 
@@ -38,7 +39,8 @@ resource "aws_iam_role" "deploy" {
 def finding(span: Span, **changes) -> Finding:
     values = dict(message="Subject pattern `repo:*` admits any owner", fix="Name the owner")
     values.update(changes)
-    return Finding("OIDC203", values.pop("level", Level.ERROR), span=span, **values)
+    return Finding(values.pop("rule_id", "OIDC203"), values.pop("level", Level.ERROR), span=span,
+                   **values)
 
 
 def report(root, findings=(), diagnostics=(), **changes) -> Report:
@@ -153,7 +155,8 @@ def test_escape_sequences_in_a_source_line_are_shown_escaped_and_carets_still_al
     column = line.index("#") + 1
     out = FORMATS["text"](report(tmp_path, [finding(Span("a.tf", 1, column, 1, column + 1))]),
                           color=True)
-    assert "\x1b[2J" not in out and "\x1b]8" not in out and "\u202e" not in out
+    assert "\x1b[2J" not in out and "\u202e" not in out
+    assert foreign_hyperlinks(out) == [] and "rules/OIDC203.md" in out  # the rule's own link
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     rows = gutter_rows(plain)
     assert rows[0] == ('1 │ a = "\\x1b[2J\\x1b]8;;https://evil.example\\x07x\\x1b]8;;\\x07" # '
@@ -165,8 +168,8 @@ def test_markup_in_a_source_line_is_shown_as_written(tmp_path):
     line = 'name = "[bold]x[/bold] [link=https://evil.example]y[/link] :smile: [/]"'
     (tmp_path / "a.tf").write_text(line + "\n")
     styled = FORMATS["text"](report(tmp_path, [finding(Span("a.tf", 1))]), color=True)
-    assert "\x1b]8;" not in styled
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", styled)
+    assert foreign_hyperlinks(styled) == []
+    plain = without_styles(styled)
     assert plain == text(tmp_path, [finding(Span("a.tf", 1))])
     assert gutter_rows(plain)[0] == f"1 │ {line}"
 
@@ -355,6 +358,33 @@ def test_escaped_text_keeps_a_table_cell_whole():
     assert re.findall(r"<td>(.*?)</td>", table) == ["a|b\\|c`|`", "end"]
 
 
+def cells(text: str) -> list[str]:
+    table = html(f"| one | two |\n|---|---|\n| {text} | end |\n")
+    return re.findall(r"<td>(.*?)</td>", table)
+
+
+def test_messages_show_their_code_spans_as_code():
+    message = "`repo:acme/*` is compared with `StringEquals`, where `*` is literal: a|b"
+    assert cells(markdown_text(message)) == [
+        "<code>repo:acme/*</code> is compared with <code>StringEquals</code>, where "
+        "<code>*</code> is literal: a|b", "end"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_in_a_code_span_stays_literal_and_in_its_cell(hostile):
+    """A value a message quotes comes from the scanned file: inside its code span it shows
+    as written (HTML, links, mentions inert), and the row keeps its cells."""
+    rendered = cells(markdown_text(f"the trust names `{hostile}` and [more](x)"))
+    assert len(rendered) == 2 and rendered[1] == "end"
+    assert "<script" not in rendered[0] and "href" not in rendered[0]
+    assert "<img" not in rendered[0] and "<a " not in rendered[0]
+
+
+@pytest.mark.parametrize("text", ["one ` backtick", "`a` then ` alone", "an empty `` span"])
+def test_backticks_that_do_not_make_code_spans_are_shown_as_written(text):
+    assert cells(markdown_text(text)) == [text.replace("<", "&lt;"), "end"]
+
+
 def test_mentions_are_broken_so_nobody_is_notified():
     assert "@acme" not in escape_markdown("@acme/security-team")
 
@@ -373,7 +403,7 @@ def test_markdown_report_structure(stack):
     assert "| error | 1 |" in lines and "| warning | 1 |" in lines
     assert "### main\\.tf" not in out and "### main.tf" in lines
     link = f"[OIDC203]({HELP_URI.format(id='OIDC203')}) wildcard-subject"
-    assert f"| 4 | error | {link} | Subject pattern \\`repo\\:\\*\\` admits any owner<br>" in out
+    assert f"| 4 | error | {link} | Subject pattern `repo:*` admits any owner<br>" in out
     assert "<br>↳ OIDC provider github at oidc.tf\\:3 | Name the owner |" in out
     assert out.count("| 7 | warning |") == 1 and "| 1 | error |" not in out
     assert lines[-1] == ("1 suppressed, 3 in the baseline, not shown; 1 file could not be read; "
@@ -385,6 +415,7 @@ def test_markdown_report_structure(stack):
     # the counts, the findings of main.tf, the file not read, the note
     assert rendered.count("<tr>") == (1 + 2) + (1 + 2) + (1 + 1) + (1 + 1)
     assert f'<a href="{HELP_URI.format(id="OIDC203")}">OIDC203</a>' in rendered
+    assert "Subject pattern <code>repo:*</code> admits any owner" in rendered
 
 
 def test_markdown_without_findings(stack):
@@ -463,3 +494,15 @@ def test_progress_shown_late_counts_ticks_and_never_restarts_after_closing():
     bar.show()  # a timer firing after the scan ended must not bring the bar back
     assert stream.getvalue() == shown
     assert "\x1b[2J" not in shown
+
+
+def test_each_finding_links_to_its_rule_documentation(tmp_path):
+    """Plain text names the page under each finding; on a terminal the rule id links there."""
+    findings = [finding(Span("a.tf", 1)), finding(Span("a.tf", 2), rule_id="OIDC204")]
+    plain = FORMATS["text"](report(tmp_path, findings))
+    docs = [line.strip() for line in plain.splitlines() if line.strip().startswith("docs: ")]
+    assert docs == [f"docs: {HELP_URI.format(id='OIDC203')}",
+                    f"docs: {HELP_URI.format(id='OIDC204')}"]
+    styled = FORMATS["text"](report(tmp_path, findings), color=True)
+    assert re.search(r"\x1b\]8;[^;]*;" + re.escape(HELP_URI.format(id="OIDC204"))
+                     + r"\x1b\\\x1b\[[0-9;]*mOIDC204", styled)

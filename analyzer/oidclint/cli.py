@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import os
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -46,16 +47,29 @@ class FailOn(str, enum.Enum):
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a reader never sees half a report."""
+    """Write next to the target and rename, so a reader never sees half a report. The file
+    gets the permissions a plain write would give it: those it had, or the umask's."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+            os.fchmod(out.fileno(), mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set back at once)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _print_diagnostics(diagnostics) -> None:
@@ -165,7 +179,8 @@ def scan(
                           var_files=var_file or (), baseline=known,
                           use_baseline=not write_baseline,
                           show_progress=progress_wanted(), prefilter=not no_prefilter,
-                          cache=cache, jobs=jobs or None)
+                          cache=cache, jobs=jobs or None,
+                          own_files=[f for f in (baseline, write_baseline, output) if f])
         if write_baseline:
             _write_atomically(write_baseline, FORMATS["json"](report))
             report.baselined, report.findings = len(report.findings), []
@@ -274,7 +289,8 @@ def explain(
                                     help="What to scan (default: .)."),
     repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
 ) -> None:
-    """Evaluate a role's trust for given claims (or a workload's token), condition by condition."""
+    """Evaluate a role's trust for given claims (or a workload's token), condition by condition;
+    exit 1 when AWS would refuse it."""
     from oidclint.engine import build_graph
     from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
     from oidclint.findings import printable
@@ -290,9 +306,14 @@ def explain(
         if not matches:
             typer.echo(f"oidclint: no workload {workload!r} in the scan", err=True)
             raise typer.Exit(2)
+        refused = False
         with _command_budget("the explanation", settings):
             for match in matches:  # each one as soon as it is known
-                sys.stdout.write(printable(explain_workload(built, match)))
+                explained = explain_workload(built, match)
+                sys.stdout.write(printable(explained.text))
+                refused = refused or explained.refused
+        if refused:
+            raise typer.Exit(1)
         return
     claims = {}
     for item in claim or []:
@@ -305,9 +326,14 @@ def explain(
     if not roles:
         typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
         raise typer.Exit(2)
+    refused = False
     with _command_budget("the explanation", settings):
         for match in roles:
-            sys.stdout.write(printable(explain_role(built, match, Request(claims))))
+            explained = explain_role(built, match, Request(claims))
+            sys.stdout.write(printable(explained.text))
+            refused = refused or explained.refused
+    if refused:
+        raise typer.Exit(1)
 
 
 @contextmanager
@@ -350,9 +376,17 @@ def rules(rule_id: Optional[str] = typer.Argument(None, metavar="[ID]")) -> None
         console.print(f"{info.id} {info.name} ({info.level.value})", highlight=False)
         console.print(Markdown(info.docs))
         return
-    table = Table("ID", "Name", "Level", "Fires when", box=None, highlight=False)
-    for info in catalog:
-        table.add_row(info.id, info.name, info.level.value, info.summary)
+    header = ("ID", "Name", "Level", "Fires when")
+    rows = [(info.id, info.name, info.level.value, info.summary) for info in catalog]
+    if not sys.stdout.isatty():  # a file or a pager: one line a rule, however long
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+        for row in [header, *rows]:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+            sys.stdout.write("  ".join([*cells, row[3]]) + "\n")
+        return
+    table = Table(*header, box=None, highlight=False)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 

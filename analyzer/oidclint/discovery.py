@@ -86,6 +86,11 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+Excluded = Callable[..., bool]
+"""Whether a path (``is_dir`` for a folder) is left out of the scan: an ``Exclusion``, or
+one that also leaves out oidclint's own files."""
+
+
 class Exclusion:
     """gitignore-style patterns (the configuration's ``exclude``), relative to ``base``.
     ``excluded`` keeps the files they left out that would have been read, so a scan can say
@@ -142,7 +147,7 @@ Delegate = Callable[[list[Candidate], Path, int],
 
 
 def discover(paths: list[Path], root: Path | None = None, max_bytes: int | None = None,
-             exclude: Exclusion | None = None, observe: Observer | None = None,
+             exclude: Excluded | None = None, observe: Observer | None = None,
              known: Observer | None = None, delegate: Delegate | None = None,
              confined: bool = True) -> Discovery:
     """Every file under ``paths`` that oidclint reads, decoded. ``observe`` sees each file
@@ -189,7 +194,7 @@ class _Walk:
     folder links, then the links met, in path order, while they lead to folders inside the
     root not entered yet."""
 
-    def __init__(self, found: Discovery, exclude: Exclusion | None) -> None:
+    def __init__(self, found: Discovery, exclude: Excluded | None) -> None:
         self.found = found
         self.root = found.root
         self.exclude = exclude
@@ -291,7 +296,7 @@ class _Walk:
 
 
 def _walk(paths: list[Path], found: Discovery,
-          exclude: Exclusion | None = None) -> list[Candidate]:
+          exclude: Excluded | None = None) -> list[Candidate]:
     walk = _Walk(found, exclude)
     candidates = [c for path in paths for c in walk.given(path)]
     candidates.extend(walk.followed())

@@ -74,13 +74,21 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
             root: str | Path | None = None, repository: str | None = None,
             default_branch: str | None = None, immutable_repositories: Sequence[str] = (),
             var_files: Sequence[str | Path] = (), prefilter: bool = True,
-            cache: Cache | None = None, jobs: int | None = None) -> Prepared:
-    """Discover the files and choose those worth parsing (see ``build_graph``)."""
+            cache: Cache | None = None, jobs: int | None = None,
+            own_files: Sequence[str | Path] = ()) -> Prepared:
+    """Discover the files and choose those worth parsing (see ``build_graph``). The files
+    oidclint itself reads or writes (``own_files``: the baseline, the report; and the
+    configuration's baseline) are not scanned files."""
     config = _with_flags(config, repository, default_branch, immutable_repositories)
     # A Config built in code has no file: its patterns, like its var-files, are relative to
     # the working folder rather than silently ignored.
     exclude = Exclusion(config.exclude, config.folder or Path.cwd()) if config.exclude \
         else None
+    own = {os.path.abspath(p) for p in [*own_files, config.baseline_path] if p is not None}
+
+    def skipped(path: Path, is_dir: bool = False) -> bool:
+        return not is_dir and os.path.abspath(path) in own or \
+            exclude is not None and exclude(path, is_dir=is_dir)
     max_bytes = config.max_file_size
     targets = [Path(p) for p in paths]
     scan_root = (Path(root) if root else find_root(targets)).resolve()
@@ -95,7 +103,8 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     # A tree met for the first time (no index) is read by worker processes too.
     share = sieve is not None and jobs != 1 and (index is None or not index.entries)
     with Pool((jobs or available_cores()) if share else 1) as pool:
-        found = discover(targets, scan_root, max_bytes=max_bytes, exclude=exclude,
+        found = discover(targets, scan_root, max_bytes=max_bytes,
+                         exclude=skipped if own or exclude else None,
                          observe=sieve.observe if sieve else None,
                          known=sieve.known if sieve else None,
                          delegate=sieve.shared(pool, lambda: _get_ready(cache))
@@ -278,10 +287,11 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
          immutable_repositories: Sequence[str] = (), var_files: Sequence[str | Path] = (),
          baseline: Baseline | None = None, use_baseline: bool = True,
          show_progress: bool = False, prefilter: bool = True, cache: Cache | None = None,
-         jobs: int | None = None) -> Report:
+         jobs: int | None = None, own_files: Sequence[str | Path] = ()) -> Report:
     """Scan files and folders; the entry point behind ``oidclint scan`` and
     ``oidclint.scan``. Findings the baseline holds (``baseline``, else the configuration's,
-    unless ``use_baseline`` is false) are left out and counted.
+    unless ``use_baseline`` is false) are left out and counted; its file, and ``own_files``,
+    are not scanned.
 
     With a ``cache`` (and the prefilter), a scan whose inputs are those of an earlier one
     (the files that can matter, byte for byte; the settings; files read on the way) gives
@@ -290,7 +300,8 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
     prepared = prepare(paths, config, root=root, repository=repository,
                        default_branch=default_branch,
                        immutable_repositories=immutable_repositories, var_files=var_files,
-                       prefilter=prefilter, cache=cache, jobs=jobs)
+                       prefilter=prefilter, cache=cache, jobs=jobs,
+                       own_files=[*own_files, *([baseline.path] if baseline else [])])
     config = prepared.config
     if baseline is None and use_baseline:
         baseline = configured_baseline(config)

@@ -17,6 +17,15 @@ NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 
 
 @dataclass(frozen=True, slots=True)
+class Explanation:
+    """What ``explain`` prints, and whether AWS would refuse some token it covers (``oidclint
+    explain`` then exits 1, so a script can tell)."""
+
+    text: str
+    refused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
     """The claims of a token: claim name (``sub``) or full key (``host:sub``) to its value."""
 
@@ -96,7 +105,9 @@ def _condition_line(condition: Condition, context: dict[str, list[str]],
             result)
 
 
-def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
+def explain_trust(trusts: list[Trust], request: Request) -> tuple[list[str], bool]:
+    """The statements evaluated for ``request``, line by line, and whether AWS would refuse
+    the token (no statement admits it, and none might)."""
     lines: list[str] = []
     verdicts: list[bool | None] = []
     for trust in trusts:
@@ -134,43 +145,54 @@ def explain_trust(trusts: list[Trust], request: Request) -> list[str]:
                 verdict = None
         lines.append(f"    => statement {_verdict(verdict)}")
         verdicts.append(verdict)
+    refused = True not in verdicts and None not in verdicts
     if True in verdicts:
         lines.append("AWS would admit this token.")
-    elif None not in verdicts:
+    elif refused:
         lines.append(f"AWS would answer: {NOT_AUTHORIZED} (no statement admits the token).")
     else:
         lines.append("The answer depends on values not known statically (marked unknown).")
-    return lines
+    return lines, refused
 
 
-def explain_role(graph: TrustGraph, role: Role, request: Request) -> str:
+def explain_role(graph: TrustGraph, role: Role, request: Request) -> Explanation:
     trusts = graph.trusts_of_role(role)
     header = f"Trust of {role.address} ({_at(role.span)}) for " + ", ".join(
         f"{k}={v}" for k, v in request.claims.items())
     if not trusts:
-        return header + "\n  the role has no trust policy statements the scan could read\n"
-    return "\n".join([header, *explain_trust(trusts, request)]) + "\n"
+        return Explanation(
+            header + "\n  the role has no trust policy statements the scan could read\n")
+    lines, refused = explain_trust(trusts, request)
+    return Explanation("\n".join([header, *lines]) + "\n", refused)
 
 
-def explain_workload(graph: TrustGraph, workload: Workload) -> str:
+def explain_workload(graph: TrustGraph, workload: Workload) -> Explanation:
+    """Each way the workload runs, its token evaluated against each role it may assume;
+    ``refused`` when AWS would refuse some of them."""
     roles = graph.assumed_roles(workload)
     if not roles:
         if workload.role is None:
-            return f"{workload.name}: names no role to assume.\n"
-        return f"{workload.name}: assumes `{workload.role}`, which the scan does not define.\n"
+            return Explanation(f"{workload.name}: names no role to assume.\n")
+        return Explanation(
+            f"{workload.name}: assumes `{workload.role}`, which the scan does not define.\n")
     out = []
+    refusals: dict[tuple, list[bool]] = {}
+    """For each way the workload runs (a token, a choice of claim values), each role's answer."""
     link = graph.link(workload)
     if not link.certain:  # which of them it reaches is not known (``graph.Link``)
         out.append(f"{workload.name} may assume any of " + ", ".join(
             f"{r.address} in {r.scope}" for r in roles) + "".join(
             f"; or {u.label} ({u.span})" for u in link.unseen))
     for role in roles:
-        for token in graph.tokens(workload):
+        for number, token in enumerate(graph.tokens(workload)):
             subject = token.example_subject
             if subject is None and token.subject is not None:
                 trusts = graph.trusts_for(workload, role)
+                ruled_out = bool(trusts) and all(subject_ruled_out(t.statement, token)
+                                                 for t in trusts)
+                refusals.setdefault((number, ()), []).append(ruled_out)
                 verdict = (f"; the trust of {role.address} refuses it whatever they are"
-                           if trusts and all(subject_ruled_out(t.statement, token) for t in trusts)
+                           if ruled_out
                            else f"; whether the trust of {role.address} admits it depends on them")
                 out.append(f"{describe(workload, token.context)}: presents `{token.shown}`, "
                            f"partly unknown{verdict}")
@@ -190,5 +212,11 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> str:
                 when = "".join(f", if `{k}` is `{v}`" if v is not None
                                else f", if the token carries no `{k}`" for k, v in choice)
                 out.append(f"{describe(workload, token.context)} presents{when}:")
-                out.append(explain_role(graph, role, Request(chosen)).rstrip("\n"))
-    return "\n".join(out) + "\n"
+                explained = explain_role(graph, role, Request(chosen))
+                out.append(explained.text.rstrip("\n"))
+                refusals.setdefault((number, choice), []).append(explained.refused)
+    # When which role it reaches is not known, a way it runs is refused only if every one of
+    # them refuses it.
+    refused = any(any(answers) if link.certain else not link.unseen and all(answers)
+                  for answers in refusals.values())
+    return Explanation("\n".join(out) + "\n", refused)

@@ -287,6 +287,10 @@ class Workload:
     scope: str = ""
     """Where a reference in ``role`` is resolved: the Terraform root module (or plan) the
     workload was read in; empty for workloads of their own files."""
+    logical: tuple[str, str] | None = None
+    """Its logical location in the file that defines it, with the SARIF kind: the workflow
+    job (``jobs.deploy``, ``object``), the GitLab job, ``ServiceAccount/<namespace>/<name>``
+    (``resource``)."""
 
 
 @dataclass(slots=True)
@@ -525,6 +529,9 @@ class Finding:
     span: Span
     address: str | None = None
     """The logical location: resource address or CloudFormation logical id."""
+    workload: tuple[str, str] | None = None
+    """A second logical location, with its SARIF kind, when the finding is anchored in a
+    workload's file: the workload's (``Workload.logical``)."""
     related: list[Related] = field(default_factory=list)
     fix: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)

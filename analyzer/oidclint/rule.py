@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
 
-from oidclint.model import Diagnostic, Finding, Level, Related, RuleInfo
+from oidclint.model import Diagnostic, Finding, Level, Related, RuleInfo, Workload
 from oidclint.source import Span, span_of
 
 if TYPE_CHECKING:
@@ -74,11 +74,13 @@ class Rule:
         level: Level | None = None,
         evidence: dict[str, Any] | None = None,
         made_by: Iterable[Any] = (),
+        workload: "Workload | None" = None,
     ) -> Finding:
         """A finding at the span of ``where`` (a located value or a span), or at the first of
         ``fallback`` (or of the trust's statement and role) that has one. The origins of the
         trust's role and of the roles and providers ``made_by`` names (the module call, the
-        Terragrunt unit that made them) are related locations."""
+        Terragrunt unit that made them) are related locations. A finding anchored in the
+        file of the ``workload`` it is about carries the workload's logical location."""
         span = self._span(where, fallback, trust, message)
         if trust is not None:
             address = address or trust.role.address
@@ -102,6 +104,8 @@ class Rule:
             message=message,
             span=span,
             address=address,
+            workload=workload.logical if workload is not None
+            and workload.span.path == span.path else None,
             related=related,
             fix=fix,
             evidence=evidence or {},

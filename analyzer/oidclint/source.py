@@ -334,11 +334,12 @@ def render(value: Any) -> str:
         return repr(value)
 
 
-FILL_IN = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")
+FILL_IN = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*(?:/[A-Za-z][A-Za-z0-9_.-]*)*>")
 """A fill-in placeholder as examples and templates leave them for the user: a name in angle
-brackets, ``<VALUE>``, ``<ACCOUNT_ID>``, ``<your-org>``. Nothing else is taken for one: no
-spaces or other characters inside, nothing empty; an angle bracket is never valid in an IAM
-ARN, a provider URL, a role name or a token subject, so a real value never has that shape."""
+brackets, ``<VALUE>``, ``<ACCOUNT_ID>``, ``<your-org>``, or names joined by ``/``
+(``<orgName/repoName>``). Nothing else is taken for one: no spaces or other characters inside,
+nothing empty; an angle bracket is never valid in an IAM ARN, a provider URL, a role name or
+a token subject, so a real value never has that shape."""
 
 
 def fill_ins(value: Any) -> Any:

@@ -157,6 +157,7 @@ class WorkloadSubjectNotAdmitted(Rule):
                     where,
                     f"{describe(workload, context)} presents {presents}; {says}: {what}."
                     f"{guard}",
+                    workload=workload,
                     address=roles[0].address if every and one else None,
                     fallback=[token.context.span, workload.span, trusts[0].statement, roles[0]],
                     related=_related(workload, token, roles, trusts, every)

@@ -71,6 +71,7 @@ class WorkloadIssuerNotTrusted(Rule):
                     + ("trusts only " + ", ".join(f"`{h}`" for h in trusted) if trusted else
                        "trusts no web identity issuer")
                     + ": STS finds no statement for its issuer and denies it.",
+                    workload=workload,
                     address=None,
                     fallback=[workload.span],
                     related=[Related(role.span, f"role {role.address}")] if role.span else [],
@@ -89,6 +90,7 @@ class WorkloadIssuerNotTrusted(Rule):
                 workload.role_span or workload.span,
                 f"{workload.name} runs in {_where(cluster)}, but {role.address} trusts the OIDC "
                 f"provider of {names}: tokens from this cluster's issuer are denied.",
+                workload=workload,
                 fallback=[workload.span],
                 related=[Related(role.span, f"role {role.address}")] if role.span else [],
                 made_by=[role],

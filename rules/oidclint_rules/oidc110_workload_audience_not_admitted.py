@@ -64,6 +64,7 @@ class WorkloadAudienceNotAdmitted(Rule):
                         f"{workload.name} requests audience `{audience}`, but the trust of "
                         f"{role.address} requires " + ", ".join(f"`{p}`" for p in wanted)
                         + ": STS denies the token.",
+                        workload=workload,
                         related=[Related(trust.statement.span, f"trust of {role.address}")]
                         if trust.statement.span else [],
                         made_by=[role],
@@ -80,6 +81,7 @@ class WorkloadAudienceNotAdmitted(Rule):
                             f"{workload.name} requests audience `{audience}`, which provider "
                             f"{provider.address} does not list: STS answers `Incorrect token "
                             "audience`.",
+                            workload=workload,
                             related=[Related(provider.span, f"provider {provider.address}")]
                             if provider.span else [],
                             made_by=[provider],

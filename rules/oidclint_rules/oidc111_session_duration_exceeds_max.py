@@ -52,6 +52,7 @@ class SessionDurationExceedsMax(Rule):
                 f"{workload.name} asks for {workload.duration} s, but {role.address} allows at most "
                 f"{maximum} s: STS fails with `The requested DurationSeconds exceeds the "
                 "MaxSessionDuration set for this role`.",
+                workload=workload,
                 related=[Related(role.span, f"role {role.address}")] if role.span else [],
                 made_by=[role],
                 fix=f"Ask for at most {maximum} s, or raise the role's maximum session duration.",

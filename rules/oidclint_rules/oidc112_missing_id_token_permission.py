@@ -46,6 +46,7 @@ class MissingIdTokenPermission(Rule):
                 f"{workload.name} assumes a role with OIDC but its permissions do not grant "
                 "`id-token: write`: the job gets no token and configure-aws-credentials fails with "
                 "`Credentials could not be loaded`.",
+                workload=workload,
                 fallback=[workload.span],
                 fix="Add `id-token: write` to the job's permissions.",
             )

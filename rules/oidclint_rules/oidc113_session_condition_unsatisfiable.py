@@ -67,6 +67,7 @@ class SessionConditionUnsatisfiable(Rule):
             condition.key,
             f"{workload.name} presents {what}, which `{condition.operator}` on `{condition.key}` "
             f"in the trust of {role.address} rejects: every attempt is denied.",
+            workload=workload,
             address=role.address,
             fallback=[condition, role],  # a key written without a location of its own
             related=[Related(workload.span, workload.name)],

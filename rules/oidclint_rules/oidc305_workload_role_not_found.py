@@ -60,6 +60,7 @@ class WorkloadRoleNotFound(Rule):
                 workload.role_span or workload.span,
                 f"{workload.name} assumes `{workload.role}`, which the scanned code does not "
                 f"define; its trust cannot be checked.",
+                workload=workload,
                 fallback=[workload.span],
                 fix="Scan the code that defines the role together with this one, or check the ARN.",
             )

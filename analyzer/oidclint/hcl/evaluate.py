@@ -43,6 +43,14 @@ MAX_NUMBER_BITS = 4096
 would take all memory); Terraform's own numbers keep 512 bits of precision."""
 
 
+def _full_splat(tree: Tree) -> Tree | None:
+    """The full splat expression ``tree`` is (through its ``expr_term`` wrapper), if any."""
+    while tree.data == "expr_term" and len(tree.children) == 1 \
+            and isinstance(tree.children[0], Tree):
+        tree = tree.children[0]
+    return tree if tree.data == "full_splat_expr_term" else None
+
+
 class Reference:
     """A name a traversal walks through: ``var``, ``local``, a resource, ``data.TYPE`` ..."""
 
@@ -308,9 +316,20 @@ class Evaluator:
 
     def _splat(self, tree: Tree) -> Any:
         base, splat = tree.children
-        value = self._walk(base)
         span = self.span(tree)
         steps = subtrees(splat)
+        inner = _full_splat(base) if tree.data == "full_splat_expr_term" else None
+        if inner is not None:
+            # `a[*].b[*].c`: a full splat takes every traversal after it, another `[*]` too,
+            # so the second applies within each element of the first: a list of lists.
+            # https://developer.hashicorp.com/terraform/language/expressions/splat
+            outer = self._splat(inner)
+            if not isinstance(outer, list):
+                return outer
+            return LList([self._splat_value(each, steps, span) for each in outer], span=span)
+        return self._splat_value(self._walk(base), steps, span)
+
+    def _splat_value(self, value: Any, steps: list[Tree], span: Span) -> Any:
         if isinstance(value, Unknown):
             return extend_origin(value, "[*]", span)
         if value is None:

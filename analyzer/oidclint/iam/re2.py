@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
 _POSIX_CLASSES = {
@@ -141,7 +142,7 @@ def _translate(pattern: str, shape: "_Shape") -> tuple[str, bool]:
                 for char in pattern[start + 2:i].removesuffix("\\E"):
                     shape.atom(re.escape(char))
             elif piece in ("\\A", "\\Z", "\\b", "\\B"):
-                shape.assertion(start=piece == "\\A")
+                shape.assertion(start=piece == "\\A", end=piece == "\\Z")
             else:
                 shape.atom(piece)
             continue
@@ -161,7 +162,7 @@ def _translate(pattern: str, shape: "_Shape") -> tuple[str, bool]:
             continue
         if ch == "$":
             out.append("$" if multiline else r"\Z")
-            shape.assertion()
+            shape.assertion(end=not multiline)
         elif ch == "{":
             match = _REPETITION.match(pattern, i)
             if match and out:
@@ -354,26 +355,46 @@ def _group(match: re.Match[str], name: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Atom:
+class Atom:
     """One character: ``piece`` is its Python pattern, ``flags`` the inline flags in force."""
 
     piece: str
     flags: frozenset[str]
 
+    @property
+    def literal(self) -> str | None:
+        """The character the atom stands for; ``None`` for a class (``.``, ``\\d``, ``[...]``).
+        Flags are not applied: under ``i`` it matches the other case too."""
+        piece = self.piece
+        if len(piece) == 1:
+            return None if piece == "." else piece
+        if len(piece) == 2 and piece[0] == "\\" and not piece[1].isalnum():
+            return piece[1]
+        if match := _ESCAPED_CHARACTER.fullmatch(piece):
+            return chr(int(next(g for g in match.groups() if g), 16))
+        return _CONTROL_CHARACTERS.get(piece)
+
 
 @dataclass(frozen=True)
-class _Assertion:
+class Assertion:
     start: bool = False
     """``^`` or ``\\A`` outside multi-line mode: a search tries only the first position."""
+    end: bool = False
+    """``$`` outside multi-line mode, or ``\\z``: only the end of the text."""
 
 
 @dataclass
-class _Group:
+class Group:
+    """Alternatives, each a sequence of atoms, assertions, groups and repeats; a whole
+    pattern is one (``RE2Pattern.shape.root``)."""
+
     alternatives: list[list[object]]
 
 
 @dataclass
-class _Repeat:
+class Repeat:
+    """``item`` repeated ``low`` to ``high`` times (``None``: no upper bound)."""
+
     item: object
     low: int
     high: int | None
@@ -385,7 +406,7 @@ class _Tail:
 
     cost: int
     """At most this many steps, over every way of going on, before it succeeds or fails."""
-    first: frozenset[_Atom]
+    first: frozenset[Atom]
     """The characters it can start with."""
     nullable: bool
     """It can also succeed without a character."""
@@ -399,6 +420,7 @@ _CAP = 10 ** 15  # counts beyond any budget are kept at this, so the arithmetic 
 # overlap of two classes is tested on Latin-1, these and the characters the pattern names.
 _PROBES = "\u0100\u0130\u0131\u017f\u212a\u4e2d\uffff\U0010ffff"
 _ESCAPED_CHARACTER = re.compile(r"\\U([0-9a-f]{8})|\\u([0-9a-f]{4})|\\x([0-9a-fA-F]{2})")
+_CONTROL_CHARACTERS = {"\\a": "\a", "\\f": "\f", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\v": "\v"}
 
 
 class _Shape:
@@ -414,12 +436,11 @@ class _Shape:
     text's length, and refused beyond a few characters."""
 
     def __init__(self) -> None:
-        self._open: list[tuple[_Group, frozenset[str]]] = [(_Group([[]]), frozenset())]
+        self._open: list[tuple[Group, frozenset[str]]] = [(Group([[]]), frozenset())]
         self._flags: frozenset[str] = frozenset()
         self._after_repeat = False
-        self.root = _Group([[]])
-        self._masks: dict[_Atom, int] = {}
-        self._universe = ""
+        self.root = Group([[]])
+        self._masks: dict[Atom, int] = {}
 
     # building, token by token ------------------------------------------------------------
 
@@ -428,17 +449,17 @@ class _Shape:
         self._after_repeat = False
 
     def atom(self, piece: str) -> None:
-        self._add(_Atom(piece, self._flags))
+        self._add(Atom(piece, self._flags))
 
-    def assertion(self, start: bool = False) -> None:
-        self._add(_Assertion(start))
+    def assertion(self, start: bool = False, end: bool = False) -> None:
+        self._add(Assertion(start, end))
 
     def flags(self, piece: str) -> None:
         """``(?is)`` at the start of the pattern."""
         self._flags = self._flags | set(piece.strip("(?)"))
 
     def open_group(self, piece: str) -> None:
-        self._open.append((_Group([[]]), self._flags))
+        self._open.append((Group([[]]), self._flags))
         if piece.startswith("(?") and not piece.startswith("(?P<"):
             on, _, off = piece[2:-1].partition("-")
             self._flags = (self._flags | set(on)) - set(off)
@@ -459,37 +480,42 @@ class _Shape:
             return
         items = self._open[-1][0].alternatives[-1]
         if items:
-            items[-1] = _Repeat(items[-1], low, high)
+            items[-1] = Repeat(items[-1], low, high)
         self._after_repeat = True
 
     def finish(self) -> "_Shape":
         while len(self._open) > 1:
             self.close()
         self.root = self._open[0][0]
+        return self
+
+    @cached_property
+    def _universe(self) -> str:
+        """The characters two classes' overlap is tested on, found when first needed (reading
+        the structure alone does not need them)."""
         named = set()
         for atom in self._atoms(self.root):
             named.update(atom.piece)
             for match in _ESCAPED_CHARACTER.finditer(atom.piece):
                 code = int(next(g for g in match.groups() if g), 16)
                 named.update(chr(c) for c in (code - 1, code, code + 1) if 0 <= c <= 0x10FFFF)
-        self._universe = "".join(sorted(set(map(chr, range(256))) | set(_PROBES) | named))
-        return self
+        return "".join(sorted(set(map(chr, range(256))) | set(_PROBES) | named))
 
     def has_assertion(self, node: object) -> bool:
-        if isinstance(node, _Assertion):
+        if isinstance(node, Assertion):
             return True
-        if isinstance(node, _Repeat):
+        if isinstance(node, Repeat):
             return self.has_assertion(node.item)
-        if isinstance(node, _Group):
+        if isinstance(node, Group):
             return any(self.has_assertion(i) for items in node.alternatives for i in items)
         return False
 
-    def _atoms(self, node: object) -> Iterator[_Atom]:
-        if isinstance(node, _Atom):
+    def _atoms(self, node: object) -> Iterator[Atom]:
+        if isinstance(node, Atom):
             yield node
-        elif isinstance(node, _Repeat):
+        elif isinstance(node, Repeat):
             yield from self._atoms(node.item)
-        elif isinstance(node, _Group):
+        elif isinstance(node, Group):
             for items in node.alternatives:
                 for item in items:
                     yield from self._atoms(item)
@@ -503,10 +529,10 @@ class _Shape:
         return rough if rough <= MAX_STEPS else self._search_steps(text, exact=True)
 
     def _search_steps(self, text: str, exact: bool) -> int:
-        runs: dict[_Atom, int] = {}
+        runs: dict[Atom, int] = {}
 
-        def iterations(node: _Repeat) -> int:
-            if isinstance(node.item, _Atom):
+        def iterations(node: Repeat) -> int:
+            if isinstance(node.item, Atom):
                 if exact and node.item not in runs:
                     runs[node.item] = _longest_run(node.item, text)
                 most = runs.get(node.item, len(text))
@@ -518,7 +544,7 @@ class _Shape:
         tail = self._prepend(self.root, _END, iterations)
         first = tail.first
         items = self.root.alternatives
-        if len(items) == 1 and items[0] and isinstance(items[0][0], _Assertion) \
+        if len(items) == 1 and items[0] and isinstance(items[0][0], Assertion) \
                 and items[0][0].start:
             starts = 1
         elif exact and not tail.nullable:
@@ -528,11 +554,11 @@ class _Shape:
         return min(len(text) + starts * tail.cost, _CAP)
 
     def _prepend(self, node: object, tail: _Tail, iterations) -> _Tail:
-        if isinstance(node, _Atom):
+        if isinstance(node, Atom):
             return _Tail(_capped(1 + tail.cost), frozenset((node,)), False, tail.ways)
-        if isinstance(node, _Assertion):
+        if isinstance(node, Assertion):
             return _Tail(_capped(1 + tail.cost), tail.first, tail.nullable, tail.ways)
-        if isinstance(node, _Group):
+        if isinstance(node, Group):
             branches = []
             for items in node.alternatives:
                 branch = tail
@@ -546,7 +572,7 @@ class _Shape:
                          any(b.nullable for b in branches),
                          max(b.ways for b in branches) if distinct
                          else _capped(sum(b.ways for b in branches)))
-        assert isinstance(node, _Repeat)
+        assert isinstance(node, Repeat)
         body = self._prepend(node.item, _END, iterations)
         if not body.nullable:
             # An iteration is followed by another one or by the tail: read the item again
@@ -568,7 +594,7 @@ class _Shape:
         return _Tail(_capped(cost), body.first | (tail.first if optional else frozenset()),
                      optional and tail.nullable, _capped(ways))
 
-    def _disjoint(self, sets: list[frozenset[_Atom]]) -> bool:
+    def _disjoint(self, sets: list[frozenset[Atom]]) -> bool:
         seen = 0
         for atoms in sets:
             mask = 0
@@ -579,7 +605,7 @@ class _Shape:
             seen |= mask
         return True
 
-    def _mask(self, atom: _Atom) -> int:
+    def _mask(self, atom: Atom) -> int:
         """The characters of the universe the atom matches, as bits."""
         if atom not in self._masks:
             matcher = re.compile(atom.piece, _flags(atom))
@@ -588,18 +614,18 @@ class _Shape:
         return self._masks[atom]
 
 
-def _flags(atom: _Atom) -> int:
+def _flags(atom: Atom) -> int:
     return re.ASCII | (re.IGNORECASE if "i" in atom.flags else 0) | (
         re.DOTALL if "s" in atom.flags else 0)
 
 
-def _longest_run(atom: _Atom, text: str) -> int:
+def _longest_run(atom: Atom, text: str) -> int:
     """The most characters of ``text`` in a row the atom matches (a linear scan)."""
     runs = re.compile(f"(?:{atom.piece})+", _flags(atom)).finditer(text)
     return max((m.end() - m.start() for m in runs), default=0)
 
 
-def _starting(first: frozenset[_Atom], text: str) -> int:
+def _starting(first: frozenset[Atom], text: str) -> int:
     """Positions of ``text`` whose character can start a match."""
     counts = Counter(text)
     matchers = [re.compile(a.piece, _flags(a)) for a in first]
@@ -607,25 +633,25 @@ def _starting(first: frozenset[_Atom], text: str) -> int:
 
 
 def _min_width(node: object) -> int:
-    if isinstance(node, _Atom):
+    if isinstance(node, Atom):
         return 1
-    if isinstance(node, _Repeat):
+    if isinstance(node, Repeat):
         return node.low * _min_width(node.item)
-    if isinstance(node, _Group):
+    if isinstance(node, Group):
         return min((sum(_min_width(i) for i in items) for items in node.alternatives),
                    default=0)
     return 0
 
 
 def _max_width(node: object) -> int | None:
-    if isinstance(node, _Atom):
+    if isinstance(node, Atom):
         return 1
-    if isinstance(node, _Repeat):
+    if isinstance(node, Repeat):
         item = _max_width(node.item)
         if item == 0:
             return 0
         return None if item is None or node.high is None else node.high * item
-    if isinstance(node, _Group):
+    if isinstance(node, Group):
         widths = [[_max_width(i) for i in items] for items in node.alternatives]
         if any(w is None for branch in widths for w in branch):
             return None

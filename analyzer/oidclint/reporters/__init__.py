@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import importlib
 from typing import Callable
+from urllib.parse import quote
 
 from oidclint.model import Diagnostic, Finding, Report
 
 Render = Callable[..., str]
+INFORMATION_URI = "https://github.com/oidclint/oidclint"
+HELP_URI = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"
+
+
+def rule_help_uri(rule_id: str) -> str:
+    """Where a rule's documentation is read: every format links each finding to it."""
+    return HELP_URI.format(id=quote(rule_id, safe=""))
 
 
 def sorted_findings(report: Report) -> list[Finding]:

@@ -4,7 +4,8 @@ A heading, a one-line verdict, the counts by severity, then the findings by file
 row each, then what the scan could not read (and why) and its notes, among them what the
 configuration turned off. Text that comes from scanned files (paths, messages quoting values,
 fixes) passes through ``escape_markdown`` so that it can neither format the comment, nor inject
-HTML or a link, nor break out of its table cell.
+HTML or a link, nor break out of its table cell; the code spans of messages and fixes are kept
+as code spans (``markdown_text``), whose content Markdown shows literally.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 import re
 from itertools import groupby
 from typing import TypeVar
-from urllib.parse import quote
 
 from oidclint.model import Diagnostic, Finding, Level, Report
 from oidclint.findings import printable
-from oidclint.reporters import sorted_diagnostics
-from oidclint.reporters.sarif import HELP_URI
+from oidclint.reporters import rule_help_uri, sorted_diagnostics
 from oidclint.reporters.text import (Tally, counts_phrase, duration_phrase, failed_phrase,
                                      hidden_phrase, tally)
 
@@ -57,6 +56,26 @@ def escape_markdown(text: str) -> str:
     text = "".join(_HTML.get(ch, ch) for ch in text)
     text = _SYNTAX.sub(r"\\\1", text)
     return text.replace("@", "@\u2060")
+
+
+def markdown_text(text: str) -> str:
+    """A message or fix as Markdown that shows its code spans as code: the text between
+    backticks is a code span (which shows its content literally: no link, emphasis, HTML or
+    mention), each ``|`` in it escaped for the table cell; the text around it passes through
+    ``escape_markdown``. A text whose backticks do not pair up is escaped whole."""
+    pieces = str(text).split("`")
+    if len(pieces) % 2 == 0:
+        return escape_markdown(text)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            out.append(escape_markdown(piece))
+        elif piece.strip():
+            code = printable(piece, newlines=False).replace("|", "\\|")
+            out.append(f"`{code}`")
+        else:  # an empty or blank span is not a code span: shown as written
+            out.append(escape_markdown(f"`{piece}`"))
+    return "".join(out)
 
 
 def render(report: Report, *, color: bool = False) -> str:
@@ -145,24 +164,23 @@ def _message_row(diagnostic: Diagnostic) -> str:
     if where and diagnostic.span is not None:
         where += f":{diagnostic.span.line}"
     where = escape_markdown(where) if where else "(the scan)"
-    return f"| {where} | {escape_markdown(diagnostic.message)} |"
+    return f"| {where} | {markdown_text(diagnostic.message)} |"
 
 
 def _row(finding: Finding, rule_name: str) -> str:
     rule = _rule_link(finding.rule_id)
     if rule_name:
         rule += f" {escape_markdown(rule_name)}"
-    problem = escape_markdown(finding.message)
+    problem = markdown_text(finding.message)
     for related in finding.related:
         where = f"{related.span.path}:{related.span.line}"
         problem += f"<br>↳ {escape_markdown(related.label)} at {escape_markdown(where)}"
-    fix = escape_markdown(finding.fix) if finding.fix else ""
+    fix = markdown_text(finding.fix) if finding.fix else ""
     return f"| {finding.span.line} | {finding.level.value} | {rule} | {problem} | {fix} |"
 
 
 def _rule_link(rule_id: str) -> str:
-    url = HELP_URI.format(id=quote(rule_id, safe=""))
-    return f"[{escape_markdown(rule_id)}]({url})"
+    return f"[{escape_markdown(rule_id)}]({rule_help_uri(rule_id)})"
 
 
 def _footer(report: Report, counts: Tally) -> list[str]:

@@ -18,12 +18,12 @@ import sarif_om as om
 
 from oidclint.findings import FINGERPRINT_KEY, fingerprint, name_bytes, printable
 from oidclint.model import Diagnostic, Finding, Level, Report, RuleInfo
-from oidclint.reporters import sorted_diagnostics, sorted_findings
+from oidclint.reporters import (
+    INFORMATION_URI, rule_help_uri, sorted_diagnostics, sorted_findings,
+)
 from oidclint.source import Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/oidclint/oidclint"
-HELP_URI = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"
 SRCROOT = "%SRCROOT%"
 
 
@@ -85,7 +85,7 @@ def _descriptor(rule: RuleInfo) -> om.ReportingDescriptor:
             text=_sentence(rule.section("What it does") or rule.summary)
         ),
         help=om.MultiformatMessageString(text=rule.docs, markdown=rule.docs),
-        help_uri=HELP_URI.format(id=rule.id),
+        help_uri=rule_help_uri(rule.id),
         default_configuration=om.ReportingConfiguration(level=rule.level.value),
         properties=properties,
     )
@@ -105,16 +105,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         level=finding.level.value,
         message=om.Message(text=text),
         locations=[
-            _location(
-                finding.span,
-                logical=[
-                    om.LogicalLocation(fully_qualified_name=printable(finding.address,
-                                                                      newlines=False),
-                                       kind="resource")
-                ]
-                if finding.address
-                else None,
-            )
+            _location(finding.span, logical=_logical_locations(finding))
         ],
         related_locations=related or None,
         code_flows=_code_flows(finding),
@@ -160,6 +151,14 @@ def _notification(diagnostic: Diagnostic) -> om.Notification:
         if diagnostic.span is not None or diagnostic.path
         else None,
     )
+
+
+def _logical_locations(finding: Finding) -> list[om.LogicalLocation] | None:
+    """The resource the finding is about, and the workload whose file it is anchored in."""
+    named = ([(finding.address, "resource")] if finding.address else []) + (
+        [finding.workload] if finding.workload else [])
+    return [om.LogicalLocation(fully_qualified_name=printable(name, newlines=False), kind=kind)
+            for name, kind in named] or None
 
 
 def _location(

@@ -1,7 +1,8 @@
 """Findings for a person at a terminal, grouped by file.
 
 Under each finding: its message, the source lines it points at (the span marked), the
-provider, role or workload it involves, then the fix. A summary closes the report.
+provider, role or workload it involves, the fix, then where the rule is documented (on a
+terminal, the rule id links there too). A summary closes the report.
 
 Everything taken from scanned files or findings is made safe before it is shown: control
 characters are shown as escapes (a path or a source line can carry escape sequences, see
@@ -25,6 +26,7 @@ from rich.text import Text
 
 from oidclint.findings import printable
 from oidclint.model import Finding, Level, Report
+from oidclint.reporters import rule_help_uri
 from oidclint.reading import MAX_FILE_BYTES, decode, read_bytes
 from oidclint.source import Span
 
@@ -73,7 +75,7 @@ def _print_finding(
     position = f"{span.line}:{span.column}"
     console.print(
         f"  {position:<8}[{_STYLE[level]}]{level.value}[/]{' ' * (9 - len(level.value))}"
-        f"[bold]{_safe(finding.rule_id, newlines=False)}[/] "
+        f"[bold link={rule_help_uri(finding.rule_id)}]{_safe(finding.rule_id, newlines=False)}[/] "
         f"[dim]{_safe(rule_name, newlines=False)}[/]"
     )
     console.print(_indented(_safe(finding.message)))
@@ -89,6 +91,7 @@ def _print_finding(
         )
     if finding.fix:
         console.print(_indented(f"[green]fix:[/] {_safe(finding.fix)}"))
+    console.print(_indented(f"[dim]docs: {rule_help_uri(finding.rule_id)}[/]"))
 
 
 # --- source snippets ----------------------------------------------------------------------

@@ -286,6 +286,7 @@ class WorkflowSet:
                 combos.append(combination)
                 continue
             workload.contexts = contexts
+            workload.logical = (f"jobs.{job_id}", "object")
             workload.id_token_permission = grant.granted
             workload.permission_span = grant.span
             workload.job_workflow = (caller.job_workflow if caller and caller.job_workflow

@@ -422,6 +422,7 @@ class _Pipeline:
             session_name=session_name,
             duration=command.duration,
             contexts=self._contexts(key, job),
+            logical=(str(name), "object"),
         )
 
     def _assume_role(self, script: list[Str], expander: "_Expander") -> _Command:

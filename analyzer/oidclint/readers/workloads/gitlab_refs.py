@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from oidclint.iam.patterns import glob_matches
+from oidclint.iam.re2 import (Assertion, Atom, Group, InvalidPattern, Repeat, Unsupported,
+                              compile_re2)
 from oidclint.model import TokenContext
 from oidclint.source import Span, Str, Text, Unknown, concat, span_of
 
@@ -378,24 +380,19 @@ def regex_globs(pattern: str, flags: str = "") -> list[str] | None:
     """Globs that together match at least every ref the regular expression matches (GitLab
     searches, so an unanchored end is a ``*``); ``None`` when it cannot be translated.
 
-    The expression is read with the standard library's own parser (RE2, which GitLab uses,
-    shares its syntax for everything translated here).
+    GitLab reads the expression as RE2 (https://docs.gitlab.com/ci/jobs/job_rules/), and so
+    does ``compile_re2``: its structure is read from there.
     """
-    if "i" in flags or _sre_parser is None:
+    if "i" in flags:
         return None
     try:
-        parsed = _sre_parser.parse(pattern)
-    except (re.error, RecursionError, OverflowError):
+        root = compile_re2(pattern).shape.root
+    except (InvalidPattern, Unsupported, RecursionError):
         return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    items = list(parsed)
-    alternatives = ([list(b) for b in items[0][1][1]]
-                    if len(items) == 1 and items[0][0] is _sre.BRANCH else [items])
     globs: list[str] = []
-    for alternative in alternatives:
-        start = bool(alternative) and alternative[0] in _STARTS
-        end = len(alternative) > start and alternative[-1] in _ENDS
+    for alternative in root.alternatives:
+        start = bool(alternative) and alternative[0] == Assertion(start=True)
+        end = len(alternative) > start and alternative[-1] == Assertion(end=True)
         middles = _sequence_globs(alternative[int(start):len(alternative) - int(end)])
         if middles is None:
             return None
@@ -405,48 +402,33 @@ def regex_globs(pattern: str, flags: str = "") -> list[str] | None:
     return list(dict.fromkeys(re.sub(r"\*+", "*", g) for g in globs))
 
 
-# The standard library's regular expression parser is private and has moved: ``re._parser``
-# and ``re._constants`` since Python 3.11, ``sre_parse`` and ``sre_constants`` before (still
-# importable in 3.11-3.13, but deprecated with a warning, so tried second). It is used rather
-# than a parser of our own because it reads the syntax GitLab's RE2 shares with it exactly.
-# Should a later Python have neither, nothing is translated: ``regex_globs`` answers ``None``
-# and the ref counts as any ref, an over-approximation like every other ref not understood.
-try:  # Python 3.11-3.13
-    from re import _constants as _sre, _parser as _sre_parser
-except ImportError:  # pragma: no cover - Python 3.10, or a Python that dropped both
-    try:
-        import sre_constants as _sre
-        import sre_parse as _sre_parser
-    except ImportError:
-        _sre = _sre_parser = None
-
-if _sre is not None:
-    _STARTS = ((_sre.AT, _sre.AT_BEGINNING), (_sre.AT, _sre.AT_BEGINNING_STRING))
-    _ENDS = ((_sre.AT, _sre.AT_END), (_sre.AT, _sre.AT_END_STRING))
-    _ONE_CHARACTER = (_sre.ANY, _sre.IN, _sre.NOT_LITERAL)
-
-
 def _sequence_globs(items: list) -> list[str] | None:
-    """Globs for a parsed sequence: literals as written, one character ``?``, repeats ``*``."""
+    """Globs for a sequence: literals as written, a class ``?``, repeats ``*``."""
     globs = [""]
-    for op, argument in items:
-        if op is _sre.LITERAL:
-            options = [chr(argument)]
-        elif op in _ONE_CHARACTER:
+    for item in items:
+        if isinstance(item, Atom):
+            if "i" in item.flags:
+                return None
+            options = [item.literal or "?"]
+        elif isinstance(item, Repeat):
+            options = _sequence_globs([item.item]) if item.low == item.high == 1 else ["*"]
+        elif isinstance(item, Group) and _one_character(item):
             options = ["?"]
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT":
-            low, high, inner = argument
-            options = _sequence_globs(list(inner)) if low == high == 1 else ["*"]
-        elif op is _sre.SUBPATTERN:
-            options = _sequence_globs(list(argument[-1]))
-        elif op is _sre.BRANCH:
-            branches = [_sequence_globs(list(b)) for b in argument[1]]
+        elif isinstance(item, Group):
+            branches = [_sequence_globs(b) for b in item.alternatives]
             options = None if None in branches else [g for b in branches for g in b]
         else:
-            return None  # anchors inside, look-arounds, back-references
+            return None  # anchors inside, word boundaries
         if options is None:
             return None
         globs = [g + o for g in globs for o in options]
         if len(globs) > MAX_GLOBS:
             return None
     return globs
+
+
+def _one_character(group: Group) -> bool:
+    """``(a|b|[0-9])``: one character of several, a ``?`` rather than a glob each."""
+    return len(group.alternatives) > 1 and all(
+        len(b) == 1 and isinstance(b[0], Atom) and "i" not in b[0].flags
+        for b in group.alternatives)

@@ -153,6 +153,7 @@ def service_account_workload(name: Text, namespace: Text, span: Span, role: Text
         contexts=[TokenContext(label=label, subject=subject, span=span)],
         cluster=cluster,
         scope=scope,
+        logical=(f"ServiceAccount/{namespace}/{name}", "resource"),
     )
 
 
