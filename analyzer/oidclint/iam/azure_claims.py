@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from oidclint.iam.google_cel import NotUnderstood
+from oidclint.iam.holes import between, with_holes
 from oidclint.iam.patterns import Pattern, glob_matches, may_intersect
-from oidclint.source import Partial, Text, Unknown, concat
+from oidclint.source import Partial, Text, Unknown
 
 LANGUAGE_VERSION = 1
 OPERATORS = ("eq", "matches")
@@ -41,7 +42,6 @@ SUPPORTED_CLAIMS = (
 each may test; every claim takes ``eq`` and ``matches``."""
 
 _TEST = re.compile(r"claims\['(?P<claim>[A-Za-z0-9_]+)'\] (?P<operator>[a-z]+) '")
-_HOLE = "\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,10 @@ class ClaimsExpression:
 def parse(text: str | Partial) -> ClaimsExpression | NotUnderstood:
     """The expression's tests, or why it is not read. Unknown pieces of a ``Partial`` text
     are read inside comparands only."""
-    holes = iter([p for p in text.parts if isinstance(p, Unknown)]) \
-        if isinstance(text, Partial) else iter(())
-    source = "".join(_HOLE if isinstance(p, Unknown) else p for p in text.parts) \
-        if isinstance(text, Partial) else str(text)
+    read = with_holes(text)
+    if read is None:
+        return NotUnderstood("the expression is not known", 0)
+    source, unknowns = read
     tests: list[ClaimTest] = []
     pos = 0
     while True:
@@ -90,13 +90,8 @@ def parse(text: str | Partial) -> ClaimsExpression | NotUnderstood:
         end = source.find("'", found.end())
         if end < 0:
             return NotUnderstood("unterminated comparand", found.end() - 1)
-        pieces: list[Any] = []
-        for index, piece in enumerate(source[found.end():end].split(_HOLE)):
-            if index:
-                pieces.append(next(holes))
-            pieces.append(piece)
         tests.append(ClaimTest(found["claim"], found["operator"],
-                               concat([p for p in pieces if p != ""]), found.start()))
+                               between(source, found.end(), end, unknowns), found.start()))
         pos = end + 1
         if pos == len(source):
             return ClaimsExpression(source, tuple(tests))

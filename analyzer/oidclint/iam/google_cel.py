@@ -11,9 +11,10 @@ https://github.com/google/cel-spec/blob/master/doc/langdef.md
 This module reads the part of CEL those expressions use: ``assertion.x``, ``assertion['x']``,
 nested fields, ``attribute.x``, ``google.subject``; string, integer, boolean and list
 literals, map literals indexed by a claim (``{'id-1': 'workload1'}[assertion.oid]``);
-``==``, ``!=``, ``&&``, ``||``, ``!``, ``in``, ``? :``, ``+`` on strings and integers; ``startsWith``, ``endsWith``, ``contains``, ``matches`` (RE2, read by ``iam.re2``:
-a pattern Python would read differently is not understood, a search that could backtrack too
-long is unknown), ``split`` (CEL's strings extension) and indexing. Anything else is
+``==``, ``!=``, ``&&``, ``||``, ``!``, ``in``, ``? :``, ``+`` on strings and integers;
+``startsWith``, ``endsWith``, ``contains``, ``matches`` (RE2, read by ``iam.re2``: a pattern
+Python would read differently is not understood, a search that could backtrack too long is
+unknown), ``split`` (CEL's strings extension) and indexing. Anything else is
 ``NotUnderstood``, with the reason and the offset, never guessed.
 
 Evaluation is three-valued over partly known claims, as IAM conditions are in
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from oidclint.iam.holes import HOLE, with_holes
 from oidclint.iam.patterns import FIELD_SEPARATORS, Pattern, may_intersect
 from oidclint.iam.re2 import InvalidPattern, RE2Pattern, TooSlow, Unsupported, compile_re2
 from oidclint.source import Partial, Unknown, UnknownField, alternatives, concat
@@ -125,15 +127,13 @@ _TOKEN = re.compile(r"""
 _SUPPORTED_OPS = {"==", "!=", "&&", "||", "!", "(", ")", "[", "]", "{", "}", ",", ".", "?", ":",
                   "+"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "/": "/"}
-_HOLE = "\x00"
-"""Stands, in the text being read, for a piece of the expression not known statically."""
 
 
 def _tokens(text: str, holes: list[Unknown]) -> list[tuple[str, Any, int]]:
     tokens: list[tuple[str, Any, int]] = []
     pos, unknowns = 0, iter(holes)
     while pos < len(text):
-        if text[pos] == _HOLE:
+        if text[pos] == HOLE:
             hole = next(unknowns, None)
             raise _Reject(f"{hole} stands where the expression's own text is" if hole
                           else "unexpected character '\\x00'", pos)
@@ -181,7 +181,7 @@ def _string(text: str, start: int, quote: str, raw: bool,
         if char == quote:
             pieces.append("".join(run))
             return concat([p for p in pieces if p != ""]), pos + 1
-        if char == _HOLE:
+        if char == HOLE:
             hole = next(iter(unknowns), None)
             if hole is None:
                 raise _Reject("unexpected character '\\x00'", pos)
@@ -339,9 +339,11 @@ def parse(text: str | Partial) -> Expression | NotUnderstood:
     A ``Partial`` text (an expression built with an input,
     ``"assertion.repository_owner == '${var.org}'"``) is read when its unknown pieces sit
     inside string literals; they make those literals partly known."""
-    holes = [p for p in text.parts if isinstance(p, Unknown)] if isinstance(text, Partial) else []
-    source = "".join(_HOLE if isinstance(p, Unknown) else p for p in text.parts) \
-        if isinstance(text, Partial) else str(text)
+    read = with_holes(text)
+    if read is None:
+        return NotUnderstood("unexpected character '\\x00'", str(text).index(HOLE)) \
+            if isinstance(text, str) else NotUnderstood("the expression is not known", 0)
+    source, holes = read
     if len(source) > MAX_EXPRESSION_LENGTH:
         return NotUnderstood(f"longer than {MAX_EXPRESSION_LENGTH} characters, the limit "
                              "Google sets for an attribute condition", MAX_EXPRESSION_LENGTH)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from oidclint.iam.google_cel import MappedAttributes
+from oidclint.iam.holes import between, with_holes
 from oidclint.iam.patterns import Pattern, may_intersect
-from oidclint.source import Partial, Text, Unknown, concat
+from oidclint.source import Partial, Text, Unknown
 
-_HOLE = "\x00"
 _POOL = r"projects/[^/\x00]+/locations/[^/\x00]+/workloadIdentityPools/[^/\x00]+|\x00"
 _MEMBER = re.compile(
     rf"(?P<scheme>principal|principalSet)://iam\.googleapis\.com/(?P<pool>{_POOL})/"
@@ -66,62 +66,41 @@ class KubernetesMember:
     name: Text
 
 
-def _pieces(text: Any) -> tuple[str, list[Unknown]] | None:
-    if isinstance(text, Partial):
-        return ("".join(_HOLE if isinstance(p, Unknown) else p for p in text.parts),
-                [p for p in text.parts if isinstance(p, Unknown)])
-    if isinstance(text, str) and _HOLE not in text:
-        return str(text), []
-    return None
-
-
-def _rebuild(source: str, start: int, end: int, unknowns: list[Unknown]) -> Text:
-    """The text between two offsets of ``source``, its holes the unknowns they stand for."""
-    before = source[:start].count(_HOLE)
-    holes = iter(unknowns[before:])
-    pieces: list[Any] = []
-    for index, piece in enumerate(source[start:end].split(_HOLE)):
-        if index:
-            pieces.append(next(holes))
-        pieces.append(piece)
-    return concat([p for p in pieces if p != ""])
-
-
 def pool_member(text: Any) -> PoolMember | None:
     """The workload identity pool member a binding's member names, or ``None`` when it is
     not one (a user, a service account, text not known enough to tell)."""
-    pieces = _pieces(text)
+    pieces = with_holes(text)
     if pieces is None:
         return None
     source, unknowns = pieces
     found = _MEMBER.fullmatch(source)
     if found is None:
         return None
-    pool = _rebuild(source, *found.span("pool"), unknowns)
+    pool = between(source, *found.span("pool"), unknowns)
     if found["all"]:
         return PoolMember("pool", pool) if found["scheme"] == "principalSet" else None
     if found["attribute"] is not None:
         if found["scheme"] != "principalSet":
             return None
         return PoolMember("attribute", pool,
-                          _rebuild(source, *found.span("attribute_value"), unknowns),
+                          between(source, *found.span("attribute_value"), unknowns),
                           found["attribute"])
     kind = found["kind"]
     if (kind == "subject") != (found["scheme"] == "principal"):
         return None  # one identity is principal://, a group principalSet://
-    return PoolMember(kind, pool, _rebuild(source, *found.span("value"), unknowns))
+    return PoolMember(kind, pool, between(source, *found.span("value"), unknowns))
 
 
 def kubernetes_member(text: Any) -> KubernetesMember | None:
     """The GKE ServiceAccount a member names, or ``None``."""
-    pieces = _pieces(text)
+    pieces = with_holes(text)
     if pieces is None:
         return None
     source, unknowns = pieces
     found = _KUBERNETES.fullmatch(source)
     if found is None:
         return None
-    return KubernetesMember(*(_rebuild(source, *found.span(group), unknowns)
+    return KubernetesMember(*(between(source, *found.span(group), unknowns)
                               for group in ("project", "namespace", "name")))
 
 

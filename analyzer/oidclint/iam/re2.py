@@ -5,12 +5,13 @@ Terraform's ``replace``, ``regex`` and ``regexall`` use Go's RE2 syntax
 https://github.com/google/re2/wiki/Syntax), and so does CEL's ``matches()`` in Google Cloud
 attribute conditions (``iam.google_cel``;
 https://github.com/google/cel-spec/blob/master/doc/langdef.md). Most of it means the same in
-Python; the differences handled here: ``$`` is end of text unless ``(?m)``, ``\\z``, ``\\Q...\\E``,
-``\\x{...}``, POSIX classes ``[[:alpha:]]``, ``(?<name>...)``, a ``{`` that does not start a
-repetition is literal, and the Perl classes are ASCII. What RE2 has and Python has not
-(``\\pL``, ungreedy ``(?U)``, flags in mid-pattern) raises ``Unsupported``: the caller then
-treats the result as unknown instead of guessing. Python-only syntax (lookaround,
-backreferences) is invalid RE2 and raises ``InvalidPattern``.
+Python; the differences handled here: ``$`` is end of text unless ``(?m)``, ``\\z``,
+``\\Q...\\E``, ``\\x{...}``, POSIX classes ``[[:alpha:]]``, ``(?<name>...)``, a ``{`` that
+does not start a repetition is literal, the Perl classes are ASCII, and ``\\s`` holds no
+vertical tab. What RE2 has and Python has not (``\\pL``, ungreedy ``(?U)``, flags in
+mid-pattern) raises ``Unsupported``: the caller then treats the result as unknown instead of
+guessing. Python-only syntax (lookaround, backreferences) is invalid RE2 and raises
+``InvalidPattern``.
 
 RE2 matches in linear time; Python's ``re`` backtracks, and a pattern such as ``(a+)+$`` takes
 exponential time. So the translator also reads the pattern's structure (``_Shape``: atoms,
