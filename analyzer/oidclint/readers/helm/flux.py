@@ -6,7 +6,7 @@ key (``valuesKey``, ``values.yaml`` by default). The references are merged in or
 ``spec.values`` on top; with ``targetPath``, the key's value is a single value set at that
 path as ``--set`` sets it. A reference marked ``optional`` whose object (or key) is not there
 is ignored; another is an error for Flux, and here a layer not known.
-https://fluxcd.io/flux/components/helm/helmreleases/#values-references
+https://fluxcd.io/flux/components/helm/helmreleases/
 
 The objects are found among the manifests of the tree (``values_objects``, built once per
 scan): a ConfigMap or Secret written as a manifest, or made by a kustomization's
