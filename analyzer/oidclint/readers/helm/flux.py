@@ -57,19 +57,43 @@ def values_objects(files: Iterable[SourceFile],
 
 def _defined(file: SourceFile, namespaces: dict[str, str]):
     folder = posixpath.dirname(file.path)
-    for document in _documents(file.text, file.path):
-        if posixpath.basename(file.path) in KUSTOMIZATIONS:
+    if posixpath.basename(file.path) in KUSTOMIZATIONS:
+        for document in _documents(file.text, file.path):
             own = document.get("namespace") if isinstance(document.get("namespace"), str) \
                 else None
             for field, kind in GENERATORS.items():
                 for entry in _generated(document, field):
                     namespace = own or entry.get("namespace")
                     yield kind, _plain(namespace), str(entry["name"])
-        elif document.get("kind") in KINDS and document.get("apiVersion") == "v1":
-            metadata = document.get("metadata")
-            if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
-                namespace = namespaces.get(folder, metadata.get("namespace"))
-                yield str(document["kind"]), _plain(namespace), str(metadata["name"])
+        return
+    found: list[tuple[str, str | None, str]] = []
+
+    def note(node: Any) -> bool:
+        """Takes a ConfigMap's or Secret's names from the parsed node: no document is
+        built (a ConfigMap may hold thousands of keys)."""
+        kind, metadata = _scalar(node, "kind"), _child(node, "metadata")
+        name = _scalar(metadata, "name")
+        if kind in KINDS and _scalar(node, "apiVersion") == "v1" and name is not None:
+            namespace = namespaces.get(folder, _scalar(metadata, "namespace"))
+            found.append((kind, namespace, name))
+        return False
+    try:
+        load_documents(file.text, file.path, errors=[], wanted=note)
+    except (LoadError, RecursionError):
+        pass  # its own reader reports it
+    yield from found
+
+
+def _child(node: Any, key: str) -> Any:
+    if getattr(node, "id", None) != "mapping":
+        return None
+    return next((value for name, value in node.value
+                 if name.id == "scalar" and name.value == key), None)
+
+
+def _scalar(node: Any, key: str) -> str | None:
+    value = _child(node, key)
+    return str(value.value) if getattr(value, "id", None) == "scalar" else None
 
 
 def _documents(text: str, path: str) -> list[dict]:

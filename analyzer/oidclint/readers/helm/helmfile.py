@@ -29,7 +29,6 @@ from oidclint.readers.helm.values import ReleaseValues
 from oidclint.readers.workloads.kubernetes import apply_time_namespace, as_text
 from oidclint.source import LDict, LList, SourceFile, Span, Unknown, span_of
 
-_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
 _HELD = "\ue000"
 """What an action's characters become (a private-use character, kept by the YAML reader):
 the columns of the text after it stay where they are written."""
@@ -63,15 +62,19 @@ def parse_helmfile(file: SourceFile, tree: Tree) -> Inventory:
 
 
 def _without_actions(text: str) -> str:
-    """The text with each template action blanked when alone on its line, else held."""
-    def blank(match: re.Match) -> str:
-        start = text.rfind("\n", 0, match.start()) + 1
-        end = text.find("\n", match.end())
-        alone = not text[start:match.start()].strip() and \
-            not text[match.end():end if end >= 0 else len(text)].strip()
+    """The text with each template action blanked when alone on its line, else held (one
+    pass: an action never closed leaves the rest of the text as it is)."""
+    pieces, position = [], 0
+    while (start := text.find("{{", position)) >= 0 and (end := text.find("}}", start)) >= 0:
+        end += 2
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        alone = not text[line_start:start].strip() and \
+            not text[end:line_end if line_end >= 0 else len(text)].strip()
         fill = " " if alone else _HELD
-        return "".join(c if c == "\n" else fill for c in match.group())
-    return _ACTION.sub(blank, text)
+        pieces += [text[position:start], re.sub(r"[^\n]", fill, text[start:end])]
+        position = end
+    return "".join(pieces) + text[position:]
 
 
 def _known(value: Any) -> Any:
