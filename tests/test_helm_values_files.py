@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES
 from oidclint.cache import Cache
 from oidclint.engine import build_graph, scan
-from oidclint.source import Partial, Span, Unknown
+from oidclint.source import Partial, SourceFile, Span, Unknown
 
 ROLE = "arn:aws:iam::123456789012:role/dns"
 
@@ -389,3 +389,36 @@ def test_a_cached_report_follows_the_values_file(tmp_path, fixture, edited, befo
     assert rules() == []
     target.write_text(target.read_text().replace(f"name: {after}", f"name: {before}"))
     assert rules() == ["OIDC108"]
+
+
+def test_the_prefilter_keeps_releases_naming_values_and_the_objects_they_may_read():
+    from oidclint.prefilter import select
+
+    def kept(files: dict[str, str]) -> list[str]:
+        chosen = select([SourceFile(p, Path(p), t, "structured") for p, t in files.items()])
+        return sorted(f.path for f in chosen.keep)
+
+    release = flux("kind: ConfigMap\nname: base").replace(
+        "    serviceAccount:\n      annotations:\n        eks.amazonaws.com/role-arn: "
+        "arn:aws:iam::123456789012:role/dns\n", "    replicas: 2\n")
+    config = config_map("base", "values.yaml: |\n  replicas: 1\n")
+    application = argo(CHART_IN_TREE)
+    assert "serviceaccount" not in (release + application).lower()
+    assert kept({"release.yaml": release, "cm.yaml": config, "app.yaml": application,
+                 "other.yaml": "a: 1\n"}) == ["app.yaml", "cm.yaml", "release.yaml"]
+    # Without a valuesFrom, a ConfigMap cannot matter.
+    assert kept({"cm.yaml": config, "app.yaml": application}) == ["app.yaml"]
+    assert kept({"helmfile.yaml": "releases: []\n", "values.yaml": "a: 1\n"}) == \
+        ["helmfile.yaml"]
+
+
+def test_a_ref_source_whose_path_is_in_the_tree_is_read(tmp_path):
+    source = ("repoURL: https://kubernetes-sigs.github.io/external-dns\nchart: external-dns\n"
+              "helm:\n  valueFiles: [$values/config/dns.yaml]\n")
+    files = {"apps/dns.yaml": argo(source, REF_SOURCE + "    path: config\n"),
+             "config/dns.yaml": values("from-ref")}
+    assert [str(s) for s in subjects(graph(tmp_path, files))] == \
+        ["system:serviceaccount:dns:from-ref"]
+    files["apps/dns.yaml"] = argo(source.replace("config/dns", "../outside"), REF_SOURCE)
+    found = graph(tmp_path / "out", files)
+    assert any("outside the scanned tree" in m for m in notes(found))

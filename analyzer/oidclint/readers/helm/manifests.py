@@ -151,7 +151,8 @@ def _value_file(entry: Any, source: dict, spec: dict, tree: Tree) -> tuple[str |
         if named is None:
             return None, f"no source of the Application has `ref: {ref}`; not read"
         folder = as_text(named.get("path")) or "."
-        if not (isinstance(folder, str) and tree.is_folder(tree.relative(folder, ".") or "..")):
+        found = tree.relative(folder, ".") if isinstance(folder, str) else None
+        if found is None or not tree.is_folder(found):
             return None, (f"the path `{folder}` of source `{ref}` is not in the scanned tree "
                           "(its repository may be another); not read")
         return tree.relative(rest, "."), ""
