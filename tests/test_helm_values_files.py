@@ -422,3 +422,14 @@ def test_a_ref_source_whose_path_is_in_the_tree_is_read(tmp_path):
     files["apps/dns.yaml"] = argo(source.replace("config/dns", "../outside"), REF_SOURCE)
     found = graph(tmp_path / "out", files)
     assert any("outside the scanned tree" in m for m in notes(found))
+
+
+def test_of_two_config_maps_of_one_name_in_a_file_the_one_of_the_namespace_is_read(tmp_path):
+    def named(account: str, namespace: str) -> str:
+        return config_map("base", "values.yaml: |\n" + _indent(values(account, None), 2),
+                          namespace=namespace)
+
+    found = graph(tmp_path, {"apps/release.yaml": flux("kind: ConfigMap\nname: base"),
+                             "apps/cm.yaml": named("other", "other") + "---\n"
+                             + named("mine", "dns")})
+    assert [str(s) for s in subjects(found)] == ["system:serviceaccount:dns:mine"]

@@ -197,13 +197,14 @@ def _find(kind: str, namespace: str | None, name: str, holder: str,
 
 def _value_text(path: str, kind: str, namespace: str | None, name: str, key: str,
                 tree: Tree) -> Any:
-    """``(text, the text of the file it is embedded in, or ``None`` for a file of its own,
-    path)`` of the key, ``None``
-    when the object has no such key, ``Unknown`` when it cannot be read."""
+    """``(text, the text of the file it is embedded in or ``None`` for a file of its own,
+    path)`` of the key; ``None`` when the object has no such key, ``Unknown`` when it cannot
+    be read."""
     try:
         file_text = tree.text(path)
     except (OSError, ValueError) as exc:
         return Unknown(f"reading {path}: {exc}", Span(path, 1))
+    objects = []
     for document in _documents(file_text, path):
         if posixpath.basename(path) in KUSTOMIZATIONS:
             for field, made in GENERATORS.items():
@@ -214,8 +215,13 @@ def _value_text(path: str, kind: str, namespace: str | None, name: str, key: str
         metadata = document.get("metadata")
         if document.get("kind") == kind and isinstance(metadata, dict) \
                 and metadata.get("name") == name:
-            return _data(document, kind, key, file_text, path)
-    return Unknown(f"{kind} {name} is no longer in {path}", Span(path, 1))
+            objects.append(document)
+    if not objects:
+        return Unknown(f"{kind} {name} is no longer in {path}", Span(path, 1))
+    # The one written in the namespace, else the one the folder's kustomization moves there.
+    document = next((o for o in objects if o["metadata"].get("namespace") == namespace),
+                    objects[0])
+    return _data(document, kind, key, file_text, path)
 
 
 def _data(document: dict, kind: str, key: str, file_text: str, path: str) -> Any:
