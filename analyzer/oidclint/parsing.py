@@ -26,7 +26,7 @@ from oidclint.readers.policies.policy_file import link_policy_files, parse_polic
 from oidclint.pool import Pool
 from oidclint.progress import Tick
 from oidclint.source import SourceFile, span_of
-from oidclint.terraform_roots import _scan_root, start_terraform
+from oidclint.terraform_roots import start_terraform
 
 
 def is_workflow(path: str) -> bool:
@@ -144,7 +144,7 @@ def _helm_tree(files: list[SourceFile], namespaces: dict[str, str]) -> Tree:
     """Where the Helm readers read the values files releases name: the scan's root, and,
     when a Flux HelmRelease reads ``valuesFrom``, the ConfigMaps and Secrets of the files
     (the prefilter keeps those that may define one)."""
-    root = next((r for f in files if (r := _scan_root(f)) is not None), None)
+    root = next((f.scan_root for f in files if f.scan_root is not None), None)
     if not any(_reads_values_from(f) for f in files):
         return Tree(root)
     from oidclint.readers.helm.flux import values_objects

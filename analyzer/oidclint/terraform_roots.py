@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable, Collection
 
 from oidclint.budget import Budget, BudgetExceeded
@@ -63,7 +63,7 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     them, so memory follows the largest module tree, not the whole scan.
     """
     inventory = Inventory()
-    root = next((r for r in map(_scan_root, files) if r is not None), None)
+    root = next((f.scan_root for f in files if f.scan_root is not None), None)
     scanned: dict[str, list[SourceFile]] = {}
     for file in sorted(files, key=lambda f: f.path):
         inventory.files.append(file.path)
@@ -393,13 +393,3 @@ def _loader(root: Path | None):
     return load
 
 
-def _scan_root(file: SourceFile) -> Path | None:
-    """The directory the scan's relative paths start from, for ``file()``."""
-    try:
-        parts = PurePosixPath(file.path).parts
-        absolute = Path(file.absolute)
-        if not absolute.is_absolute() or tuple(absolute.parts[-len(parts):]) != parts:
-            return None
-        return Path(*absolute.parts[: -len(parts)])
-    except (TypeError, ValueError):
-        return None
