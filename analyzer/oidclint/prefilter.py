@@ -35,6 +35,7 @@ from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
 from oidclint.readers.terragrunt.sources import is_unit_file, written_sources
+from oidclint.readers.terragrunt.stack import is_stack_file
 from oidclint.readers.workloads.ci_pipelines import pipeline_kind
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
@@ -196,9 +197,9 @@ class Prefilter:
                 # A unit whose module is not known from its text may deploy any; the files
                 # units include are read when a unit is (``oidclint.readers.terragrunt``).
                 folder = posixpath.dirname(file.path) or "."
-                wanted = is_unit_file(file.path) and (folder in kept_folders or any(
-                    local_folder(folder, source) not in folders
-                    for source in self.facts[file.path].sources))
+                wanted = is_stack_file(file.path) or is_unit_file(file.path) and (
+                    folder in kept_folders or any(local_folder(folder, source) not in folders
+                                                  for source in self.facts[file.path].sources))
             else:
                 wanted = matters[file.path] or _always_read(file.path)
             (selection.keep if wanted else selection.skipped).append(file)

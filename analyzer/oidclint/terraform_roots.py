@@ -29,6 +29,7 @@ from oidclint.readers.terraform.tfvars import root_variables
 from oidclint.readers.terragrunt.config import Files
 from oidclint.readers.terragrunt.unit import Unit, deployed_by, read_unit
 from oidclint.readers.terragrunt.sources import is_unit_file
+from oidclint.readers.terragrunt.stack import Stack, StackUnit, is_stack_file, read_stack
 from oidclint.pool import Pool
 from oidclint.source import SourceFile, Span
 
@@ -277,41 +278,39 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
 def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
                inventory: Inventory, budget: float | None = None) -> dict[str, Unit]:
     """The Terragrunt units among ``files`` that deploy a module of the tree, by the path
-    of their ``terragrunt.hcl``; what reading them reported goes to ``inventory``; each
-    is read within the time ``budget`` of a file (the files it includes count with it). A
-    ``terragrunt.hcl`` that units include is theirs, not a unit of its own. Each unit is
-    read once per change of it or of a file it read (from the ``cache``)."""
+    of their ``terragrunt.hcl``, and the units the stack files among them generate, by
+    their generated path; what reading them reported goes to ``inventory``; each is read
+    within the time ``budget`` of a file (the files it includes count with it). A
+    ``terragrunt.hcl`` that units include, or that a stack copies, is theirs, not a unit
+    of its own. Each unit is read once per change of it or of a file it read (from the
+    ``cache``)."""
+    stack_files = [f for f in files if is_stack_file(f.path)]
     candidates = [f for f in files if is_unit_file(f.path)]
-    if not candidates:
+    if not candidates and not stack_files:
         return {}
     if root is None:
         inventory.diagnostics.extend(Diagnostic(f.path, "the scan root is not known: the "
-                                                "Terragrunt unit is not read")
-                                     for f in candidates)
+                                                "Terragrunt configuration is not read")
+                                     for f in [*candidates, *stack_files])
         return {}
     reader = Files(root, {f.path: f.text for f in files if f.text})
+    stacks = _read_stacks(reader, stack_files, cache, inventory, budget)
+    # A stack's copy of a unit is read from the unit it copies; the unit and the copy
+    # already generated in the tree are not units of their own.
+    taken = {path for stack in stacks for path in (*stack.sources, *stack.generated)}
     units: dict[str, Unit] = {}
     for file in candidates:
-        key = make_key("terragrunt unit", str(root), file.path, digest(file.text)) \
-            if cache is not None and cache.enabled else None
-        unit = cache.get(key) if key is not None else None
-        if not isinstance(unit, Unit):
-            limit = Budget(budget)
-            try:
-                with recording() as reads, limit.running(), allowance():
-                    unit = read_unit(reader, file.path)
-            except BudgetExceeded as exc:
-                if not limit.owns(exc):
-                    raise
-                inventory.timed_out = True
-                inventory.diagnostics.append(Diagnostic(
-                    file.path, f"reading the Terragrunt unit {exc}", Level.ERROR))
-                continue
-            unit.read = sorted(reads.seen.items())
-            if key is not None:
-                cache.put(key, unit, reads.seen)
-        units[file.path] = unit
-        inventory.dependencies.update(unit.read)  # a scan's result depends on them too
+        if file.path in taken:
+            continue
+        unit = _read_unit(reader, file.path, file.text, cache, inventory, budget)
+        if unit is not None:
+            units[file.path] = unit
+    for stack in stacks:
+        for generated in stack.units:
+            unit = _read_unit(reader, generated.source, None, cache, inventory, budget,
+                              generated)
+            if unit is not None:
+                units[unit.path] = unit
     included = {path for unit in units.values() for path in unit.includes}
     found = {}
     for path, unit in units.items():
@@ -327,6 +326,63 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
                 glob for name in ROLE_NAME_INPUTS if name in dict.keys(unit.inputs)
                 and (glob := role_glob(unit.inputs[name])) is not None)
     return found
+
+
+def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,
+                 inventory: Inventory, budget: float | None) -> list[Stack]:
+    """The stacks of the tree: every stack file but those another one generates (a nested
+    stack is read with the values its parent gives it)."""
+    stacks = []
+    for file in files:
+        limit = Budget(budget)
+        try:
+            with recording() as reads, limit.running(), allowance():
+                stacks.append(read_stack(reader, file.path))
+        except BudgetExceeded as exc:
+            if not limit.owns(exc):
+                raise
+            inventory.timed_out = True
+            inventory.diagnostics.append(Diagnostic(
+                file.path, f"reading the Terragrunt stack {exc}", Level.ERROR))
+            continue
+        inventory.dependencies.update(reads.seen)
+    nested = {path for stack in stacks for path in (*stack.sources, *stack.generated)}
+    kept = [stack for stack in stacks if stack.path not in nested]
+    for stack in kept:
+        inventory.diagnostics.extend(stack.diagnostics)
+    return kept
+
+
+def _read_unit(reader: Files, path: str, text: str | None, cache: Cache | None,
+               inventory: Inventory, budget: float | None,
+               generated: StackUnit | None = None) -> Unit | None:
+    """One unit (``generated``: one a stack generates from the ``terragrunt.hcl`` at
+    ``path``), from the ``cache`` when it and what it read are unchanged."""
+    key = None
+    if cache is not None and cache.enabled and generated is None:
+        key = make_key("terragrunt unit", str(reader.root), path, digest(text or ""))
+    unit = cache.get(key) if key is not None else None
+    if isinstance(unit, Unit):
+        inventory.dependencies.update(unit.read)
+        return unit
+    limit = Budget(budget)
+    try:
+        with recording() as reads, limit.running(), allowance():
+            unit = read_unit(reader, path) if generated is None else read_unit(
+                reader, path, at=generated.path, values=generated.values,
+                stacks=generated.origins)
+    except BudgetExceeded as exc:
+        if not limit.owns(exc):
+            raise
+        inventory.timed_out = True
+        inventory.diagnostics.append(Diagnostic(
+            path, f"reading the Terragrunt unit {exc}", Level.ERROR))
+        return None
+    unit.read = sorted(reads.seen.items())
+    if key is not None:
+        cache.put(key, unit, reads.seen)
+    inventory.dependencies.update(unit.read)  # a scan's result depends on them too
+    return unit
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
