@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Collection
+from typing import Any, Callable, Collection
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, make_key
@@ -22,6 +22,7 @@ from oidclint.hcl.configuration import Configuration, role_glob
 from oidclint.hcl.registry import ROLE_NAME_INPUTS
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
+from oidclint.hcl.values import with_ref
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import Diagnostic, Inventory, Level, TerragruntUnit
 from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_blocks
@@ -31,7 +32,7 @@ from oidclint.readers.terragrunt.unit import Unit, deployed_by, read_unit
 from oidclint.readers.terragrunt.sources import is_unit_file
 from oidclint.readers.terragrunt.stack import Stack, StackUnit, is_stack_file, read_stack
 from oidclint.pool import Pool
-from oidclint.source import SourceFile, Span
+from oidclint.source import LDict, LList, SourceFile, Span, Str
 
 
 def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
@@ -298,6 +299,9 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
     # A stack's copy of a unit is read from the unit it copies; the unit and the copy
     # already generated in the tree are not units of their own.
     taken = {path for stack in stacks for path in (*stack.sources, *stack.generated)}
+    reader.outputs_of = AppliedOutputs(reader, root, {
+        posixpath.dirname(f.path) or ".": f.path for f in candidates if f.path not in taken},
+        {posixpath.dirname(u.path): u for stack in stacks for u in stack.units})
     units: dict[str, Unit] = {}
     for file in candidates:
         if file.path in taken:
@@ -326,6 +330,64 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
                 glob for name in ROLE_NAME_INPUTS if name in dict.keys(unit.inputs)
                 and (glob := role_glob(unit.inputs[name])) is not None)
     return found
+
+
+class AppliedOutputs:
+    """The outputs of a unit of the scan as applying it gives them: its module evaluated
+    with its inputs (``dependency`` blocks read them, ``oidclint.readers.terragrunt``).
+    Each unit's once; a unit whose outputs are being evaluated (a cycle), or whose code is
+    not here, gives ``None`` and the dependency falls back to its ``mock_outputs``."""
+
+    def __init__(self, reader: Files, root: Path, units: dict[str, str],
+                 generated: dict[str, StackUnit]) -> None:
+        self.reader = reader
+        self.units = units
+        """Folder of a unit of the tree -> its ``terragrunt.hcl``."""
+        self.generated = generated
+        """Folder a stack generates a unit in -> that unit."""
+        self.known: dict[str, LDict | None] = {}
+        self.busy: set[str] = set()
+        load = _loader(root)
+        self.configuration = Configuration({}, root, lambda folder, at: load(folder, at, []),
+                                           {})
+
+    def __call__(self, folder: str, span: Span) -> LDict | None:
+        if folder in self.known:
+            return self.known[folder]
+        if folder in self.busy or (folder not in self.units and folder not in self.generated):
+            return None
+        self.busy.add(folder)
+        try:
+            generated = self.generated.get(folder)
+            unit = read_unit(self.reader, self.units[folder]) if generated is None else \
+                read_unit(self.reader, generated.source, at=generated.path,
+                          values=generated.values)
+            if unit.model is not None:
+                module = self.configuration.modelled_root(unit.folder, unit.model.folder,
+                                                          unit.source_span, unit.inputs)
+            elif unit.module is not None:
+                module = self.configuration.root_module(unit.module, scope=unit.folder,
+                                                        inputs=unit.inputs)
+            else:
+                module = None
+            found = None if module is None else LDict(
+                {Str(name, span): _foreign(module.output(name, span))
+                 for name in module.outputs}, span=span)
+        finally:
+            self.busy.discard(folder)
+        self.known[folder] = found
+        return found
+
+
+def _foreign(value: Any) -> Any:
+    """A value another root module computed: what it refers to (``aws_iam_role.x``) is of
+    that module, not of the one it is handed to, so it no longer names it."""
+    if isinstance(value, dict):
+        return LDict({key: _foreign(item) for key, item in value.items()},
+                     span=getattr(value, "span", None))
+    if isinstance(value, list) and not isinstance(value, str):
+        return LList([_foreign(item) for item in value], span=getattr(value, "span", None))
+    return with_ref(value, None)
 
 
 def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,

@@ -51,6 +51,10 @@ class Files:
         self.texts = dict(texts or {})
         self._parsed: dict[str, tuple[list[Block] | None, list[Diagnostic], str]] = {}
         """Path -> its blocks (``None``: not read), what parsing it reported, and why not."""
+        self.outputs_of: Callable[[str, Span], Any] | None = None
+        """The outputs of the unit in a folder (its generated place, for a stack's unit),
+        as applying its module gives them; ``None`` when the scan does not evaluate them
+        (set by whoever schedules the units)."""
         self.generated: dict[str, str] = {}
         """Folder a stack generates -> the folder of the tree it is a copy of
         (``oidclint.readers.terragrunt.stack``)."""
@@ -275,14 +279,23 @@ class Config(Environment):
         return self.value(attribute), attribute.value_span
 
     def outputs(self, name: str, span: Span) -> Any:
-        """``dependency.NAME.outputs``: the ``mock_outputs`` when given (what ``terragrunt
+        """``dependency.NAME.outputs``: the outputs applying the dependency gives, when it
+        is a unit of the tree whose module's outputs the scan evaluates
+        (``Files.outputs_of``); else the ``mock_outputs`` when given (what ``terragrunt
         plan`` uses before the dependency is applied), else unknown until it is applied
         (https://terragrunt.gruntwork.io/docs/reference/config-blocks-and-attributes/#dependency)."""
         block = self.dependencies[name]
+        where = self.argument(block, "config_path")
+        if self.files.outputs_of is not None and isinstance(where, str) \
+                and not is_unknown(where):
+            folder = self.files.relative(str(where), ".") if posixpath.isabs(str(where)) \
+                else posixpath.normpath(posixpath.join(self.terragrunt_dir, str(where)))
+            applied = self.files.outputs_of(folder, span) if folder is not None else None
+            if applied is not None:
+                return applied
         mock = self.argument(block, "mock_outputs")
         if mock is not None and not is_unknown(mock):
             return mock
-        where = self.argument(block, "config_path")
         shown = f" of {where}" if isinstance(where, str) else ""
         return Unknown(f"dependency.{name}.outputs (the outputs{shown}, known once it is "
                        "applied)", span, f"dependency.{name}")
