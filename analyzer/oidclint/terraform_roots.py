@@ -408,7 +408,8 @@ def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,
                 file.path, f"reading the Terragrunt stack {exc}", Level.ERROR))
             continue
         inventory.dependencies.update(reads.seen)
-    nested = {path for stack in stacks for path in (*stack.sources, *stack.generated)}
+    nested = {path for stack in stacks for path in (*stack.sources, *stack.generated)
+              if path != stack.path}
     kept = [stack for stack in stacks if stack.path not in nested]
     for stack in kept:
         inventory.diagnostics.extend(stack.diagnostics)

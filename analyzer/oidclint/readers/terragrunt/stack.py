@@ -92,7 +92,7 @@ def _generate(files: Files, reading: Reading, stack: Stack, path: str, at: str, 
             continue
         what = f"{block.type} {block.labels[0]}"
         target = _generated_folder(config, block, folder, what)
-        source = _source_folder(config, block, folder, target, what)
+        source = _source_folder(config, block, folder, target, what) if target else None
         if target is None or source is None:
             continue
         name = UNIT_FILE if block.type == "unit" else STACK_FILE
@@ -137,8 +137,7 @@ def _generated_folder(config: Config, block, folder: str, what: str) -> str | No
     return target
 
 
-def _source_folder(config: Config, block, folder: str, target: str | None,
-                   what: str) -> str | None:
+def _source_folder(config: Config, block, folder: str, target: str, what: str) -> str | None:
     """The folder of the tree the block's ``source`` copies; else the copy already
     generated; else ``None``, with a note saying why."""
     source = config.argument(block, "source")
@@ -153,11 +152,12 @@ def _source_folder(config: Config, block, folder: str, target: str | None,
         why = cause.origin if cause is not None else "not a string"
         found, note = None, f"{what}: its source is not known ({why})"
     else:
-        found, note = find_folder(config.files, str(source), folder,
-                                  lambda f: config.files.exists(f"{f}/{name}"), name)
+        found, why = find_folder(config.files, str(source), folder,
+                                 lambda f: config.files.exists(f"{f}/{name}"), name)
+        note = f"{what}: {why}"
     if found is not None:
         return found
-    if target is not None and config.files.exists(f"{target}/{name}"):
+    if config.files.exists(f"{target}/{name}"):
         config.reading.note(span, f"{note}; the copy generated at {target} is read for it")
         return target
     config.reading.note(span, f"{note}; not read")
