@@ -1,4 +1,5 @@
-"""Built-in models of widely used registry modules that create OIDC trust roles.
+"""Built-in models of widely used registry modules that create OIDC trust roles, and of the
+eks module, whose cluster, IRSA provider and add-ons the roles are for.
 
 A ``module`` block whose code is not in the scanned tree (a registry or git source, no
 ``.terraform/modules``) is evaluated against a small Terraform module folder written by
