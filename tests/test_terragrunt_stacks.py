@@ -304,3 +304,30 @@ def test_the_prefilter_keeps_stack_files(tmp_path):
     assert findings(scan([tmp_path], root=tmp_path)) == \
         findings(scan([tmp_path], root=tmp_path, prefilter=False)) == [
             ("OIDC204", "catalog/units/deploy/terragrunt.hcl", "aws_iam_role.deploy")]
+
+
+def test_edited_values_and_an_edited_shared_include_are_read_again_with_the_cache(tmp_path):
+    from oidclint.cache import Cache
+
+    tree = catalog(tmp_path / "tree", stack_block(
+        "unit", "dev", "../../catalog/units/deploy", "dev", '    repository = "api"')
+        + stack_block("unit", "prod", "../../catalog/units/deploy", "prod",
+                      '    repository = "web"'))
+    cache = Cache(tmp_path / "cache")
+    assert findings(scan([tree], root=tree, cache=cache)) == []
+    stack = tree / "live/prod/terragrunt.stack.hcl"
+    stack.write_text(stack.read_text().replace('"web"', '"*"'))
+    assert findings(scan([tree], root=tree, cache=cache)) == [
+        ("OIDC204", "catalog/units/deploy/terragrunt.hcl", "aws_iam_role.deploy")]
+    stack.write_text(stack.read_text().replace('"*"', '"web"'))
+    assert findings(scan([tree], root=tree, cache=cache)) == []
+    # root.hcl, which both units include (by a path written out, which nothing but reading
+    # it looks at): the second unit depends on it as much as the first.
+    unit = tree / "catalog/units/deploy/terragrunt.hcl"
+    unit.write_text(unit.read_text().replace('find_in_parent_folders("root.hcl")',
+                                             '"../../../root.hcl"'))
+    assert findings(scan([tree], root=tree, cache=cache)) == []
+    (tree / "live/root.hcl").write_text('locals {\n  org = "*"\n}\n')
+    assert findings(scan([tree], root=tree, cache=cache, jobs=1)) == [
+        ("OIDC203", "catalog/units/deploy/terragrunt.hcl", "aws_iam_role.deploy"),
+        ("OIDC203", "catalog/units/deploy/terragrunt.hcl", "aws_iam_role.deploy")]

@@ -314,6 +314,8 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
             unit = _read_unit(reader, generated.source, None, cache, inventory, budget,
                               generated)
             if unit is not None:
+                # Its values are the stack's: a change of the stack file changes the unit.
+                unit.read = sorted({**stack.read, **dict(unit.read)}.items())
                 units[unit.path] = unit
     included = {path for unit in units.values() for path in unit.includes}
     found = {}
@@ -345,7 +347,9 @@ class AppliedOutputs:
         """Folder of a unit of the tree -> its ``terragrunt.hcl``."""
         self.generated = generated
         """Folder a stack generates a unit in -> that unit."""
-        self.known: dict[str, LDict | None] = {}
+        self.known: dict[str, tuple[LDict | None, list[str]]] = {}
+        """Folder -> its outputs, and the files read for them (told again to each unit
+        that reads them, whose result depends on them too)."""
         self.busy: set[str] = set()
         load = _loader(root)
         self.configuration = Configuration({}, root, lambda folder, at: load(folder, at, []),
@@ -353,30 +357,39 @@ class AppliedOutputs:
 
     def __call__(self, folder: str, span: Span) -> LDict | None:
         if folder in self.known:
-            return self.known[folder]
+            found, read = self.known[folder]
+            for path in read:
+                note_read(path)
+            return found
         if folder in self.busy or (folder not in self.units and folder not in self.generated):
             return None
         self.busy.add(folder)
         try:
-            generated = self.generated.get(folder)
-            unit = read_unit(self.reader, self.units[folder]) if generated is None else \
-                read_unit(self.reader, generated.source, at=generated.path,
-                          values=generated.values)
-            if unit.model is not None:
-                module = self.configuration.modelled_root(unit.folder, unit.model.folder,
-                                                          unit.source_span, unit.inputs)
-            elif unit.module is not None:
-                module = self.configuration.root_module(unit.module, scope=unit.folder,
-                                                        inputs=unit.inputs)
-            else:
-                module = None
-            found = None if module is None else LDict(
-                {Str(name, span): _foreign(module.output(name, span))
-                 for name in module.outputs}, span=span)
+            with recording() as reads:
+                found = self._evaluated(folder, span)
         finally:
             self.busy.discard(folder)
-        self.known[folder] = found
+        self.known[folder] = found, list(reads.seen)
+        for path in reads.seen:
+            note_read(path)
         return found
+
+    def _evaluated(self, folder: str, span: Span) -> LDict | None:
+        generated = self.generated.get(folder)
+        unit = read_unit(self.reader, self.units[folder]) if generated is None else \
+            read_unit(self.reader, generated.source, at=generated.path,
+                      values=generated.values)
+        if unit.model is not None:
+            module = self.configuration.modelled_root(unit.folder, unit.model.folder,
+                                                      unit.source_span, unit.inputs)
+        elif unit.module is not None:
+            module = self.configuration.root_module(unit.module, scope=unit.folder,
+                                                    inputs=unit.inputs)
+        else:
+            return None
+        return None if module is None else LDict(
+            {Str(name, span): _foreign(module.output(name, span)) for name in module.outputs},
+            span=span)
 
 
 def _foreign(value: Any) -> Any:
@@ -399,7 +412,7 @@ def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,
         limit = Budget(budget)
         try:
             with recording() as reads, limit.running(), allowance():
-                stacks.append(read_stack(reader, file.path))
+                stack = read_stack(reader, file.path)
         except BudgetExceeded as exc:
             if not limit.owns(exc):
                 raise
@@ -407,6 +420,8 @@ def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,
             inventory.diagnostics.append(Diagnostic(
                 file.path, f"reading the Terragrunt stack {exc}", Level.ERROR))
             continue
+        stack.read = dict(reads.seen)
+        stacks.append(stack)
         inventory.dependencies.update(reads.seen)
     nested = {path for stack in stacks for path in (*stack.sources, *stack.generated)
               if path != stack.path}

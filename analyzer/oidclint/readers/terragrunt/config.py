@@ -109,6 +109,8 @@ class Files:
         found = self._parsed.get(path)
         if found is None:
             found = self._parsed[path] = self._parse(path)
+        else:
+            note_read(self.root / path)  # each unit reading it depends on it
         return found
 
     def _parse(self, path: str) -> tuple["Parsed | None", list[Diagnostic], str]:

@@ -59,6 +59,9 @@ class Stack:
     sources: set[str] = field(default_factory=set)
     generated: set[str] = field(default_factory=set)
     """The files it generates (``.../.terragrunt-stack/x/terragrunt.hcl``)."""
+    read: dict[str, str | None] = field(default_factory=dict)
+    """The files read for it, with their hashes (set by whoever records them): what each
+    of its units depends on too."""
 
 
 def is_stack_file(path: str) -> bool:
