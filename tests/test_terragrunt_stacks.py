@@ -218,7 +218,8 @@ def test_a_source_not_here_is_a_note_naming_the_stack_file(tmp_path):
             "deploy", '    repository = "*"')
         + stack_block("unit", "gone", "../units/gone", "gone", "")
         + 'unit "computed" {\n  source = get_env("UNIT")\n  path = "c"\n}\n'
-        + 'unit "nowhere" {\n  source = "../units/gone"\n}\n',
+        + 'unit "nowhere" {\n  source = "../units/gone"\n}\n'
+        + stack_block("unit", "escape", "../units/gone", "../../..", ""),
     })
     report = scan([tmp_path], root=tmp_path)
     assert sorted(d.message for d in report.diagnostics) == [
@@ -227,6 +228,7 @@ def test_a_source_not_here_is_a_note_naming_the_stack_file(tmp_path):
         "unit deploy: the source git::https://github.com/acme/catalog.git//units/deploy?ref=v1 "
         "is downloaded when Terragrunt runs and is not this repository's folder holding a "
         "terragrunt.hcl; not read",
+        "unit escape: its path ../../.. leads out of the scanned tree; not read",
         "unit gone: the source ../units/gone (units/gone) holds no terragrunt.hcl; not read",
         "unit nowhere: its path is not known (not a string); not read",
     ]

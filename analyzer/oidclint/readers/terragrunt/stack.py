@@ -25,6 +25,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidclint.hcl.syntax import Block
 from oidclint.hcl.values import first_unknown
 from oidclint.model import Diagnostic, Related
 from oidclint.readers.terragrunt.config import MAX_DEPTH, Config, Files, Reading
@@ -122,7 +123,7 @@ def _generate(files: Files, reading: Reading, stack: Stack, path: str, at: str, 
                       (origin, *origins), (*chain, path))
 
 
-def _generated_folder(config: Config, block, folder: str, what: str) -> str | None:
+def _generated_folder(config: Config, block: Block, folder: str, what: str) -> str | None:
     """Where the block's copy is generated: ``.terragrunt-stack/<path>`` beside the stack."""
     written = config.argument(block, "path")
     if not isinstance(written, str):
@@ -140,7 +141,8 @@ def _generated_folder(config: Config, block, folder: str, what: str) -> str | No
     return target
 
 
-def _source_folder(config: Config, block, folder: str, target: str, what: str) -> str | None:
+def _source_folder(config: Config, block: Block, folder: str, target: str,
+                   what: str) -> str | None:
     """The folder of the tree the block's ``source`` copies; else the copy already
     generated; else ``None``, with a note saying why."""
     source = config.argument(block, "source")
