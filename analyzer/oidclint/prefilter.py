@@ -36,6 +36,7 @@ from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
 from oidclint.readers.helm.files import is_helmfile
 from oidclint.readers.terragrunt.sources import is_unit_file, written_sources
+from oidclint.readers.terragrunt.stack import is_stack_file
 from oidclint.readers.workloads.ci_pipelines import pipeline_kind
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
@@ -211,9 +212,9 @@ class Prefilter:
                 # A unit whose module is not known from its text may deploy any; the files
                 # units include are read when a unit is (``oidclint.readers.terragrunt``).
                 folder = posixpath.dirname(file.path) or "."
-                wanted = is_unit_file(file.path) and (folder in kept_folders or any(
-                    local_folder(folder, source) not in folders
-                    for source in self.facts[file.path].sources))
+                wanted = is_stack_file(file.path) or is_unit_file(file.path) and (
+                    folder in kept_folders or any(local_folder(folder, source) not in folders
+                                                  for source in self.facts[file.path].sources))
             else:
                 facts = self.facts[file.path]
                 # A release may name what sets its ServiceAccount in another file.

@@ -1,4 +1,5 @@
-"""Built-in models of widely used registry modules that create OIDC trust roles.
+"""Built-in models of widely used registry modules that create OIDC trust roles, and of the
+eks module, whose cluster, IRSA provider and add-ons the roles are for.
 
 A ``module`` block whose code is not in the scanned tree (a registry or git source, no
 ``.terraform/modules``) is evaluated against a small Terraform module folder written by
@@ -54,6 +55,7 @@ class _Entry:
 
 _IAM = "terraform-aws-modules/iam/aws"
 _UNFUNCO = "unfunco/oidc-github/aws"
+_EKS = "terraform-aws-modules/eks/aws"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -81,6 +83,11 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     f"{_IAM}//modules/iam-role": (
         _Entry("iam-role/v6", (6, 0, 0), None),
     ),
+    _EKS: (
+        # The cluster, its IRSA provider and add-ons; 21.x renamed inputs the model takes
+        # under both names. 18.x created no IRSA provider by default: no model.
+        _Entry("eks/v19", (19, 0, 0), None),
+    ),
     _UNFUNCO: (
         _Entry("unfunco-oidc-github/v1", (1, 0, 0), (2, 0, 0)),
         _Entry("unfunco-oidc-github/v2", (2, 0, 0), (3, 0, 0)),
@@ -97,6 +104,7 @@ _GITHUB_REPOSITORIES = {
     # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider>
     "terraform-aws-modules/terraform-aws-iam": _IAM,
     "unfunco/terraform-aws-oidc-github": _UNFUNCO,
+    "terraform-aws-modules/terraform-aws-eks": _EKS,
 }
 
 
