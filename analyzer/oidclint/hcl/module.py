@@ -17,12 +17,12 @@ from oidclint.dependencies import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
-from oidclint.hcl.policy_text import PolicyTextError, located_json
+from oidclint.hcl.policy_text import decode_located_json, file_value, located_json
 from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.types import Type, convert, type_constraint
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, ResourceObject, TextOrigin, UnknownElements, derived_unknown,
+    MISSING, Encoded, EvalError, ResourceObject, UnknownElements, derived_unknown,
     is_unknown, json_text,
 )
 from oidclint.limits import TooLarge
@@ -362,18 +362,10 @@ class Module(Environment):
         except ValueError as exc:
             self.report(span, f"reading {text_path}: {exc}")
             return Unknown(f"file {text_path}", span)
-        lines = text.split("\n")
-        file_span = Span(relative, 1, 1, len(lines), len(lines[-1]) + 1)
-        self.text_origins[file_span] = TextOrigin(0)
-        return Str(text, file_span)
+        return file_value(text, relative, self.text_origins)
 
     def decode_json(self, value: Any, span: Span) -> Any:
-        if isinstance(value, Unknown):
-            return derived_unknown("jsondecode()", [value], span)
-        try:
-            return located_json(value, self.text_origins)
-        except PolicyTextError as exc:
-            raise EvalError(f"jsondecode(): {exc}") from None
+        return decode_located_json(value, span, self.text_origins)
 
 
 class Instance(Reference):

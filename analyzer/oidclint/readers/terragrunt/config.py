@@ -22,10 +22,10 @@ from typing import Any, Callable
 
 from oidclint.dependencies import note_listing, note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
-from oidclint.hcl.policy_text import PolicyTextError, located_json
+from oidclint.hcl.policy_text import decode_located_json, file_value
 from oidclint.hcl.syntax import Attribute, Block, is_tree, parse_tree, read_body
 from oidclint.hcl.syntax_errors import syntax_error
-from oidclint.hcl.values import EvalError, TextOrigin, derived_unknown, is_unknown
+from oidclint.hcl.values import EvalError, derived_unknown, is_unknown
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Level
 from oidclint.reading import read_text
@@ -413,18 +413,10 @@ class Config(Environment):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             self.reading.warn(span, f"reading {path}: {reason}")
             return Unknown(f"file {path}", span)
-        lines = text.split("\n")
-        file_span = Span(relative, 1, 1, len(lines), len(lines[-1]) + 1)
-        self.text_origins[file_span] = TextOrigin(0)
-        return Str(text, file_span)
+        return file_value(text, relative, self.text_origins)
 
     def decode_json(self, value: Any, span: Span) -> Any:
-        if isinstance(value, Unknown):
-            return derived_unknown("jsondecode()", [value], span)
-        try:
-            return located_json(value, self.text_origins)
-        except PolicyTextError as exc:
-            raise EvalError(f"jsondecode(): {exc}") from None
+        return decode_located_json(value, span, self.text_origins)
 
 
 class Include:
