@@ -13,7 +13,6 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oidclint.dependencies import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
@@ -26,7 +25,7 @@ from oidclint.hcl.values import (
     is_unknown, json_text,
 )
 from oidclint.limits import TooLarge
-from oidclint.reading import read_text
+from oidclint.located.tree_files import TreeFiles
 from oidclint.source import LDict, LList, Span, Str, Unknown, fill_ins
 
 if TYPE_CHECKING:
@@ -56,6 +55,7 @@ class Module(Environment):
         self.folder = folder
         self.root = root
         """The scan root on disk, for ``file()``; ``None`` when not known."""
+        self.files = TreeFiles(root)
         self.inputs = inputs or {}
         """Variable values set from outside, by name."""
         self.address = address
@@ -343,16 +343,14 @@ class Module(Environment):
         text_path = str(path)
         if self.root is None or posixpath.isabs(text_path) or ":" in text_path:
             return Unknown(f"file {text_path}", span)
-        relative = posixpath.normpath(posixpath.join(self.folder, text_path))
-        if relative.startswith("../") or relative == "..":
+        relative = self.files.inside(text_path, self.folder)
+        if relative is None:
             self.report(span, f"reading {text_path}: outside the scanned tree; not read")
             return Unknown(f"file {text_path} (outside the scanned tree)", span)
-        # Whatever comes of the read (a file not there, not UTF-8, a link now pointing
-        # elsewhere), a cached result depends on what is at this path.
-        note_read(self.root / relative)
         try:
-            text = read_text(self.root / relative, root=self.root.resolve(),
-                             limit=MAX_FILE_BYTES)
+            # Whatever comes of the read (a file not there, not UTF-8, a link now pointing
+            # elsewhere), a cached result depends on what is at this path.
+            text = self.files.text(relative, MAX_FILE_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             self.warn(span, f"reading {text_path}: no such file; its value is unknown")
             return Unknown(f"file {text_path}", span)

@@ -11,14 +11,12 @@ read is a layer not known, with a note saying why: never guessed, never dropped.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oidclint.dependencies import note_read
+from oidclint.located.tree_files import TreeFiles
 from oidclint.model import Diagnostic, Level
 from oidclint.readers.helm.values import ValuesError, values_text
-from oidclint.reading import read_text
 from oidclint.source import Span, Str, Unknown
 
 MAX_VALUES_BYTES = 1024 * 1024
@@ -35,43 +33,21 @@ def is_helmfile(path: str) -> bool:
         name.endswith((".yaml", ".yml"))
 
 
-@dataclass
-class Tree:
+class Tree(TreeFiles):
     """The scanned tree as the Helm readers see it: its root (``None``: files are not read),
     and the ConfigMaps and Secrets of its manifests that ``valuesFrom`` may name
     (``oidclint.readers.helm.flux``)."""
 
-    root: Path | None = None
-    values_objects: dict[tuple[str, str | None, str], tuple[str, ...]] = field(
-        default_factory=dict)
-    """``(kind, namespace, name)`` -> the files that define such an object."""
+    def __init__(self, root: Path | None = None,
+                 values_objects: dict[tuple[str, str | None, str], tuple[str, ...]] | None = None
+                 ) -> None:
+        super().__init__(root)
+        self.values_objects = values_objects or {}
+        """``(kind, namespace, name)`` -> the files that define such an object."""
 
-    def relative(self, path: str, folder: str) -> str | None:
-        """A path written relative to ``folder`` as a path in the tree; ``None`` when it
-        leads out of it."""
-        joined = posixpath.normpath(posixpath.join(folder, path))
-        if posixpath.isabs(path) or joined == ".." or joined.startswith("../"):
-            return None
-        return joined
-
-    def is_folder(self, relative: str) -> bool:
-        """Whether the tree holds this folder (noted as a dependency either way)."""
-        if self.root is None:
-            return False
-        target = self.root / relative
-        note_read(target)
-        try:
-            return target.resolve().is_relative_to(self.root.resolve()) and target.is_dir()
-        except (OSError, RuntimeError):
-            return False
-
-    def text(self, relative: str) -> str:
+    def text(self, relative: str, limit: int = MAX_VALUES_BYTES) -> str:
         """A file's text; raises what ``oidclint.reading.read_text`` raises."""
-        if self.root is None:
-            raise FileNotFoundError(relative)
-        target = self.root / relative
-        note_read(target)
-        return read_text(target, root=self.root.resolve(), limit=MAX_VALUES_BYTES)
+        return super().text(relative, limit)
 
     def values_file(self, written: Any, relative: str | None, span: Span,
                     diagnostics: list[Diagnostic], *, missing_ok: bool = False) -> Any:

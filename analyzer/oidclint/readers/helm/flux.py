@@ -255,7 +255,7 @@ def _generated_text(entry: dict, key: str, folder: str, tree: Tree) -> Any:
             posixpath.basename(str(item)), "", str(item))
         if named != key:
             continue
-        relative = tree.relative(source, folder)
+        relative = tree.inside(source, folder)
         if relative is None:
             return Unknown(f"{source} is outside the scanned tree", span_of(item))
         try:

@@ -96,7 +96,7 @@ def _release(entry: dict, file: SourceFile, folder: str, tree: Tree,
     for item in listed if isinstance(listed, list) else [] if listed is None else [listed]:
         at = span_of(item) or span
         if isinstance(item, str) and not isinstance(item, Unknown):
-            values.add(tree.values_file(item, tree.relative(str(item), folder), at,
+            values.add(tree.values_file(item, tree.inside(str(item), folder), at,
                                         inventory.diagnostics))
         else:  # an inline mapping, or a path not known
             values.add(item)

@@ -151,19 +151,19 @@ def _value_file(entry: Any, source: dict, spec: dict, tree: Tree) -> tuple[str |
         if named is None:
             return None, f"no source of the Application has `ref: {ref}`; not read"
         folder = as_text(named.get("path")) or "."
-        found = tree.relative(folder, ".") if isinstance(folder, str) else None
-        if found is None or not tree.is_folder(found):
+        found = tree.inside(folder, ".") if isinstance(folder, str) else None
+        if found is None or not tree.exists(found, folder=True):
             return None, (f"the path `{folder}` of source `{ref}` is not in the scanned tree "
                           "(its repository may be another); not read")
-        return tree.relative(rest, "."), ""
+        return tree.inside(rest, "."), ""
     if source.get("chart"):
         return None, "inside the chart package, not in the scanned tree; not read"
     folder = as_text(source.get("path"))
-    chart_folder = tree.relative(folder, ".") if isinstance(folder, str) else None
-    if chart_folder is None or not tree.is_folder(chart_folder):
+    chart_folder = tree.inside(folder, ".") if isinstance(folder, str) else None
+    if chart_folder is None or not tree.exists(chart_folder, folder=True):
         return None, (f"the chart folder `{folder}` is not in the scanned tree (the source's "
                       "repository may be another); not read")
-    return tree.relative(entry, chart_folder), ""
+    return tree.inside(entry, chart_folder), ""
 
 
 def _flux(spec: dict, metadata: dict, name: Any, where: Span, reader: ManifestReader,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from oidclint.dependencies import note_listing, note_read
+from oidclint.dependencies import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.policy_text import decode_located_json, file_value
 from oidclint.hcl.syntax import Attribute, Block, is_tree, parse_tree, read_body
@@ -28,7 +28,7 @@ from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import EvalError, derived_unknown, is_unknown
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Level
-from oidclint.reading import read_text
+from oidclint.located.tree_files import TreeFiles
 from oidclint.source import LDict, SourceFile, Span, Str, Unknown
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -41,13 +41,14 @@ MERGE_STRATEGIES = ("shallow", "deep", "no_merge")
 (https://terragrunt.gruntwork.io/docs/reference/config-blocks-and-attributes/#include)."""
 
 
-class Files:
+class Files(TreeFiles):
     """The Terragrunt configuration files of one scanned tree, each parsed once, read inside
-    the tree through ``oidclint.reading`` (a file given in ``texts`` is not read again)."""
+    the tree (a file given in ``texts`` is not read again)."""
+
+    root: Path
 
     def __init__(self, root: Path, texts: dict[str, str] | None = None) -> None:
-        self.root = root
-        self.real_root = root.resolve()
+        super().__init__(root)
         self.texts = dict(texts or {})
         self._parsed: dict[str, tuple[list[Block] | None, list[Diagnostic], str]] = {}
         """Path -> its blocks (``None``: not read), what parsing it reported, and why not."""
@@ -89,19 +90,8 @@ class Files:
                 return None
             path = path[len(base):]
             folder = "."
-        joined = posixpath.normpath(posixpath.join(folder, path))
-        if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
-            return None
-        return self.real(joined)
-
-    def exists(self, relative: str) -> bool:
-        """Whether a file or folder is there (noted as a dependency either way)."""
-        target = self.root / relative
-        note_read(target)
-        try:
-            return target.resolve().is_relative_to(self.real_root) and target.exists()
-        except (OSError, RuntimeError):
-            return False
+        joined = self.inside(path, folder)
+        return self.real(joined) if joined is not None else None
 
     def parsed(self, path: str) -> tuple["Parsed | None", list[Diagnostic], str]:
         """A configuration file's blocks and attributes, what parsing it reported, and why
@@ -115,11 +105,11 @@ class Files:
 
     def _parse(self, path: str) -> tuple["Parsed | None", list[Diagnostic], str]:
         text = self.texts.get(path)
-        target = self.root / path
-        note_read(target)  # given or not, what a unit read depends on it
-        if text is None:
+        if text is not None:
+            note_read(self.root / path)  # given or not, what a unit read depends on it
+        else:
             try:
-                text = read_text(target, root=self.real_root, limit=MAX_CONFIG_BYTES)
+                text = self.text(path, MAX_CONFIG_BYTES)
             except (FileNotFoundError, NotADirectoryError):
                 return None, [], "no such file"
             except OSError as exc:
@@ -142,30 +132,11 @@ class Files:
     def folders(self, relative: str) -> list[str]:
         """The names of the folders in a folder of the tree (its listing noted as a
         dependency); none when it is not there or leads out of the tree."""
-        target = self.root / relative
-        note_listing(target)
-        try:
-            if not target.resolve().is_relative_to(self.real_root):
-                return []
-            return sorted(p.name for p in target.iterdir() if p.is_dir())
-        except (OSError, RuntimeError):
-            return []
+        return self.listing(relative, folders=True)
 
     def has_terraform(self, relative: str) -> bool:
         """Whether a folder of the tree holds Terraform files (its listing noted)."""
-        target = self.root / relative
-        note_listing(target)
-        try:
-            return target.resolve().is_relative_to(self.real_root) and any(
-                p.name.endswith((".tf", ".tf.json")) for p in target.iterdir())
-        except (OSError, RuntimeError):
-            return False
-
-    def file_text(self, relative: str) -> str:
-        """A file's text for ``file()``; raises what ``oidclint.reading.read_text`` raises."""
-        target = self.root / relative
-        note_read(target)
-        return read_text(target, root=self.real_root, limit=MAX_CONFIG_BYTES)
+        return any(name.endswith((".tf", ".tf.json")) for name in self.listing(relative))
 
 
 class Reading:
@@ -405,7 +376,7 @@ class Config(Environment):
             self.reading.warn(span, f"reading {path}: outside the scanned tree; not read")
             return Unknown(f"file {path} (outside the scanned tree)", span)
         try:
-            text = self.files.file_text(relative)
+            text = self.files.text(relative, MAX_CONFIG_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             self.reading.note(span, f"reading {path}: no such file; its value is unknown")
             return Unknown(f"file {path}", span)

@@ -30,7 +30,7 @@ from oidclint.hcl.values import first_unknown
 from oidclint.model import Diagnostic, Related
 from oidclint.readers.terragrunt.config import MAX_DEPTH, Config, Files, Reading
 from oidclint.readers.terragrunt.sources import UNIT_FILE, find_folder
-from oidclint.source import LDict, Partial, Span, Str
+from oidclint.source import LDict, Partial, Str
 
 STACK_FILE = "terragrunt.stack.hcl"
 GENERATED_FOLDER = ".terragrunt-stack"
