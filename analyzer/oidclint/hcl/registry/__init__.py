@@ -54,6 +54,7 @@ class _Entry:
 
 _IAM = "terraform-aws-modules/iam/aws"
 _UNFUNCO = "unfunco/oidc-github/aws"
+_TERRAFORM_MODULE_GITHUB = "terraform-module/github-oidc-provider/aws"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -86,6 +87,11 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
         _Entry("unfunco-oidc-github/v2", (2, 0, 0), (3, 0, 0)),
         _Entry("unfunco-oidc-github/v3", (3, 0, 0), None),
     ),
+    _TERRAFORM_MODULE_GITHUB: (
+        # 0.1.x has the same Terraform files as 1.0.0.
+        _Entry("terraform-module-github-oidc-provider/v1", (0, 1, 0), (2, 0, 0)),
+        _Entry("terraform-module-github-oidc-provider/v2", (2, 0, 0), None),
+    ),
 }
 
 ROLE_NAME_INPUTS = ("name", "name_prefix", "role_name", "role_name_prefix", "iam_role_name")
@@ -97,6 +103,7 @@ _GITHUB_REPOSITORIES = {
     # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider>
     "terraform-aws-modules/terraform-aws-iam": _IAM,
     "unfunco/terraform-aws-oidc-github": _UNFUNCO,
+    "terraform-module/terraform-aws-github-oidc-provider": _TERRAFORM_MODULE_GITHUB,
 }
 
 
