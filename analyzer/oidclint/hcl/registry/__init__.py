@@ -90,7 +90,10 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     _TERRAFORM_MODULE_GITHUB: (
         # 0.1.x has the same Terraform files as 1.0.0.
         _Entry("terraform-module-github-oidc-provider/v1", (0, 1, 0), (2, 0, 0)),
-        _Entry("terraform-module-github-oidc-provider/v2", (2, 0, 0), None),
+        # Before 2.2.0 the role needs the module's own provider; from 2.2.0 it may trust
+        # an existing one (`oidc_provider_arn`).
+        _Entry("terraform-module-github-oidc-provider/v2.0", (2, 0, 0), (2, 2, 0)),
+        _Entry("terraform-module-github-oidc-provider/v2", (2, 2, 0), None),
     ),
 }
 

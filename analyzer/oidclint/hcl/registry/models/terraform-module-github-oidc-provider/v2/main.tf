@@ -1,26 +1,17 @@
-# oidclint model of terraform-module/github-oidc-provider/aws 2.x (2.0.0 to 2.3.0; 2.2.2 and
-# 2.3.0 seen in use).
+# oidclint model of terraform-module/github-oidc-provider/aws 2.2.0 on (2.2.0 to 2.3.0; 2.2.x
+# and 2.3.0 seen in use).
 # Written by oidclint from reading, not copied. Files read (main.tf, variables.tf, outputs.tf):
-#   https://github.com/terraform-module/terraform-aws-github-oidc-provider/tree/5da334cce216757d14f196f0fa67477357ef21d3 (v2.0.0)
-#   https://github.com/terraform-module/terraform-aws-github-oidc-provider/tree/82ce011042dfb1313860873daaff3d134c51c4a5 (v2.1.0)
 #   https://github.com/terraform-module/terraform-aws-github-oidc-provider/tree/9fb3e6642da742187aae60e712c4ab158d3aa0bc (v2.2.0)
 #   https://github.com/terraform-module/terraform-aws-github-oidc-provider/tree/92db2652ebb7493ed43389acfc5426f268694493 (v2.2.2)
 #   https://github.com/terraform-module/terraform-aws-github-oidc-provider/tree/234b778117d468f3dd981b6ae0a54f8ea16b8fa4 (v2.3.0)
-# Trust as 1.x: one statement, sts:AssumeRoleWithWebIdentity, StringLike
+# Trust as 1.x (see ../v1/main.tf): one statement, sts:AssumeRoleWithWebIdentity, StringLike
 # token.actions.githubusercontent.com:sub = "repo:<entry>" when the entry holds a `:`, else
-# "repo:<entry>:*"; no condition on `aud`. Federated = the provider the module creates, else
-# `oidc_provider_arn`.
-# Changes within 2.x that alter the result:
-# - 2.0.0: the default role name becomes "github-oidc-provider-aws" (1.x:
-#   "oidc-provider-aws-github-action").
-# - 2.1.0: `github_repositories` -> `repositories`. Calls that still pass the 2.0.x name are
-#   read here.
-# - 2.2.0: `oidc_provider_arn`; the role no longer needs the module's own provider. Before
-#   2.2.0 the role existed only with the provider; a 2.0.x/2.1.x call without the provider
-#   passes no ARN, and gets no role here either (a 2.2+ call with neither has no principal:
-#   Terraform cannot build its trust).
-# - 2.2.2 tags the provider; 2.3.0 widens the input validation to immutable subjects
-#   (owner@id/repository@id): neither changes the trust.
+# "repo:<entry>:*"; no condition on `aud`.
+# Changes from 2.0.x-2.1.x (../v2.0/main.tf) that alter the result: `oidc_provider_arn`
+# (2.2.0); the role is made whenever `create_oidc_role` is true, trusting the provider the
+# module creates, else `oidc_provider_arn` (without either, Terraform cannot build its trust).
+# 2.2.2 tags the provider; 2.3.0 widens the input validation to immutable subjects
+# (owner@id/repository@id): neither changes the trust.
 # The input validation (owner/repository, the repository part may be `*`) is not modelled.
 # Left out: thumbprint_list, tags, depends_on.
 
@@ -42,12 +33,6 @@ variable "create_oidc_role" {
 variable "repositories" {
   type    = list(string)
   default = []
-}
-
-# The 2.0.x name of `repositories`.
-variable "github_repositories" {
-  type    = list(string)
-  default = null
 }
 
 variable "oidc_role_attach_policies" {
@@ -82,10 +67,8 @@ variable "tags" {
 }
 
 locals {
-  entries = var.github_repositories != null ? var.github_repositories : var.repositories
-
   with_provider = var.create_oidc_provider
-  with_role     = var.create_oidc_role && (var.create_oidc_provider || var.oidc_provider_arn != null)
+  with_role     = var.create_oidc_role
 
   provider_arn = (
     local.with_provider ? aws_iam_openid_connect_provider.this[0].arn : var.oidc_provider_arn
@@ -93,7 +76,7 @@ locals {
 
   # An entry that names its own context keeps it; a bare repository admits any context.
   subjects = [
-    for entry in local.entries :
+    for entry in var.repositories :
     length(regexall(":", entry)) > 0 ? "repo:${entry}" : "repo:${entry}:*"
   ]
 }
