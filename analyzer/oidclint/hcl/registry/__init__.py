@@ -17,6 +17,7 @@ newest model is chosen and ``Model.note`` says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,6 +162,47 @@ def unmodelled(source: str, version: str | None) -> str | None:
     covered = ", ".join(_label(entry) for entry in entries)
     return (f"{parsed[0]} version {text!r} has no built-in model (the models cover "
             f"{covered}): the roles it creates are taken as defined elsewhere, unchecked")
+
+
+_TRUST_WORDS = ("oidc", "irsa", "openid", "web-identity", "webidentity", "web_identity")
+_CI_WORDS = ("github", "gitlab", "bitbucket", "circleci", "buildkite")
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org")
+_TRUST_INPUTS = frozenset({
+    # Names the modelled modules, and others of their kind, take the trusted identities by.
+    "provider_url", "provider_urls", "subjects", "repositories", "github_repositories",
+    "github_subjects", "namespace_service_accounts", "cluster_service_accounts",
+    "service_accounts", "role_policy_arns",
+})
+
+
+def web_identity_hint(source: str, inputs: Iterable[str]) -> str | None:
+    """Why a module call whose code is not read may create a web identity trust, as the
+    start of a sentence (``its source suggests``: it names OIDC, IRSA, or a CI system with a
+    role; ``its input `subjects` suggests``: an input takes issuers, subjects, repositories
+    or role policies), or ``None``: unrelated modules (a VPC, a bucket) stay quiet."""
+    named = source.lower()
+    for host in _CODE_HOSTS:  # every GitHub-hosted source names github: only the path counts
+        named = named.replace(host, "")
+    if any(word in named for word in _TRUST_WORDS) or (
+            any(word in named for word in _CI_WORDS) and "role" in named):
+        return "its source suggests"
+    telling = sorted(name for name in inputs
+                     if name in _TRUST_INPUTS or any(word in name for word in _TRUST_WORDS))
+    if not telling:
+        return None
+    named = ", ".join(f"`{name}`" for name in telling)
+    return f"its inputs {named} suggest" if len(telling) > 1 else f"its input {named} suggests"
+
+
+def unread(name: str, source: str, version: str | None, hint: str) -> str:
+    """The note for a call of a module with no built-in model whose code is not in the
+    scanned tree, when ``hint`` (``web_identity_hint``) says it may create web identity
+    trust."""
+    shown = f"source {source}" + (f", version {version!r}" if version else "")
+    return (f"module.{name} ({shown}) is not read: the roles it makes are not checked; "
+            f"{hint} web identity trust, and it has no built-in model and no code "
+            f"in the scanned tree (`terraform init` downloads it into .terraform/modules, "
+            f"which is read)")
 
 
 def _model(address: str, entry: _Entry, note: str | None) -> Model:
@@ -352,6 +394,8 @@ __all__ = [
     "known_module",
     "normalise_source",
     "unmodelled",
+    "unread",
+    "web_identity_hint",
     "parse_constraint",
     "parse_version",
 ]
