@@ -149,3 +149,40 @@ module "github-oidc" {{
     found = {(f.rule_id, f.address) for f in report.findings}
     assert found == {("OIDC209", "module.github-oidc.aws_iam_role.this[0]"),
                      ("OIDC202", "module.github-oidc.aws_iam_role.this[0]")}
+
+
+def test_a_2x_input_passed_to_1x_is_said(tmp_path):
+    # The module's own README shows `version = "~> 1"` with the 2.1+ name `repositories`:
+    # 1.x has no such input, so Terraform refuses the call.
+    (tmp_path / "main.tf").write_text(f'''
+module "github-oidc" {{
+  source  = "{MODULE}"
+  version = "~> 1"
+
+  repositories              = ["acme/api"]
+  oidc_provider_arn         = "arn:aws:iam::111122223333:oidc-provider/{GITHUB}"
+  oidc_role_attach_policies = ["{ADMIN}"]
+}}
+''', encoding="utf-8")
+    report = scan([tmp_path])
+    (note,) = [d for d in report.diagnostics if "Terraform refuses the call" in d.message]
+    assert note.message == (
+        f"module.github-oidc: {MODULE} 0.1.0 to before 2.0.0 has no inputs "
+        "`oidc_provider_arn` (an input of 2.2.0 on), `repositories` (an input of 2.0.0 to "
+        "before 2.2.0, 2.2.0 on): Terraform refuses the call as written, and the model of "
+        "0.1.0 to before 2.0.0 does not read them (check `version`)")
+    assert note.span.line == 2
+    # The 1.x role is built from its own inputs only: no repository, no token admitted.
+    assert not any(f.rule_id == "OIDC209" for f in report.findings)
+
+
+def test_inputs_of_the_release_chosen_are_not_said(tmp_path):
+    (tmp_path / "main.tf").write_text(f'''
+module "github-oidc" {{
+  source       = "{MODULE}"
+  version      = "~> 2.2"
+  repositories = ["acme/api:ref:refs/heads/main"]
+  tags         = {{ team = "platform" }}
+}}
+''', encoding="utf-8")
+    assert not any("Terraform refuses" in d.message for d in scan([tmp_path]).diagnostics)

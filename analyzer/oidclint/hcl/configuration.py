@@ -125,6 +125,7 @@ class Configuration:
         from oidclint.hcl.registry import (
             ROLE_NAME_INPUTS,
             find_model,
+            inputs_of_other_releases,
             unmodelled,
             unread,
             web_identity_hint,
@@ -150,6 +151,9 @@ class Configuration:
             return None
         if model.note:
             self.notes.append((call.span, f"module.{name}: {model.note}"))
+        stray = inputs_of_other_releases(model, call.attributes)
+        if stray is not None and (call.span, f"module.{name}: {stray}") not in self.notes:
+            self.notes.append((call.span, f"module.{name}: {stray}"))
         return caller.folder, model_blocks(model.folder, call.span)
 
     def _blocks(self, folder: str) -> list[Block] | None:

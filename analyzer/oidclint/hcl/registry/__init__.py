@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -143,6 +144,36 @@ def find_model(source: str, version: str | None = None) -> Model | None:
                         f"{_label(entry)}")
             return _model(address, entry, note)
     return None
+
+
+def inputs_of_other_releases(model: Model, arguments: Iterable[str]) -> str | None:
+    """The note for a call that passes, to the release line ``model`` stands for, inputs only
+    other release lines of the module have (a 2.x name with ``version = "~> 1"``): Terraform
+    refuses such a call, and the model does not read those values."""
+    own = _inputs(model.folder)
+    stray = []
+    for name in sorted(set(arguments) - own):
+        lines = [_label(entry) for entry in INDEX.get(model.address, ())
+                 if MODELS / entry.folder != model.folder
+                 and name in _inputs(MODELS / entry.folder)]
+        if lines:
+            stray.append(f"`{name}` (an input of {', '.join(lines)})")
+    if not stray:
+        return None
+    release = _label(_Entry("", model.since, model.until))
+    return (f"{model.address} {release} has no {'inputs' if len(stray) > 1 else 'input'} "
+            f"{', '.join(stray)}: Terraform refuses the call as written, and the model of "
+            f"{release} does not read {'them' if len(stray) > 1 else 'it'} (check `version`)")
+
+
+@lru_cache(maxsize=None)
+def _inputs(folder: Path) -> frozenset[str]:
+    """The variables a model folder declares (oidclint's own files, one block a line)."""
+    names: set[str] = set()
+    for path in folder.glob("*.tf"):
+        names.update(re.findall(r'^variable "([^"]+)"', path.read_text(encoding="utf-8"),
+                                flags=re.MULTILINE))
+    return frozenset(names)
 
 
 def known_module(source: str) -> bool:
@@ -391,6 +422,7 @@ __all__ = [
     "Constraint",
     "Model",
     "find_model",
+    "inputs_of_other_releases",
     "known_module",
     "normalise_source",
     "unmodelled",
