@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from oidclint.reading import read_text
+
 MODELS = Path(__file__).resolve().parent / "models"
 
 Version = tuple[int, int, int]
@@ -171,7 +173,7 @@ def _inputs(folder: Path) -> frozenset[str]:
     """The variables a model folder declares (oidclint's own files, one block a line)."""
     names: set[str] = set()
     for path in folder.glob("*.tf"):
-        names.update(re.findall(r'^variable "([^"]+)"', path.read_text(encoding="utf-8"),
+        names.update(re.findall(r'^variable "([^"]+)"', read_text(path, root=MODELS),
                                 flags=re.MULTILINE))
     return frozenset(names)
 
