@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.dependencies import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
-from oidclint.hcl.registry import known_module
+from oidclint.hcl.registry import known_module, web_identity_hint
 from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
@@ -82,6 +82,10 @@ class Facts:
     """An Argo CD Application of the file may name values files."""
     values_source: bool = False
     """The file may define a ConfigMap or Secret (a manifest, a kustomize generator)."""
+    trust_inputs: tuple[str, ...] = ()
+    """Arguments of a Terraform file with module calls whose names suggest web identity
+    trust (``subjects``, ``oidc_providers`` ...: ``oidclint.hcl.registry.web_identity_hint``):
+    a module it calls that is not read gets a note."""
 
 
 class Prefilter:
@@ -142,7 +146,8 @@ class Prefilter:
                       tuple(files_read(file.text)) if terraform else (),
                       structured and "valuesFrom" in file.text,
                       structured and "valueFiles" in file.text,
-                      structured and mentions(file.text, VALUES_SOURCES))
+                      structured and mentions(file.text, VALUES_SOURCES),
+                      _trust_inputs(file.text) if terraform and sources else ())
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
         if (facts.iam or facts.sources) and not facts.web_identity and self.names:
@@ -311,10 +316,22 @@ class Prefilter:
                     if target is not None:
                         calls.setdefault(folder, set()).add(target)
                         callers.setdefault(target, set()).add(folder)
-                    elif "oidc" in source.lower() or "/iam/" in source.lower() \
-                            or known_module(source):
+                    elif "/iam/" in source.lower() or known_module(source) \
+                            or web_identity_hint(
+                                source, self.facts[file.path].trust_inputs) is not None:
+                        # A model to evaluate, or a note to give on a module not read.
                         relevant.add(folder)
         return _reach(_reach(relevant, callers), calls)
+
+
+_ARGUMENT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=(?!=)", re.MULTILINE)
+
+
+def _trust_inputs(text: str) -> tuple[str, ...]:
+    """The argument names of a file (of any block: the prefilter keeps more rather than
+    less) that suggest a module call creates web identity trust."""
+    return tuple(sorted({name for name in _ARGUMENT.findall(text)
+                         if web_identity_hint("", (name,)) is not None}))
 
 
 _NOT_WRITTEN = ("",)
