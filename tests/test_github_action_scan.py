@@ -223,7 +223,7 @@ def test_the_summary_says_what_the_configuration_turned_off(workspace):
     assert ("| (the scan) | configuration .oidclint.toml disables 1 rule, whose findings are "
             "not reported\\: OIDC201 \\(missing-subject-condition\\) |") in notes
     assert "configuration .oidclint.toml excludes 1 file from the scan" in notes
-    assert "\\`time-budget\\` = 100,000 seconds is above 30 seconds" in notes
+    assert "`time-budget` = 100,000 seconds is above 30 seconds" in notes
     # The action's time-budget input goes past the cap: no note then.
     _, _, summary = run_scan_script(workspace, time_budget="120")
     assert "time-budget" not in summary.split("## oidclint")[-1]

@@ -8,15 +8,17 @@ their kind is met: a Terraform-only tree does not pay for them."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Collection
 
 from oidclint.budget import Budget
 from oidclint.cache import Cache, make_key
-from oidclint.dependencies import digest
+from oidclint.dependencies import digest, recording
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.readers import is_action
+from oidclint.readers.helm.files import Tree, is_helmfile
 from oidclint.readers.workloads.ci_pipelines import reader_for
 from oidclint.readers.workloads.kubernetes import HELM_KINDS, parse_kubernetes
 from oidclint.located.documents import LoadError, load_documents
@@ -59,14 +61,17 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     # while this process reads Terraform, workflows and GitLab CI files.
     alone = [f for f in structured if not is_workflow(f.path) and not is_action(f.path)
              and not is_gitlab_ci(f.path)]
-    tasks = [StructuredTask(f, namespaces.get(f.path.rpartition("/")[0]), budget)
+    tree = _helm_tree(alone, namespaces)
+    tasks = [StructuredTask(f, namespaces.get(f.path.rpartition("/")[0]), budget,
+                            tree=tree if _reads_values_from(f) else Tree(tree.root))
              for f in alone]
     results: dict[str, StructuredResult] = {}
     if cache is not None and cache.enabled:
         for task in tasks:
             task.cache = cache
             task.key = make_key("structured", task.file.path, str(task.file.absolute),
-                                digest(task.file.text), task.namespace)
+                                digest(task.file.text), task.namespace,
+                                sorted(task.tree.values_objects.items()))
             if (hit := cache.get(task.key)) is not None:
                 results[task.file.path] = hit
                 inventory.cached.append(task.file.path)
@@ -135,6 +140,22 @@ def parse(files, *, default_branch: str | None = None, var_files=(),
     return inventory
 
 
+def _helm_tree(files: list[SourceFile], namespaces: dict[str, str]) -> Tree:
+    """Where the Helm readers read the values files releases name: the scan's root, and,
+    when a Flux HelmRelease reads ``valuesFrom``, the ConfigMaps and Secrets of the files
+    (the prefilter keeps those that may define one)."""
+    root = next((f.scan_root for f in files if f.scan_root is not None), None)
+    if not any(_reads_values_from(f) for f in files):
+        return Tree(root)
+    from oidclint.readers.helm.flux import values_objects
+
+    return Tree(root, values_objects(files, namespaces))
+
+
+def _reads_values_from(file: SourceFile) -> bool:
+    return "valuesFrom" in file.text
+
+
 def _workflows(workflows: list[SourceFile], default_branch: str | None,
                budget: float | None, cache: Cache | None) -> Inventory:
     """The workflows, read together (a job may call a reusable workflow of another file),
@@ -163,6 +184,8 @@ class StructuredTask:
     namespace: str | None
     """The kustomization's namespace for manifests of the file's folder."""
     budget: float | None
+    tree: Tree = field(default_factory=Tree)
+    """Where the values files and ``valuesFrom`` objects of Helm releases are read."""
     cache: Cache | None = None
     """Where the process that parses the file keeps its result, under ``key``."""
     key: str | None = None
@@ -183,12 +206,14 @@ def parse_structured(tasks: list[StructuredTask]) -> tuple[list[StructuredResult
     results, written = [], 0
     for task in tasks:
         inventory, plan = Inventory(), False
-        with _budget(task.budget, task.file.path, inventory):
-            found, plan = _structured(task.file, task.namespace)
+        # Values files a release names are read as it is parsed: its result depends on them.
+        with recording() as reads, _budget(task.budget, task.file.path, inventory):
+            found, plan = _structured(task.file, task.namespace, task.tree)
             inventory.extend(found)
+        inventory.dependencies.update(reads.seen)
         results.append(StructuredResult(inventory, plan))
         if task.cache is not None and task.key is not None and not inventory.timed_out:
-            written += task.cache.put(task.key, results[-1], counted=False)
+            written += task.cache.put(task.key, results[-1], reads.seen, counted=False)
     return results, written
 
 
@@ -207,12 +232,16 @@ def _budget(seconds: float | None, path: str, inventory: Inventory):
         inventory.diagnostics.append(Diagnostic(path, str(budget.exceeded), Level.ERROR))
 
 
-def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
-    """A template, manifests or a plan (and whether it is a plan); other YAML and JSON
-    files give nothing."""
+def _structured(file, namespace: str | None, tree: Tree) -> tuple[Inventory, bool]:
+    """A template, manifests, a helmfile or a plan (and whether it is a plan); other YAML
+    and JSON files give nothing."""
     plan = _plan(file)
     if plan is not None:
         return plan, True
+    if is_helmfile(file.path):
+        from oidclint.readers.helm.helmfile import parse_helmfile
+
+        return parse_helmfile(file, tree), False
     pipeline = reader_for(file.path)  # CircleCI, Buildkite, Bitbucket Pipelines
     if pipeline is not None:
         return pipeline(file), False
@@ -227,7 +256,8 @@ def _structured(file, namespace: str | None) -> tuple[Inventory, bool]:
     if any(kind in file.text for kind in ("ServiceAccount", "ClusterConfig", *HELM_KINDS)):
         from oidclint.readers.helm.manifests import read_chart_object
 
-        manifests = parse_kubernetes(file, kustomize_namespace=namespace, charts=read_chart_object)
+        manifests = parse_kubernetes(file, kustomize_namespace=namespace,
+                                     charts=partial(read_chart_object, tree=tree))
         if manifests is not None:
             return manifests, False
     policy = parse_policy_file(file)  # a standalone trust policy (trust-policy.json)

@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.dependencies import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
-from oidclint.hcl.registry import known_module
+from oidclint.hcl.registry import known_module, web_identity_hint
 from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
+from oidclint.readers.helm.files import is_helmfile
 from oidclint.readers.terragrunt.sources import is_unit_file, written_sources
+from oidclint.readers.terragrunt.stack import is_stack_file
 from oidclint.readers.workloads.ci_pipelines import pipeline_kind
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 
 SCRIPT_MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
 """What a shell script or Makefile must mention to matter (``readers.policies.iam_cli.MARKERS``)."""
+VALUES_SOURCES = ("ConfigMap", "Secret", "configMapGenerator", "secretGenerator")
+"""What a file that may define the values of a Flux ``valuesFrom`` mentions."""
 _IAM = ("aws_iam_", "aws::iam::", "aws::serverless::")
 _ROLE_NAME = re.compile(
     r"arn:aws[\w-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"
@@ -72,6 +76,16 @@ class Facts:
     reads: tuple[str, ...] = ()
     """Files a Terraform file reads (``file()``, ``templatefile()``), as globs relative to
     its folder (``oidclint.hcl.sources.files_read``)."""
+    values_from: bool = False
+    """A Flux HelmRelease of the file may take values from ConfigMaps and Secrets."""
+    value_files: bool = False
+    """An Argo CD Application of the file may name values files."""
+    values_source: bool = False
+    """The file may define a ConfigMap or Secret (a manifest, a kustomize generator)."""
+    trust_inputs: tuple[str, ...] = ()
+    """Arguments of a Terraform file with module calls whose names suggest web identity
+    trust (``subjects``, ``oidc_providers`` ...: ``oidclint.hcl.registry.web_identity_hint``):
+    a module it calls that is not read gets a note."""
 
 
 class Prefilter:
@@ -125,10 +139,15 @@ class Prefilter:
         markers = SCRIPT_MARKERS if file.kind == "script" else WEB_IDENTITY
         sources = tuple(module_sources(file.text)) if terraform else \
             _unit_sources(file) if file.kind == "terragrunt" else ()
+        structured = file.kind == "structured"
         facts = Facts(mentions(lowered, markers),
                       file.kind != "script" and mentions(lowered, _IAM),
                       sources, names, "oidclint:" in file.text,
-                      tuple(files_read(file.text)) if terraform else ())
+                      tuple(files_read(file.text)) if terraform else (),
+                      structured and "valuesFrom" in file.text,
+                      structured and "valueFiles" in file.text,
+                      structured and mentions(file.text, VALUES_SOURCES),
+                      _trust_inputs(file.text) if terraform and sources else ())
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
         if (facts.iam or facts.sources) and not facts.web_identity and self.names:
@@ -188,6 +207,8 @@ class Prefilter:
             if file.kind in ("terraform", "tfvars") or is_unit_file(file.path):
                 folders.setdefault(posixpath.dirname(file.path) or ".", []).append(file)
         kept_folders = self._terraform_folders(folders, matters)
+        # The ConfigMaps and Secrets a HelmRelease may take values from are read when one does.
+        values_from = any(self.facts[file.path].values_from for file in files)
         selection = Selection()
         for file in files:
             if file.kind in ("terraform", "tfvars"):
@@ -196,11 +217,14 @@ class Prefilter:
                 # A unit whose module is not known from its text may deploy any; the files
                 # units include are read when a unit is (``oidclint.readers.terragrunt``).
                 folder = posixpath.dirname(file.path) or "."
-                wanted = is_unit_file(file.path) and (folder in kept_folders or any(
-                    local_folder(folder, source) not in folders
-                    for source in self.facts[file.path].sources))
+                wanted = is_stack_file(file.path) or is_unit_file(file.path) and (
+                    folder in kept_folders or any(local_folder(folder, source) not in folders
+                                                  for source in self.facts[file.path].sources))
             else:
-                wanted = matters[file.path] or _always_read(file.path)
+                facts = self.facts[file.path]
+                # A release may name what sets its ServiceAccount in another file.
+                wanted = matters[file.path] or _always_read(file.path) or facts.values_from \
+                    or facts.value_files or values_from and facts.values_source
             (selection.keep if wanted else selection.skipped).append(file)
         return selection
 
@@ -292,10 +316,22 @@ class Prefilter:
                     if target is not None:
                         calls.setdefault(folder, set()).add(target)
                         callers.setdefault(target, set()).add(folder)
-                    elif "oidc" in source.lower() or "/iam/" in source.lower() \
-                            or known_module(source):
+                    elif "/iam/" in source.lower() or known_module(source) \
+                            or web_identity_hint(
+                                source, self.facts[file.path].trust_inputs) is not None:
+                        # A model to evaluate, or a note to give on a module not read.
                         relevant.add(folder)
         return _reach(_reach(relevant, callers), calls)
+
+
+_ARGUMENT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=(?!=)", re.MULTILINE)
+
+
+def _trust_inputs(text: str) -> tuple[str, ...]:
+    """The argument names of a file (of any block: the prefilter keeps more rather than
+    less) that suggest a module call creates web identity trust."""
+    return tuple(sorted({name for name in _ARGUMENT.findall(text)
+                         if web_identity_hint("", (name,)) is not None}))
 
 
 _NOT_WRITTEN = ("",)
@@ -393,11 +429,12 @@ def _keeps_text(file: SourceFile, facts: Facts) -> bool:
 
 def _always_read(path: str) -> bool:
     """Workflows, the actions their steps may use, GitLab CI files, other CI pipelines
-    (CircleCI, Buildkite, Bitbucket) and kustomizations: small, and they say what matters."""
+    (CircleCI, Buildkite, Bitbucket), kustomizations and helmfiles: small, and they say what
+    matters."""
     name = posixpath.basename(path)
     return "/.github/workflows/" in f"/{path}" or is_action(path) or name in (
         ".gitlab-ci.yml", "kustomization.yaml", "kustomization.yml") or \
-        pipeline_kind(path) is not None
+        pipeline_kind(path) is not None or is_helmfile(path)
 
 
 def _reach(start: set[str], edges: dict[str, set[str]]) -> set[str]:

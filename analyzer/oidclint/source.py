@@ -14,7 +14,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from oidclint.limits import MAX_STRING_LENGTH, reserve_text
@@ -64,6 +64,19 @@ class SourceFile:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
         return Span(self.path, line, column, end_line, end_column)
+
+    @property
+    def scan_root(self) -> Path | None:
+        """The folder the scan's relative paths start from (``absolute`` without ``path``);
+        ``None`` when the two do not line up."""
+        try:
+            parts = PurePosixPath(self.path).parts
+            absolute = Path(self.absolute)
+            if not absolute.is_absolute() or tuple(absolute.parts[-len(parts):]) != parts:
+                return None
+            return Path(*absolute.parts[: -len(parts)])
+        except (TypeError, ValueError):
+            return None
 
 
 class Str(str):

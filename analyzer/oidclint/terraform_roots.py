@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Callable, Collection
+from pathlib import Path
+from typing import Any, Callable, Collection
 
 from oidclint.budget import Budget, BudgetExceeded
 from oidclint.cache import Cache, make_key
@@ -22,6 +22,7 @@ from oidclint.hcl.configuration import Configuration, role_glob
 from oidclint.hcl.registry import ROLE_NAME_INPUTS
 from oidclint.hcl.sources import local_folder, module_sources
 from oidclint.hcl.syntax import PARSER_TABLES, Block, load_parser
+from oidclint.hcl.values import with_ref
 from oidclint.limits import TooLarge, allowance
 from oidclint.model import Diagnostic, Inventory, Level, TerragruntUnit
 from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_blocks
@@ -29,8 +30,9 @@ from oidclint.readers.terraform.tfvars import root_variables
 from oidclint.readers.terragrunt.config import Files
 from oidclint.readers.terragrunt.unit import Unit, deployed_by, read_unit
 from oidclint.readers.terragrunt.sources import is_unit_file
+from oidclint.readers.terragrunt.stack import Stack, StackUnit, is_stack_file, read_stack
 from oidclint.pool import Pool
-from oidclint.source import SourceFile, Span
+from oidclint.source import LDict, LList, SourceFile, Span, Str
 
 
 def parse_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
@@ -63,7 +65,7 @@ def start_terraform(files: list[SourceFile], var_files: list[SourceFile] = (),
     them, so memory follows the largest module tree, not the whole scan.
     """
     inventory = Inventory()
-    root = next((r for r in map(_scan_root, files) if r is not None), None)
+    root = next((f.scan_root for f in files if f.scan_root is not None), None)
     scanned: dict[str, list[SourceFile]] = {}
     for file in sorted(files, key=lambda f: f.path):
         inventory.files.append(file.path)
@@ -277,41 +279,44 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
 def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
                inventory: Inventory, budget: float | None = None) -> dict[str, Unit]:
     """The Terragrunt units among ``files`` that deploy a module of the tree, by the path
-    of their ``terragrunt.hcl``; what reading them reported goes to ``inventory``; each
-    is read within the time ``budget`` of a file (the files it includes count with it). A
-    ``terragrunt.hcl`` that units include is theirs, not a unit of its own. Each unit is
-    read once per change of it or of a file it read (from the ``cache``)."""
+    of their ``terragrunt.hcl``, and the units the stack files among them generate, by
+    their generated path; what reading them reported goes to ``inventory``; each is read
+    within the time ``budget`` of a file (the files it includes count with it). A
+    ``terragrunt.hcl`` that units include, or that a stack copies, is theirs, not a unit
+    of its own. Each unit is read once per change of it or of a file it read (from the
+    ``cache``)."""
+    stack_files = [f for f in files if is_stack_file(f.path)]
     candidates = [f for f in files if is_unit_file(f.path)]
-    if not candidates:
+    if not candidates and not stack_files:
         return {}
     if root is None:
         inventory.diagnostics.extend(Diagnostic(f.path, "the scan root is not known: the "
-                                                "Terragrunt unit is not read")
-                                     for f in candidates)
+                                                "Terragrunt configuration is not read")
+                                     for f in [*candidates, *stack_files])
         return {}
     reader = Files(root, {f.path: f.text for f in files if f.text})
+    stacks = _read_stacks(reader, stack_files, cache, inventory, budget)
+    # A stack's copy of a unit is read from the unit it copies; the unit and the copy
+    # already generated in the tree are not units of their own.
+    taken = {path for stack in stacks for path in (*stack.sources, *stack.generated)}
+    reader.outputs_of = AppliedOutputs(reader, root, {
+        posixpath.dirname(f.path) or ".": f.path for f in candidates if f.path not in taken},
+        {posixpath.dirname(u.path): u for stack in stacks for u in stack.units})
     units: dict[str, Unit] = {}
     for file in candidates:
-        key = make_key("terragrunt unit", str(root), file.path, digest(file.text)) \
-            if cache is not None and cache.enabled else None
-        unit = cache.get(key) if key is not None else None
-        if not isinstance(unit, Unit):
-            limit = Budget(budget)
-            try:
-                with recording() as reads, limit.running(), allowance():
-                    unit = read_unit(reader, file.path)
-            except BudgetExceeded as exc:
-                if not limit.owns(exc):
-                    raise
-                inventory.timed_out = True
-                inventory.diagnostics.append(Diagnostic(
-                    file.path, f"reading the Terragrunt unit {exc}", Level.ERROR))
-                continue
-            unit.read = sorted(reads.seen.items())
-            if key is not None:
-                cache.put(key, unit, reads.seen)
-        units[file.path] = unit
-        inventory.dependencies.update(unit.read)  # a scan's result depends on them too
+        if file.path in taken:
+            continue
+        unit = _read_unit(reader, file.path, file.text, cache, inventory, budget)
+        if unit is not None:
+            units[file.path] = unit
+    for stack in stacks:
+        for generated in stack.units:
+            unit = _read_unit(reader, generated.source, None, cache, inventory, budget,
+                              generated)
+            if unit is not None:
+                # Its values are the stack's: a change of the stack file changes the unit.
+                unit.read = sorted({**stack.read, **dict(unit.read)}.items())
+                units[unit.path] = unit
     included = {path for unit in units.values() for path in unit.includes}
     found = {}
     for path, unit in units.items():
@@ -327,6 +332,135 @@ def read_units(files: list[SourceFile], root: Path | None, cache: Cache | None,
                 glob for name in ROLE_NAME_INPUTS if name in dict.keys(unit.inputs)
                 and (glob := role_glob(unit.inputs[name])) is not None)
     return found
+
+
+class AppliedOutputs:
+    """The outputs of a unit of the scan as applying it gives them: its module evaluated
+    with its inputs (``dependency`` blocks read them, ``oidclint.readers.terragrunt``).
+    Each unit's once; a unit whose outputs are being evaluated (a cycle), or whose code is
+    not here, gives ``None`` and the dependency falls back to its ``mock_outputs``."""
+
+    def __init__(self, reader: Files, root: Path, units: dict[str, str],
+                 generated: dict[str, StackUnit]) -> None:
+        self.reader = reader
+        self.units = units
+        """Folder of a unit of the tree -> its ``terragrunt.hcl``."""
+        self.generated = generated
+        """Folder a stack generates a unit in -> that unit."""
+        self.known: dict[str, tuple[LDict | None, list[str]]] = {}
+        """Folder -> its outputs, and the files read for them (told again to each unit
+        that reads them, whose result depends on them too)."""
+        self.busy: set[str] = set()
+        load = _loader(root)
+        self.configuration = Configuration({}, root, lambda folder, at: load(folder, at, []),
+                                           {})
+
+    def __call__(self, folder: str, span: Span) -> LDict | None:
+        if folder in self.known:
+            found, read = self.known[folder]
+            for path in read:
+                note_read(path)
+            return found
+        if folder in self.busy or (folder not in self.units and folder not in self.generated):
+            return None
+        self.busy.add(folder)
+        try:
+            with recording() as reads:
+                found = self._evaluated(folder, span)
+        finally:
+            self.busy.discard(folder)
+        self.known[folder] = found, list(reads.seen)
+        for path in reads.seen:
+            note_read(path)
+        return found
+
+    def _evaluated(self, folder: str, span: Span) -> LDict | None:
+        generated = self.generated.get(folder)
+        unit = read_unit(self.reader, self.units[folder]) if generated is None else \
+            read_unit(self.reader, generated.source, at=generated.path,
+                      values=generated.values)
+        if unit.model is not None:
+            module = self.configuration.modelled_root(unit.folder, unit.model.folder,
+                                                      unit.source_span, unit.inputs)
+        elif unit.module is not None:
+            module = self.configuration.root_module(unit.module, scope=unit.folder,
+                                                    inputs=unit.inputs)
+        else:
+            return None
+        return None if module is None else LDict(
+            {Str(name, span): _foreign(module.output(name, span)) for name in module.outputs},
+            span=span)
+
+
+def _foreign(value: Any) -> Any:
+    """A value another root module computed: what it refers to (``aws_iam_role.x``) is of
+    that module, not of the one it is handed to, so it no longer names it."""
+    if isinstance(value, dict):
+        return LDict({key: _foreign(item) for key, item in value.items()},
+                     span=getattr(value, "span", None))
+    if isinstance(value, list) and not isinstance(value, str):
+        return LList([_foreign(item) for item in value], span=getattr(value, "span", None))
+    return with_ref(value, None)
+
+
+def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,
+                 inventory: Inventory, budget: float | None) -> list[Stack]:
+    """The stacks of the tree: every stack file but those another one generates (a nested
+    stack is read with the values its parent gives it)."""
+    stacks = []
+    for file in files:
+        limit = Budget(budget)
+        try:
+            with recording() as reads, limit.running(), allowance():
+                stack = read_stack(reader, file.path)
+        except BudgetExceeded as exc:
+            if not limit.owns(exc):
+                raise
+            inventory.timed_out = True
+            inventory.diagnostics.append(Diagnostic(
+                file.path, f"reading the Terragrunt stack {exc}", Level.ERROR))
+            continue
+        stack.read = dict(reads.seen)
+        stacks.append(stack)
+        inventory.dependencies.update(reads.seen)
+    nested = {path for stack in stacks for path in (*stack.sources, *stack.generated)
+              if path != stack.path}
+    kept = [stack for stack in stacks if stack.path not in nested]
+    for stack in kept:
+        inventory.diagnostics.extend(stack.diagnostics)
+    return kept
+
+
+def _read_unit(reader: Files, path: str, text: str | None, cache: Cache | None,
+               inventory: Inventory, budget: float | None,
+               generated: StackUnit | None = None) -> Unit | None:
+    """One unit (``generated``: one a stack generates from the ``terragrunt.hcl`` at
+    ``path``), from the ``cache`` when it and what it read are unchanged."""
+    key = None
+    if cache is not None and cache.enabled and generated is None:
+        key = make_key("terragrunt unit", str(reader.root), path, digest(text or ""))
+    unit = cache.get(key) if key is not None else None
+    if isinstance(unit, Unit):
+        inventory.dependencies.update(unit.read)
+        return unit
+    limit = Budget(budget)
+    try:
+        with recording() as reads, limit.running(), allowance():
+            unit = read_unit(reader, path) if generated is None else read_unit(
+                reader, path, at=generated.path, values=generated.values,
+                stacks=generated.origins)
+    except BudgetExceeded as exc:
+        if not limit.owns(exc):
+            raise
+        inventory.timed_out = True
+        inventory.diagnostics.append(Diagnostic(
+            path, f"reading the Terragrunt unit {exc}", Level.ERROR))
+        return None
+    unit.read = sorted(reads.seen.items())
+    if key is not None:
+        cache.put(key, unit, reads.seen)
+    inventory.dependencies.update(unit.read)  # a scan's result depends on them too
+    return unit
 
 
 def local_calls(folder: str, members: list[SourceFile]) -> set[str]:
@@ -393,13 +527,3 @@ def _loader(root: Path | None):
     return load
 
 
-def _scan_root(file: SourceFile) -> Path | None:
-    """The directory the scan's relative paths start from, for ``file()``."""
-    try:
-        parts = PurePosixPath(file.path).parts
-        absolute = Path(file.absolute)
-        if not absolute.is_absolute() or tuple(absolute.parts[-len(parts):]) != parts:
-            return None
-        return Path(*absolute.parts[: -len(parts)])
-    except (TypeError, ValueError):
-        return None

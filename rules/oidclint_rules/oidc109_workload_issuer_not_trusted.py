@@ -18,7 +18,8 @@ class WorkloadIssuerNotTrusted(Rule):
     one cluster assuming a role that trusts another cluster's OIDC provider. A trusted issuer
     known only in part (a provider ARN built from a variable) is reported only when its known
     text rules the workload's issuer out (`oidc.eks.${region}.amazonaws.com/id/${id}` for a
-    GitHub Actions job).
+    GitHub Actions job). Two clusters of the same name (one created, the other looked up by
+    that name) may be one cluster: not reported.
 
     ## Why it matters
     STS only evaluates statements whose Federated principal is the token's issuer. With none,
@@ -83,7 +84,7 @@ class WorkloadIssuerNotTrusted(Rule):
             if cluster is None:
                 continue
             trusted = [graph.cluster_of_provider(p) for t in fitting for p in t.providers]
-            if not trusted or None in trusted or any(c is cluster for c in trusted):
+            if not trusted or None in trusted or any(_may_be_same(c, cluster) for c in trusted):
                 continue
             names = ", ".join(sorted({_where(c) for c in trusted}))
             yield self.finding(
@@ -96,6 +97,15 @@ class WorkloadIssuerNotTrusted(Rule):
                 made_by=[role],
                 fix=f"Trust the OIDC provider of {_where(cluster)}.",
             )
+
+
+def _may_be_same(trusted, cluster) -> bool:
+    """One cluster, or two of the same known name (a ``data "aws_eks_cluster"`` looking up
+    the one a module creates): which account and region each is in is not compared."""
+    if trusted is cluster:
+        return True
+    names = [c.name for c in (trusted, cluster)]
+    return all(isinstance(n, str) for n in names) and str(names[0]) == str(names[1])
 
 
 def _where(cluster) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from oidclint.model import Level, Related
 from oidclint.rule import Rule
+from oidclint.source import Partial
 
 
 class DuplicateOidcProvider(Rule):
@@ -12,7 +13,9 @@ class DuplicateOidcProvider(Rule):
     provider configurations that reach the same account (the same configuration, or ones
     whose credentials, assumed role and allowed accounts are the same). Configurations
     passed to modules (`providers = { aws = aws.prod }`) and `provider = aws.x` are followed;
-    when the account of either is not known, nothing is reported.
+    when the account of either is not known, nothing is reported. A URL not known statically
+    is compared when it is the issuer of one resource (`module.eks.cluster_oidc_issuer_url`
+    beside the eks module's own provider): two ways to the same value.
 
     ## Why it matters
     An account holds one provider per issuer URL: creating the second fails with
@@ -42,10 +45,10 @@ class DuplicateOidcProvider(Rule):
         first: dict[tuple[str, str, str], object] = {}
         # An account that is not known is not the same account.
         ordered = sorted((p for p in graph.providers
-                          if isinstance(p.url, str) and p.span and p.account is not None),
+                          if _same_url(p.url) is not None and p.span and p.account is not None),
                          key=lambda p: (p.span.path, p.span.line))
         for provider in ordered:
-            key = (provider.scope, provider.account, str(provider.url))
+            key = (provider.scope, provider.account, _same_url(provider.url))
             if key not in first:
                 first[key] = provider
                 continue
@@ -61,3 +64,13 @@ class DuplicateOidcProvider(Rule):
                 made_by=[provider],
                 fix=f"Remove {provider.address} and refer to {original.address}.",
             )
+
+
+def _same_url(url) -> str | None:
+    """What two providers' URLs must share to be the same URL: the text when it is known;
+    when it is the issuer of one resource (``ref``), that resource and the text around it."""
+    if isinstance(url, str):
+        return str(url)
+    if isinstance(url, Partial) and url.ref:
+        return f"{url.ref} {url}"
+    return None

@@ -122,7 +122,14 @@ class Configuration:
             self.notes.append((call.span, f"module.{name}: {source} is outside the scanned "
                                           "tree; not read (scan a folder that holds both)"))
             return None
-        from oidclint.hcl.registry import ROLE_NAME_INPUTS, find_model, unmodelled
+        from oidclint.hcl.registry import (
+            ROLE_NAME_INPUTS,
+            find_model,
+            inputs_of_other_releases,
+            unmodelled,
+            unread,
+            web_identity_hint,
+        )
 
         version = caller.argument(call, "version")
         version = str(version) if isinstance(version, str) else None
@@ -135,9 +142,18 @@ class Configuration:
                 caller.roles_elsewhere.extend(
                     role_glob(inputs[n]) for n in ROLE_NAME_INPUTS
                     if n in inputs and role_glob(inputs[n]) is not None)
+                return None
+            hint = web_identity_hint(str(source), call.attributes)
+            if hint is not None:
+                said = (call.span, unread(name, str(source), version, hint))
+                if said not in self.notes:  # once per call, not per count/for_each instance
+                    self.notes.append(said)
             return None
         if model.note:
             self.notes.append((call.span, f"module.{name}: {model.note}"))
+        stray = inputs_of_other_releases(model, call.attributes)
+        if stray is not None and (call.span, f"module.{name}: {stray}") not in self.notes:
+            self.notes.append((call.span, f"module.{name}: {stray}"))
         return caller.folder, model_blocks(model.folder, call.span)
 
     def _blocks(self, folder: str) -> list[Block] | None:

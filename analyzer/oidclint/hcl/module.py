@@ -13,20 +13,19 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oidclint.dependencies import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
-from oidclint.hcl.policy_text import PolicyTextError, located_json
+from oidclint.hcl.policy_text import decode_located_json, file_value, located_json
 from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.types import Type, convert, type_constraint
 from oidclint.hcl.values import (
-    MISSING, Encoded, EvalError, ResourceObject, TextOrigin, UnknownElements, derived_unknown,
+    MISSING, Encoded, EvalError, ResourceObject, UnknownElements, derived_unknown,
     is_unknown, json_text,
 )
 from oidclint.limits import TooLarge
-from oidclint.reading import read_text
+from oidclint.located.tree_files import TreeFiles
 from oidclint.source import LDict, LList, Span, Str, Unknown, fill_ins
 
 if TYPE_CHECKING:
@@ -56,6 +55,7 @@ class Module(Environment):
         self.folder = folder
         self.root = root
         """The scan root on disk, for ``file()``; ``None`` when not known."""
+        self.files = TreeFiles(root)
         self.inputs = inputs or {}
         """Variable values set from outside, by name."""
         self.address = address
@@ -343,16 +343,14 @@ class Module(Environment):
         text_path = str(path)
         if self.root is None or posixpath.isabs(text_path) or ":" in text_path:
             return Unknown(f"file {text_path}", span)
-        relative = posixpath.normpath(posixpath.join(self.folder, text_path))
-        if relative.startswith("../") or relative == "..":
+        relative = self.files.inside(text_path, self.folder)
+        if relative is None:
             self.report(span, f"reading {text_path}: outside the scanned tree; not read")
             return Unknown(f"file {text_path} (outside the scanned tree)", span)
-        # Whatever comes of the read (a file not there, not UTF-8, a link now pointing
-        # elsewhere), a cached result depends on what is at this path.
-        note_read(self.root / relative)
         try:
-            text = read_text(self.root / relative, root=self.root.resolve(),
-                             limit=MAX_FILE_BYTES)
+            # Whatever comes of the read (a file not there, not UTF-8, a link now pointing
+            # elsewhere), a cached result depends on what is at this path.
+            text = self.files.text(relative, MAX_FILE_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             self.warn(span, f"reading {text_path}: no such file; its value is unknown")
             return Unknown(f"file {text_path}", span)
@@ -362,18 +360,10 @@ class Module(Environment):
         except ValueError as exc:
             self.report(span, f"reading {text_path}: {exc}")
             return Unknown(f"file {text_path}", span)
-        lines = text.split("\n")
-        file_span = Span(relative, 1, 1, len(lines), len(lines[-1]) + 1)
-        self.text_origins[file_span] = TextOrigin(0)
-        return Str(text, file_span)
+        return file_value(text, relative, self.text_origins)
 
     def decode_json(self, value: Any, span: Span) -> Any:
-        if isinstance(value, Unknown):
-            return derived_unknown("jsondecode()", [value], span)
-        try:
-            return located_json(value, self.text_origins)
-        except PolicyTextError as exc:
-            raise EvalError(f"jsondecode(): {exc}") from None
+        return decode_located_json(value, span, self.text_origins)
 
 
 class Instance(Reference):

@@ -12,10 +12,10 @@ import json
 import re
 from typing import Any
 
-from oidclint.hcl.values import Encoded, TextOrigin, with_ref
+from oidclint.hcl.values import Encoded, EvalError, TextOrigin, derived_unknown, with_ref
 from oidclint.located.json_text import Hole, Piece, joined, json_nesting, located_value
 from oidclint.located.documents import LoadError
-from oidclint.source import Partial, Span, Unknown, integer_literal
+from oidclint.source import Partial, Span, Str, Unknown, integer_literal
 
 MAX_NESTING = 100
 """Policies nest a handful of levels; deeper JSON is refused before the loader recurses."""
@@ -27,6 +27,25 @@ class PolicyTextError(ValueError):
     def __init__(self, message: str, span: Span | None) -> None:
         super().__init__(message)
         self.span = span
+
+
+def file_value(text: str, path: str, text_origins: dict[Span, TextOrigin]) -> Str:
+    """The text ``file()`` read at ``path``, located over the whole file, with its origin
+    kept so that ``jsondecode`` of it locates what it decodes."""
+    lines = text.split("\n")
+    span = Span(path, 1, 1, len(lines), len(lines[-1]) + 1)
+    text_origins[span] = TextOrigin(0)
+    return Str(text, span)
+
+
+def decode_located_json(value: Any, span: Span, text_origins: dict[Span, TextOrigin]) -> Any:
+    """``jsondecode(value)`` as located values; unknown for an unknown argument."""
+    if isinstance(value, Unknown):
+        return derived_unknown("jsondecode()", [value], span)
+    try:
+        return located_json(value, text_origins)
+    except PolicyTextError as exc:
+        raise EvalError(f"jsondecode(): {exc}") from None
 
 
 def located_json(value: Any, text_origins: dict[Span, TextOrigin]) -> Any:

@@ -1,4 +1,5 @@
-"""Built-in models of widely used registry modules that create OIDC trust roles.
+"""Built-in models of widely used registry modules that create OIDC trust roles, and of the
+eks module, whose cluster, IRSA provider and add-ons the roles are for.
 
 A ``module`` block whose code is not in the scanned tree (a registry or git source, no
 ``.terraform/modules``) is evaluated against a small Terraform module folder written by
@@ -17,8 +18,12 @@ newest model is chosen and ``Model.note`` says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from oidclint.reading import read_text
 
 MODELS = Path(__file__).resolve().parent / "models"
 
@@ -54,6 +59,8 @@ class _Entry:
 
 _IAM = "terraform-aws-modules/iam/aws"
 _UNFUNCO = "unfunco/oidc-github/aws"
+_EKS = "terraform-aws-modules/eks/aws"
+_TERRAFORM_MODULE_GITHUB = "terraform-module/github-oidc-provider/aws"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -81,10 +88,23 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     f"{_IAM}//modules/iam-role": (
         _Entry("iam-role/v6", (6, 0, 0), None),
     ),
+    _EKS: (
+        # The cluster, its IRSA provider and add-ons; 21.x renamed inputs the model takes
+        # under both names. 18.x created no IRSA provider by default: no model.
+        _Entry("eks/v19", (19, 0, 0), None),
+    ),
     _UNFUNCO: (
         _Entry("unfunco-oidc-github/v1", (1, 0, 0), (2, 0, 0)),
         _Entry("unfunco-oidc-github/v2", (2, 0, 0), (3, 0, 0)),
         _Entry("unfunco-oidc-github/v3", (3, 0, 0), None),
+    ),
+    _TERRAFORM_MODULE_GITHUB: (
+        # 0.1.x has the same Terraform files as 1.0.0.
+        _Entry("terraform-module-github-oidc-provider/v1", (0, 1, 0), (2, 0, 0)),
+        # Before 2.2.0 the role needs the module's own provider; from 2.2.0 it may trust
+        # an existing one (`oidc_provider_arn`).
+        _Entry("terraform-module-github-oidc-provider/v2.0", (2, 0, 0), (2, 2, 0)),
+        _Entry("terraform-module-github-oidc-provider/v2", (2, 2, 0), None),
     ),
 }
 
@@ -97,6 +117,8 @@ _GITHUB_REPOSITORIES = {
     # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider>
     "terraform-aws-modules/terraform-aws-iam": _IAM,
     "unfunco/terraform-aws-oidc-github": _UNFUNCO,
+    "terraform-aws-modules/terraform-aws-eks": _EKS,
+    "terraform-module/terraform-aws-github-oidc-provider": _TERRAFORM_MODULE_GITHUB,
 }
 
 
@@ -134,6 +156,36 @@ def find_model(source: str, version: str | None = None) -> Model | None:
     return None
 
 
+def inputs_of_other_releases(model: Model, arguments: Iterable[str]) -> str | None:
+    """The note for a call that passes, to the release line ``model`` stands for, inputs only
+    other release lines of the module have (a 2.x name with ``version = "~> 1"``): Terraform
+    refuses such a call, and the model does not read those values."""
+    own = _inputs(model.folder)
+    stray = []
+    for name in sorted(set(arguments) - own):
+        lines = [_label(entry) for entry in INDEX.get(model.address, ())
+                 if MODELS / entry.folder != model.folder
+                 and name in _inputs(MODELS / entry.folder)]
+        if lines:
+            stray.append(f"`{name}` (an input of {', '.join(lines)})")
+    if not stray:
+        return None
+    release = _label(_Entry("", model.since, model.until))
+    return (f"{model.address} {release} has no {'inputs' if len(stray) > 1 else 'input'} "
+            f"{', '.join(stray)}: Terraform refuses the call as written, and the model of "
+            f"{release} does not read {'them' if len(stray) > 1 else 'it'} (check `version`)")
+
+
+@lru_cache(maxsize=None)
+def _inputs(folder: Path) -> frozenset[str]:
+    """The variables a model folder declares (oidclint's own files, one block a line)."""
+    names: set[str] = set()
+    for path in folder.glob("*.tf"):
+        names.update(re.findall(r'^variable "([^"]+)"', read_text(path, root=MODELS),
+                                flags=re.MULTILINE))
+    return frozenset(names)
+
+
 def known_module(source: str) -> bool:
     """Whether ``source`` names a module with built-in models, at any version."""
     parsed = normalise_source(source)
@@ -151,6 +203,47 @@ def unmodelled(source: str, version: str | None) -> str | None:
     covered = ", ".join(_label(entry) for entry in entries)
     return (f"{parsed[0]} version {text!r} has no built-in model (the models cover "
             f"{covered}): the roles it creates are taken as defined elsewhere, unchecked")
+
+
+_TRUST_WORDS = ("oidc", "irsa", "openid", "web-identity", "webidentity", "web_identity")
+_CI_WORDS = ("github", "gitlab", "bitbucket", "circleci", "buildkite")
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org")
+_TRUST_INPUTS = frozenset({
+    # Names the modelled modules, and others of their kind, take the trusted identities by.
+    "provider_url", "provider_urls", "subjects", "repositories", "github_repositories",
+    "github_subjects", "namespace_service_accounts", "cluster_service_accounts",
+    "service_accounts", "role_policy_arns",
+})
+
+
+def web_identity_hint(source: str, inputs: Iterable[str]) -> str | None:
+    """Why a module call whose code is not read may create a web identity trust, as the
+    start of a sentence (``its source suggests``: it names OIDC, IRSA, or a CI system with a
+    role; ``its input `subjects` suggests``: an input takes issuers, subjects, repositories
+    or role policies), or ``None``: unrelated modules (a VPC, a bucket) stay quiet."""
+    named = source.lower()
+    for host in _CODE_HOSTS:  # every GitHub-hosted source names github: only the path counts
+        named = named.replace(host, "")
+    if any(word in named for word in _TRUST_WORDS) or (
+            any(word in named for word in _CI_WORDS) and "role" in named):
+        return "its source suggests"
+    telling = sorted(name for name in inputs
+                     if name in _TRUST_INPUTS or any(word in name for word in _TRUST_WORDS))
+    if not telling:
+        return None
+    named = ", ".join(f"`{name}`" for name in telling)
+    return f"its inputs {named} suggest" if len(telling) > 1 else f"its input {named} suggests"
+
+
+def unread(name: str, source: str, version: str | None, hint: str) -> str:
+    """The note for a call of a module with no built-in model whose code is not in the
+    scanned tree, when ``hint`` (``web_identity_hint``) says it may create web identity
+    trust."""
+    shown = f"source {source}" + (f", version {version!r}" if version else "")
+    return (f"module.{name} ({shown}) is not read: the roles it makes are not checked; "
+            f"{hint} web identity trust, and it has no built-in model and no code "
+            f"in the scanned tree (`terraform init` downloads it into .terraform/modules, "
+            f"which is read)")
 
 
 def _model(address: str, entry: _Entry, note: str | None) -> Model:
@@ -339,9 +432,12 @@ __all__ = [
     "Constraint",
     "Model",
     "find_model",
+    "inputs_of_other_releases",
     "known_module",
     "normalise_source",
     "unmodelled",
+    "unread",
+    "web_identity_hint",
     "parse_constraint",
     "parse_version",
 ]

@@ -4,8 +4,9 @@ A chart creates a ServiceAccount from its values: whether (``serviceAccount.crea
 what name (``serviceAccount.name``, else a name the chart makes from the release name or its
 own name) and with which annotations (the IRSA role ARN). A release is read from where it is
 written: a Terraform ``helm_release`` (``terraform``, evaluated by ``oidclint.hcl``), an Argo CD
-``Application`` or a Flux ``HelmRelease`` manifest (``manifests``). Its values are layered as
-Helm layers them (``values``), and the charts whose naming the analyzer knows are a data table
+``Application`` or a Flux ``HelmRelease`` manifest (``manifests``, ``flux`` for
+``valuesFrom``), a helmfile (``helmfile``). Its values are layered as Helm layers them
+(``values``), the values files it names read from the tree (``files``), and the charts whose naming the analyzer knows are a data table
 with a source per entry (``charts``); ``release`` turns one release into workloads. A chart
 not in the table is read by the common ``serviceAccount.*`` keys, and its ServiceAccount name
 is unknown unless the values set it.

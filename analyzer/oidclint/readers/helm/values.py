@@ -211,5 +211,34 @@ def values_text(text: Any, path: str, *, line_offset: int = 0,
     return value
 
 
+def embedded_values(text: Any, file_text: str, path: str) -> Any:
+    """Values written as YAML text inside a YAML file (an Application's ``helm.values``, a
+    ConfigMap's ``values.yaml`` key), located where they are written. Raises
+    ``ValuesError``."""
+    line_offset, relocate = block_position(file_text, span_of(text))
+    return values_text(text, path, line_offset=line_offset, relocate=relocate)
+
+
+def block_position(text: str, span: Span | None):
+    """Where YAML text written as a block scalar (``values: |``) starts: its lines follow
+    the indicator's line, moved right by their indentation; other scalars are not laid out
+    as written, and their values are placed at the scalar."""
+    if span is None:
+        return 0, None
+    lines = text.split("\n")
+    at = lines[span.line - 1][span.column - 1:] if span.line <= len(lines) else ""
+    if not at.startswith(("|", ">")) or span.line >= len(lines):
+        return 0, lambda _: span
+    following = next((line for line in lines[span.line:] if line.strip()), "")
+    indent = len(following) - len(following.lstrip(" "))
+
+    def move(inner: Span | None) -> Span | None:
+        if inner is None:
+            return None
+        return Span(inner.path, inner.line, inner.column + indent, inner.end_line,
+                    inner.end_column + indent)
+    return span.line, move
+
+
 class ValuesError(ValueError):
     """Values text Helm would refuse."""

@@ -18,7 +18,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from oidclint.hcl import outline
-from oidclint.hcl.instances import Scoped
+from oidclint.hcl.instances import Scoped, expand
 from oidclint.hcl.json_syntax import parse_json_file
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import PolicyTextError
@@ -29,6 +29,7 @@ from oidclint.hcl.syntax_errors import syntax_error
 from oidclint.hcl.values import (
     MISSING, Encoded, EvalError, ResourceObject, to_number, to_text, with_ref, with_span,
 )
+from oidclint.iam.eks_addons import addon_service_account
 from oidclint.iam.policy import document_from_options, document_from_value, grants_web_identity
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.limits import TooLarge
@@ -307,12 +308,10 @@ def _eks_addon(module: Module, instance: Instance, inventory: Inventory) -> None
     """An ``aws_eks_addon`` given an IAM role for its ServiceAccount
     (``service_account_role_arn``), in the namespace ``namespace_config`` names, if any, on
     the cluster ``cluster_name`` names (https://registry.terraform.io/providers/hashicorp/aws/
-    latest/docs/resources/eks_addon)."""
+    latest/docs/resources/eks_addon); and its ``pod_identity_association`` blocks, each a Pod
+    Identity association of a ServiceAccount in the add-on's namespace, as an
+    ``aws_eks_pod_identity_association`` is."""
     block = instance.block
-    role = instance.argument("service_account_role_arn")
-    if role is MISSING or role is None or isinstance(role, str) and not role.strip():
-        return
-    role_span = block.attributes["service_account_role_arn"].value_span
     named = block.attributes.get("addon_name")
     span = named.value_span if named is not None else block.span
     addon = instance.argument("addon_name")
@@ -323,11 +322,40 @@ def _eks_addon(module: Module, instance: Instance, inventory: Inventory) -> None
         value = module.argument(config, "namespace")
         if value is not MISSING and value is not None:
             namespace = _text(value, config.span)
+    _addon_pod_identities(module, instance, addon, namespace, inventory)
+    role = instance.argument("service_account_role_arn")
+    if role is MISSING or role is None or isinstance(role, str) and not role.strip():
+        return
+    role_span = block.attributes["service_account_role_arn"].value_span
     workload = addon_workload(
         addon, _text(role, role_span), span, role_span=role_span, namespace=namespace,
         cluster=_cluster_named(module, instance.argument("cluster_name")), scope=module.scope)
     if workload is not None:
         inventory.workloads.append(workload)
+
+
+def _addon_pod_identities(module: Module, instance: Instance, addon: Any, namespace: Any,
+                          inventory: Inventory) -> None:
+    """The add-on's ``pod_identity_association`` blocks (``dynamic`` ones expanded)."""
+    associations = expand(module, instance.block, "pod_identity_association")
+    if not associations:
+        return
+    span = instance.block.span
+    if namespace is None:
+        known = addon_service_account(str(addon)) if isinstance(addon, str) and not isinstance(
+            addon, Partial) else None
+        namespace = Str(known.namespace, span) if known is not None else \
+            Unknown(f"the namespace of EKS add-on {addon}", span)
+    for association in associations:
+        account = Unknown(f"{instance.address}.pod_identity_association (not known)", span) \
+            if isinstance(association, Unknown) else module.argument(association,
+                                                                     "service_account")
+        if account is MISSING or account is None:
+            account = Unknown(f"{instance.address}.pod_identity_association.service_account "
+                              "(not set)", span)
+        inventory.pod_identities.append(PodIdentityAssociation(
+            concat((SERVICE_ACCOUNT_PREFIX, namespace, ":", _text(account, span)), span), span,
+            module.scope))
 
 
 def _cluster_named(module: Module, name: Any) -> str | None:

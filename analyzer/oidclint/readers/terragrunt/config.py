@@ -20,15 +20,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from oidclint.dependencies import note_listing, note_read
+from oidclint.dependencies import note_read
 from oidclint.hcl.evaluate import Environment, Evaluator, Reference
-from oidclint.hcl.policy_text import PolicyTextError, located_json
+from oidclint.hcl.policy_text import decode_located_json, file_value
 from oidclint.hcl.syntax import Attribute, Block, is_tree, parse_tree, read_body
 from oidclint.hcl.syntax_errors import syntax_error
-from oidclint.hcl.values import EvalError, TextOrigin, derived_unknown, is_unknown
+from oidclint.hcl.values import EvalError, derived_unknown, is_unknown
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Level
-from oidclint.reading import read_text
+from oidclint.located.tree_files import TreeFiles
 from oidclint.source import LDict, SourceFile, Span, Str, Unknown
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -41,16 +41,40 @@ MERGE_STRATEGIES = ("shallow", "deep", "no_merge")
 (https://terragrunt.gruntwork.io/docs/reference/config-blocks-and-attributes/#include)."""
 
 
-class Files:
+class Files(TreeFiles):
     """The Terragrunt configuration files of one scanned tree, each parsed once, read inside
-    the tree through ``oidclint.reading`` (a file given in ``texts`` is not read again)."""
+    the tree (a file given in ``texts`` is not read again)."""
+
+    root: Path
 
     def __init__(self, root: Path, texts: dict[str, str] | None = None) -> None:
-        self.root = root
-        self.real_root = root.resolve()
+        super().__init__(root)
         self.texts = dict(texts or {})
         self._parsed: dict[str, tuple[list[Block] | None, list[Diagnostic], str]] = {}
         """Path -> its blocks (``None``: not read), what parsing it reported, and why not."""
+        self.outputs_of: Callable[[str, Span], Any] | None = None
+        """The outputs of the unit in a folder (its generated place, for a stack's unit),
+        as applying its module gives them; ``None`` when the scan does not evaluate them
+        (set by whoever schedules the units)."""
+        self.generated: dict[str, str] = {}
+        """Folder a stack generates -> the folder of the tree it is a copy of
+        (``oidclint.readers.terragrunt.stack``)."""
+
+    def generates(self, folder: str, source: str) -> None:
+        """``folder`` is a copy of ``source`` (a stack's unit or stack, generated)."""
+        self.generated[folder] = source
+
+    def real(self, path: str) -> str:
+        """The path of the tree a path inside a generated folder stands for (itself when it
+        is in none): a stack's copy is read from what it copies, as ``stack generate``
+        would write it now."""
+        folders = sorted(self.generated, key=len, reverse=True)
+        for _ in range(len(folders)):  # a copy of a copy: each folder once at most
+            folder = next((f for f in folders if path == f or path.startswith(f + "/")), None)
+            if folder is None:
+                break
+            path = self.generated[folder] + path[len(folder):]
+        return path
 
     def absolute(self, relative: str) -> str:
         """The path as Terragrunt's functions give it: absolute, on this machine."""
@@ -66,19 +90,8 @@ class Files:
                 return None
             path = path[len(base):]
             folder = "."
-        joined = posixpath.normpath(posixpath.join(folder, path))
-        if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
-            return None
-        return joined
-
-    def exists(self, relative: str) -> bool:
-        """Whether a file or folder is there (noted as a dependency either way)."""
-        target = self.root / relative
-        note_read(target)
-        try:
-            return target.resolve().is_relative_to(self.real_root) and target.exists()
-        except (OSError, RuntimeError):
-            return False
+        joined = self.inside(path, folder)
+        return self.real(joined) if joined is not None else None
 
     def parsed(self, path: str) -> tuple["Parsed | None", list[Diagnostic], str]:
         """A configuration file's blocks and attributes, what parsing it reported, and why
@@ -86,15 +99,17 @@ class Files:
         found = self._parsed.get(path)
         if found is None:
             found = self._parsed[path] = self._parse(path)
+        else:
+            note_read(self.root / path)  # each unit reading it depends on it
         return found
 
     def _parse(self, path: str) -> tuple["Parsed | None", list[Diagnostic], str]:
         text = self.texts.get(path)
-        target = self.root / path
-        note_read(target)  # given or not, what a unit read depends on it
-        if text is None:
+        if text is not None:
+            note_read(self.root / path)  # given or not, what a unit read depends on it
+        else:
             try:
-                text = read_text(target, root=self.real_root, limit=MAX_CONFIG_BYTES)
+                text = self.text(path, MAX_CONFIG_BYTES)
             except (FileNotFoundError, NotADirectoryError):
                 return None, [], "no such file"
             except OSError as exc:
@@ -117,30 +132,11 @@ class Files:
     def folders(self, relative: str) -> list[str]:
         """The names of the folders in a folder of the tree (its listing noted as a
         dependency); none when it is not there or leads out of the tree."""
-        target = self.root / relative
-        note_listing(target)
-        try:
-            if not target.resolve().is_relative_to(self.real_root):
-                return []
-            return sorted(p.name for p in target.iterdir() if p.is_dir())
-        except (OSError, RuntimeError):
-            return []
+        return self.listing(relative, folders=True)
 
     def has_terraform(self, relative: str) -> bool:
         """Whether a folder of the tree holds Terraform files (its listing noted)."""
-        target = self.root / relative
-        note_listing(target)
-        try:
-            return target.resolve().is_relative_to(self.real_root) and any(
-                p.name.endswith((".tf", ".tf.json")) for p in target.iterdir())
-        except (OSError, RuntimeError):
-            return False
-
-    def file_text(self, relative: str) -> str:
-        """A file's text for ``file()``; raises what ``oidclint.reading.read_text`` raises."""
-        target = self.root / relative
-        note_read(target)
-        return read_text(target, root=self.real_root, limit=MAX_CONFIG_BYTES)
+        return any(name.endswith((".tf", ".tf.json")) for name in self.listing(relative))
 
 
 class Reading:
@@ -165,11 +161,18 @@ class Config(Environment):
 
     def __init__(self, files: Files, reading: Reading, path: str, parsed: "Parsed", *,
                  terragrunt_path: str, chain: tuple[str, ...],
-                 included: bool = False) -> None:
+                 included: bool = False, at: str | None = None,
+                 values: Any = None) -> None:
         super().__init__()
         self.files = files
         self.reading = reading
         self.path = path
+        self.at = at or path
+        """Where Terragrunt reads the file: a unit or stack a stack generates is read at its
+        generated place (``oidclint.readers.terragrunt.stack``), written at ``path``."""
+        self.values = values
+        """``values``: those the stack that generates this file gives it (``None``: no
+        stack does, so any ``values.x`` is unknown)."""
         self.terragrunt_path = terragrunt_path
         """The configuration Terragrunt's functions speak of (the including unit's)."""
         self.chain = chain
@@ -196,7 +199,7 @@ class Config(Environment):
 
     @property
     def folder(self) -> str:
-        return posixpath.dirname(self.path) or "."
+        return posixpath.dirname(self.at) or "."
 
     @property
     def terragrunt_dir(self) -> str:
@@ -249,14 +252,23 @@ class Config(Environment):
         return self.value(attribute), attribute.value_span
 
     def outputs(self, name: str, span: Span) -> Any:
-        """``dependency.NAME.outputs``: the ``mock_outputs`` when given (what ``terragrunt
+        """``dependency.NAME.outputs``: the outputs applying the dependency gives, when it
+        is a unit of the tree whose module's outputs the scan evaluates
+        (``Files.outputs_of``); else the ``mock_outputs`` when given (what ``terragrunt
         plan`` uses before the dependency is applied), else unknown until it is applied
         (https://terragrunt.gruntwork.io/docs/reference/config-blocks-and-attributes/#dependency)."""
         block = self.dependencies[name]
+        where = self.argument(block, "config_path")
+        if self.files.outputs_of is not None and isinstance(where, str) \
+                and not is_unknown(where):
+            folder = self.files.relative(str(where), ".") if posixpath.isabs(str(where)) \
+                else posixpath.normpath(posixpath.join(self.terragrunt_dir, str(where)))
+            applied = self.files.outputs_of(folder, span) if folder is not None else None
+            if applied is not None:
+                return applied
         mock = self.argument(block, "mock_outputs")
         if mock is not None and not is_unknown(mock):
             return mock
-        where = self.argument(block, "config_path")
         shown = f" of {where}" if isinstance(where, str) else ""
         return Unknown(f"dependency.{name}.outputs (the outputs{shown}, known once it is "
                        "applied)", span, f"dependency.{name}")
@@ -296,11 +308,12 @@ class Config(Environment):
             strategy = "unknown"
         path = self.argument(block, "path")
         config = self.read(path, block.span, f"include {label or '(unnamed)'}",
-                           included=True, context=self.terragrunt_path)
+                           included=True, context=self.terragrunt_path, values=self.values)
         return Include(label, block, config, expose, str(strategy))
 
     def read(self, path: Any, span: Span, what: str, *, included: bool,
-             context: str | None = None, quiet: bool = False) -> "Config | Unknown":
+             context: str | None = None, quiet: bool = False,
+             values: Any = None) -> "Config | Unknown":
         """The configuration at ``path`` (relative to the unit's folder), evaluated in the
         ``context`` of the unit (an include) or as itself (``read_terragrunt_config``);
         ``Unknown`` when it cannot be read, with a warning unless ``quiet``."""
@@ -324,7 +337,7 @@ class Config(Environment):
             return self._refused(span, f"{what}: {relative}: {why}", quiet)
         return Config(self.files, self.reading, relative, parsed,
                       terragrunt_path=context or relative, chain=(*self.chain, relative),
-                      included=included)
+                      included=included, values=values)
 
     def _refused(self, span: Span, message: str, quiet: bool) -> Unknown:
         if not quiet:
@@ -340,6 +353,8 @@ class Config(Environment):
             return _Includes(self)
         if name == "dependency":
             return _Dependencies(self)
+        if name == "values":
+            return _Values(self.values)
         return Unknown(name, span)
 
     def function(self, name: str) -> Any:
@@ -361,7 +376,7 @@ class Config(Environment):
             self.reading.warn(span, f"reading {path}: outside the scanned tree; not read")
             return Unknown(f"file {path} (outside the scanned tree)", span)
         try:
-            text = self.files.file_text(relative)
+            text = self.files.text(relative, MAX_CONFIG_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             self.reading.note(span, f"reading {path}: no such file; its value is unknown")
             return Unknown(f"file {path}", span)
@@ -369,18 +384,10 @@ class Config(Environment):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             self.reading.warn(span, f"reading {path}: {reason}")
             return Unknown(f"file {path}", span)
-        lines = text.split("\n")
-        file_span = Span(relative, 1, 1, len(lines), len(lines[-1]) + 1)
-        self.text_origins[file_span] = TextOrigin(0)
-        return Str(text, file_span)
+        return file_value(text, relative, self.text_origins)
 
     def decode_json(self, value: Any, span: Span) -> Any:
-        if isinstance(value, Unknown):
-            return derived_unknown("jsondecode()", [value], span)
-        try:
-            return located_json(value, self.text_origins)
-        except PolicyTextError as exc:
-            raise EvalError(f"jsondecode(): {exc}") from None
+        return decode_located_json(value, span, self.text_origins)
 
 
 class Include:
@@ -436,6 +443,34 @@ class _Includes(Reference):
             return value
         found = value.get(step)
         return found if found is not None else Unknown(f"include.{step}", span)
+
+
+class _Values(Reference):
+    """``values.NAME``: what the generating stack's ``unit`` or ``stack`` block gives
+    (https://terragrunt.gruntwork.io/docs/features/stacks/); a name it does not give, or
+    any name when no stack is read, is unknown, never guessed."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+        self.address = "values"
+
+    def attribute(self, name: str, span: Span) -> Any:
+        if self.values is None:
+            return Unknown(f"values.{name} (given by a stack that is not read)", span)
+        if isinstance(self.values, Unknown):
+            return Unknown(f"values.{name} ({self.values.origin})", span)
+        if not isinstance(self.values, dict):
+            return Unknown(f"values.{name} (the stack's values are not a map)", span)
+        found = self.values.get(name)
+        if found is None:
+            return Unknown(f"values.{name} (the stack gives no such value)", span)
+        return found
+
+    def value(self, span: Span) -> Any:
+        """``values`` as a whole (``inputs = values``)."""
+        if isinstance(self.values, (dict, Unknown)):
+            return self.values
+        return Unknown("values (given by a stack that is not read)", span)
 
 
 class _Dependencies(Reference):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from oidclint.hcl.registry import Model
@@ -72,9 +72,10 @@ def locate(files: "Files", source: str, unit_folder: str) -> Located:
     cached = _cached(files, unit_folder, subfolder)
     if cached is not None:
         return cached
-    own = _same_repository(files, source, subfolder)
+    own = _same_repository(files, source, subfolder, files.has_terraform)
     if own is not None:
-        return own
+        return Located(own, f"the module source {source} names this repository: its "
+                            f"{own}, as checked out, is read for it")
     modelled = _model(source)
     if modelled is not None:
         return modelled
@@ -97,7 +98,30 @@ def _cached(files: "Files", unit_folder: str, subfolder: str) -> Located | None:
     return None
 
 
-def _same_repository(files: "Files", source: str, subfolder: str) -> Located | None:
+def find_folder(files: "Files", source: str, base: str, holds: Callable[[str], bool],
+                what: str) -> tuple[str | None, str]:
+    """The folder of the tree a Terragrunt stack's ``source`` names, found as a unit's
+    module source is (a local path relative to ``base``, or a URL naming this repository
+    with a ``//subfolder``) when it ``holds`` the ``what`` file; else ``None`` and why."""
+    if not _REMOTE.match(source):
+        package, _, subfolder = _split_subfolder(_without_query(source.removeprefix("file://")))
+        folder = files.relative(posixpath.join(package, subfolder) if subfolder else package,
+                                base)
+        if folder is None:
+            return None, f"the source {source} is outside the scanned tree"
+        if not holds(folder):
+            return None, f"the source {source} ({folder}) holds no {what}"
+        return folder, ""
+    _, _, subfolder = _split_subfolder(_without_query(_without_getter(source)))
+    own = _same_repository(files, source, subfolder, holds)
+    if own is not None:
+        return own, ""
+    return None, (f"the source {source} is downloaded when Terragrunt runs and is not this "
+                  f"repository's folder holding a {what}")
+
+
+def _same_repository(files: "Files", source: str, subfolder: str,
+                     holds: Callable[[str], bool]) -> str | None:
     """The tree's own folder for a git source naming a repository called as the tree is."""
     url = _without_query(_without_getter(source))
     address, _, _ = _split_subfolder(url)
@@ -105,10 +129,9 @@ def _same_repository(files: "Files", source: str, subfolder: str) -> Located | N
     if not name or name != files.root.name or not subfolder:
         return None
     folder = files.relative(subfolder, ".")
-    if folder is None or not files.has_terraform(folder):
+    if folder is None or not holds(folder):
         return None
-    return Located(folder, f"the module source {source} names this repository: its "
-                           f"{folder}, as checked out, is read for it")
+    return folder
 
 
 def _model(source: str) -> Located | None:

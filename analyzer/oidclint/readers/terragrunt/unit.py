@@ -74,6 +74,9 @@ class Unit:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     read: list[tuple[str, str | None]] = field(default_factory=list)
     """The files read for it, with their hashes (set by whoever records them)."""
+    stacks: list[Related] = field(default_factory=list)
+    """For a unit a stack generates (``path`` is then its generated place): the blocks of
+    the stack files that generate it, innermost first."""
 
     @property
     def folder(self) -> str:
@@ -91,8 +94,11 @@ class Unit:
         return self.module
 
 
-def read_unit(files: Files, path: str) -> Unit:
-    """The unit of a ``terragrunt.hcl``: its inputs, its includes, its module folder."""
+def read_unit(files: Files, path: str, *, at: str | None = None, values: Any = None,
+              stacks: list[Related] = ()) -> Unit:
+    """The unit of a ``terragrunt.hcl``: its inputs, its includes, its module folder.
+    A unit a stack generates is read at its generated place ``at``, with the ``values``
+    the ``stacks`` give it (``oidclint.readers.terragrunt.stack``)."""
     reading = Reading()
     parsed, diagnostics, why = files.parsed(path)
     for diagnostic in diagnostics:
@@ -100,9 +106,11 @@ def read_unit(files: Files, path: str) -> Unit:
     if parsed is None:
         if why and not diagnostics:
             reading.add(Diagnostic(path, f"{why}; the unit is not evaluated"))
-        return Unit(path, None, UnitInputs(), Span(path, 1),
-                    diagnostics=reading.diagnostics)
-    config = Config(files, reading, path, parsed, terragrunt_path=path, chain=(path,))
+        return Unit(at or path, None, UnitInputs(), Span(path, 1),
+                    diagnostics=reading.diagnostics, stacks=list(stacks))
+    at = at or path
+    config = Config(files, reading, path, parsed, terragrunt_path=at,
+                    chain=(at, path) if at != path else (path,), at=at, values=values)
     inputs = unit_inputs(config)
     source, source_span = unit_source(config)
     includes = _included_files(config)
@@ -124,19 +132,19 @@ def read_unit(files: Files, path: str) -> Unit:
         why = cause.origin if cause is not None else "not a string"
         reading.warn(source_span, f"the module source is not known ({why}); the unit is not "
                                   "evaluated")
-    elif files.has_terraform(config.folder):
-        module = config.folder  # no source: Terragrunt runs the code beside the file
-    return Unit(path, module, inputs, span, shown, source_span, model, includes,
-                reading.diagnostics)
+    elif files.has_terraform(files.real(config.folder)):
+        module = files.real(config.folder)  # no source: Terragrunt runs the code beside it
+    return Unit(at, module, inputs, span, shown, source_span, model, includes,
+                reading.diagnostics, stacks=list(stacks))
 
 
 def deployed_by(unit: Unit, inventory: Inventory) -> None:
     """The roles and providers of the unit's module name the unit among their origins, so a
     finding on them points at the ``terragrunt.hcl`` that sets the inputs."""
-    origin = Related(unit.span, unit.label)
-    for item in (*inventory.roles, *inventory.providers):
-        if origin not in item.origins:
-            item.origins.append(origin)
+    for origin in (Related(unit.span, unit.label), *unit.stacks):
+        for item in (*inventory.roles, *inventory.providers):
+            if origin not in item.origins:
+                item.origins.append(origin)
 
 
 def unit_inputs(config: Config) -> UnitInputs:
