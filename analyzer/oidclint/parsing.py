@@ -18,7 +18,8 @@ from oidclint.dependencies import digest, recording
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, Level
 from oidclint.readers import is_action
-from oidclint.readers.helm.files import Tree, is_helmfile
+from oidclint.readers.helm import is_helmfile
+from oidclint.readers.helm.files import Tree
 from oidclint.readers.workloads.ci_pipelines import reader_for
 from oidclint.readers.workloads.kubernetes import HELM_KINDS, parse_kubernetes
 from oidclint.located.documents import LoadError, load_documents

@@ -30,13 +30,12 @@ from typing import TYPE_CHECKING, Callable, Collection
 
 from oidclint.dependencies import digest, note_read
 from oidclint.file_index import FileIndex, Known, signature
-from oidclint.hcl.registry import known_module, web_identity_hint
+from oidclint.hcl.registry import is_trust_input, known_module, web_identity_hint
 from oidclint.hcl.sources import files_read, local_folder, module_sources
 from oidclint.markers import WEB_IDENTITY, mentions
 from oidclint.readers import is_action
-from oidclint.readers.helm.files import is_helmfile
-from oidclint.readers.terragrunt.sources import is_unit_file, written_sources
-from oidclint.readers.terragrunt.stack import is_stack_file
+from oidclint.readers.helm import is_helmfile
+from oidclint.readers.terragrunt.sources import is_stack_file, is_unit_file, written_sources
 from oidclint.readers.workloads.ci_pipelines import pipeline_kind
 from oidclint.reading import read_text
 from oidclint.source import SourceFile
@@ -147,7 +146,9 @@ class Prefilter:
                       structured and "valuesFrom" in file.text,
                       structured and "valueFiles" in file.text,
                       structured and mentions(file.text, VALUES_SOURCES),
-                      _trust_inputs(file.text) if terraform and sources else ())
+                      # Only a module whose code may not be in the tree can need the note.
+                      _trust_inputs(file.text) if terraform and any(
+                          not s.startswith(("./", "../")) for s in sources) else ())
         self.facts[file.path] = facts
         self.digests[file.path] = digest(file.text)
         if (facts.iam or facts.sources) and not facts.web_identity and self.names:
@@ -330,8 +331,7 @@ _ARGUMENT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=(?!=)", re.MULTILINE)
 def _trust_inputs(text: str) -> tuple[str, ...]:
     """The argument names of a file (of any block: the prefilter keeps more rather than
     less) that suggest a module call creates web identity trust."""
-    return tuple(sorted({name for name in _ARGUMENT.findall(text)
-                         if web_identity_hint("", (name,)) is not None}))
+    return tuple(sorted(name for name in set(_ARGUMENT.findall(text)) if is_trust_input(name)))
 
 
 _NOT_WRITTEN = ("",)

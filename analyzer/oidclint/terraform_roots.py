@@ -29,8 +29,8 @@ from oidclint.readers.terraform.reader import COLLECTED, collect_module, file_bl
 from oidclint.readers.terraform.tfvars import root_variables
 from oidclint.readers.terragrunt.config import Files
 from oidclint.readers.terragrunt.unit import Unit, deployed_by, read_unit
-from oidclint.readers.terragrunt.sources import is_unit_file
-from oidclint.readers.terragrunt.stack import Stack, StackUnit, is_stack_file, read_stack
+from oidclint.readers.terragrunt.sources import is_stack_file, is_unit_file
+from oidclint.readers.terragrunt.stack import Stack, StackUnit, read_stack
 from oidclint.pool import Pool
 from oidclint.source import LDict, LList, SourceFile, Span, Str
 

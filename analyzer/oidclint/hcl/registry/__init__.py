@@ -216,6 +216,12 @@ _TRUST_INPUTS = frozenset({
 })
 
 
+def is_trust_input(name: str) -> bool:
+    """Whether a module input's name says it takes issuers, subjects, repositories or role
+    policies (``web_identity_hint``)."""
+    return name in _TRUST_INPUTS or any(word in name for word in _TRUST_WORDS)
+
+
 def web_identity_hint(source: str, inputs: Iterable[str]) -> str | None:
     """Why a module call whose code is not read may create a web identity trust, as the
     start of a sentence (``its source suggests``: it names OIDC, IRSA, or a CI system with a
@@ -227,8 +233,7 @@ def web_identity_hint(source: str, inputs: Iterable[str]) -> str | None:
     if any(word in named for word in _TRUST_WORDS) or (
             any(word in named for word in _CI_WORDS) and "role" in named):
         return "its source suggests"
-    telling = sorted(name for name in inputs
-                     if name in _TRUST_INPUTS or any(word in name for word in _TRUST_WORDS))
+    telling = sorted(name for name in inputs if is_trust_input(name))
     if not telling:
         return None
     named = ", ".join(f"`{name}`" for name in telling)

@@ -15,3 +15,15 @@ Imports the located values, the model and the Kubernetes workload helpers
 (``oidclint.readers.workloads.kubernetes``); the Terraform side reads an evaluated module
 (``oidclint.hcl``). Never the scheduler, rules or reporters.
 """
+
+import posixpath
+
+HELMFILE_NAMES = ("helmfile.yaml", "helmfile.yml")
+HELMFILE_FOLDER = "helmfile.d"
+
+
+def is_helmfile(path: str) -> bool:
+    """A helmfile state file: ``helmfile.yaml``, or a YAML file of ``helmfile.d``."""
+    folder, _, name = path.rpartition("/")
+    return name in HELMFILE_NAMES or posixpath.basename(folder) == HELMFILE_FOLDER and \
+        name.endswith((".yaml", ".yml"))

@@ -10,7 +10,6 @@ read is a layer not known, with a note saying why: never guessed, never dropped.
 
 from __future__ import annotations
 
-import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,8 @@ from oidclint.readers.helm.values import ValuesError, values_text
 from oidclint.source import Span, Str, Unknown
 
 MAX_VALUES_BYTES = 1024 * 1024
-HELMFILE_NAMES = ("helmfile.yaml", "helmfile.yml")
-HELMFILE_FOLDER = "helmfile.d"
 TEMPLATE_SUFFIX = ".gotmpl"
 """helmfile renders a values file of this suffix as a Go template first."""
-
-
-def is_helmfile(path: str) -> bool:
-    """A helmfile state file: ``helmfile.yaml``, or a YAML file of ``helmfile.d``."""
-    folder, _, name = path.rpartition("/")
-    return name in HELMFILE_NAMES or posixpath.basename(folder) == HELMFILE_FOLDER and \
-        name.endswith((".yaml", ".yml"))
 
 
 class Tree(TreeFiles):

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 UNIT_FILE = "terragrunt.hcl"
 """A unit's configuration file (``root.hcl``, ``env.hcl`` ... are files units include)."""
+STACK_FILE = "terragrunt.stack.hcl"
+"""A stack's file: the units and stacks ``terragrunt stack generate`` makes."""
 CACHE_FOLDER = ".terragrunt-cache"
 """Terragrunt's download folder, beside the unit's configuration."""
 
@@ -52,6 +54,10 @@ class Located:
 
 def is_unit_file(path: str) -> bool:
     return posixpath.basename(path) == UNIT_FILE
+
+
+def is_stack_file(path: str) -> bool:
+    return posixpath.basename(path) == STACK_FILE
 
 
 def locate(files: "Files", source: str, unit_folder: str) -> Located:

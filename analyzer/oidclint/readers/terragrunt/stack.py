@@ -29,10 +29,9 @@ from oidclint.hcl.syntax import Block
 from oidclint.hcl.values import first_unknown
 from oidclint.model import Diagnostic, Related
 from oidclint.readers.terragrunt.config import MAX_DEPTH, Config, Files, Reading
-from oidclint.readers.terragrunt.sources import UNIT_FILE, find_folder
+from oidclint.readers.terragrunt.sources import STACK_FILE, UNIT_FILE, find_folder
 from oidclint.source import LDict, Partial, Str
 
-STACK_FILE = "terragrunt.stack.hcl"
 GENERATED_FOLDER = ".terragrunt-stack"
 
 
@@ -63,10 +62,6 @@ class Stack:
     read: dict[str, str | None] = field(default_factory=dict)
     """The files read for it, with their hashes (set by whoever records them): what each
     of its units depends on too."""
-
-
-def is_stack_file(path: str) -> bool:
-    return posixpath.basename(path) == STACK_FILE
 
 
 def read_stack(files: Files, path: str) -> Stack:
