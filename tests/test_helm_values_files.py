@@ -433,3 +433,40 @@ def test_of_two_config_maps_of_one_name_in_a_file_the_one_of_the_namespace_is_re
                              "apps/cm.yaml": named("other", "other") + "---\n"
                              + named("mine", "dns")})
     assert [str(s) for s in subjects(found)] == ["system:serviceaccount:dns:mine"]
+
+
+# --- charts of the tree ---------------------------------------------------------------------
+
+CHART = "apiVersion: v2\nname: {name}\nversion: 1.0.0\n"
+
+
+def test_a_chart_of_the_tree_starts_from_its_own_values_and_name(tmp_path):
+    """Argo CD and helmfile releases of a chart folder: its values.yaml is the lowest layer
+    (a release's own values still win), and its Chart.yaml names the chart, so a vendored
+    chart of the table keeps that chart's naming whatever its folder is called."""
+    files = {"charts/api/Chart.yaml": CHART.format(name="api"),
+             "charts/api/values.yaml": values("api-from-chart"),
+             "apps/api.yaml": argo("path: charts/api\nhelm:\n  valuesObject: {replicas: 2}")}
+    assert [str(s) for s in subjects(graph(tmp_path / "argo", files))] == \
+        ["system:serviceaccount:dns:api-from-chart"]
+    files["apps/api.yaml"] = argo("path: charts/api\nhelm:\n  parameters:\n"
+                                  "    - {name: serviceAccount.name, value: api-set}")
+    assert [str(s) for s in subjects(graph(tmp_path / "argo2", files))] == \
+        ["system:serviceaccount:dns:api-set"]
+    vendored = {"vendor/lbc/Chart.yaml": CHART.format(name="aws-load-balancer-controller"),
+                "vendor/lbc/values.yaml": values(),
+                "helmfile.yaml": "releases:\n  - name: lbc\n    namespace: kube-system\n"
+                                 "    chart: ./vendor/lbc\n"}
+    assert [str(s) for s in subjects(graph(tmp_path / "helmfile", vendored))] == \
+        ["system:serviceaccount:kube-system:lbc-aws-load-balancer-controller"]
+
+
+def test_a_folder_without_chart_yaml_or_a_chart_from_a_repository_gives_no_defaults(tmp_path):
+    files = {"charts/api/values.yaml": values("api-from-chart"),
+             "apps/api.yaml": argo("path: charts/api\nhelm:\n  valuesObject: {replicas: 2}")}
+    assert graph(tmp_path / "a", files).workloads == []
+    files = {"charts/api/Chart.yaml": CHART.format(name="api"),
+             "charts/api/values.yaml": values("api-from-chart"),
+             "apps/api.yaml": argo("chart: api\nrepoURL: https://charts.example.com\n"
+                                   "helm:\n  valuesObject: {replicas: 2}")}
+    assert graph(tmp_path / "b", files).workloads == []

@@ -78,7 +78,8 @@ class Facts:
     values_from: bool = False
     """A Flux HelmRelease of the file may take values from ConfigMaps and Secrets."""
     value_files: bool = False
-    """An Argo CD Application of the file may name values files."""
+    """An Argo CD Application of the file may name values files, or install a chart of the
+    tree whose own ``values.yaml`` sets its ServiceAccount."""
     values_source: bool = False
     """The file may define a ConfigMap or Secret (a manifest, a kustomize generator)."""
     trust_inputs: tuple[str, ...] = ()
@@ -144,7 +145,7 @@ class Prefilter:
                       sources, names, "oidclint:" in file.text,
                       tuple(files_read(file.text)) if terraform else (),
                       structured and "valuesFrom" in file.text,
-                      structured and "valueFiles" in file.text,
+                      structured and _names_values_files(file.text),
                       structured and mentions(file.text, VALUES_SOURCES),
                       # Only a module whose code may not be in the tree can need the note.
                       _trust_inputs(file.text) if terraform and any(
@@ -326,6 +327,12 @@ class Prefilter:
 
 
 _ARGUMENT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=(?!=)", re.MULTILINE)
+
+
+def _names_values_files(text: str) -> bool:
+    """Whether an Argo CD Application may take values from other files of the tree: its
+    ``valueFiles``, or the ``values.yaml`` of a chart folder (a Helm source with a ``path``)."""
+    return "valueFiles" in text or "argoproj.io" in text and "helm" in text and "path:" in text
 
 
 def _trust_inputs(text: str) -> tuple[str, ...]:

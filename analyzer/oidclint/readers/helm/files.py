@@ -19,6 +19,9 @@ from oidclint.readers.helm.values import ValuesError, values_text
 from oidclint.source import Span, Str, Unknown
 
 MAX_VALUES_BYTES = 1024 * 1024
+CHART_FILE = "Chart.yaml"
+DEFAULT_VALUES = "values.yaml"
+"""A chart's own values, the defaults every release of it starts from."""
 TEMPLATE_SUFFIX = ".gotmpl"
 """helmfile renders a values file of this suffix as a Go template first."""
 
@@ -70,3 +73,17 @@ class Tree(TreeFiles):
         except ValuesError as exc:
             return unread(f"{exc}; not read", Level.WARNING)
 
+    def local_chart(self, folder: str | None, span: Span, diagnostics: list[Diagnostic]
+                    ) -> tuple[Any, Any]:
+        """A chart folder of the tree (one holding ``Chart.yaml``): its name as its
+        ``Chart.yaml`` gives it, and its own ``values.yaml``, the values below every other
+        layer (https://helm.sh/docs/chart_template_guide/values_files/); ``(None, None)``
+        when ``folder`` is no chart of the tree."""
+        if folder is None or not self.exists(f"{folder}/{CHART_FILE}"):
+            return None, None
+        metadata = self.values_file(f"{folder}/{CHART_FILE}", f"{folder}/{CHART_FILE}", span,
+                                    diagnostics, missing_ok=True)
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        defaults = self.values_file(f"{folder}/{DEFAULT_VALUES}", f"{folder}/{DEFAULT_VALUES}",
+                                    span, diagnostics, missing_ok=True)
+        return (name if isinstance(name, str) else None), defaults

@@ -92,6 +92,12 @@ def _release(entry: dict, file: SourceFile, folder: str, tree: Tree,
              inventory: Inventory) -> Release:
     span = span_of(entry) or Span(file.path, 1)
     values = ReleaseValues()
+    chart = as_text(entry.get("chart"), span) or Unknown("a release without a chart", span)
+    # A chart given as a folder of the tree: its name and its own values.yaml.
+    local_name, defaults = tree.local_chart(
+        tree.inside(str(chart), folder) if isinstance(chart, str)
+        and str(chart).startswith(("./", "../")) else None, span, inventory.diagnostics)
+    values.add(defaults)
     listed = entry.get("values")
     for item in listed if isinstance(listed, list) else [] if listed is None else [listed]:
         at = span_of(item) or span
@@ -113,5 +119,4 @@ def _release(entry: dict, file: SourceFile, folder: str, tree: Tree,
         values.add(Unknown("the release's set", span))
     namespace = as_text(entry.get("namespace"), span) or apply_time_namespace(span)
     name = as_text(entry.get("name"), span) or Unknown("a release without a name", span)
-    chart = as_text(entry.get("chart"), span) or Unknown("a release without a chart", span)
-    return Release(name, chart, namespace, values, span)
+    return Release(name, local_name or chart, namespace, values, span)

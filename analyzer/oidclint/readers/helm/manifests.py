@@ -94,6 +94,11 @@ def _argo_source(source: dict, spec: dict, name: Any, where: Span,
         return  # not a Helm source (a plain folder, kustomize)
     helm = helm if isinstance(helm, dict) else {}
     values = ReleaseValues()
+    folder = as_text(source.get("path"))
+    local_name, defaults = tree.local_chart(
+        tree.inside(folder, ".") if isinstance(folder, str) and not source.get("chart")
+        else None, where, reader.inventory.diagnostics)
+    values.add(defaults)
     for layer in _value_files(source, spec, helm, reader, tree):
         values.add(layer)
     values.add(_text_layer(helm.get("values"), reader))
@@ -109,7 +114,7 @@ def _argo_source(source: dict, spec: dict, name: Any, where: Span,
     namespace = (as_text(destination.get("namespace"), where)
                  if isinstance(destination, dict) else None)
     release = as_text(helm.get("releaseName"), where) or name
-    chart = as_text(source.get("chart"), where) or Unknown(
+    chart = as_text(source.get("chart"), where) or local_name or Unknown(
         f"the chart at {source.get('path') or 'the source'}", where)
     _add(Release(release, chart, namespace or apply_time_namespace(where), values, where),
          reader)

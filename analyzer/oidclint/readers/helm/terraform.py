@@ -16,7 +16,8 @@ from oidclint.hcl.instances import expand
 from oidclint.hcl.module import Instance, Module
 from oidclint.hcl.policy_text import trimmed_columns
 from oidclint.hcl.values import MISSING, Encoded, with_ref
-from oidclint.model import Workload
+from oidclint.model import Diagnostic, Workload
+from oidclint.readers.helm.files import Tree
 from oidclint.readers.helm.release import Release, release_workloads
 from oidclint.readers.helm.values import ReleaseValues, ValuesError, values_text
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, UnknownElements, span_of
@@ -30,6 +31,11 @@ def helm_release_workloads(module: Module, instance: Instance,
     """The ServiceAccount workloads a ``helm_release`` creates with an IAM role."""
     block = instance.block
     values = ReleaseValues()
+    chart = _given(instance, "chart")
+    repository = instance.argument("repository")
+    local_name, defaults = _local_chart(module, chart, block.span) \
+        if repository is MISSING or repository is None else (None, None)
+    values.add(defaults)
     given = instance.argument("values")
     if isinstance(given, list):
         for item in given:
@@ -43,8 +49,23 @@ def helm_release_workloads(module: Module, instance: Instance,
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, block.span)
     return release_workloads(Release(
-        name=_given(instance, "name"), chart=_given(instance, "chart"), namespace=namespace,
+        name=_given(instance, "name"), chart=local_name or chart, namespace=namespace,
         values=values, span=block.span, cluster=cluster, scope=module.scope))
+
+
+def _local_chart(module: Module, chart: Any, span: Span) -> tuple[Any, Any]:
+    """A ``chart`` that is a folder of the tree (``"${path.module}/charts/api"``, relative to
+    the module's folder; the provider takes a chart name without ``repository`` for a path
+    when there is one): its name and its own values (``Tree.local_chart``)."""
+    if not isinstance(chart, str) or isinstance(chart, Unknown) or module.root is None \
+            or "://" in chart:
+        return None, None
+    tree = Tree(module.root)
+    notes: list[Diagnostic] = []
+    found = tree.local_chart(tree.inside(str(chart), module.folder), span, notes)
+    for note in notes:
+        module.warn(note.span or span, note.message)
+    return found
 
 
 def _given(instance: Instance, name: str) -> Any:
