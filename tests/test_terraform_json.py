@@ -4,25 +4,14 @@ providers, roles and trusts, with spans that point into the JSON file."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from terraform_helpers import scan
 from oidclint.hcl.evaluate import Environment, Evaluator
 from oidclint.hcl.json_syntax import JsonSyntaxError, parse_json_file
 from oidclint.model import Inventory
-from oidclint.source import Partial, SourceFile, Span, Unknown
-from oidclint.terraform_roots import parse_terraform
-
-
-def scan(tmp_path: Path, files: dict[str, str]) -> Inventory:
-    sources = []
-    for name, text in files.items():
-        target = tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-        sources.append(SourceFile(name, target, text, "terraform"))
-    return parse_terraform(sources)
+from oidclint.source import Partial, Span, Unknown
 
 
 def trust_of(inventory: Inventory, address: str) -> list[tuple]:
