@@ -155,6 +155,14 @@ class Reading:
     def note(self, span: Span, message: str) -> None:
         self.add(Diagnostic(span.path, message, Level.NOTE, span=span))
 
+    def parsed(self, files: "Files", path: str) -> tuple["Parsed | None", str]:
+        """A configuration file's blocks and attributes (``None`` when not read, with why),
+        what parsing it reported added here."""
+        parsed, diagnostics, why = files.parsed(path)
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+        return parsed, "" if diagnostics else why
+
 
 class Config(Environment):
     """The names of one configuration file: ``local``, ``include``, ``dependency``."""

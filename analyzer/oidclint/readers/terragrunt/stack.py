@@ -76,11 +76,9 @@ def read_stack(files: Files, path: str) -> Stack:
 def _generate(files: Files, reading: Reading, stack: Stack, path: str, at: str, values: Any,
               origins: tuple[Related, ...], chain: tuple[str, ...]) -> None:
     """The units of the stack file written at ``path``, generated at ``at``."""
-    parsed, diagnostics, why = files.parsed(path)
-    for diagnostic in diagnostics:
-        reading.add(diagnostic)
+    parsed, why = reading.parsed(files, path)
     if parsed is None:
-        if why and not diagnostics:
+        if why:
             reading.add(Diagnostic(path, f"{why}; the stack is not read"))
         return
     config = Config(files, reading, path, parsed, terragrunt_path=at, chain=(*chain, path),

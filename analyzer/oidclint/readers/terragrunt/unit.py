@@ -100,11 +100,9 @@ def read_unit(files: Files, path: str, *, at: str | None = None, values: Any = N
     A unit a stack generates is read at its generated place ``at``, with the ``values``
     the ``stacks`` give it (``oidclint.readers.terragrunt.stack``)."""
     reading = Reading()
-    parsed, diagnostics, why = files.parsed(path)
-    for diagnostic in diagnostics:
-        reading.add(diagnostic)
+    parsed, why = reading.parsed(files, path)
     if parsed is None:
-        if why and not diagnostics:
+        if why:
             reading.add(Diagnostic(path, f"{why}; the unit is not evaluated"))
         return Unit(at or path, None, UnitInputs(), Span(path, 1),
                     diagnostics=reading.diagnostics, stacks=list(stacks))
