@@ -8,6 +8,6 @@ federated credential's claims expression (``azure_claims``). Shared: RE2 pattern
 with a bound on backtracking (``re2``) and partly known text (``holes``).
 
 Every verdict is three-valued over partly known values: known true, known false, or not
-decided. Imports only the model and the layers below it (``oidclint.source``); never a reader, the
-graph, a rule or the scheduler.
+decided. Imports only the model and the layers below it (``oidclint.source``); never a
+reader, the graph, a rule or the scheduler.
 """
