@@ -344,8 +344,14 @@ def scan(paths: Sequence[str | Path], config: Config | None = None, *,
         unresolved=[f"{w.name}: {w.role}" for w in graph.unresolved_links()],
         baselined=baselined,
     )
+    read = {**graph.inventory.dependencies, **reads.seen}
+    # A file the prefilter passed over but a reader read anyway (a Terragrunt include, a
+    # values file a release names) was parsed all the same.
+    read_along = {os.path.abspath(path) for path in read}
+    report.files_skipped = sum(1 for file in prepared.chosen.skipped
+                               if os.path.abspath(file.absolute) not in read_along)
     if memo is not None and not graph.inventory.timed_out:
-        cache.put(memo, report, {**graph.inventory.dependencies, **reads.seen})
+        cache.put(memo, report, read)
     if cache is not None:
         cache.trim()
     return _counted(report, prepared, started, cached=len(set(graph.inventory.cached)))
@@ -371,9 +377,9 @@ def _memo_key(prepared: Prepared, baseline: Baseline | None) -> str:
 
 def _counted(report: Report, prepared: Prepared, started: float, *, cached: int = 0,
              from_cache: bool = False) -> Report:
-    """The run's own figures (files, time) on a report, computed or taken from the cache."""
+    """The run's own figures (files, time) on a report, computed or taken from the cache
+    (the files not parsed are counted with the report, from what its readers read)."""
     report.files_scanned = len(prepared.found.files)
-    report.files_skipped = len(prepared.chosen.skipped)
     report.files_cached = report.files_scanned - report.files_skipped if from_cache else cached
     report.duration = time.perf_counter() - started
     # Counted on every run, cached or not: excluded files are not part of the cache key.
