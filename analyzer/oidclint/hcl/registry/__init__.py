@@ -12,7 +12,8 @@ model covers, and the sources it was written from, is in ``docs/registry-modules
 ``//subdir``, ``?ref=``), then Terraform installs the *newest* release a constraint admits
 (https://developer.hashicorp.com/terraform/language/expressions/version-constraints), so the
 newest model whose version range the constraint admits is chosen. Without a usable version the
-newest model is chosen and ``Model.note`` says so.
+newest model is chosen and ``Model.note`` says so; it also says when the chosen release does not
+load in Terraform as published.
 """
 
 from __future__ import annotations
