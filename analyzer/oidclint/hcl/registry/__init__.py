@@ -12,7 +12,8 @@ model covers, and the sources it was written from, is in ``docs/registry-modules
 ``//subdir``, ``?ref=``), then Terraform installs the *newest* release a constraint admits
 (https://developer.hashicorp.com/terraform/language/expressions/version-constraints), so the
 newest model whose version range the constraint admits is chosen. Without a usable version the
-newest model is chosen and ``Model.note`` says so.
+newest model is chosen and ``Model.note`` says so; it also says when the chosen release does not
+load in Terraform as published.
 """
 
 from __future__ import annotations
@@ -55,12 +56,15 @@ class _Entry:
     folder: str
     since: Version
     until: Version | None
+    caveat: str | None = None
+    """Said on every call the model is chosen for (a release Terraform cannot load)."""
 
 
 _IAM = "terraform-aws-modules/iam/aws"
 _UNFUNCO = "unfunco/oidc-github/aws"
 _EKS = "terraform-aws-modules/eks/aws"
 _TERRAFORM_MODULE_GITHUB = "terraform-module/github-oidc-provider/aws"
+_TERRAFORM_MODULE_GITLAB = "terraform-module/gitlab-oidc-provider/aws"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -106,6 +110,14 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
         _Entry("terraform-module-github-oidc-provider/v2.0", (2, 0, 0), (2, 2, 0)),
         _Entry("terraform-module-github-oidc-provider/v2", (2, 2, 0), None),
     ),
+    _TERRAFORM_MODULE_GITLAB: (
+        # 0.1.0 and 1.0.0 are the same commit; 1.1.0 renames `repositories` to `project_paths`.
+        _Entry("terraform-module-gitlab-oidc-provider/v1.0", (0, 1, 0), (1, 1, 0)),
+        _Entry("terraform-module-gitlab-oidc-provider/v1", (1, 1, 0), None, caveat=(
+            f"{_TERRAFORM_MODULE_GITLAB} 1.1.0 as tagged has an HCL syntax error in variables.tf (quotes inside the "
+            "`project_paths` error_message): Terraform cannot load it; pin 1.0.1 "
+            "(`repositories`) until a fixed release")),
+    ),
 }
 
 ROLE_NAME_INPUTS = ("name", "name_prefix", "role_name", "role_name_prefix", "iam_role_name")
@@ -119,6 +131,7 @@ _GITHUB_REPOSITORIES = {
     "unfunco/terraform-aws-oidc-github": _UNFUNCO,
     "terraform-aws-modules/terraform-aws-eks": _EKS,
     "terraform-module/terraform-aws-github-oidc-provider": _TERRAFORM_MODULE_GITHUB,
+    "terraform-module/terraform-aws-gitlab-oidc-provider": _TERRAFORM_MODULE_GITLAB,
 }
 
 
@@ -252,6 +265,8 @@ def unread(name: str, source: str, version: str | None, hint: str) -> str:
 
 
 def _model(address: str, entry: _Entry, note: str | None) -> Model:
+    if entry.caveat is not None:
+        note = f"{note}; {entry.caveat}" if note else entry.caveat
     return Model(address, MODELS / entry.folder, entry.since, entry.until, note)
 
 
