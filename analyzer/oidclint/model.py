@@ -260,8 +260,9 @@ class PermissionEntries:
     """A GitHub job's own block-style ``permissions`` mapping, as written: what a fix needs to
     add an entry to it or change its ``id-token`` entry."""
 
-    entry_at: Span
-    """An empty span at the start of the line of its first entry: a new entry goes there."""
+    first_key: tuple[Span, str]
+    """The key of its first entry, where it is written and as written: a new entry goes
+    before it, and a fix that finds it changed knows the file changed."""
     indent: str
     """The white space before each of its keys."""
     newline: str

@@ -71,8 +71,10 @@ def grant_id_token(workload: Workload) -> Fix | None:
     if entries is None:
         return None
     if entries.id_token is None:
-        edit = TextEdit(entries.entry_at, "",
-                        f"{entries.indent}id-token: write{entries.newline}")
+        # Written before the first key, which the edit replaces with itself: a file whose
+        # first entry moved since it was read is not edited.
+        span, key = entries.first_key
+        edit = TextEdit(span, key, f"id-token: write{entries.newline}{entries.indent}{key}")
         return Fix("Add `id-token: write` to the job's permissions.", (edit,))
     span, written = entries.id_token
     if written.strip("'\"") not in ("read", "none"):

@@ -55,7 +55,10 @@ def permission_entries(text: str, job: dict) -> PermissionEntries | None:
         if id_token is None:
             return None
     newline = "\r\n" if lines[first.line - 1].endswith("\r") else "\n"
-    return PermissionEntries(Span(first.path, first.line, 1), indent, newline, id_token)
+    first_key = lines[first.line - 1][first.column - 1:first.end_column - 1]
+    if first.line != first.end_line or not first_key:
+        return None
+    return PermissionEntries((first, first_key), indent, newline, id_token)
 
 
 def _between(lines: list[str], key: Span, first: Span) -> str:
