@@ -86,7 +86,7 @@ def write(fixes: FixPlan) -> list[FileFix]:
     for fix in fixes.changed:
         try:
             _write(fix)
-        except (Unfixable, OSError) as exc:
+        except (Unfixable, OSError, ValueError) as exc:
             fixes.refused.append(f"{fix.path}: {exc}; not fixed")
         else:
             written.append(fix)
@@ -172,9 +172,8 @@ def _write(fix: FileFix) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(fix.bom + fix.after.encode("utf-8"))
             os.fchmod(out.fileno(), stat.S_IMODE(info.st_mode))
-        with open(fix.absolute, "rb") as current:
-            if current.read() != fix.data:
-                raise Unfixable("changed since it was read")
+        if read_bytes(fix.absolute, root=Path(directory)) != fix.data:
+            raise Unfixable("changed since it was read")
         os.replace(temporary, fix.absolute)
     except BaseException:
         os.unlink(temporary)
