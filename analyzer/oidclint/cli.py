@@ -1,7 +1,8 @@
 """The ``oidclint`` command line.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or
-internal error (a rule that raised, too: the report is still written); 3 (only with
+internal error (a rule that raised, too: the report is still written; or a file ``--fix``
+or ``--diff`` had fixes for that changed since it was read, or cannot be written); 3 (only with
 ``--fail-on-incomplete``) no failing finding, but something could not be read or understood,
 or a rule ran out of time. ``explain`` and ``graph`` exit 3 when they run out of time.
 Diagnostics go to stderr, results to stdout or ``--output``.
@@ -158,33 +159,54 @@ def scan(
         help="Parsing processes (default 0: the available cores, for trees large enough "
              "to gain from them; 1: none).",
     ),
+    fix: bool = typer.Option(
+        False, "--fix",
+        help="Apply the automatic fixes of the reported findings, then report what is left.",
+    ),
+    diff: bool = typer.Option(
+        False, "--diff", help="Print the automatic fixes as a unified diff; write nothing.",
+    ),
 ) -> None:
     """Scan infrastructure code for broken or overly broad OIDC trust."""
     from oidclint.baseline import BaselineError, read_baseline
     from oidclint.cache import Cache, default_directory
     from oidclint.config import ConfigError, with_limits
     from oidclint.engine import scan as run_scan
+    from oidclint.findings import printable
     from oidclint.progress import progress_wanted
     from oidclint.reporters import FORMATS
 
     targets = paths or [Path(".")]
+    if (fix or diff) and write_baseline:
+        typer.echo("oidclint: --fix and --diff do not go with --write-baseline", err=True)
+        raise typer.Exit(2)
+    not_fixed: list[str] = []
     try:
         settings = with_limits(_configuration(config, targets), time_budget=time_budget,
                                max_file_size=max_file_size)
         known = read_baseline(baseline) if baseline and not write_baseline else None
         cache = None if no_cache else Cache(cache_dir or default_directory())
-        report = run_scan(targets, settings, repository=repository,
-                          default_branch=default_branch,
-                          immutable_repositories=immutable_subjects or (),
-                          var_files=var_file or (), baseline=known,
-                          use_baseline=not write_baseline,
-                          show_progress=progress_wanted(), prefilter=not no_prefilter,
-                          cache=cache, jobs=jobs or None,
-                          own_files=[f for f in (baseline, write_baseline, output) if f])
+
+        def run():
+            return run_scan(targets, settings, repository=repository,
+                            default_branch=default_branch,
+                            immutable_repositories=immutable_subjects or (),
+                            var_files=var_file or (), baseline=known,
+                            use_baseline=not write_baseline,
+                            show_progress=progress_wanted(), prefilter=not no_prefilter,
+                            cache=cache, jobs=jobs or None,
+                            own_files=[f for f in (baseline, write_baseline, output) if f])
+
+        report = run()
         if write_baseline:
             _write_atomically(write_baseline, FORMATS["json"](report))
             report.baselined, report.findings = len(report.findings), []
-        rendered = FORMATS[format.value](report, color=_use_color(output) and format == Format.text)
+        rendered = None
+        if fix or diff:
+            report, rendered, not_fixed = _apply_fixes(report, run, write=not diff)
+        if rendered is None:
+            rendered = FORMATS[format.value](report,
+                                             color=_use_color(output) and format == Format.text)
     except (ConfigError, BaselineError) as exc:
         typer.echo(f"oidclint: {exc}", err=True)
         raise typer.Exit(2)
@@ -197,7 +219,9 @@ def scan(
     else:
         sys.stdout.write(rendered)
         sys.stdout.flush()
-    if report.internal_errors:
+    for reason in not_fixed:
+        typer.echo(printable(f"oidclint: {reason}", newlines=False), err=True)
+    if report.internal_errors or not_fixed:
         raise typer.Exit(2)
     if fail_on != FailOn.never:
         from oidclint.model import Level
@@ -207,6 +231,23 @@ def scan(
             raise typer.Exit(1)
     if fail_on_incomplete and report.incomplete:
         raise typer.Exit(3)
+
+
+def _apply_fixes(report, run, *, write: bool):
+    """The report to show, the output when it is a diff (``None``: the report), and why
+    files were not fixed. After writing, the tree is scanned again: what is left is shown."""
+    from oidclint import fixing
+
+    fixes = fixing.plan(report)
+    if not write:
+        return report, fixes.diff(), fixes.refused
+    written = fixing.write(fixes)
+    if written:
+        edits = sum(len(f.edits) for f in written)
+        typer.echo(f"oidclint: applied {edits} fix{'es' if edits != 1 else ''} in "
+                   f"{len(written)} file{'s' if len(written) != 1 else ''}", err=True)
+        report = run()
+    return report, None, fixes.refused
 
 
 MAX_TIME_BUDGET = 86_400

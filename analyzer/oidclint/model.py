@@ -255,6 +255,23 @@ class JobWorkflow:
     documented."""
 
 
+@dataclass(frozen=True, slots=True)
+class PermissionEntries:
+    """A GitHub job's own block-style ``permissions`` mapping, as written: what a fix needs to
+    add an entry to it or change its ``id-token`` entry."""
+
+    first_key: tuple[Span, str]
+    """The key of its first entry, where it is written and as written: a new entry goes
+    before it, and a fix that finds it changed knows the file changed."""
+    indent: str
+    """The white space before each of its keys."""
+    newline: str
+    """The line ending of its lines (``\\n`` or ``\\r\\n``)."""
+    id_token: tuple[Span, str] | None = None
+    """The value of its ``id-token`` entry, where it is written and its text as written
+    (quotes included); ``None`` when it has no such entry."""
+
+
 @dataclass(slots=True)
 class Workload:
     """Something that presents an OIDC token to assume a role: a GitHub Actions job, a GitLab CI
@@ -281,6 +298,9 @@ class Workload:
     id_token_permission: bool | None = None
     """GitHub: whether the job's effective permissions include ``id-token: write``."""
     permission_span: Span | None = None
+    permission_entries: PermissionEntries | None = None
+    """GitHub: the job's own ``permissions`` mapping, when it is written in block style and
+    can be edited in place; ``None`` for any other shape."""
     role_chaining: bool = False
     job_workflow: JobWorkflow | None = None
     """GitHub: the workflow file that defines the job, for ``job_workflow_ref``."""
@@ -521,6 +541,24 @@ class Directive:
         return line in (finding.span.line, finding.span.line - 1) or line + 1 in block_lines
 
 
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """One change to one file: the text at ``span`` (expected to read ``expected``) becomes
+    ``replacement``. An empty span inserts."""
+
+    span: Span
+    expected: str
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A change that resolves a finding, made of text edits, applied only on request."""
+
+    description: str
+    edits: tuple[TextEdit, ...]
+
+
 @dataclass(slots=True)
 class Finding:
     rule_id: str
@@ -534,6 +572,9 @@ class Finding:
     workload's file: the workload's (``Workload.logical``)."""
     related: list[Related] = field(default_factory=list)
     fix: str | None = None
+    """How to fix it, in words."""
+    autofix: Fix | None = None
+    """The edits that fix it, when they are safe to apply (``scan --fix``)."""
     evidence: dict[str, Any] = field(default_factory=dict)
     suppression: Suppression | None = None
     """Set when the finding is suppressed: it stays in SARIF (as dismissed) and is counted,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
 
-from oidclint.model import Diagnostic, Finding, Level, Related, RuleInfo, Workload
+from oidclint.model import Diagnostic, Finding, Fix, Level, Related, RuleInfo, Workload
 from oidclint.source import Span, span_of
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ class Rule:
         fallback: Iterable[Any] = (),
         related: Iterable[Related] = (),
         fix: str | None = None,
+        autofix: Fix | None = None,
         level: Level | None = None,
         evidence: dict[str, Any] | None = None,
         made_by: Iterable[Any] = (),
@@ -108,6 +109,7 @@ class Rule:
             and workload.span.path == span.path else None,
             related=related,
             fix=fix,
+            autofix=autofix,
             evidence=evidence or {},
         )
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from oidclint.model import Level
+from oidclint.model import Fix, Level, TextEdit, Workload
 from oidclint.rule import Rule
 
 
@@ -23,6 +23,13 @@ class MissingIdTokenPermission(Rule):
 
     ## Fix
     Add `id-token: write` to the job's (or workflow's) `permissions`.
+
+    `oidclint scan --fix` does it when the job has its own block-style `permissions` mapping:
+    it adds an `id-token: write` entry at the indentation of the others, or turns `id-token:
+    read` or `none` into `write`. The other permissions stay as they are (a mapping sets what it
+    does not name to `none`). It never adds the entry to the workflow's `permissions`, which
+    would give the token to every job, nor edits a flow-style mapping, `read-all`/`write-all`,
+    an expression, an alias or the job of a reusable workflow.
 
     ## References
     - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#adding-permissions-settings
@@ -49,4 +56,28 @@ class MissingIdTokenPermission(Rule):
                 workload=workload,
                 fallback=[workload.span],
                 fix="Add `id-token: write` to the job's permissions.",
+                autofix=grant_id_token(workload),
             )
+
+
+def grant_id_token(workload: Workload) -> Fix | None:
+    """The edit that grants ``id-token: write`` in the job's own permissions, where that
+    reaches no other job and changes no other permission; ``None`` elsewhere.
+
+    A permissions mapping sets what it does not name to ``none``, so one more entry only adds
+    the token: https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions
+    """
+    entries = workload.permission_entries
+    if entries is None:
+        return None
+    if entries.id_token is None:
+        # Written before the first key, which the edit replaces with itself: a file whose
+        # first entry moved since it was read is not edited.
+        span, key = entries.first_key
+        edit = TextEdit(span, key, f"id-token: write{entries.newline}{entries.indent}{key}")
+        return Fix("Add `id-token: write` to the job's permissions.", (edit,))
+    span, written = entries.id_token
+    if written.strip("'\"") not in ("read", "none"):
+        return None  # an expression or a value GitHub refuses: a person decides
+    return Fix(f"Grant `id-token: write` instead of `{written}` in the job's permissions.",
+               (TextEdit(span, written, "write"),))

@@ -111,7 +111,31 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         code_flows=_code_flows(finding),
         partial_fingerprints={FINGERPRINT_KEY: fingerprint(finding)},
         suppressions=_suppressions(finding),
+        fixes=_fixes(finding),
     )
+
+
+def _fixes(finding: Finding) -> list[om.Fix] | None:
+    """The edits ``scan --fix`` would make, grouped by file (SARIF 2.1.0 §3.55)."""
+    if finding.autofix is None:
+        return None
+    by_path: dict[str, list[om.Replacement]] = {}
+    for edit in finding.autofix.edits:
+        by_path.setdefault(edit.span.path, []).append(om.Replacement(
+            deleted_region=_deleted_region(edit.span),
+            inserted_content=om.ArtifactContent(text=edit.replacement)
+            if edit.replacement else None))
+    return [om.Fix(description=om.Message(text=_sentence(_text(finding.autofix.description))),
+                   artifact_changes=[om.ArtifactChange(artifact_location=artifact_location(path),
+                                                       replacements=replacements)
+                                     for path, replacements in by_path.items()])]
+
+
+def _deleted_region(span: Span) -> om.Region:
+    """The region an edit replaces, its end always written: an absent end column means the
+    end of the line (§3.30.8), and an insertion deletes nothing."""
+    return om.Region(start_line=span.line, start_column=span.column, end_line=span.end_line,
+                     end_column=span.end_column)
 
 
 def _suppressions(finding: Finding) -> list[om.Suppression] | None:

@@ -42,6 +42,7 @@ from oidclint.readers import is_action
 from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
 from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
+from oidclint.readers.workloads.github_permissions import permission_entries
 from oidclint.readers.workloads.github_matrix import matrix_combinations, narrowed, shared_values
 from oidclint.readers.workloads.github_run_steps import run_step_commands
 from oidclint.located.documents import YAML_1_2_CORE, LoadError, load_documents
@@ -266,6 +267,9 @@ class WorkflowSet:
             return
         job_guards = guards_of(job, f"job {job_id}", Scope((), inputs))
         grant = job_grant(workflow, job, key_span, caller.grant if caller else None, note)
+        # A called workflow's permissions are capped by its caller's: not edited here.
+        entries = (permission_entries(self.sources[workflow.path].text, job)
+                   if caller is None and workflow.path in self.sources else None)
         name = f"{workflow.file_name} job {job_id}"
         if caller is not None:
             name = f"{caller.name} → {name}"
@@ -289,6 +293,7 @@ class WorkflowSet:
             workload.logical = (f"jobs.{job_id}", "object")
             workload.id_token_permission = grant.granted
             workload.permission_span = grant.span
+            workload.permission_entries = entries
             workload.job_workflow = (caller.job_workflow if caller and caller.job_workflow
                                      else own_workflow(workflow))
             grouped[key] = (step, workload, [combination])
