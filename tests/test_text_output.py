@@ -14,7 +14,9 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from conftest import foreign_hyperlinks, without_styles
-from oidclint.model import Diagnostic, Finding, Level, Related, Report, RuleInfo, Suppression
+from oidclint.model import (
+    Diagnostic, Finding, Fix, Level, Related, Report, RuleInfo, Suppression, TextEdit,
+)
 from oidclint.progress import ProgressBar, progress, progress_wanted
 from oidclint.reporters import FORMATS
 from oidclint.reporters.markdown import MAX_ROWS, escape_markdown, markdown_text
@@ -506,3 +508,16 @@ def test_each_finding_links_to_its_rule_documentation(tmp_path):
     styled = FORMATS["text"](report(tmp_path, findings), color=True)
     assert re.search(r"\x1b\]8;[^;]*;" + re.escape(HELP_URI.format(id="OIDC204"))
                      + r"\x1b\\\x1b\[[0-9;]*mOIDC204", styled)
+
+
+def test_a_finding_scan_fix_can_fix_is_marked_and_counted(tmp_path):
+    """A finding with an automatic fix says so on its fix line, and the summary counts the
+    findings `oidclint scan --fix` would fix; one without says neither."""
+    span = Span("a.tf", 1, 1, 1, 2)
+    fixed = finding(span, autofix=Fix("Add it.", (TextEdit(span, "a", "b"),)))
+    out = FORMATS["text"](report(tmp_path, [fixed, finding(Span("a.tf", 2))]))
+    assert out.count("fix (--fix applies it): Name the owner") == 1
+    assert out.count("    fix: Name the owner") == 1
+    assert "1 finding can be fixed with `oidclint scan --fix`" in out
+    plain = FORMATS["text"](report(tmp_path, [finding(Span("a.tf", 2))]))
+    assert "--fix" not in plain

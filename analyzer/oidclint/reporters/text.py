@@ -89,8 +89,11 @@ def _print_finding(
                 f"{_safe(where, newlines=False)}[/]"
             )
         )
-    if finding.fix:
-        console.print(_indented(f"[green]fix:[/] {_safe(finding.fix)}"))
+    help_text = finding.fix or (finding.autofix.description if finding.autofix else None)
+    if help_text:
+        # A fix `scan --fix` makes is marked, as the summary counts them.
+        label = "fix (--fix applies it):" if finding.autofix is not None else "fix:"
+        console.print(_indented(f"[green]{label}[/] {_safe(help_text)}"))
     console.print(_indented(f"[dim]docs: {rule_help_uri(finding.rule_id)}[/]"))
 
 
@@ -331,6 +334,10 @@ def _print_summary(console: Console, report: Report, counts: Tally) -> None:
     hidden = hidden_phrase(counts)
     if hidden:
         console.print(f"[dim]{hidden}.[/]")
+    fixable = sum(1 for finding in report.active if finding.autofix is not None)
+    if fixable:
+        console.print(f"{_plural(fixable, 'finding')} can be fixed with `oidclint scan --fix` "
+                      "(`--diff` shows the changes first).")
     if report.files_skipped:
         one = report.files_skipped == 1
         console.print(f"[dim]{_plural(report.files_skipped, 'file')} not parsed: nothing in "
