@@ -22,14 +22,13 @@ GUARDED = "oidclint.reading"
 ALLOWED = {
     # The guarded reader itself.
     ("oidclint/reading.py", "read_located", "os.open"),
-    # Writers of oidclint's own output, to a temporary file renamed into place.
-    ("oidclint/cli.py", "_write_atomically", "tempfile.mkstemp"),
-    ("oidclint/cli.py", "_write_atomically", "os.fdopen"),
+    # The one file writer, to a temporary file renamed into place: oidclint's own output
+    # (reports, baselines) and `scan --fix` replacing a scanned file it read (and checked)
+    # through the guarded reader.
+    ("oidclint/writing.py", "replace_file", "tempfile.mkstemp"),
+    ("oidclint/writing.py", "replace_file", "os.fdopen"),
     ("oidclint/cache.py", "put", "tempfile.NamedTemporaryFile"),
     ("oidclint/rule_docs.py", "main", ".write_text"),
-    # `scan --fix` replacing a scanned file it read (and checked) through the guarded reader.
-    ("oidclint/fixing.py", "_write", "tempfile.mkstemp"),
-    ("oidclint/fixing.py", "_write", "os.fdopen"),
 }
 
 

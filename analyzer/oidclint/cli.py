@@ -14,7 +14,6 @@ import enum
 import os
 import stat
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
@@ -50,20 +49,14 @@ class FailOn(str, enum.Enum):
 def _write_atomically(path: Path, text: str) -> None:
     """Write next to the target and rename, so a reader never sees half a report. The file
     gets the permissions a plain write would give it: those it had, or the umask's."""
+    from oidclint.writing import replace_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
         mode = 0o666 & ~_umask()
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            os.fchmod(out.fileno(), mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_file(path, text.encode("utf-8"), mode)
 
 
 def _umask() -> int:

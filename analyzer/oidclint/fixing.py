@@ -13,12 +13,12 @@ import codecs
 import difflib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from oidclint.model import Report, TextEdit
 from oidclint.reading import read_bytes
+from oidclint.writing import replace_file
 
 
 @dataclass(slots=True)
@@ -162,19 +162,13 @@ def _overlap(one: tuple[int, int], other: tuple[int, int]) -> bool:
 
 def _write(fix: FileFix) -> None:
     """Replace the file at once, keeping its mode; only if it still holds what was read."""
-    directory = os.path.dirname(fix.absolute)
     info = os.lstat(fix.absolute)
     if not stat.S_ISREG(info.st_mode):
         raise Unfixable("is no longer a regular file")
-    name = os.path.basename(fix.absolute)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(fix.bom + fix.after.encode("utf-8"))
-            os.fchmod(out.fileno(), stat.S_IMODE(info.st_mode))
-        if read_bytes(fix.absolute, root=Path(directory)) != fix.data:
+
+    def unchanged() -> None:
+        if read_bytes(fix.absolute, root=Path(os.path.dirname(fix.absolute))) != fix.data:
             raise Unfixable("changed since it was read")
-        os.replace(temporary, fix.absolute)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+
+    replace_file(Path(fix.absolute), fix.bom + fix.after.encode("utf-8"),
+                 stat.S_IMODE(info.st_mode), unchanged)
