@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Collection
 
-from oidclint.budget import Budget, BudgetExceeded
+from oidclint.budget import Budget
 from oidclint.cache import Cache, make_key
 from oidclint.dependencies import digest, note_listing, note_read, recording
 from oidclint.discovery import discover, kind_of
@@ -227,7 +227,7 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
                         if task.budget else None)
         with recording() as reads:
             try:
-                with budget.running(), allowance():
+                with budget.stopping(), allowance():
                     if unit is None:
                         module = configuration.root_module(folder)
                     elif unit.model is not None:
@@ -243,15 +243,13 @@ def evaluate_roots(task: RootsTask) -> tuple[list[RootResult], int]:
                         collect_module(module, inventory)
                         if unit is not None:
                             deployed_by(unit, inventory)
-            except BudgetExceeded as exc:
-                if not budget.owns(exc):
-                    raise
-                complete = False
-                inventory.diagnostics.append(Diagnostic(
-                    folder, f"evaluating the module {exc}", Level.ERROR))
             except TooLarge as exc:  # raised outside any one value: the module is not read
                 inventory.diagnostics.append(Diagnostic(
                     folder, f"evaluating the module: {exc}; not evaluated"))
+            if budget.exceeded:
+                complete = False
+                inventory.diagnostics.append(Diagnostic(
+                    folder, f"evaluating the module {budget.exceeded}", Level.ERROR))
         deps = {**reads.seen, **own_reads}
         diagnostics = []
         for used in sorted(configuration.used):
@@ -410,15 +408,12 @@ def _read_stacks(reader: Files, files: list[SourceFile], cache: Cache | None,
     stacks = []
     for file in files:
         limit = Budget(budget)
-        try:
-            with recording() as reads, limit.running(), allowance():
-                stack = read_stack(reader, file.path)
-        except BudgetExceeded as exc:
-            if not limit.owns(exc):
-                raise
+        with recording() as reads, limit.stopping(), allowance():
+            stack = read_stack(reader, file.path)
+        if limit.exceeded:
             inventory.timed_out = True
             inventory.diagnostics.append(Diagnostic(
-                file.path, f"reading the Terragrunt stack {exc}", Level.ERROR))
+                file.path, f"reading the Terragrunt stack {limit.exceeded}", Level.ERROR))
             continue
         stack.read = dict(reads.seen)
         stacks.append(stack)
@@ -444,17 +439,14 @@ def _read_unit(reader: Files, path: str, text: str | None, cache: Cache | None,
         inventory.dependencies.update(unit.read)
         return unit
     limit = Budget(budget)
-    try:
-        with recording() as reads, limit.running(), allowance():
-            unit = read_unit(reader, path) if generated is None else read_unit(
-                reader, path, at=generated.path, values=generated.values,
-                stacks=generated.origins)
-    except BudgetExceeded as exc:
-        if not limit.owns(exc):
-            raise
+    with recording() as reads, limit.stopping(), allowance():
+        unit = read_unit(reader, path) if generated is None else read_unit(
+            reader, path, at=generated.path, values=generated.values,
+            stacks=generated.origins)
+    if limit.exceeded:
         inventory.timed_out = True
         inventory.diagnostics.append(Diagnostic(
-            path, f"reading the Terragrunt unit {exc}", Level.ERROR))
+            path, f"reading the Terragrunt unit {limit.exceeded}", Level.ERROR))
         return None
     unit.read = sorted(reads.seen.items())
     if key is not None:
@@ -487,14 +479,11 @@ def _parsed(members: list[SourceFile], budget: float | None,
     complete = True
     for file in members:
         limit = Budget(budget)
-        try:
-            with limit.running():
-                blocks.extend(file_blocks(file, diagnostics))
-        except BudgetExceeded as exc:
-            if not limit.owns(exc):
-                raise  # the module's own budget: reported with the module
+        with limit.stopping():  # the module's own budget passes: reported with the module
+            blocks.extend(file_blocks(file, diagnostics))
+        if limit.exceeded:
             complete = False
-            diagnostics.append(Diagnostic(file.path, str(exc), Level.ERROR))
+            diagnostics.append(Diagnostic(file.path, str(limit.exceeded), Level.ERROR))
     return blocks, complete
 
 
