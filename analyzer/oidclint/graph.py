@@ -20,6 +20,7 @@ from oidclint.config import Config
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
+from oidclint.iam.federation import CloudTrust
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
@@ -350,6 +351,7 @@ class TrustGraph:
         self._trusts: list[Trust] = []
         self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
+        self._cloud_trusts: list[CloudTrust] | None = None
         """The host of each provider of the inventory, in its order."""
         self._build()
 
@@ -465,6 +467,8 @@ class TrustGraph:
                 if any(isinstance(n, str) and n == name for n in alternatives(r.name))]
 
     def _link(self, workload: Workload, accounts: dict[str, dict[str, Related]]) -> Link:
+        if workload.cloud != "aws":
+            return Link(workload)  # its trusts are ``cloud_trusts_for``
         value = workload.role
         link = Link(workload, self._roles_requested(value, workload.scope))
         name = role_name_in(value)
@@ -582,6 +586,20 @@ class TrustGraph:
         return found is not None and found.administrator
 
     @property
+    def cloud_trusts(self) -> list[CloudTrust]:
+        """The trusts of Google Cloud and Azure the scan defines (``iam.federation``)."""
+        if self._cloud_trusts is None:
+            self._cloud_trusts = []
+        return self._cloud_trusts
+
+    def cloud_trusts_for(self, workload: Workload) -> list[CloudTrust]:
+        """The trusts outside AWS a workload is set to use."""
+        if workload.cloud == "aws":
+            return []
+        return [t for t in self.cloud_trusts if t.cloud == workload.cloud
+                and t.uses(workload) is True]
+
+    @property
     def workloads(self) -> list[Workload]:
         return list(self.inventory.workloads)
 
@@ -651,7 +669,8 @@ class TrustGraph:
     def unresolved_links(self) -> list[Workload]:
         """Workloads whose role cannot be known statically (a secret, a CI variable)."""
         return [w for w in self.inventory.workloads
-                if w.kind != "eksctl" and isinstance(w.role, (Unknown, Partial))
+                if w.kind != "eksctl" and w.cloud == "aws"
+                and isinstance(w.role, (Unknown, Partial))
                 and not getattr(w.role, "ref", None) and not self.assumed_roles(w)]
 
     def immutable_subjects(self, repository: str | None) -> Ids | None:

@@ -311,6 +311,13 @@ class Workload:
     """Its logical location in the file that defines it, with the SARIF kind: the workflow
     job (``jobs.deploy``, ``object``), the GitLab job, ``ServiceAccount/<namespace>/<name>``
     (``resource``)."""
+    cloud: str = "aws"
+    """The cloud it authenticates to: ``aws`` (``role`` is an IAM role), ``google``
+    (``role`` is the service account to impersonate, None for direct resource access) or
+    ``azure`` (``role`` is the client id of the managed identity or application)."""
+    target: Text | None = None
+    """Outside AWS, what names the trust besides ``role``: Google's workload identity
+    provider resource name, Azure's tenant id."""
 
 
 @dataclass(slots=True)

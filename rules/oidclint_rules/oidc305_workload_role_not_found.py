@@ -46,7 +46,8 @@ class WorkloadRoleNotFound(Rule):
         # with the unresolved links: one fact, one report.
         unresolved = {id(w) for w in graph.unresolved_links()}
         for workload in graph.workloads:
-            if workload.kind == "eksctl" or id(workload) in unresolved:
+            if workload.kind == "eksctl" or workload.cloud != "aws" \
+                    or id(workload) in unresolved:
                 continue
             link = graph.link(workload)
             if link.roles or link.unseen:
