@@ -20,8 +20,8 @@ Makefile ``?=`` (which the environment overrides), a name given several values, 
 arguments and the shell's special parameters (``$1``, ``$@`` ...) stay unknown. So does a
 placeholder in angle brackets given as a value (``GITHUB_ORG=<your-org>``,
 ``OWNER=<<owner>>``): the shell would read it as a redirection, but it is text to replace
-before the script runs. Quoting is not kept, which does not matter here: a role name or a path holds no
-``$``.
+before the script runs. Quoting is not kept, which does not matter here: a role name or a
+path holds no ``$``.
 """
 
 from __future__ import annotations
@@ -45,10 +45,11 @@ _COMMANDS = {"create-role": "--assume-role-policy-document",
              "attach-role-policy": "--policy-arn"}
 _OPERATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "|&", ";;", "!", "{", "}"})
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
-_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|([0-9@*#?$!-])"
-                        r"|\{[^}]*\}|\(.*)")
-# https://www.gnu.org/software/bash/manual/bash.html#Special-Parameters (and $1 ... $9)
+# The script's arguments and the shell's special parameters ($1, $@, $? ...):
+# https://www.gnu.org/software/bash/manual/bash.html#Special-Parameters
 _SPECIAL = "[0-9@*#?$!-]"
+_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)"
+                        r"|(" + _SPECIAL + r")|\{[^}]*\}|\(.*)")
 _PLACEHOLDER_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)=(<<?[^<>\s]+>>?)"
                                      r"(?=$|[\s;&|)])")
 """``NAME=<value>``: a placeholder to replace, not a redirection."""
