@@ -25,8 +25,16 @@ SYNTAX_NAMES = {
     "policy-document": "aws_iam_policy_document condition blocks",
     "jsonencode": "a jsonencode map",
     "yaml": "CloudFormation YAML",
-    "json": "JSON",
 }
+
+
+def _syntax_name(syntax: str, path: str, source: str) -> str:
+    """The syntax as the header names it; JSON by where it is written."""
+    if syntax != "json":
+        return SYNTAX_NAMES[syntax]
+    if path.endswith((".tf", ".hcl")):
+        return "heredoc JSON"
+    return "CloudFormation JSON" if '"Resources"' in source else "policy JSON"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,9 @@ def propose(graph: TrustGraph, role: Role, root: Path) -> Proposal:
             for c in narrowing.conditions}
     claims = ", ".join(f"`{c.claim}`" for c in narrowing.conditions)
     at = f" at {_at(trust.statement.span)}" if trust and trust.statement.span else ""
-    lines.append(f"In {SYNTAX_NAMES[syntax]}, for the statement{at}; they take the place of "
+    span = trust.statement.span if trust else role.span
+    name = _syntax_name(syntax, span.path if span else "", source)
+    lines.append(f"In {name}, for the statement{at}; they take the place of "
                  f"its conditions on {claims}:")
     lines += ["", *("    " + line for line in render(narrowing.conditions, syntax, keys)), ""]
     lines += [f"  note: {note}." for note in narrowing.notes]

@@ -158,8 +158,11 @@ def _called(run: Run) -> bool:
 
 
 def _environments(runs: list[Run]) -> tuple[str, tuple[str, ...], str]:
-    """``environment``: the deployment environments, when every run is in one (a GitHub job
-    that names an environment carries the claim; docs/facts.md, section 5)."""
+    """``environment``: the deployment environments, when every run is in one. A GitHub job
+    that names an environment carries the claim, one that names none does not, so a
+    condition on it would refuse that one (docs/facts.md, section 5).
+    https://docs.github.com/en/actions/reference/security/oidc#custom-claims-provided-by-github
+    """
     claim = "environment"
     named = [run.token.claims.get(claim) for run in runs]
     if not any(named):
