@@ -319,3 +319,23 @@ def test_the_proposal_is_written_in_the_trust_syntax_and_does_what_it_says(tmp_p
     again = narrow("ci", str(tmp_path), "--repository", "acme/api")
     assert block_of(again.stdout) == block
     assert "the current trust refuses" not in again.stdout
+
+
+def test_the_readme_example_is_what_the_command_prints():
+    readme = (SAMPLES.parent / "README.md").read_text()
+    match = re.search(r"^<!-- fix-narrow-example: (.+) -->\n```\n\$ oidclint fix --narrow \1\n"
+                      r"(.*?)```$", readme, re.M | re.S)
+    assert match
+    arguments = [str(SAMPLES.parent / a) if a.startswith("sample_stacks/") else a
+                 for a in match[1].split()]
+    assert narrow(*arguments).stdout == match[2]
+
+
+def test_a_workload_whose_role_is_not_known_is_named_as_left_out(tmp_path):
+    folder = jsonencode_tree(tmp_path, CONDITIONS["OIDC204"])
+    (folder / ".github" / "workflows" / "other.yml").write_text(
+        WORKFLOW.replace("arn:aws:iam::123456789012:role/ci", "${{ secrets.DEPLOY_ROLE }}"))
+    result = narrow("ci", str(folder), "--repository", "acme/api")
+    assert result.exit_code == 0, result.output
+    assert "  note: not included, as the scan cannot tell whether they assume the role: " \
+           "other.yml job deploy, other.yml job rollback." in result.stdout

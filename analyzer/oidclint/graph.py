@@ -633,7 +633,15 @@ class TrustGraph:
             runs = [Run(w, token) for w in workloads for token in self.tokens(w)]
             issuers = [t.issuer for w in workloads for t in self.trusts_for(w, role)
                        if t.issuer is not None]
-            self._narrowings[id(role)] = narrowest(runs, issuers[0] if issuers else None)
+            found = narrowest(runs, issuers[0] if issuers else None)
+            # Workloads that may assume it too, which the proposal would then refuse.
+            maybe = [w.name for w in self.inventory.workloads if not self.link(w).certain
+                     and any(r is role for r in self.link(w).roles)]
+            maybe += [w.name for w in self.unresolved_links()]
+            if maybe:
+                found.notes.append("not included, as the scan cannot tell whether they assume "
+                                   "the role: " + ", ".join(maybe))
+            self._narrowings[id(role)] = found
         return self._narrowings[id(role)]
 
     @property
