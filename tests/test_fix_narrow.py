@@ -4,6 +4,7 @@ in the syntax of the role's trust, with its proof; and the findings that point a
 from __future__ import annotations
 
 import json
+import shutil
 import re
 import textwrap
 from pathlib import Path
@@ -339,3 +340,28 @@ def test_a_workload_whose_role_is_not_known_is_named_as_left_out(tmp_path):
     assert result.exit_code == 0, result.output
     assert "  note: not included, as the scan cannot tell whether they assume the role: " \
            "other.yml job deploy, other.yml job rollback." in result.stdout
+
+
+def test_a_key_for_an_issuer_not_known_is_built_from_the_terraform_provider(tmp_path):
+    """An EKS cluster's issuer is known only when deployed: with no key of the trust to copy,
+    the proposal builds the keys from the provider resource, and applied they are read as
+    keys of that issuer."""
+    shutil.copytree(SAMPLES / "eks-irsa-workloads", tmp_path / "stack")
+    irsa = tmp_path / "stack" / "terraform" / "irsa.tf"
+    source = irsa.read_text()
+    trust = re.search(r'data "aws_iam_policy_document" "payments_api_trust" \{.*?\n\}\n',
+                      source, re.S)[0]
+    open_trust = re.sub(r"\n    condition \{.*?\n    \}\n", "\n", trust, flags=re.S)
+    irsa.write_text(source.replace(trust, open_trust))
+    stack = tmp_path / "stack"
+    assert "OIDC203" in {f.rule_id for f in scan([stack], root=stack).findings}
+    result = narrow("aws_iam_role.payments_api", str(stack))
+    assert result.exit_code == 0, result.output
+    block = block_of(result.stdout)
+    assert 'variable = "${replace(aws_iam_openid_connect_provider.eks.url, "https://", "")' \
+           '}:sub"' in block
+    applied = open_trust.replace("  }\n}\n", textwrap.indent(block, "    ") + "\n  }\n}\n")
+    irsa.write_text(source.replace(trust, applied))
+    found = {f.rule_id for f in scan([stack], root=stack).findings
+             if f.address == "aws_iam_role.payments_api"}
+    assert found & {"OIDC104", "OIDC108", "OIDC203", "OIDC204"} == set(), found

@@ -35,6 +35,8 @@ def _syntax_name(syntax: str, path: str, source: str) -> str:
     if path.endswith((".tf", ".hcl")):
         return "heredoc JSON"
     return "CloudFormation JSON" if '"Resources"' in source else "policy JSON"
+UNKNOWN_HOST = "<issuer>"
+"""Stands for an issuer host the scan does not know, in a key written out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,19 +64,34 @@ def propose(graph: TrustGraph, role: Role, root: Path) -> Proposal:
         return Proposal(printable("\n".join(lines) + "\n"), False)
     first = narrowing.runs[0].workload
     trust = next(iter(graph.trusts_for(first, role)), None)
+    # The statement the proposal is for: the one trusting the workloads' issuer, else the
+    # role's first web identity statement (whose keys name another issuer: not reused).
+    written = trust.statement if trust else next(
+        (t.statement for t in graph.trusts_of_role(role) if t.web_identity), None)
     host = _host(trust, first.issuer, first.kind)
-    source = _source(trust.statement if trust else None, root)
-    syntax = _syntax(trust.statement.span if trust else role.span, source)
-    keys = {c.claim: _key(trust.statement if trust else None, c.claim, host, syntax, source)
-            for c in narrowing.conditions}
+    source = _source(written, root)
+    span = written.span if written else role.span
+    syntax = _syntax(span, source)
+    written_host = host
+    if host == UNKNOWN_HOST and syntax in ("policy-document", "jsonencode") and trust:
+        # A Terraform provider resource knows its URL: the key is built from it, as IRSA
+        # modules do.
+        named = [p.address for p in trust.providers
+                 if p.address.startswith("aws_iam_openid_connect_provider.")]
+        if named:
+            written_host = f'${{replace({named[0]}.url, "https://", "")}}'
+    keys = {c.claim: _key(trust.statement if trust else None, c.claim, written_host, syntax,
+                          source) for c in narrowing.conditions}
     claims = ", ".join(f"`{c.claim}`" for c in narrowing.conditions)
-    at = f" at {_at(trust.statement.span)}" if trust and trust.statement.span else ""
-    span = trust.statement.span if trust else role.span
+    at = f" at {_at(written.span)}" if written and written.span else ""
     name = _syntax_name(syntax, span.path if span else "", source)
     lines.append(f"In {name}, for the statement{at}; they take the place of "
                  f"its conditions on {claims}:")
     lines += ["", *("    " + line for line in render(narrowing.conditions, syntax, keys)), ""]
     lines += [f"  note: {note}." for note in narrowing.notes]
+    if any(UNKNOWN_HOST in key for key in keys.values()):
+        lines.append(f"  note: the issuer host is not known statically: write it in place of "
+                     f"`{UNKNOWN_HOST}`.")
     lines.append("Proof (the proposed statement evaluated for each token):")
     lines += proof(graph, role, narrowing, host, trust)
     lines.append("Nothing was written: review the proposal and apply it by hand.")
@@ -133,7 +150,7 @@ def _host(trust: Trust | None, issuer: object, kind: str) -> str:
         return trust.hosts[0]
     if isinstance(issuer, str):
         return str(issuer)
-    return GITHUB_HOST if kind == "github-actions" else "<issuer>"
+    return GITHUB_HOST if kind == "github-actions" else UNKNOWN_HOST
 
 
 def _at(span: Span) -> str:
@@ -182,6 +199,8 @@ def _key(statement: Statement | None, claim: str, host: str, syntax: str,
         at = written.lower().rfind(":" + condition.claim)
         if at >= 0 and written.count(":") and _quoted_or_plain(written, syntax):
             return written[:at + 1] + claim + written[at + 1 + len(condition.claim):]
+    if host.startswith("${"):  # an expression of the trust's own language
+        return f'"{host}:{claim}"'
     return _string(f"{host}:{claim}", syntax)
 
 
