@@ -14,7 +14,7 @@ from oidclint.iam.narrowing import Run, covers, fewest, judge, narrowest, probes
 from oidclint.iam.patterns import Pattern, glob_matches
 from oidclint.iam.policy import document_from_value
 from oidclint.model import Inventory, JobWorkflow, OidcProvider, Role, TokenContext, Workload
-from oidclint.source import Span, concat
+from oidclint.source import Span, Unknown, concat
 
 SPAN = Span("deploy.yml", 1, 1, 1, 2)
 GITHUB = issuer_for("token.actions.githubusercontent.com")
@@ -70,7 +70,7 @@ def test_a_run_on_any_branch_takes_a_glob_that_covers_the_named_branches():
 
 
 def test_a_subject_not_fully_known_is_not_guessed():
-    partly = job("deploy", environment(concat(("prod-", _unknown("inputs.stage")))))
+    partly = job("deploy", environment(concat(("prod-", Unknown("inputs.stage")))))
     found = narrowest(runs_of(partly, job("plan", PULL_REQUEST)), GITHUB)
     assert not found.proposed and found.conditions == ()
     assert found.unknown == ["deploy.yml job deploy (environment prod-${inputs.stage}) presents "
@@ -78,11 +78,6 @@ def test_a_subject_not_fully_known_is_not_guessed():
     # Without the repository no GitHub subject is known at all.
     unknown = narrowest(runs_of(job("plan", PULL_REQUEST), repository=None), GITHUB)
     assert not unknown.proposed and "its subject is not known" in unknown.unknown[0]
-
-
-def _unknown(origin: str):
-    from oidclint.source import Unknown
-    return Unknown(origin)
 
 
 def test_an_audience_not_known_is_not_guessed_and_a_known_one_is_used():
