@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import restricts
-from oidclint.model import Level
+from oidclint.model import Fix, Level, TextEdit
+from oidclint.policy_edits import (
+    block_before_end, entry_before, has_wildcard, is_hcl_block, key_literal, operators_of, string_literal,
+    syntax_of, written_in_statement,
+)
 from oidclint.rule import Rule
+from oidclint.source import span_of
 
 
 class MissingAudienceCondition(Rule):
@@ -28,6 +33,17 @@ class MissingAudienceCondition(Rule):
     ## Fix
     Add `StringEquals` on `<issuer>:aud`: the identity pool id for Cognito, the client id for
     Google, `sts.amazonaws.com` for GitHub Actions and EKS.
+
+    `oidclint scan --fix` adds `StringEquals` on `<issuer host>:aud` with the audience the
+    linked provider registers, when the statement trusts one IAM OIDC provider whose client
+    id list is one known value, and has no condition on `aud` yet. The provider accepts only
+    that audience already, so the condition admits no token the trust did not. It is added
+    as a `condition` block at the end of a policy document's `statement`, as a key of the
+    statement's `StringEquals` map (JSON, YAML, `jsonencode`) or else of its `StringLike` map
+    (the audience has no wildcard: an exact test there too), or as a `StringEquals` map
+    beside the statement's other operators. A statement without conditions, or with a
+    `StringEquals` written elsewhere (a local, a variable), is left to a person; so is every
+    Cognito and Google trust, whose audience is yours to choose.
 
     ## References
     - https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html
@@ -66,4 +82,95 @@ class MissingAudienceCondition(Rule):
                     trust=trust,
                     fix=f"Add `StringEquals` on `{trust.issuer_shown}:aud`"
                     + (f" = `{issuer.default_audiences[0]}`." if issuer.default_audiences else "."),
+                    autofix=audience_condition(graph, trust),
                 )
+
+
+def audience_condition(graph, trust) -> Fix | None:
+    """The condition requiring the audience the trust's one provider registers, written
+    the same in every statement read from this text (a module called twice)."""
+    span = trust.statement.span
+    edits = {_audience_edit(graph, other) for other in graph.web_identity_trusts(allowing=False)
+             if other.statement.span == span}
+    edit = edits.pop() if len(edits) == 1 else None
+    if edit is None:
+        return None
+    return Fix("Require the audience the provider registers, with `StringEquals` on `aud`.",
+               (edit,))
+
+
+def _audience_edit(graph, trust) -> TextEdit | None:
+    statement = trust.statement
+    if trust.conditions_on("aud") or len(trust.principals) != 1 or len(trust.providers) != 1 \
+            or statement.span is None:
+        return None
+    provider = trust.providers[0]
+    ids, host = provider.client_ids, provider.host
+    if not isinstance(ids, list) or len(ids) != 1 or not isinstance(ids[0], str) \
+            or not isinstance(host, str) or {h.lower() for h in trust.hosts} != {host.lower()}:
+        return None
+    key, audience = f"{host}:aud", str(ids[0])
+    path = statement.span.path
+
+    def lines(number: int) -> str | None:
+        return graph.line(path, number)
+
+    if is_hcl_block(statement.span, lines):
+        variable, value = string_literal(key, "hcl"), string_literal(audience, "hcl")
+        if variable is None or value is None:
+            return None
+        return block_before_end(statement.span, lines, [
+            (0, "condition {"), (1, 'test     = "StringEquals"'),
+            (1, f"variable = {variable}"), (1, f"values   = [{value}]"), (0, "}")])
+    written = [c for c in statement.conditions if isinstance(c.operator, str)
+               and written_in_statement(c.operator, statement)
+               and written_in_statement(c.key, statement)]
+    # One more key in the statement's StringEquals map, else in its StringLike map: the
+    # audience has no wildcard, so it is an exact test there too, and a StringLike that
+    # OIDC304's fix renames to StringEquals is then the one StringEquals map.
+    equals = [c for c in written if str(c.operator) == "StringEquals"] or [
+        c for c in written if str(c.operator) == "StringLike" and not has_wildcard(audience)]
+    if equals:
+        first = min((span_of(c.key) for c in equals), key=lambda s: (s.line, s.column))
+        before = graph.written(first)
+        syntax = syntax_of(path, lines(first.line), first)
+        if syntax is None or before is None:
+            return None
+        new_key = key_literal(key, syntax, before)
+        value = string_literal(audience, syntax)
+        if new_key is None or value is None:
+            return None
+        separator = " = " if syntax == "hcl" else ": "
+        return entry_before(first, before, lines, syntax,
+                            lambda _: f"{new_key}{separator}{value}")
+    if not written or operators_of(statement) & {"stringequals", "stringlike"}:
+        return None
+    # A StringEquals map beside the statement's first operator.
+    first_condition = min(written, key=lambda c: (span_of(c.operator).line,
+                                                  span_of(c.operator).column))
+    operator = span_of(first_condition.operator)
+    before = graph.written(operator)
+    syntax = syntax_of(path, lines(operator.line), operator)
+    if syntax is None or before is None:
+        return None
+    name = key_literal("StringEquals", syntax, before)
+    new_key = key_literal(key, syntax, before)
+    value = string_literal(audience, syntax)
+    if name is None or new_key is None or value is None:
+        return None
+    if syntax == "json":
+        return entry_before(operator, before, lines, syntax,
+                            lambda _: f"{name}: {{{new_key}: {value}}}")
+    if syntax == "hcl":
+        return entry_before(operator, before, lines, syntax,
+                            lambda _: f"{name} = {{ {new_key} = {value} }}")
+    # YAML: a block mapping like the operator's own, else a flow one.
+    inner = min((span_of(c.key) for c in written if span_of(c.operator) == operator),
+                key=lambda s: (s.line, s.column))
+    step = inner.column - operator.column
+    if inner.line > operator.line and step > 0:
+        return entry_before(operator, before, lines, syntax, lambda indent: (
+            f"{name}:{indent}{' ' * step}{new_key}: {value}" if indent
+            else f"{name}: {{{new_key}: {value}}}"))
+    return entry_before(operator, before, lines, syntax,
+                        lambda _: f"{name}: {{{new_key}: {value}}}")
