@@ -184,3 +184,44 @@ def block_before_end(statement: Span, lines: Lines,
                            for depth, row in body)
     return TextEdit(Span(statement.path, statement.end_line, 1, statement.end_line,
                          statement.end_column), end, text + end)
+
+
+_BLOCK_OPEN = re.compile(r"\s*condition\s*\{\s*(#.*|//.*)?\r?$")
+_BLOCK_CLOSE = re.compile(r"\s*\}\s*(#.*|//.*)?\r?$")
+_TEST = re.compile(r"(\s*test\s*=\s*)(\S+?)\s*(#.*|//.*)?\r?$")
+
+
+def operator_place(condition: Condition, statement: Statement,
+                   line: Callable[[str, int], "str | None"]) -> Span | None:
+    """Where the condition's own operator is written, to be renamed: the key of its map
+    (JSON, YAML, ``jsonencode``), or the ``test`` of its ``condition`` block in a policy
+    document. (The policy document reader keys the blocks of one test by the first block's
+    ``test``, so the block is found from the condition's ``variable``, and its values must be
+    written in it: blocks of one test and one variable merge, and renaming one would split
+    them.) ``None`` when the place is not certain or not in the statement."""
+    span = span_of(condition.operator)
+    if span is None or not written_in_statement(condition.operator, statement):
+        return None
+    if is_map_key(line(span.path, span.line), span):
+        return span
+    key, block = span_of(condition.key), statement.span
+    if key is None or block is None or not written_in_statement(condition.key, statement):
+        return None
+    first = key.line
+    while first > block.line and not _BLOCK_OPEN.match(line(key.path, first) or "}"):
+        if _BLOCK_CLOSE.match(line(key.path, first) or "}"):
+            return None
+        first -= 1
+    last = key.line
+    while last < block.end_line and not _BLOCK_CLOSE.match(line(key.path, last) or "{"):
+        last += 1
+    if not _BLOCK_OPEN.match(line(key.path, first) or "") or last >= block.end_line:
+        return None
+    tests = [(n, m) for n in range(first + 1, last)
+             if (m := _TEST.match(line(key.path, n) or "")) is not None]
+    if len(tests) != 1 or not all(
+            (s := span_of(v)) is not None and s.path == key.path and first < s.line < last
+            for v in condition.values):
+        return None
+    number, match = tests[0]
+    return Span(key.path, number, match.start(2) + 1, number, match.end(2) + 1)

@@ -5,10 +5,9 @@ from oidclint.iam.conditions import EXACT_OPERATORS
 from oidclint.iam.patterns import glob_covers
 from oidclint.model import Condition, Fix, Level
 from oidclint.policy_edits import (
-    has_wildcard, is_map_key, literal_values, operators_of, renamed, written_in_statement,
+    has_wildcard, is_map_key, literal_values, operator_place, operators_of, renamed,
 )
 from oidclint.rule import Rule
-from oidclint.source import span_of
 
 
 class WildcardInExactMatch(Rule):
@@ -83,12 +82,11 @@ def glob_operator(graph, trust, condition: Condition) -> Fix | None:
     either operator.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
     """
-    operator, span = condition.operator, span_of(condition.operator)
-    if not isinstance(operator, str) or str(operator) != "StringEquals" or span is None \
-            or not written_in_statement(operator, trust.statement):
+    operator, span = condition.operator, operator_place(condition, trust.statement, graph.line)
+    if not isinstance(operator, str) or str(operator) != "StringEquals" or span is None:
         return None
     sharing = [(other, c) for other in graph.web_identity_trusts(allowing=False)
-               for c in other.statement.conditions if span_of(c.operator) == span]
+               for c in other.statement.conditions if operator_place(c, other.statement, graph.line) == span]
     for other, shared in sharing:
         values = literal_values(shared)
         if values is None or shared.qualifier:

@@ -4,7 +4,7 @@ from oidclint.iam.conditions import restricts
 from oidclint.model import Fix, Level, TextEdit
 from oidclint.policy_edits import (
     block_before_end, entry_before, has_wildcard, is_hcl_block, key_literal, operators_of, string_literal,
-    syntax_of, written_in_statement,
+    syntax_of, unquoted, written_in_statement,
 )
 from oidclint.rule import Rule
 from oidclint.source import span_of
@@ -134,8 +134,9 @@ def _audience_edit(graph, trust) -> TextEdit | None:
         first = min((span_of(c.key) for c in equals), key=lambda s: (s.line, s.column))
         before = graph.written(first)
         syntax = syntax_of(path, lines(first.line), first)
-        if syntax is None or before is None:
-            return None
+        if syntax is None or before is None \
+                or all(unquoted(before)[1] != str(c.key) for c in equals):
+            return None  # not the key as the model reads it: the place is not certain
         new_key = key_literal(key, syntax, before)
         value = string_literal(audience, syntax)
         if new_key is None or value is None:
@@ -151,7 +152,8 @@ def _audience_edit(graph, trust) -> TextEdit | None:
     operator = span_of(first_condition.operator)
     before = graph.written(operator)
     syntax = syntax_of(path, lines(operator.line), operator)
-    if syntax is None or before is None:
+    if syntax is None or before is None \
+            or unquoted(before)[1] != str(first_condition.operator):
         return None
     name = key_literal("StringEquals", syntax, before)
     new_key = key_literal(key, syntax, before)

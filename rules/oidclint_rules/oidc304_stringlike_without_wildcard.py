@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from oidclint.model import Condition, Fix, Level
 from oidclint.policy_edits import (
-    has_wildcard, is_map_key, literal_values, operators_of, renamed, written_in_statement,
+    has_wildcard, is_map_key, literal_values, operator_place, operators_of, renamed,
 )
 from oidclint.rule import Rule
-from oidclint.source import span_of
 
 
 class StringLikeWithoutWildcard(Rule):
@@ -74,15 +73,14 @@ def exact_operator(graph, trust, condition: Condition) -> Fix | None:
     a wildcard: a pattern without one matches only itself, so nothing passes that did not.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
     """
-    operator, span = condition.operator, span_of(condition.operator)
-    if not isinstance(operator, str) or span is None \
-            or not written_in_statement(operator, trust.statement):
+    operator, span = condition.operator, operator_place(condition, trust.statement, graph.line)
+    if not isinstance(operator, str) or span is None:
         return None
     exact = str(operator).replace("Like", "Equals", 1)
     # Every condition written under this operator: the other claims of its map, and the
     # same text read again for another instance (a module called twice, `for_each`).
     sharing = [(other, c) for other in graph.web_identity_trusts(allowing=False)
-               for c in other.statement.conditions if span_of(c.operator) == span]
+               for c in other.statement.conditions if operator_place(c, other.statement, graph.line) == span]
     for _, other in sharing:
         values = literal_values(other)
         if other.qualifier or values is None or any(has_wildcard(v) for v in values):
