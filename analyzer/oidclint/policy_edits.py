@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 from oidclint.model import Condition, Statement, TextEdit
 from oidclint.source import Span, span_of
@@ -225,3 +225,51 @@ def operator_place(condition: Condition, statement: Statement,
         return None
     number, match = tests[0]
     return Span(key.path, number, match.start(2) + 1, number, match.end(2) + 1)
+
+
+class Places:
+    """Where the conditions of a scan's trusts are written, found once per rule run: a fix
+    at one place changes every condition written there (the other claims of a map, the
+    statement read again for each instance of a module), so it is judged on all of them."""
+
+    def __init__(self, trusts: Iterable[Any], line: Callable[[str, int], "str | None"]) -> None:
+        self._trusts = list(trusts)
+        self._line = line
+        self._operators: dict[Span, list[tuple[Any, Condition]]] | None = None
+        self._keys: dict[Span, list[tuple[Any, Condition]]] | None = None
+        self._statements: dict[Span, list[Any]] | None = None
+        self.fixes: dict[Any, Any] = {}
+        """A rule's fix by the place it edits, made once."""
+
+    def operator(self, trust: Any, condition: Condition) -> Span | None:
+        return operator_place(condition, trust.statement, self._line)
+
+    def under_operator(self, place: Span) -> list[tuple[Any, Condition]]:
+        """Every condition whose operator is written at ``place``."""
+        if self._operators is None:
+            self._operators = {}
+            for trust in self._trusts:
+                for condition in trust.statement.conditions:
+                    found = self.operator(trust, condition)
+                    if found is not None:
+                        self._operators.setdefault(found, []).append((trust, condition))
+        return self._operators.get(place, [])
+
+    def with_key(self, place: Span) -> list[tuple[Any, Condition]]:
+        """Every condition whose key is written at ``place``."""
+        if self._keys is None:
+            self._keys = {}
+            for trust in self._trusts:
+                for condition in trust.statement.conditions:
+                    if (span := span_of(condition.key)) is not None:
+                        self._keys.setdefault(span, []).append((trust, condition))
+        return self._keys.get(place, [])
+
+    def statements(self, place: Span) -> list[Any]:
+        """Every trust whose statement is written at ``place``."""
+        if self._statements is None:
+            self._statements = {}
+            for trust in self._trusts:
+                if trust.statement.span is not None:
+                    self._statements.setdefault(trust.statement.span, []).append(trust)
+        return self._statements.get(place, [])

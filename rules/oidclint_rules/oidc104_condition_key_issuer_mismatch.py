@@ -5,7 +5,7 @@ import re
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES
 from oidclint.iam.conditions import EXACT_OPERATORS, holds_when_absent
 from oidclint.model import Condition, Fix, Level, TextEdit
-from oidclint.policy_edits import has_wildcard, literal_values, written_in_statement
+from oidclint.policy_edits import Places, has_wildcard, literal_values, written_in_statement
 from oidclint.rule import Rule
 from oidclint.source import Partial, Str, span_of
 
@@ -65,6 +65,7 @@ class ConditionKeyIssuerMismatch(Rule):
     tags = ("correctness", "iam", "oidc")
 
     def check(self, graph):
+        places = Places(graph.web_identity_trusts(allowing=False), graph.line)
         for trust in graph.web_identity_trusts():
             trusted = trust.hosts + [str(h) for h in trust.partial_hosts]
             for condition in trust.statement.conditions:
@@ -99,23 +100,27 @@ class ConditionKeyIssuerMismatch(Rule):
                     fix="Write the key as `<issuer host without https://>:<claim>`, e.g. with "
                     "`replace(<provider>.url, \"https://\", \"\")`.",
                     evidence={"fingerprint": f"{condition.key}"},
-                    autofix=scheme_stripped(graph, trust, condition),
+                    autofix=scheme_stripped(graph, places, trust, condition),
                 )
 
 
-def scheme_stripped(graph, trust, condition: Condition) -> Fix | None:
+def scheme_stripped(graph, places: Places, trust, condition: Condition) -> Fix | None:
     """The key's reference wrapped in ``replace(..., "https://", "")``, where that gives the
     issuer the statement trusts, in every statement written there."""
     key, span = condition.key, span_of(condition.key)
     if span is None or not written_in_statement(key, trust.statement):
         return None
+    if span not in places.fixes:
+        places.fixes[span] = _scheme_stripped(graph, places, span)
+    return places.fixes[span]
+
+
+def _scheme_stripped(graph, places: Places, span) -> Fix | None:
     written = graph.written(span)
     match = _URL_KEY.fullmatch(written or "")
     if match is None:
         return None
-    sharing = [(other, c) for other in graph.web_identity_trusts(allowing=False)
-               for c in other.statement.conditions if span_of(c.key) == span]
-    if not all(_fixed_key_fits(other, c) for other, c in sharing):
+    if not all(_fixed_key_fits(other, c) for other, c in places.with_key(span)):
         return None
     url = match["url"]
     edit = TextEdit(span, written, f'"${{replace({url}, "https://", "")}}{match["claim"]}"')

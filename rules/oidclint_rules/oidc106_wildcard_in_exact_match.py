@@ -5,7 +5,7 @@ from oidclint.iam.conditions import EXACT_OPERATORS
 from oidclint.iam.patterns import glob_covers
 from oidclint.model import Condition, Fix, Level
 from oidclint.policy_edits import (
-    has_wildcard, is_map_key, literal_values, operator_place, operators_of, renamed,
+    Places, has_wildcard, is_map_key, literal_values, operators_of, renamed,
 )
 from oidclint.rule import Rule
 
@@ -52,6 +52,7 @@ class WildcardInExactMatch(Rule):
     tags = ("correctness", "iam")
 
     def check(self, graph):
+        places = Places(graph.web_identity_trusts(allowing=False), graph.line)
         for trust in graph.web_identity_trusts(allowing=False):
             for condition in trust.statement.conditions:
                 if condition.base_operator not in EXACT_OPERATORS:
@@ -71,22 +72,27 @@ class WildcardInExactMatch(Rule):
                     # Excluding nothing breaks nothing: a warning, not an error.
                     level=Level.WARNING if condition.negated else None,
                     evidence={"fingerprint": f"{condition.key}={wild[0]}"},
-                    autofix=glob_operator(graph, trust, condition),
+                    autofix=glob_operator(graph, places, trust, condition),
                 )
 
 
-def glob_operator(graph, trust, condition: Condition) -> Fix | None:
+def glob_operator(graph, places: Places, trust, condition: Condition) -> Fix | None:
     """``StringEquals`` becomes ``StringLike`` where, in every statement written there, each
     value of a wildcard's claim is a subject some linked workload presents: the trust then
     admits those workloads and no one else. Values without a wildcard test the same under
     either operator.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
     """
-    operator, span = condition.operator, operator_place(condition, trust.statement, graph.line)
+    operator, span = condition.operator, places.operator(trust, condition)
     if not isinstance(operator, str) or str(operator) != "StringEquals" or span is None:
         return None
-    sharing = [(other, c) for other in graph.web_identity_trusts(allowing=False)
-               for c in other.statement.conditions if operator_place(c, other.statement, graph.line) == span]
+    if span not in places.fixes:
+        places.fixes[span] = _glob_operator(graph, places, span)
+    return places.fixes[span]
+
+
+def _glob_operator(graph, places: Places, span) -> Fix | None:
+    sharing = places.under_operator(span)
     for other, shared in sharing:
         values = literal_values(shared)
         if values is None or shared.qualifier:

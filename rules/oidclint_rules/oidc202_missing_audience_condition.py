@@ -3,7 +3,7 @@ from __future__ import annotations
 from oidclint.iam.conditions import restricts
 from oidclint.model import Fix, Level, TextEdit
 from oidclint.policy_edits import (
-    block_before_end, entry_before, has_wildcard, is_hcl_block, key_literal, operators_of, string_literal,
+    Places, block_before_end, entry_before, has_wildcard, is_hcl_block, key_literal, operators_of, string_literal,
     syntax_of, unquoted, written_in_statement,
 )
 from oidclint.rule import Rule
@@ -58,6 +58,7 @@ class MissingAudienceCondition(Rule):
     security_severity = 7.5
 
     def check(self, graph):
+        places = Places(graph.web_identity_trusts(allowing=False), graph.line)
         for trust in graph.web_identity_trusts():
             issuer = trust.issuer
             if issuer is None or trust.has_unknown_keys:
@@ -82,21 +83,23 @@ class MissingAudienceCondition(Rule):
                     trust=trust,
                     fix=f"Add `StringEquals` on `{trust.issuer_shown}:aud`"
                     + (f" = `{issuer.default_audiences[0]}`." if issuer.default_audiences else "."),
-                    autofix=audience_condition(graph, trust),
+                    autofix=audience_condition(graph, places, trust),
                 )
 
 
-def audience_condition(graph, trust) -> Fix | None:
+def audience_condition(graph, places: Places, trust) -> Fix | None:
     """The condition requiring the audience the trust's one provider registers, written
     the same in every statement read from this text (a module called twice)."""
     span = trust.statement.span
-    edits = {_audience_edit(graph, other) for other in graph.web_identity_trusts(allowing=False)
-             if other.statement.span == span}
-    edit = edits.pop() if len(edits) == 1 else None
-    if edit is None:
+    if span is None:
         return None
-    return Fix("Require the audience the provider registers, with `StringEquals` on `aud`.",
-               (edit,))
+    if span not in places.fixes:
+        edits = {_audience_edit(graph, other) for other in places.statements(span)}
+        edit = edits.pop() if len(edits) == 1 else None
+        places.fixes[span] = None if edit is None else Fix(
+            "Require the audience the provider registers, with `StringEquals` on `aud`.",
+            (edit,))
+    return places.fixes[span]
 
 
 def _audience_edit(graph, trust) -> TextEdit | None:

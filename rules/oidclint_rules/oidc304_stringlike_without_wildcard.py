@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from oidclint.model import Condition, Fix, Level
 from oidclint.policy_edits import (
-    has_wildcard, is_map_key, literal_values, operator_place, operators_of, renamed,
+    Places, has_wildcard, is_map_key, literal_values, operators_of, renamed,
 )
 from oidclint.rule import Rule
 
@@ -44,6 +44,7 @@ class StringLikeWithoutWildcard(Rule):
     tags = ("style", "iam")
 
     def check(self, graph):
+        places = Places(graph.web_identity_trusts(allowing=False), graph.line)
         for trust in graph.web_identity_trusts(allowing=False):
             for condition in trust.statement.conditions:
                 if condition.base_operator not in ("StringLike", "StringNotLike"):
@@ -63,29 +64,34 @@ class StringLikeWithoutWildcard(Rule):
                     fallback=[condition.key],
                     fix="Use `StringEquals` for exact values.",
                     evidence={"fingerprint": f"{condition.key}={exact[0]}"},
-                    autofix=exact_operator(graph, trust, condition),
+                    autofix=exact_operator(graph, places, trust, condition),
                 )
 
 
-def exact_operator(graph, trust, condition: Condition) -> Fix | None:
+def exact_operator(graph, places: Places, trust, condition: Condition) -> Fix | None:
     """``StringLike`` becomes ``StringEquals`` (``StringNotLike`` ``StringNotEquals``,
     ``IfExists`` kept) where no value under the operator, in any statement written there, has
     a wildcard: a pattern without one matches only itself, so nothing passes that did not.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
     """
-    operator, span = condition.operator, operator_place(condition, trust.statement, graph.line)
+    operator, span = condition.operator, places.operator(trust, condition)
     if not isinstance(operator, str) or span is None:
         return None
-    exact = str(operator).replace("Like", "Equals", 1)
+    if span not in places.fixes:
+        places.fixes[span] = _exact_operator(graph, places, span, str(operator))
+    return places.fixes[span]
+
+
+def _exact_operator(graph, places: Places, span, operator: str) -> Fix | None:
+    exact = operator.replace("Like", "Equals", 1)
     # Every condition written under this operator: the other claims of its map, and the
     # same text read again for another instance (a module called twice, `for_each`).
-    sharing = [(other, c) for other in graph.web_identity_trusts(allowing=False)
-               for c in other.statement.conditions if operator_place(c, other.statement, graph.line) == span]
+    sharing = places.under_operator(span)
     for _, other in sharing:
         values = literal_values(other)
         if other.qualifier or values is None or any(has_wildcard(v) for v in values):
             return None
-    edit = renamed(span, graph.written(span), str(operator), exact)
+    edit = renamed(span, graph.written(span), operator, exact)
     if edit is None:
         return None
     if is_map_key(graph.line(span.path, span.line), span) and any(
