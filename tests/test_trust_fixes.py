@@ -232,3 +232,48 @@ def test_sarif_with_trust_fixes_passes_the_multitool(tmp_path):
     out = subprocess.run(["bash", str(REPO / ".ci" / "validate-sarif.sh"), *map(str, logs)],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_statement_read_as_a_deny_too_is_not_edited(tmp_path):
+    """A module whose statement's effect is an input: a condition added to it, or one that
+    starts to restrict, would narrow the Deny reading, letting in what it denied."""
+    module = tmp_path / "modules" / "role"
+    module.mkdir(parents=True)
+    source = (CASES_ROOT / "OIDC202" / "fixed-policy-document" / "before" / "main.tf") \
+        .read_text()
+    eks = (CASES_ROOT / "OIDC104" / "fixed-policy-document-negated" / "before" / "main.tf") \
+        .read_text()
+    for name, text in (("github.tf", source), ("eks.tf", eks)):
+        text = text.replace('effect  = "Allow"', "effect  = var.effect")
+        text = text.replace('"trust"', f'"trust_{name[:-3]}"').replace(
+            'resource "aws_iam_role" "deploy"', f'resource "aws_iam_role" "{name[:-3]}"')
+        text = text.replace('resource "aws_iam_role" "api"', 'resource "aws_iam_role" "eks"')
+        text = text.replace("data.aws_iam_policy_document.trust.json",
+                            f"data.aws_iam_policy_document.trust_{name[:-3]}.json")
+        (module / name).write_text(text)
+    (module / "variables.tf").write_text('variable "effect" {}\n')
+    (tmp_path / "main.tf").write_text(
+        'module "allow" {\n  source = "./modules/role"\n  effect = "Allow"\n}\n'
+        'module "deny" {\n  source = "./modules/role"\n  effect = "Deny"\n}\n')
+    report = scan([tmp_path / "main.tf", module], root=tmp_path, repository=REPOSITORY)
+    found = [f for f in report.findings if f.rule_id in ("OIDC104", "OIDC202")]
+    assert {f.rule_id for f in found} == {"OIDC104", "OIDC202"}
+    assert all(f.autofix is None for f in found), [(f.rule_id, f.autofix) for f in found]
+
+
+def test_yaml_flow_mappings_get_quoted_entries(tmp_path):
+    """In a flow mapping, YAML readers take no `:` inside a plain key: the entry is quoted."""
+    source = CASES_ROOT / "OIDC202" / "fixed-cloudformation-yaml" / "before" / "template.yaml"
+    text = source.read_text().replace(
+        "              StringLike:\n                token.actions.githubusercontent.com:sub: ",
+        "              StringLike: {token.actions.githubusercontent.com:sub: ").replace(
+        '"repo:acme/api:ref:refs/heads/*"\n', '"repo:acme/api:ref:refs/heads/*"}\n')
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "template.yaml").write_text(text)
+    assert "StringLike: {token" in text
+    assert cli(tree, "--fix").exit_code == 0
+    assert (tree / "template.yaml").read_text() == text.replace(
+        "StringLike: {", 'StringLike: {"token.actions.githubusercontent.com:aud": '
+        '"sts.amazonaws.com", ')
+    assert findings(tree, "OIDC202") == []

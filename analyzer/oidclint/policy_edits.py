@@ -19,8 +19,9 @@ from oidclint.source import Span, span_of
 _QUOTES = ('"', "'")
 _MAP_KEY_END = re.compile(r'\s*[:=]')
 """What follows a key of a mapping: `:` in JSON and YAML, `=` in an HCL object."""
-_PLAIN_YAML = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:-]*")
-"""Text YAML reads as the same plain string, as a key or a value (no `: `, `#`, quotes)."""
+_PLAIN_YAML = re.compile(r"[A-Za-z][A-Za-z0-9._/:-]*")
+"""Text YAML reads as the same plain string in a block mapping, as a key or a value (no
+`: `, `#`, quotes; not a number)."""
 
 
 def unquoted(written: str) -> tuple[str, str]:

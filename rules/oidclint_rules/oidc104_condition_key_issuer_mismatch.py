@@ -130,7 +130,10 @@ def _scheme_stripped(graph, places: Places, span) -> Fix | None:
 
 def _fixed_key_fits(trust, condition: Condition) -> bool:
     """Without ``https://`` the key's issuer is one the statement trusts, and the condition
-    then narrows, or admits only exact values."""
+    then narrows, or admits only exact values. In a Deny (the same text read with another
+    effect) a condition that starts to restrict lets in what the statement denied."""
+    if not trust.statement.allows:
+        return False
     prefix = condition.issuer_prefix
     if isinstance(prefix, Str) and prefix.startswith("https://"):
         host = str(prefix)[len("https://"):]

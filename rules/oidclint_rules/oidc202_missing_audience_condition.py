@@ -104,8 +104,10 @@ def audience_condition(graph, places: Places, trust) -> Fix | None:
 
 def _audience_edit(graph, trust) -> TextEdit | None:
     statement = trust.statement
-    if trust.conditions_on("aud") or len(trust.principals) != 1 or len(trust.providers) != 1 \
-            or statement.span is None:
+    # A condition added to a Deny (the same text read with another effect) would let in
+    # what it denied.
+    if not statement.allows or trust.conditions_on("aud") or len(trust.principals) != 1 \
+            or len(trust.providers) != 1 or statement.span is None:
         return None
     provider = trust.providers[0]
     ids, host = provider.client_ids, provider.host
@@ -146,7 +148,8 @@ def _audience_edit(graph, trust) -> TextEdit | None:
             return None
         separator = " = " if syntax == "hcl" else ": "
         return entry_before(first, before, lines, syntax,
-                            lambda _: f"{new_key}{separator}{value}")
+                            lambda indent: f"{new_key}{separator}{value}" if indent
+                            or syntax != "yaml" else _flow_entry(key, audience))
     if not written or operators_of(statement) & {"stringequals", "stringlike"}:
         return None
     # A StringEquals map beside the statement's first operator.
@@ -176,6 +179,12 @@ def _audience_edit(graph, trust) -> TextEdit | None:
     if inner.line > operator.line and step > 0:
         return entry_before(operator, before, lines, syntax, lambda indent: (
             f"{name}:{indent}{' ' * step}{new_key}: {value}" if indent
-            else f"{name}: {{{new_key}: {value}}}"))
+            else f"{name}: {{{_flow_entry(key, audience)}}}"))
     return entry_before(operator, before, lines, syntax,
-                        lambda _: f"{name}: {{{new_key}: {value}}}")
+                        lambda _: f"{name}: {{{_flow_entry(key, audience)}}}")
+
+
+def _flow_entry(key: str, audience: str) -> str:
+    """A YAML flow mapping's entry, quoted: PyYAML, as CloudFormation tools read templates,
+    takes no `:` inside a plain scalar there."""
+    return f"{string_literal(key, 'json')}: {string_literal(audience, 'json')}"
