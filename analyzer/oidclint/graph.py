@@ -9,9 +9,12 @@ defined in another. Nodes carry the model objects; edges say how they relate:
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Iterator
 
 import networkx as nx
@@ -40,7 +43,8 @@ from oidclint.model import (
     SubjectTemplate,
     Workload,
 )
-from oidclint.source import FILL_IN, Partial, Unknown, alternatives
+from oidclint.reading import read_bytes
+from oidclint.source import FILL_IN, Partial, Span, Unknown, alternatives
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
@@ -355,7 +359,39 @@ class TrustGraph:
         """The host of each provider of the inventory, in its order."""
         self._cloud_trusts: list[CloudTrust] | None = None
         self._narrowings: dict[int, Narrowing] = {}
+        self.root: str | None = None
+        """The folder the spans' paths start from, when the graph is a scan's: what a fix
+        edits is read from there (``written``)."""
+        self._lines: dict[str, list[str] | None] = {}
         self._build()
+
+    def line(self, path: str, number: int) -> str | None:
+        """Line ``number`` (1-based) of a scanned file as it is now, without its line feed;
+        ``None`` when the graph has no scan root or the file cannot be read again. Fixes read
+        what is written around the values they edit (quotes, indentation) from here."""
+        if self.root is None:
+            return None
+        if path not in self._lines:
+            try:
+                data = read_bytes(os.path.join(self.root, path), root=Path(self.root))
+                text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+            except (OSError, ValueError):
+                self._lines[path] = None
+            else:
+                # Lines as the fix writer counts them: split on line feeds only.
+                self._lines[path] = text.split("\n")
+        lines = self._lines[path]
+        return lines[number - 1] if lines is not None and 1 <= number <= len(lines) else None
+
+    def written(self, span: Span | None) -> str | None:
+        """The text a scanned file holds at a one-line span (quotes included): what a fix
+        that edits it expects to find; ``None`` when it cannot be told."""
+        if span is None or span.line != span.end_line or span.column < 1:
+            return None
+        line = self.line(span.path, span.line)
+        if line is None or span.end_column - 1 > len(line):
+            return None
+        return line[span.column - 1:span.end_column - 1]
 
     # -- building --------------------------------------------------------------------------
 
