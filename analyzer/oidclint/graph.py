@@ -21,6 +21,7 @@ from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.federation import CloudTrust
+from oidclint.iam.google_trusts import google_trusts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
@@ -590,6 +591,7 @@ class TrustGraph:
         """The trusts of Google Cloud and Azure the scan defines (``iam.federation``)."""
         if self._cloud_trusts is None:
             self._cloud_trusts = []
+            self._cloud_trusts += google_trusts(self.inventory)
         return self._cloud_trusts
 
     def cloud_trusts_for(self, workload: Workload) -> list[CloudTrust]:

@@ -46,6 +46,7 @@ from oidclint.readers.workloads.hcp_terraform import (
 )
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
+from oidclint.readers.terraform import google
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
 
@@ -90,6 +91,8 @@ def collect_module(module: Module, inventory: Inventory) -> None:
     for address, block in module.resources.items():
         collect = (_COLLECTORS if block.type == "resource" else _DATA_COLLECTORS).get(
             block.labels[0])
+        if collect is None and block.type == "resource":
+            collect = google.collector(block.labels[0])
         if collect is None:
             continue
         try:
@@ -396,6 +399,7 @@ _COLLECTORS = {
     **COGNITO_COLLECTORS,
     **HCP_COLLECTORS,
     **GITHUB_SUBJECT_COLLECTORS,
+    **google.COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -454,7 +458,7 @@ _DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": 
                     **HCP_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
-COLLECTED = frozenset(_COLLECTORS) | READ_WITH
+COLLECTED = google.ResourceTypes(frozenset(_COLLECTORS) | READ_WITH | google.READ_WITH)
 
 
 def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:
