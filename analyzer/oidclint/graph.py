@@ -21,7 +21,7 @@ from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.federation import CloudTrust
-from oidclint.iam.google_trusts import google_trusts
+from oidclint.iam.google_trusts import Binding, bindings, google_trusts
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
@@ -353,6 +353,7 @@ class TrustGraph:
         self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
         self._cloud_trusts: list[CloudTrust] | None = None
+        self._google_bindings: list[Binding] | None = None
         """The host of each provider of the inventory, in its order."""
         self._build()
 
@@ -593,6 +594,14 @@ class TrustGraph:
             self._cloud_trusts = []
             self._cloud_trusts += google_trusts(self.inventory)
         return self._cloud_trusts
+
+    @property
+    def google_bindings(self) -> list[Binding]:
+        """Google Cloud's pool providers, each with each grant to its pool
+        (``iam.google_trusts``): what the Google-only rules read."""
+        if self._google_bindings is None:
+            self._google_bindings = bindings(self.inventory)
+        return self._google_bindings
 
     def cloud_trusts_for(self, workload: Workload) -> list[CloudTrust]:
         """The trusts outside AWS a workload is set to use."""

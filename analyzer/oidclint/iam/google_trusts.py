@@ -17,8 +17,10 @@ https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from oidclint.iam.claims import Token
 from oidclint.iam.federation import CloudTrust
 from oidclint.iam.google_cel import Claims, condition_admits, map_attributes
 from oidclint.iam.google_members import (
@@ -41,9 +43,25 @@ _PROVIDER_PATH = re.compile(_POOL_PATH.pattern + r"/providers/(?P<provider>[^/]+
 _ACCOUNT_PATH = re.compile(r"projects/[^/]+/serviceAccounts/(?P<email>.+)")
 
 
-def google_trusts(inventory: Inventory) -> list[CloudTrust]:
-    """Every trust of Google Cloud the inventory defines."""
-    trusts: list[CloudTrust] = []
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One member of a provider's pool granted a role: ``grant`` and ``member`` are None for
+    a provider granted nothing the scan sees."""
+
+    provider: GooglePoolProvider
+    pool: GooglePool | None
+    grant: GoogleGrant | None = None
+    member: PoolMember | None = None
+    text: Text | None = None
+    """The member as written."""
+    span: Span | None = None
+    """Where the member is written."""
+
+
+def bindings(inventory: Inventory) -> list[Binding]:
+    """Each OIDC provider of the inventory with each grant to a member of its pool (a pool
+    named by its resource, or by its id in the member's text)."""
+    found: list[Binding] = []
     for provider in inventory.google_providers:
         if provider.issuer_uri is None or provider.disabled:
             continue  # not an OIDC provider; a disabled one exchanges no token
@@ -52,13 +70,19 @@ def google_trusts(inventory: Inventory) -> list[CloudTrust]:
         for grant in inventory.google_grants:
             if not _lets_in(grant):
                 continue
-            for member, span in _members(grant):
-                found = pool_member(member)
-                if found is not None and _same_pool(found.pool, provider, pool) is True:
-                    trusts.append(_trust(provider, pool, grant, found, member, span, inventory))
+            for text, span in _members(grant):
+                member = pool_member(text)
+                if member is not None and _same_pool(member.pool, provider, pool) is True:
+                    found.append(Binding(provider, pool, grant, member, text, span))
                     granted = True
         if not granted:
-            trusts.append(_trust(provider, pool, None, None, None, None, inventory))
+            found.append(Binding(provider, pool))
+    return found
+
+
+def google_trusts(inventory: Inventory) -> list[CloudTrust]:
+    """Every trust of Google Cloud the inventory defines."""
+    trusts = [binding_trust(binding, inventory) for binding in bindings(inventory)]
     for grant in inventory.google_grants:
         if grant.service_account is None or not _lets_in(grant):
             continue
@@ -188,6 +212,15 @@ def _account_email(grant: GoogleGrant, inventory: Inventory) -> Text | None:
     return path["email"] if path is not None else account
 
 
+def _names_account(grant: GoogleGrant, email: Text | None, named: Text) -> bool | None:
+    """Whether a service account named by a workload (an email, or a reference to a
+    ``google_service_account``) is the one the grant is on."""
+    ref = getattr(named, "ref", None)
+    if ref is not None and ref == getattr(grant.service_account, "ref", None):
+        return True
+    return same_text(email if email is not None else grant.service_account, named)
+
+
 def _uses_account(grant: GoogleGrant | None, email: Text | None,
                   workload: Workload) -> bool | None:
     """Whether the workload acts through this grant: as the service account it is on, or
@@ -198,7 +231,7 @@ def _uses_account(grant: GoogleGrant | None, email: Text | None,
         return workload.role is None
     if workload.role is None:
         return False
-    return same_text(email if email is not None else grant.service_account, workload.role)
+    return _names_account(grant, email, workload.role)
 
 
 def _uses_provider(provider: GooglePoolProvider, workload: Workload) -> bool | None:
@@ -216,9 +249,11 @@ def _uses_provider(provider: GooglePoolProvider, workload: Workload) -> bool | N
     return verdict
 
 
-def _trust(provider: GooglePoolProvider, pool: GooglePool | None, grant: GoogleGrant | None,
-           member: PoolMember | None, text: Text | None, span: Span | None,
-           inventory: Inventory) -> CloudTrust:
+def binding_trust(binding: Binding, inventory: Inventory) -> CloudTrust:
+    """The trust one binding makes (as ``google_trusts`` lists it)."""
+    provider, pool, grant, member = (binding.provider, binding.pool, binding.grant,
+                                     binding.member)
+    text, span = binding.text, binding.span
     email = _account_email(grant, inventory) if grant is not None else None
     if grant is None:
         principal = f"what pool {render(provider.pool_id)} is granted outside the scan"
@@ -269,7 +304,7 @@ def _gke_trust(grant: GoogleGrant, member: KubernetesMember, text: Text, span: S
         if workload.cloud != "google" or workload.kind not in KUBERNETES_KINDS \
                 or workload.role is None:
             return False
-        return same_text(email, workload.role)
+        return _names_account(grant, email, workload.role)
 
     return CloudTrust(
         cloud="google", address=grant.address,
@@ -281,3 +316,24 @@ def _gke_trust(grant: GoogleGrant, member: KubernetesMember, text: Text, span: S
         related=[Related(span or grant.span, f"{grant.address}: grants {render(grant.role)} "
                                               f"to {render(text)}")] if span or grant.span
         else [])
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+def token_claims(token: Token, issuer: Text) -> dict[str, Any]:
+    """The claims of a workload's token as a trust's ``admits`` reads them: its known
+    subject (a glob's wildcards filled with a probe name), audience and other claims."""
+    claims: dict[str, Any] = dict(token.claims)
+    if isinstance(issuer, str) and not isinstance(issuer, Partial):
+        claims["iss"] = str(issuer)
+    if token.example_subject is not None:
+        claims["sub"] = token.example_subject
+    if token.audience is not None:
+        claims["aud"] = token.audience
+    return claims
+
+
+def trusts_of(trusts: list[CloudTrust], provider: GooglePoolProvider) -> list[CloudTrust]:
+    """The trusts built on one provider."""
+    return [t for t in trusts if t.cloud == "google" and t.address == provider.address
+            and t.scope == provider.scope]

@@ -26,8 +26,10 @@ import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from oidclint.hcl.values import MISSING, EvalError, to_bool, to_text
+from oidclint.iam.google_cel import NotUnderstood, parse
 from oidclint.model import (
-    GoogleGrant, GooglePool, GooglePoolProvider, GoogleServiceAccount, Inventory,
+    Diagnostic, GoogleGrant, GooglePool, GooglePoolProvider, GoogleServiceAccount, Inventory,
+    Level,
 )
 from oidclint.source import Partial, Span, Str, Text, Unknown, concat, span_of
 
@@ -93,6 +95,8 @@ def _pool_provider(module: "Module", instance: "Instance", inventory: Inventory)
     condition = _optional_text(instance, "attribute_condition")
     if isinstance(condition, str) and not condition.strip():
         condition = None  # an empty condition is none
+    _note_not_understood(instance, mapping, condition, mapping_span, condition_span,
+                         inventory)
     inventory.google_providers.append(GooglePoolProvider(
         address=instance.address,
         pool_id=_text(instance.argument("workload_identity_pool_id"), block.span,
@@ -104,6 +108,25 @@ def _pool_provider(module: "Module", instance: "Instance", inventory: Inventory)
         attribute_condition=condition, span=block.span, issuer_span=issuer_span,
         mapping_span=mapping_span, condition_span=condition_span or block.span,
         scope=module.scope, disabled=_flag(instance.argument("disabled"))))
+
+
+def _note_not_understood(instance: "Instance", mapping: Any, condition: Any,
+                         mapping_span: Span | None, condition_span: Span | None,
+                         inventory: Inventory) -> None:
+    """A note for each mapping expression and condition outside the CEL read: what depends
+    on it is not decided (``iam.google_cel``)."""
+    written = [("attribute condition", condition, condition_span)] if isinstance(
+        condition, (str, Partial)) else []
+    if isinstance(mapping, dict):
+        written += [(f"attribute mapping {key}", text, mapping_span)
+                    for key, text in mapping.items() if isinstance(text, (str, Partial))]
+    for what, text, span in written:
+        read = parse(text)
+        if isinstance(read, NotUnderstood):
+            where = span or instance.block.span
+            inventory.diagnostics.append(Diagnostic(
+                where.path, f"{instance.address}: the {what} is not understood: {read}; "
+                "what depends on it is not decided", Level.NOTE, span=where))
 
 
 def _flag(value: Any) -> bool:

@@ -38,8 +38,9 @@ from oidclint.model import (
     PodIdentityAssociation, PolicyDocument, Related, Role,
 )
 from oidclint.readers.helm.terraform import helm_release_workloads
+from oidclint.readers.workloads.gke import as_google, gke_service_account
 from oidclint.readers.workloads.kubernetes import (
-    addon_workload, irsa_annotations, service_account_workload,
+    addon_workload, as_text, irsa_annotations, service_account_workload,
 )
 from oidclint.readers.workloads.hcp_terraform import (
     COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
@@ -256,7 +257,8 @@ def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> No
 
 
 def _service_account(module: Module, instance: Instance, inventory: Inventory) -> None:
-    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA).
+    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA), or
+    a Google service account (GKE workload identity, ``readers.workloads.gke``).
 
     The provider defaults ``metadata.namespace`` to ``default`` (https://registry.terraform.io/
     providers/hashicorp/kubernetes/latest/docs/resources/service_account_v1).
@@ -264,7 +266,10 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     metadata = next(iter(instance.block.blocks_of("metadata")), None)
     if metadata is None:
         return
-    role, audience = irsa_annotations(module.argument(metadata, "annotations"))
+    annotations = module.argument(metadata, "annotations")
+    role, audience = irsa_annotations(annotations)
+    google = gke_service_account(annotations, as_text) if role is None else None
+    role = role if role is not None else google
     if role is None:
         return
     name_attribute = metadata.attributes.get("name")
@@ -275,9 +280,10 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, metadata.span)
-    inventory.workloads.append(service_account_workload(
+    workload = service_account_workload(
         _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=_sole_cluster(module), scope=module.scope))
+        cluster=_sole_cluster(module) if google is None else None, scope=module.scope)
+    inventory.workloads.append(as_google(workload) if google is not None else workload)
 
 
 def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> None:
