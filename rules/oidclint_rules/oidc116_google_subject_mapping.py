@@ -68,9 +68,11 @@ class GoogleSubjectMapping(Rule):
                 length = subject_length(mapping, Claims(claims, closed=False))
                 if not isinstance(length, ByteLength) or length.exceeds is not True:
                     continue
+                size = f"{length.low} bytes" if length.high == length.low \
+                    else f"at least {length.low} bytes"
                 yield self.finding(
                     where,
-                    f"`google.subject` of {provider.address} is {length.low} bytes or more "
+                    f"`google.subject` of {provider.address} is {size} "
                     f"for {label}: over Google's limit of 127 bytes, the exchange fails "
                     "with `The size of mapped attribute exceeds the 127 bytes limit`.",
                     address=provider.address,

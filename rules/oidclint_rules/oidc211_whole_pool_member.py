@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from oidclint.iam.federation import PROBE_SCOPE, PROBE_TENANT, probe_claims, reach
+from oidclint.iam.federation import PROBE_SCOPE, PROBE_TENANT, probe_claims
 from oidclint.iam.google_cel import Claims, map_attributes
 from oidclint.iam.google_members import member_admits
 from oidclint.iam.google_trusts import binding_trust
@@ -58,21 +58,21 @@ class WholePoolMember(Rule):
                 continue
             trust = binding_trust(binding, graph.inventory)
             if member.kind == "pool":
-                what = "every identity of the pool"
-            elif self._any_repository(binding, trust):
-                what = "the identity of a token of any repository (its value is not one " \
-                       "repository's)"
+                what = "names every identity of the pool"
+            elif self._admits(binding, trust, member_only=True):
+                what = (f"matches a token of any repository (`{member.key}` "
+                        f"`{member.value}` is not one repository's)")
             else:
                 continue
-            anyone = reach(trust).kind == "any-tenant"
+            anyone = self._admits(binding, trust, member_only=False)
             tail = (f"{binding.provider.address}'s attribute condition lets in a token of any "
                     "owner, so anyone on the issuer gets it."
                     if anyone else
                     f"only {binding.provider.address}'s attribute condition limits who.")
             yield self.finding(
                 binding.span or grant.span,
-                f"Member `{binding.text}` of {grant.address} is {what}: {grant.role} is "
-                f"granted to whatever token the pool exchanges; {tail}",
+                f"Member `{binding.text}` of {grant.address} {what}: {grant.role} goes to "
+                f"whatever token the pool exchanges; {tail}",
                 address=grant.address,
                 level=Level.ERROR if anyone else None,
                 fix="Grant to one repository's attribute (`.../attribute.repository/OWNER/"
@@ -80,9 +80,11 @@ class WholePoolMember(Rule):
                 evidence={"fingerprint": str(binding.text)})
 
     @staticmethod
-    def _any_repository(binding, trust) -> bool:
-        """Whether the member alone (the condition left aside) admits a token of a
-        repository nobody chose."""
+    def _admits(binding, trust, *, member_only: bool) -> bool:
+        """Whether a token of a repository of an owner nobody chose is let in: by the member
+        alone (the condition left aside), or by the whole trust. The issuer's audience is
+        not what is asked (a provider's default audience names its project number, seldom
+        known)."""
         provider = binding.provider
         mapping = provider.attribute_mapping
         issuer = provider.issuer_uri
@@ -90,12 +92,10 @@ class WholePoolMember(Rule):
         if kind is None or isinstance(mapping, Unknown) or not isinstance(issuer, str) \
                 or isinstance(issuer, Partial):
             return False
-        audiences = trust.audiences
-        audience = next((str(a) for a in audiences if isinstance(a, str)
-                         and not isinstance(a, Partial)), None) \
-            if not isinstance(audiences, Unknown) else None
-        claims = probe_claims(kind, PROBE_TENANT, PROBE_SCOPE, str(issuer), audience)
+        claims = probe_claims(kind, PROBE_TENANT, PROBE_SCOPE, str(issuer), None)
         if claims is None:
             return False
+        if not member_only:
+            return trust.admits(claims) is True
         mapped = map_attributes(mapping or {}, Claims(claims, closed=False))
         return member_admits(binding.member, mapped) is True
