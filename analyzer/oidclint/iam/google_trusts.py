@@ -22,7 +22,9 @@ from typing import Any, Callable, Mapping
 
 from oidclint.iam.claims import Token
 from oidclint.iam.federation import CloudTrust
-from oidclint.iam.google_cel import Claims, condition_admits, map_attributes
+from oidclint.iam.google_cel import (
+    Claims, Expression, condition_admits, map_attributes, parse,
+)
 from oidclint.iam.google_members import (
     KubernetesMember, PoolMember, kubernetes_member, member_admits, pool_member, same_text,
 )
@@ -234,6 +236,30 @@ def _uses_account(grant: GoogleGrant | None, email: Text | None,
     return _names_account(grant, email, workload.role)
 
 
+def _required_subject(condition: Text | None) -> Text | None:
+    """The ``sub`` a condition requires when one of its top-level ``&&`` terms is
+    ``assertion.sub == '<text>'`` (CEL's ``==`` is exact: ``*`` in it is a character)."""
+    if condition is None or isinstance(condition, Unknown):
+        return None
+    expression = parse(condition)
+    if not isinstance(expression, Expression):
+        return None
+    stack = [expression.root]
+    while stack:
+        node = stack.pop()
+        if node.kind == "binary" and node.value == "&&":
+            stack.extend(node.children)
+        elif node.kind == "binary" and node.value == "==":
+            sides = sorted(node.children, key=lambda n: n.kind != "literal")
+            literal, other = sides
+            if literal.kind == "literal" and isinstance(literal.value, (str, Partial)) \
+                    and other.kind == "field" and other.value == "sub" \
+                    and other.children[0].kind == "name" \
+                    and other.children[0].value == "assertion":
+                return literal.value
+    return None
+
+
 def _uses_provider(provider: GooglePoolProvider, workload: Workload) -> bool | None:
     target = workload.target
     if target is None:
@@ -268,9 +294,10 @@ def binding_trust(binding: Binding, inventory: Inventory) -> CloudTrust:
     if pool is not None and pool.span is not None:
         related.append(Related(pool.span, f"{pool.address}: the pool"))
     narrow = member is not None and member.kind != "pool"
-    subject = None
+    subject = _required_subject(provider.attribute_condition)
     mapping = provider.attribute_mapping
-    if member is not None and member.kind == "subject" and isinstance(mapping, dict) \
+    if subject is None and member is not None and member.kind == "subject" \
+            and isinstance(mapping, dict) \
             and str(mapping.get("google.subject", "")).replace(" ", "") == "assertion.sub":
         subject = member.value
 
