@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from oidclint.iam.federation import PROBE_SCOPE, PROBE_TENANT, probe_claims
+from oidclint.iam.federation import PROBE_SCOPE, PROBE_TENANT, probe_claims, token_claims
 from oidclint.iam.google_cel import ByteLength, Claims, subject_length
-from oidclint.iam.google_trusts import token_claims, trusts_of
+from oidclint.iam.google_trusts import trusts_of
 from oidclint.model import Level
 from oidclint.rule import Rule
 from oidclint.source import Partial, Unknown
@@ -90,8 +90,9 @@ class GoogleSubjectMapping(Rule):
             if not any(trust.uses(workload) is True for trust in trusts):
                 continue
             for token in graph.tokens(workload):
-                yield (f"the token of {workload.name}",
-                       token_claims(token, provider.issuer_uri))
+                claims = token_claims(workload, token)
+                if claims is not None:
+                    yield f"the token of {workload.name}", claims
         kind = trusts[0].kind if trusts else None
         issuer = provider.issuer_uri
         if kind is not None and isinstance(issuer, str) and not isinstance(issuer, Partial):

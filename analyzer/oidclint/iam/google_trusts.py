@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from oidclint.iam.claims import Token
 from oidclint.iam.federation import CloudTrust
 from oidclint.iam.google_cel import (
     Claims, Expression, condition_admits, map_attributes, parse,
@@ -346,19 +345,6 @@ def _gke_trust(grant: GoogleGrant, member: KubernetesMember, text: Text, span: S
 
 
 # --- tokens -----------------------------------------------------------------------------
-
-def token_claims(token: Token, issuer: Text) -> dict[str, Any]:
-    """The claims of a workload's token as a trust's ``admits`` reads them: its known
-    subject (a glob's wildcards filled with a probe name), audience and other claims."""
-    claims: dict[str, Any] = dict(token.claims)
-    if isinstance(issuer, str) and not isinstance(issuer, Partial):
-        claims["iss"] = str(issuer)
-    if token.example_subject is not None:
-        claims["sub"] = token.example_subject
-    if token.audience is not None:
-        claims["aud"] = token.audience
-    return claims
-
 
 def trusts_of(trusts: list[CloudTrust], provider: GooglePoolProvider) -> list[CloudTrust]:
     """The trusts built on one provider."""
