@@ -161,11 +161,13 @@ def reach(trust: CloudTrust, tenants: Iterable[str] = ()) -> Reach:
     if issuer is None or not isinstance(url, str) or isinstance(url, Partial):
         return Reach(None)
     audiences = trust.audiences
-    audience = next((str(a) for a in audiences if isinstance(a, str)
-                     and not isinstance(a, Partial)), None) \
-        if not isinstance(audiences, Unknown) else None
-    if audience is None:
+    if isinstance(audiences, Unknown):
         return Reach(None)
+    audience = next((str(a) for a in audiences if isinstance(a, str)
+                     and not isinstance(a, Partial)), None)
+    # Audiences known only in part (Google's default names the project number) leave the
+    # probes without one: whoever runs the probe's job picks its audience, so a predicate
+    # that does not read it still answers, and one that does stays undecided.
     claims = probe_claims(issuer, PROBE_TENANT, PROBE_SCOPE, str(url), audience)
     if claims is None:
         return Reach(None)

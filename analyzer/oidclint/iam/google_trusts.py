@@ -162,10 +162,13 @@ def _both(first: bool | None, second: bool | None) -> bool | None:
     return None if first is None or second is None else True
 
 
-def _admits(provider: GooglePoolProvider, member: PoolMember | None
+def _admits(provider: GooglePoolProvider, member: PoolMember | None, granted: bool
             ) -> Callable[[Mapping[str, Any]], bool | None]:
     """The provider's exchange, then the member: whether a token with these claims is let
-    in. Issuer and audience are the trust's own fields, not asked here."""
+    in. Issuer and audience are the trust's own fields, not asked here. For a provider
+    granted nothing in the scan (``granted`` false) the member is not known: its condition
+    decides alone only when there is none, the case Google requires one for on a shared
+    issuer (docs/facts.md, GC13); a condition that admits is then not the last word."""
     mapping = provider.attribute_mapping
     condition = provider.attribute_condition
 
@@ -181,6 +184,8 @@ def _admits(provider: GooglePoolProvider, member: PoolMember | None
             verdict = condition_admits(condition, assertion, mapped).verdict
             if verdict is False:
                 return False
+        if not granted:
+            return verdict if condition is None else _both(verdict, None)
         return _both(verdict, member_admits(member, mapped) if member is not None else True)
     return admits
 
@@ -311,7 +316,7 @@ def binding_trust(binding: Binding, inventory: Inventory) -> CloudTrust:
         issuer=provider.issuer_uri if provider.issuer_uri is not None else Unknown("issuer"),
         audiences=(provider.allowed_audiences if isinstance(provider.allowed_audiences, Unknown)
                    else tuple(provider.allowed_audiences) or _default_audiences(provider)),
-        admits=_admits(provider, member),
+        admits=_admits(provider, member, grant is not None),
         restriction=text if narrow else provider.attribute_condition,
         subject=subject, uses=uses, scope=provider.scope, related=related)
 
