@@ -358,3 +358,66 @@ def test_a_gke_issuer_is_a_kubernetes_issuer():
     claims = probe_claims(issuer, "payments", "api", "https://x", None)
     assert claims["sub"] == "system:serviceaccount:payments:api"
 
+
+
+GITLAB_PROVIDER = '''
+resource "google_iam_workload_identity_pool_provider" "gitlab" {
+  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
+  workload_identity_pool_provider_id = "gitlab"
+  attribute_mapping = {
+    "google.subject"         = "assertion.sub"
+    "attribute.project"      = "assertion.sub.split(':')[1]"
+  }
+  attribute_condition = "assertion.sub.startsWith('project_path:acme/')"
+  oidc {
+    issuer_uri = "https://gitlab.com"
+  }
+}
+'''
+
+
+def _gitlab_job(command: str) -> str:
+    return ("variables:\n  WIF: " + PROVIDER_NAME.replace("github", "gitlab") + "\n"
+            "deploy:\n  id_tokens:\n    GCP_TOKEN:\n      aud: https://iam.googleapis.com/"
+            + PROVIDER_NAME.replace("github", "gitlab") + "\n"
+            "  script:\n    - echo \"$GCP_TOKEN\" > token.jwt\n"
+            f"    - {command}\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n")
+
+
+@pytest.mark.parametrize("command, account", [
+    ("gcloud iam workload-identity-pools create-cred-config $WIF "
+     "--service-account=deploy@acme-prod.iam.gserviceaccount.com "
+     "--credential-source-file=token.jwt --output-file=creds.json",
+     "deploy@acme-prod.iam.gserviceaccount.com"),
+    ("gcloud beta iam workload-identity-pools create-cred-config --output-file creds.json "
+     "\"$WIF\" --credential-source-file token.jwt && gcloud auth login --cred-file=creds.json",
+     None),
+])
+def test_a_gitlab_job_making_a_credential_configuration_is_a_google_workload(
+        tmp_path, command, account):
+    graph = _graph(tmp_path, {".gitlab-ci.yml": _gitlab_job(command)})
+    workload, = graph.workloads
+    assert (workload.kind, workload.cloud) == ("gitlab-ci", "google")
+    assert str(workload.target) == PROVIDER_NAME.replace("github", "gitlab")
+    assert (str(workload.role) if workload.role is not None else None) == account
+    assert str(workload.audience).startswith("https://iam.googleapis.com/projects/")
+
+
+def test_a_gitlab_job_is_linked_to_its_provider_and_refused_by_its_condition(tmp_path):
+    job = _gitlab_job("gcloud iam workload-identity-pools create-cred-config $WIF "
+                      "--service-account=deploy@acme-prod.iam.gserviceaccount.com "
+                      "--credential-source-file=token.jwt --output-file=c.json")
+    files = {".gitlab-ci.yml": job, "main.tf": POOL + GITLAB_PROVIDER + ACCOUNT + _grant(
+        MEMBER + "/attribute.project/acme/api")}
+    graph = _graph(tmp_path / "own", files, repository="acme/api")
+    workload, = graph.workloads
+    trust, = graph.cloud_trusts_for(workload)
+    assert graph.cloud_refusals(workload) == []
+    other = _graph(tmp_path / "other", files, repository="other/api")
+    refusal, = other.cloud_refusals(other.workloads[0])
+    assert refusal.reason == "subject"
+
+
+def test_a_gitlab_job_without_a_google_or_aws_credential_is_no_workload(tmp_path):
+    graph = _graph(tmp_path, {".gitlab-ci.yml": _gitlab_job("gcloud auth list")})
+    assert graph.workloads == []
