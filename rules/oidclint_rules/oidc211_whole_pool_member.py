@@ -65,10 +65,14 @@ class WholePoolMember(Rule):
             else:
                 continue
             anyone = self._admits(binding, trust, member_only=False)
-            tail = (f"{binding.provider.address}'s attribute condition lets in a token of any "
-                    "owner, so anyone on the issuer gets it."
-                    if anyone else
-                    f"only {binding.provider.address}'s attribute condition limits who.")
+            provider = binding.provider.address
+            if anyone and binding.provider.attribute_condition is None:
+                tail = f"{provider} has no attribute condition, so anyone on the issuer gets it."
+            elif anyone:
+                tail = (f"{provider}'s attribute condition lets in a token of any owner, so "
+                        "anyone on the issuer gets it.")
+            else:
+                tail = f"only {provider}'s attribute condition limits who."
             yield self.finding(
                 binding.span or grant.span,
                 f"Member `{binding.text}` of {grant.address} {what}: {grant.role} goes to "
