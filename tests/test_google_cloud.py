@@ -421,3 +421,35 @@ def test_a_gitlab_job_is_linked_to_its_provider_and_refused_by_its_condition(tmp
 def test_a_gitlab_job_without_a_google_or_aws_credential_is_no_workload(tmp_path):
     graph = _graph(tmp_path, {".gitlab-ci.yml": _gitlab_job("gcloud auth list")})
     assert graph.workloads == []
+
+
+def test_odd_google_resources_are_noted_or_left_unknown_never_fatal(tmp_path):
+    deep = "(" * 60 + "assertion.sub == 'x'" + ")" * 60
+    graph = _graph(tmp_path, {"main.tf": f'''
+resource "google_iam_workload_identity_pool_provider" "odd" {{
+  workload_identity_pool_id          = 12
+  workload_identity_pool_provider_id = ["x"]
+  attribute_mapping                  = ["not", "a", "map"]
+  attribute_condition                = "{deep}"
+  oidc {{
+    issuer_uri        = "https://token.actions.githubusercontent.com"
+    allowed_audiences = "one"
+  }}
+}}
+resource "google_service_account_iam_policy" "text" {{
+  service_account_id = "x"
+  policy_data        = "{{not json"
+}}
+resource "google_service_account_iam_binding" "members" {{
+  service_account_id = "x"
+  role               = "roles/iam.workloadIdentityUser"
+  members            = "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/*"
+}}
+'''})
+    notes = [d.message for d in graph.inventory.diagnostics]
+    assert any("policy_data is not JSON" in n for n in notes), notes
+    assert any("nested more than 40 deep" in n for n in notes), notes
+    assert not any("could not evaluate" in n for n in notes), notes
+    trust, = graph.cloud_trusts
+    assert isinstance(trust.audiences, Unknown)
+    assert trust.admits({"sub": "repo:a/b:ref:refs/heads/main"}) is None

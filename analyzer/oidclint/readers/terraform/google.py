@@ -175,7 +175,7 @@ def _grant(module: "Module", instance: "Instance", inventory: Inventory) -> None
                     f"{instance.address}.service_account_id") if on_account else None
     grants: list[tuple[str, Text, list[Text] | Unknown, list[Span | None], Span | None]] = []
     if kind.endswith("_policy"):
-        grants = _policy_bindings(module, instance)
+        grants = _policy_bindings(module, instance, inventory)
     else:
         role = _text(instance.argument("role"), block.span, f"{instance.address}.role")
         members: list[Text] | Unknown
@@ -213,7 +213,7 @@ def _may_name_workload(members: list[Text] | Unknown) -> bool:
     return False
 
 
-def _policy_bindings(module: "Module", instance: "Instance") -> list:
+def _policy_bindings(module: "Module", instance: "Instance", inventory: Inventory) -> list:
     """The bindings of a ``_policy`` resource's ``policy_data``: the ``binding`` blocks of the
     ``data "google_iam_policy"`` it names, or the ``bindings`` of JSON text."""
     block = instance.block
@@ -239,7 +239,10 @@ def _policy_bindings(module: "Module", instance: "Instance") -> list:
     if decoded is None and isinstance(value, str) and not isinstance(value, Partial):
         try:
             decoded = json.loads(str(value))
-        except ValueError:
+        except ValueError as exc:
+            inventory.diagnostics.append(Diagnostic(
+                span.path, f"{instance.address}: policy_data is not JSON ({exc}); its "
+                "bindings are not read", Level.WARNING, span=span))
             decoded = None
     bindings = decoded.get("bindings") if isinstance(decoded, dict) else None
     if not isinstance(bindings, list):
