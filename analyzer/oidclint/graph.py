@@ -22,6 +22,7 @@ from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tok
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.federation import CloudTrust, Reach, Refusal, reach, refusals, restriction_words
 from oidclint.iam.google_trusts import Binding, bindings, google_trusts
+from oidclint.iam.narrowing import Narrowing, Run, narrowest
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
@@ -352,9 +353,10 @@ class TrustGraph:
         self._trusts: list[Trust] = []
         self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
+        """The host of each provider of the inventory, in its order."""
         self._cloud_trusts: list[CloudTrust] | None = None
         self._google_bindings: list[Binding] | None = None
-        """The host of each provider of the inventory, in its order."""
+        self._narrowings: dict[int, Narrowing] = {}
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -660,6 +662,29 @@ class TrustGraph:
         repository (``subject_template``)."""
         return tokens_for(workload, self.repository, self.subject_template(),
                           self.immutable_subjects(self.repository))
+
+    def linked_workloads(self, role: Role) -> list[Workload]:
+        """The workloads certainly linked to the role (``links``)."""
+        return [workload for workload, linked in self.links() if linked is role]
+
+    def narrowing(self, role: Role) -> Narrowing:
+        """The narrowest conditions that admit every way the workloads linked to the role
+        run (``iam.narrowing``), for the issuer of the role's statements that trust them."""
+        if id(role) not in self._narrowings:
+            workloads = self.linked_workloads(role)
+            runs = [Run(w, token) for w in workloads for token in self.tokens(w)]
+            issuers = [t.issuer for w in workloads for t in self.trusts_for(w, role)
+                       if t.issuer is not None]
+            found = narrowest(runs, issuers[0] if issuers else None)
+            # Workloads that may assume it too, which the proposal would then refuse.
+            maybe = [w.name for w in self.inventory.workloads if not self.link(w).certain
+                     and any(r is role for r in self.link(w).roles)]
+            maybe += [w.name for w in self.unresolved_links()]
+            if maybe:
+                found.notes.append("not included, as the scan cannot tell whether they assume "
+                                   "the role: " + ", ".join(maybe))
+            self._narrowings[id(role)] = found
+        return self._narrowings[id(role)]
 
     @property
     def subject_templates(self) -> list[SubjectTemplate]:
