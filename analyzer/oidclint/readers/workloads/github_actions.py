@@ -42,6 +42,7 @@ from oidclint.readers import is_action
 from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
 from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
+from oidclint.readers.workloads import github_google_auth
 from oidclint.readers.workloads.github_permissions import permission_entries
 from oidclint.readers.workloads.github_matrix import matrix_combinations, narrowed, shared_values
 from oidclint.readers.workloads.github_run_steps import run_step_commands
@@ -127,6 +128,8 @@ class CredentialStep:
     scope: "Scope"
     guards: tuple[Guard, ...] = ()
     """The ``if:`` conditions on the way to the step, the outermost first."""
+    read: "StepReader" = None  # type: ignore[assignment]
+    """What makes the step's workload (``STEP_READERS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +280,7 @@ class WorkflowSet:
         # run are theirs together.
         grouped: dict[tuple, tuple[CredentialStep, Workload, list]] = {}
         for combination, step in runs:
-            workload = assume_role_step(step.inputs, step.scope, note, name, key_span)
+            workload = step.read(step.inputs, step.scope, note, name, key_span)
             if workload is None:
                 continue
             shaped = job if combination is None else narrowed(job, combination)
@@ -321,10 +324,10 @@ class WorkflowSet:
         if not isinstance(steps, list):
             return
         where = f" of {chain[-1]}" if chain else ""
-        for number, step, given in credential_steps(steps, note):
+        for number, step, given, read in credential_steps(steps, note):
             scope = Scope((step.get("env"), *envs), inputs, matrix)
             yield CredentialStep(number, (), given, scope,
-                                 guards_of(step, f"step {number}{where}", scope))
+                                 guards_of(step, f"step {number}{where}", scope), read)
         for number, step, uses in local_action_steps(steps):
             action = self._action(root, uses, note, chain)
             if action is None:
@@ -340,7 +343,7 @@ class WorkflowSet:
                                                 (step.get("env"), *envs), passed, note,
                                                 chain + (action.path,)):
                 yield CredentialStep(number, (uses, *found.via), found.inputs, found.scope,
-                                     guards + found.guards)
+                                     guards + found.guards, found.read)
 
     def _action(self, root: str, uses: str, note: Note,
                 chain: tuple[str, ...]) -> LocalAction | None:
@@ -525,22 +528,29 @@ def repository_root(path: str) -> str:
 
 # -- steps ------------------------------------------------------------------------------------
 
-def credential_steps(steps: list, note: Note) -> Iterator[tuple[int, dict, dict]]:
-    """(1-based position, step, inputs with lower-case names) of each configure-aws-credentials
-    step; action input names are case-insensitive."""
+def credential_steps(steps: list, note: Note
+                     ) -> Iterator[tuple[int, dict, dict, "StepReader"]]:
+    """(1-based position, step, inputs with lower-case names, what reads it) of each step of
+    an action that authenticates with the job's token (``STEP_READERS``); action input names
+    are case-insensitive."""
     for number, step in enumerate(steps, start=1):
         if not isinstance(step, dict):
             continue
         uses = step.get("uses")
-        if not isinstance(uses, str) or not ACTION.match(uses.strip()):
+        if not isinstance(uses, str):
+            continue
+        found = next((reader for reader in STEP_READERS if reader[0].match(uses.strip())),
+                     None)
+        if found is None:
             continue
         inputs = step.get("with")
         if inputs is None:
             continue
         if not isinstance(inputs, dict):
-            note("`with` of configure-aws-credentials is not a mapping", span_of(inputs))
+            note(f"`with` of {found[1]} is not a mapping", span_of(inputs))
             continue
-        yield number, step, {k.lower(): v for k, v in inputs.items() if isinstance(k, str)}
+        yield number, step, {k.lower(): v for k, v in inputs.items() if isinstance(k, str)}, \
+            found[2]
 
 
 def local_action_steps(steps: list) -> Iterator[tuple[int, dict, str]]:
@@ -581,6 +591,22 @@ def assume_role_step(inputs: dict, scope: Scope, note: Note, name: str,
         # environment (sts:AssumeRole), not with an OIDC token.
         role_chaining=_flag(inputs.get("role-chaining"), scope),
     )
+
+
+def google_auth_step(inputs: dict, scope: Scope, note: Note, name: str,
+                     span: Span) -> Workload | None:
+    """The workload of one google-github-actions/auth step (``github_google_auth``)."""
+    return github_google_auth.google_auth_step(
+        lambda key: _text_input(inputs, key, scope, note), name, span)
+
+
+StepReader = Callable[[dict, Scope, Note, str, Span], "Workload | None"]
+STEP_READERS: tuple[tuple[re.Pattern, str, StepReader], ...] = (
+    (ACTION, "configure-aws-credentials", assume_role_step),
+    (github_google_auth.ACTION, "google-github-actions/auth", google_auth_step),
+)
+"""The actions whose steps authenticate with the job's OIDC token, as messages name them,
+and what reads each."""
 
 
 def _given(value: Any) -> bool:

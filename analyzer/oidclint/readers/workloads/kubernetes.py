@@ -27,6 +27,7 @@ from oidclint.iam.eks_addons import addon_service_account, needs_no_role
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.located.documents import LoadError, NodeLimitError, load_documents
+from oidclint.readers.workloads import gke
 from oidclint.located.documents import documents as split_documents
 from oidclint.source import (
     Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
@@ -337,11 +338,13 @@ class _ManifestReader:
         annotations = metadata.get("annotations")
         if self.wrong(annotations, dict, f"`metadata.annotations` of {label}", metadata):
             return
-        for key in (ROLE_ANNOTATION, AUDIENCE_ANNOTATION):
+        for key in (ROLE_ANNOTATION, AUDIENCE_ANNOTATION, gke.ANNOTATION):
             if self.wrong((annotations or {}).get(key), str, f"annotation `{key}` of {label}",
                            annotations):
                 return
         role, audience = irsa_annotations(annotations)
+        google = gke.gke_service_account(annotations, as_text) if role is None else None
+        role = role if role is not None else google
         if role is None:
             return
         where = span_of(metadata) or span_of(obj) or Span(self.file.path, 1)
@@ -359,8 +362,9 @@ class _ManifestReader:
             namespace = Str(self.kustomize_namespace)
         else:
             namespace = as_text(metadata.get("namespace"), where) or apply_time_namespace(span)
-        self.inventory.workloads.append(service_account_workload(
-            name, namespace, span, role, audience=audience))
+        workload = service_account_workload(name, namespace, span, role, audience=audience)
+        self.inventory.workloads.append(gke.as_google(workload) if google is not None
+                                        else workload)
 
     def _cluster_config(self, obj: dict) -> None:
         # https://eksctl.io/usage/iamserviceaccounts/ and https://eksctl.io/usage/schema/
