@@ -223,7 +223,7 @@ def test_a_provider_granted_nothing_in_the_scan_is_a_trust_of_unknown_use(tmp_pa
     graph = _graph(tmp_path, {"main.tf": POOL + _provider(), ".github/workflows/d.yml":
                               _workflow(f"          workload_identity_provider: {PROVIDER_NAME}\n")})
     trust, = graph.cloud_trusts
-    assert "outside the scan" in trust.principal
+    assert trust.principal.startswith("an identity of pool ")
     assert trust.restriction is None
     assert trust.uses(graph.workloads[0]) is None
     assert probe_claims(trust.kind, PROBE_TENANT, PROBE_SCOPE, str(trust.issuer), None)
@@ -235,7 +235,7 @@ def test_a_grant_naming_another_pool_or_a_role_that_lets_nobody_in_is_no_trust(t
         "other/*") + _grant(MEMBER + "/*", role="roles/iam.serviceAccountViewer").replace(
             '"deploy" {\n  service_account_id', '"viewer" {\n  service_account_id')})
     trust, = graph.cloud_trusts
-    assert "outside the scan" in trust.principal
+    assert trust.principal.startswith("an identity of pool ")
 
 
 @pytest.mark.parametrize("inputs, used", [

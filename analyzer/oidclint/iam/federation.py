@@ -75,6 +75,9 @@ class CloudTrust:
     scope: str = ""
     related: list[Related] = field(default_factory=list)
     """The other resources that make up the trust (the binding, the pool, the identity)."""
+    refused: str | None = None
+    """Why the cloud refuses to create the trust as written, when it does: Google's
+    ``Error 400`` for a GitHub provider with no attribute condition (docs/facts.md, GC13)."""
 
     @property
     def host(self) -> Text:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from oidclint.iam.catalog import issuer_for
 from oidclint.iam.federation import CloudTrust
 from oidclint.iam.google_cel import (
     Claims, Expression, condition_admits, map_attributes, parse,
@@ -286,7 +287,9 @@ def binding_trust(binding: Binding, inventory: Inventory) -> CloudTrust:
     text, span = binding.text, binding.span
     email = _account_email(grant, inventory) if grant is not None else None
     if grant is None:
-        principal = f"what pool {render(provider.pool_id)} is granted outside the scan"
+        # No grant of the scan names the pool readably: what its identities get is not
+        # known, only that a token the provider admits becomes one.
+        principal = f"an identity of pool {render(provider.pool_id)}"
     elif email is not None:
         principal = f"service account {render(email)}"
     else:
@@ -318,7 +321,21 @@ def binding_trust(binding: Binding, inventory: Inventory) -> CloudTrust:
                    else tuple(provider.allowed_audiences) or _default_audiences(provider)),
         admits=_admits(provider, member, grant is not None),
         restriction=text if narrow else provider.attribute_condition,
+        refused=_refused(provider),
         subject=subject, uses=uses, scope=provider.scope, related=related)
+
+
+def _refused(provider: GooglePoolProvider) -> str | None:
+    """Google's refusal to create a provider for GitHub's issuer with no attribute condition
+    (docs/facts.md, GC13; which other issuers the check covers is not documented)."""
+    issuer = provider.issuer_uri
+    if provider.attribute_condition is not None or not isinstance(issuer, str) \
+            or isinstance(issuer, Partial):
+        return None
+    if issuer_for(str(issuer).split("://", 1)[-1].rstrip("/")).kind != "github":
+        return None
+    return ("`Error 400: The attribute condition must reference one of the provider's "
+            "claims`")
 
 
 def _gke_trust(grant: GoogleGrant, member: KubernetesMember, text: Text, span: Span | None,
