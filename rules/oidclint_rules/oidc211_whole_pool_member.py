@@ -19,6 +19,10 @@ class WholePoolMember(Rule):
     example `attribute.ref/refs/heads/main`, or an attribute mapped from a claim every
     token shares). Whether a token of someone else's repository is given one is asked of
     the member with a token of names nobody chose (`oidclint-probe-owner/oidclint-probe`).
+    It is an error when the pool's provider then lets such a token in as well, a warning
+    when that is not known, and a note when the provider's attribute condition is what keeps
+    strangers out: the grant is then as narrow as the condition, and the advice is one of
+    defence in depth (Google: never `*` in a binding).
 
     ## Why it matters
     The member does not say which workloads get the role: only the provider's attribute
@@ -78,7 +82,8 @@ class WholePoolMember(Rule):
                 f"Member `{binding.text}` of {grant.address} {what}: {grant.role} goes to "
                 f"whatever token the pool exchanges; {tail}",
                 address=grant.address,
-                level=Level.ERROR if anyone else None,
+                level=Level.ERROR if anyone else Level.NOTE
+                if binding.provider.attribute_condition is not None else None,
                 fix="Grant to one repository's attribute (`.../attribute.repository/OWNER/"
                     "NAME`, or `attribute.repository_id`).",
                 evidence={"fingerprint": str(binding.text)})
