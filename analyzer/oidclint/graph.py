@@ -20,6 +20,7 @@ from oidclint.config import Config
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
+from oidclint.iam.azure_trusts import azure_trusts
 from oidclint.iam.federation import CloudTrust
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
@@ -590,6 +591,7 @@ class TrustGraph:
         """The trusts of Google Cloud and Azure the scan defines (``iam.federation``)."""
         if self._cloud_trusts is None:
             self._cloud_trusts = []
+            self._cloud_trusts += azure_trusts(self.inventory)
         return self._cloud_trusts
 
     def cloud_trusts_for(self, workload: Workload) -> list[CloudTrust]:

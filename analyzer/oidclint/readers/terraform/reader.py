@@ -44,6 +44,9 @@ from oidclint.readers.workloads.kubernetes import (
 from oidclint.readers.workloads.hcp_terraform import (
     COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
 )
+from oidclint.readers.terraform.azure import (
+    COLLECTORS as AZURE_COLLECTORS, DATA_COLLECTORS as AZURE_DATA_COLLECTORS,
+)
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
@@ -396,6 +399,7 @@ _COLLECTORS = {
     **COGNITO_COLLECTORS,
     **HCP_COLLECTORS,
     **GITHUB_SUBJECT_COLLECTORS,
+    **AZURE_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -451,7 +455,7 @@ def _document_references(value: Any) -> set[str]:
 
 
 _DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document,
-                    **HCP_DATA_COLLECTORS}
+                    **HCP_DATA_COLLECTORS, **AZURE_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
 COLLECTED = frozenset(_COLLECTORS) | READ_WITH
