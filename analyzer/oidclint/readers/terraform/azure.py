@@ -170,3 +170,11 @@ DATA_COLLECTORS = {
     "azurerm_kubernetes_cluster": _kubernetes_cluster,
 }
 """Data sources read: the same principals, looked up."""
+
+
+def sole_aks_cluster(module: "Module") -> str | None:
+    """The address of the one AKS cluster a module defines or looks up, whose issuer the
+    ServiceAccounts it creates use; ``None`` when it has none or several."""
+    clusters = [address for address, block in module.resources.items()
+                if block.labels and block.labels[0] == "azurerm_kubernetes_cluster"]
+    return module.address + clusters[0] if len(clusters) == 1 else None

@@ -39,14 +39,15 @@ from oidclint.model import (
 )
 from oidclint.readers.helm.terraform import helm_release_workloads
 from oidclint.readers.workloads.kubernetes import (
-    addon_workload, irsa_annotations, service_account_workload,
+    addon_workload, as_text, irsa_annotations, service_account_workload,
 )
 from oidclint.readers.workloads.hcp_terraform import (
     COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
 )
 from oidclint.readers.terraform.azure import (
-    COLLECTORS as AZURE_COLLECTORS, DATA_COLLECTORS as AZURE_DATA_COLLECTORS,
+    COLLECTORS as AZURE_COLLECTORS, DATA_COLLECTORS as AZURE_DATA_COLLECTORS, sole_aks_cluster,
 )
+from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform.unread import unread_call
@@ -264,8 +265,10 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     metadata = next(iter(instance.block.blocks_of("metadata")), None)
     if metadata is None:
         return
-    role, audience = irsa_annotations(module.argument(metadata, "annotations"))
-    if role is None:
+    annotations = module.argument(metadata, "annotations")
+    role, audience = irsa_annotations(annotations)
+    client_id, tenant = azure_annotations(annotations, as_text)
+    if role is None and client_id is None:
         return
     name_attribute = metadata.attributes.get("name")
     span = name_attribute.value_span if name_attribute is not None else metadata.span
@@ -275,9 +278,14 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, metadata.span)
-    inventory.workloads.append(service_account_workload(
-        _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=_sole_cluster(module), scope=module.scope))
+    if role is not None:
+        inventory.workloads.append(service_account_workload(
+            _text(name, span), _text(namespace, span), span, role, audience=audience,
+            cluster=_sole_cluster(module), scope=module.scope))
+    if client_id is not None:
+        inventory.workloads.append(for_azure(service_account_workload(
+            _text(name, span), _text(namespace, span), span, client_id,
+            cluster=sole_aks_cluster(module), scope=module.scope), tenant))
 
 
 def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> None:

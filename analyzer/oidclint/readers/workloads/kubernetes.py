@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Mapping
 from oidclint.iam.eks_addons import addon_service_account, needs_no_role
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.located.documents import LoadError, NodeLimitError, load_documents
 from oidclint.located.documents import documents as split_documents
 from oidclint.source import (
@@ -342,7 +343,8 @@ class _ManifestReader:
                            annotations):
                 return
         role, audience = irsa_annotations(annotations)
-        if role is None:
+        client_id, tenant = azure_annotations(annotations, as_text)
+        if role is None and client_id is None:
             return
         where = span_of(metadata) or span_of(obj) or Span(self.file.path, 1)
         if self.wrong(named, str, "`metadata.name` of a ServiceAccount", metadata) or \
@@ -359,8 +361,12 @@ class _ManifestReader:
             namespace = Str(self.kustomize_namespace)
         else:
             namespace = as_text(metadata.get("namespace"), where) or apply_time_namespace(span)
-        self.inventory.workloads.append(service_account_workload(
-            name, namespace, span, role, audience=audience))
+        if role is not None:
+            self.inventory.workloads.append(service_account_workload(
+                name, namespace, span, role, audience=audience))
+        if client_id is not None:
+            self.inventory.workloads.append(for_azure(
+                service_account_workload(name, namespace, span, client_id), tenant))
 
     def _cluster_config(self, obj: dict) -> None:
         # https://eksctl.io/usage/iamserviceaccounts/ and https://eksctl.io/usage/schema/
