@@ -15,6 +15,8 @@ from oidclint_rules.oidc112_missing_id_token_permission import MissingIdTokenPer
 from oidclint_rules.oidc113_session_condition_unsatisfiable import SessionConditionUnsatisfiable
 from oidclint_rules.oidc114_legacy_github_subject import LegacyGithubSubject
 from oidclint_rules.oidc115_impossible_subject_pattern import ImpossibleSubjectPattern
+from oidclint_rules.oidc118_too_many_federated_credentials import TooManyFederatedCredentials
+from oidclint_rules.oidc119_claims_expression_not_supported import ClaimsExpressionNotSupported
 from oidclint_rules.oidc201_missing_subject_condition import MissingSubjectCondition
 from oidclint_rules.oidc202_missing_audience_condition import MissingAudienceCondition
 from oidclint_rules.oidc203_wildcard_subject import WildcardSubject
@@ -47,6 +49,8 @@ ALL_RULES = [
     SessionConditionUnsatisfiable,
     LegacyGithubSubject,
     ImpossibleSubjectPattern,
+    TooManyFederatedCredentials,
+    ClaimsExpressionNotSupported,
     MissingSubjectCondition,
     MissingAudienceCondition,
     WildcardSubject,
