@@ -222,3 +222,48 @@ resource "azurerm_federated_identity_credential" "a" {
     report = run([tmp_path], root=tmp_path)
     assert sorted(f.rule_id for f in report.findings) == ["OIDC118", "OIDC119"]
     assert report.files_skipped == 1  # the decoy only: the prefilter is at work
+
+
+def test_how_far_a_credential_reaches_is_asked_of_entras_matching(tmp_path):
+    from oidclint.iam.federation import reach
+    inventory = scan(tmp_path, {"main.tf": '''
+resource "azuread_application" "ci" {
+  display_name = "ci"
+}
+resource "azuread_application_flexible_federated_identity_credential" "any" {
+  application_id             = azuread_application.ci.id
+  display_name               = "any"
+  issuer                     = "https://token.actions.githubusercontent.com"
+  claims_matching_expression = "claims['sub'] matches 'repo:*'"
+  audience                   = "api://AzureADTokenExchange"
+}
+resource "azuread_application_flexible_federated_identity_credential" "acme" {
+  application_id             = azuread_application.ci.id
+  display_name               = "acme"
+  issuer                     = "https://token.actions.githubusercontent.com"
+  claims_matching_expression = "claims['sub'] matches 'repo:acme/*'"
+  audience                   = "api://AzureADTokenExchange"
+}
+resource "azuread_application_federated_identity_credential" "literal" {
+  application_id = azuread_application.ci.id
+  display_name   = "literal"
+  issuer         = "https://token.actions.githubusercontent.com"
+  subject        = "repo:*"
+  audiences      = ["api://AzureADTokenExchange"]
+}
+resource "azuread_application_federated_identity_credential" "aks" {
+  application_id = azuread_application.ci.id
+  display_name   = "aks"
+  issuer         = "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/"
+  subject        = "system:serviceaccount:payments:api"
+  audiences      = ["api://AzureADTokenExchange"]
+}
+'''})
+    trusts = {t.address.rsplit(".", 1)[1]: t for t in azure_trusts(inventory)}
+    assert reach(trusts["any"]).kind == "any-tenant"
+    found = reach(trusts["acme"], ["acme"])
+    assert (found.kind, found.tenant) == ("whole-tenant", "acme")
+    assert reach(trusts["literal"], ["acme"]).kind is None  # `*` is no wildcard to Entra
+    aks = trusts["aks"]
+    assert aks.kind is not None and aks.kind.kind == "aks" and aks.kind.service_accounts
+    assert reach(aks, ["payments"]).kind is None  # one ServiceAccount
