@@ -5,8 +5,10 @@
 Most modules are ordinary AWS Terraform (network, buckets, ECS services, Lambda functions with
 roles that trust AWS services) or ordinary CloudFormation. A share of them federate a web
 identity: a GitHub Actions or EKS (IRSA) provider, roles trusting it, the workflows and
-ServiceAccounts that assume those roles, and about 30% of them are broken on purpose. The same
-seed always gives the same tree.
+ServiceAccounts that assume those roles, and about 30% of them are broken on purpose. On top of
+those, a share (``--cloud-share``) federate GitHub Actions into Google Cloud (a workload identity
+pool provider and a service account) or Azure (a managed identity's federated credential). The
+same seed always gives the same tree.
 """
 
 from __future__ import annotations
@@ -766,7 +768,109 @@ def terraform_module(tree: Tree, rng: random.Random, mdir: str, name: str, team:
         tree.write(f"{mdir}/k8s/serviceaccount.yaml", service_account_yaml(name, namespace, region))
 
 
-def generate(out: Path, modules: int, oidc_share: float, seed: int) -> dict:
+def google_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str]:
+    """A GitHub workload identity pool provider and a service account granted to one
+    repository through it; broken ones admit every repository of the owner."""
+    svc = name.replace("-", "_")
+    condition = (f"assertion.repository_owner == '{ORG}'" if broken
+                 else f"assertion.repository == '{ORG}/{name}' && assertion.ref == 'refs/heads/main'")
+    tf = block('''
+        resource "google_iam_workload_identity_pool" "ci" {
+          project                   = "%(project)s"
+          workload_identity_pool_id = "ci-%(short)s"
+        }
+
+        resource "google_iam_workload_identity_pool_provider" "github" {
+          project                            = "%(project)s"
+          workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
+          workload_identity_pool_provider_id = "github"
+          attribute_mapping = {
+            "google.subject"       = "assertion.sub"
+            "attribute.repository" = "assertion.repository"
+          }
+          attribute_condition = "%(condition)s"
+          oidc {
+            issuer_uri = "https://token.actions.githubusercontent.com"
+          }
+        }
+
+        resource "google_service_account" "deploy" {
+          project    = "%(project)s"
+          account_id = "deploy-%(short)s"
+        }
+
+        resource "google_service_account_iam_member" "%(svc)s_ci" {
+          service_account_id = google_service_account.deploy.name
+          role               = "roles/iam.workloadIdentityUser"
+          member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.ci.name}/attribute.repository/%(org)s/%(name)s"
+        }
+        ''', project=f"{ORG}-{name}"[:30], short=str(rng.randint(10000, 99999)), svc=svc,
+        condition=condition, org=ORG, name=name)
+    workflow = block('''
+        name: deploy %(name)s
+        on:
+          push:
+            branches: [main]
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            permissions:
+              id-token: write
+              contents: read
+            steps:
+              - uses: actions/checkout@v4
+              - uses: google-github-actions/auth@v2
+                with:
+                  workload_identity_provider: ${{ vars.WIF_PROVIDER }}
+                  service_account: ${{ vars.DEPLOY_SERVICE_ACCOUNT }}
+        ''', name=name)
+    return tf, workflow
+
+
+def azure_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str]:
+    """A user-assigned identity with a credential for the repository's production
+    environment; in broken ones the workflow deploys from a branch instead."""
+    tf = block('''
+        resource "azurerm_user_assigned_identity" "deploy" {
+          name                = "%(name)s-deploy"
+          location            = "westeurope"
+          resource_group_name = "rg-%(name)s"
+        }
+
+        resource "azurerm_federated_identity_credential" "github" {
+          name                = "github-production"
+          resource_group_name = "rg-%(name)s"
+          parent_id           = azurerm_user_assigned_identity.deploy.id
+          audience            = ["api://AzureADTokenExchange"]
+          issuer              = "https://token.actions.githubusercontent.com"
+          subject             = "repo:%(org)s/%(name)s:environment:production"
+        }
+        ''', name=name, org=ORG)
+    environment = "" if broken else "\n    environment: production"
+    workflow = block('''
+        name: deploy %(name)s
+        on:
+          push:
+            branches: [main]
+        permissions:
+          id-token: write
+          contents: read
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest%(environment)s
+            steps:
+              - uses: actions/checkout@v4
+              - uses: azure/login@v2
+                with:
+                  client-id: ${{ vars.AZURE_CLIENT_ID }}
+                  tenant-id: ${{ vars.AZURE_TENANT_ID }}
+                  subscription-id: ${{ vars.AZURE_SUBSCRIPTION_ID }}
+        ''', name=name, environment=environment)
+    return tf, workflow
+
+
+def generate(out: Path, modules: int, oidc_share: float, seed: int,
+             cloud_share: float = 0.02) -> dict:
     rng = random.Random(seed)
     tree = Tree(out)
     for shared, body in SHARED_MODULES.items():
@@ -806,8 +910,21 @@ def generate(out: Path, modules: int, oidc_share: float, seed: int) -> dict:
                                       indent=2) + "\n")
             continue
         terraform_module(tree, rng, mdir, name, team, region, oidc, broken)
-    return {"files": tree.files, "bytes": tree.bytes, "modules": modules,
-            "oidc_modules": oidc_count, "broken_oidc_modules": broken_count}
+    # Google Cloud and Azure modules come from a stream of their own: the AWS tree of a seed
+    # stays the same whatever their share.
+    clouds = random.Random(seed * 7919 + 17)
+    cloud_count = round(modules * cloud_share)
+    for i in range(cloud_count):
+        team = clouds.choice(TEAMS)
+        name = f"{team}-{clouds.choice(NOUNS)}-gcp{i:03d}" if i % 2 == 0 \
+            else f"{team}-{clouds.choice(NOUNS)}-az{i:03d}"
+        broken = clouds.random() < 0.3
+        broken_count += broken
+        tf, workflow = (google_module if i % 2 == 0 else azure_module)(clouds, name, broken)
+        tree.write(f"services/{team}/{name}/main.tf", tf)
+        tree.write(f".github/workflows/{name}.yml", workflow)
+    return {"files": tree.files, "bytes": tree.bytes, "modules": modules + cloud_count,
+            "oidc_modules": oidc_count + cloud_count, "broken_oidc_modules": broken_count}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -816,11 +933,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", type=int, default=500)
     parser.add_argument("--oidc-share", type=float, default=0.05,
                         help="fraction of modules with OIDC federation (default: 0.05)")
+    parser.add_argument("--cloud-share", type=float, default=0.02,
+                        help="modules federating into Google Cloud or Azure, added as a "
+                        "fraction of --modules (default: 0.02)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} exists and is not empty")
-    summary = generate(args.out, args.modules, args.oidc_share, args.seed)
+    summary = generate(args.out, args.modules, args.oidc_share, args.seed, args.cloud_share)
     print(f"{summary['files']} files, {summary['bytes'] / 1e6:.1f} MB, "
           f"{summary['modules']} modules, {summary['oidc_modules']} with OIDC "
           f"({summary['broken_oidc_modules']} broken)")

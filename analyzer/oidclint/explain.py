@@ -10,6 +10,7 @@ from oidclint.findings import printable
 from oidclint.graph import WEB_IDENTITY_ACTION, Trust, TrustGraph, role_name_in
 from oidclint.iam.claims import describe, subject_ruled_out
 from oidclint.iam.conditions import condition_holds
+from oidclint.iam.federation import CLOUD_TITLES, token_audience, token_claims, token_issuer
 from oidclint.model import Condition, Role, Workload
 from oidclint.source import Span, render
 
@@ -169,6 +170,8 @@ def explain_role(graph: TrustGraph, role: Role, request: Request) -> Explanation
 def explain_workload(graph: TrustGraph, workload: Workload) -> Explanation:
     """Each way the workload runs, its token evaluated against each role it may assume;
     ``refused`` when AWS would refuse some of them."""
+    if workload.cloud != "aws":
+        return explain_cloud_workload(graph, workload)
     roles = graph.assumed_roles(workload)
     if not roles:
         if workload.role is None:
@@ -220,3 +223,38 @@ def explain_workload(graph: TrustGraph, workload: Workload) -> Explanation:
     refused = any(any(answers) if link.certain else not link.unseen and all(answers)
                   for answers in refusals.values())
     return Explanation("\n".join(out) + "\n", refused)
+
+
+def explain_cloud_workload(graph: TrustGraph, workload: Workload) -> Explanation:
+    """Each way a workload that authenticates to Google Cloud or Azure runs, its token
+    judged by each trust it is set to use: the issuer, the audience, then what restricts the
+    subject; ``refused`` when the cloud would refuse some of them."""
+    cloud = CLOUD_TITLES[workload.cloud]
+    trusts = graph.cloud_trusts_for(workload)
+    names = f"`{workload.role}`" if workload.role is not None else "no principal"
+    if not trusts:
+        return Explanation(f"{workload.name}: authenticates to {cloud} as {names} "
+                           f"({workload.target or 'no provider named'}), which names no trust "
+                           "the scan defines.\n")
+    issuer, audience = token_issuer(workload), token_audience(workload)
+    out = [f"{workload.name}: authenticates to {cloud} as {names}; its tokens carry "
+           f"iss=`{issuer or 'unknown'}`, aud=`{audience or 'unknown'}`"]
+    for token in graph.tokens(workload):
+        claims = token_claims(workload, token)
+        if claims is None:
+            out.append(f"{describe(workload, token.context)}: subject not known statically "
+                       f"(`{token.shown or token.subject}`)")
+            continue
+        out.append(f"{describe(workload, token.context)} presents sub=`{claims['sub']}`:")
+        for trust in trusts:
+            out.append(f"  {trust.address} ({_at(trust.span)}), for {trust.principal}: "
+                       f"{_verdict(trust.admits(claims))}")
+    refused = graph.cloud_refusals(workload)
+    for refusal in refused:
+        why = {"issuer": f"no trust it uses has the issuer `{refusal.value}`",
+               "audience": f"no trust it uses accepts the audience `{refusal.value}`",
+               "subject": f"no trust it uses admits `{refusal.value}`"}[refusal.reason]
+        out.append(f"{cloud} would refuse it: {why}; {refusal.answer}.")
+    if not refused:
+        out.append(f"{cloud} would admit these tokens, as far as the scan knows.")
+    return Explanation("\n".join(out) + "\n", bool(refused))

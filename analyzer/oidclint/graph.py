@@ -21,7 +21,7 @@ from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.azure_trusts import azure_trusts
-from oidclint.iam.federation import CloudTrust
+from oidclint.iam.federation import CloudTrust, Reach, Refusal, reach, refusals, restriction_words
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
@@ -593,6 +593,19 @@ class TrustGraph:
             self._cloud_trusts = []
             self._cloud_trusts += azure_trusts(self.inventory)
         return self._cloud_trusts
+
+    def cloud_reach(self, trust: CloudTrust) -> Reach:
+        """How far a trust outside AWS reaches (``iam.federation.reach``), asked for the
+        owners its restriction names and the scanned repository's owner."""
+        owners = restriction_words(trust)
+        if self.repository:
+            owners.append(self.repository.split("/", 1)[0])
+        return reach(trust, owners)
+
+    def cloud_refusals(self, workload: Workload) -> list[Refusal]:
+        """Why the trusts outside AWS a workload is set to use refuse it
+        (``iam.federation.refusals``)."""
+        return refusals(workload, self.tokens(workload), self.cloud_trusts_for(workload))
 
     def cloud_trusts_for(self, workload: Workload) -> list[CloudTrust]:
         """The trusts outside AWS a workload is set to use."""

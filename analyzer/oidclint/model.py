@@ -292,7 +292,9 @@ class Workload:
     duration: int | Unknown | None = None
     contexts: list[TokenContext] = field(default_factory=list)
     issuer: Text | None = None
-    """The issuer host, when the workload's side says it (GitHub, a GitLab instance)."""
+    """The issuer host, when the workload's side says it (GitHub, a GitLab instance).
+    Outside AWS it may be the whole URL, as the token's ``iss`` carries it: an AKS issuer
+    ends in ``/``, and Azure compares issuers character for character."""
     cluster: str | None = None
     """For a ServiceAccount: the EKS cluster (resource address) it runs in, when known."""
     id_token_permission: bool | None = None

@@ -48,6 +48,12 @@ class WorkloadSubjectNotAdmitted(Rule):
     when an `if:` that cannot be decided before the run (it reads step outputs or variables,
     or is not understood) may keep the job from running there: the message names it.
 
+    On Google Cloud and Azure the same is asked of the trusts a workload is set to use (its
+    workload identity provider and service account, its client id): a token no pool
+    provider condition and member, or no federated identity credential, admits is refused.
+    Azure matches the subject exactly and case-sensitively, so an environment's token
+    (`repo:acme/api:environment:prod`) never meets a credential for a branch.
+
     ## Why it matters
     This is the most common cause of `Not authorized to perform
     sts:AssumeRoleWithWebIdentity`: a job that gained `environment: production` (its subject
@@ -90,6 +96,26 @@ class WorkloadSubjectNotAdmitted(Rule):
     tags = ("correctness", "oidc", "workload")
 
     def check(self, graph):
+        yield from self._check_roles(graph)
+        for workload in graph.workloads:
+            for refusal in graph.cloud_refusals(workload):
+                if refusal.reason != "subject":
+                    continue
+                yield self.finding(
+                    refusal.token.context.span or workload.span,
+                    f"{describe(workload, refusal.token.context)} presents subject "
+                    f"`{refusal.value}`, which "
+                    + ", ".join(sorted({t.address for t in refusal.trusts}))
+                    + f" does not admit: {refusal.answer}.",
+                    workload=workload,
+                    fallback=[workload.span],
+                    related=[Related(t.span, t.address) for t in refusal.trusts],
+                    fix="Make the trust admit this subject exactly as the token carries it "
+                    "(environment, branch or pull request; case matters), or run the "
+                    "workload where the trust expects it.",
+                )
+
+    def _check_roles(self, graph):
         # A workload that may assume any of several roles of the scan (the same name in
         # several root modules) fails only with a subject that none of them admits.
         for workload, roles in graph.candidate_links():

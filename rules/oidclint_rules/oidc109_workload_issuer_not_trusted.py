@@ -21,6 +21,10 @@ class WorkloadIssuerNotTrusted(Rule):
     GitHub Actions job). Two clusters of the same name (one created, the other looked up by
     that name) may be one cluster: not reported.
 
+    On Google Cloud and Azure: none of the trusts the workload is set to use has its issuer.
+    Azure compares the issuer character for character, so `https://token.actions.githubusercontent.com/`
+    (with a slash) or an AKS issuer without its final slash never matches.
+
     ## Why it matters
     STS only evaluates statements whose Federated principal is the token's issuer. With none,
     every attempt fails with `Not authorized to perform sts:AssumeRoleWithWebIdentity`, however
@@ -49,7 +53,22 @@ class WorkloadIssuerNotTrusted(Rule):
     tags = ("correctness", "oidc", "workload")
 
     def check(self, graph):
-        return self.for_every_candidate(graph, self._check)
+        yield from self.for_every_candidate(graph, self._check)
+        for workload in graph.workloads:
+            for refusal in graph.cloud_refusals(workload):
+                if refusal.reason != "issuer":
+                    continue
+                issuers = ", ".join(sorted({f"`{t.issuer}`" for t in refusal.trusts}))
+                yield self.finding(
+                    workload.span,
+                    f"{workload.name} presents tokens of `{refusal.value}`, but what it is set "
+                    f"to use ({refusal.principals}) trusts {issuers}: "
+                    f"{refusal.answer}. Issuers are compared character for "
+                    "character, scheme and trailing slash included.",
+                    workload=workload,
+                    related=[Related(t.span, t.address) for t in refusal.trusts],
+                    fix=f"Set the issuer to `{refusal.value}` exactly.",
+                )
 
     def _check(self, graph, links):
         for workload, role in links:
@@ -111,3 +130,4 @@ def _may_be_same(trusted, cluster) -> bool:
 def _where(cluster) -> str:
     name = f" ({cluster.name})" if isinstance(cluster.name, str) else ""
     return f"{cluster.address}{name} in {cluster.scope}"
+

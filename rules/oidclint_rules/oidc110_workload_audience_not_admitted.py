@@ -15,6 +15,10 @@ class WorkloadAudienceNotAdmitted(Rule):
     not list (OIDC107) and the workload asks for either of the two, that one disagreement is
     OIDC107's finding alone.
 
+    On Google Cloud and Azure: none of the trusts the workload is set to use accepts the
+    audience it asks for (`api://AzureADTokenExchange` by default for `azure/login`;
+    `https://iam.googleapis.com/` and the provider's name for `google-github-actions/auth`).
+
     ## Why it matters
     STS rejects a token whose audience the provider does not list with `InvalidIdentityToken:
     Incorrect token audience`; a trust whose `aud` condition differs denies it with `Not
@@ -43,7 +47,23 @@ class WorkloadAudienceNotAdmitted(Rule):
     tags = ("correctness", "oidc", "workload")
 
     def check(self, graph):
-        return self.for_every_candidate(graph, self._check)
+        yield from self.for_every_candidate(graph, self._check)
+        for workload in graph.workloads:
+            for refusal in graph.cloud_refusals(workload):
+                if refusal.reason != "audience":
+                    continue
+                accepted = sorted({f"`{a}`" for t in refusal.trusts for a in t.audiences})
+                yield self.finding(
+                    workload.span,
+                    f"{workload.name} requests audience `{refusal.value}`, but "
+                    + ", ".join(sorted({t.address for t in refusal.trusts}))
+                    + " accepts only " + ", ".join(accepted) + f": "
+                    f"{refusal.answer}.",
+                    workload=workload,
+                    related=[Related(t.span, t.address) for t in refusal.trusts],
+                    fix="Request an audience the trust accepts (the `audience` input), or add "
+                    f"`{refusal.value}` to the trust's audiences.",
+                )
 
     def _check(self, graph, links):
         for workload, role in links:

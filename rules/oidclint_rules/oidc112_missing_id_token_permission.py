@@ -50,14 +50,25 @@ class MissingIdTokenPermission(Rule):
                 continue
             yield self.finding(
                 workload.permission_span or workload.span,
-                f"{workload.name} assumes a role with OIDC but its permissions do not grant "
-                "`id-token: write`: the job gets no token and configure-aws-credentials fails with "
-                "`Credentials could not be loaded`.",
+                f"{workload.name} {_FAILS[workload.cloud]}",
                 workload=workload,
                 fallback=[workload.span],
                 fix="Add `id-token: write` to the job's permissions.",
                 autofix=grant_id_token(workload),
             )
+
+
+_FAILS = {
+    "aws": "assumes a role with OIDC but its permissions do not grant `id-token: write`: the "
+    "job gets no token and configure-aws-credentials fails with `Credentials could not be "
+    "loaded`.",
+    # https://github.com/google-github-actions/auth#prerequisites (docs/facts.md, GC5)
+    "google": "authenticates to Google Cloud with workload identity federation but its "
+    "permissions do not grant `id-token: write`: the job gets no token to exchange.",
+    # https://github.com/Azure/login#login-with-openid-connect-oidc-recommended (AZ6)
+    "azure": "logs in to Azure with a federated credential but its permissions do not grant "
+    "`id-token: write`: the job gets no token to exchange.",
+}
 
 
 def grant_id_token(workload: Workload) -> Fix | None:

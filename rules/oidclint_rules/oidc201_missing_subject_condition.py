@@ -13,6 +13,11 @@ class MissingSubjectCondition(Rule):
     to you: `sub` (and, for GitHub, `repository`, `repository_id`, `repository_owner_id`,
     `job_workflow_ref`; for gitlab.com, `project_id`, `namespace_id`).
 
+    On Google Cloud and Azure the same holds of a workload identity pool provider with no
+    attribute condition whose pool is granted as a whole, and of a federated identity
+    credential whose claims matching expression tests no subject: a token from anywhere gets
+    the principal.
+
     ## Why it matters
     Anyone can obtain a token from a shared issuer: every GitHub repository in the world gets
     one from `token.actions.githubusercontent.com`. Without a subject restriction, any of them
@@ -31,6 +36,8 @@ class MissingSubjectCondition(Rule):
     ## References
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub
     - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+    - https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines#conditions
+    - https://learn.microsoft.com/entra/workload-id/workload-identities-flexible-federated-identity-credentials
     """
 
     id = "OIDC201"
@@ -56,3 +63,27 @@ class MissingSubjectCondition(Rule):
                 fix="Add a `StringEquals` condition on `<issuer>:sub` naming your own "
                 "repository/project and branch or environment.",
             )
+        for trust in graph.cloud_trusts:
+            issuer = trust.kind
+            if issuer is None or not issuer.shared or trust.restriction is not None:
+                continue
+            if graph.cloud_reach(trust).kind != "any-tenant":
+                continue
+            yield self.finding(
+                trust.span,
+                f"{trust.address} trusts {issuer.title} (`{trust.issuer}`) with nothing that "
+                f"restricts the token's subject: any {issuer.title} user or project anywhere "
+                f"can obtain {trust.principal}.",
+                address=trust.address,
+                related=trust.related,
+                fix=_CLOUD_FIX[trust.cloud],
+            )
+
+
+_CLOUD_FIX = {
+    "google": "Give the pool provider an `attribute_condition` that names your own "
+    "repository or owner (`assertion.repository == 'acme/api'`), and grant the service "
+    "account to `principalSet://.../attribute.repository/acme/api` rather than the whole pool.",
+    "azure": "Set the credential's `subject` to the one subject of the workload "
+    "(`repo:acme/api:environment:production`).",
+}

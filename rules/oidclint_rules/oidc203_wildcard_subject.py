@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from oidclint.iam.federation import PROBE_TENANT
 from oidclint.model import Level
 from oidclint.rule import Rule
 
@@ -17,6 +18,11 @@ class WildcardSubject(Rule):
     never taken for a wildcard. On an issuer whose URL names the customer (a CircleCI
     organization, a Bitbucket workspace, a Spacelift account) no subject reaches another
     customer: its widest patterns are OIDC204's.
+
+    On Google Cloud and Azure the same is asked of what restricts a pool provider and its
+    grant (the attribute condition, a `principalSet://` member) or a federated identity
+    credential (its claims matching expression): when a token of an owner nobody chose
+    would get in, it is reported here, whatever language the restriction is written in.
 
     ## Why it matters
     A wildcard before the tenant boundary lets strangers in: anyone can create a GitHub
@@ -76,6 +82,28 @@ class WildcardSubject(Rule):
                 fallback=[condition.key],
                 fix=f"Name the {tenant} exactly, e.g. `{issuer.grammar.example}`.",
                 evidence={"fingerprint": str(pattern)},
+            )
+        for trust in graph.cloud_trusts:
+            issuer = trust.kind
+            if issuer is None or issuer.grammar is None or issuer.grammar.tenant_field is None:
+                continue
+            if trust.restriction is None and issuer.shared:
+                continue  # OIDC201's: nothing restricts the subject at all
+            if graph.cloud_reach(trust).kind != "any-tenant":
+                continue
+            tenant = issuer.grammar.tenant_field.name
+            what = ("what restricts the token" if trust.restriction is not None
+                    else "nothing restricts the subject, so it")
+            yield self.finding(
+                trust.restriction,
+                f"{trust.address}: {what} admits tokens of any {tenant} of {issuer.title} "
+                f"(a token of a {tenant} named `{PROBE_TENANT}` would get in): whoever "
+                f"creates a matching {tenant} can obtain {trust.principal}.",
+                address=trust.address,
+                fallback=[trust.span],
+                related=trust.related,
+                fix=f"Name the {tenant} exactly, e.g. `{issuer.grammar.example}`.",
+                evidence={"fingerprint": str(trust.restriction)},
             )
 
 

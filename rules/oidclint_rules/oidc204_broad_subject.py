@@ -19,6 +19,10 @@ class BroadSubject(Rule):
     (`organization:acme:project:networking:workspace:*:...`, `project_path:acme/sub/*`,
     one Spacelift space `space:production:*`) admits less and is reported as a note.
 
+    On Google Cloud and Azure the same is asked of a pool provider's attribute condition with
+    its grant, and of a federated identity credential's claims matching expression: when a
+    token of a repository nobody chose, under an owner the restriction names, would get in.
+
     Some issuers serve one customer, named in their URL: a CircleCI organization
     (`oidc.circleci.com/org/<id>`), a Bitbucket workspace, a Spacelift account. A trust of
     one of them that restricts no subject (only `aud`, which is the organization, workspace
@@ -110,6 +114,30 @@ class BroadSubject(Rule):
                 # Within one project or subgroup the owner has already narrowed it down.
                 level=Level.NOTE if trusted or scope.parent else None,
                 evidence={"fingerprint": str(pattern)},
+            )
+        owners = {o.lower() for o in graph.config.trusted_owners}
+        for trust in graph.cloud_trusts:
+            issuer = trust.kind
+            found = graph.cloud_reach(trust)
+            if found.kind != "whole-tenant" or issuer is None or issuer.grammar is None:
+                continue
+            tenant = issuer.grammar.tenant_field.name if issuer.grammar.tenant_field \
+                else issuer.tenant
+            scope = issuer.grammar.scope_fields[0].name if issuer.grammar.scope_fields \
+                else "project"
+            trusted = str(found.tenant).lower() in owners
+            yield self.finding(
+                trust.restriction,
+                f"{trust.address}: what restricts the token admits every {scope} of the "
+                f"{tenant} `{found.tenant}` on {issuer.title}, including ones created later, "
+                f"to obtain {trust.principal}"
+                + (" (a trusted owner in the configuration)." if trusted else "."),
+                address=trust.address,
+                fallback=[trust.span],
+                related=trust.related,
+                fix=f"Name the {scope} (and branch or environment) that needs it.",
+                level=Level.NOTE if trusted else None,
+                evidence={"fingerprint": str(trust.restriction)},
             )
 
 

@@ -21,6 +21,7 @@ whatever its condition is written in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -28,6 +29,7 @@ from oidclint.iam.catalog import Issuer, issuer_for
 from oidclint.model import Related, Workload
 from oidclint.source import Partial, Span, Text, Unknown
 
+CLOUD_TITLES = {"aws": "AWS", "google": "Google Cloud", "azure": "Azure"}
 PROBE_TENANT = "oidclint-probe-owner"
 PROBE_SCOPE = "oidclint-probe"
 """Names nobody chose: an owner, and a repository, project or ServiceAccount under one."""
@@ -55,7 +57,9 @@ class CloudTrust:
     """The audiences it accepts, the cloud's default applied where none is written."""
     admits: Callable[[Mapping[str, Any]], bool | None]
     """Whether a token with these claims (``sub``, ``aud``, ``iss``, ``repository`` ...)
-    gets the principal: True, False, or None when what is known does not decide."""
+    gets the principal: True, False, or None when what is known does not decide. A claim
+    missing from the mapping is one the caller does not know (an id, the actor), not one
+    the token lacks: a predicate that depends on it answers None."""
     restriction: Any = None
     """The located value that says which tokens get in (the attribute condition, the
     member, the subject, the claims matching expression); None when nothing beyond the
@@ -172,3 +176,132 @@ def reach(trust: CloudTrust, tenants: Iterable[str] = ()) -> Reach:
         if claims is not None and trust.admits(claims) is True:
             return Reach("whole-tenant", tenant)
     return Reach(None)
+
+
+AZURE_AUDIENCE = "api://AzureADTokenExchange"
+"""What ``azure/login`` asks for unless its ``audience`` input says otherwise, and what a
+federated identity credential accepts by default (docs/facts.md, AZ3)."""
+GOOGLE_AUDIENCE_PREFIX = "https://iam.googleapis.com/"
+"""``google-github-actions/auth`` asks for this followed by its ``workload_identity_provider``
+unless its ``audience`` input says otherwise (docs/facts.md, GC5)."""
+GITHUB_ISSUER_URL = "https://token.actions.githubusercontent.com"
+
+
+def _known(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and not isinstance(value, Partial) else None
+
+
+def token_issuer(workload: Workload) -> str | None:
+    """The ``iss`` of the workload's tokens, as the token carries it; None when not known."""
+    issuer = _known(workload.issuer)
+    if issuer is not None:
+        return issuer if "://" in issuer else f"https://{issuer}"
+    return GITHUB_ISSUER_URL if workload.kind == "github-actions" else None
+
+
+def token_audience(workload: Workload) -> str | None:
+    """The ``aud`` a workload outside AWS asks for: its own setting, else its cloud's
+    default; None when not known."""
+    if workload.audience is not None:
+        return _known(workload.audience)
+    if workload.cloud == "azure":
+        return AZURE_AUDIENCE
+    if workload.cloud == "google" and workload.kind == "github-actions":
+        target = _known(workload.target)
+        return f"{GOOGLE_AUDIENCE_PREFIX}{target}" if target else None
+    return None
+
+
+def token_claims(workload: Workload, token: Any) -> dict[str, Any] | None:
+    """The claims of one of the workload's tokens (``iam.claims.Token``) as
+    ``CloudTrust.admits`` reads them; None when its subject is not one known text (a run on
+    any branch, an input)."""
+    subject = token.subject
+    if subject is None or not subject.known or subject.glob:
+        return None
+    claims: dict[str, Any] = {k: v for k, v in token.claims.items() if _known(v) is not None}
+    claims["sub"] = subject.text
+    repository = claims.get("repository")
+    if workload.kind == "github-actions" and repository and "/" in repository:
+        claims.setdefault("repository_owner", repository.split("/", 1)[0])
+    if token.context.event is not None:
+        claims.setdefault("event_name", token.context.event)
+    for name, value in (("iss", token_issuer(workload)), ("aud", token_audience(workload))):
+        if value is not None:
+            claims[name] = value
+    return claims
+
+
+def restriction_words(trust: CloudTrust) -> list[str]:
+    """The names written in the trust's restriction (owners, repositories, groups), as
+    candidates for the owner it pins: ``reach`` asks whether it admits every repository
+    of each."""
+    text = str(trust.restriction) if trust.restriction is not None else ""
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9_.-]*", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why the trusts a workload is set to use refuse it, first reason first: ``issuer``
+    (none trusts its issuer), ``audience`` (none of those accepts its audience), or
+    ``subject`` (none of those admits the token of ``token``'s context)."""
+
+    reason: str
+    trusts: tuple[CloudTrust, ...]
+    token: Any = None
+    value: str | None = None
+    """The issuer or the audience the workload presents."""
+
+    @property
+    def answer(self) -> str:
+        """What the cloud answers, as far as its documentation says (docs/facts.md, AZ2
+        and GC6)."""
+        if self.trusts[0].cloud == "azure":
+            return ("Entra ID answers `AADSTS70021: No matching federated identity record "
+                    "found for presented assertion`")
+        return "Google's Security Token Service refuses the token exchange"
+
+    @property
+    def principals(self) -> str:
+        return ", ".join(sorted({t.principal for t in self.trusts}))
+
+
+def _same_issuer(trust: CloudTrust, issuer: str) -> bool | None:
+    """Azure compares issuers exactly, trailing slash included (AZ3); Google does not say,
+    so a difference in the trailing slash alone decides nothing there."""
+    url = _known(trust.issuer)
+    if url is None:
+        return None
+    if url == issuer:
+        return True
+    if trust.cloud != "azure" and url.rstrip("/") == issuer.rstrip("/"):
+        return None
+    return False
+
+
+def refusals(workload: Workload, tokens: list[Any], trusts: list[CloudTrust]) -> list[Refusal]:
+    """Why ``trusts`` (those the workload is set to use) refuse the workload's tokens; an
+    empty list when they admit them or what is known does not decide. Each token is judged
+    by the trusts of its issuer and audience only: a credential for another issuer is no
+    help, nor one for another audience."""
+    if not trusts:
+        return []
+    issuer = token_issuer(workload)
+    if issuer is not None:
+        same = [(t, _same_issuer(t, issuer)) for t in trusts]
+        if all(verdict is False for _, verdict in same):
+            return [Refusal("issuer", tuple(trusts), value=issuer)]
+        trusts = [t for t, verdict in same if verdict is not False]
+    audience = token_audience(workload)
+    if audience is not None:
+        accepting = [t for t in trusts if isinstance(t.audiences, Unknown) or any(
+            _known(a) in (None, audience) for a in t.audiences)]
+        if not accepting:
+            return [Refusal("audience", tuple(trusts), value=audience)]
+        trusts = accepting
+    found = []
+    for token in tokens:
+        claims = token_claims(workload, token)
+        if claims is not None and all(t.admits(claims) is False for t in trusts):
+            found.append(Refusal("subject", tuple(trusts), token, claims["sub"]))
+    return found

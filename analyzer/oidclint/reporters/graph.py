@@ -60,6 +60,7 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
                 kind = "provider" if item in trust_graph.providers else "role"
                 view.add_edge(node, trust_graph.node_id(kind, item.scope, item.address),
                               label="deploys")
+    _cloud_trusts(trust_graph, view)
     for provider in trust_graph.providers:
         cluster = trust_graph.cluster_of_provider(provider)
         if cluster:
@@ -67,6 +68,25 @@ def linked_view(trust_graph: TrustGraph) -> nx.DiGraph:
                           trust_graph.node_id("cluster", cluster.scope, cluster.address),
                           label="issuer of")
     return view
+
+
+def _cloud_trusts(trust_graph: TrustGraph, view: nx.DiGraph) -> None:
+    """Google Cloud and Azure trusts: the principal granted, the issuer it trusts with what
+    restricts the subject, and the workloads set to use it."""
+    workloads = {id(data["obj"]): node for node, data in trust_graph.graph.nodes(data=True)
+                 if data["kind"] == "workload"}
+    for trust in trust_graph.cloud_trusts:
+        node = trust_graph.node_id(f"{trust.cloud}-trust", trust.scope, trust.address)
+        view.add_node(node, kind="role", label=f"{trust.address}\n{trust.principal}")
+        issuer = trust_graph.node_id("issuer", "", str(trust.issuer))
+        view.add_node(issuer, kind="provider", label=f"issuer\n{render(trust.issuer)}")
+        restriction = render(trust.restriction) if trust.restriction is not None \
+            else "any subject"
+        view.add_edge(node, issuer, label=f"trusts {restriction}")
+        for workload in trust_graph.workloads:
+            if workload.cloud == trust.cloud and trust.uses(workload) is True:
+                view.add_edge(workloads[id(workload)], node, label=", ".join(
+                    c.label for c in workload.contexts) or "uses")
 
 
 def _trusts_label(trust: Trust) -> str:
