@@ -47,6 +47,7 @@ from oidclint.readers.workloads.hcp_terraform import (
 from oidclint.readers.terraform.azure import (
     COLLECTORS as AZURE_COLLECTORS, DATA_COLLECTORS as AZURE_DATA_COLLECTORS, sole_aks_cluster,
 )
+from oidclint.iam.azure_trusts import aks_issuer
 from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
@@ -283,9 +284,13 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
             _text(name, span), _text(namespace, span), span, role, audience=audience,
             cluster=_sole_cluster(module), scope=module.scope))
     if client_id is not None:
-        inventory.workloads.append(for_azure(service_account_workload(
+        cluster = sole_aks_cluster(module)
+        workload = for_azure(service_account_workload(
             _text(name, span), _text(namespace, span), span, client_id,
-            cluster=sole_aks_cluster(module), scope=module.scope), tenant))
+            cluster=cluster, scope=module.scope), tenant)
+        if cluster is not None:
+            workload.issuer = aks_issuer(cluster, span)  # its tokens' `iss`, as far as known
+        inventory.workloads.append(workload)
 
 
 def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> None:
