@@ -118,3 +118,19 @@ def test_other_json_is_not_a_template_and_bad_json_is_reported():
     odd = read({"resources": "nothing"})
     assert "`resources` is neither a list nor an object" in odd.diagnostics[0].message
     assert isinstance(Str("x"), str)
+
+
+def test_deep_or_repeated_expressions_stay_bounded():
+    deep = "[" + "concat(" * 5000 + "'x'" + ")" * 5000 + "]"
+    assert isinstance(Template({}, {}).value(deep), Unknown)
+    # Each variable doubles the one before: evaluated once each, the text stays bounded.
+    variables = {"v0": "x"}
+    variables.update({f"v{i}": f"[concat(variables('v{i - 1}'), variables('v{i - 1}'))]"
+                      for i in range(1, 15)})
+    value = Template({}, variables).value("[variables('v14')]")
+    assert value == "x" * 2 ** 14
+    looping = read({"variables": {"a": "[variables('b')]", "b": "[variables('a')]"},
+                    "resources": [{"type": IDENTITY, "apiVersion": "2023-01-31",
+                                   "name": "[variables('a')]"}]})
+    [principal] = looping.azure_principals
+    assert "nested too deeply" in principal.address

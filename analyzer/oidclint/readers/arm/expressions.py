@@ -17,6 +17,8 @@ from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat, s
 
 MAX_DEPTH = 16
 """Variables and parameter defaults that refer to each other are followed this deep."""
+MAX_NESTING = 64
+"""Function calls nested in one expression are read this deep (far beyond real templates)."""
 
 _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?[0-9]+)"
                     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[(),.\[\]]))")
@@ -33,6 +35,9 @@ class Template:
     def __init__(self, parameters: Any, variables: Any) -> None:
         self.parameters = parameters if isinstance(parameters, dict) else {}
         self.variables = variables if isinstance(variables, dict) else {}
+        self._values: dict[tuple[str, str], Any] = {}
+        """Each parameter and variable evaluated once: one that refers to another twice
+        is not evaluated twice (nor exponentially often along a chain)."""
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """A JSON value with its expressions evaluated (strings only; containers as they are,
@@ -71,6 +76,12 @@ class Template:
             raise _Unread("a name not known")
         if depth >= MAX_DEPTH:
             return Unknown(f"{table}('{name}') (nested too deeply)", span)
+        key = (table, str(name).lower())
+        if key not in self._values:
+            self._values[key] = self._lookup(table, str(name), depth, span)
+        return self._values[key]
+
+    def _lookup(self, table: str, name: str, depth: int, span: Span | None) -> Any:
         if table == "parameters":
             declared = _named(self.parameters, name)
             if not isinstance(declared, dict) or "defaultValue" not in declared:
@@ -120,7 +131,9 @@ class _Parser:
     def _at(self, index: int) -> tuple[str, str]:
         return self.tokens[index] if index < len(self.tokens) else ("end", "")
 
-    def expression(self, index: int) -> tuple[Any, int]:
+    def expression(self, index: int, nesting: int = 0) -> tuple[Any, int]:
+        if nesting > MAX_NESTING:
+            raise _Unread("nested too deeply")
         kind, text = self._at(index)
         if kind == "string":
             return Str(text[1:-1].replace("''", "'"), self.span), index + 1
@@ -128,28 +141,29 @@ class _Parser:
             return int(text), index + 1
         if kind != "name" or self._at(index + 1) != ("punct", "("):
             raise _Unread("expected a function call")
-        args, index = self._arguments(index + 2)
-        value = self._call(text, args, index)
+        args, index = self._arguments(index + 2, nesting)
+        value = self._call(text, args)
         while self._at(index) in (("punct", "."), ("punct", "[")):
             # A property or an element of a call's value: not known here.
-            value = Unknown(self._text_of(value, text), self.span)
+            value = Unknown(value.origin if isinstance(value, Unknown) else f"{text}(...)",
+                            self.span)
             if self._at(index) == ("punct", "."):
                 if self._at(index + 1)[0] != "name":
                     raise _Unread("expected a property name")
                 index += 2
             else:
-                _, index = self.expression(index + 1)
+                _, index = self.expression(index + 1, nesting + 1)
                 if self._at(index) != ("punct", "]"):
                     raise _Unread("expected ]")
                 index += 1
         return value, index
 
-    def _arguments(self, index: int) -> tuple[list[Any], int]:
+    def _arguments(self, index: int, nesting: int) -> tuple[list[Any], int]:
         args: list[Any] = []
         if self._at(index) == ("punct", ")"):
             return args, index + 1
         while True:
-            value, index = self.expression(index)
+            value, index = self.expression(index, nesting + 1)
             args.append(value)
             if self._at(index) == ("punct", ")"):
                 return args, index + 1
@@ -157,15 +171,11 @@ class _Parser:
                 raise _Unread("expected , or )")
             index += 1
 
-    def _call(self, name: str, args: list[Any], end: int) -> Any:
+    def _call(self, name: str, args: list[Any]) -> Any:
         function = _FUNCTIONS.get(name.lower())
         if function is None:
             return Unknown(f"{name}(...)", self.span)
         return function(self, args)
-
-    @staticmethod
-    def _text_of(value: Any, name: str) -> str:
-        return f"{name}(...) property" if not isinstance(value, Unknown) else value.origin
 
 
 def _text(value: Any) -> bool:
