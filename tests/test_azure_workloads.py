@@ -49,12 +49,21 @@ jobs:
       - uses: someone/login@v1
         with:
           client-id: x
+  both:
+    runs-on: ubuntu-latest
+    steps:
+      # `creds` is ignored when `client-id` is set: this is an OIDC login.
+      - uses: azure/login@v2
+        with:
+          client-id: 44444444-4444-4444-4444-444444444444
+          creds: ${{ secrets.AZURE_CREDENTIALS }}
 """
 
 
 def test_azure_login_steps_that_use_the_oidc_token_are_workloads_of_azure():
     workloads = {w.name: w for w in parse({"deploy.yml": WORKFLOW}).workloads}
-    assert sorted(workloads) == ["deploy.yml job custom", "deploy.yml job deploy"]
+    assert sorted(workloads) == ["deploy.yml job both", "deploy.yml job custom",
+                                 "deploy.yml job deploy"]
     deploy = workloads["deploy.yml job deploy"]
     assert (deploy.cloud, deploy.kind) == ("azure", "github-actions")
     assert deploy.role == "11111111-1111-1111-1111-111111111111"
