@@ -134,3 +134,32 @@ def test_deep_or_repeated_expressions_stay_bounded():
                                    "name": "[variables('a')]"}]})
     [principal] = looping.azure_principals
     assert "nested too deeply" in principal.address
+
+
+def test_an_aks_issuer_referenced_in_the_template_keeps_its_trailing_slash():
+    cluster = {"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-02-01",
+               "name": "[parameters('cluster')]",
+               "properties": {"oidcIssuerProfile": {"enabled": True}}}
+    issuer = ("[reference(resourceId('Microsoft.ContainerService/managedClusters', "
+              "parameters('cluster')), '2024-02-01').oidcIssuerProfile.issuerURL]")
+    inventory = read({"parameters": {"cluster": {"type": "string", "defaultValue": "aks"}},
+                      "resources": [cluster, credential("deploy/aks", issuer=issuer),
+                                    credential("deploy/other", issuer="[reference('x').y]")]})
+    aks, other = inventory.federated_credentials
+    assert isinstance(aks.issuer, Partial) and str(aks.issuer).endswith("/")
+    assert aks.issuer.ref == "Microsoft.ContainerService/managedClusters/aks"
+    assert isinstance(other.issuer, Unknown)
+
+    symbolic = read({"languageVersion": "2.0", "resources": {
+        "aks": {**cluster, "name": "aks"},
+        "identity": {"type": IDENTITY, "apiVersion": "2023-01-31", "name": "deploy"},
+        "cred": {**credential("aks", issuer="[reference('aks').oidcIssuerProfile.issuerURL]"),
+                 "parent": "identity"},
+    }})
+    [read_credential] = symbolic.federated_credentials
+    assert str(read_credential.issuer).startswith("https://") and \
+        str(read_credential.issuer).endswith("/")
+    [trust] = azure_trusts(symbolic)
+    claims = {"sub": "repo:acme/api:environment:production", "aud": "api://AzureADTokenExchange"}
+    assert trust.admits({**claims, "iss": "https://westeurope.oic.prod-aks.azure.com/a/b"}) \
+        is False

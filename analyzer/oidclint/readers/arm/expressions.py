@@ -3,14 +3,17 @@
 A string value that starts with ``[`` and ends with ``]`` is an expression (``[[`` starts a
 literal ``[``). Read here: string literals (``'it''s'``), ``parameters('x')`` (the default
 value, else not known), ``variables('x')``, ``concat(...)`` of strings and ``format('{0}/{1}',
-...)``; any other function, and a property or index taken of a call, is not known, named by
-its text. https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions
+...)``; the properties of a resource of the template, ``reference(resourceId('<type>',
+'<name>')).a.b`` or ``reference('<symbolic name>').a.b``, as far as the reader knows them
+before deployment (``Template.properties``); any other function, and a property or index
+taken of another call, is not known, named by its text. https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions
 https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat, span_of
@@ -25,6 +28,21 @@ _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?[0-9]+)"
 _FORMAT_HOLE = re.compile(r"\{(\d+)(?::[^}]*)?\}|\{\{|\}\}")
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceReference(Unknown):
+    """A resource named by ``resourceId('<type>', '<name>', ...)`` (``target``: the type, then
+    the names) or by its symbolic name (``target``: the name alone); its state is known only
+    once deployed."""
+
+    target: tuple[Any, ...] = field(default=(), compare=False)
+    referenced: bool = field(default=False, compare=False)
+    """``reference(...)`` of it: its runtime state, whose properties may follow."""
+
+
+PropertyReader = Callable[[tuple[Any, ...], list[str], "Span | None"], Any]
+"""What a property path of a referenced resource of the template is (``reader``)."""
+
+
 class _Unread(Exception):
     """The expression is outside what is read (its text says what)."""
 
@@ -35,6 +53,7 @@ class Template:
     def __init__(self, parameters: Any, variables: Any) -> None:
         self.parameters = parameters if isinstance(parameters, dict) else {}
         self.variables = variables if isinstance(variables, dict) else {}
+        self.properties: PropertyReader | None = None
         self._values: dict[tuple[str, str], Any] = {}
         """Each parameter and variable evaluated once: one that refers to another twice
         is not evaluated twice (nor exponentially often along a chain)."""
@@ -143,19 +162,29 @@ class _Parser:
             raise _Unread("expected a function call")
         args, index = self._arguments(index + 2, nesting)
         value = self._call(text, args)
+        path: list[str] = []
+        base = value
         while self._at(index) in (("punct", "."), ("punct", "[")):
-            # A property or an element of a call's value: not known here.
+            # A property or an element of a call's value: not known here, unless it is one
+            # of a resource of the template the reader knows.
             value = Unknown(value.origin if isinstance(value, Unknown) else f"{text}(...)",
                             self.span)
             if self._at(index) == ("punct", "."):
                 if self._at(index + 1)[0] != "name":
                     raise _Unread("expected a property name")
+                path.append(self._at(index + 1)[1])
                 index += 2
             else:
                 _, index = self.expression(index + 1, nesting + 1)
                 if self._at(index) != ("punct", "]"):
                     raise _Unread("expected ]")
+                path.append("[]")
                 index += 1
+        if path and isinstance(base, ResourceReference) and base.referenced \
+                and self.template.properties is not None:
+            known = self.template.properties(base.target, path, self.span)
+            if known is not None:
+                value = known
         return value, index
 
     def _arguments(self, index: int, nesting: int) -> tuple[list[Any], int]:
@@ -222,7 +251,35 @@ def _format(parser: _Parser, args: list[Any]) -> Any:
     return concat([p for p in pieces if p != ""], parser.span)
 
 
+def _resource_id(parser: _Parser, args: list[Any]) -> Any:
+    """``resourceId([subscription, group,] type, name, ...)``: the type is the first argument
+    with a ``/``."""
+    kinds = [i for i, a in enumerate(args) if isinstance(a, str) and not isinstance(a, Partial)
+             and "/" in a]
+    if not kinds:
+        return Unknown("resourceId(...)", parser.span)
+    target = (str(args[kinds[0]]), *args[kinds[0] + 1:])
+    return ResourceReference(f"resourceId({', '.join(map(str, target))})", parser.span,
+                             target=target)
+
+
+def _reference(parser: _Parser, args: list[Any]) -> Any:
+    if not args:
+        raise _Unread("reference() takes a resource")
+    named = args[0]
+    if isinstance(named, ResourceReference):
+        target = named.target
+    elif isinstance(named, str) and not isinstance(named, Partial) and "/" not in named:
+        target = (str(named),)  # a symbolic name (language version 2.0)
+    else:
+        return Unknown("reference(...)", parser.span)
+    return ResourceReference(f"reference({named})", parser.span, target=target,
+                             referenced=True)
+
+
 _FUNCTIONS: dict[str, Callable[[_Parser, list[Any]], Any]] = {
+    "resourceid": _resource_id,
+    "reference": _reference,
     "parameters": _parameters,
     "variables": _variables,
     "concat": _concat,

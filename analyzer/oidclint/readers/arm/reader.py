@@ -72,14 +72,29 @@ class _Reader:
         self.path = path
         self.template = template
         self.inventory = inventory
-        self.symbols: dict[str, str] = {}
-        """Symbolic name (language version 2.0) to the address of the resource."""
+        self.symbols: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+        """Symbolic name (language version 2.0) to the type and names of the resource."""
+        template.properties = self._property
+
+    def _property(self, target: tuple[Any, ...], path: list[str], span: Span | None) -> Any:
+        """What a property of a resource of the template is before deployment: the issuer
+        of an AKS cluster (``oidcIssuerProfile.issuerURL``); ``None`` for anything else."""
+        if len(target) == 1 and str(target[0]) in self.symbols:
+            kind, names = self.symbols[str(target[0])]
+        elif len(target) >= 2:
+            kind, names = tuple(str(target[0]).split("/")), tuple(target[1:])
+        else:
+            return None
+        if "/".join(kind).lower() == CLUSTER and [p.lower() for p in path] == [
+                "oidcissuerprofile", "issuerurl"]:
+            return aks_issuer(_address(kind, names), span)
+        return None
 
     def read(self, resources: Any) -> None:
         found = list(self._resources(resources, (), (), 0))
         for symbol, kind, names, resource in found:
             if symbol is not None:
-                self.symbols[symbol] = _address(kind, names)
+                self.symbols[symbol] = (kind, names)
         for symbol, kind, names, resource in found:
             self._resource(kind, names, resource)
 
@@ -132,10 +147,10 @@ class _Reader:
     def _resolved(self, names: tuple[Any, ...]) -> tuple[Any, ...]:
         """Names with a ``parent`` symbol replaced by the parent's name segments."""
         if names and isinstance(names[0], str) and str(names[0]).startswith("@"):
-            address = self.symbols.get(str(names[0])[1:])
-            if address is None:
+            parent = self.symbols.get(str(names[0])[1:])
+            if parent is None:
                 return (Unknown(f"parent {str(names[0])[1:]}"),) + names[1:]
-            return tuple(Str(n) for n in address.split("/")[2::2]) + names[1:]
+            return self._resolved(parent[1]) + names[1:]
         return names
 
     def _credential(self, kind: tuple[str, ...], names: tuple[Any, ...],
