@@ -114,7 +114,7 @@ def test_other_json_is_not_a_template_and_bad_json_is_reported():
     assert parse_arm(SourceFile("package.json", Path("package.json"), '{"name": "x"}')) is None
     broken = parse_arm(SourceFile("t.json", Path("t.json"),
                                   '{"$schema": "' + SCHEMA + '", "resources": [}'))
-    assert broken is not None and "not valid JSON" in broken.diagnostics[0].message
+    assert broken is not None and "JSON syntax error: line 1" in broken.diagnostics[0].message
     odd = read({"resources": "nothing"})
     assert "`resources` is neither a list nor an object" in odd.diagnostics[0].message
     assert isinstance(Str("x"), str)

@@ -54,7 +54,7 @@ def parse_arm(file: SourceFile) -> Inventory | None:
         position = _SYNTAX_POSITION.match(str(exc))
         span = Span(file.path, int(position[1]), int(position[2])) if position else None
         inventory.diagnostics.append(Diagnostic(
-            file.path, f"ARM template is not valid JSON: {exc}", span=span))
+            file.path, f"JSON syntax error: {exc}", span=span))
         return inventory
     document = documents[0] if documents else None
     if not isinstance(document, dict):
@@ -103,22 +103,29 @@ class _Reader:
                    ) -> Iterator[tuple[str | None, tuple[str, ...], tuple[Any, ...], dict]]:
         """(symbolic name, type segments, name segments, resource) of each resource, nested
         children with their parents' type and name before their own."""
-        if isinstance(resources, dict):
+        if isinstance(resources, dict) and not parent_type:
             items = [(str(k), v) for k, v in resources.items()]
         elif isinstance(resources, list):
             items = [(None, v) for v in resources]
         else:
             if resources is not None:
-                self._note(span_of(resources), "`resources` is neither a list nor an object")
+                self._note(span_of(resources), f"`resources` of {'/'.join(parent_type)} is not a "
+                           "list" if parent_type else "`resources` is neither a list nor an object")
             return
         for symbol, resource in items:
             if not isinstance(resource, dict):
+                self._note(span_of(resource) or span_of(resources),
+                           "a resource is not a mapping; not read")
                 continue
             kind = resource.get("type")
             if not isinstance(kind, str):
+                self._note(span_of(kind) or span_of(resource),
+                           "`type` of a resource is not a string; not read")
                 continue
             kind_parts = tuple(kind.split("/"))
             name = self.template.value(resource.get("name"))
+            if "/".join(kind_parts).lower() in (IDENTITY, CREDENTIAL, CLUSTER) or parent_type:
+                self._named(kind_parts, name, resource)
             names = _split_name(name)
             if parent_type:  # a nested child: its type and name are relative to the parent
                 kind_parts = parent_type + kind_parts
@@ -139,8 +146,15 @@ class _Reader:
                 address=address, kind="managed-identity",
                 client_id=Unknown(f"{address} clientId", span_of(resource), address),
                 span=span_of(resource), scope=self.path))
+        elif type_text == CREDENTIAL and len(names) == 1 and isinstance(names[0], Unknown):
+            # A name not known at all (`[parameters('name')]`): whose credential is not known.
+            self._credential(kind, (Unknown(f"the identity of {names[0].origin}"), names[0]),
+                             resource)
         elif type_text == CREDENTIAL and len(names) == 2:
             self._credential(kind, names, resource)
+        elif type_text == CREDENTIAL:
+            self._note(span_of(resource), f"the name of a {'/'.join(kind)} is not "
+                       "`<identity>/<credential>`; not read")
         elif type_text == CLUSTER and len(names) == 1:
             self._cluster(kind, names, resource)
 
@@ -158,11 +172,16 @@ class _Reader:
         properties = resource.get("properties")
         span = span_of(resource)
         if not isinstance(properties, dict):
-            self._note(span, "a federated identity credential without `properties`")
+            self._note(span_of(properties) or span,
+                       f"{_address(kind, names)}: `properties` is not a mapping; not read")
             return
         values = self.template.value(properties)
         address = _address(kind, names)
         parent = _address(kind[:2], names[:1])
+        for name in ("issuer", "subject"):
+            if values.get(name) is not None and not isinstance(values[name], (str, Unknown)):
+                self._note(span_of(properties.get(name)) or span,
+                           f"{address}: `properties.{name}` is not a string")
         issuer = _text(values.get("issuer"), f"{address} issuer", span)
         audiences = values.get("audiences")
         if isinstance(audiences, list):
@@ -170,11 +189,14 @@ class _Reader:
         elif audiences is None:
             audiences = []
         elif not isinstance(audiences, Unknown):
+            self._note(span_of(properties.get("audiences")) or span,
+                       f"{address}: `properties.audiences` is not a list")
             audiences = Unknown(f"{address} audiences (not a list)", span)
         expression = values.get("claimsMatchingExpression")
         if isinstance(expression, dict):
-            expression = _text(expression.get("value"), f"{address} claimsMatchingExpression",
-                               span)
+            value = expression.get("value")
+            expression = None if value is None else _text(
+                value, f"{address} claimsMatchingExpression", span)
         elif expression is not None:
             expression = _text(expression, f"{address} claimsMatchingExpression", span)
         subject = values.get("subject")
@@ -206,6 +228,11 @@ class _Reader:
 
     def _note(self, span: Span | None, message: str) -> None:
         self.inventory.diagnostics.append(Diagnostic(self.path, message, span=span))
+
+    def _named(self, kind: tuple[str, ...], value: Any, resource: dict) -> None:
+        if value is not None and not isinstance(value, (str, Unknown)):
+            self._note(span_of(value) or span_of(resource),
+                       f"`name` of a {'/'.join(kind)} is not a string")
 
 
 def _split_name(name: Any) -> tuple[Any, ...]:
