@@ -78,6 +78,34 @@ def test_names_not_given_one_literal_value_stay_unknown(script, origin):
     assert command.policy == "t.json"
 
 
+def test_arguments_and_special_parameters_are_not_known():
+    (command,) = script_commands("aws iam create-role --role-name deploy-$1 "
+                                 "--assume-role-policy-document file://t-$@.json\n",
+                                 origin="setup.sh")
+    assert isinstance(command.role_name, Partial)
+    assert str(command.role_name.parts[0]) == "deploy-"
+    assert command.role_name.unknowns[0].origin == "$1 in setup.sh"
+    assert isinstance(command.policy, Partial) and command.policy.parts[-1] == ".json"
+    # In a policy the script writes itself, as in one given inline.
+    (written,) = script_commands("cat > t.json <<EOF\n{\"sub\": \"repo:$1/*\", \"n\": \"${2}\"}\nEOF\n"
+                                 "aws iam create-role --role-name r "
+                                 "--assume-role-policy-document file://t.json\n")
+    assert written.written.text == '{"sub": "repo:${1}/*", "n": "${2}"}'
+
+
+@pytest.mark.parametrize("assignment", ["ORG=<your-org>", "ORG=<<your-org>>", "export ORG=<org>"])
+def test_a_placeholder_in_angle_brackets_is_a_value_not_known(assignment):
+    script = (f"{assignment}\n"
+              "aws iam create-role --role-name ci-$ORG --assume-role-policy-document file://t.json\n"
+              "aws iam attach-role-policy --role-name ci-$ORG --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess\n")
+    commands = script_commands(script, origin="setup.sh")
+    # `<<your-org>>` opens no here-document: the commands after it are read.
+    assert [c.verb for c in commands] == ["create-role", "attach-role-policy"]
+    name = commands[0].role_name
+    assert isinstance(name, Partial) and name.unknowns[0].origin.endswith(" in setup.sh")
+    assert "<" in name.unknowns[0].origin
+
+
 @pytest.mark.parametrize("script", [
     "aws iam create-role --role-name x --assume-role-policy-document fileb://t.json\n",
     "aws iam create-role --role-name x\n",

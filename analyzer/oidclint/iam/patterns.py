@@ -133,7 +133,7 @@ class Pattern:
         from (`repo:${var.org}/*:*`)."""
         names = iter(self.origins)
         return re.sub(f"[{UNKNOWN}{FIELD}]",
-                      lambda _: "${" + input_name(next(names, "...")) + "}", self.text)
+                      lambda _: as_written(next(names, "...")), self.text)
 
 
 def input_name(origin: str) -> str:
@@ -141,6 +141,13 @@ def input_name(origin: str) -> str:
     `GitHubOrganization` of `parameter GitHubOrganization`."""
     name = origin.split(" (", 1)[0]
     return name.removeprefix("parameter ")
+
+
+def as_written(origin: str) -> str:
+    """An unknown piece of a pattern as the user wrote it: `${var.org}`; a placeholder a
+    policy file wrote itself (`${GITHUB_USER}`) as it is."""
+    name = input_name(origin)
+    return name if name.startswith("${") and name.endswith("}") else "${" + name + "}"
 
 
 def input_phrase(origin: str) -> str:
@@ -466,7 +473,7 @@ class _Reader:
     def _shown(self, value: tuple[tuple[str, str], ...]) -> str:
         """Tokens as the user wrote them, an unknown piece as `${<input>}`."""
         return "".join(char if kind != _HOLE else
-                       "${" + input_name(next(iter(self._inputs(char)), "...")) + "}"
+                       as_written(next(iter(self._inputs(char)), "..."))
                        for kind, char in value)
 
     def _text(self, start: int, end: int | None = None) -> str:

@@ -85,10 +85,14 @@ def parse_federated(value: Text) -> FederatedPrincipal:
     if not host:
         return FederatedPrincipal(value, "malformed", ref=ref, problem=(
             "the ARN has no issuer host after `oidc-provider/`"))
+    if "://" in host:
+        # Also when the rest is not known: an issuer URL appended whole
+        # (`oidc-provider/${aws_eks_cluster.x.identity[0].oidc[0].issuer}`) keeps its scheme,
+        # and no IAM provider's issuer has one.
+        return FederatedPrincipal(value, "malformed", ref=ref,
+                                  host=None if UNKNOWN in host else host, problem=(
+            "the issuer in a provider ARN has no scheme: drop `https://`"))
     if UNKNOWN in host:
         return FederatedPrincipal(value, "oidc", ref=ref,
                                   partial_host=_tail(value, match.start(4)))
-    if host.startswith(("https://", "http://")):
-        return FederatedPrincipal(value, "malformed", host=host, ref=ref, problem=(
-            "the issuer in a provider ARN has no scheme: drop `https://`"))
     return FederatedPrincipal(value, "oidc", host=host, ref=ref)

@@ -16,9 +16,12 @@ https://www.gnu.org/software/bash/manual/bash.html#Here-Documents).
 Nothing is run: the text is split into words as the shell would (``shlex``), one logical line
 at a time. A ``$NAME`` is known when the same script (or Makefile, or the step's ``env``)
 gives ``NAME`` one literal value before the command; ``${NAME:-default}``, ``$(...)``, a
-Makefile ``?=`` (which the environment overrides) or a name given several values stays
-unknown. Quoting is not kept, which does not matter here: a role name or a path holds no
-``$``.
+Makefile ``?=`` (which the environment overrides), a name given several values, the script's
+arguments and the shell's special parameters (``$1``, ``$@`` ...) stay unknown. So does a
+placeholder in angle brackets given as a value (``GITHUB_ORG=<your-org>``,
+``OWNER=<<owner>>``): the shell would read it as a redirection, but it is text to replace
+before the script runs. Quoting is not kept, which does not matter here: a role name or a
+path holds no ``$``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,14 @@ _COMMANDS = {"create-role": "--assume-role-policy-document",
              "attach-role-policy": "--policy-arn"}
 _OPERATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "|&", ";;", "!", "{", "}"})
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
-_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}|\(.*)")
+# The script's arguments and the shell's special parameters ($1, $@, $? ...):
+# https://www.gnu.org/software/bash/manual/bash.html#Special-Parameters
+_SPECIAL = "[0-9@*#?$!-]"
+_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)"
+                        r"|(" + _SPECIAL + r")|\{[^}]*\}|\(.*)")
+_PLACEHOLDER_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)=(<<?[^<>\s]+>>?)"
+                                     r"(?=$|[\s;&|)])")
+"""``NAME=<value>``: a placeholder to replace, not a redirection."""
 _MAKE_ASSIGNMENT = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*"
                               r"(::=|:=|\?=|\+=|!=|=)\s*(.*)$")
 _MAKE_REFERENCE = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_.-]*)[)}]")
@@ -91,7 +101,7 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
         extra: dict[str, Text] = {}
         if rewrite is not None:
             line, extra = rewrite(line)
-        line = _substitutions(line, extra, origin)
+        line = _placeholders(_substitutions(line, extra, origin), extra, origin)
         words = _words(line)
         if words is None:
             continue
@@ -122,7 +132,8 @@ def _script_lines(text: str):
     while index < len(lines):
         offset, line = lines[index]
         index += 1
-        match = _HEREDOC.search(line) if "<<" in line and "<<<" not in line else None
+        match = _HEREDOC.search(_PLACEHOLDER_ASSIGNMENT.sub(r"\1=", line)) \
+            if "<<" in line and "<<<" not in line else None
         if match is None:
             yield offset, line, None
             continue
@@ -167,10 +178,13 @@ def _expand_heredoc(heredoc: tuple[bool, list[tuple[int, str]]],
     return Written("\n".join(lines), tuple(offset for offset, _ in body))
 
 
-_HEREDOC_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_HEREDOC_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+|" + _SPECIAL + r")\}"
+                                r"|([A-Za-z_][A-Za-z0-9_]*|" + _SPECIAL + r"))")
 
 
 def _known_text(match: re.Match, known: dict[str, Text]) -> str:
+    """The value of a name the script gave one literal value; ``${NAME}`` (a placeholder the
+    policy reader takes as unknown) for any other name, argument or special parameter."""
     name = match[1] or match[2]
     value = known.get(name)
     return str(value) if isinstance(value, str) and not isinstance(value, Partial) \
@@ -320,6 +334,15 @@ def _substitutions(line: str, names: dict[str, Text], origin: str) -> str:
     return "".join(out)
 
 
+def _placeholders(line: str, names: dict[str, Text], origin: str) -> str:
+    """Each ``NAME=<placeholder>`` as an assignment of a value not known."""
+    def unknown(match: re.Match) -> str:
+        name = f"__placeholder_{len(names)}"
+        names[name] = Unknown(f"{match[2]} in {origin}" if origin else match[2])
+        return f"{match[1]}=${{{name}}}"
+    return _PLACEHOLDER_ASSIGNMENT.sub(unknown, line)
+
+
 def _substitution_end(line: str, start: int) -> int:
     if line[start] == "`":
         end = line.find("`", start + 1)
@@ -438,8 +461,8 @@ def _expand(word: str, known: dict[str, Text], origin: str) -> Text:
         value = known.get(name) if name else None
         pieces.append(value if value is not None else
                       Unknown(match[0] if not origin else f"{match[0]} in {origin}"))
-        end = match.end() if name else len(word)
-        if not name:
+        end = match.end() if name or match[3] else len(word)
+        if not (name or match[3]):
             break  # `${X:-d}`, `$(...)`: what follows is not known either
     pieces.append(word[end:])
     return concat(p for p in pieces if not (isinstance(p, str) and p == ""))
