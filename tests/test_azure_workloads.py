@@ -130,3 +130,19 @@ metadata:
     api = inventory.workloads[0]
     assert api.target == "22222222-2222-2222-2222-222222222222" and api.audience == AUD
     assert str(api.contexts[0].subject) == "system:serviceaccount:payments:api"
+
+
+def test_explain_a_github_job_that_signs_in_to_azure_through_the_real_readers():
+    from conftest import SAMPLES
+    from oidclint.engine import build_graph
+    from oidclint.explain import explain_workload
+
+    stack = SAMPLES / "azure-github"
+    graph, _, _ = build_graph([stack], root=stack, repository="acme/payments-api")
+    deploy = next(w for w in graph.workloads if w.name == "deploy.yml job deploy")
+    explained = explain_workload(graph, deploy)
+    assert explained.refused
+    assert "azuread_application_federated_identity_credential.main" in explained.text
+    assert "sub=`repo:acme/payments-api:environment:production`" in explained.text
+    nightly = next(w for w in graph.workloads if w.name == "nightly.yml job report")
+    assert graph.cloud_trusts_for(nightly) == []  # its client id is a repository variable
