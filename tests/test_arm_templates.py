@@ -116,7 +116,7 @@ def test_other_json_is_not_a_template_and_bad_json_is_reported():
                                   '{"$schema": "' + SCHEMA + '", "resources": [}'))
     assert broken is not None and "JSON syntax error: line 1" in broken.diagnostics[0].message
     odd = read({"resources": "nothing"})
-    assert "`resources` is neither a list nor an object" in odd.diagnostics[0].message
+    assert "`resources` is not a list or a mapping; not read" in odd.diagnostics[0].message
     assert isinstance(Str("x"), str)
 
 

@@ -148,19 +148,21 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         ("a resource is not a mapping; not read", W, (5, 16)),
         ("a resource is not a mapping; not read", W, (7, 5)),
         ("`type` of a resource is not a string; not read", W, (8, 5)),
-        ("`name` of a Microsoft.ManagedIdentity/userAssignedIdentities is not a string", W,
+        ("`name` of a Microsoft.ManagedIdentity/userAssignedIdentities is not a string; not read",
+         W,
          (9, 74)),
-        ("`resources` of Microsoft.ManagedIdentity/userAssignedIdentities is not a list", W,
+        ("`resources` of Microsoft.ManagedIdentity/userAssignedIdentities is not a list; not read",
+         W,
          (17, 37)),
         ("Microsoft.ManagedIdentity/userAssignedIdentities/${the identity of parameters('loop') "
          "(nested too deeply)}/federatedIdentityCredentials/${parameters('loop') (nested too "
          "deeply)}: `properties` is not a mapping; not read", W, (11, 52)),
         ("Microsoft.ManagedIdentity/userAssignedIdentities/deploy/federatedIdentityCredentials/gh:"
-         " `properties.issuer` is not a string", W, (14, 31)),
+         " `properties.issuer` is not a string; not read", W, (14, 31)),
         ("Microsoft.ManagedIdentity/userAssignedIdentities/deploy/federatedIdentityCredentials/gh:"
-         " `properties.subject` is not a string", W, (12, 5)),
+         " `properties.subject` is not a string; not read", W, (12, 5)),
         ("Microsoft.ManagedIdentity/userAssignedIdentities/deploy/federatedIdentityCredentials/gh:"
-         " `properties.audiences` is not a list", W, (14, 73))]),
+         " `properties.audiences` is not a list; not read", W, (14, 73))]),
     "cloudformation-wrong-types.yaml": ("cloudformation-wrong-types.yaml", [
         ("Provider.ClientIdList is not a list", W, (16, 42)),
         ("Provider.Url is not a string", W, (16, 23)),

@@ -110,7 +110,8 @@ class _Reader:
         else:
             if resources is not None:
                 self._note(span_of(resources), f"`resources` of {'/'.join(parent_type)} is not a "
-                           "list" if parent_type else "`resources` is neither a list nor an object")
+                           "list; not read" if parent_type
+                           else "`resources` is not a list or a mapping; not read")
             return
         for symbol, resource in items:
             if not isinstance(resource, dict):
@@ -181,7 +182,7 @@ class _Reader:
         for name in ("issuer", "subject"):
             if values.get(name) is not None and not isinstance(values[name], (str, Unknown)):
                 self._note(span_of(properties.get(name)) or span,
-                           f"{address}: `properties.{name}` is not a string")
+                           f"{address}: `properties.{name}` is not a string; not read")
         issuer = _text(values.get("issuer"), f"{address} issuer", span)
         audiences = values.get("audiences")
         if isinstance(audiences, list):
@@ -190,7 +191,7 @@ class _Reader:
             audiences = []
         elif not isinstance(audiences, Unknown):
             self._note(span_of(properties.get("audiences")) or span,
-                       f"{address}: `properties.audiences` is not a list")
+                       f"{address}: `properties.audiences` is not a list; not read")
             audiences = Unknown(f"{address} audiences (not a list)", span)
         expression = values.get("claimsMatchingExpression")
         if isinstance(expression, dict):
@@ -232,7 +233,7 @@ class _Reader:
     def _named(self, kind: tuple[str, ...], value: Any, resource: dict) -> None:
         if value is not None and not isinstance(value, (str, Unknown)):
             self._note(span_of(value) or span_of(resource),
-                       f"`name` of a {'/'.join(kind)} is not a string")
+                       f"`name` of a {'/'.join(kind)} is not a string; not read")
 
 
 def _split_name(name: Any) -> tuple[Any, ...]:
