@@ -267,3 +267,35 @@ resource "azuread_application_federated_identity_credential" "aks" {
     aks = trusts["aks"]
     assert aks.kind is not None and aks.kind.kind == "aks" and aks.kind.service_accounts
     assert reach(aks, ["payments"]).kind is None  # one ServiceAccount
+
+
+def test_an_expression_entra_does_not_read_decides_nothing(tmp_path):
+    inventory = scan(tmp_path, {"main.tf": '''
+resource "azuread_application" "ci" {
+  display_name = "ci"
+}
+resource "azuread_application_flexible_federated_identity_credential" "owner" {
+  application_id             = azuread_application.ci.id
+  display_name               = "owner"
+  issuer                     = "https://token.actions.githubusercontent.com"
+  claims_matching_expression = "claims['repository_owner'] eq 'acme'"
+  audience                   = "api://AzureADTokenExchange"
+}
+resource "azuread_application_flexible_federated_identity_credential" "both" {
+  application_id             = azuread_application.ci.id
+  display_name               = "both"
+  issuer                     = "https://token.actions.githubusercontent.com"
+  claims_matching_expression = "claims['sub'] eq 'repo:acme/api:pull_request' and claims['event_name'] eq 'pull_request'"
+  audience                   = "api://AzureADTokenExchange"
+}
+'''})
+    owner, both = azure_trusts(inventory)
+    claims = {**token("repo:acme/api:ref:refs/heads/main"), "repository_owner": "acme",
+              "event_name": "push"}
+    assert owner.admits(claims) is None  # Entra tests no `repository_owner`: not known
+    assert owner.admits({**claims, "aud": "other"}) is False  # the audience still decides
+    # The test Entra reads refuses a push; a pull request passes it, but whether Entra
+    # skips or refuses on the test it does not read is not known.
+    assert both.admits(claims) is False
+    assert both.admits({**claims, "sub": "repo:acme/api:pull_request",
+                        "event_name": "pull_request"}) is None

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from oidclint.iam.azure_claims import ClaimsExpression, ClaimTest, admits, parse
+from oidclint.iam.azure_claims import SUPPORTED_CLAIMS, ClaimsExpression, ClaimTest, admits, parse
 from oidclint.iam.federation import CloudTrust
 from oidclint.iam.google_cel import NotUnderstood
+from oidclint.iam.patterns import glob_matches
 from oidclint.model import AzurePrincipal, FederatedCredential, Inventory, Related, Workload
 from oidclint.source import Partial, Span, Text, Unknown, UnknownField
 
@@ -108,8 +109,11 @@ def _predicate(credential: FederatedCredential,
     known (``None`` unless another test fails)."""
     tests = [ClaimTest("iss", "eq", credential.issuer, 0)]
     flexible: ClaimsExpression | NotUnderstood | None = None
+    doubtful = False
     if credential.claims_matching_expression is not None:
         flexible = parse(credential.claims_matching_expression)
+        if isinstance(flexible, ClaimsExpression):
+            flexible, doubtful = _as_entra_reads(flexible, credential)
     else:
         tests.append(ClaimTest("sub", "eq", credential.subject or Unknown("subject"), 0))
     exact = ClaimsExpression("", tuple(tests))
@@ -117,13 +121,31 @@ def _predicate(credential: FederatedCredential,
     def admit(claims: Mapping[str, Any]) -> bool | None:
         verdicts = [admits(exact, claims, closed=False), _audience_admitted(audiences, claims)]
         if isinstance(flexible, ClaimsExpression):
-            verdicts.append(admits(flexible, claims, closed=False))
+            verdict = admits(flexible, claims, closed=False)
+            verdicts.append(None if doubtful and verdict is True else verdict)
         elif flexible is not None:
             verdicts.append(None)  # an expression not understood decides nothing
         if False in verdicts:
             return False
         return None if None in verdicts else True
     return admit
+
+
+def _as_entra_reads(expression: ClaimsExpression,
+                    credential: FederatedCredential) -> tuple[ClaimsExpression, bool]:
+    """The tests of an expression Entra reads, and whether what it makes of the expression
+    is in doubt. For a claim it does not test for the issuer, or on a managed identity
+    (OIDC119), Entra's behaviour is not documented: it may refuse every token or skip what
+    it does not read. Either way a token failing the tests it reads is refused, and one
+    passing them is not known to get in."""
+    issuer = credential.issuer
+    if not isinstance(issuer, str) or isinstance(issuer, Partial):
+        return expression, credential.parent_kind != "application"
+    allowed = next((claims for pattern, claims in SUPPORTED_CLAIMS
+                    if glob_matches(pattern, str(issuer))), frozenset())
+    read = tuple(test for test in expression.tests if test.claim in allowed)
+    doubtful = credential.parent_kind != "application" or len(read) < len(expression.tests)
+    return ClaimsExpression(expression.text, read), doubtful
 
 
 def _audience_admitted(audiences: tuple[Text, ...] | Unknown,
