@@ -1,8 +1,8 @@
 """Automatic fixes: ``scan --fix`` edits the scanned tree in place, ``--diff`` shows the edits.
 
-The one fix so far adds ``id-token: write`` to a GitHub job's own block-style permissions
+The workflow fix adds ``id-token: write`` to a GitHub job's own block-style permissions
 (OIDC112). Each shape it applies to has its text before and after; the shapes it must leave to
-a person get no fix at all.
+a person get no fix at all. The trust policy fixes are tested in ``test_trust_fixes.py``.
 """
 
 from __future__ import annotations

@@ -370,6 +370,46 @@ def explain(
         raise typer.Exit(1)
 
 
+@app.command()
+def fix(
+    paths: Optional[List[Path]] = typer.Argument(
+        None, exists=True, help="Files or folders (default: .)."),
+    narrow: Optional[str] = typer.Option(
+        None, "--narrow", metavar="ROLE",
+        help="Propose the narrowest trust that admits every workload linked to ROLE "
+             "(address, name or ARN), with its proof. Writes nothing."),
+    repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
+    default_branch: Optional[str] = typer.Option(
+        None, "--default-branch", help="Branch that scheduled workflows run on."),
+) -> None:
+    """Propose a least-privilege trust for a role (--narrow); exit 1 when none can be
+    proposed (a linked workload's subject is not fully known, or none is linked)."""
+    from oidclint.engine import build_graph
+    from oidclint.explain import find_roles
+    from oidclint.proposal import propose
+
+    if not narrow:
+        typer.echo("oidclint: name the role to narrow: fix --narrow ROLE [PATH ...]", err=True)
+        raise typer.Exit(2)
+    targets = paths or [Path(".")]
+    settings = _configuration_or_exit(targets)
+    built, _, root = build_graph(targets, settings, repository=repository,
+                                 default_branch=default_branch)
+    _print_diagnostics(built.inventory.diagnostics)
+    roles = find_roles(built, narrow)
+    if not roles:
+        typer.echo(f"oidclint: no role {narrow!r} in the scan", err=True)
+        raise typer.Exit(2)
+    proposed = True
+    with _command_budget("the proposal", settings):
+        for role in roles:
+            made = propose(built, role, root)
+            sys.stdout.write(made.text)
+            proposed = proposed and made.proposed
+    if not proposed:
+        raise typer.Exit(1)
+
+
 @contextmanager
 def _command_budget(what: str, settings):
     """Run the rest of ``explain`` or ``graph`` under the rule phase's overall budget (three

@@ -227,8 +227,10 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
             Level.NOTE))
     from oidclint.graph import TrustGraph
 
-    return TrustGraph(inventory, prepared.repository,
-                      frozenset(config.immutable_subjects), config)
+    graph = TrustGraph(inventory, prepared.repository,
+                       frozenset(config.immutable_subjects), config)
+    graph.root = str(prepared.found.root)
+    return graph
 
 
 def _document_problems(inventory: Inventory) -> None:

@@ -9,9 +9,12 @@ defined in another. Nodes carry the model objects; edges say how they relate:
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Iterator
 
 import networkx as nx
@@ -22,6 +25,7 @@ from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tok
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.azure_trusts import azure_trusts
 from oidclint.iam.federation import CloudTrust, Reach, Refusal, reach, refusals, restriction_words
+from oidclint.iam.narrowing import Narrowing, Run, narrowest
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
 from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
@@ -40,7 +44,8 @@ from oidclint.model import (
     SubjectTemplate,
     Workload,
 )
-from oidclint.source import FILL_IN, Partial, Unknown, alternatives
+from oidclint.reading import read_bytes
+from oidclint.source import FILL_IN, Partial, Span, Unknown, alternatives
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
@@ -352,9 +357,42 @@ class TrustGraph:
         self._trusts: list[Trust] = []
         self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
-        self._cloud_trusts: list[CloudTrust] | None = None
         """The host of each provider of the inventory, in its order."""
+        self._cloud_trusts: list[CloudTrust] | None = None
+        self._narrowings: dict[int, Narrowing] = {}
+        self.root: str | None = None
+        """The folder the spans' paths start from, when the graph is a scan's: what a fix
+        edits is read from there (``written``)."""
+        self._lines: dict[str, list[str] | None] = {}
         self._build()
+
+    def line(self, path: str, number: int) -> str | None:
+        """Line ``number`` (1-based) of a scanned file as it is now, without its line feed;
+        ``None`` when the graph has no scan root or the file cannot be read again. Fixes read
+        what is written around the values they edit (quotes, indentation) from here."""
+        if self.root is None:
+            return None
+        if path not in self._lines:
+            try:
+                data = read_bytes(os.path.join(self.root, path), root=Path(self.root))
+                text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+            except (OSError, ValueError):
+                self._lines[path] = None
+            else:
+                # Lines as the fix writer counts them: split on line feeds only.
+                self._lines[path] = text.split("\n")
+        lines = self._lines[path]
+        return lines[number - 1] if lines is not None and 1 <= number <= len(lines) else None
+
+    def written(self, span: Span | None) -> str | None:
+        """The text a scanned file holds at a one-line span (quotes included): what a fix
+        that edits it expects to find; ``None`` when it cannot be told."""
+        if span is None or span.line != span.end_line or span.column < 1:
+            return None
+        line = self.line(span.path, span.line)
+        if line is None or span.end_column - 1 > len(line):
+            return None
+        return line[span.column - 1:span.end_column - 1]
 
     # -- building --------------------------------------------------------------------------
 
@@ -651,6 +689,29 @@ class TrustGraph:
         repository (``subject_template``)."""
         return tokens_for(workload, self.repository, self.subject_template(),
                           self.immutable_subjects(self.repository))
+
+    def linked_workloads(self, role: Role) -> list[Workload]:
+        """The workloads certainly linked to the role (``links``)."""
+        return [workload for workload, linked in self.links() if linked is role]
+
+    def narrowing(self, role: Role) -> Narrowing:
+        """The narrowest conditions that admit every way the workloads linked to the role
+        run (``iam.narrowing``), for the issuer of the role's statements that trust them."""
+        if id(role) not in self._narrowings:
+            workloads = self.linked_workloads(role)
+            runs = [Run(w, token) for w in workloads for token in self.tokens(w)]
+            issuers = [t.issuer for w in workloads for t in self.trusts_for(w, role)
+                       if t.issuer is not None]
+            found = narrowest(runs, issuers[0] if issuers else None)
+            # Workloads that may assume it too, which the proposal would then refuse.
+            maybe = [w.name for w in self.inventory.workloads if not self.link(w).certain
+                     and any(r is role for r in self.link(w).roles)]
+            maybe += [w.name for w in self.unresolved_links()]
+            if maybe:
+                found.notes.append("not included, as the scan cannot tell whether they assume "
+                                   "the role: " + ", ".join(maybe))
+            self._narrowings[id(role)] = found
+        return self._narrowings[id(role)]
 
     @property
     def subject_templates(self) -> list[SubjectTemplate]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
 
-from oidclint.model import Diagnostic, Finding, Fix, Level, Related, RuleInfo, Workload
+from oidclint.model import Diagnostic, Finding, Fix, Level, Related, Role, RuleInfo, Workload
 from oidclint.source import Span, span_of
 
 if TYPE_CHECKING:
@@ -48,6 +48,15 @@ class Rule:
                             + ", ".join(f"{r.address} in {_folder(r.scope)}" for r in roles)
                             + "); the workload may assume any of them, and this holds for each.")
                     yield finding
+
+    @staticmethod
+    def narrowed(graph: "TrustGraph", role: Role, fix: str) -> str:
+        """A fix, followed by the least-privilege trust ``oidclint fix --narrow`` proposes
+        for the role when every workload linked to it presents a subject fully known."""
+        narrowing = graph.narrowing(role)
+        if not narrowing.proposed:
+            return fix
+        return f"{fix} `oidclint fix --narrow {role.address}` proposes: {narrowing.summary()}."
 
     @classmethod
     def info(cls) -> RuleInfo:

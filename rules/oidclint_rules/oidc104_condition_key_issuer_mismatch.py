@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import re
+
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES
-from oidclint.iam.conditions import holds_when_absent
-from oidclint.model import Level
+from oidclint.iam.conditions import EXACT_OPERATORS, holds_when_absent
+from oidclint.model import Condition, Fix, Level, TextEdit
+from oidclint.policy_edits import Places, has_wildcard, literal_values, written_in_statement
 from oidclint.rule import Rule
-from oidclint.source import Partial
+from oidclint.source import Partial, Str, span_of
+
+_URL_KEY = re.compile(
+    r'"\$\{\s*(?P<url>[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[[0-9]+\])+)\s*\}(?P<claim>:[\w.-]+)"')
+"""A Terraform key made of one reference (a provider's `url`, a cluster's issuer) and a
+claim: `"${aws_iam_openid_connect_provider.eks.url}:sub"`."""
 
 
 class ConditionKeyIssuerMismatch(Rule):
@@ -37,6 +45,14 @@ class ConditionKeyIssuerMismatch(Rule):
     Build the key from the provider: `"${replace(aws_iam_openid_connect_provider.eks.url,
     "https://", "")}:sub"`, or strip the scheme with `trimprefix(..., "https://")`.
 
+    `oidclint scan --fix` does it in Terraform when the key is written in the statement as
+    one reference and a claim (`"${<reference>}:sub"`, in a policy document, a `jsonencode`
+    map or heredoc JSON) whose value starts with `https://` and, without it, is the issuer the
+    statement trusts: the reference becomes `replace(<reference>, "https://", "")`. A
+    condition that restricted nothing then restricts; one that denied every token admits
+    what it names, so the fix is made only when that is exact values under `StringEquals`.
+    Other keys (a typo, another cluster, a literal host) are left to a person.
+
     ## References
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif
     - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
@@ -49,6 +65,7 @@ class ConditionKeyIssuerMismatch(Rule):
     tags = ("correctness", "iam", "oidc")
 
     def check(self, graph):
+        places = Places(graph.web_identity_trusts(allowing=False), graph.line)
         for trust in graph.web_identity_trusts():
             trusted = trust.hosts + [str(h) for h in trust.partial_hosts]
             for condition in trust.statement.conditions:
@@ -83,4 +100,55 @@ class ConditionKeyIssuerMismatch(Rule):
                     fix="Write the key as `<issuer host without https://>:<claim>`, e.g. with "
                     "`replace(<provider>.url, \"https://\", \"\")`.",
                     evidence={"fingerprint": f"{condition.key}"},
+                    autofix=scheme_stripped(graph, places, trust, condition),
                 )
+
+
+def scheme_stripped(graph, places: Places, trust, condition: Condition) -> Fix | None:
+    """The key's reference wrapped in ``replace(..., "https://", "")``, where that gives the
+    issuer the statement trusts, in every statement written there."""
+    key, span = condition.key, span_of(condition.key)
+    if span is None or not written_in_statement(key, trust.statement):
+        return None
+    if span not in places.fixes:
+        places.fixes[span] = _scheme_stripped(graph, places, span)
+    return places.fixes[span]
+
+
+def _scheme_stripped(graph, places: Places, span) -> Fix | None:
+    written = graph.written(span)
+    match = _URL_KEY.fullmatch(written or "")
+    if match is None:
+        return None
+    if not all(_fixed_key_fits(other, c) for other, c in places.with_key(span)):
+        return None
+    url = match["url"]
+    edit = TextEdit(span, written, f'"${{replace({url}, "https://", "")}}{match["claim"]}"')
+    return Fix(f"Strip `https://` from the issuer in the key: `replace({url}, \"https://\", \"\")`.",
+               (edit,))
+
+
+def _fixed_key_fits(trust, condition: Condition) -> bool:
+    """Without ``https://`` the key's issuer is one the statement trusts, and the condition
+    then narrows, or admits only exact values. In a Deny (the same text read with another
+    effect) a condition that starts to restrict lets in what the statement denied."""
+    if not trust.statement.allows:
+        return False
+    prefix = condition.issuer_prefix
+    if isinstance(prefix, Str) and prefix.startswith("https://"):
+        host = str(prefix)[len("https://"):]
+        if not trust.may_be_issuer(host):
+            return False
+    elif isinstance(prefix, Partial) and prefix.known_prefix.startswith("https://"):
+        first = prefix.parts[0][len("https://"):]
+        host = str(Partial(((first,) if first else ()) + prefix.parts[1:]))
+        if host not in [str(h) for h in trust.partial_hosts]:
+            return False
+    else:
+        return False
+    if holds_when_absent(condition):
+        return True  # it restricted nothing: fixed, it narrows
+    values = literal_values(condition)
+    return condition.base_operator in EXACT_OPERATORS and not condition.negated \
+        and condition.qualifier is None and values is not None \
+        and not any(has_wildcard(v) for v in values)

@@ -60,8 +60,9 @@ class MissingSubjectCondition(Rule):
                 f"{keys}: any {issuer.title} user or project anywhere can assume "
                 f"{trust.role.address}.",
                 trust=trust,
-                fix="Add a `StringEquals` condition on `<issuer>:sub` naming your own "
-                "repository/project and branch or environment.",
+                fix=self.narrowed(graph, trust.role,
+                                  "Add a `StringEquals` condition on `<issuer>:sub` naming your "
+                                  "own repository/project and branch or environment."),
             )
         for trust in graph.cloud_trusts:
             issuer = trust.kind

@@ -70,7 +70,8 @@ class WildcardSubject(Rule):
                     f"{issuer.realm} can assume {trust.role.address}, as with "
                     f"`{grammar.head}*`.",
                     trust=trust,
-                    fix=f"Add `StringEquals` on `<issuer>:sub` = `{issuer.grammar.example}`.",
+                    fix=self.narrowed(graph, trust.role, f"Add `StringEquals` on `<issuer>:sub`"
+                                      f" = `{issuer.grammar.example}`."),
                     evidence={"fingerprint": "no sub condition"},
                 )
                 continue
@@ -80,7 +81,8 @@ class WildcardSubject(Rule):
                 f"creates a matching {tenant} on {issuer.title} can assume {trust.role.address}.",
                 trust=trust,
                 fallback=[condition.key],
-                fix=f"Name the {tenant} exactly, e.g. `{issuer.grammar.example}`.",
+                fix=self.narrowed(graph, trust.role,
+                                  f"Name the {tenant} exactly, e.g. `{issuer.grammar.example}`."),
                 evidence={"fingerprint": str(pattern)},
             )
         for trust in graph.cloud_trusts:

@@ -83,8 +83,10 @@ class BroadSubject(Rule):
                     f"ones created later, can assume {trust.role.address}"
                     + (" (a trusted owner in the configuration)." if trusted else "."),
                     trust=trust,
-                    fix=f"Add `StringLike` on `<issuer>:sub` naming the {scope} (and branch or "
-                    f"environment) that needs the role, in the form `{grammar.example}`.",
+                    fix=self.narrowed(graph, trust.role,
+                                      f"Add `StringLike` on `<issuer>:sub` naming the {scope} "
+                                      "(and branch or environment) that needs the role, in the "
+                                      f"form `{grammar.example}`."),
                     level=Level.NOTE if trusted else None,
                     evidence={"fingerprint": "no sub condition"},
                 )
@@ -110,7 +112,8 @@ class BroadSubject(Rule):
                    "out." if shape.tenant.state != "exact" else "."),
                 trust=trust,
                 fallback=[condition.key],
-                fix=f"Name the {scope.field} (and branch or environment) that needs the role.",
+                fix=self.narrowed(graph, trust.role, f"Name the {scope.field} (and branch or "
+                                  "environment) that needs the role."),
                 # Within one project or subgroup the owner has already narrowed it down.
                 level=Level.NOTE if trusted or scope.parent else None,
                 evidence={"fingerprint": str(pattern)},

@@ -64,8 +64,10 @@ class UnboundCustomSubject(Rule):
                 f"{trust.role.address}.",
                 trust=trust,
                 fallback=[condition.key],
-                fix="Bind the owner: add `repository_owner_id` to the subject template and the "
-                "trust, or a `StringEquals` condition on `repository_owner_id`.",
+                fix=self.narrowed(graph, trust.role,
+                                  "Bind the owner: add `repository_owner_id` to the subject "
+                                  "template and the trust, or a `StringEquals` condition on "
+                                  "`repository_owner_id`."),
                 evidence={"fingerprint": unbound[0].text},
             )
 

@@ -111,9 +111,10 @@ class PrivilegedRoleBroadTrust(Rule):
                 where,
                 message,
                 trust=trust,
-                fix=f"Bind the role to one {scope}"
-                + (" and a protected environment or branch" if issuer.grammar.probes else "")
-                + ", and grant least privilege.",
+                fix=self.narrowed(
+                    graph, trust.role, f"Bind the role to one {scope}"
+                    + (" and a protected environment or branch" if issuer.grammar.probes else "")
+                    + ", and grant least privilege."),
             )
 
 

@@ -555,6 +555,31 @@ def glob_matches(glob: str, text: str, ignore_case: bool = False) -> bool:
     return g == len(glob)
 
 
+def glob_covers(outer: str, inner: str) -> bool:
+    """Whether every text the glob ``inner`` matches, ``outer`` matches too (a sufficient
+    test: true only when each piece of ``inner`` is taken by a piece of ``outer`` that takes
+    whatever it stands for: a character by itself, ``?`` or ``*``; ``?`` by ``?`` or ``*``;
+    ``*`` by ``*`` only). A search over pairs of positions."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(outer):
+            if j == len(inner):
+                return True
+            continue
+        if outer[i] == "*":
+            stack.append((i + 1, j))
+            if j < len(inner):
+                stack.append((i, j + 1))
+        elif j < len(inner) and inner[j] != "*" and (outer[i] == "?" or outer[i] == inner[j]):
+            stack.append((i + 1, j + 1))
+    return False
+
+
 def _globs_intersect(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Is there a string both globs match? A search over pairs of positions. ``FIELD``
     matches any run of characters but the field separators."""

@@ -1,0 +1,33 @@
+resource "aws_eks_cluster" "main" {
+  name     = "payments-prod"
+  role_arn = "arn:aws:iam::123456789012:role/payments-prod-cluster"
+
+  vpc_config {
+    subnet_ids = ["subnet-0a1b2c3d4e5f60718"]
+  }
+}
+
+resource "aws_iam_openid_connect_provider" "eks" {
+  url            = aws_eks_cluster.main.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+resource "aws_iam_role" "api" {
+  name               = "payments-api"
+  assume_role_policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Principal": {"Federated": "${aws_iam_openid_connect_provider.eks.arn}"},
+    "Condition": {
+      "StringEquals": {
+        "${aws_eks_cluster.main.identity[0].oidc[0].issuer}:sub": "system:serviceaccount:payments:api",
+        "oidc.eks.eu-west-1.amazonaws.com/id/5C6D1A2B3C4D5E6F7A8B9C0D1E2F3A4B:aud": "sts.amazonaws.com"
+      }
+    }
+  }]
+}
+EOT
+}
