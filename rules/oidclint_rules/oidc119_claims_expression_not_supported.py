@@ -25,9 +25,12 @@ class ClaimsExpressionNotSupported(Rule):
     An issuer or expression not known statically is not checked.
 
     ## Why it matters
-    Entra rejects the credential, or keeps it and matches no token: the workload's sign-in
-    fails with `AADSTS70021: No matching federated identity record found for presented
-    assertion`, and nothing in the configuration says why.
+    Entra does not support such an expression, and does not document what it does with one:
+    the credential is refused when it is written, or it does not match the tokens it was
+    meant for, and the workload's sign-in fails with `AADSTS70021: No matching federated
+    identity record found for presented assertion`, with nothing in the configuration to say
+    why. oidclint itself takes such a credential to refuse the tokens that the tests Entra
+    does read refuse, and to admit none for certain.
 
     ## Example
     ```hcl
@@ -86,7 +89,8 @@ class ClaimsExpressionNotSupported(Rule):
             if problems:
                 yield self.finding(
                     where, f"The claims matching expression of {credential.address}: "
-                    + "; ".join(problems) + ". Entra matches no token with it.",
+                    + "; ".join(problems) + ". Entra does not support it: do not rely on it "
+                    "to admit the tokens it names.",
                     address=credential.address,
                     fix="Test `sub` (and, for GitHub, `job_workflow_ref`) only, or use an "
                         "exact `subject`.")
