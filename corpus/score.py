@@ -47,6 +47,7 @@ KINDS = frozenset({
     "irsa-manifests", "eks-terraform", "helm-values", "gitlab-ci", "hcp-terraform", "cognito",
     "trust-policy-json", "github-actions-workflows", "cloudformation", "terraform",
     "circleci", "bitbucket", "buildkite", "terragrunt", "aws-cli-scripts",
+    "google", "azure",
 })
 # The keys a verdict may have; `batch` tells verdicts judged at different times apart.
 VERDICT_KEYS = frozenset({"repo", "commit", "kinds", "paths", "repository", "expected",

@@ -88,7 +88,7 @@ jobs:
         with: [client-id]
 """})
     assert not inventory.workloads
-    assert any("`with` of azure/login@v2 is not a mapping" in d.message
+    assert any("`with` of azure/login is not a mapping" in d.message
                for d in inventory.diagnostics)
 
 

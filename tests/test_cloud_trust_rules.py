@@ -139,7 +139,7 @@ def test_explain_a_job_refused_by_azure():
     explained = explain_workload(graph, graph.workloads[0])
     assert explained.refused
     assert "sub=`repo:acme/api:ref:refs/heads/main`" in explained.text
-    assert "FAILS" in explained.text and "AADSTS70021" in explained.text
+    assert "REFUSES" in explained.text and "AADSTS70021" in explained.text
     graph._cloud_trusts = [_credential("repo:acme/api:ref:refs/heads/main")]
     explained = explain_workload(graph, graph.workloads[0])
     assert not explained.refused and "would admit" in explained.text

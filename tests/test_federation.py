@@ -2,7 +2,7 @@
 
 from oidclint.iam.federation import PROBE_TENANT, CloudTrust, probe_claims, reach
 from oidclint.iam.catalog import issuer_for
-from oidclint.source import Span, Unknown
+from oidclint.source import Partial, Span, Unknown
 
 GITHUB = "https://token.actions.githubusercontent.com"
 SPAN = Span("main.tf", 1, 1)
@@ -64,3 +64,10 @@ def test_probe_claims_follow_each_issuers_subject_form():
 def test_host_drops_the_scheme_and_the_trailing_slash():
     trust = _trust(lambda c: None, issuer="https://westeurope.oic.prod-aks.azure.com/t/c/")
     assert trust.host == "westeurope.oic.prod-aks.azure.com/t/c"
+
+
+def test_audiences_known_only_in_part_leave_the_probe_to_the_predicate():
+    partial = (Partial(("//iam.googleapis.com/projects/", Unknown("number"), "/x"), None),)
+    assert reach(_trust(lambda c: "aud" not in c, audiences=partial)).kind == "any-tenant"
+    assert reach(_trust(lambda c: None if "aud" not in c else True,
+                        audiences=partial)).kind is None

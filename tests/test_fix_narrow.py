@@ -365,3 +365,15 @@ def test_a_key_for_an_issuer_not_known_is_built_from_the_terraform_provider(tmp_
     found = {f.rule_id for f in scan([stack], root=stack).findings
              if f.address == "aws_iam_role.payments_api"}
     assert found & {"OIDC104", "OIDC108", "OIDC203", "OIDC204"} == set(), found
+
+
+def test_a_missing_audience_finding_names_the_proposal_too(tmp_path):
+    folder = jsonencode_tree(tmp_path, ("StringLike", ["repo:acme/api:*"]))
+    main = folder / "main.tf"
+    main.write_text(main.read_text().replace(
+        '"StringEquals" = {"token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"}, ',
+        ""))
+    report = scan([folder], root=folder, repository="acme/api")
+    [found] = [f for f in report.findings if f.rule_id == "OIDC202"]
+    assert "`oidclint fix --narrow aws_iam_role.ci` proposes: `aud` StringEquals " \
+           "`sts.amazonaws.com`;" in found.fix, found.fix

@@ -166,7 +166,7 @@ ALLOWED = [re.compile(pattern) for pattern in (
     r"`role-duration-seconds` is not a whole number of seconds",
     r"`environment` is neither a name nor a mapping with a name",
     r"`role-to-assume` is not a string",
-    r"`with` of configure-aws-credentials is not a mapping",
+    r"`with` of (configure-aws-credentials|google-github-actions/auth) is not a mapping",
     r"Fn::Select takes a non-negative index|Ref takes the name of a parameter or resource",
     r"the JSON text is not valid JSON: line \d+, column \d+: .+",
     r"include .+ is not among the scanned files; its jobs are not analyzed",

@@ -247,8 +247,9 @@ def explain_cloud_workload(graph: TrustGraph, workload: Workload) -> Explanation
             continue
         out.append(f"{describe(workload, token.context)} presents sub=`{claims['sub']}`:")
         for trust in trusts:
+            verdict = trust.admits(claims)
             out.append(f"  {trust.address} ({_at(trust.span)}), for {trust.principal}: "
-                       f"{_verdict(trust.admits(claims))}")
+                       + {True: "admits", False: "REFUSES", None: "unknown"}[verdict])
     refused = graph.cloud_refusals(workload)
     for refusal in refused:
         why = {"issuer": f"no trust it uses has the issuer `{refusal.value}`",

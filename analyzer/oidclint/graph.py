@@ -25,6 +25,7 @@ from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tok
 from oidclint.iam.conditions import action_covers, patterns, restricts
 from oidclint.iam.azure_trusts import azure_trusts
 from oidclint.iam.federation import CloudTrust, Reach, Refusal, reach, refusals, restriction_words
+from oidclint.iam.google_trusts import Binding, bindings, google_trusts
 from oidclint.iam.narrowing import Narrowing, Run, narrowest
 from oidclint.iam.patterns import Pattern, input_phrase
 from oidclint.iam.principals import FederatedPrincipal, parse_federated
@@ -359,6 +360,7 @@ class TrustGraph:
         self._hosts: list[object] | None = None
         """The host of each provider of the inventory, in its order."""
         self._cloud_trusts: list[CloudTrust] | None = None
+        self._google_bindings: list[Binding] | None = None
         self._narrowings: dict[int, Narrowing] = {}
         self.root: str | None = None
         """The folder the spans' paths start from, when the graph is a scan's: what a fix
@@ -629,8 +631,17 @@ class TrustGraph:
         """The trusts of Google Cloud and Azure the scan defines (``iam.federation``)."""
         if self._cloud_trusts is None:
             self._cloud_trusts = []
+            self._cloud_trusts += google_trusts(self.inventory)
             self._cloud_trusts += azure_trusts(self.inventory)
         return self._cloud_trusts
+
+    @property
+    def google_bindings(self) -> list[Binding]:
+        """Google Cloud's pool providers, each with each grant to its pool
+        (``iam.google_trusts``): what the Google-only rules read."""
+        if self._google_bindings is None:
+            self._google_bindings = bindings(self.inventory)
+        return self._google_bindings
 
     def cloud_reach(self, trust: CloudTrust) -> Reach:
         """How far a trust outside AWS reaches (``iam.federation.reach``), asked for the

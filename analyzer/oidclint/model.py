@@ -441,6 +441,78 @@ class PolicyFileUse:
     command: str = "create-role"
 
 
+# --- Google Cloud workload identity federation (docs/facts.md, "Google Cloud workload
+# identity federation") ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class GooglePool:
+    """A workload identity pool (``google_iam_workload_identity_pool``)."""
+
+    address: str
+    pool_id: Text
+    """``workload_identity_pool_id``: the pool's name in
+    ``projects/<number>/locations/global/workloadIdentityPools/<pool_id>``."""
+    project: Text | None = None
+    """``project``; ``None`` when left to the provider's default project."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class GooglePoolProvider:
+    """A workload identity pool provider (``google_iam_workload_identity_pool_provider``):
+    which tokens of which issuer the pool exchanges, and what it maps them to."""
+
+    address: str
+    pool_id: Text
+    provider_id: Text
+    project: Text | None = None
+    issuer_uri: Text | None = None
+    """``oidc.issuer_uri``; ``None`` for a provider without an ``oidc`` block (AWS, SAML,
+    X.509), which the Google reading leaves alone."""
+    allowed_audiences: list[Text] | Unknown = field(default_factory=list)
+    """``oidc.allowed_audiences``; empty: Google's default audience (the provider's name)."""
+    attribute_mapping: dict[str, Text] | Unknown | None = None
+    """``attribute_mapping``, key to CEL expression; ``None`` when not set."""
+    attribute_condition: Text | None = None
+    span: Span | None = None
+    issuer_span: Span | None = None
+    mapping_span: Span | None = None
+    condition_span: Span | None = None
+    scope: str = ""
+    disabled: bool = False
+
+
+@dataclass(slots=True)
+class GoogleServiceAccount:
+    """A service account (``google_service_account``) and the email it is named by."""
+
+    address: str
+    email: Text
+    """``<account_id>@<project>.iam.gserviceaccount.com``, partly known when the project is
+    the provider's default."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class GoogleGrant:
+    """One role granted to members on one resource (``google_*_iam_member``, ``_binding``,
+    ``_policy``; a ``binding`` of a ``google_iam_policy`` data source)."""
+
+    address: str
+    role: Text
+    members: list[Text] | Unknown
+    resource: str
+    """The Terraform type granted on: ``google_service_account_iam_member`` ..."""
+    service_account: Text | None = None
+    """For a grant on a service account: ``service_account_id`` as written (its ``ref`` is
+    the ``google_service_account`` when it names one); ``None`` for any other resource."""
+    span: Span | None = None
+    member_spans: list[Span | None] = field(default_factory=list)
+    scope: str = ""
+
+
 @dataclass(slots=True)
 class Diagnostic:
     """A file that could not be read or understood, reported instead of silently skipped."""
@@ -489,6 +561,10 @@ class Inventory:
     roles_elsewhere: list[str] = field(default_factory=list)
     """Names (``*`` globs) of roles created by code the scan cannot read (a registry module
     at a version without a built-in model): defined elsewhere, like ``known-roles``."""
+    google_pools: list[GooglePool] = field(default_factory=list)
+    google_providers: list[GooglePoolProvider] = field(default_factory=list)
+    google_service_accounts: list[GoogleServiceAccount] = field(default_factory=list)
+    google_grants: list[GoogleGrant] = field(default_factory=list)
     azure_principals: list[AzurePrincipal] = field(default_factory=list)
     federated_credentials: list[FederatedCredential] = field(default_factory=list)
     """Azure federated identity credentials, and the identities and applications they
@@ -513,6 +589,10 @@ class Inventory:
         self.cached.extend(other.cached)
         self.dependencies.update(other.dependencies)
         self.roles_elsewhere.extend(other.roles_elsewhere)
+        self.google_pools.extend(other.google_pools)
+        self.google_providers.extend(other.google_providers)
+        self.google_service_accounts.extend(other.google_service_accounts)
+        self.google_grants.extend(other.google_grants)
         self.azure_principals.extend(other.azure_principals)
         self.federated_credentials.extend(other.federated_credentials)
         self.timed_out = self.timed_out or other.timed_out

@@ -15,6 +15,8 @@ from oidclint_rules.oidc112_missing_id_token_permission import MissingIdTokenPer
 from oidclint_rules.oidc113_session_condition_unsatisfiable import SessionConditionUnsatisfiable
 from oidclint_rules.oidc114_legacy_github_subject import LegacyGithubSubject
 from oidclint_rules.oidc115_impossible_subject_pattern import ImpossibleSubjectPattern
+from oidclint_rules.oidc116_google_subject_mapping import GoogleSubjectMapping
+from oidclint_rules.oidc117_undefined_attribute import UndefinedAttribute
 from oidclint_rules.oidc118_too_many_federated_credentials import TooManyFederatedCredentials
 from oidclint_rules.oidc119_claims_expression_not_supported import ClaimsExpressionNotSupported
 from oidclint_rules.oidc201_missing_subject_condition import MissingSubjectCondition
@@ -27,6 +29,7 @@ from oidclint_rules.oidc207_cognito_unauthenticated_access import CognitoUnauthe
 from oidclint_rules.oidc208_wildcard_principal_web_identity import WildcardPrincipalWebIdentity
 from oidclint_rules.oidc209_privileged_role_broad_trust import PrivilegedRoleBroadTrust
 from oidclint_rules.oidc210_vacuous_set_or_ifexists_restriction import VacuousSetOrIfExistsRestriction
+from oidclint_rules.oidc211_whole_pool_member import WholePoolMember
 from oidclint_rules.oidc301_duplicate_oidc_provider import DuplicateOidcProvider
 from oidclint_rules.oidc302_invalid_provider_url import InvalidProviderUrl
 from oidclint_rules.oidc303_provider_audience_missing import ProviderAudienceMissing
@@ -49,6 +52,8 @@ ALL_RULES = [
     SessionConditionUnsatisfiable,
     LegacyGithubSubject,
     ImpossibleSubjectPattern,
+    GoogleSubjectMapping,
+    UndefinedAttribute,
     TooManyFederatedCredentials,
     ClaimsExpressionNotSupported,
     MissingSubjectCondition,
@@ -61,6 +66,7 @@ ALL_RULES = [
     WildcardPrincipalWebIdentity,
     PrivilegedRoleBroadTrust,
     VacuousSetOrIfExistsRestriction,
+    WholePoolMember,
     DuplicateOidcProvider,
     InvalidProviderUrl,
     ProviderAudienceMissing,

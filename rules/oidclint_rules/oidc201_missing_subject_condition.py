@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import negated, restricts, vacuous
+from oidclint.iam.federation import CLOUD_TITLES
 from oidclint.model import Level
 from oidclint.rule import Rule
 
@@ -16,7 +17,10 @@ class MissingSubjectCondition(Rule):
     On Google Cloud and Azure the same holds of a workload identity pool provider with no
     attribute condition whose pool is granted as a whole, and of a federated identity
     credential whose claims matching expression tests no subject: a token from anywhere gets
-    the principal.
+    the principal. A Google provider for GitHub's issuer with no attribute condition is
+    reported whatever its grants are: Google refuses to create it (`Error 400: The attribute
+    condition must reference one of the provider's claims`, enforced since about September
+    2024), and one created before exchanges any GitHub token for an identity of the pool.
 
     ## Why it matters
     Anyone can obtain a token from a shared issuer: every GitHub repository in the world gets
@@ -64,17 +68,32 @@ class MissingSubjectCondition(Rule):
                                   "Add a `StringEquals` condition on `<issuer>:sub` naming your "
                                   "own repository/project and branch or environment."),
             )
+        seen = set()
         for trust in graph.cloud_trusts:
             issuer = trust.kind
-            if issuer is None or not issuer.shared or trust.restriction is not None:
+            if issuer is None or not issuer.shared or (trust.scope, trust.address) in seen:
                 continue
-            if graph.cloud_reach(trust).kind != "any-tenant":
+            open_to_all = trust.restriction is None \
+                and graph.cloud_reach(trust).kind == "any-tenant"
+            if not open_to_all and trust.refused is None:
                 continue
+            seen.add((trust.scope, trust.address))
+            cloud = CLOUD_TITLES[trust.cloud]
+            if open_to_all:
+                message = (f"{trust.address} trusts {issuer.title} (`{trust.issuer}`) with "
+                           f"nothing that restricts the token's subject: any {issuer.title} "
+                           f"user or project anywhere can obtain {trust.principal}.")
+                if trust.refused is not None:
+                    message += (f" {cloud} refuses to create it as written ({trust.refused});"
+                                " one created before that check stays open.")
+            else:
+                message = (f"{trust.address}: {cloud} refuses to create this trust of "
+                           f"{issuer.title} (`{trust.issuer}`) as written ({trust.refused}); "
+                           "one created before that check exchanges every token of the "
+                           "issuer, and only its grants narrow what that token gets.")
             yield self.finding(
                 trust.span,
-                f"{trust.address} trusts {issuer.title} (`{trust.issuer}`) with nothing that "
-                f"restricts the token's subject: any {issuer.title} user or project anywhere "
-                f"can obtain {trust.principal}.",
+                message,
                 address=trust.address,
                 related=trust.related,
                 fix=_CLOUD_FIX[trust.cloud],

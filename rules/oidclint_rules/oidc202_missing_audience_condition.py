@@ -81,8 +81,10 @@ class MissingAudienceCondition(Rule):
                     f"The statement does not restrict `aud`; the provider's client id list is the "
                     f"only audience check for {trust.role.address}.",
                     trust=trust,
-                    fix=f"Add `StringEquals` on `{trust.issuer_shown}:aud`"
-                    + (f" = `{issuer.default_audiences[0]}`." if issuer.default_audiences else "."),
+                    fix=self.narrowed(graph, trust.role, f"Add `StringEquals` on "
+                                      f"`{trust.issuer_shown}:aud`" + (
+                                          f" = `{issuer.default_audiences[0]}`."
+                                          if issuer.default_audiences else ".")),
                     autofix=audience_condition(graph, places, trust),
                 )
 

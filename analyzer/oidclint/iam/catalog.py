@@ -402,6 +402,23 @@ ISSUERS: tuple[Issuer, ...] = (
         "SELF_HOSTED_SETUP.md",
     ),
     Issuer(
+        kind="gke",
+        title="Google Kubernetes Engine",
+        # A GKE cluster's ServiceAccount tokens name the cluster's resource URL as issuer
+        # (docs/facts.md, "Google Cloud workload identity federation", GC15); a cluster of one
+        # customer, so its namespaces are the tenants, as on EKS.
+        host_pattern=re.compile(
+            r"container\.googleapis\.com/v1/projects/[a-z0-9-]+/locations/[a-z0-9-]+"
+            r"/clusters/[a-z0-9-]+"
+        ),
+        shared=False,
+        grammar=SERVICE_ACCOUNT_SUBJECT,
+        service_accounts=True,
+        realm="the cluster",
+        reference="https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/"
+        "projects.locations.clusters",
+    ),
+    Issuer(
         kind="aks",
         title="Azure Kubernetes Service",
         # https://<region>.oic.prod-aks.azure.com/<tenant id>/<issuer id>/ (the trailing `/`

@@ -75,6 +75,9 @@ class CloudTrust:
     scope: str = ""
     related: list[Related] = field(default_factory=list)
     """The other resources that make up the trust (the binding, the pool, the identity)."""
+    refused: str | None = None
+    """Why the cloud refuses to create the trust as written, when it does: Google's
+    ``Error 400`` for a GitHub provider with no attribute condition (docs/facts.md, GC13)."""
 
     @property
     def host(self) -> Text:
@@ -161,11 +164,13 @@ def reach(trust: CloudTrust, tenants: Iterable[str] = ()) -> Reach:
     if issuer is None or not isinstance(url, str) or isinstance(url, Partial):
         return Reach(None)
     audiences = trust.audiences
-    audience = next((str(a) for a in audiences if isinstance(a, str)
-                     and not isinstance(a, Partial)), None) \
-        if not isinstance(audiences, Unknown) else None
-    if audience is None:
+    if isinstance(audiences, Unknown):
         return Reach(None)
+    audience = next((str(a) for a in audiences if isinstance(a, str)
+                     and not isinstance(a, Partial)), None)
+    # Audiences known only in part (Google's default names the project number) leave the
+    # probes without one: whoever runs the probe's job picks its audience, so a predicate
+    # that does not read it still answers, and one that does stays undecided.
     claims = probe_claims(issuer, PROBE_TENANT, PROBE_SCOPE, str(url), audience)
     if claims is None:
         return Reach(None)
@@ -259,7 +264,11 @@ class Refusal:
         if self.trusts[0].cloud == "azure":
             return ("Entra ID answers `AADSTS70021: No matching federated identity record "
                     "found for presented assertion`")
-        return "Google's Security Token Service refuses the token exchange"
+        # Which of the two it is depends on whether the provider's condition or the
+        # binding's member turns it away (GC6, GC12).
+        return ("Google refuses it: the token exchange fails (`The given credential is "
+                "rejected by the attribute condition`) or impersonating the service account "
+                "does (`Permission 'iam.serviceAccounts.getAccessToken' denied`)")
 
     @property
     def principals(self) -> str:

@@ -104,7 +104,8 @@ def kubernetes_member(text: Any) -> KubernetesMember | None:
                               for group in ("project", "namespace", "name")))
 
 
-def _same(left: Any, right: Any) -> bool | None:
+def same_text(left: Any, right: Any) -> bool | None:
+    """Whether two texts, either partly known, are the same: None when not known."""
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return None
     if not (isinstance(left, (str, Partial)) and isinstance(right, (str, Partial))):
@@ -132,8 +133,8 @@ def member_admits(member: PoolMember, mapped: MappedAttributes) -> bool | None:
             return None
         if not isinstance(value, (list, tuple)):
             return None
-        verdicts = [_same(member.value, group) for group in value]
+        verdicts = [same_text(member.value, group) for group in value]
         if any(v is True for v in verdicts):
             return True
         return None if any(v is None for v in verdicts) else False
-    return _same(member.value, value)
+    return same_text(member.value, value)

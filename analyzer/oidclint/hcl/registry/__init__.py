@@ -65,6 +65,7 @@ _UNFUNCO = "unfunco/oidc-github/aws"
 _EKS = "terraform-aws-modules/eks/aws"
 _TERRAFORM_MODULE_GITHUB = "terraform-module/github-oidc-provider/aws"
 _TERRAFORM_MODULE_GITLAB = "terraform-module/gitlab-oidc-provider/aws"
+_GOOGLE_RUNNERS = "terraform-google-modules/github-actions-runners/google"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -120,6 +121,12 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     ),
 }
 
+INDEX[f"{_GOOGLE_RUNNERS}//modules/gh-oidc"] = (
+    # Google Cloud workload identity for GitHub; 1.x fixed another issuer (vstoken) and the
+    # audience `sigstore`: no model.
+    _Entry("google-gh-oidc/v2", (2, 0, 0), None),
+)
+
 ROLE_NAME_INPUTS = ("name", "name_prefix", "role_name", "role_name_prefix", "iam_role_name")
 """Inputs that name the role of every modelled module, in some release line (v4/v5
 ``role_name``, v6 ``name`` with ``use_name_prefix``, unfunco ``iam_role_name``): what a call
@@ -132,6 +139,7 @@ _GITHUB_REPOSITORIES = {
     "terraform-aws-modules/terraform-aws-eks": _EKS,
     "terraform-module/terraform-aws-github-oidc-provider": _TERRAFORM_MODULE_GITHUB,
     "terraform-module/terraform-aws-gitlab-oidc-provider": _TERRAFORM_MODULE_GITLAB,
+    "terraform-google-modules/terraform-google-github-actions-runners": _GOOGLE_RUNNERS,
 }
 
 

@@ -38,6 +38,7 @@ from oidclint.model import (
     PodIdentityAssociation, PolicyDocument, Related, Role,
 )
 from oidclint.readers.helm.terraform import helm_release_workloads
+from oidclint.readers.workloads.gke import as_google, gke_service_account
 from oidclint.readers.workloads.kubernetes import (
     addon_workload, as_text, irsa_annotations, service_account_workload,
 )
@@ -51,6 +52,7 @@ from oidclint.iam.azure_trusts import aks_issuer
 from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
+from oidclint.readers.terraform import google
 from oidclint.readers.terraform.unread import unread_call
 from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
 
@@ -95,6 +97,8 @@ def collect_module(module: Module, inventory: Inventory) -> None:
     for address, block in module.resources.items():
         collect = (_COLLECTORS if block.type == "resource" else _DATA_COLLECTORS).get(
             block.labels[0])
+        if collect is None and block.type == "resource":
+            collect = google.collector(block.labels[0])
         if collect is None:
             continue
         try:
@@ -258,7 +262,9 @@ def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> No
 
 
 def _service_account(module: Module, instance: Instance, inventory: Inventory) -> None:
-    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA).
+    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA), a
+    Google service account (GKE workload identity, ``readers.workloads.gke``), or the client
+    id of an Azure identity (AKS workload identity, ``readers.workloads.azure_workload_identity``).
 
     The provider defaults ``metadata.namespace`` to ``default`` (https://registry.terraform.io/
     providers/hashicorp/kubernetes/latest/docs/resources/service_account_v1).
@@ -268,6 +274,8 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
         return
     annotations = module.argument(metadata, "annotations")
     role, audience = irsa_annotations(annotations)
+    google = gke_service_account(annotations, as_text) if role is None else None
+    role = role if role is not None else google
     client_id, tenant = azure_annotations(annotations, as_text)
     if role is None and client_id is None:
         return
@@ -280,9 +288,10 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, metadata.span)
     if role is not None:
-        inventory.workloads.append(service_account_workload(
+        workload = service_account_workload(
             _text(name, span), _text(namespace, span), span, role, audience=audience,
-            cluster=_sole_cluster(module), scope=module.scope))
+            cluster=_sole_cluster(module) if google is None else None, scope=module.scope)
+        inventory.workloads.append(as_google(workload) if google is not None else workload)
     if client_id is not None:
         cluster = sole_aks_cluster(module)
         workload = for_azure(service_account_workload(
@@ -412,6 +421,7 @@ _COLLECTORS = {
     **COGNITO_COLLECTORS,
     **HCP_COLLECTORS,
     **GITHUB_SUBJECT_COLLECTORS,
+    **google.COLLECTORS,
     **AZURE_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
@@ -471,7 +481,7 @@ _DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": 
                     **HCP_DATA_COLLECTORS, **AZURE_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
-COLLECTED = frozenset(_COLLECTORS) | READ_WITH
+COLLECTED = google.ResourceTypes(frozenset(_COLLECTORS) | READ_WITH | google.READ_WITH)
 
 
 def _document(module: Module, block: Scoped, name: str) -> PolicyDocument | None:

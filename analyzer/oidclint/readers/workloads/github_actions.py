@@ -39,20 +39,18 @@ from oidclint.iam.claims import job_workflow_refs
 from oidclint.limits import TooLarge
 from oidclint.model import Diagnostic, Inventory, JobWorkflow, Level, TokenContext, Workload
 from oidclint.readers import is_action
-from oidclint.readers.workloads.github_azure_login import AZURE_LOGIN, azure_login_step
 from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
 from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
-from oidclint.readers.workloads.github_inputs import (
-    ISSUER, KIND, Note, given as _given, input_text as _input_text, text as _text,
-    text_input as _text_input,
-)
+from oidclint.readers.workloads import github_azure_login, github_google_auth
 from oidclint.readers.workloads.github_permissions import permission_entries
 from oidclint.readers.workloads.github_matrix import matrix_combinations, narrowed, shared_values
 from oidclint.readers.workloads.github_run_steps import run_step_commands
 from oidclint.located.documents import YAML_1_2_CORE, LoadError, load_documents
-from oidclint.source import Partial, SourceFile, Span, Str, Unknown, span_of
+from oidclint.source import Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
 
+KIND = "github-actions"
+ISSUER = "token.actions.githubusercontent.com"
 ACTION = re.compile(r"^[\w.-]+/configure-aws-credentials(?:/[^@]*)?@\S+$", re.IGNORECASE)
 """``aws-actions/configure-aws-credentials@<tag, branch or SHA>``, or a fork of it."""
 MAX_NESTING = 10
@@ -76,6 +74,7 @@ DEFAULT_BRANCH_EVENTS = frozenset({
     "status", "watch", "workflow_run",
 })
 
+Note = Callable[[str, Span | None], None]
 
 
 def parse_workflows(files: list[SourceFile], default_branch: str | None = None) -> Inventory:
@@ -129,8 +128,8 @@ class CredentialStep:
     scope: "Scope"
     guards: tuple[Guard, ...] = ()
     """The ``if:`` conditions on the way to the step, the outermost first."""
-    reader: "StepReader | None" = None
-    """How the step becomes a workload (``step_reader``)."""
+    read: "StepReader" = None  # type: ignore[assignment]
+    """What makes the step's workload (``STEP_READERS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +280,7 @@ class WorkflowSet:
         # run are theirs together.
         grouped: dict[tuple, tuple[CredentialStep, Workload, list]] = {}
         for combination, step in runs:
-            workload = (step.reader or assume_role_step)(step.inputs, step.scope, note, name,
-                                                         key_span)
+            workload = step.read(step.inputs, step.scope, note, name, key_span)
             if workload is None:
                 continue
             shaped = job if combination is None else narrowed(job, combination)
@@ -326,11 +324,10 @@ class WorkflowSet:
         if not isinstance(steps, list):
             return
         where = f" of {chain[-1]}" if chain else ""
-        for number, step, given in credential_steps(steps, note):
+        for number, step, given, read in credential_steps(steps, note):
             scope = Scope((step.get("env"), *envs), inputs, matrix)
             yield CredentialStep(number, (), given, scope,
-                                 guards_of(step, f"step {number}{where}", scope),
-                                 step_reader(step.get("uses")))
+                                 guards_of(step, f"step {number}{where}", scope), read)
         for number, step, uses in local_action_steps(steps):
             action = self._action(root, uses, note, chain)
             if action is None:
@@ -346,7 +343,7 @@ class WorkflowSet:
                                                 (step.get("env"), *envs), passed, note,
                                                 chain + (action.path,)):
                 yield CredentialStep(number, (uses, *found.via), found.inputs, found.scope,
-                                     guards + found.guards, found.reader)
+                                     guards + found.guards, found.read)
 
     def _action(self, root: str, uses: str, note: Note,
                 chain: tuple[str, ...]) -> LocalAction | None:
@@ -531,40 +528,29 @@ def repository_root(path: str) -> str:
 
 # -- steps ------------------------------------------------------------------------------------
 
-def credential_steps(steps: list, note: Note) -> Iterator[tuple[int, dict, dict]]:
-    """(1-based position, step, inputs with lower-case names) of each configure-aws-credentials
-    step; action input names are case-insensitive."""
+def credential_steps(steps: list, note: Note
+                     ) -> Iterator[tuple[int, dict, dict, "StepReader"]]:
+    """(1-based position, step, inputs with lower-case names, what reads it) of each step of
+    an action that authenticates with the job's token (``STEP_READERS``); action input names
+    are case-insensitive."""
     for number, step in enumerate(steps, start=1):
         if not isinstance(step, dict):
             continue
         uses = step.get("uses")
-        if step_reader(uses) is None:
+        if not isinstance(uses, str):
+            continue
+        found = next((reader for reader in STEP_READERS if reader[0].match(uses.strip())),
+                     None)
+        if found is None:
             continue
         inputs = step.get("with")
         if inputs is None:
             continue
         if not isinstance(inputs, dict):
-            action = "configure-aws-credentials" if ACTION.match(uses.strip()) else uses.strip()
-            note(f"`with` of {action} is not a mapping", span_of(inputs))
+            note(f"`with` of {found[1]} is not a mapping", span_of(inputs))
             continue
-        yield number, step, {k.lower(): v for k, v in inputs.items() if isinstance(k, str)}
-
-
-StepReader = Callable[[dict, Scope, Note, str, Span], "Workload | None"]
-"""The workload of one step, from its inputs (lower-case names), the scope they are resolved
-in, the job's name and where the job is written; ``None`` when the step uses no OIDC token."""
-
-
-def step_reader(uses: Any) -> StepReader | None:
-    """How a step of this action becomes a workload: ``configure-aws-credentials`` (AWS),
-    another cloud's login action; ``None`` for any other step."""
-    if not isinstance(uses, str):
-        return None
-    if ACTION.match(uses.strip()):
-        return assume_role_step
-    if AZURE_LOGIN.match(uses.strip()):
-        return azure_login_step
-    return None
+        yield number, step, {k.lower(): v for k, v in inputs.items() if isinstance(k, str)}, \
+            found[2]
 
 
 def local_action_steps(steps: list) -> Iterator[tuple[int, dict, str]]:
@@ -605,6 +591,57 @@ def assume_role_step(inputs: dict, scope: Scope, note: Note, name: str,
         # environment (sts:AssumeRole), not with an OIDC token.
         role_chaining=_flag(inputs.get("role-chaining"), scope),
     )
+
+
+def google_auth_step(inputs: dict, scope: Scope, note: Note, name: str,
+                     span: Span) -> Workload | None:
+    """The workload of one google-github-actions/auth step (``github_google_auth``)."""
+    return github_google_auth.google_auth_step(
+        lambda key: _text_input(inputs, key, scope, note), name, span)
+
+
+def azure_login_step(inputs: dict, scope: Scope, note: Note, name: str,
+                     span: Span) -> Workload | None:
+    """The workload of one azure/login step (``github_azure_login``)."""
+    return github_azure_login.azure_login_step(
+        lambda key: _text_input(inputs, key, scope, note), name, span)
+
+
+StepReader = Callable[[dict, Scope, Note, str, Span], "Workload | None"]
+STEP_READERS: tuple[tuple[re.Pattern, str, StepReader], ...] = (
+    (ACTION, "configure-aws-credentials", assume_role_step),
+    (github_google_auth.ACTION, "google-github-actions/auth", google_auth_step),
+    (github_azure_login.ACTION, "azure/login", azure_login_step),
+)
+"""The actions whose steps authenticate with the job's OIDC token, as messages name them,
+and what reads each."""
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _text(value: Any) -> Text | None:
+    if isinstance(value, (str, Partial, Unknown)):
+        return fill_ins(value)  # an `<ACCOUNT_ID>` left for the user decides nothing
+    return None
+
+
+def _input_text(raw: Any) -> Any:
+    """An action input as the action reads it: a YAML number or boolean is its text."""
+    if isinstance(raw, (bool, int, float)):
+        return Str(text_of(raw))
+    return raw
+
+
+def _text_input(inputs: dict, name: str, scope: Scope, note: Note) -> Text | None:
+    raw = _input_text(inputs.get(name))
+    if raw is None or raw == "":
+        return None  # the action's default applies
+    if not isinstance(raw, str):
+        note(f"`{name}` is not a string", span_of(raw))
+        return None
+    return _text(scope.resolve(raw))
 
 
 def _duration(raw: Any, scope: Scope, note: Note) -> int | Unknown | None:

@@ -4,7 +4,10 @@ A job is a workload when it requests an ID token (``id_tokens: <NAME>: aud: <str
 list>``, https://docs.gitlab.com/ci/secrets/id_token_authentication/) and hands a role to AWS:
 a ``*ROLE_ARN*`` variable (``AWS_ROLE_ARN`` is what the AWS SDKs and CLI read beside
 ``AWS_WEB_IDENTITY_TOKEN_FILE``) or ``aws sts assume-role-with-web-identity --role-arn``
-(https://docs.gitlab.com/ci/cloud_services/aws/). Variables set in the project or group
+(https://docs.gitlab.com/ci/cloud_services/aws/), or to Google Cloud: a ``gcloud iam
+workload-identity-pools create-cred-config`` naming the pool provider and the service
+account (``gcloud_credentials``; the workload's ``cloud`` is ``google``, its ``target`` the
+provider, its ``role`` the service account). Variables set in the project or group
 settings override those of the file and are not visible here: ``$VAR`` without a value in
 the file is ``Unknown``.
 
@@ -37,6 +40,7 @@ from oidclint.iam.subjects import ANY, Automaton, Chars, TooComplex, alt, opt, s
 from oidclint.located.documents import LoadError, load_documents
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.readers.workloads.ci_files import assume_role_options, substitute
+from oidclint.readers.workloads.gcloud_credentials import credential_configs
 from oidclint.readers.workloads.gitlab_refs import (  # the ref functions are importable from here too
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
     within,
@@ -406,8 +410,12 @@ class _Pipeline:
         command = self._assume_role(script, expander)
         role = command.role if command.role is not None else self._role_variable(
             variables, own, expander)
+        cloud, target = "aws", None
         if role is None:
-            return None
+            google = self._google_credentials(script, expander)
+            if google is None:
+                return None
+            cloud, (target, role) = "google", google
         token = _token_used(tokens, command, script, variables)
         session_name = command.session_name
         if session_name is None and "AWS_ROLE_SESSION_NAME" in variables:
@@ -416,14 +424,35 @@ class _Pipeline:
             kind="gitlab-ci",
             name=f"{self.path} job {name}",
             span=key.span or span_of(job) or Span(self.path, 1),
-            role=fill_ins(role),  # an `<ACCOUNT_ID>` left for the user decides nothing
-            role_span=span_of(role),
+            # an `<ACCOUNT_ID>` left for the user decides nothing
+            role=fill_ins(role) if role is not None else None,
+            role_span=span_of(role) or span_of(target),
             audience=_audience(token, tokens.get(token), expander),
             session_name=session_name,
             duration=command.duration,
             contexts=self._contexts(key, job),
             logical=(str(name), "object"),
+            cloud=cloud,
+            target=fill_ins(target) if target is not None else None,
         )
+
+    def _google_credentials(self, script: list[Str], expander: "_Expander"
+                            ) -> tuple[Text, Text | None] | None:
+        """The pool provider and service account of the first ``gcloud iam
+        workload-identity-pools create-cred-config`` of the job's script
+        (``gcloud_credentials``)."""
+        for line in script:
+            text = line.replace("\\\n", " ")
+            for found in credential_configs(text):
+                provider, start = found.provider
+                located = Str(provider, self._sub_span(line, start, start + len(provider)))
+                account = None
+                if found.service_account is not None:
+                    value, begin = found.service_account
+                    account = expander.expand(
+                        Str(value, self._sub_span(line, begin, begin + len(value))))
+                return expander.expand(located), account
+        return None
 
     def _assume_role(self, script: list[Str], expander: "_Expander") -> _Command:
         command = _Command()

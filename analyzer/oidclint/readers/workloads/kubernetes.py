@@ -28,6 +28,7 @@ from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
 from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.located.documents import LoadError, NodeLimitError, load_documents
+from oidclint.readers.workloads import gke
 from oidclint.located.documents import documents as split_documents
 from oidclint.source import (
     Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins, span_of,
@@ -338,11 +339,13 @@ class _ManifestReader:
         annotations = metadata.get("annotations")
         if self.wrong(annotations, dict, f"`metadata.annotations` of {label}", metadata):
             return
-        for key in (ROLE_ANNOTATION, AUDIENCE_ANNOTATION):
+        for key in (ROLE_ANNOTATION, AUDIENCE_ANNOTATION, gke.ANNOTATION):
             if self.wrong((annotations or {}).get(key), str, f"annotation `{key}` of {label}",
                            annotations):
                 return
         role, audience = irsa_annotations(annotations)
+        google = gke.gke_service_account(annotations, as_text) if role is None else None
+        role = role if role is not None else google
         client_id, tenant = azure_annotations(annotations, as_text)
         if role is None and client_id is None:
             return
@@ -362,8 +365,9 @@ class _ManifestReader:
         else:
             namespace = as_text(metadata.get("namespace"), where) or apply_time_namespace(span)
         if role is not None:
-            self.inventory.workloads.append(service_account_workload(
-                name, namespace, span, role, audience=audience))
+            workload = service_account_workload(name, namespace, span, role, audience=audience)
+            self.inventory.workloads.append(gke.as_google(workload) if google is not None
+                                            else workload)
         if client_id is not None:
             self.inventory.workloads.append(for_azure(
                 service_account_workload(name, namespace, span, client_id), tenant))
