@@ -141,6 +141,28 @@ CORPUS: dict[str, tuple[str, list[tuple[str, str, tuple[int, int] | None]]]] = {
         (f"YAML/JSON syntax error: {TRUNCATED_JSON_AT}: {NO_NODE}", W, TRUNCATED_JSON_SPAN)]),
     "cloudformation-trailing.json": ("cloudformation-trailing.json", [
         (f"YAML/JSON syntax error: line 1, column 61: {SECOND_DOCUMENT}", W, (1, 61))]),
+    # Azure Resource Manager templates
+    "arm-truncated.json": ("arm-truncated.json", [
+        (f"JSON syntax error: line 7, column 1: {NO_NODE}", W, (7, 1))]),
+    "arm-wrong-types.json": ("arm-wrong-types.json", [
+        ("a resource is not a mapping; not read", W, (5, 16)),
+        ("a resource is not a mapping; not read", W, (7, 5)),
+        ("`type` of a resource is not a string; not read", W, (8, 5)),
+        ("`name` of a Microsoft.ManagedIdentity/userAssignedIdentities is not a string; not read",
+         W,
+         (9, 74)),
+        ("`resources` of Microsoft.ManagedIdentity/userAssignedIdentities is not a list; not read",
+         W,
+         (17, 37)),
+        ("Microsoft.ManagedIdentity/userAssignedIdentities/${the identity of parameters('loop') "
+         "(nested too deeply)}/federatedIdentityCredentials/${parameters('loop') (nested too "
+         "deeply)}: `properties` is not a mapping; not read", W, (11, 52)),
+        ("Microsoft.ManagedIdentity/userAssignedIdentities/deploy/federatedIdentityCredentials/gh:"
+         " `properties.issuer` is not a string; not read", W, (14, 31)),
+        ("Microsoft.ManagedIdentity/userAssignedIdentities/deploy/federatedIdentityCredentials/gh:"
+         " `properties.subject` is not a string; not read", W, (12, 5)),
+        ("Microsoft.ManagedIdentity/userAssignedIdentities/deploy/federatedIdentityCredentials/gh:"
+         " `properties.audiences` is not a list; not read", W, (14, 73))]),
     "cloudformation-wrong-types.yaml": ("cloudformation-wrong-types.yaml", [
         ("Provider.ClientIdList is not a list", W, (16, 42)),
         ("Provider.Url is not a string", W, (16, 23)),

@@ -333,7 +333,7 @@ def test_a_reach_decided_with_unknown_pieces_holds_for_any_name_they_hold(issuer
 
 
 def test_every_kubernetes_issuer_issues_service_account_tokens():
-    kubernetes = [i for i in ISSUERS if i.kind in ("eks", "gke", "kubernetes")]
+    kubernetes = [i for i in ISSUERS if i.kind in ("eks", "gke", "aks", "kubernetes")]
     assert all(i.service_accounts and i.grammar.head == "system:serviceaccount:"
                for i in kubernetes)
     assert not [i for i in ISSUERS if i.service_accounts and i not in kubernetes]

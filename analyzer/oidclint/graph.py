@@ -23,6 +23,7 @@ from oidclint.config import Config
 from oidclint.iam.catalog import GLOBAL_KEY_PREFIXES, Issuer, issuer_for
 from oidclint.iam.claims import CUSTOM_TEMPLATE_UNKNOWN, Token, issuer_fits, tokens_for
 from oidclint.iam.conditions import action_covers, patterns, restricts
+from oidclint.iam.azure_trusts import azure_trusts
 from oidclint.iam.federation import CloudTrust, Reach, Refusal, reach, refusals, restriction_words
 from oidclint.iam.google_trusts import Binding, bindings, google_trusts
 from oidclint.iam.narrowing import Narrowing, Run, narrowest
@@ -631,6 +632,7 @@ class TrustGraph:
         if self._cloud_trusts is None:
             self._cloud_trusts = []
             self._cloud_trusts += google_trusts(self.inventory)
+            self._cloud_trusts += azure_trusts(self.inventory)
         return self._cloud_trusts
 
     @property

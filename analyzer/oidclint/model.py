@@ -565,6 +565,10 @@ class Inventory:
     google_providers: list[GooglePoolProvider] = field(default_factory=list)
     google_service_accounts: list[GoogleServiceAccount] = field(default_factory=list)
     google_grants: list[GoogleGrant] = field(default_factory=list)
+    azure_principals: list[AzurePrincipal] = field(default_factory=list)
+    federated_credentials: list[FederatedCredential] = field(default_factory=list)
+    """Azure federated identity credentials, and the identities and applications they
+    belong to."""
 
     def extend(self, other: "Inventory") -> None:
         self.providers.extend(other.providers)
@@ -589,6 +593,8 @@ class Inventory:
         self.google_providers.extend(other.google_providers)
         self.google_service_accounts.extend(other.google_service_accounts)
         self.google_grants.extend(other.google_grants)
+        self.azure_principals.extend(other.azure_principals)
+        self.federated_credentials.extend(other.federated_credentials)
         self.timed_out = self.timed_out or other.timed_out
 
 
@@ -746,3 +752,49 @@ class Report:
         """Something was not read or not understood (a file skipped, a policy that is not
         JSON, a parse out of time): the findings may not be all there are."""
         return any(d.level in (Level.ERROR, Level.WARNING) for d in self.diagnostics)
+
+
+# -- Azure ------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class AzurePrincipal:
+    """What an Azure federated identity credential grants: a user-assigned managed identity
+    (``azurerm_user_assigned_identity``, ``Microsoft.ManagedIdentity/userAssignedIdentities``)
+    or an Entra application (``azuread_application``) with its service principal
+    (``azuread_service_principal``). A workload names it by its client id."""
+
+    address: str
+    kind: str
+    """``managed-identity``, ``application`` or ``service-principal`` (whose ``client_id``
+    names the application it stands for)."""
+    client_id: Text
+    """Its client id: a GUID when written (a data source looked up by client id), else
+    ``Unknown`` naming this principal as its ``ref``."""
+    span: Span | None = None
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class FederatedCredential:
+    """A federated identity credential of Azure (``azurerm_federated_identity_credential``,
+    ``azuread_application_federated_identity_credential``, the ARM resource
+    ``Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials``): Entra
+    exchanges a token whose ``iss``, ``sub`` and ``aud`` match it for a token of its parent."""
+
+    address: str
+    parent: Text
+    """The identity or application it belongs to: a reference (its ``ref`` is the parent's
+    address), a resource id or object id as written, or ``Unknown``."""
+    parent_kind: str
+    """``managed-identity`` or ``application``: which resource type holds it."""
+    issuer: Text
+    subject: Text | None
+    """The exact ``sub``; ``None`` for a flexible credential (``claims_matching_expression``)."""
+    audiences: list[Text] | Unknown
+    """As written; empty when the argument is left out (Entra's default then applies)."""
+    claims_matching_expression: Text | None = None
+    span: Span | None = None
+    issuer_span: Span | None = None
+    subject_span: Span | None = None
+    audience_span: Span | None = None
+    scope: str = ""

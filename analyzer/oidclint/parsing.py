@@ -246,6 +246,12 @@ def _structured(file, namespace: str | None, tree: Tree) -> tuple[Inventory, boo
     pipeline = reader_for(file.path)  # CircleCI, Buildkite, Bitbucket Pipelines
     if pipeline is not None:
         return pipeline(file), False
+    if "deploymentTemplate.json" in file.text:
+        from oidclint.readers.arm.reader import parse_arm
+
+        arm = parse_arm(file)  # an Azure Resource Manager template (or compiled Bicep)
+        if arm is not None:
+            return arm, False
     template = None
     if "Resources" in file.text:
         from oidclint.readers.cloudformation.reader import parse_cloudformation

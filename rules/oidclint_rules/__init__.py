@@ -17,6 +17,8 @@ from oidclint_rules.oidc114_legacy_github_subject import LegacyGithubSubject
 from oidclint_rules.oidc115_impossible_subject_pattern import ImpossibleSubjectPattern
 from oidclint_rules.oidc116_google_subject_mapping import GoogleSubjectMapping
 from oidclint_rules.oidc117_undefined_attribute import UndefinedAttribute
+from oidclint_rules.oidc118_too_many_federated_credentials import TooManyFederatedCredentials
+from oidclint_rules.oidc119_claims_expression_not_supported import ClaimsExpressionNotSupported
 from oidclint_rules.oidc201_missing_subject_condition import MissingSubjectCondition
 from oidclint_rules.oidc202_missing_audience_condition import MissingAudienceCondition
 from oidclint_rules.oidc203_wildcard_subject import WildcardSubject
@@ -52,6 +54,8 @@ ALL_RULES = [
     ImpossibleSubjectPattern,
     GoogleSubjectMapping,
     UndefinedAttribute,
+    TooManyFederatedCredentials,
+    ClaimsExpressionNotSupported,
     MissingSubjectCondition,
     MissingAudienceCondition,
     WildcardSubject,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from oidclint.hcl.values import MISSING, with_ref
+from oidclint.iam.azure_trusts import aks_issuer
 from oidclint.iam.eks import eks_issuer as cluster_issuer
 from oidclint.iam.managed_policies import BY_NAME as MANAGED_POLICIES
 from oidclint.source import LDict, LList, Partial, Span, Str, Unknown, concat
@@ -223,7 +224,13 @@ def nested_default(instance: "Instance", path: tuple[str, ...], name: str, block
     return MISSING
 
 
+def _aks_issuer(instance: "Instance", name: str, span: Span) -> Any:
+    """``oidc_issuer_url`` of an ``azurerm_kubernetes_cluster`` (``iam.azure_trusts``)."""
+    return aks_issuer(instance.address, span)
+
+
 _RESOURCES: dict[str, dict[str, Computed]] = {
+    "azurerm_kubernetes_cluster": {"oidc_issuer_url": _aks_issuer},
     "aws_iam_openid_connect_provider": {
         "url": _provider_url, "arn": _provider_arn, "id": _provider_arn,
         "client_id_list": _provider_client_ids,
@@ -237,6 +244,7 @@ _RESOURCES: dict[str, dict[str, Computed]] = {
 }
 
 _DATA: dict[str, dict[str, Computed]] = {
+    "azurerm_kubernetes_cluster": {"oidc_issuer_url": _aks_issuer},
     "aws_iam_policy_document": {"json": _document_json, "minified_json": _document_json},
     # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/caller_identity
     "aws_caller_identity": {n: _unknown for n in ("account_id", "arn", "user_id", "id")},

@@ -419,6 +419,22 @@ ISSUERS: tuple[Issuer, ...] = (
         "projects.locations.clusters",
     ),
     Issuer(
+        kind="aks",
+        title="Azure Kubernetes Service",
+        # https://<region>.oic.prod-aks.azure.com/<tenant id>/<issuer id>/ (the trailing `/`
+        # is part of the URL, not of the host form read here); ServiceAccount tokens of
+        # workload identity ask for api://AzureADTokenExchange (docs/facts.md, "Azure
+        # federated identity credentials").
+        host_pattern=re.compile(
+            r"[a-z0-9]+\.oic\.prod-aks\.azure\.com/[0-9A-Fa-f-]{36}/[0-9A-Fa-f-]{36}"),
+        shared=False,
+        default_audiences=("api://AzureADTokenExchange",),
+        grammar=SERVICE_ACCOUNT_SUBJECT,
+        service_accounts=True,
+        realm="the cluster",
+        reference="https://learn.microsoft.com/azure/aks/use-oidc-issuer",
+    ),
+    Issuer(
         kind="cognito",
         title="Amazon Cognito identity pools",
         host_pattern=re.compile(r"cognito-identity\.amazonaws\.com"),

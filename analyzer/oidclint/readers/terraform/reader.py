@@ -45,6 +45,11 @@ from oidclint.readers.workloads.kubernetes import (
 from oidclint.readers.workloads.hcp_terraform import (
     COLLECTORS as HCP_COLLECTORS, DATA_COLLECTORS as HCP_DATA_COLLECTORS, READ_WITH,
 )
+from oidclint.readers.terraform.azure import (
+    COLLECTORS as AZURE_COLLECTORS, DATA_COLLECTORS as AZURE_DATA_COLLECTORS, sole_aks_cluster,
+)
+from oidclint.iam.azure_trusts import aks_issuer
+from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform import google
@@ -257,8 +262,9 @@ def _eks_cluster(module: Module, instance: Instance, inventory: Inventory) -> No
 
 
 def _service_account(module: Module, instance: Instance, inventory: Inventory) -> None:
-    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA), or
-    a Google service account (GKE workload identity, ``readers.workloads.gke``).
+    """A ``kubernetes_service_account(_v1)`` whose annotations give it an IAM role (IRSA), a
+    Google service account (GKE workload identity, ``readers.workloads.gke``), or the client
+    id of an Azure identity (AKS workload identity, ``readers.workloads.azure_workload_identity``).
 
     The provider defaults ``metadata.namespace`` to ``default`` (https://registry.terraform.io/
     providers/hashicorp/kubernetes/latest/docs/resources/service_account_v1).
@@ -270,7 +276,8 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     role, audience = irsa_annotations(annotations)
     google = gke_service_account(annotations, as_text) if role is None else None
     role = role if role is not None else google
-    if role is None:
+    client_id, tenant = azure_annotations(annotations, as_text)
+    if role is None and client_id is None:
         return
     name_attribute = metadata.attributes.get("name")
     span = name_attribute.value_span if name_attribute is not None else metadata.span
@@ -280,10 +287,19 @@ def _service_account(module: Module, instance: Instance, inventory: Inventory) -
     namespace = module.argument(metadata, "namespace")
     if namespace is MISSING or namespace is None:
         namespace = Str(DEFAULT_NAMESPACE, metadata.span)
-    workload = service_account_workload(
-        _text(name, span), _text(namespace, span), span, role, audience=audience,
-        cluster=_sole_cluster(module) if google is None else None, scope=module.scope)
-    inventory.workloads.append(as_google(workload) if google is not None else workload)
+    if role is not None:
+        workload = service_account_workload(
+            _text(name, span), _text(namespace, span), span, role, audience=audience,
+            cluster=_sole_cluster(module) if google is None else None, scope=module.scope)
+        inventory.workloads.append(as_google(workload) if google is not None else workload)
+    if client_id is not None:
+        cluster = sole_aks_cluster(module)
+        workload = for_azure(service_account_workload(
+            _text(name, span), _text(namespace, span), span, client_id,
+            cluster=cluster, scope=module.scope), tenant)
+        if cluster is not None:
+            workload.issuer = aks_issuer(cluster, span)  # its tokens' `iss`, as far as known
+        inventory.workloads.append(workload)
 
 
 def _helm_release(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -406,6 +422,7 @@ _COLLECTORS = {
     **HCP_COLLECTORS,
     **GITHUB_SUBJECT_COLLECTORS,
     **google.COLLECTORS,
+    **AZURE_COLLECTORS,
 }
 """Resource types read, and what each becomes."""
 def _trust_document(module: Module, instance: Instance, inventory: Inventory) -> None:
@@ -461,7 +478,7 @@ def _document_references(value: Any) -> set[str]:
 
 
 _DATA_COLLECTORS = {"aws_eks_cluster": _eks_cluster, "aws_iam_policy_document": _trust_document,
-                    **HCP_DATA_COLLECTORS}
+                    **HCP_DATA_COLLECTORS, **AZURE_DATA_COLLECTORS}
 """Data sources read: a cluster looked up is the issuer of the ServiceAccounts beside it; a
 policy document may be the trust of a role the scan does not see."""
 COLLECTED = google.ResourceTypes(frozenset(_COLLECTORS) | READ_WITH | google.READ_WITH)

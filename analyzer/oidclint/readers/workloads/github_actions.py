@@ -42,7 +42,7 @@ from oidclint.readers import is_action
 from oidclint.readers.workloads.github_conditions import Guard, guards_of, restrict
 from oidclint.readers.workloads.github_environments import dispatch_choice, encode, environment_contexts
 from oidclint.readers.workloads.github_expressions import Scope, lookup, text_of
-from oidclint.readers.workloads import github_google_auth
+from oidclint.readers.workloads import github_azure_login, github_google_auth
 from oidclint.readers.workloads.github_permissions import permission_entries
 from oidclint.readers.workloads.github_matrix import matrix_combinations, narrowed, shared_values
 from oidclint.readers.workloads.github_run_steps import run_step_commands
@@ -600,10 +600,18 @@ def google_auth_step(inputs: dict, scope: Scope, note: Note, name: str,
         lambda key: _text_input(inputs, key, scope, note), name, span)
 
 
+def azure_login_step(inputs: dict, scope: Scope, note: Note, name: str,
+                     span: Span) -> Workload | None:
+    """The workload of one azure/login step (``github_azure_login``)."""
+    return github_azure_login.azure_login_step(
+        lambda key: _text_input(inputs, key, scope, note), name, span)
+
+
 StepReader = Callable[[dict, Scope, Note, str, Span], "Workload | None"]
 STEP_READERS: tuple[tuple[re.Pattern, str, StepReader], ...] = (
     (ACTION, "configure-aws-credentials", assume_role_step),
     (github_google_auth.ACTION, "google-github-actions/auth", google_auth_step),
+    (github_azure_login.ACTION, "azure/login", azure_login_step),
 )
 """The actions whose steps authenticate with the job's OIDC token, as messages name them,
 and what reads each."""

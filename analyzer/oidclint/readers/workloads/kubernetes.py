@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Mapping
 from oidclint.iam.eks_addons import addon_service_account, needs_no_role
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import Cluster, Diagnostic, Inventory, Level, TokenContext, Workload
+from oidclint.readers.workloads.azure_workload_identity import azure_annotations, for_azure
 from oidclint.located.documents import LoadError, NodeLimitError, load_documents
 from oidclint.readers.workloads import gke
 from oidclint.located.documents import documents as split_documents
@@ -345,7 +346,8 @@ class _ManifestReader:
         role, audience = irsa_annotations(annotations)
         google = gke.gke_service_account(annotations, as_text) if role is None else None
         role = role if role is not None else google
-        if role is None:
+        client_id, tenant = azure_annotations(annotations, as_text)
+        if role is None and client_id is None:
             return
         where = span_of(metadata) or span_of(obj) or Span(self.file.path, 1)
         if self.wrong(named, str, "`metadata.name` of a ServiceAccount", metadata) or \
@@ -362,9 +364,13 @@ class _ManifestReader:
             namespace = Str(self.kustomize_namespace)
         else:
             namespace = as_text(metadata.get("namespace"), where) or apply_time_namespace(span)
-        workload = service_account_workload(name, namespace, span, role, audience=audience)
-        self.inventory.workloads.append(gke.as_google(workload) if google is not None
-                                        else workload)
+        if role is not None:
+            workload = service_account_workload(name, namespace, span, role, audience=audience)
+            self.inventory.workloads.append(gke.as_google(workload) if google is not None
+                                            else workload)
+        if client_id is not None:
+            self.inventory.workloads.append(for_azure(
+                service_account_workload(name, namespace, span, client_id), tenant))
 
     def _cluster_config(self, obj: dict) -> None:
         # https://eksctl.io/usage/iamserviceaccounts/ and https://eksctl.io/usage/schema/
