@@ -104,9 +104,7 @@ class WorkloadSubjectNotAdmitted(Rule):
                 yield self.finding(
                     refusal.token.context.span or workload.span,
                     f"{describe(workload, refusal.token.context)} presents subject "
-                    f"`{refusal.value}`, which "
-                    + ", ".join(sorted({t.address for t in refusal.trusts}))
-                    + f" does not admit: {refusal.answer}.",
+                    f"`{refusal.value}`, which {_none_of(refusal.trusts)}: {refusal.answer}.",
                     workload=workload,
                     fallback=[workload.span],
                     related=[Related(t.span, t.address) for t in refusal.trusts],
@@ -307,3 +305,10 @@ def _related(workload, token, roles, trusts, every):
                                        if p.span):
         related.append(Related(span, f"OIDC provider {address}"))
     return related
+
+
+def _none_of(trusts) -> str:
+    """``X does not admit`` for one trust, ``none of X, Y admits`` for several."""
+    names = sorted({t.address for t in trusts})
+    return f"{names[0]} does not admit" if len(names) == 1 else \
+        f"none of {', '.join(names)} admits"

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from oidclint.iam.catalog import Issuer, issuer_for
+from oidclint.iam.patterns import Pattern, may_intersect
 from oidclint.model import Related, Workload
-from oidclint.source import Partial, Span, Text, Unknown
+from oidclint.source import Partial, Span, Text, Unknown, render
 
 CLOUD_TITLES = {"aws": "AWS", "google": "Google Cloud", "azure": "Azure"}
 PROBE_TENANT = "oidclint-probe-owner"
@@ -275,10 +276,33 @@ class Refusal:
         return ", ".join(sorted({t.principal for t in self.trusts}))
 
 
-def _same_issuer(trust: CloudTrust, issuer: str) -> bool | None:
+def _partial_issuer(workload: Workload) -> Partial | None:
+    """The ``iss`` of the workload's tokens when known only in part (an AKS cluster's,
+    ``https://<region>.oic.prod-aks.azure.com/<tenant>/<id>/``)."""
+    issuer = workload.issuer
+    if not isinstance(issuer, Partial):
+        return None
+    first = issuer.parts[0]
+    return issuer if isinstance(first, str) and "://" in first else \
+        Partial(("https://",) + issuer.parts, issuer.span, issuer.ref)
+
+
+def _same_issuer(trust: CloudTrust, issuer: Text) -> bool | None:
     """Azure compares issuers exactly, trailing slash included (AZ3); Google does not say,
-    so a difference in the trailing slash alone decides nothing there."""
+    so a difference in the trailing slash alone decides nothing there. An issuer known in
+    part (an AKS cluster's) is told apart on Azure by its known text: a credential's issuer
+    without the cluster issuer's final ``/`` never matches it."""
     url = _known(trust.issuer)
+    if isinstance(issuer, Partial):
+        if trust.cloud != "azure":
+            return None
+        if isinstance(trust.issuer, Partial) and trust.issuer.ref and \
+                trust.issuer.ref == issuer.ref and str(trust.issuer) == str(issuer):
+            return True  # the same cluster's issuer, as the same reference makes it
+        if url is None:
+            return None
+        meets = may_intersect(Pattern.of(issuer, glob=False), Pattern.of(url, glob=False))
+        return False if meets is False else None
     if url is None:
         return None
     if url == issuer:
@@ -295,11 +319,11 @@ def refusals(workload: Workload, tokens: list[Any], trusts: list[CloudTrust]) ->
     help, nor one for another audience."""
     if not trusts:
         return []
-    issuer = token_issuer(workload)
+    issuer: Text | None = token_issuer(workload) or _partial_issuer(workload)
     if issuer is not None:
         same = [(t, _same_issuer(t, issuer)) for t in trusts]
         if all(verdict is False for _, verdict in same):
-            return [Refusal("issuer", tuple(trusts), value=issuer)]
+            return [Refusal("issuer", tuple(trusts), value=render(issuer))]
         trusts = [t for t, verdict in same if verdict is not False]
     audience = token_audience(workload)
     if audience is not None:
