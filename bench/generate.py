@@ -6,8 +6,9 @@ Most modules are ordinary AWS Terraform (network, buckets, ECS services, Lambda 
 roles that trust AWS services) or ordinary CloudFormation. A share of them federate a web
 identity: a GitHub Actions or EKS (IRSA) provider, roles trusting it, the workflows and
 ServiceAccounts that assume those roles, and about 30% of them are broken on purpose. On top of
-those, a share (``--cloud-share``) federate GitHub Actions into Google Cloud (a workload identity
-pool provider and a service account) or Azure (a managed identity's federated credential). The
+those, a share (``--cloud-share``) federate into Google Cloud (a GitHub workload identity pool
+provider and a service account) or Azure (AKS workload identity through a managed identity's
+federated credential), about 30% broken too. The
 same seed always gives the same tree.
 """
 
@@ -770,10 +771,13 @@ def terraform_module(tree: Tree, rng: random.Random, mdir: str, name: str, team:
 
 def google_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str]:
     """A GitHub workload identity pool provider and a service account granted to one
-    repository through it; broken ones admit every repository of the owner."""
-    svc = name.replace("-", "_")
+    repository through it, used by the repository's workflow; broken ones grant the whole
+    pool behind a condition that pins only the owner."""
+    short = str(rng.randint(10000, 99999))
+    project = f"{ORG}-{name}"[:30]
+    member = "*" if broken else f"attribute.repository/{ORG}/{name}"
     condition = (f"assertion.repository_owner == '{ORG}'" if broken
-                 else f"assertion.repository == '{ORG}/{name}' && assertion.ref == 'refs/heads/main'")
+                 else f"assertion.repository == '{ORG}/{name}'")
     tf = block('''
         resource "google_iam_workload_identity_pool" "ci" {
           project                   = "%(project)s"
@@ -799,13 +803,12 @@ def google_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str
           account_id = "deploy-%(short)s"
         }
 
-        resource "google_service_account_iam_member" "%(svc)s_ci" {
+        resource "google_service_account_iam_member" "ci" {
           service_account_id = google_service_account.deploy.name
           role               = "roles/iam.workloadIdentityUser"
-          member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.ci.name}/attribute.repository/%(org)s/%(name)s"
+          member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.ci.name}/%(member)s"
         }
-        ''', project=f"{ORG}-{name}"[:30], short=str(rng.randint(10000, 99999)), svc=svc,
-        condition=condition, org=ORG, name=name)
+        ''', project=project, short=short, condition=condition, member=member)
     workflow = block('''
         name: deploy %(name)s
         on:
@@ -821,32 +824,53 @@ def google_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str
               - uses: actions/checkout@v4
               - uses: google-github-actions/auth@v2
                 with:
-                  workload_identity_provider: ${{ vars.WIF_PROVIDER }}
-                  service_account: ${{ vars.DEPLOY_SERVICE_ACCOUNT }}
-        ''', name=name)
+                  workload_identity_provider: projects/%(number)s/locations/global/workloadIdentityPools/ci-%(short)s/providers/github
+                  service_account: deploy-%(short)s@%(project)s.iam.gserviceaccount.com
+        ''', name=name, number=rng.randint(10**11, 10**12 - 1), short=short, project=project)
     return tf, workflow
 
 
 def azure_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str]:
-    """A user-assigned identity with a credential for the repository's production
-    environment; in broken ones the workflow deploys from a branch instead."""
+    """AKS workload identity: a cluster's ServiceAccount given a user-assigned identity
+    whose federated credential names it; in broken ones the credential names another
+    namespace. Also a workflow deploying with that identity through `azure/login`."""
+    namespace = name.split("-")[0]
     tf = block('''
-        resource "azurerm_user_assigned_identity" "deploy" {
-          name                = "%(name)s-deploy"
+        resource "azurerm_kubernetes_cluster" "main" {
+          name                = "%(name)s"
+          location            = "westeurope"
+          resource_group_name = "rg-%(name)s"
+          dns_prefix          = "%(name)s"
+          oidc_issuer_enabled       = true
+          workload_identity_enabled = true
+        }
+
+        resource "azurerm_user_assigned_identity" "app" {
+          name                = "%(name)s-app"
           location            = "westeurope"
           resource_group_name = "rg-%(name)s"
         }
 
-        resource "azurerm_federated_identity_credential" "github" {
-          name                = "github-production"
+        resource "azurerm_federated_identity_credential" "app" {
+          name                = "app"
           resource_group_name = "rg-%(name)s"
-          parent_id           = azurerm_user_assigned_identity.deploy.id
+          parent_id           = azurerm_user_assigned_identity.app.id
           audience            = ["api://AzureADTokenExchange"]
-          issuer              = "https://token.actions.githubusercontent.com"
-          subject             = "repo:%(org)s/%(name)s:environment:production"
+          issuer              = azurerm_kubernetes_cluster.main.oidc_issuer_url
+          subject             = "system:serviceaccount:%(trusted)s:app"
         }
-        ''', name=name, org=ORG)
-    environment = "" if broken else "\n    environment: production"
+
+        resource "kubernetes_service_account_v1" "app" {
+          metadata {
+            name      = "app"
+            namespace = "%(namespace)s"
+            annotations = {
+              "azure.workload.identity/client-id" = azurerm_user_assigned_identity.app.client_id
+            }
+          }
+        }
+        ''', name=name, namespace=namespace,
+        trusted=f"{namespace}-old" if broken else namespace)
     workflow = block('''
         name: deploy %(name)s
         on:
@@ -857,7 +881,8 @@ def azure_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str]
           contents: read
         jobs:
           deploy:
-            runs-on: ubuntu-latest%(environment)s
+            runs-on: ubuntu-latest
+            environment: production
             steps:
               - uses: actions/checkout@v4
               - uses: azure/login@v2
@@ -865,7 +890,7 @@ def azure_module(rng: random.Random, name: str, broken: bool) -> tuple[str, str]
                   client-id: ${{ vars.AZURE_CLIENT_ID }}
                   tenant-id: ${{ vars.AZURE_TENANT_ID }}
                   subscription-id: ${{ vars.AZURE_SUBSCRIPTION_ID }}
-        ''', name=name, environment=environment)
+        ''', name=name)
     return tf, workflow
 
 

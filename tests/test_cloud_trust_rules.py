@@ -153,3 +153,15 @@ def test_graph_draws_cloud_trusts_with_their_workloads():
     assert "azurerm_federated_identity_credential.deploy" in drawn
     assert "trusts repo:acme/api:ref:refs/heads/main" in drawn
     assert "push to main" in drawn  # the job's edge to the credential
+
+
+def test_explain_says_when_which_trust_a_job_uses_is_not_known():
+    from oidclint.explain import explain_workload
+    graph = TrustGraph(Inventory(workloads=[_job(client=Str("${vars.CLIENT}", TF))]), "acme/api")
+    trust = _credential("repo:acme/api:ref:refs/heads/main")
+    trust.uses = lambda workload: None
+    graph._cloud_trusts = [trust]
+    explained = explain_workload(graph, graph.workloads[0])
+    assert "not known statically (1 may be it: azurerm_federated_identity_credential.deploy" \
+        in explained.text
+    assert not explained.refused

@@ -453,3 +453,21 @@ resource "google_service_account_iam_binding" "members" {{
     trust, = graph.cloud_trusts
     assert isinstance(trust.audiences, Unknown)
     assert trust.admits({"sub": "repo:a/b:ref:refs/heads/main"}) is None
+
+
+def test_addresses_repeated_in_other_root_modules_name_their_own_resources(tmp_path):
+    # Two root modules with the same resource addresses: a grant's reference to the pool and
+    # to the service account names its own module's, never the other's.
+    other = ACCOUNT.replace('account_id = "deploy"', 'account_id = "other"')
+    graph = _graph(tmp_path, {
+        "a/main.tf": POOL + _provider() + ACCOUNT + _grant(MEMBER + "/attribute.repository/acme/api"),
+        "b/main.tf": POOL.replace("ci-pool", "ci-other") + _provider() + other
+        + _grant(MEMBER + "/attribute.repository/acme/web"),
+        ".github/workflows/d.yml": _workflow(
+            f"          workload_identity_provider: {PROVIDER_NAME}\n"
+            "          service_account: deploy@acme-prod.iam.gserviceaccount.com\n")})
+    assert sorted((t.scope, t.principal) for t in graph.cloud_trusts) == [
+        ("a", "service account deploy@acme-prod.iam.gserviceaccount.com"),
+        ("b", "service account other@acme-prod.iam.gserviceaccount.com")]
+    workload, = graph.workloads
+    assert [t.scope for t in graph.cloud_trusts_for(workload)] == ["a"]

@@ -233,9 +233,15 @@ def explain_cloud_workload(graph: TrustGraph, workload: Workload) -> Explanation
     trusts = graph.cloud_trusts_for(workload)
     names = f"`{workload.role}`" if workload.role is not None else "no principal"
     if not trusts:
+        maybe = [t for t in graph.cloud_trusts
+                 if t.cloud == workload.cloud and t.uses(workload) is None]
+        said = (f"which of the scan's trusts it uses is not known statically ({len(maybe)} "
+                "may be it: " + ", ".join(sorted({f"{t.address} in {t.scope or '.'}"
+                                                   for t in maybe})) + ")"
+                if maybe else "which names no trust the scan defines")
         return Explanation(f"{workload.name}: authenticates to {cloud} as {names} "
-                           f"({workload.target or 'no provider named'}), which names no trust "
-                           "the scan defines.\n")
+                           f"({render(workload.target) if workload.target is not None else 'no provider named'}), "
+                           f"{said}.\n")
     issuer, audience = token_issuer(workload), token_audience(workload)
     out = [f"{workload.name}: authenticates to {cloud} as {names}; its tokens carry "
            f"iss=`{issuer or 'unknown'}`, aud=`{audience or 'unknown'}`"]

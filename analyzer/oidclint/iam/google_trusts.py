@@ -74,7 +74,8 @@ def bindings(inventory: Inventory) -> list[Binding]:
                 continue
             for text, span in _members(grant):
                 member = pool_member(text)
-                if member is not None and _same_pool(member.pool, provider, pool) is True:
+                if member is not None \
+                        and _same_pool(member.pool, provider, pool, grant.scope) is True:
                     found.append(Binding(provider, pool, grant, member, text, span))
                     granted = True
         if not granted:
@@ -122,14 +123,17 @@ def _known(text: Any) -> bool:
     return isinstance(text, str) and not isinstance(text, Partial)
 
 
-def _same_pool(pool: Text, provider: GooglePoolProvider, resource: GooglePool | None
-               ) -> bool | None:
+def _same_pool(pool: Text, provider: GooglePoolProvider, resource: GooglePool | None,
+               scope: str) -> bool | None:
     """Whether a member's pool (``projects/<n>/locations/<l>/workloadIdentityPools/<id>``,
-    or a pool resource's ``name``) is the provider's pool."""
+    or a pool resource's ``name``) is the provider's pool. A reference to a pool resource,
+    written in ``scope``, names the one of that root module: addresses repeat from one root
+    module to the next."""
     if isinstance(pool, Unknown):
         if pool.ref is None:
             return None
-        return resource is not None and pool.ref == resource.address
+        return resource is not None and pool.ref == resource.address \
+            and scope == resource.scope
     path = _path(pool, _POOL_PATH)
     if path is None:
         return None
@@ -211,7 +215,7 @@ def _account_email(grant: GoogleGrant, inventory: Inventory) -> Text | None:
     ref = getattr(account, "ref", None)
     if ref is not None:
         for known in inventory.google_service_accounts:
-            if known.address == ref:
+            if known.address == ref and known.scope == grant.scope:
                 return known.email
     if isinstance(account, Unknown):
         return account
@@ -219,12 +223,13 @@ def _account_email(grant: GoogleGrant, inventory: Inventory) -> Text | None:
     return path["email"] if path is not None else account
 
 
-def _names_account(grant: GoogleGrant, email: Text | None, named: Text) -> bool | None:
+def _names_account(grant: GoogleGrant, email: Text | None, named: Text,
+                   scope: str) -> bool | None:
     """Whether a service account named by a workload (an email, or a reference to a
     ``google_service_account``) is the one the grant is on."""
     ref = getattr(named, "ref", None)
     if ref is not None and ref == getattr(grant.service_account, "ref", None):
-        return True
+        return True if scope == grant.scope else None
     return same_text(email if email is not None else grant.service_account, named)
 
 
@@ -238,7 +243,7 @@ def _uses_account(grant: GoogleGrant | None, email: Text | None,
         return workload.role is None
     if workload.role is None:
         return False
-    return _names_account(grant, email, workload.role)
+    return _names_account(grant, email, workload.role, workload.scope)
 
 
 def _required_subject(condition: Text | None) -> Text | None:
@@ -352,7 +357,7 @@ def _gke_trust(grant: GoogleGrant, member: KubernetesMember, text: Text, span: S
         if workload.cloud != "google" or workload.kind not in KUBERNETES_KINDS \
                 or workload.role is None:
             return False
-        return _names_account(grant, email, workload.role)
+        return _names_account(grant, email, workload.role, workload.scope)
 
     return CloudTrust(
         cloud="google", address=grant.address,
