@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from oidclint.iam.conditions import patterns, restricts
-from oidclint.iam.patterns import UNKNOWN
+from oidclint.iam.patterns import UNKNOWN, Pattern
 from oidclint.iam.subjects import TooComplex, Verdict, check
 from oidclint.model import Level
 from oidclint.rule import Rule
@@ -24,6 +24,12 @@ class ImpossibleSubjectPattern(Rule):
     `repo:acme/*` and `repo:acme/api:*main` are fine. Issuers without a modelled grammar
     (any OIDC issuer the catalog does not recognise) are not checked, nor are values whose
     unknown parts could make them valid.
+
+    On Google Cloud and Azure the subject a trust requires is checked the same way: an Azure
+    federated identity credential's `subject`, a provider condition's `assertion.sub == '...'`,
+    a `principal://.../subject/...` member. Neither has wildcards there (Entra compares the
+    subject exactly, CEL's `==` compares text), so `repo:acme/*` in an Azure credential is a
+    subject no token carries.
 
     ## Why it matters
     The trust fails closed, silently: nothing is wrong until someone runs the workflow and
@@ -95,6 +101,43 @@ class ImpossibleSubjectPattern(Rule):
                                   "segment": readable(verdict.segment),
                                   "suggestions": [s for s, _ in verdict.suggestions]},
                     )
+        yield from self._cloud_subjects(graph)
+
+    def _cloud_subjects(self, graph):
+        """The subject a Google Cloud or Azure trust requires (an Azure credential's exact
+        subject, `assertion.sub == '...'`, a `principal://.../subject/...` member), read
+        with the issuer's subject grammar as on AWS. Neither cloud has wildcards there:
+        Entra and CEL's `==` compare text, so a `*` is a character no subject holds."""
+        for trust in graph.cloud_trusts:
+            issuer = trust.kind
+            pattern = Pattern.of(trust.subject, glob=trust.subject_glob) \
+                if trust.subject is not None else None
+            if issuer is None or pattern is None:
+                continue
+            try:
+                verdict = check("kubernetes" if issuer.service_accounts else issuer.kind,
+                                pattern)
+            except TooComplex as exc:
+                yield self.undecided(
+                    trust.subject, f"whether any {issuer.title} subject matches the subject "
+                    f"of {trust.address} is too complex to decide ({exc}); it is not checked.",
+                    fallback=[trust.span])
+                continue
+            if verdict is None:
+                continue
+            message, fix = explain(verdict, issuer.title, trust.subject, None)
+            if not trust.subject_glob and any(c in pattern.text for c in "*?"):
+                message += (" `*` and `?` are characters here, not wildcards: the subject is "
+                            "compared as written.")
+            yield self.finding(
+                trust.subject,
+                f"{trust.address}: {message}",
+                address=trust.address,
+                fallback=[trust.span],
+                related=trust.related,
+                fix=fix,
+                evidence={"fingerprint": str(pattern), "segment": readable(verdict.segment)},
+            )
 
 
 def readable(text: str) -> str:
@@ -149,7 +192,7 @@ def variable_origin(value: object, trust) -> str | None:
     if isinstance(value, Partial):
         names = [u.origin for u in value.unknowns]
         return f"`{names[0]}`" if names else "a variable"
-    if not isinstance(value, Str) or value.span is None:
+    if not isinstance(value, Str) or value.span is None or trust is None:
         return None
     span = value.span
     statement = trust.statement.span
