@@ -377,3 +377,26 @@ def test_a_missing_audience_finding_names_the_proposal_too(tmp_path):
     [found] = [f for f in report.findings if f.rule_id == "OIDC202"]
     assert "`oidclint fix --narrow aws_iam_role.ci` proposes: `aud` StringEquals " \
            "`sts.amazonaws.com`;" in found.fix, found.fix
+
+
+def test_explain_narrowed_proves_the_proposal_per_run_and_refuses_others():
+    stack = SAMPLES / "github-actions-workflows"
+    result = runner.invoke(app, ["explain", "aws_iam_role.ci_deploy", "--narrowed", "--path",
+                                 str(stack), "--repository", "acme/payments-api"])
+    assert result.exit_code == 0, result.output
+    proposed = narrow("aws_iam_role.ci_deploy", str(stack), "--repository", "acme/payments-api")
+    # The same proof as fix --narrow prints, without the text to paste.
+    proof = proposed.stdout[proposed.stdout.index("Proof ("):proposed.stdout.index("Nothing was")]
+    assert proof in result.stdout
+    assert "refuses another owner" in result.stdout
+    assert "refuses another repository" in result.stdout
+    assert "condition {" not in result.stdout
+
+
+def test_explain_narrowed_exits_1_when_nothing_can_be_proposed(tmp_path):
+    folder = jsonencode_tree(tmp_path, CONDITIONS["OIDC204"])
+    result = runner.invoke(app, ["explain", "ci", "--narrowed", "--path", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "Nothing is proposed" in result.stdout or "No proposal" in result.stdout
+    missing = runner.invoke(app, ["explain", "nope", "--narrowed", "--path", str(folder)])
+    assert missing.exit_code == 2

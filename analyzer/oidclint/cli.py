@@ -322,6 +322,9 @@ def explain(
     path: List[Path] = typer.Option([Path(".")], "--path", exists=True,
                                     help="What to scan (default: .)."),
     repository: Optional[str] = typer.Option(None, "--repository", metavar="OWNER/NAME"),
+    narrowed: bool = typer.Option(
+        False, "--narrowed", help="Evaluate the narrowest trust for ROLE's linked workloads "
+        "(what `fix --narrow` proposes) for each way they run and for tokens of others."),
 ) -> None:
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition;
     exit 1 when AWS would refuse it."""
@@ -349,6 +352,9 @@ def explain(
         if refused:
             raise typer.Exit(1)
         return
+    if narrowed:
+        _explain_narrowed(built, role, settings)
+        return
     claims = {}
     for item in claim or []:
         key, sep, value = item.partition("=")
@@ -367,6 +373,25 @@ def explain(
             sys.stdout.write(printable(explained.text))
             refused = refused or explained.refused
     if refused:
+        raise typer.Exit(1)
+
+
+def _explain_narrowed(built, role: str, settings) -> None:
+    """``explain ROLE --narrowed``; exit 1 when nothing can be proposed, as ``fix --narrow``."""
+    from oidclint.explain import find_roles
+    from oidclint.proposal import explain_narrowed
+
+    roles = find_roles(built, role)
+    if not roles:
+        typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
+        raise typer.Exit(2)
+    proposed = True
+    with _command_budget("the explanation", settings):
+        for match in roles:
+            made = explain_narrowed(built, match)
+            sys.stdout.write(made.text)
+            proposed = proposed and made.proposed
+    if not proposed:
         raise typer.Exit(1)
 
 

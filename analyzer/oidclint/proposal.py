@@ -47,21 +47,46 @@ class Proposal:
     proposed: bool
 
 
-def propose(graph: TrustGraph, role: Role, root: Path) -> Proposal:
-    """The proposal for one role, with its proof; or why none is made."""
+def _heading(graph: TrustGraph, role: Role) -> tuple[list[str], Proposal | None]:
+    """The first line of a proposal, or the whole answer when none is made."""
     narrowing = graph.narrowing(role)
     workloads = {id(run.workload): run.workload for run in narrowing.runs}
     where = f" ({_at(role.span)})" if role.span else ""
     if not narrowing.runs:
-        return Proposal(printable(f"No proposal for {role.address}{where}: "
-                                  f"{narrowing.unknown[0]}.\n"), False)
+        return [], Proposal(printable(f"No proposal for {role.address}{where}: "
+                                      f"{narrowing.unknown[0]}.\n"), False)
     lines = [f"Narrowest trust for {role.address}{where}, from {len(narrowing.runs)} "
              f"way{'s' if len(narrowing.runs) != 1 else ''} its {len(workloads)} linked "
              f"workload{'s' if len(workloads) != 1 else ''} run:"]
     if not narrowing.proposed:
         lines += [f"  {why}." for why in narrowing.unknown]
         lines.append("Nothing is proposed: oidclint does not guess a subject it cannot know.")
-        return Proposal(printable("\n".join(lines) + "\n"), False)
+        return lines, Proposal(printable("\n".join(lines) + "\n"), False)
+    return lines, None
+
+
+def explain_narrowed(graph: TrustGraph, role: Role) -> Proposal:
+    """``explain ROLE --narrowed``: the proposed conditions and their proof, per way each
+    linked workload runs and per token of another owner, repository, branch, environment,
+    pull request or ServiceAccount, without the text to paste (``fix --narrow`` writes it)."""
+    lines, answer = _heading(graph, role)
+    if answer is not None:
+        return answer
+    narrowing = graph.narrowing(role)
+    first = narrowing.runs[0].workload
+    trust = next(iter(graph.trusts_for(first, role)), None)
+    lines.append(f"  {narrowing.summary()}")
+    lines.append("Proof (the proposed statement evaluated for each token):")
+    lines += proof(graph, role, narrowing, _host(trust, first.issuer, first.kind), trust)
+    return Proposal(printable("\n".join(lines) + "\n"), True)
+
+
+def propose(graph: TrustGraph, role: Role, root: Path) -> Proposal:
+    """The proposal for one role, with its proof; or why none is made."""
+    lines, answer = _heading(graph, role)
+    if answer is not None:
+        return answer
+    narrowing = graph.narrowing(role)
     first = narrowing.runs[0].workload
     trust = next(iter(graph.trusts_for(first, role)), None)
     # The statement the proposal is for: the one trusting the workloads' issuer, else the
