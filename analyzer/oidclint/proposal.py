@@ -65,6 +65,13 @@ def _heading(graph: TrustGraph, role: Role) -> tuple[list[str], Proposal | None]
     return lines, None
 
 
+def _first_run(graph: TrustGraph, role: Role, narrowing: Narrowing):
+    """The workload of the first linked run, and the role's statement trusting its issuer
+    (``None`` when none does)."""
+    first = narrowing.runs[0].workload
+    return first, next(iter(graph.trusts_for(first, role)), None)
+
+
 def explain_narrowed(graph: TrustGraph, role: Role) -> Proposal:
     """``explain ROLE --narrowed``: the proposed conditions and their proof, per way each
     linked workload runs and per token of another owner, repository, branch, environment,
@@ -73,8 +80,7 @@ def explain_narrowed(graph: TrustGraph, role: Role) -> Proposal:
     if answer is not None:
         return answer
     narrowing = graph.narrowing(role)
-    first = narrowing.runs[0].workload
-    trust = next(iter(graph.trusts_for(first, role)), None)
+    first, trust = _first_run(graph, role, narrowing)
     lines.append(f"  {narrowing.summary()}")
     lines.append("Proof (the proposed statement evaluated for each token):")
     lines += proof(graph, role, narrowing, _host(trust, first.issuer, first.kind), trust)
@@ -87,8 +93,7 @@ def propose(graph: TrustGraph, role: Role, root: Path) -> Proposal:
     if answer is not None:
         return answer
     narrowing = graph.narrowing(role)
-    first = narrowing.runs[0].workload
-    trust = next(iter(graph.trusts_for(first, role)), None)
+    first, trust = _first_run(graph, role, narrowing)
     # The statement the proposal is for: the one trusting the workloads' issuer, else the
     # role's first web identity statement (whose keys name another issuer: not reused).
     written = trust.statement if trust else next(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oidclint.iam.google_cel import MappedAttributes
-from oidclint.iam.holes import between, with_holes
+from oidclint.iam.holes import fullmatch
 from oidclint.iam.patterns import Pattern, may_intersect
 from oidclint.source import Partial, Text, Unknown
 
@@ -69,39 +69,28 @@ class KubernetesMember:
 def pool_member(text: Any) -> PoolMember | None:
     """The workload identity pool member a binding's member names, or ``None`` when it is
     not one (a user, a service account, text not known enough to tell)."""
-    pieces = with_holes(text)
-    if pieces is None:
-        return None
-    source, unknowns = pieces
-    found = _MEMBER.fullmatch(source)
+    found = fullmatch(_MEMBER, text)
     if found is None:
         return None
-    pool = between(source, *found.span("pool"), unknowns)
+    pool = found["pool"]
     if found["all"]:
         return PoolMember("pool", pool) if found["scheme"] == "principalSet" else None
     if found["attribute"] is not None:
         if found["scheme"] != "principalSet":
             return None
-        return PoolMember("attribute", pool,
-                          between(source, *found.span("attribute_value"), unknowns),
-                          found["attribute"])
+        return PoolMember("attribute", pool, found["attribute_value"], str(found["attribute"]))
     kind = found["kind"]
     if (kind == "subject") != (found["scheme"] == "principal"):
         return None  # one identity is principal://, a group principalSet://
-    return PoolMember(kind, pool, between(source, *found.span("value"), unknowns))
+    return PoolMember(str(kind), pool, found["value"])
 
 
 def kubernetes_member(text: Any) -> KubernetesMember | None:
     """The GKE ServiceAccount a member names, or ``None``."""
-    pieces = with_holes(text)
-    if pieces is None:
-        return None
-    source, unknowns = pieces
-    found = _KUBERNETES.fullmatch(source)
+    found = fullmatch(_KUBERNETES, text)
     if found is None:
         return None
-    return KubernetesMember(*(between(source, *found.span(group), unknowns)
-                              for group in ("project", "namespace", "name")))
+    return KubernetesMember(found["project"], found["namespace"], found["name"])
 
 
 def same_text(left: Any, right: Any) -> bool | None:

@@ -28,7 +28,7 @@ from oidclint.iam.google_cel import (
 from oidclint.iam.google_members import (
     KubernetesMember, PoolMember, kubernetes_member, member_admits, pool_member, same_text,
 )
-from oidclint.iam.holes import between, with_holes
+from oidclint.iam.holes import fullmatch
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX
 from oidclint.model import (
     GoogleGrant, GooglePool, GooglePoolProvider, Inventory, Related, Workload,
@@ -134,7 +134,7 @@ def _same_pool(pool: Text, provider: GooglePoolProvider, resource: GooglePool | 
             return None
         return resource is not None and pool.ref == resource.address \
             and scope == resource.scope
-    path = _path(pool, _POOL_PATH)
+    path = fullmatch(_POOL_PATH, pool)
     if path is None:
         return None
     verdict = same_text(path["pool"], provider.pool_id)
@@ -144,19 +144,6 @@ def _same_pool(pool: Text, provider: GooglePoolProvider, resource: GooglePool | 
     if _known(project) and str(project).isdigit() and _known(path["project"]):
         return str(project) == str(path["project"])
     return True
-
-
-def _path(text: Any, pattern: re.Pattern) -> dict[str, Text] | None:
-    """The named pieces of a resource name, each partly known as the text is."""
-    pieces = with_holes(text)
-    if pieces is None:
-        return None
-    source, unknowns = pieces
-    found = pattern.fullmatch(source)
-    if found is None:
-        return None
-    return {name: between(source, *found.span(name), unknowns)
-            for name in pattern.groupindex}
 
 
 # --- one trust --------------------------------------------------------------------------
@@ -219,7 +206,7 @@ def _account_email(grant: GoogleGrant, inventory: Inventory) -> Text | None:
                 return known.email
     if isinstance(account, Unknown):
         return account
-    path = _path(account, _ACCOUNT_PATH)
+    path = fullmatch(_ACCOUNT_PATH, account)
     return path["email"] if path is not None else account
 
 
@@ -274,7 +261,7 @@ def _uses_provider(provider: GooglePoolProvider, workload: Workload) -> bool | N
     target = workload.target
     if target is None:
         return False  # a GKE ServiceAccount, or a workload naming no provider
-    path = _path(target, _PROVIDER_PATH)
+    path = fullmatch(_PROVIDER_PATH, target)
     if path is None:
         return None if isinstance(target, (Unknown, Partial)) else False
     verdict = _both(same_text(path["pool"], provider.pool_id),

@@ -4,6 +4,7 @@ matched, and the pieces read are put back together with the unknowns they hold."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from oidclint.source import Partial, Text, Unknown, concat
@@ -33,3 +34,18 @@ def between(source: str, start: int, end: int, unknowns: list[Unknown]) -> Text:
             pieces.append(next(holes))
         pieces.append(piece)
     return concat([p for p in pieces if p != ""])
+
+
+def fullmatch(pattern: re.Pattern, text: Any) -> dict[str, Text | None] | None:
+    """The named groups of ``pattern`` matched over the whole of a partly known text (its
+    unknown pieces as ``HOLE`` characters), each group's text partly known as the text is;
+    ``None`` for a group that took no part. ``None`` when the text does not match."""
+    pieces = with_holes(text)
+    if pieces is None:
+        return None
+    source, unknowns = pieces
+    found = pattern.fullmatch(source)
+    if found is None:
+        return None
+    return {name: between(source, *found.span(name), unknowns) if found[name] is not None
+            else None for name in pattern.groupindex}

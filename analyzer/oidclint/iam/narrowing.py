@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from oidclint.iam.catalog import Issuer
 from oidclint.iam.claims import PROBE, Token, admits, describe, tokens_for
-from oidclint.iam.patterns import Pattern
+from oidclint.iam.patterns import Pattern, glob_covers, glob_matches
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX, Ids
 from oidclint.model import Condition, Statement, TokenContext, Workload
 from oidclint.source import Text
@@ -186,38 +186,16 @@ def fewest(subjects: list[Pattern]) -> list[Pattern]:
 
 def covers(outer: Pattern, inner: Pattern) -> bool:
     """Whether every value ``inner`` admits, ``outer`` admits (case-sensitive, as
-    ``StringLike`` and ``StringEquals`` are). Sound, not complete: a ``*`` of ``outer`` takes
-    any run of ``inner``'s characters and wildcards, a ``?`` one character or ``?``, a
-    letter the same letter."""
+    ``StringLike`` and ``StringEquals`` are). Sound, not complete: an exact ``inner`` is
+    matched by ``outer``'s glob, a glob ``inner`` is covered piece by piece
+    (``patterns.glob_covers``)."""
     if not outer.known or not inner.known:
         return False
     if not outer.has_wildcard:
         return not inner.has_wildcard and outer.text == inner.text
-    wild = inner.has_wildcard
-    text = inner.text
-    seen: set[tuple[int, int]] = set()
-    stack = [(0, 0)]
-    while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
-            continue
-        seen.add((i, j))
-        if i == len(outer.text):
-            if j == len(text):
-                return True
-            continue
-        char = outer.text[i]
-        if char == "*":
-            stack.append((i + 1, j))
-            if j < len(text):
-                stack.append((i, j + 1))
-        elif j < len(text):
-            other = text[j]
-            if char == "?" and not (wild and other == "*"):
-                stack.append((i + 1, j + 1))
-            elif char == other and not (wild and other in "*?"):
-                stack.append((i + 1, j + 1))
-    return False
+    if not inner.has_wildcard:
+        return glob_matches(outer.text, inner.text)
+    return glob_covers(outer.text, inner.text)
 
 
 @dataclass(frozen=True, slots=True)
