@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from oidclint.iam.holes import HOLE, between, with_holes
+import re
+
+from oidclint.iam.holes import HOLE, between, fullmatch, with_holes
 from oidclint.source import Partial, Unknown
 
 ORG, REPO = Unknown("var.org"), Unknown("var.repo")
@@ -21,3 +23,13 @@ def test_what_is_not_partly_known_text():
     assert with_holes(ORG) is None
     assert with_holes(["a"]) is None
     assert with_holes("a\x00b") is None  # a NUL of its own is not a hole
+
+
+def test_a_regular_expression_reads_the_known_text_around_the_unknowns():
+    pattern = re.compile(r"repo:(?P<owner>[^/]+)/(?P<name>[^:]+)(?::(?P<context>.+))?")
+    found = fullmatch(pattern, Partial(("repo:", ORG, "/api")))
+    assert found == {"owner": ORG, "name": "api", "context": None}
+    assert fullmatch(pattern, "repo:acme/api:ref:refs/heads/main")["context"] == \
+        "ref:refs/heads/main"
+    assert fullmatch(pattern, "project_path:acme/api") is None
+    assert fullmatch(pattern, ORG) is None
