@@ -165,3 +165,14 @@ def test_explain_says_when_which_trust_a_job_uses_is_not_known():
     assert "not known statically (1 may be it: azurerm_federated_identity_credential.deploy" \
         in explained.text
     assert not explained.refused
+
+
+def test_an_enterprise_issuer_is_not_taken_for_a_mismatch_the_code_cannot_show():
+    # An enterprise may have its jobs' tokens carry token.actions.githubusercontent.com/<slug>;
+    # the workflow does not say, so a credential for that issuer is no OIDC109.
+    trust = _credential("repo:acme/api:ref:refs/heads/main",
+                        issuer=GITHUB_ISSUER_URL + "/acme-corp")
+    assert _findings(WorkloadIssuerNotTrusted(), [trust], [_job()]) == []
+    # Another host altogether still is.
+    other = _credential("repo:acme/api:ref:refs/heads/main", issuer="https://gitlab.com")
+    assert len(_findings(WorkloadIssuerNotTrusted(), [other], [_job()])) == 1

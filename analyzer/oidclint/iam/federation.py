@@ -287,7 +287,14 @@ def _partial_issuer(workload: Workload) -> Partial | None:
         Partial(("https://",) + issuer.parts, issuer.span, issuer.ref)
 
 
-def _same_issuer(trust: CloudTrust, issuer: Text) -> bool | None:
+def _enterprise_issuer(url: str) -> bool:
+    """GitHub's issuer for one enterprise (``token.actions.githubusercontent.com/<slug>``):
+    an enterprise may have its jobs' tokens carry it (docs/facts.md, section 1), which the
+    workflow file does not say."""
+    return url.startswith(GITHUB_ISSUER_URL + "/") and url.rstrip("/") != GITHUB_ISSUER_URL
+
+
+def _same_issuer(trust: CloudTrust, issuer: Text, assumed: bool = False) -> bool | None:
     """Azure compares issuers exactly, trailing slash included (AZ3); Google does not say,
     so a difference in the trailing slash alone decides nothing there. An issuer known in
     part (an AKS cluster's) is told apart on Azure by its known text: a credential's issuer
@@ -307,6 +314,8 @@ def _same_issuer(trust: CloudTrust, issuer: Text) -> bool | None:
         return None
     if url == issuer:
         return True
+    if assumed and _enterprise_issuer(url):
+        return None  # the job's tokens may carry its enterprise's issuer
     if trust.cloud != "azure" and url.rstrip("/") == issuer.rstrip("/"):
         return None
     return False
@@ -320,8 +329,9 @@ def refusals(workload: Workload, tokens: list[Any], trusts: list[CloudTrust]) ->
     if not trusts:
         return []
     issuer: Text | None = token_issuer(workload) or _partial_issuer(workload)
+    assumed = workload.issuer is None  # GitHub's default issuer, not read from the code
     if issuer is not None:
-        same = [(t, _same_issuer(t, issuer)) for t in trusts]
+        same = [(t, _same_issuer(t, issuer, assumed)) for t in trusts]
         if all(verdict is False for _, verdict in same):
             return [Refusal("issuer", tuple(trusts), value=render(issuer))]
         trusts = [t for t, verdict in same if verdict is not False]
