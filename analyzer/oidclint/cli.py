@@ -329,7 +329,7 @@ def explain(
     """Evaluate a role's trust for given claims (or a workload's token), condition by condition;
     exit 1 when AWS would refuse it."""
     from oidclint.engine import build_graph
-    from oidclint.explain import Request, explain_role, explain_workload, find_roles, find_workloads
+    from oidclint.explain import Request, explain_role, explain_workload, find_workloads
     from oidclint.findings import printable
 
     if not role and not workload:
@@ -362,37 +362,40 @@ def explain(
             typer.echo(f"oidclint: --claim takes KEY=VALUE, got {item!r}", err=True)
             raise typer.Exit(2)
         claims[key] = value
+    def answer(match):
+        explained = explain_role(built, match, Request(claims))
+        return printable(explained.text), explained.refused
+    _answer_each_role(built, role, settings, "the explanation", answer)
+
+
+def _answer_each_role(built, role: str, settings, what: str, answer) -> None:
+    """Print ``answer(role)`` (its text, and whether it fails) for each role the scan
+    defines by that address, name or ARN, under the command's budget; exit 2 when there is
+    none, 1 when an answer fails."""
+    from oidclint.explain import find_roles
+
     roles = find_roles(built, role)
     if not roles:
         typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
         raise typer.Exit(2)
-    refused = False
-    with _command_budget("the explanation", settings):
-        for match in roles:
-            explained = explain_role(built, match, Request(claims))
-            sys.stdout.write(printable(explained.text))
-            refused = refused or explained.refused
-    if refused:
+    failed = False
+    with _command_budget(what, settings):
+        for match in roles:  # each one as soon as it is known
+            text, fails = answer(match)
+            sys.stdout.write(text)
+            failed = failed or fails
+    if failed:
         raise typer.Exit(1)
 
 
 def _explain_narrowed(built, role: str, settings) -> None:
     """``explain ROLE --narrowed``; exit 1 when nothing can be proposed, as ``fix --narrow``."""
-    from oidclint.explain import find_roles
     from oidclint.proposal import explain_narrowed
 
-    roles = find_roles(built, role)
-    if not roles:
-        typer.echo(f"oidclint: no role {role!r} in the scan", err=True)
-        raise typer.Exit(2)
-    proposed = True
-    with _command_budget("the explanation", settings):
-        for match in roles:
-            made = explain_narrowed(built, match)
-            sys.stdout.write(made.text)
-            proposed = proposed and made.proposed
-    if not proposed:
-        raise typer.Exit(1)
+    def answer(match):
+        made = explain_narrowed(built, match)
+        return made.text, not made.proposed
+    _answer_each_role(built, role, settings, "the explanation", answer)
 
 
 @app.command()
@@ -410,7 +413,6 @@ def fix(
     """Propose a least-privilege trust for a role (--narrow); exit 1 when none can be
     proposed (a linked workload's subject is not fully known, or none is linked)."""
     from oidclint.engine import build_graph
-    from oidclint.explain import find_roles
     from oidclint.proposal import propose
 
     if not narrow:
@@ -421,18 +423,11 @@ def fix(
     built, _, root = build_graph(targets, settings, repository=repository,
                                  default_branch=default_branch)
     _print_diagnostics(built.inventory.diagnostics)
-    roles = find_roles(built, narrow)
-    if not roles:
-        typer.echo(f"oidclint: no role {narrow!r} in the scan", err=True)
-        raise typer.Exit(2)
-    proposed = True
-    with _command_budget("the proposal", settings):
-        for role in roles:
-            made = propose(built, role, root)
-            sys.stdout.write(made.text)
-            proposed = proposed and made.proposed
-    if not proposed:
-        raise typer.Exit(1)
+
+    def answer(role):
+        made = propose(built, role, root)
+        return made.text, not made.proposed
+    _answer_each_role(built, narrow, settings, "the proposal", answer)
 
 
 @contextmanager
