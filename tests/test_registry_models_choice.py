@@ -10,7 +10,7 @@ from oidclint.hcl.registry import (INDEX, MODELS, find_model, normalise_source, 
     parse_version)
 from oidclint.hcl.syntax import parse_file
 from registry_models_helpers import (GITHUB_ROLE, IAM, IAM_GIT, IAM_GITHUB, IAM_SSH, IRSA_EKS,
-    UNFUNCO, WITH_OIDC, folder)
+    PHILIPS_LABS, UNFUNCO, WITH_OIDC, folder)
 
 
 @pytest.mark.parametrize("source, address, ref", [
@@ -24,6 +24,8 @@ from registry_models_helpers import (GITHUB_ROLE, IAM, IAM_GIT, IAM_GITHUB, IAM_
     ("git@github.com:unfunco/terraform-aws-oidc-github.git?ref=v1.7.1", UNFUNCO, "v1.7.1"),
     ("https://github.com/unfunco/terraform-aws-oidc-github", UNFUNCO, None),
     (UNFUNCO, UNFUNCO, None),
+    ("github.com/philips-labs/terraform-aws-github-oidc//modules/provider?ref=v0.8.1",
+     f"{PHILIPS_LABS}//modules/provider", "v0.8.1"),
 ])
 def test_sources_are_normalised(source, address, ref):
     assert normalise_source(source) == (address, ref)
@@ -76,6 +78,9 @@ def test_every_index_entry_names_an_existing_model_folder():
     (UNFUNCO, "~> 2.0", "unfunco-oidc-github/v2"),
     (UNFUNCO, "2.0.2", "unfunco-oidc-github/v2"),
     (UNFUNCO, "~> 3.1", "unfunco-oidc-github/v3"),
+    (PHILIPS_LABS, "~> 0.8.1", "philips-labs-github-oidc/v0"),
+    (PHILIPS_LABS, "0.3.0", "philips-labs-github-oidc/v0"),
+    (f"{PHILIPS_LABS}//modules/provider", "~> 0.8", "philips-labs-github-oidc-provider/v0"),
 ])
 def test_version_constraints_choose_the_model(source, version, model):
     found = find_model(source, version)
@@ -117,6 +122,7 @@ def test_unbounded_constraint_takes_the_newest_model():
     (IRSA_EKS, "= 4.0.0"),        # the submodule appeared in 4.12
     (f"{IAM}//modules/iam-role", "~> 5.0"),
     (UNFUNCO, "0.8.0"),
+    (PHILIPS_LABS, "0.2.2"),      # the conditions were written otherwise before 0.3.0
     (WITH_OIDC, "!= 4.24.1, = 4.24.1"),
 ])
 def test_versions_outside_every_model_find_nothing(source, version):

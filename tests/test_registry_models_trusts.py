@@ -419,3 +419,107 @@ module "github_role" {
     assert role.name == "deploy"
     (statement,) = role.trust.statements
     assert conditions(statement)[("StringLike", f"{GITHUB}:sub")] == ["repo:acme/*"]
+
+
+# --- philips-labs/github-oidc ----------------------------------------------------------------
+
+def test_philips_labs_defaults_allow_main_and_deny_pull_requests(tmp_path):
+    inventory = call_model(tmp_path, "philips-labs-github-oidc/v0", '''
+  repo                        = "acme/api"
+  role_name                   = "deploy"
+  openid_connect_provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+  role_policy_arns            = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+''')
+    role = only_role(inventory)
+    assert role.name == "deploy"
+    (statement,) = web_identity_statements(role)
+    assert conditions(statement) == {
+        ("StringEquals", f"{GITHUB}:aud"): ["sts.amazonaws.com"],
+        ("StringLike", f"{GITHUB}:sub"): ["repo:acme/api:ref:refs/heads/main"],
+        ("StringNotLike", f"{GITHUB}:sub"): ["repo:acme/api:pull_request"],
+    }
+    assert [str(p.managed_arn) for p in inventory.policies] == \
+        ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+
+
+def test_philips_labs_merges_the_switches_and_extra_conditions_per_operator_and_key(tmp_path):
+    inventory = call_model(tmp_path, "philips-labs-github-oidc/v0", '''
+  repo                        = "acme/api"
+  openid_connect_provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+  default_conditions          = ["allow_main", "allow_environment"]
+  github_environments         = ["prod", "stage"]
+  repo_mainline_branch        = "trunk"
+  account_ids                 = ["444455556666"]
+  conditions = [{
+    test     = "StringLike"
+    variable = "token.actions.githubusercontent.com:sub"
+    values   = ["repo:acme/api:ref:refs/tags/*"]
+  }]
+''')
+    role = only_role(inventory)
+    (statement,) = web_identity_statements(role)
+    assert conditions(statement)[("StringLike", f"{GITHUB}:sub")] == [
+        "repo:acme/api:ref:refs/heads/trunk", "repo:acme/api:environment:prod",
+        "repo:acme/api:environment:stage", "repo:acme/api:ref:refs/tags/*"]
+    assert len(role.trust.statements) == 2  # the account root statement
+    # no role_name: the repository with a random suffix
+    assert isinstance(role.name, Partial) and str(role.name.parts[0]) == "acme-api-"
+
+
+def test_philips_labs_no_match_sentinel_only_when_nothing_else_is_allowed(tmp_path):
+    beside = call_model(tmp_path / "a", "philips-labs-github-oidc/v0", '''
+  repo                        = "acme/api"
+  role_name                   = "deploy"
+  openid_connect_provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+  default_conditions          = ["allow_main", "allow_environment"]
+  github_environments         = []
+''')
+    (statement,) = web_identity_statements(only_role(beside))
+    assert conditions(statement)[("StringLike", f"{GITHUB}:sub")] == \
+        ["repo:acme/api:ref:refs/heads/main"]
+    alone = call_model(tmp_path / "b", "philips-labs-github-oidc/v0", '''
+  repo                        = "acme/api"
+  role_name                   = "deploy"
+  openid_connect_provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+  default_conditions          = ["allow_environment"]
+  github_environments         = []
+''')
+    (statement,) = web_identity_statements(only_role(alone))
+    assert conditions(statement)[("StringLike", f"{GITHUB}:sub")] == ["ensurethereisnotmatch"]
+
+
+def test_philips_labs_makes_no_role_without_a_repository(tmp_path):
+    inventory = call_model(tmp_path, "philips-labs-github-oidc/v0", '''
+  openid_connect_provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+''')
+    assert inventory.roles == []
+
+
+def test_philips_labs_registry_calls_give_an_administrator_role_for_every_branch(tmp_path):
+    (tmp_path / "main.tf").write_text('''
+module "oidc_provider" {
+  source  = "philips-labs/github-oidc/aws//modules/provider"
+  version = "~> 0.8.1"
+}
+module "deploy" {
+  source                      = "philips-labs/github-oidc/aws"
+  version                     = "~> 0.8.1"
+  openid_connect_provider_arn = module.oidc_provider.openid_connect_provider.arn
+  repo                        = "acme/api"
+  default_conditions          = ["allow_all"]
+  role_policy_arns            = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}
+module "main_only" {
+  source                      = "philips-labs/github-oidc/aws"
+  version                     = "~> 0.8.1"
+  openid_connect_provider_arn = module.oidc_provider.openid_connect_provider.arn
+  repo                        = "acme/api"
+  role_name                   = "main-only"
+  role_policy_arns            = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}
+''', encoding="utf-8")
+    report = scan([tmp_path])
+    found = {(f.rule_id, f.address) for f in report.findings if f.level != "note"}
+    assert found == {("OIDC209", "module.deploy.aws_iam_role.main[0]")}, found
+    (provider,) = build_graph([tmp_path])[0].inventory.providers
+    assert str(provider.url) == f"https://{GITHUB}"

@@ -66,6 +66,7 @@ _EKS = "terraform-aws-modules/eks/aws"
 _TERRAFORM_MODULE_GITHUB = "terraform-module/github-oidc-provider/aws"
 _TERRAFORM_MODULE_GITLAB = "terraform-module/gitlab-oidc-provider/aws"
 _GOOGLE_RUNNERS = "terraform-google-modules/github-actions-runners/google"
+_PHILIPS_LABS_GITHUB = "philips-labs/github-oidc/aws"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -121,6 +122,15 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     ),
 }
 
+INDEX[_PHILIPS_LABS_GITHUB] = (
+    # The web identity statement is the same from 0.3.0 to 0.8.1; later inputs default to
+    # what earlier releases wrote.
+    _Entry("philips-labs-github-oidc/v0", (0, 3, 0), None),
+)
+INDEX[f"{_PHILIPS_LABS_GITHUB}//modules/provider"] = (
+    _Entry("philips-labs-github-oidc-provider/v0", (0, 2, 0), None),
+)
+
 INDEX[f"{_GOOGLE_RUNNERS}//modules/gh-oidc"] = (
     # Google Cloud workload identity for GitHub; 1.x fixed another issuer (vstoken) and the
     # audience `sigstore`: no model.
@@ -140,6 +150,7 @@ _GITHUB_REPOSITORIES = {
     "terraform-module/terraform-aws-github-oidc-provider": _TERRAFORM_MODULE_GITHUB,
     "terraform-module/terraform-aws-gitlab-oidc-provider": _TERRAFORM_MODULE_GITLAB,
     "terraform-google-modules/terraform-google-github-actions-runners": _GOOGLE_RUNNERS,
+    "philips-labs/terraform-aws-github-oidc": _PHILIPS_LABS_GITHUB,
 }
 
 
