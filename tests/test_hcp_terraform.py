@@ -124,3 +124,53 @@ data "tfe_workspace" "ws" {
     [workload] = inventory.workloads
     assert workload.name == "data.tfe_workspace.ws"
     assert subjects(workload)[0] == "organization:acme:project:?:workspace:network:run_phase:plan"
+
+
+PROJECT_SET = '''
+data "tfe_project" "platform" {
+  name         = "platform"
+  organization = "acme"
+}
+
+resource "tfe_variable_set" "aws" {
+  name         = "aws"
+  organization = "acme"
+}
+
+resource "tfe_project_variable_set" "platform" {
+  variable_set_id = tfe_variable_set.aws.id
+  project_id      = data.tfe_project.platform.id
+}
+''' + variable("auth", "TFC_AWS_PROVIDER_AUTH", '"true"',
+               on="variable_set_id = tfe_variable_set.aws.id") \
+    + variable("role", "TFC_AWS_RUN_ROLE_ARN", f'"{ROLE}"',
+               on="variable_set_id = tfe_variable_set.aws.id")
+
+
+def test_a_variable_set_applied_to_a_project_stands_for_its_workspaces(tmp_path):
+    [workload] = scan(tmp_path, PROJECT_SET).workloads
+    assert workload.name == "tfe_project_variable_set.platform"
+    assert workload.role == ROLE and workload.audience == "aws.workload.identity"
+    assert subjects(workload) == [
+        f"organization:acme:project:platform:workspace:?:run_phase:{phase}"
+        for phase in ("plan", "apply")]
+
+
+def test_a_workspace_of_the_project_is_read_as_itself_not_again_for_the_project(tmp_path):
+    inventory = scan(tmp_path, PROJECT_SET + '''
+resource "tfe_workspace" "network" {
+  name         = "network"
+  organization = "acme"
+  project_id   = data.tfe_project.platform.id
+}
+''')
+    [workload] = inventory.workloads
+    assert workload.name == "tfe_workspace.network"
+    assert subjects(workload)[0] == \
+        "organization:acme:project:platform:workspace:network:run_phase:plan"
+
+
+def test_a_project_set_without_credentials_is_no_workload(tmp_path):
+    text = PROJECT_SET.replace('"TFC_AWS_PROVIDER_AUTH", value    = "true"', "")
+    text = text.replace('key      = "TFC_AWS_PROVIDER_AUTH"', 'key      = "TF_LOG"')
+    assert scan(tmp_path, text).workloads == []

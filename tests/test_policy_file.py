@@ -81,6 +81,25 @@ def test_a_broken_file_is_reported_only_when_it_looks_like_a_web_identity_trust(
     assert parse('{"Statement": [{"Action": "s3:GetObject",}') is None
 
 
+def test_a_terraform_template_is_said_to_be_one_not_a_broken_policy():
+    template = parse(textwrap.dedent('''\
+        {
+          "Version": "2012-10-17",
+          "Statement": [
+            %{ for subject in subjects ~}
+            {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+             "Principal": {"Federated": "${provider_arn}"},
+             "Condition": {"StringLike": {"app.terraform.io:sub": "${subject}"}}}
+            %{ endfor ~}
+          ]
+        }
+    '''), "files/trust.json")
+    (note,) = template.diagnostics
+    assert note.level.value == "note" and note.path == "files/trust.json"
+    assert "Terraform template" in note.message and "templatefile()" in note.message
+    assert template.roles == []
+
+
 # -- the tree: names from commands, files Terraform reads ----------------------------------
 
 def write(root: Path, files: dict[str, str]) -> Path:

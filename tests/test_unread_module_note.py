@@ -18,7 +18,7 @@ def notes_of(tmp_path, text: str, **options) -> list:
 
 
 @pytest.mark.parametrize("source, inputs", [
-    ("philips-labs/github-oidc/aws", ""),
+    ("acme/github-oidc/aws", ""),
     ("git::https://github.com/acme/modules.git//eks/irsa?ref=v3", ""),
     ("github.com/acme/terraform-aws-github-deploy-role", ""),
     ("gitlab.com/acme/infra//gitlab-ci-role", ""),

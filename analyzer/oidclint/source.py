@@ -347,12 +347,30 @@ def render(value: Any) -> str:
         return repr(value)
 
 
-FILL_IN = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*(?:/[A-Za-z][A-Za-z0-9_.-]*)*>")
-"""A fill-in placeholder as examples and templates leave them for the user: a name in angle
-brackets, ``<VALUE>``, ``<ACCOUNT_ID>``, ``<your-org>``, or names joined by ``/``
-(``<orgName/repoName>``). Nothing else is taken for one: no spaces or other characters inside,
-nothing empty; an angle bracket is never valid in an IAM ARN, a provider URL, a role name or
-a token subject, so a real value never has that shape."""
+_SNAKE_WORDS = ("ACCOUNT|ACCOUNTID|ORG|ORGANIZATION|ORGANISATION|OWNER|REPO|REPOSITORY|USER|"
+                "USERNAME|NAME|ID|PROJECT|GROUP|NAMESPACE|CLUSTER|REGION|BRANCH|WORKSPACE")
+FILL_IN = re.compile(
+    r"<[A-Za-z][A-Za-z0-9_.-]*(?:/[A-Za-z][A-Za-z0-9_.-]*)*>"
+    r"|(?<![A-Za-z0-9_.-])\$?(?:"
+    r"(?:YOUR|[Yy]our)[_-][A-Za-z0-9_-]*[A-Za-z0-9]"
+    r"|(?=[A-Z0-9_]*_|ACCOUNT)(?:[A-Z0-9]+_)*(?:" + _SNAKE_WORDS + r")(?:_[A-Z0-9]+)*"
+    r")(?![A-Za-z0-9_.-])")
+"""A fill-in placeholder as examples and templates leave them for the user:
+- a name in angle brackets, ``<VALUE>``, ``<ACCOUNT_ID>``, ``<your-org>``, or names joined by
+  ``/`` (``<orgName/repoName>``): an angle bracket is never valid in an IAM ARN, a provider
+  URL, a role name or a token subject, so a real value never has that shape;
+- a word that asks for the user's own value, ``YOUR_ACCOUNT_ID``, ``your-org``;
+- a name in capitals joined by ``_`` that names what to put there (``ACCOUNT_ID``,
+  ``GITHUB_ORG``, ``REPO_NAME``, ``AWS_ACCOUNT_ID``, ``$CLUSTER_ID`` for ``envsubst``), or
+  ``ACCOUNT`` alone: an account id is digits, a GitHub owner never holds ``_``, and hosts
+  are lower case.
+Each stands alone between separators (``:``, ``/``, ``.``...); nothing else is taken for one."""
+
+
+def _may_fill_in(value: str) -> bool:
+    """Whether a string can hold a placeholder at all (most do not; this is cheaper than
+    ``FILL_IN``)."""
+    return "<" in value or "_" in value or "our" in value or "OUR" in value
 
 
 def fill_ins(value: Any) -> Any:
@@ -365,7 +383,7 @@ def fill_ins(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return _filled_container(value)
     # Exactly a string: text that also carries a structure (encoded JSON) is left whole.
-    if type(value) not in (str, Str) or "<" not in value or not FILL_IN.search(value):
+    if type(value) not in (str, Str) or not _may_fill_in(value) or not FILL_IN.search(value):
         return value
     span = getattr(value, "span", None)
     pieces: list[Any] = []

@@ -596,6 +596,24 @@ class _CallInstances(Reference):
     def attribute(self, name: str, span: Span) -> Any:
         return Unknown(f"{self.address}.{name}", span, self.address)
 
+    def value(self, span: Span) -> Any:
+        """The instances as a value (``for_each = module.x``): a list by ``count.index``, a
+        map by ``each.key``, each instance its outputs as an object."""
+        if any(call.stands_for is not None or not call.key for call, _ in self.children):
+            # Past the cap, or how many instances is not known.
+            return Unknown(f"{self.address} (its instances)", span, self.ref)
+        values = [_Outputs(self.address + call.key, child).value(span)
+                  for call, child in self.children]
+        if not all(call.key.startswith('["') for call, _ in self.children):
+            return LList(values, span=span)
+        keys = [Str(json.loads(call.key[1:-1]), span) for call, _ in self.children]
+        return LDict(zip(keys, values), span=span)
+
+    def elements(self) -> list[Any] | None:
+        if any(call.stands_for is not None or not call.key for call, _ in self.children):
+            return None
+        return [_Outputs(self.address + call.key, child) for call, child in self.children]
+
 
 class _Outputs(Reference):
     def __init__(self, address: str, child: Module | None) -> None:
@@ -606,6 +624,13 @@ class _Outputs(Reference):
         if self.child is None:
             return Unknown(f"{self.address}.{name}", span, self.address)
         return self.child.output(name, span)
+
+    def value(self, span: Span) -> Any:
+        """The call's outputs as one object (``module.x`` used whole)."""
+        if self.child is None:
+            return Unknown(self.address, span, self.ref)
+        return LDict({Str(name, span): self.child.output(name, span)
+                      for name in self.child.outputs}, span=span)
 
 
 class _Path(Reference):

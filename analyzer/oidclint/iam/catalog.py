@@ -499,7 +499,7 @@ GLOBAL_KEY_PREFIXES = frozenset({"aws", "sts"})
 def _filled(host: str) -> str:
     """A host with each fill-in placeholder (`<your_workspace>`, ``FILL_IN``) read as a name,
     so that the kind comes from the known text around it."""
-    return FILL_IN.sub("x0", host) if "<" in host else host
+    return FILL_IN.sub("x0", host)
 
 
 def issuer_for(host: str) -> Issuer:

@@ -58,6 +58,9 @@ class Binding:
     """The member as written."""
     span: Span | None = None
     """Where the member is written."""
+    unread: bool = False
+    """For a provider granted nothing the scan reads: whether a grant of its scope has
+    members that are not known (an input's list), which may name the pool."""
 
 
 def bindings(inventory: Inventory) -> list[Binding]:
@@ -68,10 +71,11 @@ def bindings(inventory: Inventory) -> list[Binding]:
         if provider.issuer_uri is None or provider.disabled:
             continue  # not an OIDC provider; a disabled one exchanges no token
         pool = _pool_of(provider, inventory.google_pools)
-        granted = False
+        granted = unread = False
         for grant in inventory.google_grants:
             if not _lets_in(grant):
                 continue
+            unread = unread or (_unread_members(grant) and grant.scope == provider.scope)
             for text, span in _members(grant):
                 member = pool_member(text)
                 if member is not None \
@@ -79,7 +83,7 @@ def bindings(inventory: Inventory) -> list[Binding]:
                     found.append(Binding(provider, pool, grant, member, text, span))
                     granted = True
         if not granted:
-            found.append(Binding(provider, pool))
+            found.append(Binding(provider, pool, unread=unread))
     return found
 
 
@@ -103,6 +107,14 @@ def _lets_in(grant: GoogleGrant) -> bool:
         return True
     return not isinstance(grant.role, str) or isinstance(grant.role, Partial) \
         or str(grant.role) in IMPERSONATION_ROLES
+
+
+def _unread_members(grant: GoogleGrant) -> bool:
+    """Whether some member of the grant is not known (the whole list, or an element)."""
+    return isinstance(grant.members, Unknown) or any(
+        isinstance(member, Unknown) or (isinstance(member, Partial)
+                                        and not member.known_prefix.startswith("principal"))
+        for member in grant.members)
 
 
 def _members(grant: GoogleGrant) -> list[tuple[Text, Span | None]]:
@@ -154,13 +166,16 @@ def _both(first: bool | None, second: bool | None) -> bool | None:
     return None if first is None or second is None else True
 
 
-def _admits(provider: GooglePoolProvider, member: PoolMember | None, granted: bool
-            ) -> Callable[[Mapping[str, Any]], bool | None]:
+def _admits(provider: GooglePoolProvider, member: PoolMember | None, granted: bool,
+            unread: bool = False) -> Callable[[Mapping[str, Any]], bool | None]:
     """The provider's exchange, then the member: whether a token with these claims is let
     in. Issuer and audience are the trust's own fields, not asked here. For a provider
     granted nothing in the scan (``granted`` false) the member is not known: its condition
     decides alone only when there is none, the case Google requires one for on a shared
-    issuer (docs/facts.md, GC13); a condition that admits is then not the last word."""
+    issuer (docs/facts.md, GC13); a condition that admits is then not the last word. When a
+    grant's members are not known (``unread``: a list from an input, which may name only
+    some of the pool's identities), a token the provider lets in is not known to get
+    anything either."""
     mapping = provider.attribute_mapping
     condition = provider.attribute_condition
 
@@ -177,7 +192,7 @@ def _admits(provider: GooglePoolProvider, member: PoolMember | None, granted: bo
             if verdict is False:
                 return False
         if not granted:
-            return verdict if condition is None else _both(verdict, None)
+            return verdict if condition is None and not unread else _both(verdict, None)
         return _both(verdict, member_admits(member, mapped) if member is not None else True)
     return admits
 
@@ -311,7 +326,7 @@ def binding_trust(binding: Binding, inventory: Inventory) -> CloudTrust:
         issuer=provider.issuer_uri if provider.issuer_uri is not None else Unknown("issuer"),
         audiences=(provider.allowed_audiences if isinstance(provider.allowed_audiences, Unknown)
                    else tuple(provider.allowed_audiences) or _default_audiences(provider)),
-        admits=_admits(provider, member, grant is not None),
+        admits=_admits(provider, member, grant is not None, binding.unread),
         restriction=text if narrow else provider.attribute_condition,
         refused=_refused(provider),
         subject=subject, uses=uses, scope=provider.scope, related=related)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from oidclint.iam.policy import document_from_value, grants_web_identity
-from oidclint.model import Diagnostic, Inventory, PolicyFileUse, Related, Role
+from oidclint.model import Diagnostic, Inventory, Level, PolicyFileUse, Related, Role
 from oidclint.located.documents import CLOUDFORMATION, LoadError, load_documents, load_json
 from oidclint.source import (
     LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins,
@@ -72,6 +72,14 @@ def _syntax_error(file: SourceFile, reason: str, json_mode: bool) -> Inventory |
         return None
     position = _SYNTAX_POSITION.match(reason)
     span = Span(file.path, int(position[1]), int(position[2])) if position else None
+    if "%{" in file.text:
+        # A Terraform template (`%{ for ... }` directives) is no policy until templatefile()
+        # renders it; the role that renders it reads it, and says so if the result is not
+        # JSON.
+        return Inventory(diagnostics=[Diagnostic(
+            file.path, "a Terraform template (`%{ ... }` directives), not a policy on its own: "
+                       "read where templatefile() renders it", Level.NOTE, span=span)],
+            files=[file.path])
     kind = "JSON" if json_mode else "YAML"
     return Inventory(diagnostics=[Diagnostic(file.path, f"{kind} syntax error: {reason}",
                                              span=span)], files=[file.path])

@@ -121,10 +121,49 @@ def _text(value: Any, what: str, span: Span | None) -> Text:
 
 
 def _workspace(module: "Module", instance: "Instance", inventory: Inventory) -> None:
-    block = instance.block
     project_id = instance.argument("project_id")
     project_ref = _ref(project_id) if project_id not in (MISSING, None) else None
     settings = _settings(module, instance.address, project_ref)
+    name = _text(instance.argument("name"), f"{instance.address}.name", instance.block.span)
+    _runs(module, instance, settings, (
+        _organization(module, instance), _project(module, instance, project_id, project_ref),
+        name), inventory)
+
+
+def _project_set(module: "Module", instance: "Instance", inventory: Inventory) -> None:
+    """A variable set applied to a project: the runs of every workspace of the project get
+    its variables. Workspaces of the module in that project are read as workspaces (their
+    own variables over the set's); this stands for the others, whose names are not known."""
+    project_ref = _ref(instance.argument("project_id"))
+    set_ref = _ref(instance.argument("variable_set_id"))
+    if project_ref is None or set_ref is None:
+        return
+    for workspace in _instances(module, "tfe_workspace"):
+        if _ref(workspace.argument("project_id")) == project_ref:
+            return
+    sets = {set_ref} | {i.address for i in _instances(module, "tfe_variable_set")
+                        if i.argument("global") is True}
+    settings = {str(v.key): v for v in _variables(module)
+                if isinstance(v.key, str) and v.variable_set in sets}
+    project = next((p for p in _instances(module, "tfe_project", data=True)
+                    if p.address == project_ref), None)
+    span = instance.block.span
+    if project is None:
+        organization: Text = Unknown(f"the organization of {project_ref}", span)
+        name: Text = Unknown(f"the name of {project_ref}", span)
+    else:
+        organization = _organization(module, project)
+        name = _text(project.argument("name"), f"{project.address}.name", span)
+    _runs(module, instance, settings, (
+        organization, name, Unknown(f"a workspace of project {name}", span)), inventory)
+
+
+def _runs(module: "Module", instance: "Instance", settings: dict[str, _Variable],
+          names: tuple[Text, Text, Text], inventory: Inventory) -> None:
+    """The workloads of a workspace's runs (or of the workspaces of a project), ``names``
+    their organisation, project and workspace, when its variables turn dynamic AWS
+    credentials on."""
+    block = instance.block
     auth = settings.get(AUTH)
     if auth is None or not (isinstance(auth.value, str) and auth.value.lower() == "true"):
         return  # dynamic credentials off, or not known to be on
@@ -133,9 +172,8 @@ def _workspace(module: "Module", instance: "Instance", inventory: Inventory) -> 
     if not any(roles.values()):
         return
     audience = settings.get(AUDIENCE_VARIABLE)
-    name = _text(instance.argument("name"), f"{instance.address}.name", block.span)
-    prefix = ("organization:", _organization(module, instance), ":project:",
-              _project(module, instance, project_id, project_ref), ":workspace:", name,
+    organization, project, workspace = names
+    prefix = ("organization:", organization, ":project:", project, ":workspace:", workspace,
               ":run_phase:")
     # One workload per role: the run role for both phases, or a role for each.
     groups: dict[int, tuple[_Variable, list[str]]] = {}
@@ -182,7 +220,7 @@ def _project(module: "Module", instance: "Instance", project_id: Any,
     return Unknown(f"the project {project_ref or 'project_id'} names", span)
 
 
-COLLECTORS = {"tfe_workspace": _workspace}
+COLLECTORS = {"tfe_workspace": _workspace, "tfe_project_variable_set": _project_set}
 """Resource types read, and what each becomes (merged into the Terraform reader's table)."""
-DATA_COLLECTORS = {"tfe_workspace": _workspace}
+DATA_COLLECTORS = {"tfe_workspace": _workspace, "tfe_project_variable_set": _project_set}
 """A workspace looked up by name (``data "tfe_workspace"``) is read alike."""
