@@ -124,8 +124,10 @@ class PolicyDocument:
         """Every statement it may hold is read: the document is known, and no statement of
         it is one whose effect is not known (``concat([...], var.more)``, a statement only
         some alternatives of a conditional hold). Otherwise it may allow what the statements
-        read do not, and a workload it seems to refuse may get in."""
-        return self.unknown is None and not any(
+        read do not, and a workload it seems to refuse may get in. A document with a problem
+        (text that is not JSON, a statement IAM cannot read) is not read whole either: what
+        its author meant is not known, and IAM refuses it as written."""
+        return self.unknown is None and not self.problems and not any(
             s.unknown is not None and not isinstance(s.effect, str) for s in self.statements)
 
 
