@@ -3,9 +3,11 @@
     python corpus/score.py --checkouts DIR [--only owner/name ...] [--batch N] [--json OUT]
 
 For every verdict in ``corpus/verdicts.yaml`` whose checkout ``DIR/<owner>/<name>`` exists,
-the scan runs as a user would run it (``oidclint scan <checkout>[/<path> ...] --format json
---fail-on never --no-cache --repository <repo>``), and its active error and warning findings
-are compared with the expected ones. A repository without a checkout is listed as skipped.
+the scan runs as a user would run it in a clone from GitHub (``oidclint scan
+<checkout>[/<path> ...] --format json --fail-on never --no-cache --repository
+github.com/<repo>``: the repository's name is the subject of its GitHub jobs, not of a
+``.gitlab-ci.yml``'s, whose GitLab project is not known), and its active error and warning
+findings are compared with the expected ones. A repository without a checkout is listed as skipped.
 
 Counting. A finding is reported once per (rule, file, resource address): three values of one
 trust that break the same rule are one problem to fix, not three. An expected entry is matched
@@ -163,7 +165,7 @@ def scan_command(checkout: Path, verdict: dict[str, Any]) -> list[str]:
     targets = [str(checkout / p) for p in verdict.get("paths") or []] or [str(checkout)]
     return [sys.executable, "-m", "oidclint", "scan", *targets, "--format", "json",
             "--fail-on", "never", "--no-cache",
-            "--repository", verdict.get("repository") or verdict["repo"]]
+            "--repository", verdict.get("repository") or f"github.com/{verdict['repo']}"]
 
 
 def run_scan(checkout: Path, verdict: dict[str, Any]) -> tuple[dict[str, Any] | None, int, str]:

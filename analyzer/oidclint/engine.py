@@ -21,7 +21,7 @@ from oidclint.dependencies import digest, recording
 from oidclint.discovery import Discovery, Exclusion, discover, find_root, kind_of, relative
 from oidclint.file_index import FileIndex
 from oidclint.findings import fingerprint
-from oidclint.model import Diagnostic, Inventory, Level, Report, RuleInfo
+from oidclint.model import PLATFORMS, Diagnostic, Inventory, Level, Report, RuleInfo
 from oidclint.pool import Pool, available_cores, workers_for
 from oidclint.prefilter import Prefilter, Restoring, Selection
 from oidclint.reading import inside, read_text
@@ -54,6 +54,9 @@ class Prepared:
     sieve: Prefilter | None
     repository: str | None
     excluded: int = 0
+    platform: str | None = None
+    """Where the repository is hosted (``oidclint.repository``): its name is for the
+    subjects of that platform's jobs only."""
     """Files the configuration's ``exclude`` left out."""
 
     @property
@@ -120,9 +123,9 @@ def prepare(paths: Sequence[str | Path], config: Config | None = None, *,
     chosen = sieve.select(found.files) if sieve else Selection(keep=found.files)
     if index is not None:
         index.save(cache)
-    return Prepared(config, found, given, chosen, sieve,
-                    detect_repository(found.root, config.repository),
-                    len(exclude.excluded) if exclude else 0)
+    repository, platform = detect_repository(found.root, config.repository)
+    return Prepared(config, found, given, chosen, sieve, repository,
+                    len(exclude.excluded) if exclude else 0, platform)
 
 
 def _read_again(path: Path, root: Path, max_bytes: int | None) -> str:
@@ -225,10 +228,20 @@ def _graph(prepared: Prepared, *, show_progress: bool, cache: Cache | None,
             "", "the repository is unknown (no --repository, no git remote `origin`, no "
             "GITHUB_REPOSITORY): CI job subjects cannot be checked against trusts",
             Level.NOTE))
+    elsewhere = sorted({w.kind for w in inventory.workloads
+                        if PLATFORMS.get(w.kind, prepared.platform) != prepared.platform})
+    if prepared.repository is not None and prepared.platform is not None and elsewhere:
+        hosts = {"github": "GitHub", "gitlab": "GitLab"}
+        other = "gitlab" if prepared.platform == "github" else "github"
+        inventory.diagnostics.append(Diagnostic(
+            "", f"the repository is {prepared.repository} on {hosts[prepared.platform]}: the "
+            f"{hosts[other]} project its {hosts[other]} jobs run in is not known, so their "
+            f"subjects are not checked against trusts (--repository "
+            f"{other}.com/<path> names it)", Level.NOTE))
     from oidclint.graph import TrustGraph
 
     graph = TrustGraph(inventory, prepared.repository,
-                       frozenset(config.immutable_subjects), config)
+                       frozenset(config.immutable_subjects), config, prepared.platform)
     graph.root = str(prepared.found.root)
     return graph
 
@@ -371,6 +384,7 @@ def _memo_key(prepared: Prepared, baseline: Baseline | None) -> str:
     given = prepared.given.files if prepared.given else []
     return make_key(
         "scan", str(prepared.found.root), repr(prepared.config), prepared.repository,
+        prepared.platform,
         [(path, sieve.digests.get(path)) for path in sorted(relevant)],
         [(f.path, str(f.absolute), digest(f.text)) for f in given],
         [(d.path, d.message, d.level.value) for d in prepared.read_diagnostics],

@@ -33,6 +33,7 @@ from oidclint.iam.privilege import MANAGED_POLICIES, Privilege, privilege
 from oidclint.iam.subjects import SERVICE_ACCOUNT_PREFIX, Ids, TooComplex
 from oidclint.iam.subjects import check as check_subject
 from oidclint.model import (
+    PLATFORMS,
     Cluster,
     Condition,
     IdentityPool,
@@ -344,12 +345,15 @@ class Link:
 class TrustGraph:
     def __init__(self, inventory: Inventory, repository: str | None = None,
                  immutable_repositories: frozenset[str] = frozenset(),
-                 config: Config | None = None) -> None:
+                 config: Config | None = None, platform: str | None = None) -> None:
         self.inventory = inventory
         self.config = config or Config()
         """The project configuration: trusted owners, roles known to exist elsewhere."""
         self.repository = repository
         """``owner/name`` of the scanned repository, for GitHub and GitLab subjects."""
+        self.platform = platform
+        """Where it is hosted (``github``, ``gitlab``): only that platform's jobs carry its
+        name; ``None``: both."""
         self.immutable_repositories = immutable_repositories
         self._immutable_ids: dict[str, Ids | None] = {}
         """``immutable_subjects`` by repository: the trusts do not change once read."""
@@ -698,8 +702,18 @@ class TrustGraph:
     def tokens(self, workload: Workload) -> list[Token]:
         """The tokens a workload presents, in the subject form the scan declares for the
         repository (``subject_template``)."""
-        return tokens_for(workload, self.repository, self.subject_template(),
-                          self.immutable_subjects(self.repository))
+        repository = self.repository_of(workload)
+        return tokens_for(workload, repository, self.subject_template(),
+                          self.immutable_subjects(repository))
+
+    def repository_of(self, workload: Workload) -> str | None:
+        """The repository a workload's subjects name: the scanned one, unless it is hosted
+        on another platform than the one that runs the workload (a ``.gitlab-ci.yml`` in a
+        repository cloned from GitHub runs in a GitLab project whose path is not known)."""
+        platform = PLATFORMS.get(workload.kind)
+        if self.platform is not None and platform is not None and platform != self.platform:
+            return None
+        return self.repository
 
     def linked_workloads(self, role: Role) -> list[Workload]:
         """The workloads certainly linked to the role (``links``)."""

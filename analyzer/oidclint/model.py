@@ -515,6 +515,11 @@ class GoogleGrant:
     scope: str = ""
 
 
+PLATFORMS = {"github-actions": "github", "gitlab-ci": "gitlab"}
+"""The workload kinds whose subjects name the scanned repository, and the platform that runs
+them (``oidclint.repository``)."""
+
+
 @dataclass(slots=True)
 class Diagnostic:
     """A file that could not be read or understood, reported instead of silently skipped."""

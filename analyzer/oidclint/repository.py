@@ -1,7 +1,11 @@
-"""Which repository the scanned tree is, for GitHub and GitLab subjects.
+"""Which repository the scanned tree is, for GitHub and GitLab subjects, and on which of
+the two it is hosted.
 
 From ``--repository``, else the ``origin`` remote in the work tree's git config (read as a
-file: no git process runs), else ``GITHUB_REPOSITORY``.
+file: no git process runs), else ``GITHUB_REPOSITORY``. A repository cloned from GitHub names
+its GitHub subjects only: a ``.gitlab-ci.yml`` in it runs in a GitLab project whose path is
+not known (a mirror may live under another group), and the other way round. ``--repository``
+names both unless it starts with the host (``github.com/acme/api``).
 """
 
 from __future__ import annotations
@@ -67,12 +71,38 @@ def origin_url(root: Path) -> str | None:
     return config.get(section, "url", fallback=None) if config.has_section(section) else None
 
 
-def detect_repository(root: Path, explicit: str | None = None) -> str | None:
+def platform_of(host: str) -> str | None:
+    """``github`` or ``gitlab`` for a host that is one of them (github.com, a GitHub
+    Enterprise host named so, gitlab.com, gitlab.example.com); ``None`` when the host does not
+    say."""
+    host = host.lower()
+    found = [name for name in ("github", "gitlab") if name in host]
+    return found[0] if len(found) == 1 else None
+
+
+def _split_host(text: str) -> tuple[str | None, str]:
+    """``github.com/acme/api`` -> (``github``, ``acme/api``); a path without a host (its
+    first segment holds no ``.``) -> (None, the path)."""
+    text = text.strip().strip("/")
+    for scheme in ("https://", "http://"):
+        text = text.removeprefix(scheme)
+    head, _, rest = text.partition("/")
+    if "." in head and "/" in rest:
+        return platform_of(head), rest.removesuffix(".git")
+    return None, text
+
+
+def detect_repository(root: Path, explicit: str | None = None
+                      ) -> tuple[str | None, str | None]:
+    """The scanned repository's ``owner/name`` and the platform it is hosted on
+    (``github``, ``gitlab``; ``None``: not known, its name is taken for both)."""
     if explicit:
-        return explicit.strip("/")
+        return tuple(reversed(_split_host(explicit)))  # type: ignore[return-value]
     url = origin_url(root)
     if url:
         found = repository_from_url(url)
         if found:
-            return found
-    return os.environ.get("GITHUB_REPOSITORY") or None
+            host = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?([^/:]+)", url.strip())
+            return found, platform_of(host[1]) if host else None
+    named = os.environ.get("GITHUB_REPOSITORY") or None
+    return named, "github" if named else None

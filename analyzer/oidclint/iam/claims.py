@@ -90,6 +90,10 @@ def tokens_for(workload: Workload, repository: str | None,
     repository issues ``owner@id/name@id`` subjects, with these ids
     (``graph.TrustGraph.immutable_subjects``)."""
     prefix = repository_prefix(workload, repository, immutable)
+    if prefix is None and workload.kind == "gitlab-ci":
+        # The project is not known (a repository hosted elsewhere, or none named); the rest
+        # of the subject may still decide.
+        prefix = concat(("project_path:", Unknown("the GitLab project's path"), ":"))
     audience = workload.audience if isinstance(workload.audience, str) else (
         None if workload.audience is not None else DEFAULT_AUDIENCE.get(workload.kind))
     custom = template if workload.kind == "github-actions" else None

@@ -45,7 +45,9 @@ from oidclint.readers.workloads.gitlab_refs import (  # the ref functions are im
     Refs, contexts, glob_match, only_refs, parse_condition, refs_of, regex_globs, rule_refs,
     within,
 )
-from oidclint.source import LDict, LList, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of
+from oidclint.source import (
+    LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, fill_ins, span_of,
+)
 
 __all__ = [
     "RESERVED", "deep_merge", "glob_match", "parse_condition", "parse_gitlab_ci", "refs_of",
@@ -411,12 +413,17 @@ class _Pipeline:
         role = command.role if command.role is not None else self._role_variable(
             variables, own, expander)
         cloud, target = "aws", None
+        token = _token_used(tokens, command, script, variables)
+        if role is not None and command.role is None \
+                and _for_another_cloud(_audience(token, tokens.get(token), expander)):
+            # A role variable the job inherits, beside a token minted for Google Cloud or
+            # Azure: the job does not hand that token to STS.
+            role = None
         if role is None:
             google = self._google_credentials(script, expander)
             if google is None:
                 return None
             cloud, (target, role) = "google", google
-        token = _token_used(tokens, command, script, variables)
         session_name = command.session_name
         if session_name is None and "AWS_ROLE_SESSION_NAME" in variables:
             session_name = expander.expand(variables["AWS_ROLE_SESSION_NAME"])
@@ -606,6 +613,18 @@ def _token_used(tokens: dict, command: _Command, script: list[Str],
             if any(_mentions(text, name) for text in texts):
                 return name
     return names[0] if names else next(iter(tokens))
+
+
+_OTHER_CLOUD_AUDIENCES = ("//iam.googleapis.com/", "https://iam.googleapis.com/",
+                          "api://AzureADTokenExchange")
+"""Audiences of tokens for Google Cloud (a workload identity pool provider's resource name)
+and Azure (Entra's token exchange): docs/facts.md, Google Cloud and Azure sections."""
+
+
+def _for_another_cloud(audience: Text) -> bool:
+    text = audience.known_prefix if isinstance(audience, Partial) else audience
+    return isinstance(text, str) and not isinstance(audience, Unknown) \
+        and str(text).startswith(_OTHER_CLOUD_AUDIENCES)
 
 
 def _audience(name: Any, spec: Any, expander: _Expander) -> Text:
