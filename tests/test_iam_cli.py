@@ -53,6 +53,19 @@ def test_variables_assigned_once_earlier_are_read():
         ''') == [("create-role", "github-deploy-prod", "trust.json")]
 
 
+@pytest.mark.parametrize("script", [
+    'ROLE="${ROLE:-deploy}"\naws iam create-role --role-name "$ROLE" '
+    "--assume-role-policy-document file://t.json\n",
+    "aws iam create-role --role-name ${ROLE-deploy} --assume-role-policy-document file://t.json\n",
+    "ROLE=deploy\naws iam create-role --role-name ${ROLE:-other} "
+    "--assume-role-policy-document file://t.json\n",
+])
+def test_a_default_the_script_writes_is_the_value(script):
+    """Like a Terraform variable's default: the environment may override it, the repository
+    says this."""
+    assert found(script) == [("create-role", "deploy", "t.json")]
+
+
 def test_a_name_for_this_command_only():
     assert found("ROLE=deploy aws iam create-role --role-name $ROLE "
                  "--assume-role-policy-document file://t.json\n") == [
@@ -62,8 +75,8 @@ def test_a_name_for_this_command_only():
 @pytest.mark.parametrize("script, origin", [
     ("aws iam create-role --role-name $ROLE --assume-role-policy-document file://t.json\n",
      "$ROLE in setup.sh"),
-    ('ROLE="${ROLE:-deploy}"\naws iam create-role --role-name "$ROLE" '
-     "--assume-role-policy-document file://t.json\n", "${ROLE:-deploy} in setup.sh"),
+    ("aws iam create-role --role-name ${ROLE:-deploy-$ENV} "
+     "--assume-role-policy-document file://t.json\n", "${ROLE:-deploy-$ENV} in setup.sh"),
     ("ROLE=a\nif x; then ROLE=b; fi\naws iam create-role --role-name $ROLE "
      "--assume-role-policy-document file://t.json\n", "$ROLE in setup.sh (given several values)"),
     ("aws iam create-role --role-name $(cat name) --assume-role-policy-document file://t.json\n",
@@ -136,7 +149,7 @@ def test_makefile_variables_and_recipes():
     commands = makefile_commands(text, "Makefile")
     assert [(str(c.role_name), str(c.policy)) for c in commands] == [
         ("gh-deploy", "policies/trust.json"),
-        ("${${OTHER} in Makefile}", "t.json"),  # ?= : the environment may set it
+        ("other-role", "t.json"),  # ?= : a default, the environment may override it
         ("x", "t.json")]
     assert [text.count("\n", 0, c.offset) + 1 for c in commands] == [6, 7, 8]
 

@@ -362,6 +362,7 @@ class TrustGraph:
         self._trusts: list[Trust] = []
         self._links: dict[int, Link] = {}
         self._hosts: list[object] | None = None
+        self._updated: dict[str, list[Role]] | None = None
         """The host of each provider of the inventory, in its order."""
         self._cloud_trusts: list[CloudTrust] | None = None
         self._google_bindings: list[Binding] | None = None
@@ -556,7 +557,22 @@ class TrustGraph:
                     and role.name == value
                 ):
                     roles.append(role)
-        return roles
+        # `aws iam update-assume-role-policy` changes the trust of a role that exists: one
+        # the scan defines under that name keeps its permissions under the new trust.
+        return roles + [updated for role in roles if isinstance(role.name, str)
+                        and not _trust_updated(role)
+                        for updated in self._updated_trusts().get(str(role.name), [])]
+
+    def _updated_trusts(self) -> dict[str, list[Role]]:
+        """Roles whose trust a script sets with ``aws iam update-assume-role-policy``, by
+        their known name."""
+        if self._updated is None:
+            self._updated = {}
+            for role in self.inventory.roles:
+                if isinstance(role.name, str) and not isinstance(role.name, Partial) \
+                        and _trust_updated(role):
+                    self._updated.setdefault(str(role.name), []).append(role)
+        return self._updated
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -968,3 +984,9 @@ def _template_keys(template: SubjectTemplate,
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
         return CUSTOM_TEMPLATE_UNKNOWN
     return tuple(str(k) for k in keys)
+
+
+def _trust_updated(role: Role) -> bool:
+    """The role's trust is one a script sets on an existing role
+    (``oidclint.readers.policies.iam_cli``)."""
+    return any(o.label.startswith("aws iam update-assume-role-policy") for o in role.origins)

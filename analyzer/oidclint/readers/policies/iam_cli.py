@@ -15,9 +15,14 @@ https://www.gnu.org/software/bash/manual/bash.html#Here-Documents).
 
 Nothing is run: the text is split into words as the shell would (``shlex``), one logical line
 at a time. A ``$NAME`` is known when the same script (or Makefile, or the step's ``env``)
-gives ``NAME`` one literal value before the command; ``${NAME:-default}``, ``$(...)``, a
-Makefile ``?=`` (which the environment overrides), a name given several values, the script's
-arguments and the shell's special parameters (``$1``, ``$@`` ...) stay unknown. So does a
+gives ``NAME`` one literal value before the command. A default the script writes for a name
+it does not assign (``${NAME:-default}``, ``${NAME-default}``, ``${NAME:=default}``, a
+Makefile ``?=``) is the value, as a Terraform variable's default is: the environment may
+override either, and what the repository says is what is judged
+(https://www.gnu.org/software/bash/manual/bash.html#Shell-Parameter-Expansion,
+https://www.gnu.org/software/make/manual/make.html#Conditional-Assignment). ``$(...)``, a
+name given several values, the script's arguments and the shell's special parameters
+(``$1``, ``$@`` ...) stay unknown. So does a
 placeholder in angle brackets given as a value (``GITHUB_ORG=<your-org>``,
 ``OWNER=<<owner>>``): the shell would read it as a redirection, but it is text to replace
 before the script runs. Quoting is not kept, which does not matter here: a role name or a
@@ -49,7 +54,9 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # https://www.gnu.org/software/bash/manual/bash.html#Special-Parameters
 _SPECIAL = "[0-9@*#?$!-]"
 _EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)"
-                        r"|(" + _SPECIAL + r")|\{[^}]*\}|\(.*)")
+                        r"|(" + _SPECIAL + r")"
+                        r"|\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^}$`]*)\}"
+                        r"|\{[^}]*\}|\(.*)")
 _PLACEHOLDER_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)=(<<?[^<>\s]+>>?)"
                                      r"(?=$|[\s;&|)])")
 """``NAME=<value>``: a placeholder to replace, not a redirection."""
@@ -192,8 +199,8 @@ def _known_text(match: re.Match, known: dict[str, Text]) -> str:
 
 
 def makefile_commands(text: str, origin: str = "") -> list[CliCommand]:
-    """The commands of a Makefile's recipes, with its variables (``=``, ``:=``, ``::=``)
-    put in; a recipe line is its own shell."""
+    """The commands of a Makefile's recipes, with its variables (``=``, ``:=``, ``::=``,
+    ``?=``) put in; a recipe line is its own shell."""
     variables: dict[str, str] = {}
     given: dict[str, set[str]] = {}
     found = []
@@ -208,8 +215,10 @@ def makefile_commands(text: str, origin: str = "") -> list[CliCommand]:
             continue
         name, operator, value = assignment.groups()
         value = value.split("#", 1)[0].strip()
-        given.setdefault(name, set()).add(value if operator in ("=", ":=", "::=") else "\0")
-        if operator in ("=", ":=", "::=") and "$" not in value and len(given[name]) == 1:
+        # `?=` sets what the environment does not: its value, as a default is.
+        given.setdefault(name, set()).add(value if operator in ("=", ":=", "::=", "?=")
+                                          else "\0")
+        if operator in ("=", ":=", "::=", "?=") and "$" not in value and len(given[name]) == 1:
             variables[name] = value
         else:
             variables.pop(name, None)
@@ -459,11 +468,13 @@ def _expand(word: str, known: dict[str, Text], origin: str) -> Text:
         pieces.append(word[end:match.start()])
         name = match[1] or match[2]
         value = known.get(name) if name else None
+        if match[4]:  # `${X:-default}`: X's value if the script gives one, else the default
+            value = known.get(match[4]) or match[5]
         pieces.append(value if value is not None else
                       Unknown(match[0] if not origin else f"{match[0]} in {origin}"))
-        end = match.end() if name or match[3] else len(word)
-        if not (name or match[3]):
-            break  # `${X:-d}`, `$(...)`: what follows is not known either
+        end = match.end() if name or match[3] or match[4] else len(word)
+        if not (name or match[3] or match[4]):
+            break  # `$(...)`, `${X/a/b}`: what follows is not known either
     pieces.append(word[end:])
     return concat(p for p in pieces if not (isinstance(p, str) and p == ""))
 
