@@ -81,6 +81,7 @@ def test_every_index_entry_names_an_existing_model_folder():
     (PHILIPS_LABS, "~> 0.8.1", "philips-labs-github-oidc/v0"),
     (PHILIPS_LABS, "0.3.0", "philips-labs-github-oidc/v0"),
     (f"{PHILIPS_LABS}//modules/provider", "~> 0.8", "philips-labs-github-oidc-provider/v0"),
+    ("thetestlabs/oidc-with-github-actions/aws", "0.1.4", "thetestlabs-oidc-with-github-actions/v0"),
 ])
 def test_version_constraints_choose_the_model(source, version, model):
     found = find_model(source, version)
@@ -123,6 +124,7 @@ def test_unbounded_constraint_takes_the_newest_model():
     (f"{IAM}//modules/iam-role", "~> 5.0"),
     (UNFUNCO, "0.8.0"),
     (PHILIPS_LABS, "0.2.2"),      # the conditions were written otherwise before 0.3.0
+    ("thetestlabs/oidc-with-github-actions/aws", "0.1.2"),  # another provider ARN
     (WITH_OIDC, "!= 4.24.1, = 4.24.1"),
 ])
 def test_versions_outside_every_model_find_nothing(source, version):

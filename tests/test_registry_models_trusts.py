@@ -523,3 +523,31 @@ module "main_only" {
     assert found == {("OIDC209", "module.deploy.aws_iam_role.main[0]")}, found
     (provider,) = build_graph([tmp_path])[0].inventory.providers
     assert str(provider.url) == f"https://{GITHUB}"
+
+
+# --- thetestlabs/oidc-with-github-actions -----------------------------------------------------
+
+def test_thetestlabs_every_context_of_each_repository_and_the_managed_policy(tmp_path):
+    inventory = call_model(tmp_path, "thetestlabs-oidc-with-github-actions/v0", '''
+  github_org          = "acme"
+  github_repositories = ["api", "web"]
+  iam_role_policy     = "AdministratorAccess"
+''')
+    role = only_role(inventory)
+    assert role.name == "GitHubOIDCRole"
+    (statement,) = role.trust.statements
+    assert conditions(statement) == {
+        ("StringLike", f"{GITHUB}:sub"): ["repo:acme/api:*", "repo:acme/web:*"]}
+    (provider,) = inventory.providers
+    assert str(provider.url) == f"https://{GITHUB}"
+    assert [str(p.managed_arn) for p in inventory.policies] == \
+        ["arn:aws:iam::aws:policy/AdministratorAccess"]
+
+
+def test_thetestlabs_creates_nothing_when_disabled(tmp_path):
+    inventory = call_model(tmp_path, "thetestlabs-oidc-with-github-actions/v0", '''
+  enabled             = false
+  github_org          = "acme"
+  github_repositories = ["api"]
+''')
+    assert inventory.roles == [] and inventory.providers == []

@@ -67,6 +67,7 @@ _TERRAFORM_MODULE_GITHUB = "terraform-module/github-oidc-provider/aws"
 _TERRAFORM_MODULE_GITLAB = "terraform-module/gitlab-oidc-provider/aws"
 _GOOGLE_RUNNERS = "terraform-google-modules/github-actions-runners/google"
 _PHILIPS_LABS_GITHUB = "philips-labs/github-oidc/aws"
+_THETESTLABS_GITHUB = "thetestlabs/oidc-with-github-actions/aws"
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -131,6 +132,11 @@ INDEX[f"{_PHILIPS_LABS_GITHUB}//modules/provider"] = (
     _Entry("philips-labs-github-oidc-provider/v0", (0, 2, 0), None),
 )
 
+INDEX[_THETESTLABS_GITHUB] = (
+    # 0.1.0 to 0.1.2 named the provider otherwise (the caller's account, no scheme).
+    _Entry("thetestlabs-oidc-with-github-actions/v0", (0, 1, 3), None),
+)
+
 INDEX[f"{_GOOGLE_RUNNERS}//modules/gh-oidc"] = (
     # Google Cloud workload identity for GitHub; 1.x fixed another issuer (vstoken) and the
     # audience `sigstore`: no model.
@@ -151,6 +157,7 @@ _GITHUB_REPOSITORIES = {
     "terraform-module/terraform-aws-gitlab-oidc-provider": _TERRAFORM_MODULE_GITLAB,
     "terraform-google-modules/terraform-google-github-actions-runners": _GOOGLE_RUNNERS,
     "philips-labs/terraform-aws-github-oidc": _PHILIPS_LABS_GITHUB,
+    "thetestlabs/terraform-aws-oidc-with-github-actions": _THETESTLABS_GITHUB,
 }
 
 
