@@ -177,9 +177,11 @@ def test_there_is_a_model_file_for_every_model_folder():
 
 @pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: str(p.relative_to(MODELS)))
 def test_model_files_parse(path):
-    blocks = parse_file(path.read_text(encoding="utf-8"), str(path))
+    text = path.read_text(encoding="utf-8")
+    blocks = parse_file(text, str(path))
     kinds = {block.type for block in blocks}
-    assert "variable" in kinds and "output" in kinds
+    # A module without outputs is modelled without them (its header says so).
+    assert "variable" in kinds and ("output" in kinds or "has no outputs" in text)
 
 
 @pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: str(p.relative_to(MODELS)))
