@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oidclint.discovery import kind_of
+from oidclint.engine import scan
 from oidclint.readers.workloads.github_actions import parse_workflows
 from oidclint.readers.policies.iam_cli import logical_lines, makefile_commands, parse_scripts, script_commands
 from oidclint.source import Partial, SourceFile, Unknown
@@ -229,3 +230,54 @@ def test_any_script_or_makefile_reads_without_raising(text):
     for command in script_commands(text, origin="s.sh") + makefile_commands(text, "Makefile"):
         assert command.verb in ("create-role", "update-assume-role-policy", "attach-role-policy")
         assert 0 <= command.offset <= len(text)
+
+
+
+# -- permissions a script gives a role ----------------------------------------------------------
+
+PERMISSIONS_SCRIPT = """\
+#!/bin/bash
+repo="acme/api"
+role_name="ci-deploy"
+account_id=$(aws sts get-caller-identity --query Account --output text)
+
+trust_policy_json='{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::'$account_id':oidc-provider/token.actions.githubusercontent.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:'$repo':*"}}
+  }]
+}'
+
+out=$(aws iam create-role --role-name $role_name --assume-role-policy-document "$trust_policy_json" 2>&1)
+
+cat > deploy-policy.json <<POLICY
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+POLICY
+aws iam create-policy --policy-name DeployPolicy --policy-document file://deploy-policy.json
+aws iam attach-role-policy --role-name $role_name --policy-arn "arn:aws:iam::${account_id}:policy/DeployPolicy"
+
+all='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+aws iam put-role-policy --role-name $role_name --policy-name s3 --policy-document "$all"
+"""
+
+
+def test_commands_in_substitutions_and_json_kept_in_variables_are_read():
+    commands = script_commands(PERMISSIONS_SCRIPT, origin="setup.sh")
+    assert [(c.verb, str(c.role_name), str(c.policy_name)) for c in commands] == [
+        ("create-role", "ci-deploy", "None"),
+        ("create-policy", "DeployPolicy", "DeployPolicy"),
+        ("attach-role-policy", "ci-deploy", "DeployPolicy"),
+        ("put-role-policy", "ci-deploy", "s3"),
+    ]
+    trust = commands[0].written.text
+    assert '"repo:acme/api:*"' in trust and "${command_output}" in trust
+
+
+def test_a_scripts_managed_and_inline_policies_make_its_role_privileged(tmp_path):
+    (tmp_path / "setup.sh").write_text(PERMISSIONS_SCRIPT, encoding="utf-8")
+    report = scan([tmp_path])
+    (finding,) = [f for f in report.findings if f.rule_id == "OIDC209"]
+    assert "iam:*" in finding.message and "DeployPolicy" in finding.message

@@ -611,10 +611,18 @@ class TrustGraph:
                 if key == "grants"]
 
     def managed_documents(self, policy: PermissionPolicy) -> list[PermissionPolicy]:
-        """The customer managed policy an attachment's ARN refers to, when in the scan."""
+        """The customer managed policy an attachment's ARN refers to, when in the scan: by
+        reference, or (a script's) by the name its ARN ends with."""
         ref = getattr(policy.managed_arn, "ref", None)
         if not ref:
-            return []
+            arn = policy.managed_arn
+            tail = arn.parts[-1] if isinstance(arn, Partial) else arn
+            if not isinstance(tail, str) or ":policy/" not in f":{tail}" \
+                    or ":iam::aws:policy/" in tail:
+                return []
+            name = tail.rpartition("/")[2]
+            return [p for p in self.inventory.policies
+                    if p.created_name == name and p.scope == policy.scope and p.document]
         return [p for p in self.inventory.policies
                 if p.address == ref and p.scope == policy.scope and p.document]
 

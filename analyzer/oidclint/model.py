@@ -181,6 +181,9 @@ class PermissionPolicy:
     document: PolicyDocument | None = None
     span: Span | None = None
     scope: str = ""
+    created_name: str | None = None
+    """The name a script creates this customer managed policy under (``aws iam
+    create-policy``): an attachment names it by an ARN ending ``:policy/<name>``."""
 
 
 @dataclass(slots=True)

@@ -47,7 +47,15 @@ _COMMANDS = {"create-role": "--assume-role-policy-document",
              "update-assume-role-policy": "--policy-document",
              # Not a trust, but what makes the role privileged (OIDC209):
              # https://docs.aws.amazon.com/cli/latest/reference/iam/attach-role-policy.html
-             "attach-role-policy": "--policy-arn"}
+             "attach-role-policy": "--policy-arn",
+             # https://docs.aws.amazon.com/cli/latest/reference/iam/put-role-policy.html
+             "put-role-policy": "--policy-document",
+             # A customer managed policy an attach-role-policy may name by its ARN:
+             # https://docs.aws.amazon.com/cli/latest/reference/iam/create-policy.html
+             "create-policy": "--policy-document",
+             "create-policy-version": "--policy-document"}
+_PERMISSIONS = frozenset({"put-role-policy", "create-policy", "create-policy-version"})
+"""Commands whose document is a permissions policy the script writes itself, not a trust."""
 _OPERATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "|&", ";;", "!", "{", "}"})
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # The script's arguments and the shell's special parameters ($1, $@, $? ...):
@@ -83,6 +91,9 @@ class CliCommand:
     """Where the command's line starts in the text read."""
     written: "Written | None" = None
     """The policy, when the script itself writes the file before the command."""
+    policy_name: Text | None = None
+    """The permissions policy's name (``put-role-policy``, ``create-policy``; the end of the
+    ARN of ``create-policy-version``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,18 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
         extra: dict[str, Text] = {}
         if rewrite is not None:
             line, extra = rewrite(line)
+        # A command whose output a variable keeps (`out=$(aws iam create-role ...)`) runs
+        # all the same.
+        for inner in _inner_commands(line):
+            inner_words = _words(_placeholders(_substitutions(inner, extra, origin), extra,
+                                               origin))
+            for statement in _statements(inner_words or []):
+                command = _command(statement, {**known, **extra}, offset, origin)
+                if command is not None:
+                    if isinstance(command.policy, str) and command.verb != "attach-role-policy":
+                        own = written.get(posixpath.normpath(str(command.policy)))
+                        command = replace(command, written=own) if own else command
+                    found.append(command)
         line = _placeholders(_substitutions(line, extra, origin), extra, origin)
         words = _words(line)
         if words is None:
@@ -248,6 +271,9 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
     a policy file of the tree, or a managed policy attached to a role named by its name.
     ``place`` gives where an offset of the text read is in the file ``path``."""
     span = place(command.offset)
+    if command.verb in _PERMISSIONS:
+        _record_permissions(command, folder, span, inventory)
+        return
     if command.written is not None:
         from oidclint.readers.policies.policy_file import written_role
 
@@ -272,24 +298,73 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
         command=command.verb))
 
 
+def _record_permissions(command: CliCommand, folder: str, span: Span,
+                        inventory: Inventory) -> None:
+    """A permissions policy the script writes itself (a here-document, or JSON text in the
+    command): inline on a role (``put-role-policy``), or a customer managed policy
+    (``create-policy``, ``create-policy-version``) that ``attach-role-policy`` names by its
+    ARN, ``arn:aws:iam::<account>:policy/<name>``. A document read from another file of the
+    tree is not read."""
+    from oidclint.iam.policy import document_from_value
+    from oidclint.located.documents import LoadError, load_json
+
+    if command.written is None:
+        return
+    try:
+        value = load_json(command.written.text, span.path)
+    except (LoadError, RecursionError):
+        return  # IAM refuses it; the command fails where it runs
+    inline = command.verb == "put-role-policy"
+    name = command.policy_name
+    inventory.policies.append(PermissionPolicy(
+        address=f"aws iam {command.verb} {name if name is not None else ''} "
+                f"({span.path}:{span.line})".replace("  ", " "),
+        roles=[command.role_name] if inline else [],
+        document=document_from_value(value, span), span=span, scope=folder,
+        created_name=None if inline or not isinstance(name, str)
+        or isinstance(name, Partial) else str(name)))
+
+
+_QUOTED_ASSIGNMENT = re.compile(r"^\s*(?:(?:export|local|readonly|declare)\s+)?"
+                                r"[A-Za-z_][A-Za-z0-9_]*='")
+"""The start of an assignment whose single-quoted value may run over several lines
+(``policy='{ ... }'``, JSON kept in a shell variable)."""
+
+
 def logical_lines(text: str) -> list[tuple[int, str]]:
-    """(offset, line) with backslash-newline continuations joined."""
+    """(offset, line) with backslash-newline continuations joined, and an assignment's
+    single-quoted value that goes on over several lines kept with its newlines."""
     lines: list[tuple[int, str]] = []
     start, pending = 0, ""
+    quoted = False
     offset = 0
     for raw in text.split("\n"):
         if not pending:
             start = offset
         offset += len(raw) + 1
         body = raw.rstrip("\r")
+        if quoted:  # inside a single-quoted value: taken as written, up to its quote
+            pending += body
+            if body.count("'") % 2 == 1:
+                quoted = False
+                lines.append((start, pending))
+                pending = ""
+            else:
+                pending += "\n"
+            continue
         trailing = len(body) - len(body.rstrip("\\"))
         if trailing % 2 == 1:
             pending += body[:-1] + " "
             continue
-        lines.append((start, pending + body))
+        line = pending + body
+        if _QUOTED_ASSIGNMENT.match(line) and line.count("'") % 2 == 1 and '"' not in \
+                line.split("'", 1)[0]:
+            quoted, pending = True, line + "\n"
+            continue
+        lines.append((start, line))
         pending = ""
     if pending:
-        lines.append((start, pending))
+        lines.append((start, pending.rstrip("\n")))
     return lines
 
 
@@ -322,6 +397,26 @@ def _without_comment(line: str) -> str:
         elif char == "#" and (index == 0 or line[index - 1] in " \t;&|()"):
             return line[:index]
     return line
+
+
+def _placeholder_name(unknown: Unknown) -> str:
+    """A name for a piece not known, as ``${NAME}`` in a policy's text: the variable it
+    came from, or ``command_output``."""
+    match = re.match(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", unknown.origin)
+    return match[1] if match and not match[1].startswith("__command") else "command_output"
+
+
+def _inner_commands(line: str) -> list[str]:
+    """The ``aws`` commands run in the line's command substitutions (``$(aws ...)``)."""
+    found = []
+    index = line.find("$(")
+    while index != -1:
+        end = _substitution_end(line, index)
+        inner = line[index + 2:end - 1].strip()
+        if inner.startswith("aws "):
+            found.append(inner)
+        index = line.find("$(", index + 2)
+    return found
 
 
 def _substitutions(line: str, names: dict[str, Text], origin: str) -> str:
@@ -395,19 +490,34 @@ def _command(words: list[str], known: dict[str, Text], offset: int,
     verb = rest[service + 1]
     options = _options(rest[service + 2:])
     name, policy = options.get("--role-name"), options.get(_COMMANDS[verb])
+    policy_name = options.get("--policy-name") or \
+        options.get("--policy-arn", "").rpartition("/")[2] or None
+    if verb in ("create-policy", "create-policy-version"):
+        name = policy_name  # no role: the policy is attached by its ARN
     attach = verb == "attach-role-policy"
+    locals_ = {**known, **_prefix_assignments(words[:start], known)}
+    if not attach and policy is not None and policy.startswith("$"):
+        # JSON kept in a variable of the script (`--policy-document "$policy"`)
+        value = _expand(policy, locals_, origin)
+        if isinstance(value, Partial) and isinstance(value.parts[0], str):
+            # Pieces not known stay placeholders the policy reader takes as unknown.
+            value = "".join(p if isinstance(p, str) else "${%s}" % _placeholder_name(p)
+                            for p in value.parts)
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            policy = str(value)
     inline = not attach and policy is not None and policy.lstrip().startswith("{")
     if name is None or policy is None or not (attach or inline or policy.startswith("file://")):
         return None  # fileb://, or a value not known: no policy to read
-    locals_ = {**known, **_prefix_assignments(words[:start], known)}
     role_name = _expand(name, locals_, origin)
+    named = _expand(policy_name, locals_, origin) if policy_name is not None else None
     if inline:
         # The policy as JSON text in the command; the shell has put its variables in.
         text = _HEREDOC_EXPANSION.sub(lambda m: _known_text(m, locals_), policy)
         return CliCommand(verb, role_name, "", offset,
-                          Written(text, tuple(offset for _ in text.split("\n"))))
+                          Written(text, tuple(offset for _ in text.split("\n"))), named)
     written = policy if attach else policy[len("file://"):]
-    return CliCommand(verb, role_name, _expand(written, locals_, origin), offset)
+    return CliCommand(verb, role_name, _expand(written, locals_, origin), offset,
+                      policy_name=named)
 
 
 def _options(words: list[str]) -> dict[str, str]:
