@@ -107,6 +107,22 @@ def test_missing_or_unparsable_version_picks_the_newest_model_and_says_so(versio
     assert "newest" in found.note
 
 
+@pytest.mark.parametrize("arguments, model", [
+    (["source", "github_repositories", "attach_admin_policy"], "unfunco-oidc-github/v1"),
+    (["source", "github_repositories", "attach_read_only_policy", "iam_role_policy_arns"],
+     "unfunco-oidc-github/v2"),
+    (["source", "github_subjects"], "unfunco-oidc-github/v3"),
+    (["source", "an_input_no_release_has"], "unfunco-oidc-github/v3"),
+])
+def test_a_commit_ref_takes_the_newest_release_line_the_inputs_fit(arguments, model):
+    found = find_model("git::https://github.com/unfunco/terraform-aws-oidc-github.git"
+                       "?ref=80358ac", None, arguments)
+    assert found.folder == folder(model)
+    assert "80358ac" in found.note
+    # The note says why an older line was taken.
+    assert ("arguments fit" in found.note) == (model != "unfunco-oidc-github/v3")
+
+
 def test_constraint_wider_than_the_models_notes_the_assumption():
     found = find_model(WITH_OIDC, ">= 4.0")
     assert found.folder == folder("iam-assumable-role-with-oidc/v5")

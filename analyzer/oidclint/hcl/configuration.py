@@ -133,7 +133,7 @@ class Configuration:
 
         version = caller.argument(call, "version")
         version = str(version) if isinstance(version, str) else None
-        model = find_model(str(source), version)
+        model = find_model(str(source), version, call.attributes)
         if model is None:
             note = unmodelled(str(source), version)
             if note is not None:

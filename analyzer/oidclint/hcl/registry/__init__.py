@@ -161,11 +161,20 @@ _GITHUB_REPOSITORIES = {
 }
 
 
-def find_model(source: str, version: str | None = None) -> Model | None:
+_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers",
+                             "depends_on"})
+"""Arguments of a module block that are Terraform's, not inputs of the module."""
+
+
+def find_model(source: str, version: str | None = None,
+               arguments: Iterable[str] = ()) -> Model | None:
     """The built-in model for a module call's ``source`` and ``version``, or ``None``.
 
     ``version`` is the call's ``version`` argument (registry sources); a git source's
-    ``?ref=`` is used when there is none.
+    ``?ref=`` is used when there is none. When neither says which release it is (no version,
+    a branch or a commit), the newest release line that declares every input the call passes
+    (``arguments``, the module block's argument names) is assumed, since Terraform refuses an
+    input a module does not declare; the newest of all when none does.
     """
     parsed = normalise_source(source)
     if parsed is None:
@@ -174,16 +183,19 @@ def find_model(source: str, version: str | None = None) -> Model | None:
     entries = INDEX.get(address)
     if not entries:
         return None
-    newest = entries[-1]
+    inputs = set(arguments) - _META_ARGUMENTS
+    fitting = [e for e in entries if inputs <= _inputs(MODELS / e.folder)]
+    newest = fitting[-1] if inputs and fitting else entries[-1]
+    line = ("the newest modelled release line whose inputs the call's arguments fit"
+            if newest is not entries[-1] else "the newest modelled release line")
     text = version if version is not None and version.strip() else ref
     if text is None:
-        return _model(address, newest, f"no version given: assumed the newest modelled "
-                                        f"release line ({_label(newest)})")
+        return _model(address, newest, f"no version given: assumed {line} "
+                                       f"({_label(newest)})")
     constraint = parse_constraint(text)
     if constraint is None:
         return _model(address, newest, f"version {text!r} is not a version or version "
-                                       f"constraint: assumed the newest modelled release line "
-                                       f"({_label(newest)})")
+                                       f"constraint: assumed {line} ({_label(newest)})")
     for entry in reversed(entries):
         if constraint.admits_range(entry.since, entry.until):
             note = None
