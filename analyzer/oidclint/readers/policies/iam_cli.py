@@ -127,10 +127,7 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
             for statement in _statements(inner_words or []):
                 command = _command(statement, {**known, **extra}, offset, origin)
                 if command is not None:
-                    if isinstance(command.policy, str) and command.verb != "attach-role-policy":
-                        own = written.get(posixpath.normpath(str(command.policy)))
-                        command = replace(command, written=own) if own else command
-                    found.append(command)
+                    found.append(_with_written(command, written))
         line = _placeholders(_substitutions(line, extra, origin), extra, origin)
         words = _words(line)
         if words is None:
@@ -142,13 +139,18 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
         for statement in _statements(words):
             command = _command(statement, {**known, **extra}, offset, origin)
             if command is not None:
-                if isinstance(command.policy, str) and command.verb != "attach-role-policy":
-                    own = written.get(posixpath.normpath(str(command.policy)))
-                    command = replace(command, written=own) if own else command
-                found.append(command)
+                found.append(_with_written(command, written))
             elif statement:
                 _assign(statement, {**known, **extra}, known, given, origin)
     return found
+
+
+def _with_written(command: CliCommand, written: dict[str, "Written"]) -> CliCommand:
+    """The command with the policy file the script wrote before it, if it did."""
+    if isinstance(command.policy, str) and command.verb != "attach-role-policy":
+        own = written.get(posixpath.normpath(str(command.policy)))
+        return replace(command, written=own) if own else command
+    return command
 
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
