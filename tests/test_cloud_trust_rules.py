@@ -4,6 +4,7 @@ The trusts here are built by hand in the cloud-neutral shape (``iam.federation.C
 so these tests hold the rules to that shape whatever reads Google Cloud or Azure code."""
 
 from oidclint.config import Config
+from oidclint.engine import scan
 from oidclint.graph import TrustGraph
 from oidclint.iam.federation import AZURE_AUDIENCE, GITHUB_ISSUER_URL, CloudTrust
 from oidclint.model import Inventory, TokenContext, Workload
@@ -176,3 +177,34 @@ def test_an_enterprise_issuer_is_not_taken_for_a_mismatch_the_code_cannot_show()
     # Another host altogether still is.
     other = _credential("repo:acme/api:ref:refs/heads/main", issuer="https://gitlab.com")
     assert len(_findings(WorkloadIssuerNotTrusted(), [other], [_job()])) == 1
+
+
+def test_a_grant_to_a_person_from_an_input_leaves_a_pool_without_grants_open(tmp_path):
+    """Only members that may be the pool's make its reach undecided: `user:${var.admin}` is
+    a person, whatever the input holds."""
+    (tmp_path / "main.tf").write_text('''
+variable "admin" {
+  type = string
+}
+
+resource "google_iam_workload_identity_pool" "ci" {
+  workload_identity_pool_id = "ci"
+}
+
+resource "google_iam_workload_identity_pool_provider" "gitlab" {
+  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
+  workload_identity_pool_provider_id = "gitlab"
+  attribute_mapping                  = { "google.subject" = "assertion.sub" }
+  oidc {
+    issuer_uri = "https://gitlab.com"
+  }
+}
+
+resource "google_project_iam_member" "admin" {
+  project = "acme-prod"
+  role    = "roles/owner"
+  member  = "user:${var.admin}"
+}
+''', encoding="utf-8")
+    report = scan([tmp_path])
+    assert [f.rule_id for f in report.findings if f.rule_id == "OIDC201"] == ["OIDC201"]

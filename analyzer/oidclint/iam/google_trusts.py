@@ -109,11 +109,16 @@ def _lets_in(grant: GoogleGrant) -> bool:
         or str(grant.role) in IMPERSONATION_ROLES
 
 
+_OTHER_MEMBERS = ("principal", "user:", "serviceAccount:", "group:", "domain:")
+"""Known starts of members: a pool's (read as such), or a kind that is no pool's identity."""
+
+
 def _unread_members(grant: GoogleGrant) -> bool:
-    """Whether some member of the grant is not known (the whole list, or an element)."""
+    """Whether some member of the grant is not known (the whole list, or an element whose
+    known start does not say what kind of member it is)."""
     return isinstance(grant.members, Unknown) or any(
         isinstance(member, Unknown) or (isinstance(member, Partial)
-                                        and not member.known_prefix.startswith("principal"))
+                                        and not member.known_prefix.startswith(_OTHER_MEMBERS))
         for member in grant.members)
 
 
