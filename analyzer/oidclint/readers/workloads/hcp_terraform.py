@@ -13,6 +13,9 @@ or ``global``); a workspace's own variable overrides a set's
 (https://developer.hashicorp.com/terraform/cloud-docs/variables#precedence,
 https://registry.terraform.io/providers/hashicorp/tfe/latest/docs/resources/variable).
 
+A variable set applied to a project (``tfe_project_variable_set``) stands for the runs of the
+project's workspaces the module does not define, their names not known.
+
 The token's ``sub`` is
 ``organization:<org>:project:<project>:workspace:<workspace>:run_phase:<plan|apply>``
 (https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/workload-identity-tokens).
@@ -222,5 +225,5 @@ def _project(module: "Module", instance: "Instance", project_id: Any,
 
 COLLECTORS = {"tfe_workspace": _workspace, "tfe_project_variable_set": _project_set}
 """Resource types read, and what each becomes (merged into the Terraform reader's table)."""
-DATA_COLLECTORS = {"tfe_workspace": _workspace, "tfe_project_variable_set": _project_set}
+DATA_COLLECTORS = {"tfe_workspace": _workspace}
 """A workspace looked up by name (``data "tfe_workspace"``) is read alike."""
