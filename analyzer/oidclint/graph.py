@@ -615,8 +615,7 @@ class TrustGraph:
         reference, or (a script's) by the name its ARN ends with."""
         ref = getattr(policy.managed_arn, "ref", None)
         if not ref:
-            arn = policy.managed_arn
-            tail = arn.parts[-1] if isinstance(arn, Partial) else arn
+            tail = _arn_tail(policy.managed_arn)
             if not isinstance(tail, str) or ":policy/" not in f":{tail}" \
                     or ":iam::aws:policy/" in tail:
                 return []
@@ -633,10 +632,7 @@ class TrustGraph:
         sources: list[tuple[str, list[Statement]]] = []
         customer_managed = False
         for policy in self.grants(role):
-            arn = policy.managed_arn
-            # CDK and SAM write `arn:${AWS::Partition}:iam::aws:policy/...`: the known end
-            # of a partly known ARN decides as well.
-            tail = arn.parts[-1] if isinstance(arn, Partial) else arn
+            tail = _arn_tail(policy.managed_arn)
             documents = self.managed_documents(policy)
             if isinstance(tail, str) and ":iam::aws:policy/" in tail:
                 name = tail.rsplit("/", 1)[-1]
@@ -998,3 +994,9 @@ def _trust_updated(role: Role) -> bool:
     """The role's trust is one a script sets on an existing role
     (``oidclint.readers.policies.iam_cli``)."""
     return any(o.label.startswith("aws iam update-assume-role-policy") for o in role.origins)
+
+
+def _arn_tail(arn: object) -> object:
+    """A managed policy ARN, or the known end of one partly known: CDK and SAM write
+    `arn:${AWS::Partition}:iam::aws:policy/...`, and a script the account from a command."""
+    return arn.parts[-1] if isinstance(arn, Partial) else arn

@@ -18,7 +18,7 @@ from pathlib import Path
 from oidclint.reading import read_text
 
 _REMOTE = re.compile(
-    r"^(?:[a-z+]+://)?(?:[^@/]+@)?[^/:]+(?::\d+)?[:/](?P<path>[^?#]+?)(?:\.git)?/?$"
+    r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?[:/](?P<path>[^?#]+?)(?:\.git)?/?$"
 )
 
 
@@ -102,7 +102,6 @@ def detect_repository(root: Path, explicit: str | None = None
     if url:
         found = repository_from_url(url)
         if found:
-            host = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?([^/:]+)", url.strip())
-            return found, platform_of(host[1]) if host else None
+            return found, platform_of(_REMOTE.match(url.strip()).group("host"))
     named = os.environ.get("GITHUB_REPOSITORY") or None
     return named, "github" if named else None

@@ -599,17 +599,17 @@ class _CallInstances(Reference):
     def value(self, span: Span) -> Any:
         """The instances as a value (``for_each = module.x``): a list by ``count.index``, a
         map by ``each.key``, each instance its outputs as an object."""
-        if any(call.stands_for is not None or not call.key for call, _ in self.children):
-            # Past the cap, or how many instances is not known.
+        elements = self.elements()
+        if elements is None:
             return Unknown(f"{self.address} (its instances)", span, self.ref)
-        values = [_Outputs(self.address + call.key, child).value(span)
-                  for call, child in self.children]
+        values = [element.value(span) for element in elements]
         if not all(call.key.startswith('["') for call, _ in self.children):
             return LList(values, span=span)
         keys = [Str(json.loads(call.key[1:-1]), span) for call, _ in self.children]
         return LDict(zip(keys, values), span=span)
 
     def elements(self) -> list[Any] | None:
+        """Each instance's outputs; None past the cap, or when how many is not known."""
         if any(call.stands_for is not None or not call.key for call, _ in self.children):
             return None
         return [_Outputs(self.address + call.key, child) for call, child in self.children]

@@ -318,9 +318,9 @@ def _record_permissions(command: CliCommand, folder: str, span: Span,
         return  # IAM refuses it; the command fails where it runs
     inline = command.verb == "put-role-policy"
     name = command.policy_name
+    named = f" {name}" if name is not None else ""
     inventory.policies.append(PermissionPolicy(
-        address=f"aws iam {command.verb} {name if name is not None else ''} "
-                f"({span.path}:{span.line})".replace("  ", " "),
+        address=f"aws iam {command.verb}{named} ({span.path}:{span.line})",
         roles=[command.role_name] if inline else [],
         document=document_from_value(value, span), span=span, scope=folder,
         created_name=None if inline or not isinstance(name, str)

@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from oidclint.iam.federation import AZURE_AUDIENCE, GOOGLE_AUDIENCE_PREFIX
 from oidclint.iam.subjects import ANY, Automaton, Chars, TooComplex, alt, opt, seq, star
 from oidclint.located.documents import LoadError, load_documents
 from oidclint.model import Diagnostic, Inventory, Level, TokenContext, Workload
@@ -414,8 +415,8 @@ class _Pipeline:
             variables, own, expander)
         cloud, target = "aws", None
         token = _token_used(tokens, command, script, variables)
-        if role is not None and command.role is None \
-                and _for_another_cloud(_audience(token, tokens.get(token), expander)):
+        audience = _audience(token, tokens.get(token), expander)
+        if role is not None and command.role is None and _for_another_cloud(audience):
             # A role variable the job inherits, beside a token minted for Google Cloud or
             # Azure: the job does not hand that token to STS.
             role = None
@@ -434,7 +435,7 @@ class _Pipeline:
             # an `<ACCOUNT_ID>` left for the user decides nothing
             role=fill_ins(role) if role is not None else None,
             role_span=span_of(role) or span_of(target),
-            audience=_audience(token, tokens.get(token), expander),
+            audience=audience,
             session_name=session_name,
             duration=command.duration,
             contexts=self._contexts(key, job),
@@ -615,16 +616,14 @@ def _token_used(tokens: dict, command: _Command, script: list[Str],
     return names[0] if names else next(iter(tokens))
 
 
-_OTHER_CLOUD_AUDIENCES = ("//iam.googleapis.com/", "https://iam.googleapis.com/",
-                          "api://AzureADTokenExchange")
-"""Audiences of tokens for Google Cloud (a workload identity pool provider's resource name)
-and Azure (Entra's token exchange): docs/facts.md, Google Cloud and Azure sections."""
+_OTHER_CLOUD_AUDIENCES = ("//iam.googleapis.com/", GOOGLE_AUDIENCE_PREFIX, AZURE_AUDIENCE)
+"""Audiences of tokens for Google Cloud (a workload identity pool provider's resource name,
+with or without the scheme) and Azure (Entra's token exchange)."""
 
 
 def _for_another_cloud(audience: Text) -> bool:
     text = audience.known_prefix if isinstance(audience, Partial) else audience
-    return isinstance(text, str) and not isinstance(audience, Unknown) \
-        and str(text).startswith(_OTHER_CLOUD_AUDIENCES)
+    return isinstance(text, str) and text.startswith(_OTHER_CLOUD_AUDIENCES)
 
 
 def _audience(name: Any, spec: Any, expander: _Expander) -> Text:
