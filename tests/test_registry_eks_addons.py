@@ -54,8 +54,9 @@ def rules(report) -> list[tuple[str, str | None]]:
 
 @pytest.mark.parametrize("version, expected", [
     ("~> 20.0", "eks/v19"), ("~> 21.0", "eks/v19"), ("19.21.0", "eks/v19"),
-    ("~> 18.0", None), ("~> 17.0", None)])
-def test_the_model_stands_for_19_x_on(version, expected):
+    ("~> 18.0", "eks/v18"), ("18.29.0", "eks/v18"), ("18.4.0", "eks/v18"),
+    ("18.2.1", None), ("~> 17.0", "eks/v17"), ("17.24.0", "eks/v17"), ("~> 16.0", None)])
+def test_the_models_stand_for_17_x_and_18_4_on(version, expected):
     found = find_model(EKS, version)
     assert (str(found.folder.relative_to(MODELS)) if found else None) == expected
     assert find_model("git::https://github.com/terraform-aws-modules/terraform-aws-eks.git"
@@ -192,3 +193,37 @@ variable "accounts" {
     # An add-on the table does not know: its namespace is not guessed.
     assert isinstance(subjects[1], Partial)
     assert "the namespace of EKS add-on acme-agent" in repr(subjects[1])
+
+
+@pytest.mark.parametrize("version, switch, provider", [
+    ("18.29.0", "", True), ("18.29.0", "enable_irsa = false", False),
+    ("17.24.0", "", False), ("17.24.0", "enable_irsa = true", True),
+    ("~> 17.0", "enable_irsa = true\n  create_eks = false", False)])
+def test_17_x_creates_the_irsa_provider_only_when_asked_and_18_4_on_by_default(
+        tmp_path, version, switch, provider):
+    write(tmp_path, eks_call(version, "").replace("cluster_addons = {\n\n  }", switch))
+    graph, _, _ = build_graph([tmp_path], root=tmp_path)
+    assert [p.address for p in graph.inventory.providers] == (
+        ["module.eks.aws_iam_openid_connect_provider.oidc_provider[0]"] if provider else [])
+
+
+@pytest.mark.parametrize("version, switch", [("18.29.0", ""), ("17.24.0", "enable_irsa = true")])
+def test_an_older_release_s_provider_is_the_issuer_of_the_roles_that_name_it(tmp_path,
+                                                                           version, switch):
+    """An IRSA role trusting the 17.x or 18.x cluster's provider through `oidc_provider_arn`,
+    and a ServiceAccount on that cluster (named by `cluster_id`, the 17.x and 18.x output
+    of the cluster's name) the trust does not name: OIDC108."""
+    write(tmp_path, eks_call(version, "").replace("cluster_addons = {\n\n  }", switch)
+          + IRSA % "apps:api" + '''
+resource "aws_eks_addon" "ebs" {
+  cluster_name             = module.eks.cluster_id
+  addon_name               = "aws-ebs-csi-driver"
+  service_account_role_arn = module.addon_irsa.iam_role_arn
+}
+''')
+    assert rules(scan([tmp_path], root=tmp_path)) == [
+        ("OIDC108", "module.addon_irsa.aws_iam_role.this[0]")]
+    # Without the provider (17.x by default), the role trusts no issuer the scan knows.
+    if switch:
+        write(tmp_path, (tmp_path / "main.tf").read_text().replace(switch, ""))
+        assert "OIDC108" not in [rule for rule, _ in rules(scan([tmp_path], root=tmp_path))]

@@ -294,6 +294,70 @@ def test_assumable_role_with_oidc_v4_dedups_before_stripping_the_scheme(tmp_path
     assert known_tail(federated(first)[0]) == known_tail(federated(second)[0])
 
 
+def test_assumable_role_with_oidc_before_3_7_writes_one_statement_for_every_url(tmp_path):
+    """3.0 to 3.6: every provider in one statement, each sub condition once per URL (so a
+    token of either issuer lacks the other's key); 3.7 on: one statement per URL."""
+    arguments = f'''
+  create_role                   = true
+  role_name                     = "app"
+  provider_urls                 = ["https://{EKS_ISSUER}", "{GITHUB}"]
+  oidc_fully_qualified_subjects = ["system:serviceaccount:ns:sa"]
+'''
+    (statement,) = only_role(call_model(tmp_path, "iam-assumable-role-with-oidc/v3",
+                                        arguments)).trust.statements
+    assert sorted(known_tail(arn) for arn in federated(statement)) == sorted(
+        [f":oidc-provider/{EKS_ISSUER}", f":oidc-provider/{GITHUB}"])
+    assert conditions(statement) == {
+        ("StringEquals", f"{EKS_ISSUER}:sub"): ["system:serviceaccount:ns:sa"],
+        ("StringEquals", f"{GITHUB}:sub"): ["system:serviceaccount:ns:sa"]}
+    shutil.rmtree(tmp_path)
+    tmp_path.mkdir()
+    eks, github = only_role(call_model(tmp_path, "iam-assumable-role-with-oidc/v3.7",
+                                       arguments)).trust.statements
+    assert conditions(eks) == {
+        ("StringEquals", f"{EKS_ISSUER}:sub"): ["system:serviceaccount:ns:sa"]}
+    assert conditions(github) == {
+        ("StringEquals", f"{GITHUB}:sub"): ["system:serviceaccount:ns:sa"]}
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("3.6.0", "iam-assumable-role-with-oidc/v3"), ("3.5.0", "iam-assumable-role-with-oidc/v3"),
+    ("3.7.0", "iam-assumable-role-with-oidc/v3.7"), ("~> 3.0", "iam-assumable-role-with-oidc/v3.7"),
+    ("~> 4.0", "iam-assumable-role-with-oidc/v4"), ("2.25.0", None)])
+def test_assumable_role_with_oidc_3_x_release_lines(version, expected):
+    from oidclint.hcl.registry import MODELS, find_model
+
+    found = find_model("terraform-aws-modules/iam/aws//modules/iam-assumable-role-with-oidc",
+                       version)
+    assert (str(found.folder.relative_to(MODELS)) if found else None) == expected
+
+
+def test_assumable_role_with_oidc_3_x_outputs_keep_the_this_prefix(tmp_path):
+    (tmp_path / "app.tf").write_text('''
+module "irsa" {
+  source                        = "terraform-aws-modules/iam/aws//modules/iam-assumable-role-with-oidc"
+  version                       = "3.6.0"
+  create_role                   = true
+  role_name                     = "app"
+  provider_url                  = "%s"
+  oidc_fully_qualified_subjects = ["system:serviceaccount:apps:api"]
+}
+
+resource "kubernetes_service_account" "web" {
+  metadata {
+    name      = "web"
+    namespace = "apps"
+    annotations = {
+      "eks.amazonaws.com/role-arn" = module.irsa.this_iam_role_arn
+    }
+  }
+}
+''' % EKS_ISSUER)
+    findings = scan([tmp_path], root=tmp_path).findings
+    assert [(f.rule_id, f.address) for f in findings if f.level.value != "note"] == [
+        ("OIDC108", "module.irsa.aws_iam_role.this[0]")]
+
+
 def test_assumable_role_with_oidc_v5(tmp_path):
     role = only_role(call_model(tmp_path, "iam-assumable-role-with-oidc/v5", f'''
   create_role                  = true

@@ -82,6 +82,8 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
         _Entry("iam-oidc-provider/v6", (6, 0, 0), None),
     ),
     f"{_IAM}//modules/iam-assumable-role-with-oidc": (
+        _Entry("iam-assumable-role-with-oidc/v3", (3, 0, 0), (3, 7, 0)),
+        _Entry("iam-assumable-role-with-oidc/v3.7", (3, 7, 0), (4, 0, 0)),
         _Entry("iam-assumable-role-with-oidc/v4", (4, 0, 0), (5, 0, 0)),
         _Entry("iam-assumable-role-with-oidc/v5", (5, 0, 0), (6, 0, 0)),
     ),
@@ -97,7 +99,9 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     ),
     _EKS: (
         # The cluster, its IRSA provider and add-ons; 21.x renamed inputs the model takes
-        # under both names. 18.x created no IRSA provider by default: no model.
+        # under both names. 18.0 to 18.3 created no IRSA provider by default: no model.
+        _Entry("eks/v17", (17, 0, 0), (18, 0, 0)),
+        _Entry("eks/v18", (18, 4, 0), (19, 0, 0)),
         _Entry("eks/v19", (19, 0, 0), None),
     ),
     _UNFUNCO: (
