@@ -643,7 +643,7 @@ class TrustGraph:
             for source in [policy, *documents]:
                 if source.document and source.document.statements:
                     sources.append((f"its policy {source.address}", source.document.statements))
-        return privilege(sources, customer_managed)
+        return privilege(sources, customer_managed, _own_resource(role))
 
     def is_administrator(self, role: Role) -> bool:
         """The role holds administrator permissions (`*` on `*`)."""
@@ -994,6 +994,15 @@ def _trust_updated(role: Role) -> bool:
     """The role's trust is one a script sets on an existing role
     (``oidclint.readers.policies.iam_cli``)."""
     return any(o.label.startswith("aws iam update-assume-role-policy") for o in role.origins)
+
+
+def _own_resource(role: Role) -> str | None:
+    """The role's resource name in its ARN, ``role/<path><name>``, when both are known."""
+    name, path = role.name, role.iam_path
+    if not isinstance(name, str) or not isinstance(path, str) or not path.startswith("/") \
+            or not path.endswith("/"):
+        return None
+    return f"role{path}{name}"
 
 
 def _arn_tail(arn: object) -> object:

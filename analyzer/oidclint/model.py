@@ -196,6 +196,10 @@ class Role:
     max_session_duration: int | Unknown | None = None
     origins: list[Related] = field(default_factory=list)
     """As for ``OidcProvider.origins``."""
+    iam_path: Text | None = None
+    """The role's IAM path (``/`` unless set), part of its ARN, ``role/<path><name>``
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns);
+    None where the reader does not know it."""
     standalone: bool = False
     """A trust policy kept apart from any role the scan defines (a ``trust-policy.json`` file,
     a ``data "aws_iam_policy_document"`` passed on to code the scan cannot read): checked as

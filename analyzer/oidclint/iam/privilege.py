@@ -33,11 +33,12 @@ from oidclint.iam.patterns import Pattern
 from oidclint.model import Condition, Statement
 from oidclint.source import Partial, Unknown
 
-ROLE, USER, POLICY, ANY, SHARED = "role", "user", "policy", "any", "shared"
+ROLE, USER, POLICY, ANY, SHARED, SELF = "role", "user", "policy", "any", "shared", "self"
 """What a needed action must be allowed on: every role, every user, every customer managed
-policy of the account, every resource of its service, or (``SHARED``) one resource that
+policy of the account, every resource of its service, (``SHARED``) one resource that
 every ``SHARED`` action of the path on the same service is allowed on: the role the holder
-creates, then writes a policy for and passes; the function it creates, then invokes."""
+creates, then writes a policy for and passes; the function it creates, then invokes; or
+(``SELF``) the holder itself, ``role/<path><name>``, when its name is known."""
 
 RHINO = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"
 RHINO_2 = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation-part-2/"
@@ -103,6 +104,12 @@ PATHS: tuple[EscalationPath, ...] = (
     EscalationPath((("iam:PutRolePolicy", ROLE),),
                    "can write itself an inline policy allowing anything", RHINO + " (12)"),
     EscalationPath((("iam:AttachRolePolicy", ROLE),),
+                   "can attach AdministratorAccess to itself", RHINO + " (9)"),
+    # The same two on the role itself only (a grant on `role/<project>-*` whose pattern
+    # names the holder): it needs no other role.
+    EscalationPath((("iam:PutRolePolicy", SELF),),
+                   "can write itself an inline policy allowing anything", RHINO + " (12)"),
+    EscalationPath((("iam:AttachRolePolicy", SELF),),
                    "can attach AdministratorAccess to itself", RHINO + " (9)"),
     EscalationPath((("iam:CreatePolicyVersion", POLICY),),
                    "can rewrite the customer managed policy attached to it", PATHFINDING
@@ -209,7 +216,9 @@ class Privilege:
                 together.append(f"`{grant.action}`{via}{to}")
                 following = self.grants[index + 1] if index + 1 < len(self.grants) else None
                 if following is None or following.resource != grant.resource:
-                    shown.append(_listed(together) + f" on `{grant.resource}`")
+                    itself = ", which names the role itself" if kinds[grant.action] == SELF \
+                        else ""
+                    shown.append(_listed(together) + f" on `{grant.resource}`{itself}")
                     together = []
                 continue
             where = f" on every {kinds[grant.action]}" if kinds[grant.action] != ANY else ""
@@ -227,23 +236,26 @@ Source = tuple[str, list[Statement]]
 aws_iam_role_policy.ci`), with its statements."""
 
 
-def privilege(sources: list[Source], has_managed_policy: bool) -> Privilege | None:
+def privilege(sources: list[Source], has_managed_policy: bool,
+              own: str | None = None) -> Privilege | None:
     """The first reason, in ``PATHS`` order after administrator, that the statements make
-    their holder privileged; None when the known statements prove none."""
+    their holder privileged; None when the known statements prove none. ``own`` is the
+    holder's resource name, ``role/<path><name>``, when known (for ``SELF`` paths)."""
     statements = [s for _, ss in sources for s in ss]
     denies = [s for s in statements if not s.allows]
-    for name, own in sources:
-        for statement in own:
+    for name, listed in sources:
+        for statement in listed:
             if _allows_everything(statement) and not denies:
                 return Privilege(None, (Grant("*", "*", name),))
     for path in PATHS:
-        if path.managed_policy and not has_managed_policy:
+        if path.managed_policy and not has_managed_policy \
+                or own is None and any(kind == SELF for _, kind in path.needs):
             continue
         grants: dict[str, Grant] = {}
         for action, kind in path.needs:
             if kind == SHARED:
                 continue
-            grant = _allowed(sources, denies, action, kind, _request(action, path))
+            grant = _allowed(sources, denies, action, kind, _request(action, path), own)
             if grant is None:
                 break
             grants[action] = grant
@@ -399,7 +411,7 @@ def _on_passed_to_service(condition: Condition) -> bool:
 
 
 def _allowed(sources: list[Source], denies: list[Statement], action: str,
-             kind: str, request: Request) -> Grant | None:
+             kind: str, request: Request, own: str | None = None) -> Grant | None:
     if any(_may_deny(s, action) and _conditions_hold(s, request) is not False for s in denies):
         return None
     for name, statements in sources:
@@ -407,7 +419,14 @@ def _allowed(sources: list[Source], denies: list[Statement], action: str,
             if not statement.allows or _conditions_hold(statement, request) is not True:
                 continue
             pattern = _action_pattern(statement, action)
-            if pattern is not None and _on_every(statement, action, kind):
+            if pattern is None:
+                continue
+            if kind == SELF:
+                entry = _allowing_entry(statement, action.split(":", 1)[0], str(own))
+                if entry is not None:
+                    return Grant(action, pattern, name, resource=entry)
+                continue
+            if _on_every(statement, action, kind):
                 to = request[PASSED_TO_SERVICE_KEY][0] if request and statement.conditions \
                     else None
                 return Grant(action, pattern, name, to)

@@ -292,6 +292,7 @@ class TemplateReader:
             span=span,
             scope=self.file.path,
             max_session_duration=self._max_session_duration(properties, logical),
+            iam_path=self._text(properties, "Path", logical) if "Path" in properties else "/",
         ))
         address = self._address(logical)
         role = Str(address, span, ref=address)

@@ -342,7 +342,8 @@ def _role(resource: PlanResource, inventory: Inventory) -> None:
         address=resource.address, name=_naming(resource.get("name"), resource.address),
         trust=_policy(resource, "assume_role_policy"), span=resource.span, scope=resource.scope,
         max_session_duration=duration if isinstance(duration, (int, Unknown))
-        and not isinstance(duration, bool) else None))
+        and not isinstance(duration, bool) else None,
+        iam_path=resource.get("path") if isinstance(resource.get("path"), str) else None))
     role = Str(resource.address, resource.span, resource.address)
     arns = resource.get("managed_policy_arns")
     if isinstance(arns, list):  # unknown as a whole: not configured, read from AWS later

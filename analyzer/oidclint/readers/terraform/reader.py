@@ -54,7 +54,7 @@ from oidclint.readers.terraform.cognito import COLLECTORS as COGNITO_COLLECTORS
 from oidclint.readers.terraform.github_subjects import COLLECTORS as GITHUB_SUBJECT_COLLECTORS
 from oidclint.readers.terraform import google
 from oidclint.readers.terraform.unread import unread_call
-from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Unknown, concat
+from oidclint.source import LList, OneOf, Partial, SourceFile, Span, Str, Text, Unknown, concat
 
 
 _RECOVERIES = 8
@@ -167,6 +167,7 @@ def _role(module: Module, instance: Instance, inventory: Inventory) -> None:
         span=block.span,
         scope=module.scope,
         max_session_duration=_whole_number(instance.argument("max_session_duration")),
+        iam_path=_iam_path(instance.argument("path")),
     ))
     role = Str(instance.address, block.span, instance.address)
     arns = instance.argument("managed_policy_arns")
@@ -568,6 +569,13 @@ def _text(value: Any, span: Span) -> Any:
 
 def _optional(value: Any) -> Any:
     return None if value is MISSING else value
+
+
+def _iam_path(value: Any) -> Text | None:
+    """A role's ``path``: ``/`` when not set (the provider's default)."""
+    if value is MISSING or value is None:
+        return "/"
+    return value if isinstance(value, (str, Partial, Unknown)) else None
 
 
 def _whole_number(value: Any) -> int | Unknown | None:
