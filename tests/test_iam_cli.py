@@ -281,3 +281,50 @@ def test_a_scripts_managed_and_inline_policies_make_its_role_privileged(tmp_path
     report = scan([tmp_path])
     (finding,) = [f for f in report.findings if f.rule_id == "OIDC209"]
     assert "iam:*" in finding.message and "DeployPolicy" in finding.message
+
+
+def test_a_command_handed_whole_to_a_function_is_read():
+    assert found('run "aws iam create-role --role-name ci '
+                 '--assume-role-policy-document file://trust.json"\n'
+                 "eval 'aws iam attach-role-policy --role-name ci --policy-arn "
+                 "arn:aws:iam::aws:policy/ReadOnlyAccess'\n") == [
+        ("create-role", "ci", "trust.json"),
+        ("attach-role-policy", "ci", "arn:aws:iam::aws:policy/ReadOnlyAccess")]
+    assert found('echo "aws iam is not run here"\n') == []
+
+
+def test_permissions_policy_files_the_commands_name_are_read_from_the_tree(tmp_path):
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "setup.sh").write_text(
+        "aws iam put-role-policy --role-name ci --policy-name deploy "
+        "--policy-document file://policy.json\n"
+        "aws iam put-role-policy --role-name ci --policy-name from-root "
+        "--policy-document file://shared/extra.json\n"
+        "aws iam put-role-policy --role-name ci --policy-name gone "
+        "--policy-document file:///tmp/generated.json\n"
+        "aws iam put-role-policy --role-name ci --policy-name outside "
+        "--policy-document file://../../secret.json\n", encoding="utf-8")
+    (tmp_path / "ops" / "policy.json").write_text(
+        '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "arn:aws:s3:::${BUCKET}/*"}]}', encoding="utf-8")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "extra.json").write_text(
+        '{"Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}',
+        encoding="utf-8")
+    script = tmp_path / "ops" / "setup.sh"
+    file = SourceFile("ops/setup.sh", script, script.read_text(encoding="utf-8"), "script")
+    policies = parse_scripts([file]).policies
+    assert [(p.address.split(" (")[0], p.roles) for p in policies] == [
+        ("aws iam put-role-policy deploy", ["ci"]),
+        ("aws iam put-role-policy from-root", ["ci"])]
+    deploy, extra = (p.document.statements[0] for p in policies)
+    # A placeholder the file leaves for a tool to fill in is unknown; spans are the file's.
+    assert isinstance(deploy.resources[0], Partial)
+    assert deploy.span.path == "ops/policy.json" and extra.span.path == "shared/extra.json"
+
+
+def test_the_prefilter_keeps_every_script_the_reader_reads():
+    from oidclint.prefilter import SCRIPT_MARKERS
+    from oidclint.readers.policies.iam_cli import MARKERS
+
+    assert SCRIPT_MARKERS == MARKERS

@@ -43,7 +43,8 @@ from oidclint.source import SourceFile
 if TYPE_CHECKING:
     from oidclint.pool import Pool
 
-SCRIPT_MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
+SCRIPT_MARKERS = ("assume-role-policy-document", "update-assume-role-policy",
+                  "put-role-policy", "attach-role-policy", "create-policy")
 """What a shell script or Makefile must mention to matter (``readers.policies.iam_cli.MARKERS``)."""
 VALUES_SOURCES = ("ConfigMap", "Secret", "configMapGenerator", "secretGenerator")
 """What a file that may define the values of a Flux ``valuesFrom`` mentions."""

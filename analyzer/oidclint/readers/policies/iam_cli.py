@@ -11,7 +11,10 @@ https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-parameters-file.html)
 
 A script may write the policy itself first, from a here-document (``cat > trust.json <<EOF``):
 the command then uses that text (with ``$NAME`` put in unless the delimiter is quoted,
-https://www.gnu.org/software/bash/manual/bash.html#Here-Documents).
+https://www.gnu.org/software/bash/manual/bash.html#Here-Documents). The permissions it gives
+(``put-role-policy``, ``create-policy``) are read from such text or from the file of the tree
+the command names. A command handed whole to a function or ``eval`` (``run "aws iam ..."``)
+is read as the words it runs as.
 
 Nothing is run: the text is split into words as the shell would (``shlex``), one logical line
 at a time. A ``$NAME`` is known when the same script (or Makefile, or the step's ``env``)
@@ -35,13 +38,18 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from oidclint.model import Inventory, PermissionPolicy, PolicyFileUse, Related
 from oidclint.source import Partial, SourceFile, Span, Text, Unknown, concat
 
-MARKERS = ("assume-role-policy-document", "update-assume-role-policy")
-"""Text a file must hold to give a role a trust policy from a file (the prefilter's test)."""
+if TYPE_CHECKING:
+    from oidclint.located.tree_files import TreeFiles
+
+MARKERS = ("assume-role-policy-document", "update-assume-role-policy", "put-role-policy",
+           "attach-role-policy", "create-policy")
+"""Text a file must hold to give a role a trust policy or permissions (the prefilter's
+test): a script may only attach or write the permissions of a role defined elsewhere."""
 
 _COMMANDS = {"create-role": "--assume-role-policy-document",
              "update-assume-role-policy": "--policy-document",
@@ -252,6 +260,8 @@ def makefile_commands(text: str, origin: str = "") -> list[CliCommand]:
 
 def parse_scripts(files: list[SourceFile]) -> Inventory:
     """The commands of shell scripts and Makefiles, as uses of policy files."""
+    from oidclint.located.tree_files import TreeFiles
+
     inventory = Inventory()
     for file in files:
         if not any(marker in file.text for marker in MARKERS):
@@ -261,20 +271,22 @@ def parse_scripts(files: list[SourceFile]) -> Inventory:
         commands = makefile_commands(file.text, file.path) if makefile \
             else script_commands(file.text, origin=file.path)
         folder = file.path.rpartition("/")[0]
+        tree = TreeFiles(file.scan_root)
         for command in commands:
             record(command, folder, file.path,
-                   lambda offset: Span(file.path, *file.position(offset)), inventory)
+                   lambda offset: Span(file.path, *file.position(offset)), inventory, tree)
     return inventory
 
 
 def record(command: CliCommand, folder: str, path: str, place: Callable[[int], Span],
-           inventory: Inventory) -> None:
+           inventory: Inventory, tree: "TreeFiles | None" = None) -> None:
     """A command into the inventory: a role whose trust the script writes itself, a use of
     a policy file of the tree, or a managed policy attached to a role named by its name.
-    ``place`` gives where an offset of the text read is in the file ``path``."""
+    ``place`` gives where an offset of the text read is in the file ``path``; ``tree`` reads
+    the permissions policy files of the tree that commands name (``file://``)."""
     span = place(command.offset)
     if command.verb in _PERMISSIONS:
-        _record_permissions(command, folder, span, inventory)
+        _record_permissions(command, folder, span, inventory, tree)
         return
     if command.written is not None:
         from oidclint.readers.policies.policy_file import written_role
@@ -301,21 +313,28 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
 
 
 def _record_permissions(command: CliCommand, folder: str, span: Span,
-                        inventory: Inventory) -> None:
+                        inventory: Inventory, tree: "TreeFiles | None") -> None:
     """A permissions policy the script writes itself (a here-document, or JSON text in the
-    command): inline on a role (``put-role-policy``), or a customer managed policy
-    (``create-policy``, ``create-policy-version``) that ``attach-role-policy`` names by its
-    ARN, ``arn:aws:iam::<account>:policy/<name>``. A document read from another file of the
-    tree is not read."""
+    command) or reads from a file of the tree (``file://policy.json``, relative to the
+    script's folder, where such scripts are run from): inline on a role
+    (``put-role-policy``), or a customer managed policy (``create-policy``,
+    ``create-policy-version``) that ``attach-role-policy`` names by its ARN,
+    ``arn:aws:iam::<account>:policy/<name>``. A ``${NAME}`` in a file read is a placeholder
+    some tool fills in: unknown."""
     from oidclint.iam.policy import document_from_value
     from oidclint.located.documents import LoadError, load_json
+    from oidclint.readers.policies.policy_file import with_placeholders
 
-    if command.written is None:
-        return
     try:
-        value = load_json(command.written.text, span.path)
-    except (LoadError, RecursionError):
-        return  # IAM refuses it; the command fails where it runs
+        if command.written is not None:
+            value = load_json(command.written.text, span.path)
+        else:
+            relative = _tree_file(command.policy, folder, tree)
+            if relative is None:
+                return
+            value = with_placeholders(load_json(tree.text(relative), relative))
+    except (LoadError, RecursionError, OSError, ValueError):
+        return  # not there when the scan runs, or IAM refuses it: the command fails
     inline = command.verb == "put-role-policy"
     name = command.policy_name
     named = f" {name}" if name is not None else ""
@@ -325,6 +344,19 @@ def _record_permissions(command: CliCommand, folder: str, span: Span,
         document=document_from_value(value, span), span=span, scope=folder,
         created_name=None if inline or not isinstance(name, str)
         or isinstance(name, Partial) else str(name)))
+
+
+def _tree_file(policy: Text, folder: str, tree: "TreeFiles | None") -> str | None:
+    """The file of the tree a ``file://`` path names, from the script's folder or from the
+    root (where the script may be run from; as for trust files, ``policy_file``); None when
+    not wholly known, outside the tree, not there, or no tree is read."""
+    if tree is None or not isinstance(policy, str) or not policy:
+        return None
+    for base in (folder, ""):
+        relative = tree.inside(str(policy), base or ".")
+        if relative is not None and tree.exists(relative):
+            return relative
+    return None
 
 
 _QUOTED_ASSIGNMENT = re.compile(r"^\s*(?:(?:export|local|readonly|declare)\s+)?"
@@ -478,10 +510,13 @@ def _statements(words: list[str]) -> list[list[str]]:
 
 def _command(words: list[str], known: dict[str, Text], offset: int,
              origin: str) -> CliCommand | None:
-    try:
-        start = next(i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == "aws")
-    except StopIteration:
-        return None
+    start = next((i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == "aws"), None)
+    if start is None:
+        # A command handed whole, as one word, to a function of the script or to `eval`
+        # (`run "aws iam create-role ..."`): the words it is split into when it runs.
+        whole = next((w for w in words if w.startswith("aws ") and " iam " in w), None)
+        inner = _words(whole) if whole is not None else None
+        return _command(inner, known, offset, origin) if inner else None
     rest = words[start + 1:]
     try:
         service = next(i for i, w in enumerate(rest[:8]) if w == "iam")

@@ -49,7 +49,7 @@ def parse_policy_file(file: SourceFile) -> Inventory | None:
     if len(documents) != 1 or not is_policy(documents[0]):
         return None
     value = documents[0]
-    document = document_from_value(_with_placeholders(value), span_of(value))
+    document = document_from_value(with_placeholders(value), span_of(value))
     if not grants_web_identity(document):
         return None
     role = Role(address=file.path,
@@ -85,7 +85,7 @@ def _syntax_error(file: SourceFile, reason: str, json_mode: bool) -> Inventory |
                                              span=span)], files=[file.path])
 
 
-def _with_placeholders(value: Any) -> Any:
+def with_placeholders(value: Any) -> Any:
     """The value with ``${...}`` and ``{{ ... }}`` pieces of its strings unknown, and the
     fill-in placeholders (``<ACCOUNT_ID>``, ``oidclint.source.fill_ins``) too."""
     if isinstance(value, str):
@@ -100,10 +100,10 @@ def _with_placeholders(value: Any) -> Any:
         return fill_ins(concat([p for p in pieces if not (isinstance(p, str) and p == "")],
                                span_of(value)))
     if isinstance(value, dict):
-        return LDict({_with_placeholders(k): _with_placeholders(v) for k, v in value.items()},
+        return LDict({with_placeholders(k): with_placeholders(v) for k, v in value.items()},
                      span=span_of(value))
     if isinstance(value, list):
-        return LList([_with_placeholders(v) for v in value], span=span_of(value))
+        return LList([with_placeholders(v) for v in value], span=span_of(value))
     return value
 
 
@@ -125,7 +125,7 @@ def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span]
         first, last = place(start), place(end)
         return Span(first.path, first.line, first.column, last.line, last.column)
 
-    value = _moved(_with_placeholders(value), move)
+    value = _moved(with_placeholders(value), move)
     document = document_from_value(value, span_of(value))
     if not is_policy(value) or not grants_web_identity(document):
         return None
