@@ -41,7 +41,8 @@ def test_sources_name_the_module(source, ref):
     (MODULE, "~> 2.0", V2),        # the newest 2.x
     (MODULE, "~> 2.0.0", V2_0),
     (MODULE, "2.1.0", V2_0),
-    (MODULE, "~> 1", V1),
+    (MODULE, "~> 1", V2),           # ~> 1 admits every release from 1.0.0: 2.3.0
+    (MODULE, "~> 1.0", V1),
     (MODULE, "1.0.1", V1),
     (MODULE, "0.1.1", V1),
     (f"{GIT}?ref=v1.0.0", None, V1),
@@ -152,12 +153,11 @@ module "github-oidc" {{
 
 
 def test_a_2x_input_passed_to_1x_is_said(tmp_path):
-    # The module's own README shows `version = "~> 1"` with the 2.1+ name `repositories`:
-    # 1.x has no such input, so Terraform refuses the call.
+    # A 2.x name with a constraint that admits 1.x only: Terraform refuses the call.
     (tmp_path / "main.tf").write_text(f'''
 module "github-oidc" {{
   source  = "{MODULE}"
-  version = "~> 1"
+  version = "~> 1.0"
 
   repositories              = ["acme/api"]
   oidc_provider_arn         = "arn:aws:iam::111122223333:oidc-provider/{GITHUB}"
@@ -174,6 +174,26 @@ module "github-oidc" {{
     assert note.span.line == 2
     # The 1.x role is built from its own inputs only: no repository, no token admitted.
     assert not any(f.rule_id == "OIDC209" for f in report.findings)
+
+
+def test_the_readme_s_tilde_1_admits_2x_and_its_repositories(tmp_path):
+    # The module's README shows `version = "~> 1"` with the 2.1+ name `repositories`: a
+    # pessimistic constraint on the major version alone lets the major version grow, so
+    # Terraform installs the newest release (2.3.0), which takes `repositories`.
+    (tmp_path / "main.tf").write_text(f'''
+module "github-oidc" {{
+  source  = "{MODULE}"
+  version = "~> 1"
+
+  create_oidc_provider      = true
+  repositories              = ["acme/api"]
+  oidc_role_attach_policies = ["{ADMIN}"]
+}}
+''', encoding="utf-8")
+    report = scan([tmp_path])
+    assert not [d for d in report.diagnostics if "Terraform refuses the call" in d.message]
+    assert {(f.rule_id, f.address) for f in report.findings if f.level.value != "note"} == {
+        ("OIDC209", "module.github-oidc.aws_iam_role.this[0]")}
 
 
 def test_inputs_of_the_release_chosen_are_not_said(tmp_path):

@@ -67,7 +67,6 @@ def test_every_index_entry_names_an_existing_model_folder():
     (WITH_OIDC, ">= 4.0, < 5.0", "iam-assumable-role-with-oidc/v4"),
     (WITH_OIDC, "> 4.0, <= 5.0.0", "iam-assumable-role-with-oidc/v5"),
     (WITH_OIDC, "< 5.0", "iam-assumable-role-with-oidc/v4"),
-    (WITH_OIDC, "~> 4", "iam-assumable-role-with-oidc/v4"),
     (IRSA_EKS, "~> 4.12", "iam-role-for-service-accounts-eks/v5"),
     (IRSA_EKS, "5.30.0", "iam-role-for-service-accounts-eks/v5"),
     (f"{IAM}//modules/iam-role-for-service-accounts", "~> 6.0",
@@ -88,6 +87,15 @@ def test_version_constraints_choose_the_model(source, version, model):
     assert found is not None
     assert found.folder == folder(model)
     assert found.note is None
+
+
+def test_a_tilde_on_the_major_version_alone_lets_it_grow():
+    # `~> 4` admits 5.x and 6.x too: the newest modelled line is taken, and the note says
+    # that newer releases, which have no model (the submodule is gone in 6.0), are admitted.
+    found = find_model(WITH_OIDC, "~> 4")
+    assert found.folder == folder("iam-assumable-role-with-oidc/v5")
+    assert found.note == ("version '~> 4' also admits releases from 6.0.0 on, which have no "
+                          "model: assumed 5.0.0 to before 6.0.0")
 
 
 def test_git_ref_is_the_version_of_a_git_source():
@@ -152,7 +160,8 @@ def test_versions_outside_every_model_find_nothing(source, version):
     ("~> 5.1.2", [((5, 1, 2), (5, 1, 3)), ((5, 1, 0), (5, 2, 0))],
      [((5, 2, 0), (6, 0, 0)), ((5, 0, 0), (5, 1, 2))]),
     ("~> 5.1", [((5, 0, 0), (6, 0, 0))], [((6, 0, 0), None), ((4, 0, 0), (5, 1, 0))]),
-    ("~> 5", [((5, 0, 0), (6, 0, 0))], [((6, 0, 0), None)]),
+    # One written part: the major version itself may grow (hashicorp/go-version).
+    ("~> 5", [((5, 0, 0), (6, 0, 0)), ((6, 0, 0), None)], [((4, 0, 0), (5, 0, 0))]),
     ("> 5.0.0", [((5, 0, 0), (6, 0, 0))], [((4, 0, 0), (5, 0, 0))]),
     ("<= 5.0.0", [((5, 0, 0), (6, 0, 0))], [((5, 0, 1), (6, 0, 0))]),
     ("< 5.0.0", [((4, 0, 0), (5, 0, 0))], [((5, 0, 0), (6, 0, 0))]),

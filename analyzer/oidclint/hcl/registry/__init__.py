@@ -213,7 +213,7 @@ def find_model(source: str, version: str | None = None,
 
 def inputs_of_other_releases(model: Model, arguments: Iterable[str]) -> str | None:
     """The note for a call that passes, to the release line ``model`` stands for, inputs only
-    other release lines of the module have (a 2.x name with ``version = "~> 1"``): Terraform
+    other release lines of the module have (a 2.x name with ``version = "~> 1.0"``): Terraform
     refuses such a call, and the model does not read those values."""
     own = _inputs(model.folder)
     stray = []
@@ -478,11 +478,14 @@ def _bounds(clause: _Clause) -> list[tuple[str, Version, bool]]:
     if clause.operator == "<":
         return [("high", v, True)]
     if clause.operator == "~>":
-        # ~> 5 and ~> 5.1 allow the rightmost written part to grow: < 6.0.0; ~> 5.1.2: < 5.2.0
-        if clause.parts >= 3:
-            upper = (v[0], v[1] + 1, 0)
-        else:
-            upper = (v[0] + 1, 0, 0)
+        # Only the rightmost written part may grow: ~> 5.1 is < 6.0.0, ~> 5.1.2 is < 5.2.0,
+        # and ~> 5, whose rightmost part is the major version, has no upper bound (Terraform
+        # checks module constraints with hashicorp/go-version, whose pessimistic operator
+        # compares every written part but the last: none for a single one; constraint.go,
+        # constraintPessimistic).
+        if clause.parts == 1:
+            return [("low", v, False)]
+        upper = (v[0], v[1] + 1, 0) if clause.parts >= 3 else (v[0] + 1, 0, 0)
         return [("low", v, False), ("high", upper, True)]
     return []
 
