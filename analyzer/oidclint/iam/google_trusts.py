@@ -130,10 +130,19 @@ def _members(grant: GoogleGrant) -> list[tuple[Text, Span | None]]:
 
 
 def _pool_of(provider: GooglePoolProvider, pools: list[GooglePool]) -> GooglePool | None:
-    """The pool resource the provider is in: same root module, same pool id."""
-    return next((pool for pool in pools if pool.scope == provider.scope
-                 and _known(pool.pool_id) and _known(provider.pool_id)
-                 and str(pool.pool_id) == str(provider.pool_id)), None)
+    """The pool resource the provider is in: same root module, same pool id; or, for an id
+    known only in part (`"gitlab-pool-${random_id.x.hex}"`), the one pool whose id is that
+    same written value, which the provider reads from it
+    (`google_iam_workload_identity_pool.x.workload_identity_pool_id`)."""
+    same = [pool for pool in pools if pool.scope == provider.scope]
+    known = next((pool for pool in same if _known(pool.pool_id) and _known(provider.pool_id)
+                  and str(pool.pool_id) == str(provider.pool_id)), None)
+    if known is not None or not isinstance(provider.pool_id, Partial):
+        return known
+    written = [pool for pool in same if isinstance(pool.pool_id, Partial)
+               and pool.pool_id == provider.pool_id
+               and pool.pool_id.span is not None and pool.pool_id.span == provider.pool_id.span]
+    return written[0] if len(written) == 1 else None
 
 
 def _known(text: Any) -> bool:
