@@ -615,3 +615,81 @@ def test_thetestlabs_creates_nothing_when_disabled(tmp_path):
   github_repositories = ["api"]
 ''')
     assert inventory.roles == [] and inventory.providers == []
+
+
+ASSUMABLE_ROLE = "terraform-aws-modules/iam/aws//modules/iam-assumable-role"
+
+HCP_TRUST = '''
+data "aws_iam_policy_document" "hcp" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::111122223333:oidc-provider/app.terraform.io"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "app.terraform.io:aud"
+      values   = ["aws.workload.identity"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "app.terraform.io:sub"
+      values   = ["organization:acme:project:*:workspace:*:run_phase:*"]
+    }
+  }
+}
+'''
+
+
+@pytest.mark.parametrize("version, switch, trusted", [
+    ("~> 5.30", "create_custom_role_trust_policy = true", True),
+    ("5.60.0", "", False),          # 5.30 on: without the switch the module's own trust
+    ("5.20.0", "", True),           # before 5.30: the custom trust whenever it is given
+    ("~> 4.10", "", True),
+])
+def test_assumable_role_uses_the_callers_trust_as_its_release_does(tmp_path, version, switch,
+                                                                   trusted):
+    (tmp_path / "main.tf").write_text(f'''
+module "hcp" {{
+  source                   = "{ASSUMABLE_ROLE}"
+  version                  = "{version}"
+  create_role              = true
+  role_name                = "hcp-admin"
+  custom_role_trust_policy = data.aws_iam_policy_document.hcp.json
+  custom_role_policy_arns  = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+  {switch}
+}}
+''' + HCP_TRUST, encoding="utf-8")
+    report = scan([tmp_path], root=tmp_path)
+    found = sorted((f.rule_id, f.address) for f in report.findings if f.level.value != "note")
+    role = "module.hcp.aws_iam_role.this[0]"
+    if trusted:
+        assert found == [("OIDC204", role), ("OIDC209", role)]
+    else:
+        # The document reaches no role: checked on its own, where it is written.
+        assert found == [("OIDC204", "data.aws_iam_policy_document.hcp")]
+
+
+def test_assumable_role_inline_statements_and_switches_are_its_permissions(tmp_path):
+    inventory = call_model(tmp_path, "iam-assumable-role/v5.30", '''
+  create_role                     = true
+  role_name                       = "ci"
+  create_custom_role_trust_policy = true
+  custom_role_trust_policy        = "{}"
+  attach_readonly_policy          = true
+  inline_policy_statements = [{
+    actions   = ["iam:PutRolePolicy"]
+    resources = ["*"]
+  }]
+''')
+    assert [str(p.managed_arn) for p in inventory.policies if p.managed_arn is not None] == [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    (inline,) = [p for p in inventory.policies if p.document is not None]
+    assert [str(a) for a in inline.document.statements[0].actions] == ["iam:PutRolePolicy"]
+
+
+def test_assumable_role_creates_nothing_unless_asked(tmp_path):
+    assert call_model(tmp_path, "iam-assumable-role/v5.30", '''
+  role_name = "ci"
+''').roles == []

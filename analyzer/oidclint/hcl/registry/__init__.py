@@ -94,6 +94,13 @@ INDEX: dict[str, tuple[_Entry, ...]] = {
     f"{_IAM}//modules/iam-role-for-service-accounts": (
         _Entry("iam-role-for-service-accounts/v6", (6, 0, 0), None),
     ),
+    f"{_IAM}//modules/iam-assumable-role": (
+        # A caller's own trust (`custom_role_trust_policy`), used whenever given before 5.30
+        # and only with `create_custom_role_trust_policy` from 5.30; 6.0 replaced the
+        # submodule with iam-role.
+        _Entry("iam-assumable-role/v4.10", (4, 10, 0), (5, 30, 0)),
+        _Entry("iam-assumable-role/v5.30", (5, 30, 0), (6, 0, 0)),
+    ),
     f"{_IAM}//modules/iam-role": (
         _Entry("iam-role/v6", (6, 0, 0), None),
     ),
