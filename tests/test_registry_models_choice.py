@@ -89,6 +89,20 @@ def test_version_constraints_choose_the_model(source, version, model):
     assert found.note is None
 
 
+@pytest.mark.parametrize("source", [
+    "github.com/philips-labs/terraform-aws-github-oidc?ref=v0.7.1//modules/provider",
+    "git::https://github.com/philips-labs/terraform-aws-github-oidc.git?ref=v0.7.1//modules/provider",
+    "git::https://github.com/philips-labs/terraform-aws-github-oidc.git//modules/provider?ref=v0.7.1",
+])
+def test_a_subdirectory_written_after_the_ref_is_the_subdirectory(source):
+    from oidclint.hcl.registry import normalise_source
+
+    assert normalise_source(source) == ("philips-labs/github-oidc/aws//modules/provider",
+                                        "v0.7.1")
+    assert normalise_source("github.com/philips-labs/terraform-aws-github-oidc?ref=v0.7.1") \
+        == ("philips-labs/github-oidc/aws", "v0.7.1")
+
+
 def test_a_tilde_on_the_major_version_alone_lets_it_grow():
     # `~> 4` admits 5.x and 6.x too: the newest modelled line is taken, and the note says
     # that newer releases, which have no model (the submodule is gone in 6.0), are admitted.

@@ -345,6 +345,23 @@ def normalise_source(source: str) -> tuple[str, str | None] | None:
     text = source.strip()
     if not text:
         return None
+    # `github.com/o/r?ref=v1//modules/x`: hashicorp/go-getter's SourceDirSubdir took the
+    # first `//` after the scheme, in the query too, as the start of the subdirectory and
+    # moved what follows a `?` in it back to the query, so this was `github.com/o/r//modules/x
+    # ?ref=v1`; newer releases (and Terraform's own module source parser) stop at `?`, and
+    # the ref `v1//modules/x` then fails to check out. Either way it is never the root
+    # module of the repository: read as the subdirectory.
+    start = text.find("://") + 3 if "://" in text else 0
+    split = text.find("//", start)
+    if split >= 0 and "?" in text[:split]:
+        head, subdir = text[:split], text[split + 2:]
+        query_in_subdir = ""
+        if "?" in subdir:
+            subdir, query_in_subdir = subdir.split("?", 1)
+        base, query_before = head.split("?", 1)
+        text = f"{base}//{subdir}"
+        joined = "&".join(q for q in (query_before, query_in_subdir) if q)
+        text += f"?{joined}" if joined else ""
     query = ""
     if "?" in text:
         text, query = text.split("?", 1)
