@@ -29,7 +29,9 @@ class ImpossibleSubjectPattern(Rule):
     federated identity credential's `subject`, a provider condition's `assertion.sub == '...'`,
     a `principal://.../subject/...` member. Neither has wildcards there (Entra compares the
     subject exactly, CEL's `==` compares text), so `repo:acme/*` in an Azure credential is a
-    subject no token carries.
+    subject no token carries, and neither is `...:ref:refs/heads/*`: git allows no `*` in a
+    ref name. A GitHub owner is letters, digits and hyphens, so a pattern that takes the
+    repository URL's host for the owner (`repo:github.com/acme/api:*`) matches nothing.
 
     ## Why it matters
     The trust fails closed, silently: nothing is wrong until someone runs the workflow and

@@ -91,12 +91,18 @@ ANY = Chars(r"\s\S", "x", "anything")
 DIGIT = Chars("0-9", "1", "a digit")
 HEX = Chars("0-9a-fA-F-", "0", "a hexadecimal id")
 GH_NAME = Chars("A-Za-z0-9_.-", "a", "a name")
-"""GitHub owner and repository names (letters, digits, ``-``, ``_``, ``.``); never ``@`` or ``:``."""
+"""GitHub repository names (letters, digits, ``-``, ``_``, ``.``); never ``@`` or ``:``."""
+GH_OWNER = Chars("A-Za-z0-9_-", "a", "an owner name")
+"""GitHub account and organization names: letters, digits and ``-`` (``_`` in the names of
+enterprise managed users), never ``.``: ``repo:github.com/acme/api:*`` names no owner
+(docs/facts.md, section 5)."""
 DNS = Chars("a-z0-9-", "a", "a lower-case DNS label")
 DNS_SUB = Chars("a-z0-9.-", "a", "a lower-case DNS name")
 PATH = Chars(r"A-Za-z0-9_.+-", "a", "a path segment")
-REF = Chars(r"^:\s", "x", "a ref name")
-"""Git ref names never contain ``:`` or white space (git-check-ref-format)."""
+REF = Chars(r"^:\s*?\[\\~^\x00-\x1f\x7f", "x", "a ref name")
+"""Git ref names never contain ``:``, white space, ``*``, ``?``, ``[``, ``\\``, ``~``, ``^``
+or control characters (git-check-ref-format): written where the text is compared exactly
+(``StringEquals``, an Azure credential's subject), ``refs/heads/*`` is no ref."""
 
 
 def word(chars: Chars) -> Rep:
@@ -160,8 +166,8 @@ AWS_WIF_KEYS = ("https://docs.aws.amazon.com/IAM/latest/UserGuide/"
                 "reference_policies_iam-condition-keys.html#condition-keys-wif")
 
 # GitHub ------------------------------------------------------------------------------
-_GH_REPOSITORY = seq(word(GH_NAME), "/", word(GH_NAME))
-_GH_IMMUTABLE = seq(word(GH_NAME), "@", word(DIGIT), "/", word(GH_NAME), "@", word(DIGIT))
+_GH_REPOSITORY = seq(word(GH_OWNER), "/", word(GH_NAME))
+_GH_IMMUTABLE = seq(word(GH_OWNER), "@", word(DIGIT), "/", word(GH_NAME), "@", word(DIGIT))
 _GH_CONTEXT = alt(
     # refs/heads/<branch>, refs/tags/<tag> and the other refs a workflow can run on
     # (merge queue branches, refs/pull/<n>/merge for some events).
