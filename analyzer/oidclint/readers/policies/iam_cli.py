@@ -45,6 +45,7 @@ from oidclint.source import Partial, SourceFile, Span, Text, Unknown, concat
 
 if TYPE_CHECKING:
     from oidclint.located.tree_files import TreeFiles
+    from oidclint.model import Role
 
 MARKERS = ("assume-role-policy-document", "update-assume-role-policy", "put-role-policy",
            "attach-role-policy", "create-policy")
@@ -136,6 +137,12 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
                 command = _command(statement, {**known, **extra}, offset, origin)
                 if command is not None:
                     found.append(_with_written(command, written))
+        kept = _HEREDOC_CAPTURE.match(line) if heredoc is not None else None
+        if kept is not None:
+            # `POLICY=$(cat <<EOF ... EOF\n)`: the variable holds the document's text.
+            text = _expand_heredoc(heredoc, {**known, **extra}).text
+            _assign([f"{kept[1]}={text}"], {**known, **extra}, known, given, origin)
+            continue
         line = _placeholders(_substitutions(line, extra, origin), extra, origin)
         words = _words(line)
         if words is None:
@@ -162,6 +169,9 @@ def _with_written(command: CliCommand, written: dict[str, "Written"]) -> CliComm
 
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
+_HEREDOC_CAPTURE = re.compile(r"^\s*(?:(?:export|local|readonly|declare)\s+)?"
+                              r"([A-Za-z_][A-Za-z0-9_]*)=[\"']?\$\(\s*cat\s*<<")
+"""``NAME=$(cat <<EOF``: a here-document kept in a variable."""
 
 
 def _script_lines(text: str):
@@ -298,7 +308,16 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
         origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
         role = written_role(command.written.text, command.written.lines, place, target,
                             command.role_name, path, origin)
-        if role is not None:
+        if role is None:
+            return
+        # The same trust given to the same role again (`create-role` in one branch of an
+        # `if`, `update-assume-role-policy` in the other) is one role, named by both.
+        same = next((r for r in inventory.roles if r.address == role.address
+                     and r.name == role.name and r.scope == role.scope
+                     and _same_document(r, role)), None)
+        if same is not None:
+            same.origins.append(origin)
+        else:
             inventory.roles.append(role)
         return
     if command.verb == "attach-role-policy":
@@ -310,6 +329,17 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
     inventory.policy_uses.append(PolicyFileUse(
         role_name=command.role_name, policy=command.policy, folder=folder, span=span,
         command=command.verb))
+
+
+def _same_document(first: "Role", second: "Role") -> bool:
+    """Whether two roles a script makes have the same trust, statement for statement."""
+    def shape(role: "Role") -> list:
+        statements = role.trust.statements if role.trust else []
+        return [(str(s.effect), [str(a) for a in s.actions],
+                 {k: [str(v) for v in vs] for k, vs in s.principals.items()},
+                 [(str(c.operator), str(c.key), [str(v) for v in c.values])
+                  for c in s.conditions]) for s in statements]
+    return shape(first) == shape(second)
 
 
 def _record_permissions(command: CliCommand, folder: str, span: Span,
