@@ -57,9 +57,10 @@ def test_text_output_shows_escapes_in_paths_values_and_source_lines(tmp_path):
     out = FORMATS["text"](hostile_report(tmp_path), color=False)
     assert not CONTROLS.search(out)
     assert out.startswith("dir,1:a%\\x1b[31m.tf\n")
-    assert ("    `repo:acme/api:ref:refs/heads/main\\x1b[2J\\x1b]8;;https://evil.example\\x07,"
-            "x:%\\u202e` has an\n    empty segment after `repo:acme/api:ref:refs/heads/main"
-            "\\x1b[2J\\x1b]8;;https:`: no GitHub Actions\n") in out
+    # A control character is in no ref name (git-check-ref-format): the reading stops there.
+    assert ("    `refs/heads/main\\x1b[2J\\x1b]8;;https` after `repo:acme/api:ref:` in\n"
+            "    `repo:acme/api:ref:refs/heads/main\\x1b[2J\\x1b]8;;https://evil.example\\x07,"
+            "x:%\\u202e` is not part\n    of any GitHub Actions subject") in out
     # The source line, escaped, from a little before the span (it lies past the edge).
     assert '14 │ …ent.com:sub" = "repo:acme/api:ref:refs/heads/main\\x1b[2J\\x1b]8;;' in out
 
@@ -71,12 +72,12 @@ def test_github_commands_escape_properties_and_data(tmp_path):
     props = [line.split("::")[1] for line in lines]
     assert all(p.split(" ", 1)[1].startswith("file=dir%2C1%3Aa%25\\x1b[31m.tf,line=")
                for p in props)
-    assert lines[0].endswith("::`repo:acme/api:ref:refs/heads/main\\x1b[2J\\x1b]8;;https://evil"
-                             ".example\\x07,x:%25\\u202e` has an empty segment after "
-                             "`repo:acme/api:ref:refs/heads/main\\x1b[2J\\x1b]8;;https:`: no "
-                             "GitHub Actions subject has one.%0AFix: Set the variable the value "
-                             "is built from, or write the subject in the issuer's documented "
-                             "form, e.g. `repo:acme/api:ref:refs/heads/main`.")
+    assert lines[0].endswith("::`refs/heads/main\\x1b[2J\\x1b]8;;https` after "
+                             "`repo:acme/api:ref:` in `repo:acme/api:ref:refs/heads/main\\x1b[2J"
+                             "\\x1b]8;;https://evil.example\\x07,x:%25\\u202e` is not part of "
+                             "any GitHub Actions subject: no token matches it.%0AFix: Write the "
+                             "subject in the issuer's documented form, e.g. "
+                             "`repo:acme/api:ref:refs/heads/main`.")
 
 
 def test_github_diagnostic_for_a_file_named_with_a_newline_stays_one_command(tmp_path):
