@@ -328,3 +328,15 @@ def test_the_prefilter_keeps_every_script_the_reader_reads():
     from oidclint.readers.policies.iam_cli import MARKERS
 
     assert SCRIPT_MARKERS == MARKERS
+
+
+def test_an_arguments_default_is_its_value_and_a_bare_argument_stays_unknown():
+    commands = script_commands(
+        'REPO="${1:-acme/api}"\nOWNER="$2"\n'
+        'aws iam create-role --role-name "ci-${REPO#*/}" --assume-role-policy-document file://t.json\n'
+        'aws iam create-role --role-name "ci-${1:-api}" --assume-role-policy-document file://t.json\n'
+        'aws iam create-role --role-name "ci-$OWNER" --assume-role-policy-document file://t.json\n',
+        origin="setup.sh")
+    names = [c.role_name for c in commands]
+    assert str(names[1]) == "ci-api"
+    assert isinstance(names[2], Partial) and not isinstance(names[2], str)

@@ -143,6 +143,18 @@ class Trust:
         return [(host, issuer)] if issuer.kind != "generic" and fits else []
 
     @property
+    def written_for(self) -> Issuer | None:
+        """The issuer the statement is written for: the one it trusts, else, when its
+        principal is no provider ARN at all (OIDC103's finding), the one its condition keys
+        name, whose subjects the statement's `sub` values are then meant to be."""
+        if self.issuer is not None:
+            return self.issuer
+        if self.principals and all(p.kind == "malformed" for p in self.principals):
+            found = {issuer.kind: issuer for _, issuer in self._issuer_of_keys()}
+            return next(iter(found.values())) if len(found) == 1 else None
+        return None
+
+    @property
     def issuer(self) -> Issuer | None:
         """The issuer kind when the statement trusts exactly one kind."""
         kinds = {issuer.kind: issuer for _, issuer in self.issuers}

@@ -236,6 +236,10 @@ class TokenContext:
     every_ref: bool = False
     """For a glob ``subject``: the workload runs for every ref of it as a matter of course (a
     push to any branch), not only on one a person picks (``workflow_dispatch``)."""
+    tags_too: bool = False
+    """For a glob over branches that a person picks from: the pick may be a tag as well
+    (``workflow_dispatch`` runs on the branch or tag chosen), so a trust that admits some tag
+    admits some of its runs."""
     guard: str | None = None
     """A condition (GitHub's ``if:``) that may keep the workload from running in this
     context and that could not be decided, as written, with why; None when none does."""

@@ -44,7 +44,8 @@ class WorkloadSubjectNotAdmitted(Rule):
     push to `main`. The level follows what fails: an error when every run of the workload
     fails; a warning when some runs certainly fail (a branch the trigger names, or every
     branch but the admitted ones of a job that runs on each push to any branch); a note when
-    a run fails only on a ref a person picks (`workflow_dispatch` from another branch), or
+    a run fails only on a ref a person picks (`workflow_dispatch` from another branch, or
+    from a branch when the trust admits tags: the person may pick a tag), or
     when an `if:` that cannot be decided before the run (it reads step outputs or variables,
     or is not understood) may keep the job from running there: the message names it.
 
@@ -141,6 +142,10 @@ class WorkloadSubjectNotAdmitted(Rule):
                     continue
                 if token.subject.glob and any(subject_overlaps(t.statement, token) for t in trusts):
                     partly.append(token)
+                elif token.context.tags_too and any(subject_overlaps(t.statement, as_tags)
+                                                    for as_tags in [_on_tags(token)]
+                                                    if as_tags is not None for t in trusts):
+                    partly.append(token)  # dispatched from a tag the trust admits, it runs
                 else:
                     failing.append(token)
             if not failing and not partly:
@@ -269,6 +274,15 @@ def _trust_subject_span(trusts):
             if condition.claim == "sub":
                 return condition.span
     return trusts[0].statement.span
+
+
+def _on_tags(token):
+    """The token of a run a person dispatches from any tag instead of any branch."""
+    text = token.subject.text if token.subject is not None else ""
+    if ":ref:refs/heads/" not in text:
+        return None
+    tags = Pattern.of(text.replace(":ref:refs/heads/", ":ref:refs/tags/", 1), glob=True)
+    return replace(token, subject=tags) if tags is not None else None
 
 
 def _unread(graph, workload, role) -> bool:

@@ -25,6 +25,10 @@ class ImpossibleSubjectPattern(Rule):
     (any OIDC issuer the catalog does not recognise) are not checked, nor are values whose
     unknown parts could make them valid.
 
+    A statement whose principal is no provider ARN at all (OIDC103) is still read as the issuer
+    its condition keys name (`token.actions.githubusercontent.com:sub`): a subject no token of
+    that issuer carries is a second mistake, left when the principal is mended.
+
     On Google Cloud and Azure the subject a trust requires is checked the same way: an Azure
     federated identity credential's `subject`, a provider condition's `assertion.sub == '...'`,
     a `principal://.../subject/...` member. Neither has wildcards there (Entra compares the
@@ -71,7 +75,9 @@ class ImpossibleSubjectPattern(Rule):
 
     def check(self, graph):
         for trust in graph.web_identity_trusts():
-            issuer = trust.issuer
+            # A principal that is no provider ARN is OIDC103's; the subject is still read as
+            # the issuer the condition keys name, a second mistake of its own.
+            issuer = trust.written_for
             if issuer is None:
                 continue
             for condition in trust.conditions_on("sub"):

@@ -19,8 +19,8 @@ is read as the words it runs as.
 Nothing is run: the text is split into words as the shell would (``shlex``), one logical line
 at a time. A ``$NAME`` is known when the same script (or Makefile, or the step's ``env``)
 gives ``NAME`` one literal value before the command. A default the script writes for a name
-it does not assign (``${NAME:-default}``, ``${NAME-default}``, ``${NAME:=default}``, a
-Makefile ``?=``) is the value, as a Terraform variable's default is: the environment may
+it does not assign or for one of its arguments (``${NAME:-default}``, ``${NAME-default}``,
+``${NAME:=default}``, ``${1:-default}``, a Makefile ``?=``) is the value, as a Terraform variable's default is: the environment may
 override either, and what the repository says is what is judged
 (https://www.gnu.org/software/bash/manual/bash.html#Shell-Parameter-Expansion,
 https://www.gnu.org/software/make/manual/make.html#Conditional-Assignment). ``$(...)``, a
@@ -72,7 +72,7 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _SPECIAL = "[0-9@*#?$!-]"
 _EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)"
                         r"|(" + _SPECIAL + r")"
-                        r"|\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^}$`]*)\}"
+                        r"|\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+):?[-=]([^}$`]*)\}"
                         r"|\{[^}]*\}|\(.*)")
 _PLACEHOLDER_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)=(<<?[^<>\s]+>>?)"
                                      r"(?=$|[\s;&|)])")
@@ -646,6 +646,7 @@ def _expand(word: str, known: dict[str, Text], origin: str) -> Text:
         name = match[1] or match[2]
         value = known.get(name) if name else None
         if match[4]:  # `${X:-default}`: X's value if the script gives one, else the default
+            # (`${1:-acme}`: the argument's default, as for a name the script does not set)
             value = known.get(match[4]) or match[5]
         pieces.append(value if value is not None else
                       Unknown(match[0] if not origin else f"{match[0]} in {origin}"))

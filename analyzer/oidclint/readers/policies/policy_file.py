@@ -174,10 +174,13 @@ def link_policy_files(inventory: Inventory) -> None:
         if path is not None:
             named.setdefault(path, []).append(use)
     used = _used_by_other_roles(inventory)
+    written = _written_by_scripts(inventory)
     kept: list[Role] = []
     for role in inventory.roles:
         if not role.standalone:
             kept.append(role)
+        elif role.address in written and is_standalone(role):
+            continue  # a script writes this file before creating the role from it: its role
         elif role.address in named and is_standalone(role):
             kept += _named_roles(role, named[role.address])
         elif not _used(role, used):
@@ -204,6 +207,14 @@ def _policy_path(use: PolicyFileUse, standalone: dict[str, Role]) -> str | None:
         if path in standalone:
             return path
     return None
+
+
+def _written_by_scripts(inventory: Inventory) -> set[str]:
+    """The files of the tree a script writes (a here-document) and creates a role from: the
+    role is addressed ``<file>["<name>"]`` (``iam_cli.record``), its trust the script's text."""
+    return {role.address.split('["', 1)[0] for role in inventory.roles
+            if not role.standalone and role.address.endswith('"]') and '["' in role.address
+            and role.span is not None and role.span.path != role.address.split('["', 1)[0]}
 
 
 def _used_by_other_roles(inventory: Inventory) -> set[Span]:

@@ -801,8 +801,11 @@ def _event_contexts(event: str, config: Any, span: Span | None,
         return [_ref_context("pull_request_target into any branch", "refs/heads/", "*", span,
                              pattern=True)]
     if event == "workflow_dispatch":
-        return [_ref_context("workflow_dispatch on any branch", "refs/heads/", "*", span,
-                             pattern=True)]
+        # Run on the branch or the tag the person dispatching picks (`GITHUB_REF`: "Branch or
+        # tag that received dispatch"); read as any branch, a tag being the rarer pick:
+        # https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#workflow_dispatch
+        return [replace(_ref_context("workflow_dispatch on any branch", "refs/heads/", "*",
+                                     span, pattern=True), tags_too=True)]
     if event == "release":
         return [_ref_context("release (any tag)", "refs/tags/", "*", span, pattern=True)]
     if event == "merge_group":
