@@ -345,8 +345,8 @@ def _same_document(first: "Role", second: "Role") -> bool:
 def _record_permissions(command: CliCommand, folder: str, span: Span,
                         inventory: Inventory, tree: "TreeFiles | None") -> None:
     """A permissions policy the script writes itself (a here-document, or JSON text in the
-    command) or reads from a file of the tree (``file://policy.json``, relative to the
-    script's folder, where such scripts are run from): inline on a role
+    command) or reads from a file of the tree (``file://policy.json``, from the script's
+    folder or the root, ``_tree_file``): inline on a role
     (``put-role-policy``), or a customer managed policy (``create-policy``,
     ``create-policy-version``) that ``attach-role-policy`` names by its ARN,
     ``arn:aws:iam::<account>:policy/<name>``. A ``${NAME}`` in a file read is a placeholder
