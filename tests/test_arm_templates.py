@@ -163,3 +163,19 @@ def test_an_aks_issuer_referenced_in_the_template_keeps_its_trailing_slash():
     claims = {"sub": "repo:acme/api:environment:production", "aud": "api://AzureADTokenExchange"}
     assert trust.admits({**claims, "iss": "https://westeurope.oic.prod-aks.azure.com/a/b"}) \
         is False
+
+
+def test_parents_that_come_back_to_themselves_name_nothing():
+    """A symbolic `parent` chain that loops (a resource its own parent, two resources each
+    the other's) is refused by Azure; it is read as an unknown parent, not followed forever."""
+    for resources in (
+        {"github": {**credential("github"), "parent": "github"}},
+        {"a": {**credential("a"), "parent": "b"}, "b": {**credential("b"), "parent": "a"}},
+    ):
+        inventory = read({"languageVersion": "2.0", "resources": resources})
+        # Each credential is read with a parent not known, or said not to be read.
+        assert len(inventory.federated_credentials) + len(inventory.diagnostics) == \
+            len(resources)
+        for found in inventory.federated_credentials:
+            assert isinstance(found.parent, Unknown)
+        assert all("not read" in d.message for d in inventory.diagnostics)

@@ -159,13 +159,18 @@ class _Reader:
         elif type_text == CLUSTER and len(names) == 1:
             self._cluster(kind, names, resource)
 
-    def _resolved(self, names: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Names with a ``parent`` symbol replaced by the parent's name segments."""
+    def _resolved(self, names: tuple[Any, ...], seen: frozenset[str] = frozenset()
+                  ) -> tuple[Any, ...]:
+        """Names with a ``parent`` symbol replaced by the parent's name segments; a chain of
+        parents that comes back to itself (which Azure refuses to deploy) names nothing."""
         if names and isinstance(names[0], str) and str(names[0]).startswith("@"):
-            parent = self.symbols.get(str(names[0])[1:])
+            symbol = str(names[0])[1:]
+            parent = self.symbols.get(symbol)
             if parent is None:
-                return (Unknown(f"parent {str(names[0])[1:]}"),) + names[1:]
-            return self._resolved(parent[1]) + names[1:]
+                return (Unknown(f"parent {symbol}"),) + names[1:]
+            if symbol in seen:
+                return (Unknown(f"parent {symbol} (its parents come back to it)"),) + names[1:]
+            return self._resolved(parent[1], seen | {symbol}) + names[1:]
         return names
 
     def _credential(self, kind: tuple[str, ...], names: tuple[Any, ...],
