@@ -196,6 +196,9 @@ class Role:
     max_session_duration: int | Unknown | None = None
     origins: list[Related] = field(default_factory=list)
     """As for ``OidcProvider.origins``."""
+    written_to: str | None = None
+    """The file of the tree a script writes this trust to (``cat > trust.json <<EOF``)
+    before creating the role from it: that file, also committed, is no role of its own."""
     iam_path: Text | None = None
     """The role's IAM path (``/`` unless set), part of its ARN, ``role/<path><name>``
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns);
@@ -236,10 +239,10 @@ class TokenContext:
     every_ref: bool = False
     """For a glob ``subject``: the workload runs for every ref of it as a matter of course (a
     push to any branch), not only on one a person picks (``workflow_dispatch``)."""
-    tags_too: bool = False
-    """For a glob over branches that a person picks from: the pick may be a tag as well
-    (``workflow_dispatch`` runs on the branch or tag chosen), so a trust that admits some tag
-    admits some of its runs."""
+    instead: "TokenContext | None" = None
+    """What a person may pick in place of this context's refs: the tags, for a
+    ``workflow_dispatch`` read as on any branch (it runs on the branch or tag chosen), so a
+    trust that admits some of them admits some of its runs."""
     guard: str | None = None
     """A condition (GitHub's ``if:``) that may keep the workload from running in this
     context and that could not be decided, as written, with why; None when none does."""

@@ -142,9 +142,10 @@ class WorkloadSubjectNotAdmitted(Rule):
                     continue
                 if token.subject.glob and any(subject_overlaps(t.statement, token) for t in trusts):
                     partly.append(token)
-                elif token.context.tags_too and any(subject_overlaps(t.statement, as_tags)
-                                                    for as_tags in [_on_tags(token)]
-                                                    if as_tags is not None for t in trusts):
+                elif token.context.instead is not None and any(
+                        subject_overlaps(t.statement, other) for t in trusts
+                        for other in graph.tokens(replace(workload,
+                                                          contexts=[token.context.instead]))):
                     partly.append(token)  # dispatched from a tag the trust admits, it runs
                 else:
                     failing.append(token)
@@ -274,15 +275,6 @@ def _trust_subject_span(trusts):
             if condition.claim == "sub":
                 return condition.span
     return trusts[0].statement.span
-
-
-def _on_tags(token):
-    """The token of a run a person dispatches from any tag instead of any branch."""
-    text = token.subject.text if token.subject is not None else ""
-    if ":ref:refs/heads/" not in text:
-        return None
-    tags = Pattern.of(text.replace(":ref:refs/heads/", ":ref:refs/tags/", 1), glob=True)
-    return replace(token, subject=tags) if tags is not None else None
 
 
 def _unread(graph, workload, role) -> bool:

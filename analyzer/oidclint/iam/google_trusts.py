@@ -140,8 +140,8 @@ def _pool_of(provider: GooglePoolProvider, pools: list[GooglePool]) -> GooglePoo
     if known is not None or not isinstance(provider.pool_id, Partial):
         return known
     written = [pool for pool in same if isinstance(pool.pool_id, Partial)
-               and pool.pool_id == provider.pool_id
-               and pool.pool_id.span is not None and pool.pool_id.span == provider.pool_id.span]
+               and pool.pool_id.span is not None
+               and pool.pool_id == provider.pool_id]  # equal Partials: the same place too
     return written[0] if len(written) == 1 else None
 
 

@@ -307,7 +307,8 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
             if command.policy else path
         origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
         role = written_role(command.written.text, command.written.lines, place, target,
-                            command.role_name, path, origin)
+                            command.role_name, path, origin,
+                            written_to=target if command.policy else None)
         if role is None:
             return
         # The same trust given to the same role again (`create-role` in one branch of an

@@ -108,10 +108,12 @@ def with_placeholders(value: Any) -> Any:
 
 
 def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span],
-                 address: str, name: Text, scope: str, origin: Related) -> Role | None:
+                 address: str, name: Text, scope: str, origin: Related,
+                 written_to: str | None = None) -> Role | None:
     """The role a script creates with a trust policy it writes itself (a here-document):
     ``lines`` are where each line of ``text`` starts in the script, ``place`` where an
-    offset of the script is written. ``None`` when the text is no web identity trust."""
+    offset of the script is written, ``written_to`` the file it writes the text to (``None``
+    for JSON given in the command). ``None`` when the text is no web identity trust."""
     try:
         value = load_json(text, scope)
     except (LoadError, RecursionError):
@@ -132,7 +134,8 @@ def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span]
     known = isinstance(name, str) and not isinstance(name, Partial)
     return Role(address=f'{address}["{name}"]' if known else address,
                 name=name if known else Unknown(f"role name {name}"), trust=document,
-                span=span_of(value) or origin.span, scope=scope, origins=[origin])
+                span=span_of(value) or origin.span, scope=scope, origins=[origin],
+                written_to=written_to)
 
 
 def _offset(lines: tuple[int, ...], line: int, column: int) -> int:
@@ -174,7 +177,7 @@ def link_policy_files(inventory: Inventory) -> None:
         if path is not None:
             named.setdefault(path, []).append(use)
     used = _used_by_other_roles(inventory)
-    written = _written_by_scripts(inventory)
+    written = {role.written_to for role in inventory.roles if role.written_to}
     kept: list[Role] = []
     for role in inventory.roles:
         if not role.standalone:
@@ -207,14 +210,6 @@ def _policy_path(use: PolicyFileUse, standalone: dict[str, Role]) -> str | None:
         if path in standalone:
             return path
     return None
-
-
-def _written_by_scripts(inventory: Inventory) -> set[str]:
-    """The files of the tree a script writes (a here-document) and creates a role from: the
-    role is addressed ``<file>["<name>"]`` (``iam_cli.record``), its trust the script's text."""
-    return {role.address.split('["', 1)[0] for role in inventory.roles
-            if not role.standalone and role.address.endswith('"]') and '["' in role.address
-            and role.span is not None and role.span.path != role.address.split('["', 1)[0]}
 
 
 def _used_by_other_roles(inventory: Inventory) -> set[Span]:

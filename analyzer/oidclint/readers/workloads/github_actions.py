@@ -805,7 +805,9 @@ def _event_contexts(event: str, config: Any, span: Span | None,
         # tag that received dispatch"); read as any branch, a tag being the rarer pick:
         # https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#workflow_dispatch
         return [replace(_ref_context("workflow_dispatch on any branch", "refs/heads/", "*",
-                                     span, pattern=True), tags_too=True)]
+                                     span, pattern=True),
+                        instead=_ref_context("workflow_dispatch on any tag", "refs/tags/", "*",
+                                             span, pattern=True))]
     if event == "release":
         return [_ref_context("release (any tag)", "refs/tags/", "*", span, pattern=True)]
     if event == "merge_group":
