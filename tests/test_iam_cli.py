@@ -323,6 +323,42 @@ def test_permissions_policy_files_the_commands_name_are_read_from_the_tree(tmp_p
     assert deploy.span.path == "ops/policy.json" and extra.span.path == "shared/extra.json"
 
 
+def test_a_policy_that_is_not_json_is_named_not_dropped(tmp_path):
+    (tmp_path / "setup.sh").write_text(
+        "aws iam put-role-policy --role-name ci --policy-name deploy "
+        "--policy-document file://broken.json\n"
+        "aws iam put-role-policy --role-name ci --policy-name fine "
+        "--policy-document file://fine.json\n"
+        "cat > trust.json <<JSON\n"
+        '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",\n'
+        "JSON\n"
+        "aws iam create-role --role-name ci --assume-role-policy-document file://trust.json\n"
+        "cat > notes.json <<JSON\n"
+        '{"just": [text\n'
+        "JSON\n"
+        "aws iam create-role --role-name other --assume-role-policy-document file://notes.json\n",
+        encoding="utf-8")
+    (tmp_path / "broken.json").write_text('{"Statement": [{"Effect": "Allow"}\n',
+                                          encoding="utf-8")
+    (tmp_path / "fine.json").write_text(
+        '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
+        encoding="utf-8")
+    script = tmp_path / "setup.sh"
+    inventory = parse_scripts([SourceFile("setup.sh", script, script.read_text(encoding="utf-8"),
+                                          "script")])
+    # The readable policy is read; the broken file and the broken trust are each named with
+    # the reason, once; a text that is no trust at all is nobody's business.
+    assert [p.address.split(" (")[0] for p in inventory.policies] == [
+        "aws iam put-role-policy fine"]
+    assert inventory.roles == []
+    said = [(d.path, d.level.value, d.message) for d in inventory.diagnostics]
+    assert len(said) == 2
+    assert said[0][0] == "broken.json" and said[0][1] == "note"
+    assert "not JSON" in said[0][2] and "setup.sh:1" in said[0][2]
+    assert said[1][0] == "setup.sh" and said[1][1] == "warning"
+    assert "trust policy of `aws iam create-role` is not JSON" in said[1][2]
+
+
 def test_the_prefilter_keeps_every_script_the_reader_reads():
     from oidclint.prefilter import SCRIPT_MARKERS
     from oidclint.readers.policies.iam_cli import MARKERS

@@ -40,7 +40,10 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
-from oidclint.model import Inventory, PermissionPolicy, PolicyFileUse, Related
+from oidclint.located.documents import LoadError
+from oidclint.model import (
+    Diagnostic, Inventory, Level, PermissionPolicy, PolicyFileUse, Related,
+)
 from oidclint.source import Partial, SourceFile, Span, Text, Unknown, concat
 
 if TYPE_CHECKING:
@@ -306,9 +309,19 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
         target = posixpath.normpath(posixpath.join(folder, str(command.policy))) \
             if command.policy else path
         origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
-        role = written_role(command.written.text, command.written.lines, place, target,
-                            command.role_name, path, origin,
-                            written_to=target if command.policy else None)
+        try:
+            role = written_role(command.written.text, command.written.lines, place, target,
+                                command.role_name, path, origin,
+                                written_to=target if command.policy else None)
+        except LoadError as exc:
+            # IAM refuses it where the script runs; a text that names web identity is a
+            # trust the scan could not read, and says so.
+            lowered = command.written.text.lower()
+            if "assumerolewithwebidentity" in lowered or "federated" in lowered:
+                inventory.diagnostics.append(Diagnostic(
+                    path, f"the trust policy of `aws iam {command.verb}` is not JSON ({exc}): "
+                          "the role it writes is not read", span=span))
+            return
         if role is None:
             return
         # The same trust given to the same role again (`create-role` in one branch of an
@@ -353,19 +366,32 @@ def _record_permissions(command: CliCommand, folder: str, span: Span,
     ``arn:aws:iam::<account>:policy/<name>``. A ``${NAME}`` in a file read is a placeholder
     some tool fills in: unknown."""
     from oidclint.iam.policy import document_from_value
-    from oidclint.located.documents import LoadError, load_json
+    from oidclint.located.documents import load_json
     from oidclint.readers.policies.policy_file import with_placeholders
 
+    relative = None
     try:
         if command.written is not None:
             value = load_json(command.written.text, span.path)
         else:
             relative = _tree_file(command.policy, folder, tree)
             if relative is None:
-                return
+                return  # not in the tree: written when the script runs, or not wholly known
             value = with_placeholders(load_json(tree.text(relative), relative))
-    except (LoadError, RecursionError, OSError, ValueError):
-        return  # not there when the scan runs, or IAM refuses it: the command fails
+    except (LoadError, RecursionError, OSError, ValueError) as exc:
+        # IAM refuses a document that is not JSON, unless the script fills it in first: the
+        # permissions stay unread, and the scan says so.
+        reason = exc or "nested too deeply to read"
+        command_text = f"`aws iam {command.verb}`"
+        if relative is None:
+            message = (f"the policy of {command_text} is not JSON ({reason}): the "
+                       "permissions it grants are not read")
+        else:
+            message = (f"not JSON ({reason}), so the permissions {command_text} at "
+                       f"{span.path}:{span.line} grants from it are not read")
+        inventory.diagnostics.append(Diagnostic(
+            relative or span.path, message, Level.NOTE, span=None if relative else span))
+        return
     inline = command.verb == "put-role-policy"
     name = command.policy_name
     named = f" {name}" if name is not None else ""

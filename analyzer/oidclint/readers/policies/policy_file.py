@@ -113,11 +113,12 @@ def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span]
     """The role a script creates with a trust policy it writes itself (a here-document):
     ``lines`` are where each line of ``text`` starts in the script, ``place`` where an
     offset of the script is written, ``written_to`` the file it writes the text to (``None``
-    for JSON given in the command). ``None`` when the text is no web identity trust."""
+    for JSON given in the command). ``None`` when the text is no web identity trust; a
+    ``LoadError`` when it is not JSON."""
     try:
         value = load_json(text, scope)
-    except (LoadError, RecursionError):
-        return None  # IAM refuses it; the command fails where it runs
+    except RecursionError:
+        raise LoadError("nested too deeply to read") from None
 
     def move(span: Span | None) -> Span | None:
         if span is None or not lines:
