@@ -68,6 +68,8 @@ _TERRAFORM_MODULE_GITLAB = "terraform-module/gitlab-oidc-provider/aws"
 _GOOGLE_RUNNERS = "terraform-google-modules/github-actions-runners/google"
 _PHILIPS_LABS_GITHUB = "philips-labs/github-oidc/aws"
 _THETESTLABS_GITHUB = "thetestlabs/oidc-with-github-actions/aws"
+_CDS_SNC = "github.com/cds-snc/terraform-modules"
+"""Not a registry module: git sources of the repository are indexed under this name."""
 
 INDEX: dict[str, tuple[_Entry, ...]] = {
     # address -> models, oldest first. Ranges are where the submodule exists upstream with the
@@ -154,13 +156,24 @@ INDEX[f"{_GOOGLE_RUNNERS}//modules/gh-oidc"] = (
     _Entry("google-gh-oidc/v2", (2, 0, 0), None),
 )
 
+INDEX[f"{_CDS_SNC}//gh_oidc_role"] = (
+    # 1.0.0 to 1.0.2 wrote the trust inline, keyed by name, always with a new provider: no
+    # model. Counted roles until 4.0.0; the provider was made by default until 2.0.0
+    # (`oidc_exists` from 1.0.11, default false); 11.4.5 added per-role `claims`.
+    _Entry("cds-snc-gh-oidc-role/v1", (1, 0, 3), (2, 0, 0)),
+    _Entry("cds-snc-gh-oidc-role/v2", (2, 0, 0), (4, 0, 0)),
+    _Entry("cds-snc-gh-oidc-role/v4", (4, 0, 0), (11, 4, 5)),
+    _Entry("cds-snc-gh-oidc-role/v11.4.5", (11, 4, 5), None),
+)
+
 ROLE_NAME_INPUTS = ("name", "name_prefix", "role_name", "role_name_prefix", "iam_role_name")
 """Inputs that name the role of every modelled module, in some release line (v4/v5
 ``role_name``, v6 ``name`` with ``use_name_prefix``, unfunco ``iam_role_name``): what a call
 of a release without a model most likely names its role by."""
 
 _GITHUB_REPOSITORIES = {
-    # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider>
+    # github.com/<owner>/<repository> -> registry <namespace>/<name>/<provider> (the INDEX
+    # key; `github.com/<owner>/<repository>` for a module only published on GitHub)
     "terraform-aws-modules/terraform-aws-iam": _IAM,
     "unfunco/terraform-aws-oidc-github": _UNFUNCO,
     "terraform-aws-modules/terraform-aws-eks": _EKS,
@@ -169,6 +182,7 @@ _GITHUB_REPOSITORIES = {
     "terraform-google-modules/terraform-google-github-actions-runners": _GOOGLE_RUNNERS,
     "philips-labs/terraform-aws-github-oidc": _PHILIPS_LABS_GITHUB,
     "thetestlabs/terraform-aws-oidc-with-github-actions": _THETESTLABS_GITHUB,
+    "cds-snc/terraform-modules": _CDS_SNC,
 }
 
 
