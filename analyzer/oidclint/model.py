@@ -166,7 +166,10 @@ class OidcProvider:
             return url[len("https://"):] if url.startswith("https://") else url
         if isinstance(url, Partial) and url.known_prefix.startswith("https://"):
             first = url.parts[0][len("https://"):]
-            return Partial(((first,) if first else ()) + url.parts[1:], url.span)
+            rest = url.parts[1:]
+            if not first and len(rest) == 1 and isinstance(rest[0], Unknown):
+                return rest[0]  # `https://${var.issuer}`: the host is what is not known
+            return Partial(((first,) if first else ()) + rest, url.span)
         return url
 
 

@@ -23,7 +23,11 @@ class ConditionKeyIssuerMismatch(Rule):
     `https://`, a trailing slash on one side only, another cluster's id, a typo. When the
     trusted issuer is only partly known (a cluster's, before the cluster exists:
     `oidc.eks.<region>.amazonaws.com/id/<id>`), a key whose known host can never have that
-    form (`oidc.eks.amazonaws.com:sub`) is reported all the same.
+    form (`oidc.eks.amazonaws.com:sub`) is reported all the same, and so is a key holding
+    `https://` anywhere (an issuer URL put where the cluster id goes:
+    `oidc.eks.<region>.amazonaws.com/id/${<cluster>.issuer}`). A Terraform variable with no
+    value that a provider of the module takes whole as its `url` (`url = var.issuer`) begins
+    with `https://`, as IAM accepts no other provider URL: `"${var.issuer}:sub"` is reported.
 
     ## Why it matters
     IAM names the claims of a token `<issuer host>:<claim>`, with the host exactly as in the
@@ -56,6 +60,7 @@ class ConditionKeyIssuerMismatch(Rule):
     ## References
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif
     - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+    - https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html
     """
 
     id = "OIDC104"
@@ -73,9 +78,16 @@ class ConditionKeyIssuerMismatch(Rule):
                 if prefix is None:
                     continue
                 known = prefix.known_prefix if isinstance(prefix, Partial) else str(prefix)
+                inside = _scheme_inside(prefix)
                 if known.startswith(("https://", "http://")):
                     problem = (f"Condition key `{condition.key}` starts with `{known.split('//')[0]}//`;"
                                " IAM names claims `<issuer host>:<claim>`, without a scheme")
+                elif inside:
+                    # An issuer URL put where the key's host or cluster id goes
+                    # (`oidc.eks.<region>.amazonaws.com/id/${cluster.issuer}`).
+                    problem = (f"Condition key `{condition.key}` holds `{inside}` after its "
+                               "start; IAM names claims `<issuer host>:<claim>`, and no issuer "
+                               "host holds a scheme")
                 elif isinstance(prefix, Partial) or not trusted:
                     continue
                 elif known.lower() in GLOBAL_KEY_PREFIXES or ("." not in known and "/" not in known):
@@ -152,3 +164,11 @@ def _fixed_key_fits(trust, condition: Condition) -> bool:
     return condition.base_operator in EXACT_OPERATORS and not condition.negated \
         and condition.qualifier is None and values is not None \
         and not any(has_wildcard(v) for v in values)
+
+
+def _scheme_inside(prefix) -> str:
+    """``https://`` (or ``http://``) in the known text of a key's issuer prefix."""
+    pieces = [p for p in prefix.parts if isinstance(p, str)] if isinstance(prefix, Partial) \
+        else [str(prefix)]
+    return next((scheme for piece in pieces for scheme in ("https://", "http://")
+                 if scheme in piece), "")

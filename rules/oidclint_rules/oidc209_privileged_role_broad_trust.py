@@ -18,7 +18,8 @@ class PrivilegedRoleBroadTrust(Rule):
     Flags a privileged role whose trust admits code that nobody reviewed: any tenant of a
     shared issuer, or every repository, project, stack ... of one (the breadth OIDC203 and
     OIDC204 report, including an issuer of one customer trusted with no subject condition);
-    on a CI system, more than one repository (project, stack ...), or, within one, what the
+    on a CI system, more than one repository (project, stack ...; one named both by its name
+    and by its ids, GitHub's immutable `owner@id/name@id`, is one), or, within one, what the
     issuer gives to unreviewed code: pull requests and any branch on GitHub; any branch on
     GitLab and Buildkite; jobs on any branch on CircleCI (`.../user/*`: the default token
     does not name the branch); every pipeline step on any branch and every deployment
@@ -202,17 +203,18 @@ def _scopes_named(subjects, grammar) -> int:
     """How many repositories (projects ...) the values of the subject conditions name
     (values are OR-ed, conditions AND-ed, so the narrowest condition counts). Only names
     written out count: one not known may be any of the others, and a value standing for any
-    number of elements (a `for` over a list not known) may stand for none."""
-    names = [f.name for f in grammar.scope_fields]
+    number of elements (a `for` over a list not known) may stand for none. A repository
+    named both by its name and by its ids (GitHub's immutable form) is one."""
+    fields = list(grammar.scope_fields)
     if grammar.tenant_field:
-        names.insert(0, grammar.tenant_field.name)
+        fields.insert(0, grammar.tenant_field)
     counts = []
     for condition in subjects:
         named = set()
         for pattern in patterns(condition):
             shape = pattern.shape(grammar) if pattern else None
-            if shape and all(shape.fields[n].state == "exact" for n in names):
-                named.add(tuple(shape.fields[n].text for n in names))
+            if shape and all(shape.fields[f.name].state == "exact" for f in fields):
+                named.add(tuple(f.identity(shape.fields[f.name].text) for f in fields))
         counts.append(len(named))
     return min(counts) if counts else 0
 

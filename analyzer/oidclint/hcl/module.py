@@ -17,6 +17,7 @@ from oidclint.hcl.evaluate import Environment, Evaluator, Reference
 from oidclint.hcl.instances import Scoped, expand, instances, key_text, scoped
 from oidclint.hcl.policy_document import policy_document
 from oidclint.hcl.policy_text import decode_located_json, file_value, located_json
+from oidclint.hcl.providers import reference_text
 from oidclint.hcl.resources import computed_attribute, nested_default
 from oidclint.hcl.syntax import Attribute, Block
 from oidclint.hcl.types import Type, convert, type_constraint
@@ -26,7 +27,7 @@ from oidclint.hcl.values import (
 )
 from oidclint.limits import TooLarge
 from oidclint.located.tree_files import TreeFiles
-from oidclint.source import LDict, LList, Span, Str, Unknown, fill_ins
+from oidclint.source import LDict, LList, Span, Str, Unknown, concat, fill_ins
 
 if TYPE_CHECKING:
     from oidclint.hcl.configuration import Configuration
@@ -79,6 +80,7 @@ class Module(Environment):
         """Address (``aws_iam_role.ci``, ``data.aws_iam_policy_document.trust``) to block."""
         self.module_calls: dict[str, Block] = {}
         self._values: dict[tuple, Any] = {}
+        self._issuer_url_names: frozenset[str] | None = None
         self._busy: set[tuple] = set()
         self.roles_elsewhere: list[str] = []
         """Names (globs) of the roles of module calls whose code is not read: a registry
@@ -181,8 +183,10 @@ class Module(Environment):
         else:
             default = block.attributes.get("default")
             if default is None:
-                return Unknown(f"var.{name} (no default)", span)
+                value = Unknown(f"var.{name} (no default)", span)
+                return self._as_issuer_url(name, value)
             value = self.value(default)
+        value = self._as_issuer_url(name, value)
         kind = self.variable_type(block)
         if kind is None:
             return value
@@ -191,6 +195,23 @@ class Module(Environment):
         except EvalError as exc:
             return Unknown(f"var.{name}: Terraform rejects the value ({exc})",
                            getattr(value, "span", None) or span)
+
+    def _as_issuer_url(self, name: str, value: Any) -> Any:
+        """A value not known of a variable that a provider of the module takes whole as its
+        ``url`` (``url = var.issuer``) begins with ``https://``, as IAM accepts no other URL
+        (docs/facts.md, section 1): ``"${var.issuer}:sub"`` is then a key with a scheme
+        whatever the rest, a mistake the known part decides."""
+        if type(value) is not Unknown:
+            return value
+        if self._issuer_url_names is None:
+            self._issuer_url_names = frozenset(
+                text[len("var."):] for address, block in self.resources.items()
+                if address.startswith("aws_iam_openid_connect_provider.")
+                and "url" in block.attributes
+                and (text := reference_text(block.attributes["url"].value)).startswith("var."))
+        if name not in self._issuer_url_names:
+            return value
+        return concat(["https://", value])
 
     def variable_type(self, block: Block) -> Type | None:
         """The type constraint of a variable block; ``None`` when it has none (or one this

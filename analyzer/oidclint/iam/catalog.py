@@ -33,6 +33,13 @@ class Field:
     values: tuple[str, ...] = ()
     """The only values the issuer writes there, when it documents a list (`stack` or
     `module`): a reading of a pattern that puts another value there is not one."""
+    id_suffix: str = ""
+    """A suffix (a regular expression) that names the same thing again by its id: GitHub's
+    immutable `acme@1234567` is the owner `acme` (docs/facts.md, section 5)."""
+
+    def identity(self, text: str) -> str:
+        """What the text names: ``acme`` for ``acme`` and for ``acme@1234567``."""
+        return re.sub(f"(?:{self.id_suffix})$", "", text) if self.id_suffix else text
 
 
 @dataclass(frozen=True)
@@ -127,9 +134,9 @@ class Issuer:
 GITHUB_SUBJECT = SubjectGrammar(
     (
         "repo:",
-        Field("owner", "/", tenant=True),
+        Field("owner", "/", tenant=True, id_suffix="@[0-9]+"),
         "/",
-        Field("repository", ":", scope=True),
+        Field("repository", ":", scope=True, id_suffix="@[0-9]+"),
         ":",
         Field("context", ""),
     ),

@@ -152,8 +152,9 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
             continue
         if heredoc is not None:
             target = _redirect_target(words)
-            if target is not None:
-                written[posixpath.normpath(target)] = _expand_heredoc(heredoc, {**known, **extra})
+            key = _file_key(_expand(target, {**known, **extra}, origin)) if target else None
+            if key is not None:
+                written[key] = _expand_heredoc(heredoc, {**known, **extra})
         for statement in _statements(words):
             command = _command(statement, {**known, **extra}, offset, origin)
             if command is not None:
@@ -165,10 +166,20 @@ def script_commands(text: str, variables: dict[str, Text] | None = None,
 
 def _with_written(command: CliCommand, written: dict[str, "Written"]) -> CliCommand:
     """The command with the policy file the script wrote before it, if it did."""
-    if isinstance(command.policy, str) and command.verb != "attach-role-policy":
-        own = written.get(posixpath.normpath(str(command.policy)))
-        return replace(command, written=own) if own else command
-    return command
+    key = _file_key(command.policy) if command.verb != "attach-role-policy" else None
+    own = written.get(key) if key is not None else None
+    return replace(command, written=own) if own else command
+
+
+def _file_key(path: Text | None) -> str | None:
+    """What names one file in one run of the script: its path, where a part not known is
+    the same part when it comes from the same expansion (`/tmp/trust-$ENV.json` written,
+    then read, with `ENV=$1`); None for a path not known at all."""
+    if isinstance(path, str) and path:
+        return posixpath.normpath(path)
+    if isinstance(path, Partial):
+        return posixpath.normpath(str(path))
+    return None
 
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
@@ -210,8 +221,7 @@ def _redirect_target(words: list[str]) -> str | None:
     """The file ``> FILE`` (or ``tee FILE``) writes."""
     for index, word in enumerate(words[:-1]):
         if word in (">", ">>", ">|", "tee"):
-            target = words[index + 1]
-            return target if "$" not in target else None
+            return words[index + 1]
     return None
 
 
@@ -305,14 +315,15 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
         from oidclint.readers.policies.policy_file import written_role
 
         # Addressed by the file the script writes, or by the script for a policy given
-        # inline in the command.
+        # inline in the command or written to a file whose name is not wholly known.
+        known_file = isinstance(command.policy, str) and bool(command.policy)
         target = posixpath.normpath(posixpath.join(folder, str(command.policy))) \
-            if command.policy else path
+            if known_file else path
         origin = Related(span, f"aws iam {command.verb} --role-name {command.role_name}")
         try:
             role = written_role(command.written.text, command.written.lines, place, target,
                                 command.role_name, path, origin,
-                                written_to=target if command.policy else None)
+                                written_to=target if known_file else None)
         except LoadError as exc:
             # IAM refuses it where the script runs; a text that names web identity is a
             # trust the scan could not read, and says so.

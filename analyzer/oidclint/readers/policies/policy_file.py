@@ -133,8 +133,11 @@ def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span]
     if not is_policy(value) or not grants_web_identity(document):
         return None
     known = isinstance(name, str) and not isinstance(name, Partial)
+    # A name partly known (`ci-$1`) stays so: the commands of the same run that name the
+    # role the same way reach it (its permissions).
     return Role(address=f'{address}["{name}"]' if known else address,
-                name=name if known else Unknown(f"role name {name}"), trust=document,
+                name=name if known or isinstance(name, Partial)
+                else Unknown(f"role name {name}"), trust=document,
                 span=span_of(value) or origin.span, scope=scope, origins=[origin],
                 written_to=written_to)
 
