@@ -26,6 +26,10 @@ from registry_models_helpers import (GITHUB_ROLE, IAM, IAM_GIT, IAM_GITHUB, IAM_
     (UNFUNCO, UNFUNCO, None),
     ("github.com/philips-labs/terraform-aws-github-oidc//modules/provider?ref=v0.8.1",
      f"{PHILIPS_LABS}//modules/provider", "v0.8.1"),
+    # The GitHub shorthand takes the path after the repository as the subdirectory, with
+    # `//` or without.
+    (f"{IAM_GITHUB}/modules/iam-github-oidc-role?ref=e803e25", GITHUB_ROLE, "e803e25"),
+    (f"{IAM_GITHUB}/modules//iam-github-oidc-role", GITHUB_ROLE, None),
 ])
 def test_sources_are_normalised(source, address, ref):
     assert normalise_source(source) == (address, ref)

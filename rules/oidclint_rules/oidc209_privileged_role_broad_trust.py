@@ -41,7 +41,8 @@ class PrivilegedRoleBroadTrust(Rule):
     `AmazonSageMakerFullAccess`, `AdministratorAccess-Amplify` ... docs/facts.md, section 10).
     The finding names the permissions and the policies that grant them. A subject built from inputs without a value is read for what
     its known text admits whatever they hold: `repo:${var.org}/*:*` admits every
-    repository of that owner, `repo:${var.repo}:*` its pull requests and every branch.
+    repository of that owner, `repo:${var.repo}:*` its pull requests and every branch. A
+    repository named by a prefix (`repo:acme/platform*`) is probed with a name it admits.
     HCP Terraform workspaces and Kubernetes ServiceAccounts are judged by breadth alone.
 
     ## Why it matters
@@ -192,11 +193,19 @@ def _pinned(subjects, grammar) -> list[dict[str, str]]:
         for pattern in patterns(condition):
             shape = pattern.shape(grammar) if pattern else None
             if shape and shape.tenant.state == "exact":
-                pin = {name: fill.text for name, fill in shape.fields.items()
-                       if fill.state == "exact"}
+                pin = {name: _instance(fill) for name, fill in shape.fields.items()
+                       if fill.state == "exact" or (fill.state == "wild" and fill.pinned)}
                 if pin not in pins:
                     pins.append(pin)
     return pins or [{}]
+
+
+def _instance(fill) -> str:
+    """A value the field admits: its text, with a wildcard matching nothing where it may
+    (`api*` is `api`) and one character where it must (`api-?` is `api-x`), so a pattern
+    naming repositories by a prefix is probed with one of them."""
+    return fill.text if fill.state == "exact" else \
+        fill.text.replace("*", "").replace("?", "x")
 
 
 def _scopes_named(subjects, grammar) -> int:

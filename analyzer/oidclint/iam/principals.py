@@ -63,6 +63,8 @@ def parse_federated(value: Text) -> FederatedPrincipal:
         kind = "undeclared" if value.origin.startswith("undeclared ") else "unknown"
         return FederatedPrincipal(value, kind, ref=ref)
     text = _text(value)
+    if text and not text.replace(UNKNOWN, ""):  # pieces none of them known: nothing to judge
+        return FederatedPrincipal(value, "unknown", ref=ref)
     if text in BUILTIN_HOSTS:
         return FederatedPrincipal(value, "builtin", host=text, ref=ref)
     match = _ARN.fullmatch(text)
@@ -70,6 +72,8 @@ def parse_federated(value: Text) -> FederatedPrincipal:
         if text.startswith(("https://", "http://")) or "." in text and "/" not in text.split(".")[0]:
             problem = (f"`{text}` is an issuer, not a provider ARN: name the IAM OIDC provider as "
                        "`arn:aws:iam::<account>:oidc-provider/<host>`")
+        elif not text:
+            problem = "it is an empty string, not an IAM OIDC provider ARN"
         else:
             problem = f"`{text.replace(UNKNOWN, '${...}')}` is not an IAM OIDC provider ARN"
         return FederatedPrincipal(value, "malformed", problem=problem, ref=ref)

@@ -189,6 +189,7 @@ class Config(Environment):
         self.locals: dict[str, Attribute] = {}
         self.include_blocks: list[Block] = []
         self.dependencies: dict[str, Block] = {}
+        self.features: dict[str, Block] = {}
         self.terraform: Block | None = None
         self.attributes: dict[str, Attribute] = parsed.attributes
         self._values: dict[int, Any] = {}
@@ -202,6 +203,8 @@ class Config(Environment):
                 self.include_blocks.append(block)
             elif block.type == "dependency" and len(block.labels) == 1:
                 self.dependencies.setdefault(block.labels[0], block)
+            elif block.type == "feature" and len(block.labels) == 1:
+                self.features.setdefault(block.labels[0], block)
             elif block.type == "terraform" and self.terraform is None:
                 self.terraform = block
 
@@ -246,6 +249,20 @@ class Config(Environment):
         if attribute is None:
             return Unknown(f"undeclared local.{name}", span, f"local.{name}")
         return self.value(attribute)
+
+    def feature(self, name: str, span: Span) -> Any:
+        """``feature.NAME`` (its ``value``): the block's ``default``, as the repository runs
+        it; ``--feature NAME=...`` or ``TG_FEATURE`` may set another value when Terragrunt
+        runs, as a variable's default may be overridden
+        (https://terragrunt.gruntwork.io/docs/reference/config-blocks-and-attributes/#feature).
+        A flag this file does not declare (one of an included file) is not known."""
+        block = self.features.get(name)
+        if block is None:
+            return Unknown(f"feature.{name} (not declared in {self.path})", span)
+        default = block.attributes.get("default")
+        value = self.value(default) if default is not None else \
+            Unknown(f"feature.{name} (no default)", span)
+        return LDict({Str("value", span): value}, span=span)
 
     def inputs(self) -> Any:
         """This file's own ``inputs`` (an empty map when it sets none)."""
@@ -363,6 +380,8 @@ class Config(Environment):
             return _Dependencies(self)
         if name == "values":
             return _Values(self.values)
+        if name == "feature":
+            return _Names("feature", self.feature)
         return Unknown(name, span)
 
     def function(self, name: str) -> Any:
