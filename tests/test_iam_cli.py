@@ -329,6 +329,8 @@ def test_a_policy_that_is_not_json_is_named_not_dropped(tmp_path):
         "--policy-document file://broken.json\n"
         "aws iam put-role-policy --role-name ci --policy-name fine "
         "--policy-document file://fine.json\n"
+        "aws iam put-role-policy --role-name ci --policy-name folder "
+        "--policy-document file://folder.json\n"
         "cat > trust.json <<JSON\n"
         '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",\n'
         "JSON\n"
@@ -340,6 +342,7 @@ def test_a_policy_that_is_not_json_is_named_not_dropped(tmp_path):
         encoding="utf-8")
     (tmp_path / "broken.json").write_text('{"Statement": [{"Effect": "Allow"}\n',
                                           encoding="utf-8")
+    (tmp_path / "folder.json").mkdir()
     (tmp_path / "fine.json").write_text(
         '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
         encoding="utf-8")
@@ -352,11 +355,14 @@ def test_a_policy_that_is_not_json_is_named_not_dropped(tmp_path):
         "aws iam put-role-policy fine"]
     assert inventory.roles == []
     said = [(d.path, d.level.value, d.message) for d in inventory.diagnostics]
-    assert len(said) == 2
+    assert len(said) == 3
     assert said[0][0] == "broken.json" and said[0][1] == "note"
     assert "not JSON" in said[0][2] and "setup.sh:1" in said[0][2]
-    assert said[1][0] == "setup.sh" and said[1][1] == "warning"
-    assert "trust policy of `aws iam create-role` is not JSON" in said[1][2]
+    # A file the scan refuses says why, in the tree's words (no path of the machine).
+    assert said[1][0] == "folder.json" and said[1][1] == "note"
+    assert said[1][2].startswith("not a regular file") and str(tmp_path) not in said[1][2]
+    assert said[2][0] == "setup.sh" and said[2][1] == "warning"
+    assert "trust policy of `aws iam create-role` is not JSON" in said[2][2]
 
 
 def test_the_prefilter_keeps_every_script_the_reader_reads():

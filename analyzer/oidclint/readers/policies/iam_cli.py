@@ -392,13 +392,17 @@ def _record_permissions(command: CliCommand, folder: str, span: Span,
     except (LoadError, RecursionError, OSError, ValueError) as exc:
         # IAM refuses a document that is not JSON, unless the script fills it in first: the
         # permissions stay unread, and the scan says so.
-        reason = exc or "nested too deeply to read"
+        # (An OSError's own text would show where the tree lies on this machine.)
+        reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) \
+            or "nested too deeply to read"
         command_text = f"`aws iam {command.verb}`"
         if relative is None:
             message = (f"the policy of {command_text} is not JSON ({reason}): the "
                        "permissions it grants are not read")
         else:
-            message = (f"not JSON ({reason}), so the permissions {command_text} at "
+            what = f"not JSON ({reason})" if isinstance(exc, (LoadError, RecursionError)) \
+                else reason
+            message = (f"{what}, so the permissions {command_text} at "
                        f"{span.path}:{span.line} grants from it are not read")
         inventory.diagnostics.append(Diagnostic(
             relative or span.path, message, Level.NOTE, span=None if relative else span))
