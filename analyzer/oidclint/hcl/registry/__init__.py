@@ -390,8 +390,8 @@ def normalise_source(source: str) -> tuple[str, str | None] | None:
     if base.lower().startswith("github.com/") and base.count("/") > 2:
         # `github.com/o/r/modules/x`: go-getter's GitHub detector takes the path after the
         # repository as the subdirectory, `//` or not (docs/facts.md, T43).
-        owner_repository, extra = "/".join(base.split("/")[:3]), base.split("/", 3)[3]
-        base, subdir = owner_repository, "/".join(p for p in (extra, subdir) if p)
+        *repository, extra = base.split("/", 3)
+        base, subdir = "/".join(repository), "/".join(p for p in (extra, subdir) if p)
     if _REGISTRY_ADDRESS.match(base.lower()) and not base.lower().startswith("github.com/"):
         return _address(base.lower(), subdir), None
     repository = _github_repository(base)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from oidclint.located.documents import LoadError
+from oidclint.markers import mentions
 from oidclint.model import (
     Diagnostic, Inventory, Level, PermissionPolicy, PolicyFileUse, Related,
 )
@@ -175,11 +176,7 @@ def _file_key(path: Text | None) -> str | None:
     """What names one file in one run of the script: its path, where a part not known is
     the same part when it comes from the same expansion (`/tmp/trust-$ENV.json` written,
     then read, with `ENV=$1`); None for a path not known at all."""
-    if isinstance(path, str) and path:
-        return posixpath.normpath(path)
-    if isinstance(path, Partial):
-        return posixpath.normpath(str(path))
-    return None
+    return posixpath.normpath(str(path)) if isinstance(path, (str, Partial)) and path else None
 
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
@@ -312,7 +309,7 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
         _record_permissions(command, folder, span, inventory, tree)
         return
     if command.written is not None:
-        from oidclint.readers.policies.policy_file import written_role
+        from oidclint.readers.policies.policy_file import TRUST_MARKERS, written_role
 
         # Addressed by the file the script writes, or by the script for a policy given
         # inline in the command or written to a file whose name is not wholly known.
@@ -327,8 +324,7 @@ def record(command: CliCommand, folder: str, path: str, place: Callable[[int], S
         except LoadError as exc:
             # IAM refuses it where the script runs; a text that names web identity is a
             # trust the scan could not read, and says so.
-            lowered = command.written.text.lower()
-            if "assumerolewithwebidentity" in lowered or "federated" in lowered:
+            if mentions(command.written.text.lower(), TRUST_MARKERS):
                 inventory.diagnostics.append(Diagnostic(
                     path, f"the trust policy of `aws iam {command.verb}` is not JSON ({exc}): "
                           "the role it writes is not read", span=span))

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from oidclint.iam.policy import document_from_value, grants_web_identity
 from oidclint.model import Diagnostic, Inventory, Level, PolicyFileUse, Related, Role
 from oidclint.located.documents import CLOUDFORMATION, LoadError, load_documents, load_json
+from oidclint.markers import mentions
 from oidclint.source import (
     LDict, LList, Partial, SourceFile, Span, Str, Text, Unknown, concat, fill_ins,
     span_of,
@@ -66,9 +67,13 @@ def is_policy(value: Any) -> bool:
     return all(k in ("Version", "Statement", "Id") for k in value)
 
 
+TRUST_MARKERS = ("assumerolewithwebidentity", "federated")
+"""Lower-cased text of a trust policy that grants web identity: what makes a document that
+cannot be read worth a diagnostic."""
+
+
 def _syntax_error(file: SourceFile, reason: str, json_mode: bool) -> Inventory | None:
-    lowered = file.text.lower()
-    if "assumerolewithwebidentity" not in lowered and "federated" not in lowered:
+    if not mentions(file.text.lower(), TRUST_MARKERS):
         return None
     position = _SYNTAX_POSITION.match(reason)
     span = Span(file.path, int(position[1]), int(position[2])) if position else None
@@ -132,11 +137,11 @@ def written_role(text: str, lines: tuple[int, ...], place: Callable[[int], Span]
     document = document_from_value(value, span_of(value))
     if not is_policy(value) or not grants_web_identity(document):
         return None
-    known = isinstance(name, str) and not isinstance(name, Partial)
+    known = isinstance(name, str)
     # A name partly known (`ci-$1`) stays so: the commands of the same run that name the
     # role the same way reach it (its permissions).
     return Role(address=f'{address}["{name}"]' if known else address,
-                name=name if known or isinstance(name, Partial)
+                name=name if isinstance(name, (str, Partial))
                 else Unknown(f"role name {name}"), trust=document,
                 span=span_of(value) or origin.span, scope=scope, origins=[origin],
                 written_to=written_to)
